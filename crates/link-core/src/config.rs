@@ -1,0 +1,312 @@
+//! Configuration of a [`LinkCore`](crate::LinkCore): the links with their priorities,
+//! the server's initial HA role and the timing options, with typed validation.
+//!
+//! Option names follow the T-Server options they stand for: `connect_timeout` is
+//! `connect-tout`, `keepalive_interval` and `keepalive_tolerance` are `kpl-interval` and
+//! `kpl-tolerance`. The link restart timeout has no public option name; it is this
+//! project's own setting. Host names and ports belong to the runtime that opens sockets
+//! and do not appear here.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+/// The HA role the Management Layer gives a server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Role {
+    /// Not part of an HA pair: opens every link, reports failures to nobody.
+    #[default]
+    Standalone,
+    /// The primary of an HA pair: opens every link (R1), reports an active-link
+    /// failure to the Management Layer (R10).
+    Primary,
+    /// The backup of an HA pair: opens only the highest configured priority (R2) and
+    /// never keeps a lower link active (R9).
+    Backup,
+}
+
+impl Role {
+    /// Whether this role belongs to an HA pair (primary or backup).
+    pub const fn is_ha(self) -> bool {
+        matches!(self, Role::Primary | Role::Backup)
+    }
+
+    /// The lowercase name used in logs and scenario files.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Standalone => "standalone",
+            Role::Primary => "primary",
+            Role::Backup => "backup",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One configured link to a CSTA Connector.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LinkConfig {
+    /// The CSTA Connector Application name; it appears in log 35115.
+    pub name: String,
+    /// The link's priority; a higher value wins. `None` means 0 (a single link needs
+    /// none, R12).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub priority: Option<i32>,
+}
+
+impl LinkConfig {
+    /// A link named `name` with no priority set (priority 0).
+    pub fn new(name: impl Into<String>) -> Self {
+        LinkConfig {
+            name: name.into(),
+            priority: None,
+        }
+    }
+
+    /// The same link with priority `priority`.
+    pub fn with_priority(mut self, priority: i32) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// The priority used for selection: the configured one, or 0 when absent.
+    pub fn effective_priority(&self) -> i32 {
+        self.priority.unwrap_or(0)
+    }
+}
+
+/// `connect-tout` default: 2 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// `connect-tout` smallest valid value: 1 second.
+pub const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// `connect-tout` largest valid value: 1000 seconds.
+pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(1000);
+/// Link restart timeout default: 10 seconds.
+pub const DEFAULT_RESTART_TIMEOUT: Duration = Duration::from_secs(10);
+/// Link restart timeout smallest valid value: 1 second.
+pub const MIN_RESTART_TIMEOUT: Duration = Duration::from_secs(1);
+/// `kpl-interval` default: 10 seconds.
+pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// `kpl-interval` largest valid value: 600 seconds (0 disables keep-alive).
+pub const MAX_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(600);
+/// `kpl-tolerance` default: 3 failed keep-alives.
+pub const DEFAULT_KEEPALIVE_TOLERANCE: u8 = 3;
+/// `kpl-tolerance` largest valid value: 10.
+pub const MAX_KEEPALIVE_TOLERANCE: u8 = 10;
+/// The most links one core can hold (link ids are 16 bits).
+pub const MAX_LINKS: usize = u16::MAX as usize;
+
+/// Everything a [`LinkCore`](crate::LinkCore) needs to know before it starts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Config {
+    /// The links, in configuration order; a link's index is its [`LinkId`](crate::LinkId).
+    pub links: Vec<LinkConfig>,
+    /// The role the server starts in.
+    pub role: Role,
+    /// `connect-tout`: how long one connection procedure may take (R8). 1..=1000 s.
+    pub connect_timeout: Duration,
+    /// How long after an active-link failure the procedure starts again (R10). >= 1 s.
+    pub restart_timeout: Duration,
+    /// `kpl-interval`: idle time on the active link before a keep-alive is sent (R14).
+    /// 0..=600 s; zero disables keep-alive.
+    pub keepalive_interval: Duration,
+    /// `kpl-tolerance`: failed keep-alives at which the active link is lost (R14).
+    /// 0..=10; 0 and 1 both mean the first failure is enough.
+    pub keepalive_tolerance: u8,
+}
+
+impl Config {
+    /// A configuration for `links` with every option at its default and role standalone.
+    pub fn new(links: impl IntoIterator<Item = LinkConfig>) -> Self {
+        Config {
+            links: links.into_iter().collect(),
+            role: Role::Standalone,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            restart_timeout: DEFAULT_RESTART_TIMEOUT,
+            keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
+            keepalive_tolerance: DEFAULT_KEEPALIVE_TOLERANCE,
+        }
+    }
+
+    /// The same configuration starting in `role`.
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.role = role;
+        self
+    }
+
+    /// The same configuration with `connect-tout` set to `timeout`.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The same configuration with the link restart timeout set to `timeout`.
+    pub fn with_restart_timeout(mut self, timeout: Duration) -> Self {
+        self.restart_timeout = timeout;
+        self
+    }
+
+    /// The same configuration with `kpl-interval` and `kpl-tolerance` set.
+    pub fn with_keepalive(mut self, interval: Duration, tolerance: u8) -> Self {
+        self.keepalive_interval = interval;
+        self.keepalive_tolerance = tolerance;
+        self
+    }
+
+    /// Checks every rule of the configuration and names the first one broken.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.links.is_empty() {
+            return Err(ConfigError::NoLinks);
+        }
+        if self.links.len() > MAX_LINKS {
+            return Err(ConfigError::TooManyLinks {
+                count: self.links.len(),
+            });
+        }
+        for (index, link) in self.links.iter().enumerate() {
+            if link.name.trim().is_empty() {
+                return Err(ConfigError::EmptyLinkName { index });
+            }
+            if let Some(first) = self.links[..index].iter().position(|l| l.name == link.name) {
+                return Err(ConfigError::DuplicateLinkName {
+                    name: link.name.clone(),
+                    first,
+                    second: index,
+                });
+            }
+        }
+        if !(MIN_CONNECT_TIMEOUT..=MAX_CONNECT_TIMEOUT).contains(&self.connect_timeout) {
+            return Err(ConfigError::ConnectTimeoutOutOfRange {
+                value: self.connect_timeout,
+            });
+        }
+        if self.restart_timeout < MIN_RESTART_TIMEOUT {
+            return Err(ConfigError::RestartTimeoutTooShort {
+                value: self.restart_timeout,
+            });
+        }
+        if self.keepalive_interval > MAX_KEEPALIVE_INTERVAL {
+            return Err(ConfigError::KeepaliveIntervalOutOfRange {
+                value: self.keepalive_interval,
+            });
+        }
+        if self.keepalive_tolerance > MAX_KEEPALIVE_TOLERANCE {
+            return Err(ConfigError::KeepaliveToleranceOutOfRange {
+                value: self.keepalive_tolerance,
+            });
+        }
+        Ok(())
+    }
+
+    /// The highest priority among all configured links (R2's "highest configured").
+    ///
+    /// Returns `i32::MIN` for an empty list, which [`validate`](Self::validate) rejects.
+    pub fn highest_priority(&self) -> i32 {
+        self.links
+            .iter()
+            .map(LinkConfig::effective_priority)
+            .max()
+            .unwrap_or(i32::MIN)
+    }
+}
+
+/// Why a [`Config`] was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The configuration names no link at all.
+    NoLinks,
+    /// More links than [`MAX_LINKS`].
+    TooManyLinks {
+        /// How many links were configured.
+        count: usize,
+    },
+    /// A link's name is empty or only white space.
+    EmptyLinkName {
+        /// The link's position in the configuration.
+        index: usize,
+    },
+    /// Two links have the same name.
+    DuplicateLinkName {
+        /// The name used twice.
+        name: String,
+        /// Position of the first link with that name.
+        first: usize,
+        /// Position of the second link with that name.
+        second: usize,
+    },
+    /// `connect-tout` is outside 1..=1000 seconds.
+    ConnectTimeoutOutOfRange {
+        /// The refused value.
+        value: Duration,
+    },
+    /// The link restart timeout is below 1 second.
+    RestartTimeoutTooShort {
+        /// The refused value.
+        value: Duration,
+    },
+    /// `kpl-interval` is above 600 seconds.
+    KeepaliveIntervalOutOfRange {
+        /// The refused value.
+        value: Duration,
+    },
+    /// `kpl-tolerance` is above 10.
+    KeepaliveToleranceOutOfRange {
+        /// The refused value.
+        value: u8,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NoLinks => f.write_str("no links are configured; at least one is needed"),
+            ConfigError::TooManyLinks { count } => {
+                write!(
+                    f,
+                    "{count} links are configured; at most {MAX_LINKS} are supported"
+                )
+            }
+            ConfigError::EmptyLinkName { index } => {
+                write!(f, "link {} has an empty name", index + 1)
+            }
+            ConfigError::DuplicateLinkName {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "links {} and {} are both named {name:?}; link names must be unique",
+                first + 1,
+                second + 1
+            ),
+            ConfigError::ConnectTimeoutOutOfRange { value } => write!(
+                f,
+                "connect-tout is {value:?}; it must be between 1 s and 1000 s"
+            ),
+            ConfigError::RestartTimeoutTooShort { value } => {
+                write!(
+                    f,
+                    "link restart timeout is {value:?}; it must be at least 1 s"
+                )
+            }
+            ConfigError::KeepaliveIntervalOutOfRange { value } => write!(
+                f,
+                "kpl-interval is {value:?}; it must be between 0 s (off) and 600 s"
+            ),
+            ConfigError::KeepaliveToleranceOutOfRange { value } => {
+                write!(f, "kpl-tolerance is {value}; it must be between 0 and 10")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}

@@ -1,0 +1,213 @@
+//! [`LinkCore::check_invariants`]: invariants I1-I8 of `docs/spec.md`, checked from the
+//! core's own state. The core runs it after every step in debug builds; property tests
+//! and the simulator call it too, so the invariants are written once, here.
+//!
+//! Invariants about a moment (I3, I4 at activation; I6's alternation; I7 about actions)
+//! are checked in their state form: what must hold between any two steps if they held
+//! at every activation and every action.
+
+use core::fmt;
+
+use crate::machine::{LinkState, Phase};
+use crate::{LinkCore, LinkId, Role, Timer};
+
+/// Which invariant a [`Violation`] breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Invariant {
+    /// I1: at most one link is active.
+    I1,
+    /// I2: the active link is open, established and validated by `normal`.
+    I2,
+    /// I3: a link is activated as soon as no higher link is waiting, never earlier
+    /// (unless `connect-tout` expired).
+    I3,
+    /// I4: no waiting link of the same or lower priority survives an operational one
+    /// (so the earliest `normal` wins a tie).
+    I4,
+    /// I5: a backup keeps nothing below the highest configured priority.
+    I5,
+    /// I6: clients were told EventLinkConnected for exactly the active link.
+    I6,
+    /// I7: no link is open outside a procedure or an active phase.
+    I7,
+    /// I8: each timer is armed exactly when its phase needs it.
+    I8,
+}
+
+/// A broken invariant: which one, which link if one is to blame, and what was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant.
+    pub invariant: Invariant,
+    /// The link involved, if any.
+    pub link: Option<LinkId>,
+    /// What was seen.
+    pub detail: &'static str,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} violated: {}", self.invariant, self.detail)?;
+        if let Some(link) = self.link {
+            write!(f, " ({link})")?;
+        }
+        Ok(())
+    }
+}
+
+fn fail(invariant: Invariant, link: Option<LinkId>, detail: &'static str) -> Result<(), Violation> {
+    Err(Violation {
+        invariant,
+        link,
+        detail,
+    })
+}
+
+impl LinkCore {
+    /// Checks invariants I1-I8 against the current state and returns the first broken.
+    pub fn check_invariants(&self) -> Result<(), Violation> {
+        self.check_active()?;
+        self.check_selecting()?;
+        self.check_backup()?;
+        self.check_timers()
+    }
+
+    /// I1, I2, I6, I7.
+    fn check_active(&self) -> Result<(), Violation> {
+        let mut active = None;
+        for link in self.link_ids() {
+            if self.slots[link.index()].state != LinkState::Active {
+                continue;
+            }
+            if active.is_some() {
+                return fail(Invariant::I1, Some(link), "a second link is active");
+            }
+            active = Some(link);
+        }
+        if active != self.active_link() {
+            return fail(
+                Invariant::I1,
+                active,
+                "the active link and the phase disagree",
+            );
+        }
+        if let Some(link) = active {
+            if self.slots[link.index()].normal_order == 0 {
+                return fail(
+                    Invariant::I2,
+                    Some(link),
+                    "the active link never reported normal",
+                );
+            }
+        }
+        if self.clients_connected != active {
+            return fail(
+                Invariant::I6,
+                active,
+                "clients were not told about the active link exactly once",
+            );
+        }
+        let open_allowed = matches!(self.phase, Phase::Selecting | Phase::Active(_));
+        for link in self.link_ids() {
+            let state = self.slots[link.index()].state;
+            if state.is_open() && !open_allowed {
+                return fail(
+                    Invariant::I7,
+                    Some(link),
+                    "a link is open outside a procedure",
+                );
+            }
+            if matches!(self.phase, Phase::Active(_))
+                && state.is_open()
+                && state != LinkState::Active
+            {
+                return fail(
+                    Invariant::I3,
+                    Some(link),
+                    "a link other than the active one is open",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// I3, I4 during a procedure.
+    fn check_selecting(&self) -> Result<(), Violation> {
+        if self.phase != Phase::Selecting {
+            return Ok(());
+        }
+        let best_operational = self
+            .slots
+            .iter()
+            .filter(|s| s.state == LinkState::Operational)
+            .map(|s| s.conn_priority)
+            .max();
+        let Some(best) = best_operational else {
+            return Ok(());
+        };
+        for link in self.link_ids() {
+            let slot = &self.slots[link.index()];
+            if slot.state.is_waiting() && slot.conn_priority <= best {
+                return fail(
+                    Invariant::I4,
+                    Some(link),
+                    "a waiting link is not above an operational one",
+                );
+            }
+        }
+        let higher_waiting = self
+            .slots
+            .iter()
+            .any(|s| s.state.is_waiting() && s.conn_priority > best);
+        if !higher_waiting {
+            return fail(
+                Invariant::I3,
+                None,
+                "an operational link waits for nothing but is not active",
+            );
+        }
+        Ok(())
+    }
+
+    /// I5.
+    fn check_backup(&self) -> Result<(), Violation> {
+        if self.role != Role::Backup {
+            return Ok(());
+        }
+        for link in self.link_ids() {
+            let slot = &self.slots[link.index()];
+            if slot.state.is_open() && slot.conn_priority < self.highest_priority {
+                return fail(
+                    Invariant::I5,
+                    Some(link),
+                    "a backup holds a link below the highest priority",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// I8.
+    fn check_timers(&self) -> Result<(), Violation> {
+        let keepalive = !self.config.keepalive_interval.is_zero();
+        for timer in Timer::ALL {
+            let needed = match timer {
+                Timer::ConnectTimeout => self.phase == Phase::Selecting,
+                Timer::RestartDelay => self.phase == Phase::Restarting,
+                Timer::KeepAlive => keepalive && matches!(self.phase, Phase::Active(_)),
+            };
+            if needed != self.deadline(timer).is_some() {
+                return fail(
+                    Invariant::I8,
+                    None,
+                    if needed {
+                        "a timer the phase needs is not armed"
+                    } else {
+                        "a timer is armed outside its phase"
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}

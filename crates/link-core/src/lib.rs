@@ -1,0 +1,44 @@
+//! # link-core
+//!
+//! The link-selection state machine of a CTI server with several prioritized links to
+//! CSTA Connectors: which links to open, which one to make active, when to fail over,
+//! and how an HA primary/backup pair behaves. It is a pure function of its inputs:
+//! [`LinkCore::step`] takes the time and one [`Event`] and returns [`Action`]s. It does
+//! no I/O, reads no clock, uses no randomness and iterates no hash map, so the same
+//! inputs give the same outputs on every machine (I10).
+//!
+//! Start with [`LinkCore`]: its documentation states the driving contract and has a
+//! runnable example. The rules the core implements (R1-R14) and the invariants it keeps
+//! (I1-I10) are numbered in the repository's `docs/spec.md`; the code and tests cite
+//! them.
+//!
+//! `no_std` with `alloc`; no dependencies by default. The `serde` feature derives
+//! `Serialize`/`Deserialize` for configuration, events and actions.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod action;
+mod config;
+mod event;
+mod ids;
+mod invariants;
+mod machine;
+mod time;
+
+pub use crate::action::{
+    Action, ClientEvent, CloseReason, LogRecord, LogText, LossCause, Timer, LOG_LINK_SELECTED,
+};
+pub use crate::config::{
+    Config, ConfigError, LinkConfig, Role, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_KEEPALIVE_TOLERANCE, DEFAULT_RESTART_TIMEOUT, MAX_CONNECT_TIMEOUT,
+    MAX_KEEPALIVE_INTERVAL, MAX_KEEPALIVE_TOLERANCE, MAX_LINKS, MIN_CONNECT_TIMEOUT,
+    MIN_RESTART_TIMEOUT,
+};
+pub use crate::event::{Event, SystemStatus};
+pub use crate::ids::{ConnId, LinkId};
+pub use crate::invariants::{Invariant, Violation};
+pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
+pub use crate::time::Instant;

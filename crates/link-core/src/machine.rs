@@ -1,0 +1,932 @@
+//! [`LinkCore`]: the link-selection state machine. It owns the per-link states, the
+//! procedure's phase, the role and the timer table, and turns each input into actions.
+//! Rule numbers (R1-R14) refer to `docs/spec.md`.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::{
+    Action, ClientEvent, CloseReason, Config, ConfigError, ConnId, Event, Instant, LinkId,
+    LogRecord, LogText, LossCause, Role, SystemStatus, Timer,
+};
+
+/// Where one link stands. Open states, in the order a link passes through them:
+/// `Connecting` → `Associating` → `AwaitingStatus` → `Operational` → `Active`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum LinkState {
+    /// No connection.
+    Closed,
+    /// TCP open requested, not yet accepted (waiting).
+    Connecting,
+    /// TCP accepted, association request sent (waiting).
+    Associating,
+    /// Association accepted, first SystemStatus not yet received (waiting; the link
+    /// is *established*).
+    AwaitingStatus,
+    /// First SystemStatus was `normal`; a candidate for activation.
+    Operational,
+    /// The selected link, used for all CTI traffic.
+    Active,
+}
+
+impl LinkState {
+    /// Whether the link has a connection (every state but `Closed`).
+    pub const fn is_open(self) -> bool {
+        !matches!(self, LinkState::Closed)
+    }
+
+    /// Whether the link is *waiting* ("in the queue"): open but not yet operational.
+    pub const fn is_waiting(self) -> bool {
+        matches!(
+            self,
+            LinkState::Connecting | LinkState::Associating | LinkState::AwaitingStatus
+        )
+    }
+
+    /// A short name for logs and timelines.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Closed => "closed",
+            LinkState::Connecting => "connecting",
+            LinkState::Associating => "associating",
+            LinkState::AwaitingStatus => "awaiting-status",
+            LinkState::Operational => "operational",
+            LinkState::Active => "active",
+        }
+    }
+}
+
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The server-wide phase: what the core is doing now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Phase {
+    /// Constructed, not started: waiting for [`Event::Start`].
+    Idle,
+    /// A connection procedure is running, bounded by `connect-tout`.
+    Selecting,
+    /// A link is active.
+    Active(LinkId),
+    /// The active link failed; waiting for the link restart timeout (R10).
+    Restarting,
+    /// Shut down; every input is ignored.
+    Stopped,
+}
+
+/// Why an input changed nothing. Ignoring is the specified behaviour for these
+/// inputs, not an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ignored {
+    /// The connection was closed by the core or superseded by a newer open.
+    StaleConnection,
+    /// The input does not apply to the link's current state (a duplicate, or out of order).
+    UnexpectedInLinkState(LinkState),
+    /// The timer is not armed, or armed for later than `now` (early or cancelled).
+    TimerNotDue(Timer),
+    /// [`Event::Start`] after the core has started.
+    AlreadyStarted,
+    /// A connection or timer input before [`Event::Start`].
+    NotStarted,
+    /// The role given is the role the server already has.
+    SameRole,
+    /// The core has shut down.
+    Stopped,
+}
+
+/// What [`LinkCore::step`] made of an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The input was handled (it may still have produced no action).
+    Applied,
+    /// The input was ignored, and why.
+    Ignored(Ignored),
+}
+
+/// An input the core refuses. The core's state is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepError {
+    /// `now` is earlier than an instant the core has already been given. Rejecting
+    /// (rather than clamping) surfaces the runtime's clock bug at its source.
+    TimeWentBackwards {
+        /// The instant given.
+        now: Instant,
+        /// The latest instant the core has seen.
+        latest: Instant,
+    },
+    /// The input names a link the configuration does not have.
+    UnknownLink(LinkId),
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::TimeWentBackwards { now, latest } => {
+                write!(f, "time went backwards: given {now}, already at {latest}")
+            }
+            StepError::UnknownLink(link) => write!(f, "no configured link has id {link}"),
+        }
+    }
+}
+
+impl core::error::Error for StepError {}
+
+/// Per-link bookkeeping.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    /// Generation of the current (or last) connection; 0 before the first open.
+    pub(crate) generation: u32,
+    pub(crate) state: LinkState,
+    /// The priority the current connection was opened with (R13: a change applies at
+    /// the next open).
+    pub(crate) conn_priority: i32,
+    /// Position in the order of `normal` reports during the current procedure (I4).
+    pub(crate) normal_order: u64,
+}
+
+/// Keep-alive bookkeeping for the active link (R14).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeepAlive {
+    /// A request was sent and no traffic arrived since.
+    pub(crate) outstanding: bool,
+    /// Consecutive unanswered requests.
+    pub(crate) failures: u8,
+}
+
+/// The link-selection state machine of one CTI server: which links to open, which one
+/// to make active, when to fail over.
+///
+/// # Driving contract
+///
+/// `LinkCore` does no I/O and reads no clock. Its runtime (a real event loop, a
+/// simulator, a test) does this:
+///
+/// 1. Build it with [`LinkCore::new`], then feed [`Event::Start`].
+/// 2. Feed every input with [`step`](Self::step) (or [`step_into`](Self::step_into),
+///    which appends to a buffer the caller reuses). `now` is the runtime's monotonic
+///    time; it must never go backwards ([`StepError::TimeWentBackwards`], state
+///    unchanged). Connection events carry the [`ConnId`] from the
+///    [`Action::Open`] that started the connection.
+/// 3. Carry out the returned [`Action`]s in order: open and close connections, send
+///    requests, write logs, notify clients, report to the Management Layer, and arm
+///    or cancel timers.
+/// 4. When a timer's deadline passes, feed [`Event::TimerExpired`]. Instead of tracking
+///    [`Action::ArmTimer`], a runtime may sleep until [`next_deadline`](Self::next_deadline)
+///    and feed the timer it names. A firing that is early, or of a timer cancelled or
+///    re-armed since, is ignored, so a sloppy timer wheel cannot corrupt the state;
+///    after a due timer is handled, the next deadline is always later (no busy loop).
+///
+/// Inputs for connections the core has already closed are ignored
+/// ([`Outcome::Ignored`]); inputs naming a link that does not exist are refused
+/// ([`StepError::UnknownLink`]). Nothing panics on any input (I9). In debug builds
+/// [`check_invariants`](Self::check_invariants) runs after every step.
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use link_core::{Action, Config, Event, Instant, LinkConfig, LinkCore, LinkState, SystemStatus};
+///
+/// let config = Config::new([
+///     LinkConfig::new("CSTA_A").with_priority(10),
+///     LinkConfig::new("CSTA_B").with_priority(5),
+/// ]);
+/// let mut core = LinkCore::new(config).unwrap();
+/// let mut now = Instant::ZERO;
+///
+/// // R1: a standalone server opens every link.
+/// let actions = core.step(now, Event::Start).unwrap();
+/// let opens: Vec<_> = actions.iter().filter_map(|a| match a {
+///     Action::Open(conn) => Some(*conn),
+///     _ => None,
+/// }).collect();
+/// assert_eq!(opens.len(), 2);
+///
+/// // CSTA_A comes up: accepted, associated, reports normal.
+/// let a = opens[0];
+/// now = now + Duration::from_millis(10);
+/// core.step(now, Event::TcpAccepted(a)).unwrap();
+/// core.step(now, Event::AssociationAccepted(a)).unwrap();
+/// let actions = core.step(now, Event::SystemStatus(a, SystemStatus::Normal)).unwrap();
+///
+/// // R7: it is the highest priority, so it is selected at once and B is closed.
+/// assert_eq!(core.active_link(), Some(a.link));
+/// assert_eq!(core.link_state(opens[1].link), Some(LinkState::Closed));
+/// let log = actions.iter().find_map(|a| match a {
+///     Action::Log(record) if record.number() == Some(35115) => Some(core.log_text(record).to_string()),
+///     _ => None,
+/// });
+/// assert_eq!(log.as_deref(), Some("STANDARD CTI link CSTA_A with priority 10 is selected"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct LinkCore {
+    pub(crate) config: Config,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) role: Role,
+    pub(crate) phase: Phase,
+    pub(crate) timers: [Option<Instant>; Timer::COUNT],
+    /// The latest `now` seen.
+    pub(crate) latest: Instant,
+    /// Counter behind [`Slot::normal_order`].
+    pub(crate) normal_count: u64,
+    pub(crate) keepalive: KeepAlive,
+    /// Cached [`Config::highest_priority`].
+    pub(crate) highest_priority: i32,
+    /// The link clients were last told is connected (I6).
+    pub(crate) clients_connected: Option<LinkId>,
+}
+
+impl LinkCore {
+    /// A core for `config`, not yet started. The role is `config.role`.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let slots = config
+            .links
+            .iter()
+            .map(|link| Slot {
+                generation: 0,
+                state: LinkState::Closed,
+                conn_priority: link.effective_priority(),
+                normal_order: 0,
+            })
+            .collect();
+        Ok(LinkCore {
+            role: config.role,
+            highest_priority: config.highest_priority(),
+            config,
+            slots,
+            phase: Phase::Idle,
+            timers: [None; Timer::COUNT],
+            latest: Instant::ZERO,
+            normal_count: 0,
+            keepalive: KeepAlive::default(),
+            clients_connected: None,
+        })
+    }
+
+    /// Handles one input at `now` and returns the actions to carry out, in order.
+    /// Allocates a new vector; see [`step_into`](Self::step_into) to reuse one.
+    pub fn step(&mut self, now: Instant, event: Event) -> Result<Vec<Action>, StepError> {
+        let mut actions = Vec::new();
+        self.step_into(now, event, &mut actions)?;
+        Ok(actions)
+    }
+
+    /// Handles one input at `now`, appending the actions to `actions` (which is not
+    /// cleared). Returns whether the input was applied or ignored, and why.
+    pub fn step_into(
+        &mut self,
+        now: Instant,
+        event: Event,
+        actions: &mut Vec<Action>,
+    ) -> Result<Outcome, StepError> {
+        if now < self.latest {
+            return Err(StepError::TimeWentBackwards {
+                now,
+                latest: self.latest,
+            });
+        }
+        if let Some(link) = event.link() {
+            if link.index() >= self.slots.len() {
+                return Err(StepError::UnknownLink(link));
+            }
+        }
+        self.latest = now;
+        let outcome = self.handle(now, event, actions);
+        #[cfg(debug_assertions)]
+        if let Err(violation) = self.check_invariants() {
+            panic!("link-core invariant violated after {event:?} at {now}: {violation}");
+        }
+        Ok(outcome)
+    }
+
+    /// The earliest armed timer and its deadline, if any: when to call
+    /// [`step`](Self::step) with [`Event::TimerExpired`] next.
+    pub fn next_deadline(&self) -> Option<(Instant, Timer)> {
+        Timer::ALL
+            .iter()
+            .filter_map(|&timer| self.timers[timer.index()].map(|at| (at, timer)))
+            .min()
+    }
+
+    /// The deadline of `timer`, if armed.
+    pub fn deadline(&self, timer: Timer) -> Option<Instant> {
+        self.timers[timer.index()]
+    }
+
+    /// The active link, if any.
+    pub fn active_link(&self) -> Option<LinkId> {
+        match self.phase {
+            Phase::Active(link) => Some(link),
+            _ => None,
+        }
+    }
+
+    /// The state of `link`, or `None` if there is no such link.
+    pub fn link_state(&self, link: LinkId) -> Option<LinkState> {
+        self.slots.get(link.index()).map(|slot| slot.state)
+    }
+
+    /// The open connection of `link`, if it has one.
+    pub fn connection(&self, link: LinkId) -> Option<ConnId> {
+        let slot = self.slots.get(link.index())?;
+        slot.state.is_open().then_some(ConnId {
+            link,
+            generation: slot.generation,
+        })
+    }
+
+    /// The priority `link`'s current connection was opened with, or its configured
+    /// priority when it is closed.
+    pub fn link_priority(&self, link: LinkId) -> Option<i32> {
+        let slot = self.slots.get(link.index())?;
+        Some(if slot.state.is_open() {
+            slot.conn_priority
+        } else {
+            self.config.links[link.index()].effective_priority()
+        })
+    }
+
+    /// The server's current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// What the core is doing now.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The configuration, with any reconfiguration applied.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The link named `name`, if configured.
+    pub fn link_id(&self, name: &str) -> Option<LinkId> {
+        let index = self
+            .config
+            .links
+            .iter()
+            .position(|link| link.name == name)?;
+        u16::try_from(index).ok().map(LinkId::new)
+    }
+
+    /// The name of `link`, if configured.
+    pub fn link_name(&self, link: LinkId) -> Option<&str> {
+        self.config
+            .links
+            .get(link.index())
+            .map(|link| link.name.as_str())
+    }
+
+    /// Every link id, in configuration order.
+    pub fn link_ids(&self) -> impl Iterator<Item = LinkId> + '_ {
+        (0..self.slots.len()).map(|index| LinkId::new(index as u16))
+    }
+
+    /// `record` as text, with this core's link names.
+    pub fn log_text<'a>(&'a self, record: &'a LogRecord) -> LogText<'a> {
+        record.text(&self.config)
+    }
+
+    /// Consecutive unanswered keep-alives on the active link (R14).
+    pub fn keepalive_failures(&self) -> u8 {
+        self.keepalive.failures
+    }
+
+    // ----- dispatch -----
+
+    fn handle(&mut self, now: Instant, event: Event, out: &mut Vec<Action>) -> Outcome {
+        if self.phase == Phase::Stopped {
+            return Outcome::Ignored(Ignored::Stopped);
+        }
+        match event {
+            Event::Start => self.on_start(now, out),
+            Event::Shutdown => self.on_shutdown(out),
+            Event::RoleChanged(role) => self.on_role_changed(now, role, out),
+            Event::Reconfigured { link, priority } => {
+                self.on_reconfigured(now, link, priority, out)
+            }
+            Event::TimerExpired(timer) => self.on_timer(now, timer, out),
+            _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
+            Event::TcpAccepted(conn) => self.on_conn(conn, |core, i| core.on_tcp_accepted(i, out)),
+            Event::TcpRefused(conn) => {
+                self.on_conn(conn, |core, i| core.on_tcp_refused(now, i, out))
+            }
+            Event::TcpClosed(conn) => self.on_conn(conn, |core, i| core.on_tcp_closed(now, i, out)),
+            Event::AssociationAccepted(conn) => {
+                self.on_conn(conn, |core, i| core.on_association_accepted(i, out))
+            }
+            Event::AssociationRejected(conn) => {
+                self.on_conn(conn, |core, i| core.on_association_rejected(now, i, out))
+            }
+            Event::SystemStatus(conn, status) => {
+                self.on_conn(conn, |core, i| core.on_system_status(now, i, status, out))
+            }
+            Event::KeepAliveAnswered(conn) | Event::MessageReceived(conn) => {
+                self.on_conn(conn, |core, i| core.on_traffic(now, i, out))
+            }
+        }
+    }
+
+    /// Runs `handler` for the link of `conn` if `conn` is its current, open connection.
+    fn on_conn(
+        &mut self,
+        conn: ConnId,
+        handler: impl FnOnce(&mut Self, usize) -> Outcome,
+    ) -> Outcome {
+        let index = conn.link.index();
+        let slot = &self.slots[index];
+        if !slot.state.is_open() || slot.generation != conn.generation {
+            return Outcome::Ignored(Ignored::StaleConnection);
+        }
+        handler(self, index)
+    }
+
+    fn unexpected(&self, index: usize) -> Outcome {
+        Outcome::Ignored(Ignored::UnexpectedInLinkState(self.slots[index].state))
+    }
+
+    // ----- inputs -----
+
+    fn on_start(&mut self, now: Instant, out: &mut Vec<Action>) -> Outcome {
+        if self.phase != Phase::Idle {
+            return Outcome::Ignored(Ignored::AlreadyStarted);
+        }
+        self.begin_procedure(now, out);
+        Outcome::Applied
+    }
+
+    /// R3: accepted TCP connection → send the association request.
+    fn on_tcp_accepted(&mut self, index: usize, out: &mut Vec<Action>) -> Outcome {
+        if self.slots[index].state != LinkState::Connecting {
+            return self.unexpected(index);
+        }
+        self.slots[index].state = LinkState::Associating;
+        out.push(Action::SendAssociationRequest(self.conn_id(index)));
+        Outcome::Applied
+    }
+
+    /// R3: a refused connect takes the link out of the queue.
+    fn on_tcp_refused(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) -> Outcome {
+        if self.slots[index].state != LinkState::Connecting {
+            return self.unexpected(index);
+        }
+        self.slots[index].state = LinkState::Closed;
+        out.push(Action::Log(LogRecord::LinkRefused {
+            link: link_id(index),
+        }));
+        self.evaluate(now, out);
+        Outcome::Applied
+    }
+
+    /// R4 (a waiting link's connection closes) and R10 (the active link's does).
+    fn on_tcp_closed(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) -> Outcome {
+        if self.slots[index].state == LinkState::Active {
+            self.slots[index].state = LinkState::Closed;
+            self.lose_active(now, index, LossCause::ConnectionClosed, out);
+            return Outcome::Applied;
+        }
+        self.slots[index].state = LinkState::Closed;
+        out.push(Action::Log(LogRecord::LinkClosedByPeer {
+            link: link_id(index),
+        }));
+        self.evaluate(now, out);
+        Outcome::Applied
+    }
+
+    /// R4: the association response makes the link established.
+    fn on_association_accepted(&mut self, index: usize, out: &mut Vec<Action>) -> Outcome {
+        if self.slots[index].state != LinkState::Associating {
+            return self.unexpected(index);
+        }
+        self.slots[index].state = LinkState::AwaitingStatus;
+        out.push(Action::Log(LogRecord::LinkEstablished {
+            link: link_id(index),
+        }));
+        Outcome::Applied
+    }
+
+    /// R4: a negative association response takes the link out of the queue.
+    fn on_association_rejected(
+        &mut self,
+        now: Instant,
+        index: usize,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        if self.slots[index].state != LinkState::Associating {
+            return self.unexpected(index);
+        }
+        out.push(Action::Log(LogRecord::AssociationRejected {
+            link: link_id(index),
+        }));
+        self.close(index, CloseReason::AssociationRejected, out);
+        self.evaluate(now, out);
+        Outcome::Applied
+    }
+
+    /// R5 (the first status decides), R6 and R7; on the active link, traffic for R14.
+    fn on_system_status(
+        &mut self,
+        now: Instant,
+        index: usize,
+        status: SystemStatus,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        match self.slots[index].state {
+            LinkState::AwaitingStatus if status.is_normal() => {
+                self.become_operational(index, out);
+                self.evaluate(now, out);
+                Outcome::Applied
+            }
+            LinkState::AwaitingStatus => {
+                out.push(Action::Log(LogRecord::LinkNotOperational {
+                    link: link_id(index),
+                    status,
+                }));
+                self.close(index, CloseReason::NotOperational, out);
+                self.evaluate(now, out);
+                Outcome::Applied
+            }
+            LinkState::Active => {
+                if !status.is_normal() {
+                    out.push(Action::Log(LogRecord::StatusOnActiveLink {
+                        link: link_id(index),
+                        status,
+                    }));
+                }
+                self.on_traffic(now, index, out)
+            }
+            _ => self.unexpected(index),
+        }
+    }
+
+    /// R14: traffic on the active link proves it alive and restarts the idle timer.
+    fn on_traffic(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) -> Outcome {
+        if self.slots[index].state != LinkState::Active {
+            return self.unexpected(index);
+        }
+        self.keepalive = KeepAlive::default();
+        if self.keepalive_enabled() {
+            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+        }
+        Outcome::Applied
+    }
+
+    fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut Vec<Action>) -> Outcome {
+        match self.timers[timer.index()] {
+            Some(at) if at <= now => {}
+            _ => return Outcome::Ignored(Ignored::TimerNotDue(timer)),
+        }
+        self.timers[timer.index()] = None;
+        match timer {
+            Timer::ConnectTimeout => self.on_connect_timeout(now, out),
+            Timer::RestartDelay => self.begin_procedure(now, out),
+            Timer::KeepAlive => self.on_keepalive_due(now, out),
+        }
+        Outcome::Applied
+    }
+
+    /// R8: activate the best operational link, or start over at once.
+    fn on_connect_timeout(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if let Some(best) = self.best_operational() {
+            self.activate(now, best, out);
+            return;
+        }
+        out.push(Action::Log(LogRecord::NoOperationalLink));
+        self.close_open_links(CloseReason::ConnectTimeout, out);
+        self.begin_procedure(now, out);
+    }
+
+    /// R14: count an unanswered keep-alive, declare the link lost at the tolerance,
+    /// otherwise send the next request.
+    fn on_keepalive_due(&mut self, now: Instant, out: &mut Vec<Action>) {
+        let Phase::Active(link) = self.phase else {
+            return;
+        };
+        if self.keepalive.outstanding {
+            self.keepalive.failures = self.keepalive.failures.saturating_add(1);
+            out.push(Action::Log(LogRecord::KeepAliveMissed {
+                link,
+                failures: self.keepalive.failures,
+            }));
+            if self.keepalive.failures >= self.config.keepalive_tolerance.max(1) {
+                self.close(link.index(), CloseReason::KeepAliveLost, out);
+                self.lose_active(now, link.index(), LossCause::KeepAliveLost, out);
+                return;
+            }
+        }
+        self.keepalive.outstanding = true;
+        out.push(Action::SendKeepAlive(self.conn_id(link.index())));
+        self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+    }
+
+    /// R11: a role change takes effect at once.
+    fn on_role_changed(&mut self, now: Instant, role: Role, out: &mut Vec<Action>) -> Outcome {
+        if role == self.role {
+            return Outcome::Ignored(Ignored::SameRole);
+        }
+        let from = self.role;
+        self.role = role;
+        out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
+        if role == Role::Backup {
+            self.enforce_backup_restriction(now, out);
+        } else if from == Role::Backup && self.phase == Phase::Selecting {
+            // R11: open the links a backup did not open.
+            for index in 0..self.slots.len() {
+                if self.slots[index].state == LinkState::Closed
+                    && self.configured_priority(index) < self.highest_priority
+                {
+                    self.open(index, out);
+                }
+            }
+            self.evaluate(now, out);
+        }
+        Outcome::Applied
+    }
+
+    /// R13: a change to the active link drops it; any other applies at its next open.
+    fn on_reconfigured(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        priority: Option<i32>,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        let index = link.index();
+        self.config.links[index].priority = priority;
+        self.highest_priority = self.config.highest_priority();
+        let was_active = self.phase == Phase::Active(link);
+        out.push(Action::Log(LogRecord::LinkReconfigured {
+            link,
+            was_active,
+        }));
+        if was_active {
+            self.close(index, CloseReason::Reconfigured, out);
+            self.leave_active(link, out);
+            self.begin_procedure(now, out);
+        } else if self.role == Role::Backup {
+            self.enforce_backup_restriction(now, out);
+        }
+        Outcome::Applied
+    }
+
+    fn on_shutdown(&mut self, out: &mut Vec<Action>) -> Outcome {
+        if let Phase::Active(link) = self.phase {
+            self.close(link.index(), CloseReason::Shutdown, out);
+            self.leave_active(link, out);
+        }
+        self.close_open_links(CloseReason::Shutdown, out);
+        for timer in Timer::ALL {
+            self.cancel(timer, out);
+        }
+        self.phase = Phase::Stopped;
+        out.push(Action::Log(LogRecord::Shutdown));
+        Outcome::Applied
+    }
+
+    // ----- procedure -----
+
+    /// R1/R2: open the links the role allows and arm `connect-tout`.
+    fn begin_procedure(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.phase = Phase::Selecting;
+        let log_at = out.len();
+        out.push(Action::Log(LogRecord::ProcedureStarted {
+            role: self.role,
+            links_opened: 0,
+        }));
+        let mut opened: u16 = 0;
+        for index in 0..self.slots.len() {
+            if self.slots[index].state == LinkState::Closed && self.role_may_open(index) {
+                self.open(index, out);
+                opened += 1;
+            }
+        }
+        out[log_at] = Action::Log(LogRecord::ProcedureStarted {
+            role: self.role,
+            links_opened: opened,
+        });
+        self.arm(
+            Timer::ConnectTimeout,
+            now + self.config.connect_timeout,
+            out,
+        );
+    }
+
+    /// R5/R6: the link is operational; close every waiting link of the same or lower
+    /// priority (so among equals the first to report `normal` wins).
+    fn become_operational(&mut self, index: usize, out: &mut Vec<Action>) {
+        self.normal_count += 1;
+        let slot = &mut self.slots[index];
+        slot.state = LinkState::Operational;
+        slot.normal_order = self.normal_count;
+        let priority = slot.conn_priority;
+        out.push(Action::Log(LogRecord::LinkOperational {
+            link: link_id(index),
+        }));
+        for other in 0..self.slots.len() {
+            if self.slots[other].state.is_waiting() && self.slots[other].conn_priority <= priority {
+                self.close(other, CloseReason::Superseded, out);
+            }
+        }
+    }
+
+    /// R7: during a procedure, activate the best operational link as soon as no link
+    /// of higher priority is still waiting.
+    fn evaluate(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.phase != Phase::Selecting {
+            return;
+        }
+        let Some(best) = self.best_operational() else {
+            return;
+        };
+        let priority = self.slots[best].conn_priority;
+        let higher_waiting = self
+            .slots
+            .iter()
+            .any(|slot| slot.state.is_waiting() && slot.conn_priority > priority);
+        if !higher_waiting {
+            self.activate(now, best, out);
+        }
+    }
+
+    /// The operational link with the highest priority; on a tie, the earliest `normal`.
+    pub(crate) fn best_operational(&self) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (index, slot) in self.slots.iter().enumerate() {
+            if slot.state != LinkState::Operational {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some(current) => {
+                    let current = &self.slots[current];
+                    slot.conn_priority > current.conn_priority
+                        || (slot.conn_priority == current.conn_priority
+                            && slot.normal_order < current.normal_order)
+                }
+            };
+            if better {
+                best = Some(index);
+            }
+        }
+        best
+    }
+
+    /// R7: make the link active: log 35115, tell the clients, close the rest, stop
+    /// `connect-tout`, start keep-alive (R14).
+    fn activate(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) {
+        let link = link_id(index);
+        self.slots[index].state = LinkState::Active;
+        self.phase = Phase::Active(link);
+        out.push(Action::Log(LogRecord::LinkSelected {
+            link,
+            priority: self.slots[index].conn_priority,
+        }));
+        out.push(Action::NotifyClients(ClientEvent::LinkConnected { link }));
+        self.clients_connected = Some(link);
+        self.close_open_links(CloseReason::NotSelected, out);
+        self.cancel(Timer::ConnectTimeout, out);
+        self.keepalive = KeepAlive::default();
+        if self.keepalive_enabled() {
+            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+        }
+    }
+
+    /// The active link is no longer active (its connection is already closed): stop
+    /// keep-alive and tell the clients once (I6).
+    fn leave_active(&mut self, link: LinkId, out: &mut Vec<Action>) {
+        self.cancel(Timer::KeepAlive, out);
+        self.keepalive = KeepAlive::default();
+        out.push(Action::NotifyClients(ClientEvent::LinkDisconnected {
+            link,
+        }));
+        self.clients_connected = None;
+        self.phase = Phase::Selecting; // callers move on to the next phase
+    }
+
+    /// R10: the active link failed (its connection is already closed).
+    fn lose_active(&mut self, now: Instant, index: usize, cause: LossCause, out: &mut Vec<Action>) {
+        let link = link_id(index);
+        out.push(Action::Log(LogRecord::ActiveLinkLost { link, cause }));
+        self.leave_active(link, out);
+        if self.role.is_ha() {
+            out.push(Action::ReportLinkFailure { link });
+        }
+        self.phase = Phase::Restarting;
+        let at = now + self.config.restart_timeout;
+        out.push(Action::Log(LogRecord::RestartScheduled { at }));
+        self.arm(Timer::RestartDelay, at, out);
+    }
+
+    /// R9 and R11: a backup keeps nothing below the highest configured priority.
+    fn enforce_backup_restriction(&mut self, now: Instant, out: &mut Vec<Action>) {
+        let highest = self.highest_priority;
+        match self.phase {
+            Phase::Active(link) if self.slots[link.index()].conn_priority < highest => {
+                let priority = self.slots[link.index()].conn_priority;
+                out.push(Action::Log(LogRecord::BackupDropsLowerLink {
+                    link,
+                    priority,
+                    highest,
+                }));
+                self.close(link.index(), CloseReason::BackupRestriction, out);
+                self.leave_active(link, out);
+                self.begin_procedure(now, out);
+            }
+            Phase::Selecting => {
+                for index in 0..self.slots.len() {
+                    if self.slots[index].state.is_open()
+                        && self.slots[index].conn_priority < highest
+                    {
+                        self.close(index, CloseReason::BackupRestriction, out);
+                    }
+                }
+                self.evaluate(now, out);
+            }
+            Phase::Active(_) | Phase::Idle | Phase::Restarting | Phase::Stopped => {}
+        }
+    }
+
+    // ----- primitives -----
+
+    fn role_may_open(&self, index: usize) -> bool {
+        self.role != Role::Backup || self.configured_priority(index) >= self.highest_priority
+    }
+
+    fn configured_priority(&self, index: usize) -> i32 {
+        self.config.links[index].effective_priority()
+    }
+
+    fn keepalive_enabled(&self) -> bool {
+        !self.config.keepalive_interval.is_zero()
+    }
+
+    fn conn_id(&self, index: usize) -> ConnId {
+        ConnId {
+            link: link_id(index),
+            generation: self.slots[index].generation,
+        }
+    }
+
+    /// Opens a closed link with a new generation and its configured priority (I7).
+    fn open(&mut self, index: usize, out: &mut Vec<Action>) {
+        debug_assert_eq!(
+            self.slots[index].state,
+            LinkState::Closed,
+            "I7: open of an open link"
+        );
+        let priority = self.configured_priority(index);
+        let slot = &mut self.slots[index];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.state = LinkState::Connecting;
+        slot.conn_priority = priority;
+        slot.normal_order = 0;
+        out.push(Action::Open(self.conn_id(index)));
+    }
+
+    /// Closes an open link (I7).
+    fn close(&mut self, index: usize, reason: CloseReason, out: &mut Vec<Action>) {
+        debug_assert!(
+            self.slots[index].state.is_open(),
+            "I7: close of a closed link"
+        );
+        self.slots[index].state = LinkState::Closed;
+        out.push(Action::Close {
+            conn: self.conn_id(index),
+            reason,
+        });
+    }
+
+    fn close_open_links(&mut self, reason: CloseReason, out: &mut Vec<Action>) {
+        for index in 0..self.slots.len() {
+            if self.slots[index].state.is_open() && self.slots[index].state != LinkState::Active {
+                self.close(index, reason, out);
+            }
+        }
+    }
+
+    fn arm(&mut self, timer: Timer, at: Instant, out: &mut Vec<Action>) {
+        self.timers[timer.index()] = Some(at);
+        out.push(Action::ArmTimer { timer, at });
+    }
+
+    fn cancel(&mut self, timer: Timer, out: &mut Vec<Action>) {
+        if self.timers[timer.index()].take().is_some() {
+            out.push(Action::CancelTimer(timer));
+        }
+    }
+}
+
+/// The id of the link at `index` (indices fit: `Config::validate` caps the count).
+fn link_id(index: usize) -> LinkId {
+    LinkId::new(index as u16)
+}
