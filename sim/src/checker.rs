@@ -1,0 +1,524 @@
+//! [`Checker`]: the invariants of `docs/spec.md`, checked on every step of every
+//! server. I1-I8 come from the core's own `check_invariants`; on top of that the checker
+//! verifies, from outside the core, what the core's state cannot show: each action
+//! against the simulator's own view of the connections (I7), activations against the
+//! state just before them (I3, I4), a backup's opens (I5), the alternation of client
+//! notifications (I6), stale inputs producing nothing (I8, I9); and across servers and
+//! time, bounded liveness after faults heal (L1) and the HA pair's safety and liveness
+//! (H1). I10 is `--check-determinism`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use link_core::{
+    Action, ClientEvent, ConnId, Event, Instant, LinkCore, LinkId, LinkState, LogRecord, Outcome,
+    Role, Timer,
+};
+use serde::Serialize;
+
+use crate::engine::{Engine, Server};
+use crate::scenario::{Checked, Fault};
+use crate::SimDuration;
+
+/// An invariant violation: which, where, when, what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Found {
+    /// The invariant, e.g. `I3` or `L1`.
+    pub invariant: String,
+    /// The server, if one is to blame.
+    pub server: Option<String>,
+    /// Virtual time, nanoseconds.
+    pub at_ns: u64,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// The simulator's own view of one server's connections (I7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GlueConn {
+    Connecting,
+    Accepted,
+}
+
+#[derive(Default)]
+struct PerServer {
+    conns: BTreeMap<LinkId, (ConnId, GlueConn)>,
+    /// Order of `normal` reports (from LinkOperational records) for I4.
+    normal_order: BTreeMap<LinkId, u64>,
+    normal_count: u64,
+    connected: Option<LinkId>,
+    selected_logs: u64,
+    connected_events: u64,
+}
+
+/// One link's state and connection priority just before a step.
+pub(crate) type Snapshot = Vec<(LinkState, i32)>;
+
+/// One step of one server, as the checker sees it.
+pub(crate) struct Step<'a> {
+    /// Virtual time of the step.
+    pub(crate) now: Instant,
+    /// Which server.
+    pub(crate) index: usize,
+    /// The input fed.
+    pub(crate) event: Event,
+    /// What the core made of it.
+    pub(crate) outcome: Outcome,
+    /// Link states just before the step.
+    pub(crate) pre: &'a Snapshot,
+    /// The actions it returned.
+    pub(crate) actions: &'a [Action],
+}
+
+impl PerServer {
+    /// Whether `conn` is the connection the simulator knows open on its link.
+    fn is_current(&self, conn: ConnId) -> bool {
+        self.conns.get(&conn.link).is_some_and(|(c, _)| *c == conn)
+    }
+}
+
+/// Checks every invariant; see the module docs.
+#[derive(Default)]
+pub struct Checker {
+    names: Vec<String>,
+    per_server: Vec<PerServer>,
+    /// L1: when it is checked (None: not applicable), and whether it has been.
+    l1_at: Option<Instant>,
+    l1_done: bool,
+    /// The window within which a pair must recover after a primary's failure (H1).
+    pair_window: Duration,
+    /// Each fault as (start, end, link index or None for all).
+    fault_windows: Vec<(Instant, Instant, Option<usize>)>,
+    healthy: Vec<bool>,
+}
+
+impl Checker {
+    /// A checker for `checked`.
+    pub fn new(checked: &Checked) -> Self {
+        let s = &checked.scenario;
+        let c = &s.config;
+        let ct = c.connect_tout.0;
+        let keepalive_term = if c.kpl_interval.0.is_zero() {
+            Duration::ZERO
+        } else {
+            c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1)
+        };
+        let switch = if checked.is_pair() {
+            s.management.switch_after.0
+        } else {
+            Duration::ZERO
+        };
+        let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
+        let margin = (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100);
+        let heal = s
+            .faults
+            .iter()
+            .map(|f| f.healed_at().0)
+            .max()
+            .unwrap_or_default();
+        // A close lost in a partition is found only by keep-alive (R14): without it,
+        // liveness after a partition cannot be promised.
+        let partitions = s
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::Partition { .. }));
+        let l1_applies = !(partitions && keepalive_term.is_zero());
+        let recovery = keepalive_term + c.restart_timeout.0 + ct * 2 + switch + margin;
+        let fault_windows = s
+            .faults
+            .iter()
+            .map(|f| {
+                let link = f.link().and_then(|name| checked.link_index(name));
+                (
+                    Instant::ZERO + f.at().0,
+                    Instant::ZERO + f.healed_at().0,
+                    link,
+                )
+            })
+            .collect();
+        Checker {
+            names: checked.servers.iter().map(|s| s.name.clone()).collect(),
+            per_server: checked
+                .servers
+                .iter()
+                .map(|_| PerServer::default())
+                .collect(),
+            l1_at: l1_applies.then(|| Instant::ZERO + heal + recovery),
+            l1_done: false,
+            pair_window: recovery,
+            fault_windows,
+            healthy: checked
+                .connectors
+                .iter()
+                .map(|spec| spec.is_healthy(c.connect_tout, round_trip))
+                .collect(),
+        }
+    }
+
+    /// A violation of `invariant` at `at`.
+    pub(crate) fn found(
+        &self,
+        at: Instant,
+        invariant: &str,
+        server: Option<usize>,
+        detail: String,
+    ) -> Found {
+        Found {
+            invariant: invariant.into(),
+            server: server.map(|s| self.names[s].clone()),
+            at_ns: at.as_nanos(),
+            detail,
+        }
+    }
+
+    /// The state of every link just before a step.
+    pub(crate) fn snapshot(core: &LinkCore) -> Snapshot {
+        core.link_ids()
+            .map(|l| {
+                (
+                    core.link_state(l).unwrap_or(LinkState::Closed),
+                    core.link_priority(l).unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    /// After one step of `server`: I1-I9 for that step.
+    pub(crate) fn after_step(&mut self, server: &Server, step: Step<'_>) -> Option<Found> {
+        let Step {
+            now,
+            index,
+            event,
+            outcome,
+            pre,
+            actions,
+        } = step;
+        let names = &self.names;
+        let found = |inv: &str, detail: String| Found {
+            invariant: inv.into(),
+            server: Some(names[index].clone()),
+            at_ns: now.as_nanos(),
+            detail,
+        };
+        let fail = |inv: &str, detail: String| Some(found(inv, detail));
+        if let Err(violation) = server.core.check_invariants() {
+            return fail(
+                &format!("{:?}", violation.invariant),
+                format!("core state after {event:?}: {violation}"),
+            );
+        }
+        if outcome != Outcome::Applied && !actions.is_empty() {
+            return fail(
+                "I8",
+                format!("an ignored input ({event:?}, {outcome:?}) produced actions"),
+            );
+        }
+        let core = &server.core;
+        let per = &mut self.per_server[index];
+        // The simulator's view of the connections, from the input.
+        if outcome == Outcome::Applied {
+            if let Some(conn) = event.conn() {
+                let known = per.is_current(conn);
+                match event {
+                    Event::TcpAccepted(_) if known => {
+                        per.conns.insert(conn.link, (conn, GlueConn::Accepted));
+                    }
+                    Event::TcpRefused(_) | Event::TcpClosed(_) if known => {
+                        per.conns.remove(&conn.link);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut selected_here: Option<LinkId> = None;
+        for action in actions {
+            match *action {
+                Action::Open(conn) => {
+                    if per.conns.contains_key(&conn.link) {
+                        return Some(found(
+                            "I7",
+                            format!("open of {} which is open", link_name(core, conn.link)),
+                        ));
+                    }
+                    per.conns.insert(conn.link, (conn, GlueConn::Connecting));
+                    let highest = core.config().highest_priority();
+                    if core.role() == Role::Backup
+                        && core.link_priority(conn.link).unwrap_or(0) < highest
+                    {
+                        return Some(found(
+                            "I5",
+                            format!(
+                                "backup opened {} below priority {highest}",
+                                link_name(core, conn.link)
+                            ),
+                        ));
+                    }
+                }
+                Action::SendAssociationRequest(conn)
+                    if per.conns.get(&conn.link) != Some(&(conn, GlueConn::Accepted)) =>
+                {
+                    let what = format!(
+                        "association request on {} which is not accepted",
+                        link_name(core, conn.link)
+                    );
+                    return Some(found("I7", what));
+                }
+                Action::SendKeepAlive(conn)
+                    if core.active_link() != Some(conn.link) || !per.is_current(conn) =>
+                {
+                    let what = format!(
+                        "keep-alive on {} which is not the active connection",
+                        link_name(core, conn.link)
+                    );
+                    return Some(found("I7", what));
+                }
+                Action::Close { conn, .. } => {
+                    if !per.is_current(conn) {
+                        let what =
+                            format!("close of {} which is not open", link_name(core, conn.link));
+                        return Some(found("I7", what));
+                    }
+                    per.conns.remove(&conn.link);
+                }
+                Action::Log(LogRecord::LinkOperational { link }) => {
+                    per.normal_count += 1;
+                    per.normal_order.insert(link, per.normal_count);
+                }
+                Action::Log(LogRecord::LinkSelected { link, priority }) => {
+                    per.selected_logs += 1;
+                    selected_here = Some(link);
+                    let timeout = event == Event::TimerExpired(Timer::ConnectTimeout);
+                    if let Some(detail) = activation_problem(
+                        core,
+                        pre,
+                        &per.normal_order,
+                        event,
+                        link,
+                        priority,
+                        timeout,
+                    ) {
+                        let inv = if detail.starts_with("I4") { "I4" } else { "I3" };
+                        return Some(found(inv, detail));
+                    }
+                }
+                Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
+                    per.connected_events += 1;
+                    if per.connected.is_some() || selected_here != Some(link) {
+                        return Some(found("I6", format!("EventLinkConnected for {} without its own log 35115 or while connected", link_name(core, link))));
+                    }
+                    per.connected = Some(link);
+                }
+                Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
+                    if per.connected != Some(link) {
+                        return Some(found(
+                            "I6",
+                            format!(
+                                "EventLinkDisconnected for {} which clients do not think connected",
+                                link_name(core, link)
+                            ),
+                        ));
+                    }
+                    per.connected = None;
+                }
+                _ => {}
+            }
+        }
+        // I7: the core's open connections are exactly those its actions and inputs
+        // opened and did not close: nothing forgotten without a Close, nothing invented.
+        for link in core.link_ids() {
+            let simulated = per.conns.get(&link).map(|(c, _)| *c);
+            if simulated != core.connection(link) {
+                return fail(
+                    "I7",
+                    format!(
+                        "{}: the core's connection {:?} differs from the one its actions left open {:?}",
+                        link_name(core, link),
+                        core.connection(link),
+                        simulated
+                    ),
+                );
+            }
+        }
+        if per.selected_logs != per.connected_events {
+            return fail(
+                "I6",
+                "log 35115 and EventLinkConnected counts differ".into(),
+            );
+        }
+        if per.connected != core.active_link() {
+            return fail(
+                "I6",
+                "clients' view of the active link differs from the core's".into(),
+            );
+        }
+        None
+    }
+
+    /// After a step's actions are carried out: the pair's safety (H1) and L1's
+    /// "stays active".
+    pub(crate) fn after_actions(
+        &mut self,
+        now: Instant,
+        servers: &[Server],
+        usable: impl Fn(usize, usize) -> bool,
+    ) -> Option<Found> {
+        let primaries = servers
+            .iter()
+            .filter(|s| s.core.role() == Role::Primary)
+            .count();
+        if primaries > 1 {
+            return Some(self.found(now, "H1", None, "both servers are primary".into()));
+        }
+        if self.l1_done {
+            for (index, server) in servers.iter().enumerate() {
+                let lost = server.history.client_events.last().is_some_and(|(at, e)| {
+                    *at == now && matches!(e, ClientEvent::LinkDisconnected { .. })
+                });
+                if lost
+                    && server.core.active_link().is_none()
+                    && self.all_allowed_healthy(server, index, &usable)
+                {
+                    return Some(self.found(now, "L1", Some(index), "the active link was lost after faults healed although every connector is healthy".into()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Before the engine moves time to `next`: L1's bound, once it has passed.
+    pub(crate) fn before(
+        &mut self,
+        now: Instant,
+        next: Instant,
+        end_of_run: bool,
+        servers: &[Server],
+        usable: impl Fn(usize, usize) -> bool,
+    ) -> Option<Found> {
+        let bound = self.l1_at?;
+        if self.l1_done || !(next > bound || (end_of_run && next >= bound)) {
+            return None;
+        }
+        self.l1_done = true;
+        for (index, server) in servers.iter().enumerate() {
+            if server.core.active_link().is_none()
+                && self.any_allowed_healthy(server, index, &usable)
+            {
+                return Some(self.found(
+                    bound.max(now),
+                    "L1",
+                    Some(index),
+                    format!("no active link by {bound} although a connector its role allows has been healthy since the faults healed"),
+                ));
+            }
+        }
+        None
+    }
+
+    /// H1's liveness: after the primary's active link failed at `failed_at`, the pair
+    /// has an active link again within the window, when a connector stayed healthy.
+    pub(crate) fn pair_liveness(
+        &self,
+        now: Instant,
+        failed_at: Instant,
+        servers: &[Server],
+    ) -> Option<Found> {
+        let window_end = now;
+        let untouched = |link: usize| {
+            !self.fault_windows.iter().any(|(start, end, l)| {
+                (l.is_none() || *l == Some(link)) && *start <= window_end && *end >= failed_at
+            })
+        };
+        let a_link_stayed_healthy =
+            (0..self.healthy.len()).any(|link| self.healthy[link] && untouched(link));
+        if !a_link_stayed_healthy || servers.iter().any(|s| s.core.active_link().is_some()) {
+            return None;
+        }
+        Some(self.found(
+            now,
+            "H1",
+            None,
+            format!(
+                "the primary's link failed at {failed_at} and the pair has no active link {} later",
+                SimDuration(self.pair_window)
+            ),
+        ))
+    }
+
+    /// How long after a primary's failure the pair check runs.
+    pub(crate) fn pair_window(&self) -> Duration {
+        self.pair_window
+    }
+
+    fn allowed(server: &Server, link: usize) -> bool {
+        let core = &server.core;
+        core.role() != Role::Backup
+            || core.config().links[link].effective_priority() >= core.config().highest_priority()
+    }
+
+    fn any_allowed_healthy(
+        &self,
+        server: &Server,
+        index: usize,
+        usable: &impl Fn(usize, usize) -> bool,
+    ) -> bool {
+        (0..self.healthy.len())
+            .any(|l| Self::allowed(server, l) && self.healthy[l] && usable(index, l))
+    }
+
+    fn all_allowed_healthy(
+        &self,
+        server: &Server,
+        index: usize,
+        usable: &impl Fn(usize, usize) -> bool,
+    ) -> bool {
+        (0..self.healthy.len())
+            .filter(|l| Self::allowed(server, *l))
+            .all(|l| self.healthy[l] && usable(index, l))
+    }
+}
+
+fn link_name(core: &LinkCore, link: LinkId) -> String {
+    core.link_name(link).unwrap_or("?").to_string()
+}
+
+/// I3 and I4 at an activation, against the state just before the step.
+fn activation_problem(
+    core: &LinkCore,
+    pre: &Snapshot,
+    normal_order: &BTreeMap<LinkId, u64>,
+    event: Event,
+    selected: LinkId,
+    priority: i32,
+    by_timeout: bool,
+) -> Option<String> {
+    let changed = event.link();
+    for other in core.link_ids() {
+        if other == selected || Some(other) == changed {
+            continue;
+        }
+        let (state, other_priority) = pre[other.index()];
+        let name = link_name(core, other);
+        if state == LinkState::Operational && other_priority > priority {
+            return Some(format!("I3: a higher operational link {name} ({other_priority}) was passed over for priority {priority}"));
+        }
+        if state == LinkState::Operational
+            && other_priority == priority
+            && normal_order.get(&other) < normal_order.get(&selected)
+        {
+            return Some(format!(
+                "I4: {name} reported normal earlier at the same priority {priority}"
+            ));
+        }
+        if state.is_waiting() && other_priority > priority && !by_timeout {
+            return Some(format!("I3: activated at priority {priority} while {name} ({other_priority}) was still waiting"));
+        }
+    }
+    None
+}
+
+/// Lets the engine hand its own parts to the checker without a borrow conflict.
+impl Engine {
+    pub(crate) fn usable_fn(&self) -> impl Fn(usize, usize) -> bool + '_ {
+        move |server, link| self.connector_usable(server, link)
+    }
+}

@@ -1,0 +1,762 @@
+//! The discrete-event engine: a queue ordered by (virtual time, sequence number), the
+//! simulated connectors, network and Management Layer, and the glue that turns each
+//! server's `LinkCore` actions into simulated sends, closes and timers. After every
+//! step it runs the invariant checks of [`crate::checker`]; the first violation ends
+//! the run.
+//!
+//! Nothing here reads the wall clock, the OS RNG or iterates a hash map: randomness
+//! comes from ChaCha8 streams derived from the scenario seed and a component name, so
+//! adding a connector does not change what another component draws.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::time::Duration;
+
+use link_core::{
+    Action, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus, Timer,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::checker::{Checker, Found, Step};
+use crate::history::History;
+use crate::report::TimelineEntry;
+use crate::scenario::{
+    AssociationBehaviour, Checked, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
+};
+use crate::trace::{Trace, TraceRecord};
+use crate::SimDuration;
+
+/// A message from a server to a connector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ToConnector {
+    Connect,
+    AssociationRequest,
+    KeepAlive,
+    Close,
+}
+
+/// Something a connector does after its own delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ConnectorAct {
+    Accept,
+    Associate,
+    SendStatus(SystemStatus),
+    AnswerKeepAlive,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Item {
+    Start {
+        server: usize,
+    },
+    Deliver {
+        server: usize,
+        event: Event,
+    },
+    Timer {
+        server: usize,
+        timer: Timer,
+    },
+    AtConnector {
+        server: usize,
+        conn: ConnId,
+        msg: ToConnector,
+    },
+    Connector {
+        server: usize,
+        conn: ConnId,
+        act: ConnectorAct,
+    },
+    Fault {
+        index: usize,
+    },
+    RoleSwitch,
+    PairLivenessCheck {
+        failed_at: Instant,
+    },
+}
+
+struct Scheduled {
+    at: Instant,
+    seq: u64,
+    item: Item,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// A connection as the connector sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ConnPhase {
+    /// Connect received, accept pending.
+    Pending,
+    Accepted,
+    Associated,
+}
+
+struct Connector {
+    spec: ConnectorSpec,
+    down_until: Option<Instant>,
+    conns: BTreeMap<(usize, ConnId), ConnPhase>,
+    rng: ChaCha8Rng,
+}
+
+impl Connector {
+    fn is_down(&self, now: Instant) -> bool {
+        self.down_until.is_some_and(|until| now < until)
+    }
+
+    fn delay(&mut self, base: SimDuration) -> Duration {
+        base.0 + jitter(&mut self.rng, self.spec.jitter)
+    }
+}
+
+fn jitter(rng: &mut ChaCha8Rng, max: SimDuration) -> Duration {
+    let max = max.as_nanos();
+    if max == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_nanos(rng.random_range(0..=max))
+    }
+}
+
+/// The path between one server and one connector.
+struct Path {
+    partitioned_to_connector_until: Instant,
+    partitioned_to_server_until: Instant,
+    extra_latency: Vec<(Instant, Duration)>,
+    last_to_connector: Instant,
+    last_to_server: Instant,
+    rng: ChaCha8Rng,
+}
+
+/// A server: its core and the glue's own view of its connections.
+pub(crate) struct Server {
+    pub(crate) name: String,
+    pub(crate) core: LinkCore,
+    pub(crate) history: History,
+}
+
+/// A deterministic stream for the component named `name`.
+fn stream(seed: u64, name: &str) -> ChaCha8Rng {
+    // FNV-1a: a fixed hash, the same on every machine and every Rust version.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(hash);
+    rng
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The whole `run_for` was simulated.
+    Completed,
+    /// An invariant was violated at `at`.
+    Violation(Found),
+}
+
+/// One simulation of one checked scenario.
+pub struct Engine {
+    pub(crate) checked: Checked,
+    pub(crate) now: Instant,
+    end: Instant,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+    pub(crate) servers: Vec<Server>,
+    connectors: Vec<Connector>,
+    paths: Vec<Vec<Path>>,
+    switch_pending: bool,
+    checker: Checker,
+    pub(crate) trace: Trace,
+    pub(crate) timeline: Vec<TimelineEntry>,
+    actions: Vec<Action>,
+    steps: u64,
+}
+
+impl Engine {
+    /// Prepares a run of `checked`; `record_trace` keeps every event and action as JSON.
+    pub fn new(checked: Checked, record_trace: bool) -> Self {
+        let seed = checked.scenario.seed;
+        let servers: Vec<Server> = checked
+            .servers
+            .iter()
+            .map(|spec| {
+                let config = checked.config.clone().with_role(spec.role);
+                let core =
+                    LinkCore::new(config).expect("scenario::check validated the configuration");
+                Server {
+                    name: spec.name.clone(),
+                    history: History::new(spec.role),
+                    core,
+                }
+            })
+            .collect();
+        let connectors = checked
+            .connectors
+            .iter()
+            .zip(&checked.config.links)
+            .map(|(spec, link)| Connector {
+                spec: spec.clone(),
+                down_until: None,
+                conns: BTreeMap::new(),
+                rng: stream(seed, &format!("connector/{}", link.name)),
+            })
+            .collect();
+        let paths = checked
+            .servers
+            .iter()
+            .map(|server| {
+                checked
+                    .config
+                    .links
+                    .iter()
+                    .map(|link| Path {
+                        partitioned_to_connector_until: Instant::ZERO,
+                        partitioned_to_server_until: Instant::ZERO,
+                        extra_latency: Vec::new(),
+                        last_to_connector: Instant::ZERO,
+                        last_to_server: Instant::ZERO,
+                        rng: stream(seed, &format!("network/{}/{}", server.name, link.name)),
+                    })
+                    .collect()
+            })
+            .collect();
+        let end = Instant::ZERO + checked.scenario.run_for.0;
+        let checker = Checker::new(&checked);
+        let mut engine = Engine {
+            now: Instant::ZERO,
+            end,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            servers,
+            connectors,
+            paths,
+            switch_pending: false,
+            checker,
+            trace: Trace::new(record_trace),
+            timeline: Vec::new(),
+            actions: Vec::new(),
+            steps: 0,
+            checked,
+        };
+        for server in 0..engine.servers.len() {
+            engine.schedule(Instant::ZERO, Item::Start { server });
+        }
+        for index in 0..engine.checked.scenario.faults.len() {
+            let at = Instant::ZERO + engine.checked.scenario.faults[index].at().0;
+            engine.schedule(at, Item::Fault { index });
+        }
+        engine
+    }
+
+    /// How many core steps the run made.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn schedule(&mut self, at: Instant, item: Item) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: self.seq,
+            item,
+        }));
+    }
+
+    /// Runs to the end of `run_for` or to the first violation.
+    pub fn run(&mut self) -> Ending {
+        while let Some(Reverse(next)) = self.queue.peek() {
+            if next.at > self.end {
+                break;
+            }
+            let Reverse(next) = self.queue.pop().expect("peeked");
+            if let Some(found) = self.check_before(next.at, false) {
+                return self.stop(found);
+            }
+            self.now = next.at;
+            if let Some(found) = self.handle(next.item) {
+                return self.stop(found);
+            }
+        }
+        if let Some(found) = self.check_before(self.end, true) {
+            return self.stop(found);
+        }
+        self.now = self.end;
+        Ending::Completed
+    }
+
+    fn stop(&mut self, found: Found) -> Ending {
+        self.trace
+            .push(self.now, TraceRecord::Violation { found: &found });
+        let server = found.server.clone().unwrap_or_default();
+        self.timeline.push(TimelineEntry {
+            at: Instant::from_nanos(found.at_ns),
+            server,
+            link: String::new(),
+            text: format!("INVARIANT {} VIOLATED: {}", found.invariant, found.detail),
+        });
+        Ending::Violation(found)
+    }
+
+    fn check_before(&mut self, next: Instant, end_of_run: bool) -> Option<Found> {
+        let mut checker = std::mem::take(&mut self.checker);
+        let found = checker.before(self.now, next, end_of_run, &self.servers, self.usable_fn());
+        self.checker = checker;
+        found
+    }
+
+    fn check_after_actions(&mut self) -> Option<Found> {
+        let mut checker = std::mem::take(&mut self.checker);
+        let found = checker.after_actions(self.now, &self.servers, self.usable_fn());
+        self.checker = checker;
+        found
+    }
+
+    /// Adds a line to the timeline.
+    fn note(&mut self, server: Option<usize>, link: Option<usize>, text: String) {
+        let server = server
+            .map(|s| self.servers[s].name.clone())
+            .unwrap_or_default();
+        let link = link
+            .map(|l| self.checked.config.links[l].name.clone())
+            .unwrap_or_default();
+        self.timeline.push(TimelineEntry {
+            at: self.now,
+            server,
+            link,
+            text,
+        });
+    }
+
+    fn handle(&mut self, item: Item) -> Option<Found> {
+        match item {
+            Item::Start { server } => self.feed(server, Event::Start),
+            Item::Deliver { server, event } => self.feed(server, event),
+            Item::Timer { server, timer } => self.feed(server, Event::TimerExpired(timer)),
+            Item::AtConnector { server, conn, msg } => {
+                self.at_connector(server, conn, msg);
+                None
+            }
+            Item::Connector { server, conn, act } => {
+                self.connector_act(server, conn, act);
+                None
+            }
+            Item::Fault { index } => self.fault(index),
+            Item::RoleSwitch => {
+                self.switch_pending = false;
+                self.switch_roles("switches roles after the primary's failure report")
+            }
+            Item::PairLivenessCheck { failed_at } => {
+                self.checker
+                    .pair_liveness(self.now, failed_at, &self.servers)
+            }
+        }
+    }
+
+    // ----- servers -----
+
+    /// Feeds one input to a server's core and carries out its actions.
+    fn feed(&mut self, server: usize, event: Event) -> Option<Found> {
+        self.steps += 1;
+        let now = self.now;
+        let pre = Checker::snapshot(&self.servers[server].core);
+        let mut actions = std::mem::take(&mut self.actions);
+        actions.clear();
+        let result = self.servers[server]
+            .core
+            .step_into(now, event, &mut actions);
+        let name = &self.servers[server].name;
+        self.trace.push(
+            now,
+            TraceRecord::Input {
+                server: name,
+                event: &event,
+                outcome: &result,
+            },
+        );
+        for action in &actions {
+            self.trace.push(
+                now,
+                TraceRecord::Action {
+                    server: name,
+                    action,
+                },
+            );
+        }
+        let found = match result {
+            Err(error) => Some(self.checker.found(
+                now,
+                "I9",
+                Some(server),
+                format!("the core refused a simulated input: {error}"),
+            )),
+            Ok(outcome) => {
+                let step = Step {
+                    now,
+                    index: server,
+                    event,
+                    outcome,
+                    pre: &pre,
+                    actions: &actions,
+                };
+                self.checker.after_step(&self.servers[server], step)
+            }
+        };
+        if found.is_none() {
+            for action in &actions {
+                self.apply(server, *action);
+            }
+        }
+        self.actions = actions;
+        found.or_else(|| self.check_after_actions())
+    }
+
+    fn apply(&mut self, server: usize, action: Action) {
+        let now = self.now;
+        match action {
+            Action::Open(conn) => self.send_to_connector(server, conn, ToConnector::Connect),
+            Action::SendAssociationRequest(conn) => {
+                self.send_to_connector(server, conn, ToConnector::AssociationRequest)
+            }
+            Action::SendKeepAlive(conn) => {
+                self.send_to_connector(server, conn, ToConnector::KeepAlive)
+            }
+            Action::Close { conn, .. } => self.send_to_connector(server, conn, ToConnector::Close),
+            Action::ArmTimer { timer, at } => self.schedule(at, Item::Timer { server, timer }),
+            Action::CancelTimer(_) => {} // a stale firing is ignored by the core (I8)
+            Action::Log(record) => {
+                let text = record.text(self.servers[server].core.config()).to_string();
+                let shown = match record.number() {
+                    Some(number) => format!("log {number}: {text}"),
+                    None => text.clone(),
+                };
+                self.note(Some(server), record.link().map(LinkId::index), shown);
+                self.servers[server].history.log(now, record, text);
+                if let LogRecord::RoleChanged { to, .. } = record {
+                    self.servers[server].history.role(now, to);
+                }
+            }
+            Action::NotifyClients(event) => {
+                self.note(
+                    Some(server),
+                    Some(event.link().index()),
+                    format!("{} to all clients", event.name()),
+                );
+                self.servers[server].history.client_event(now, event);
+            }
+            Action::ReportLinkFailure { link } => {
+                self.note(
+                    Some(server),
+                    Some(link.index()),
+                    "link failure reported to the Management Layer".into(),
+                );
+                self.servers[server].history.failure_report(now, link);
+                self.management_report(server);
+            }
+        }
+    }
+
+    // ----- management layer -----
+
+    fn management_report(&mut self, server: usize) {
+        if !self.checked.is_pair() || self.servers[server].core.role() != Role::Primary {
+            return;
+        }
+        let now = self.now;
+        if !self.switch_pending {
+            self.switch_pending = true;
+            let at = now + self.checked.scenario.management.switch_after.0;
+            self.note(
+                None,
+                None,
+                format!("Management Layer: will switch roles at {at}"),
+            );
+            self.schedule(at, Item::RoleSwitch);
+        }
+        let window = self.checker.pair_window();
+        self.schedule(now + window, Item::PairLivenessCheck { failed_at: now });
+    }
+
+    /// Demotes the primary, then promotes the backup: never two primaries (H1).
+    fn switch_roles(&mut self, why: &str) -> Option<Found> {
+        let primary = self
+            .servers
+            .iter()
+            .position(|s| s.core.role() == Role::Primary);
+        let backup = self
+            .servers
+            .iter()
+            .position(|s| s.core.role() == Role::Backup);
+        let (Some(primary), Some(backup)) = (primary, backup) else {
+            return None;
+        };
+        self.trace.push(self.now, TraceRecord::Note { text: why });
+        self.note(None, None, format!("Management Layer: {why}"));
+        // `feed` answers Some(violation); stop at the first one.
+        self.feed(primary, Event::RoleChanged(Role::Backup))
+            .or_else(|| self.feed(backup, Event::RoleChanged(Role::Primary)))
+    }
+
+    // ----- network -----
+
+    fn latency(&mut self, server: usize, link: usize) -> Duration {
+        let now = self.now;
+        let network = &self.checked.scenario.network;
+        let path = &mut self.paths[server][link];
+        path.extra_latency.retain(|(until, _)| *until > now);
+        let extra: Duration = path.extra_latency.iter().map(|(_, add)| *add).sum();
+        network.latency.0 + extra + jitter(&mut path.rng, network.jitter)
+    }
+
+    fn send_to_connector(&mut self, server: usize, conn: ConnId, msg: ToConnector) {
+        let link = conn.link.index();
+        if self.now < self.paths[server][link].partitioned_to_connector_until {
+            return;
+        }
+        let latency = self.latency(server, link);
+        let path = &mut self.paths[server][link];
+        let at = (self.now + latency).max(path.last_to_connector);
+        path.last_to_connector = at;
+        self.schedule(at, Item::AtConnector { server, conn, msg });
+    }
+
+    fn send_to_server(&mut self, server: usize, link: usize, event: Event) {
+        if self.now < self.paths[server][link].partitioned_to_server_until {
+            return;
+        }
+        let latency = self.latency(server, link);
+        let path = &mut self.paths[server][link];
+        let at = (self.now + latency).max(path.last_to_server);
+        path.last_to_server = at;
+        self.schedule(at, Item::Deliver { server, event });
+    }
+
+    // ----- connectors -----
+
+    fn at_connector(&mut self, server: usize, conn: ConnId, msg: ToConnector) {
+        let now = self.now;
+        let link = conn.link.index();
+        let connector = &mut self.connectors[link];
+        let phase = connector.conns.get(&(server, conn)).copied();
+        match (msg, phase) {
+            (ToConnector::Connect, _) if connector.is_down(now) || connector.spec.refuse => {
+                self.send_to_server(server, link, Event::TcpRefused(conn));
+            }
+            (ToConnector::Connect, _) => {
+                connector.conns.insert((server, conn), ConnPhase::Pending);
+                let at = now + connector.delay(connector.spec.accept_after);
+                self.schedule(
+                    at,
+                    Item::Connector {
+                        server,
+                        conn,
+                        act: ConnectorAct::Accept,
+                    },
+                );
+            }
+            (ToConnector::AssociationRequest, Some(ConnPhase::Accepted)) => {
+                let at = now + connector.delay(connector.spec.associate_after);
+                self.schedule(
+                    at,
+                    Item::Connector {
+                        server,
+                        conn,
+                        act: ConnectorAct::Associate,
+                    },
+                );
+            }
+            (ToConnector::KeepAlive, Some(ConnPhase::Associated)) => {
+                if connector.spec.keepalive == KeepaliveBehaviour::Answer {
+                    let at = now + connector.delay(connector.spec.keepalive_after);
+                    self.schedule(
+                        at,
+                        Item::Connector {
+                            server,
+                            conn,
+                            act: ConnectorAct::AnswerKeepAlive,
+                        },
+                    );
+                }
+            }
+            (ToConnector::Close, _) => {
+                connector.conns.remove(&(server, conn));
+            }
+            // Data for a connection the connector does not know: TCP answers with a reset.
+            (ToConnector::AssociationRequest | ToConnector::KeepAlive, None) => {
+                self.send_to_server(server, link, Event::TcpClosed(conn));
+            }
+            (ToConnector::AssociationRequest | ToConnector::KeepAlive, Some(_)) => {}
+        }
+    }
+
+    fn connector_act(&mut self, server: usize, conn: ConnId, act: ConnectorAct) {
+        let now = self.now;
+        let link = conn.link.index();
+        let connector = &mut self.connectors[link];
+        let Some(phase) = connector.conns.get(&(server, conn)).copied() else {
+            return;
+        };
+        match (act, phase) {
+            (ConnectorAct::Accept, ConnPhase::Pending) => {
+                connector.conns.insert((server, conn), ConnPhase::Accepted);
+                self.send_to_server(server, link, Event::TcpAccepted(conn));
+            }
+            (ConnectorAct::Associate, ConnPhase::Accepted) => match connector.spec.association {
+                AssociationBehaviour::Accept => {
+                    connector
+                        .conns
+                        .insert((server, conn), ConnPhase::Associated);
+                    let base = connector.delay(SimDuration::default());
+                    for (offset, status) in connector.spec.status_steps() {
+                        let at = now + base + offset.0;
+                        self.schedule(
+                            at,
+                            Item::Connector {
+                                server,
+                                conn,
+                                act: ConnectorAct::SendStatus(status),
+                            },
+                        );
+                    }
+                    self.send_to_server(server, link, Event::AssociationAccepted(conn));
+                }
+                AssociationBehaviour::Reject => {
+                    self.send_to_server(server, link, Event::AssociationRejected(conn))
+                }
+                AssociationBehaviour::Never => {}
+            },
+            (ConnectorAct::SendStatus(status), ConnPhase::Associated) => {
+                self.send_to_server(server, link, Event::SystemStatus(conn, status));
+            }
+            (ConnectorAct::AnswerKeepAlive, ConnPhase::Associated) => {
+                self.send_to_server(server, link, Event::KeepAliveAnswered(conn));
+            }
+            _ => {}
+        }
+    }
+
+    /// The connector of `link` forgets its connections (to `only` server, or all) and
+    /// tells each server: a reset for a pending connect, a close for the others.
+    fn connector_drops(&mut self, link: usize, only: Option<usize>) {
+        let dropped: Vec<((usize, ConnId), ConnPhase)> = self.connectors[link]
+            .conns
+            .iter()
+            .filter(|((server, _), _)| only.is_none_or(|o| o == *server))
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        for ((server, conn), phase) in dropped {
+            self.connectors[link].conns.remove(&(server, conn));
+            let event = if phase == ConnPhase::Pending {
+                Event::TcpRefused(conn)
+            } else {
+                Event::TcpClosed(conn)
+            };
+            self.send_to_server(server, link, event);
+        }
+    }
+
+    // ----- faults -----
+
+    fn fault(&mut self, index: usize) -> Option<Found> {
+        let fault = self.checked.scenario.faults[index].clone();
+        self.trace
+            .push(self.now, TraceRecord::Fault { fault: &fault });
+        let now = self.now;
+        let link = fault.link().and_then(|name| self.checked.link_index(name));
+        let only = fault
+            .server()
+            .and_then(|name| self.checked.server_index(name));
+        self.note(
+            only,
+            link,
+            format!("FAULT {}", crate::report::describe_fault(&fault)),
+        );
+        let servers: Vec<usize> = match only {
+            Some(s) => vec![s],
+            None => (0..self.servers.len()).collect(),
+        };
+        match fault {
+            Fault::Crash { duration, .. } => {
+                let link = link.expect("checked");
+                self.connectors[link].down_until = Some(now + duration.0);
+                self.connector_drops(link, None);
+            }
+            Fault::Drop { .. } => self.connector_drops(link.expect("checked"), only),
+            Fault::Status { status, .. } => {
+                let link = link.expect("checked");
+                let associated: Vec<(usize, ConnId)> = self.connectors[link]
+                    .conns
+                    .iter()
+                    .filter(|(_, phase)| **phase == ConnPhase::Associated)
+                    .map(|(k, _)| *k)
+                    .collect();
+                for (server, conn) in associated {
+                    self.send_to_server(server, link, Event::SystemStatus(conn, status));
+                }
+            }
+            Fault::Partition {
+                duration,
+                direction,
+                ..
+            } => {
+                let link = link.expect("checked");
+                for server in servers {
+                    let path = &mut self.paths[server][link];
+                    if direction != Direction::ToServer {
+                        path.partitioned_to_connector_until = now + duration.0;
+                    }
+                    if direction != Direction::ToConnector {
+                        path.partitioned_to_server_until = now + duration.0;
+                    }
+                }
+            }
+            Fault::Latency { add, duration, .. } => {
+                let link = link.expect("checked");
+                for server in servers {
+                    self.paths[server][link]
+                        .extra_latency
+                        .push((now + duration.0, add.0));
+                }
+            }
+            Fault::Switchover { .. } => return self.switch_roles("switchover (fault)"),
+            Fault::Reconfigure { priority, .. } => {
+                let link = LinkId::new(link.expect("checked") as u16);
+                for server in servers {
+                    if let Some(found) = self.feed(server, Event::Reconfigured { link, priority }) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether a message on `link` between `server` and its connector can get through
+    /// now, and the connector is up and healthy by its spec.
+    pub(crate) fn connector_usable(&self, server: usize, link: usize) -> bool {
+        let path = &self.paths[server][link];
+        let connector = &self.connectors[link];
+        self.now >= path.partitioned_to_connector_until
+            && self.now >= path.partitioned_to_server_until
+            && !connector.is_down(self.now)
+    }
+}

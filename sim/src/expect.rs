@@ -1,0 +1,234 @@
+//! Evaluates a scenario's expectations against what each server did ([`History`]).
+//! A failed expectation says what was expected and what was seen.
+
+use link_core::{ClientEvent, Instant, LinkId};
+
+use crate::engine::Server;
+use crate::history::History;
+use crate::scenario::{Checked, ClientEventName, Expectation};
+use crate::SimDuration;
+
+/// The verdict on one expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectationResult {
+    /// Its position in the scenario's `expect` list.
+    pub index: usize,
+    /// What was expected, in words.
+    pub expected: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What the run showed.
+    pub seen: String,
+}
+
+fn at(d: SimDuration) -> Instant {
+    Instant::ZERO + d.0
+}
+
+/// Judges every expectation of `checked` against the servers' histories.
+pub fn evaluate(checked: &Checked, servers: &[Server]) -> Vec<ExpectationResult> {
+    checked
+        .scenario
+        .expect
+        .iter()
+        .enumerate()
+        .map(|(index, expectation)| {
+            let server = expectation
+                .server()
+                .and_then(|n| checked.server_index(n))
+                .unwrap_or(0);
+            let server = &servers[server];
+            let (expected, passed, seen) =
+                judge(checked, &server.name, &server.history, expectation);
+            ExpectationResult {
+                index,
+                expected,
+                passed,
+                seen,
+            }
+        })
+        .collect()
+}
+
+fn name(checked: &Checked, link: Option<LinkId>) -> String {
+    link.map_or("none".into(), |l| {
+        checked.config.links[l.index()].name.clone()
+    })
+}
+
+fn wanted(checked: &Checked, link: &Option<String>) -> Option<LinkId> {
+    link.as_deref()
+        .and_then(|n| checked.link_index(n))
+        .map(|i| LinkId::new(i as u16))
+}
+
+fn count_ok(count: Option<u32>, seen: usize) -> bool {
+    match count {
+        Some(n) => seen == n as usize,
+        None => seen >= 1,
+    }
+}
+
+fn count_words(count: Option<u32>) -> String {
+    count.map_or("at least once".into(), |n| format!("exactly {n} time(s)"))
+}
+
+fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (String, bool, String) {
+    match e {
+        Expectation::ActiveAt { at: t, link, .. } => {
+            let want = wanted(checked, link);
+            let got = h.active_at(at(*t));
+            (
+                format!("{server}: active link at {t} is {}", name(checked, want)),
+                got == want,
+                format!("active link at {t} was {}", name(checked, got)),
+            )
+        }
+        Expectation::ActiveBy { by, link, .. } => {
+            let want = wanted(checked, &Some(link.clone()));
+            let first = h
+                .active
+                .iter()
+                .find(|(t, l)| *t <= at(*by) && *l == want)
+                .map(|(t, _)| *t);
+            let seen = match first {
+                Some(t) => format!("{link} became active at {t}"),
+                None => format!(
+                    "{link} was not active by {by}; active at {by}: {}",
+                    name(checked, h.active_at(at(*by)))
+                ),
+            };
+            (
+                format!("{server}: {link} active by {by}"),
+                first.is_some(),
+                seen,
+            )
+        }
+        Expectation::ActiveDuring {
+            from, until, link, ..
+        } => {
+            let want = wanted(checked, link);
+            let start = h.active_at(at(*from));
+            let break_at = h
+                .active
+                .iter()
+                .find(|(t, l)| *t > at(*from) && *t <= at(*until) && *l != want);
+            let passed = start == want && break_at.is_none();
+            let seen = match (start == want, break_at) {
+                (false, _) => format!("active at {from} was {}", name(checked, start)),
+                (true, Some((t, l))) => {
+                    format!("at {t} the active link became {}", name(checked, *l))
+                }
+                (true, None) => format!("{} held throughout", name(checked, want)),
+            };
+            (
+                format!(
+                    "{server}: {} active from {from} to {until}",
+                    name(checked, want)
+                ),
+                passed,
+                seen,
+            )
+        }
+        Expectation::NeverActive { link, .. } => {
+            let want = wanted(checked, &Some(link.clone()));
+            let first = h
+                .active
+                .iter()
+                .find(|(_, l)| *l == want && want.is_some())
+                .map(|(t, _)| *t);
+            let seen = first.map_or(format!("{link} was never active"), |t| {
+                format!("{link} was active at {t}")
+            });
+            (
+                format!("{server}: {link} never active"),
+                first.is_none(),
+                seen,
+            )
+        }
+        Expectation::Log {
+            number,
+            text,
+            count,
+            ..
+        } => {
+            let matching: Vec<_> = h
+                .logs
+                .iter()
+                .filter(|l| number.is_none_or(|n| l.record.number() == Some(n)))
+                .filter(|l| text.as_ref().is_none_or(|t| &l.text == t))
+                .collect();
+            let what = match (number, text) {
+                (Some(n), Some(t)) => format!("log {n} {t:?}"),
+                (Some(n), None) => format!("log {n}"),
+                (None, Some(t)) => format!("log {t:?}"),
+                (None, None) => "any log".into(),
+            };
+            let mut seen = format!("{} matching record(s)", matching.len());
+            if let Some(first) = matching.first() {
+                seen.push_str(&format!(", first at {}", first.at));
+            } else if let Some(n) = number {
+                let texts: Vec<_> = h
+                    .logs
+                    .iter()
+                    .filter(|l| l.record.number() == Some(*n))
+                    .map(|l| format!("{:?}", l.text))
+                    .collect();
+                if !texts.is_empty() {
+                    seen.push_str(&format!("; log {n} texts seen: {}", texts.join(", ")));
+                }
+            }
+            (
+                format!("{server}: {what} {}", count_words(*count)),
+                count_ok(*count, matching.len()),
+                seen,
+            )
+        }
+        Expectation::ClientEvent {
+            event, link, count, ..
+        } => {
+            let want = wanted(checked, link);
+            let matching = h
+                .client_events
+                .iter()
+                .filter(|(_, e)| {
+                    matches!(
+                        (event, e),
+                        (
+                            ClientEventName::EventLinkConnected,
+                            ClientEvent::LinkConnected { .. }
+                        ) | (
+                            ClientEventName::EventLinkDisconnected,
+                            ClientEvent::LinkDisconnected { .. }
+                        )
+                    )
+                })
+                .filter(|(_, e)| want.is_none() || Some(e.link()) == want)
+                .count();
+            let target = link
+                .as_deref()
+                .map_or(String::new(), |l| format!(" for {l}"));
+            (
+                format!("{server}: {event:?}{target} {}", count_words(*count)),
+                count_ok(*count, matching),
+                format!("{matching} sent"),
+            )
+        }
+        Expectation::RoleAt { at: t, role, .. } => {
+            let got = h.role_at(at(*t));
+            (
+                format!("{server}: role at {t} is {role}"),
+                got == *role,
+                format!("role at {t} was {got}"),
+            )
+        }
+        Expectation::FailureReports { count, .. } => {
+            let seen = h.failure_reports.len();
+            (
+                format!("{server}: {count} link-failure report(s) to the Management Layer"),
+                seen == *count as usize,
+                format!("{seen} sent"),
+            )
+        }
+    }
+}

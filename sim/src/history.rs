@@ -1,0 +1,81 @@
+//! [`History`]: what one server did during a run, as expectations read it: when each
+//! link was active (from the client notifications), role changes, log records, client
+//! events and failure reports.
+
+use link_core::{ClientEvent, Instant, LinkId, LogRecord, Role};
+
+/// One log record as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// When.
+    pub at: Instant,
+    /// The structured record.
+    pub record: LogRecord,
+    /// Its text.
+    pub text: String,
+}
+
+/// Everything one server did that an expectation may ask about.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Each change of the active link (as clients were told), starting with none at 0.
+    pub active: Vec<(Instant, Option<LinkId>)>,
+    /// Each role change, starting with the initial role at 0.
+    pub roles: Vec<(Instant, Role)>,
+    /// Every log record.
+    pub logs: Vec<LogEntry>,
+    /// Every client notification.
+    pub client_events: Vec<(Instant, ClientEvent)>,
+    /// Every link-failure report to the Management Layer.
+    pub failure_reports: Vec<(Instant, LinkId)>,
+}
+
+impl History {
+    /// An empty history for a server starting in `role`.
+    pub fn new(role: Role) -> Self {
+        History {
+            active: vec![(Instant::ZERO, None)],
+            roles: vec![(Instant::ZERO, role)],
+            ..History::default()
+        }
+    }
+
+    pub(crate) fn log(&mut self, at: Instant, record: LogRecord, text: String) {
+        self.logs.push(LogEntry { at, record, text });
+    }
+
+    pub(crate) fn role(&mut self, at: Instant, role: Role) {
+        self.roles.push((at, role));
+    }
+
+    pub(crate) fn client_event(&mut self, at: Instant, event: ClientEvent) {
+        self.client_events.push((at, event));
+        let active = match event {
+            ClientEvent::LinkConnected { link } => Some(link),
+            ClientEvent::LinkDisconnected { .. } => None,
+        };
+        self.active.push((at, active));
+    }
+
+    pub(crate) fn failure_report(&mut self, at: Instant, link: LinkId) {
+        self.failure_reports.push((at, link));
+    }
+
+    /// The active link at `at`, after everything that happened at `at`.
+    pub fn active_at(&self, at: Instant) -> Option<LinkId> {
+        self.active
+            .iter()
+            .take_while(|(t, _)| *t <= at)
+            .last()
+            .and_then(|(_, link)| *link)
+    }
+
+    /// The role at `at`, after everything that happened at `at`.
+    pub fn role_at(&self, at: Instant) -> Role {
+        self.roles
+            .iter()
+            .take_while(|(t, _)| *t <= at)
+            .last()
+            .map_or(Role::Standalone, |(_, r)| *r)
+    }
+}

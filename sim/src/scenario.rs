@@ -1,0 +1,901 @@
+//! The scenario file format (format 1): what a scenario says, how it is read, and how
+//! it is checked before a run. Every struct refuses unknown fields; every duration has a
+//! unit ([`SimDuration`]); every name a scenario uses (links, servers) must be declared.
+//! Errors name the file, the line and column where they can, and what was expected.
+//! `scenarios/README.md` documents every field.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use link_core::{Config, ConfigError, LinkConfig, Role, SystemStatus};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+
+use crate::SimDuration;
+
+/// The only format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+fn role_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": ["standalone", "primary", "backup"] })
+}
+
+fn status_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
+    json_schema!({ "type": "string", "enum": names, "description": "An ECMA-269 SystemStatus value." })
+}
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The format version; must be 1.
+    pub format: u32,
+    /// A short name, used in reports and snapshot names.
+    pub name: String,
+    /// What the scenario shows, in a sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of all randomness (jitter); the same seed gives the same trace.
+    #[serde(default)]
+    pub seed: u64,
+    /// How much virtual time to simulate.
+    pub run_for: SimDuration,
+    /// The links and timing options every server uses.
+    pub config: ScenarioConfig,
+    /// The servers: none means one standalone server named `ts`; a primary and a
+    /// backup make an HA pair under the simulated Management Layer.
+    #[serde(default)]
+    pub servers: Vec<ServerSpec>,
+    /// How each link's CSTA Connector behaves, by link name; a link not listed gets a
+    /// healthy connector with the default timings.
+    #[serde(default)]
+    pub connectors: BTreeMap<String, ConnectorSpec>,
+    /// The network between every server and every connector.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// The Management Layer of an HA pair.
+    #[serde(default)]
+    pub management: ManagementSpec,
+    /// Faults injected at given times.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// What must be true of the run.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// The links and the timing options (T-Server option names in brackets).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// `connect-tout`: 1s..=1000s.
+    #[serde(default = "default_connect_tout")]
+    pub connect_tout: SimDuration,
+    /// Link restart timeout: at least 1s.
+    #[serde(default = "default_restart_timeout")]
+    pub restart_timeout: SimDuration,
+    /// `kpl-interval`: 0s (off) ..= 600s.
+    #[serde(default = "default_kpl_interval")]
+    pub kpl_interval: SimDuration,
+    /// `kpl-tolerance`: 0..=10.
+    #[serde(default = "default_kpl_tolerance")]
+    pub kpl_tolerance: u8,
+    /// The links, in configuration order.
+    pub links: Vec<LinkSpec>,
+}
+
+fn default_connect_tout() -> SimDuration {
+    SimDuration(link_core::DEFAULT_CONNECT_TIMEOUT)
+}
+fn default_restart_timeout() -> SimDuration {
+    SimDuration(link_core::DEFAULT_RESTART_TIMEOUT)
+}
+fn default_kpl_interval() -> SimDuration {
+    SimDuration(link_core::DEFAULT_KEEPALIVE_INTERVAL)
+}
+fn default_kpl_tolerance() -> u8 {
+    link_core::DEFAULT_KEEPALIVE_TOLERANCE
+}
+
+/// One link.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// The CSTA Connector Application name.
+    pub name: String,
+    /// Priority; higher wins; absent means 0.
+    #[serde(default)]
+    pub priority: Option<i32>,
+}
+
+/// One server.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// Its name in the timeline and in expectations.
+    pub name: String,
+    /// Its starting role.
+    #[schemars(schema_with = "role_schema")]
+    pub role: Role,
+}
+
+/// What a connector does with an association request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssociationBehaviour {
+    /// Accept it (then send the SystemStatus sequence).
+    #[default]
+    Accept,
+    /// Reject it.
+    Reject,
+    /// Never answer.
+    Never,
+}
+
+/// What a connector does with a keep-alive request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepaliveBehaviour {
+    /// Answer it after `keepalive_after`.
+    #[default]
+    Answer,
+    /// Never answer.
+    Ignore,
+}
+
+/// One SystemStatus the connector sends, `after` the previous step (the first: after
+/// the association response).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusStep {
+    /// The value sent.
+    #[schemars(schema_with = "status_schema")]
+    pub status: SystemStatus,
+    /// Delay after the previous step.
+    #[serde(default)]
+    pub after: SimDuration,
+}
+
+/// The SystemStatus a connector sends after accepting the association: one value, or
+/// a sequence of steps.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a SystemStatus name such as \"normal\", or a list of {\"status\", \"after\"} steps"
+)]
+pub enum StatusSpec {
+    /// One value, sent `status_after` after the association response.
+    One(#[schemars(schema_with = "status_schema")] SystemStatus),
+    /// Several values with delays.
+    Steps(Vec<StatusStep>),
+}
+
+impl Default for StatusSpec {
+    fn default() -> Self {
+        StatusSpec::One(SystemStatus::Normal)
+    }
+}
+
+/// How one CSTA Connector behaves.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSpec {
+    /// Refuse every TCP connection.
+    #[serde(default)]
+    pub refuse: bool,
+    /// Delay before accepting a TCP connection.
+    #[serde(default = "default_accept_after")]
+    pub accept_after: SimDuration,
+    /// What to do with the association request.
+    #[serde(default)]
+    pub association: AssociationBehaviour,
+    /// Delay before answering the association request.
+    #[serde(default = "default_associate_after")]
+    pub associate_after: SimDuration,
+    /// The SystemStatus value(s) sent after the association response.
+    #[serde(default)]
+    pub status: StatusSpec,
+    /// Delay of a single `status` after the association response.
+    #[serde(default = "default_status_after")]
+    pub status_after: SimDuration,
+    /// What to do with keep-alive requests.
+    #[serde(default)]
+    pub keepalive: KeepaliveBehaviour,
+    /// Delay before answering a keep-alive.
+    #[serde(default = "default_keepalive_after")]
+    pub keepalive_after: SimDuration,
+    /// Up to this much, drawn from the seed, is added to each of the connector's delays.
+    #[serde(default)]
+    pub jitter: SimDuration,
+}
+
+fn default_accept_after() -> SimDuration {
+    SimDuration::from_millis(10)
+}
+fn default_associate_after() -> SimDuration {
+    SimDuration::from_millis(20)
+}
+fn default_status_after() -> SimDuration {
+    SimDuration::from_millis(5)
+}
+fn default_keepalive_after() -> SimDuration {
+    SimDuration::from_millis(5)
+}
+
+impl Default for ConnectorSpec {
+    fn default() -> Self {
+        ConnectorSpec {
+            refuse: false,
+            accept_after: default_accept_after(),
+            association: AssociationBehaviour::Accept,
+            associate_after: default_associate_after(),
+            status: StatusSpec::default(),
+            status_after: default_status_after(),
+            keepalive: KeepaliveBehaviour::Answer,
+            keepalive_after: default_keepalive_after(),
+            jitter: SimDuration::default(),
+        }
+    }
+}
+
+impl ConnectorSpec {
+    /// The status steps with absolute offsets from the association response.
+    pub fn status_steps(&self) -> Vec<(SimDuration, SystemStatus)> {
+        match &self.status {
+            StatusSpec::One(status) => vec![(self.status_after, *status)],
+            StatusSpec::Steps(steps) => {
+                let mut offset = std::time::Duration::ZERO;
+                steps
+                    .iter()
+                    .map(|step| {
+                        offset += step.after.0;
+                        (SimDuration(offset), step.status)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Whether a server could select this connector in one procedure: it accepts,
+    /// associates, reports `normal` first, answers keep-alives, and does all that within
+    /// `connect_tout` (used by the liveness check L1).
+    pub fn is_healthy(&self, connect_tout: SimDuration, network_round_trip: SimDuration) -> bool {
+        let first = self.status_steps().first().copied();
+        let Some((status_after, status)) = first else {
+            return false;
+        };
+        let slowest = self.accept_after.0
+            + self.associate_after.0
+            + status_after.0
+            + self.jitter.0 * 3
+            + network_round_trip.0 * 3;
+        !self.refuse
+            && self.association == AssociationBehaviour::Accept
+            && status.is_normal()
+            && self.keepalive == KeepaliveBehaviour::Answer
+            && slowest < connect_tout.0
+    }
+}
+
+/// The network between each server and each connector.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency.
+    #[serde(default = "default_latency")]
+    pub latency: SimDuration,
+    /// Up to this much, drawn from the seed, is added to each message (order on one
+    /// connection is kept, as TCP keeps it).
+    #[serde(default)]
+    pub jitter: SimDuration,
+}
+
+fn default_latency() -> SimDuration {
+    SimDuration::from_millis(1)
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            latency: default_latency(),
+            jitter: SimDuration::default(),
+        }
+    }
+}
+
+/// The simulated Management Layer of an HA pair.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagementSpec {
+    /// Delay between the primary's link-failure report and the role switch.
+    #[serde(default = "default_switch_after")]
+    pub switch_after: SimDuration,
+}
+
+fn default_switch_after() -> SimDuration {
+    SimDuration::from_millis(500)
+}
+
+impl Default for ManagementSpec {
+    fn default() -> Self {
+        ManagementSpec {
+            switch_after: default_switch_after(),
+        }
+    }
+}
+
+/// Which way a partition cuts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Nothing passes either way.
+    #[default]
+    Both,
+    /// Server-to-connector messages are lost.
+    ToConnector,
+    /// Connector-to-server messages are lost.
+    ToServer,
+}
+
+/// A fault injected at a time. The `fault` field says which.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The link's connector crashes: every connection to it closes, and it refuses
+    /// connections for `for`.
+    Crash {
+        /// When.
+        at: SimDuration,
+        /// Which link's connector.
+        link: String,
+        /// How long it stays down.
+        #[serde(rename = "for")]
+        duration: SimDuration,
+    },
+    /// The connector drops its connections (to one server, or to all).
+    Drop {
+        /// When.
+        at: SimDuration,
+        /// Which link.
+        link: String,
+        /// Only this server's connection; absent: every server's.
+        #[serde(default)]
+        server: Option<String>,
+    },
+    /// The connector sends this SystemStatus on every established connection.
+    Status {
+        /// When.
+        at: SimDuration,
+        /// Which link.
+        link: String,
+        /// The value sent.
+        #[schemars(schema_with = "status_schema")]
+        status: SystemStatus,
+    },
+    /// Messages between a server (or every server) and the connector are lost for `for`.
+    Partition {
+        /// When.
+        at: SimDuration,
+        /// Which link.
+        link: String,
+        /// Only this server; absent: every server.
+        #[serde(default)]
+        server: Option<String>,
+        /// How long.
+        #[serde(rename = "for")]
+        duration: SimDuration,
+        /// Which way.
+        #[serde(default)]
+        direction: Direction,
+    },
+    /// Extra one-way latency between a server (or every server) and the connector.
+    Latency {
+        /// When.
+        at: SimDuration,
+        /// Which link.
+        link: String,
+        /// Only this server; absent: every server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The latency added.
+        add: SimDuration,
+        /// How long.
+        #[serde(rename = "for")]
+        duration: SimDuration,
+    },
+    /// The Management Layer swaps the primary and the backup.
+    Switchover {
+        /// When.
+        at: SimDuration,
+    },
+    /// The link's priority changes on a server (or every server) (R13).
+    Reconfigure {
+        /// When.
+        at: SimDuration,
+        /// Which link.
+        link: String,
+        /// The new priority (absent: 0).
+        #[serde(default)]
+        priority: Option<i32>,
+        /// Only this server; absent: every server.
+        #[serde(default)]
+        server: Option<String>,
+    },
+}
+
+impl Fault {
+    /// When the fault starts.
+    pub fn at(&self) -> SimDuration {
+        match self {
+            Fault::Crash { at, .. }
+            | Fault::Drop { at, .. }
+            | Fault::Status { at, .. }
+            | Fault::Partition { at, .. }
+            | Fault::Latency { at, .. }
+            | Fault::Switchover { at }
+            | Fault::Reconfigure { at, .. } => *at,
+        }
+    }
+
+    /// When the fault's effect is over (its start for instant faults).
+    pub fn healed_at(&self) -> SimDuration {
+        match self {
+            Fault::Crash { at, duration, .. }
+            | Fault::Partition { at, duration, .. }
+            | Fault::Latency { at, duration, .. } => SimDuration(at.0 + duration.0),
+            other => other.at(),
+        }
+    }
+
+    /// The link the fault names, if any.
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            Fault::Crash { link, .. }
+            | Fault::Drop { link, .. }
+            | Fault::Status { link, .. }
+            | Fault::Partition { link, .. }
+            | Fault::Latency { link, .. }
+            | Fault::Reconfigure { link, .. } => Some(link),
+            Fault::Switchover { .. } => None,
+        }
+    }
+
+    /// The server the fault names, if any.
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Fault::Drop { server, .. }
+            | Fault::Partition { server, .. }
+            | Fault::Latency { server, .. }
+            | Fault::Reconfigure { server, .. } => server.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Client events an expectation can count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum ClientEventName {
+    /// A link became active.
+    EventLinkConnected,
+    /// The active link is gone.
+    EventLinkDisconnected,
+}
+
+/// Something that must be true of the run. The `expect` field says what kind.
+/// `server` may be left out when the scenario has one server.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "expect", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// At time `at`, the active link is `link` (`null`: none).
+    ActiveAt {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// When.
+        at: SimDuration,
+        /// The link, or null for no active link.
+        link: Option<String>,
+    },
+    /// At some time no later than `by`, the active link is `link`.
+    ActiveBy {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The deadline.
+        by: SimDuration,
+        /// The link.
+        link: String,
+    },
+    /// From `from` to `until` (inclusive) the active link is `link` without a break.
+    ActiveDuring {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// Start of the interval.
+        from: SimDuration,
+        /// End of the interval.
+        until: SimDuration,
+        /// The link, or null for no active link throughout.
+        link: Option<String>,
+    },
+    /// `link` is never active on the server during the run.
+    NeverActive {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The link.
+        link: String,
+    },
+    /// Log records: by `number` (e.g. 35115) and/or exact `text`; `count` exact, or at
+    /// least one when absent.
+    Log {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The LMS message number.
+        #[serde(default)]
+        number: Option<u32>,
+        /// The exact text.
+        #[serde(default)]
+        text: Option<String>,
+        /// How many; absent: at least one.
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// Client notifications, optionally for one link; `count` exact, or at least one.
+    ClientEvent {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// Which event.
+        event: ClientEventName,
+        /// Only for this link.
+        #[serde(default)]
+        link: Option<String>,
+        /// How many; absent: at least one.
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// The server's role at time `at`.
+    RoleAt {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// When.
+        at: SimDuration,
+        /// The role.
+        #[schemars(schema_with = "role_schema")]
+        role: Role,
+    },
+    /// How many link-failure reports the server sent the Management Layer.
+    FailureReports {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// Exactly this many.
+        count: u32,
+    },
+}
+
+impl Expectation {
+    /// The server the expectation names, if it names one.
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Expectation::ActiveAt { server, .. }
+            | Expectation::ActiveBy { server, .. }
+            | Expectation::ActiveDuring { server, .. }
+            | Expectation::NeverActive { server, .. }
+            | Expectation::Log { server, .. }
+            | Expectation::ClientEvent { server, .. }
+            | Expectation::RoleAt { server, .. }
+            | Expectation::FailureReports { server, .. } => server.as_deref(),
+        }
+    }
+
+    /// The latest virtual time the expectation looks at, if it names one.
+    pub fn latest_time(&self) -> Option<SimDuration> {
+        match self {
+            Expectation::ActiveAt { at, .. } | Expectation::RoleAt { at, .. } => Some(*at),
+            Expectation::ActiveBy { by, .. } => Some(*by),
+            Expectation::ActiveDuring { until, .. } => Some(*until),
+            _ => None,
+        }
+    }
+
+    /// The links the expectation names.
+    pub fn links(&self) -> Vec<&str> {
+        match self {
+            Expectation::ActiveAt { link, .. }
+            | Expectation::ActiveDuring { link, .. }
+            | Expectation::ClientEvent { link, .. } => link.iter().map(String::as_str).collect(),
+            Expectation::ActiveBy { link, .. } | Expectation::NeverActive { link, .. } => {
+                vec![link.as_str()]
+            }
+            Expectation::Log { .. }
+            | Expectation::RoleAt { .. }
+            | Expectation::FailureReports { .. } => vec![],
+        }
+    }
+}
+
+/// A scenario file that cannot be run: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct ScenarioError {
+    /// The file.
+    pub path: PathBuf,
+    /// Line and column (1-based), where known.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// A scenario checked and ready to run.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The scenario as written.
+    pub scenario: Scenario,
+    /// The servers, with the default one filled in.
+    pub servers: Vec<ServerSpec>,
+    /// The core configuration (role = the first server's; each server sets its own).
+    pub config: Config,
+    /// The connector of every link, in link order, defaults filled in.
+    pub connectors: Vec<ConnectorSpec>,
+}
+
+impl Checked {
+    /// The index of the link named `name`.
+    pub fn link_index(&self, name: &str) -> Option<usize> {
+        self.config.links.iter().position(|l| l.name == name)
+    }
+
+    /// The index of the server named `name`.
+    pub fn server_index(&self, name: &str) -> Option<usize> {
+        self.servers.iter().position(|s| s.name == name)
+    }
+
+    /// Whether the scenario runs an HA pair.
+    pub fn is_pair(&self) -> bool {
+        self.servers.len() == 2
+    }
+}
+
+/// Reads and checks the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Checked, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        path: path.to_path_buf(),
+        location: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and checks scenario `text`; `path` is used in errors.
+pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
+    let error = |location, message: String| ScenarioError {
+        path: path.to_path_buf(),
+        location,
+        message,
+    };
+    if text.trim().is_empty() {
+        return Err(error(
+            None,
+            "the file is empty; a scenario is a JSON object (see scenarios/README.md)".into(),
+        ));
+    }
+    let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; the location goes in front instead.
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        error(Some((e.line(), e.column().max(1))), message)
+    })?;
+    check(scenario)
+        .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))
+}
+
+/// Where `needle` first appears in `text`, as 1-based line and column.
+fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let offset = text.find(needle)?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
+type CheckError = (Option<String>, String);
+
+/// Semantic checks: the things JSON types cannot say. The error carries a text to
+/// locate in the file (a quoted name or a field) and the message.
+fn check(scenario: Scenario) -> Result<Checked, CheckError> {
+    if scenario.format != FORMAT_VERSION {
+        return Err((
+            Some("\"format\"".into()),
+            format!(
+                "format {} is not supported; this linksim reads format {FORMAT_VERSION}",
+                scenario.format
+            ),
+        ));
+    }
+    let c = &scenario.config;
+    let config = Config::new(c.links.iter().map(|l| LinkConfig {
+        name: l.name.clone(),
+        priority: l.priority,
+    }))
+    .with_connect_timeout(c.connect_tout.0)
+    .with_restart_timeout(c.restart_timeout.0)
+    .with_keepalive(c.kpl_interval.0, c.kpl_tolerance);
+    config.validate().map_err(|e| {
+        let field = match &e {
+            ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
+            ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
+            ConfigError::DuplicateLinkName { name, .. } => format!("\"{name}\""),
+            ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
+            ConfigError::RestartTimeoutTooShort { .. } => "\"restart_timeout\"".into(),
+            ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
+            ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
+        };
+        (Some(field), format!("config: {e}"))
+    })?;
+
+    let servers = if scenario.servers.is_empty() {
+        vec![ServerSpec {
+            name: "ts".into(),
+            role: Role::Standalone,
+        }]
+    } else {
+        scenario.servers.clone()
+    };
+    check_servers(&servers)?;
+
+    let link_names: Vec<&str> = config.links.iter().map(|l| l.name.as_str()).collect();
+    let server_names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
+    let known_link = |what: &str, name: &str| -> Result<(), CheckError> {
+        if link_names.contains(&name) {
+            return Ok(());
+        }
+        Err((
+            Some(format!("\"{name}\"")),
+            format!(
+                "{what}: no link named {name:?} in config.links (configured: {})",
+                link_names.join(", ")
+            ),
+        ))
+    };
+    let known_server = |what: &str, name: Option<&str>| -> Result<(), CheckError> {
+        match name {
+            Some(name) if server_names.contains(&name) => Ok(()),
+            Some(name) => Err((
+                Some(format!("\"{name}\"")),
+                format!(
+                    "{what}: no server named {name:?} (servers: {})",
+                    server_names.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
+    };
+
+    for name in scenario.connectors.keys() {
+        known_link("connectors", name)?;
+    }
+    for (i, fault) in scenario.faults.iter().enumerate() {
+        let what = format!("faults[{i}]");
+        if let Some(link) = fault.link() {
+            known_link(&what, link)?;
+        }
+        known_server(&what, fault.server())?;
+        if fault.at() > scenario.run_for {
+            return Err((
+                Some(format!("\"{}\"", fault.at())),
+                format!(
+                    "{what}: starts at {}, after run_for ({}); it would never happen",
+                    fault.at(),
+                    scenario.run_for
+                ),
+            ));
+        }
+        if matches!(fault, Fault::Switchover { .. }) && servers.len() != 2 {
+            return Err((
+                Some("\"switchover\"".into()),
+                format!(
+                    "{what}: a switchover needs an HA pair (a primary and a backup in \"servers\")"
+                ),
+            ));
+        }
+    }
+    for (i, expectation) in scenario.expect.iter().enumerate() {
+        let what = format!("expect[{i}]");
+        for link in expectation.links() {
+            known_link(&what, link)?;
+        }
+        known_server(&what, expectation.server())?;
+        if expectation.server().is_none() && servers.len() > 1 {
+            return Err((
+                Some("\"expect\"".into()),
+                format!(
+                    "{what}: say which server with \"server\" (this scenario has {})",
+                    server_names.join(", ")
+                ),
+            ));
+        }
+        if let Some(time) = expectation.latest_time().filter(|t| *t > scenario.run_for) {
+            return Err((
+                Some(format!("\"{time}\"")),
+                format!(
+                    "{what}: looks at {time}, after run_for ({}); the run never gets there",
+                    scenario.run_for
+                ),
+            ));
+        }
+        if let Expectation::ActiveDuring { from, until, .. } = expectation {
+            if from > until {
+                return Err((
+                    Some("\"from\"".into()),
+                    format!("{what}: \"from\" ({from}) is after \"until\" ({until})"),
+                ));
+            }
+        }
+    }
+
+    let connectors = config
+        .links
+        .iter()
+        .map(|l| {
+            scenario
+                .connectors
+                .get(&l.name)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok(Checked {
+        servers,
+        config,
+        connectors,
+        scenario,
+    })
+}
+
+fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
+    for (i, server) in servers.iter().enumerate() {
+        if server.name.trim().is_empty() {
+            return Err((
+                Some("\"servers\"".into()),
+                format!("servers[{i}]: the name is empty"),
+            ));
+        }
+        if servers[..i].iter().any(|s| s.name == server.name) {
+            return Err((
+                Some(format!("\"{}\"", server.name)),
+                format!("servers[{i}]: the name {:?} is used twice", server.name),
+            ));
+        }
+    }
+    match servers {
+        [_] => Ok(()),
+        [a, b]
+            if matches!(
+                (a.role, b.role),
+                (Role::Primary, Role::Backup) | (Role::Backup, Role::Primary)
+            ) =>
+        {
+            Ok(())
+        }
+        [_, _] => Err((
+            Some("\"servers\"".into()),
+            "servers: an HA pair is one \"primary\" and one \"backup\"".into(),
+        )),
+        _ => Err((
+            Some("\"servers\"".into()),
+            format!(
+                "servers: {} servers given; a scenario has one server or an HA pair of two",
+                servers.len()
+            ),
+        )),
+    }
+}

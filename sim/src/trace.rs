@@ -1,0 +1,110 @@
+//! [`Trace`]: the full record of a run as JSON Lines (every input with its outcome,
+//! every action, every fault), and a hash of it that `--check-determinism` compares.
+
+use link_core::{Action, Event, Instant, Outcome, StepError};
+use serde::Serialize;
+
+use crate::checker::Found;
+use crate::scenario::Fault;
+
+/// One record of the trace.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TraceRecord<'a> {
+    /// An input fed to a server's core, and what the core made of it.
+    Input {
+        /// The server.
+        server: &'a str,
+        /// The input.
+        event: &'a Event,
+        /// `applied`, `ignored: <why>` or `error: <what>`.
+        #[serde(serialize_with = "outcome_text")]
+        outcome: &'a Result<Outcome, StepError>,
+    },
+    /// An action the core returned.
+    Action {
+        /// The server.
+        server: &'a str,
+        /// The action.
+        action: &'a Action,
+    },
+    /// A fault injected.
+    Fault {
+        /// The fault.
+        fault: &'a Fault,
+    },
+    /// A remark of the simulator's (e.g. the Management Layer switching roles).
+    Note {
+        /// The remark.
+        text: &'a str,
+    },
+    /// The invariant violation that ended the run.
+    Violation {
+        /// What was found.
+        found: &'a Found,
+    },
+}
+
+fn outcome_text<S: serde::Serializer>(
+    outcome: &&Result<Outcome, StepError>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match outcome {
+        Ok(Outcome::Applied) => s.serialize_str("applied"),
+        Ok(Outcome::Ignored(why)) => s.collect_str(&format_args!("ignored: {why:?}")),
+        Err(error) => s.collect_str(&format_args!("error: {error}")),
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    at_ns: u64,
+    #[serde(flatten)]
+    record: TraceRecord<'a>,
+}
+
+/// The JSON Lines trace of a run (kept only when asked for) and its running hash.
+#[derive(Debug, Default)]
+pub struct Trace {
+    record: bool,
+    lines: Vec<String>,
+    hash: u64,
+}
+
+impl Trace {
+    /// A trace that keeps its lines when `record` is true.
+    pub fn new(record: bool) -> Self {
+        Trace {
+            record,
+            lines: Vec::new(),
+            hash: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+
+    /// Appends one record at `at`.
+    pub fn push(&mut self, at: Instant, record: TraceRecord<'_>) {
+        if !self.record {
+            return;
+        }
+        let line = serde_json::to_string(&Line {
+            at_ns: at.as_nanos(),
+            record,
+        })
+        .expect("trace records serialize");
+        for byte in line.bytes().chain(std::iter::once(b'\n')) {
+            self.hash ^= u64::from(byte);
+            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.lines.push(line);
+    }
+
+    /// The lines, in order.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// FNV-1a over every line: equal traces, equal hashes.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+}

@@ -1,0 +1,262 @@
+//! The `linksim` binary as a user meets it: exit codes, messages for broken files,
+//! the schema, traces.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn linksim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_linksim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("linksim runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Each broken file, the words its error must contain, and whether it has a line:column.
+const BROKEN: &[(&str, &str, bool)] = &[
+    ("malformed-json", "EOF while parsing an object", true),
+    ("empty-file", "the file is empty", false),
+    (
+        "unknown-field",
+        "unknown field `conect_tout`, expected one of `connect_tout`",
+        true,
+    ),
+    (
+        "link-not-configured",
+        "faults[0]: no link named \"CSTA_X\" in config.links (configured: CSTA_A)",
+        true,
+    ),
+    (
+        "bare-number-duration",
+        "duration 60 has no unit; write it as a string with one, e.g. \"60s\"",
+        true,
+    ),
+    ("negative-duration", "\"-5s\" is negative", true),
+    (
+        "expectation-unknown-server",
+        "expect[0]: no server named \"ts9\" (servers: ts1, ts2)",
+        true,
+    ),
+    ("format-version", "format 2 is not supported", true),
+    ("three-servers", "3 servers given", true),
+    (
+        "duplicate-link",
+        "links 1 and 2 are both named \"CSTA_A\"",
+        true,
+    ),
+    (
+        "connect-tout-out-of-range",
+        "connect-tout is 0ns; it must be between 1 s and 1000 s",
+        true,
+    ),
+    (
+        "pair-expectation-without-server",
+        "say which server with \"server\"",
+        true,
+    ),
+    (
+        "unknown-status",
+        "a SystemStatus name such as \"normal\"",
+        true,
+    ),
+    ("unknown-fault-kind", "unknown variant `meteor`", true),
+    (
+        "expectation-after-run",
+        "looks at 20s, after run_for (10s)",
+        true,
+    ),
+    (
+        "switchover-without-pair",
+        "a switchover needs an HA pair",
+        true,
+    ),
+];
+
+#[test]
+fn every_broken_file_is_refused_with_exit_3_and_a_located_message() {
+    let dir = Path::new("sim/tests/broken");
+    let on_disk = std::fs::read_dir(root().join(dir)).unwrap().count();
+    assert_eq!(
+        on_disk,
+        BROKEN.len(),
+        "every file in the corpus has a case here"
+    );
+    for (name, words, located) in BROKEN {
+        let file = dir.join(format!("{name}.json"));
+        let file = file.to_str().unwrap();
+        for command in ["check", "run"] {
+            let out = linksim(&[command, file]);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{command} {name}: {stderr}");
+            assert!(
+                stderr.contains(words),
+                "{command} {name}: {stderr:?} lacks {words:?}"
+            );
+            let after_path = stderr
+                .strip_prefix(&format!("error: {file}:"))
+                .expect("the error names the file");
+            let has_line = after_path.starts_with(|c: char| c.is_ascii_digit());
+            assert_eq!(
+                has_line, *located,
+                "{command} {name}: line:column in {stderr:?}"
+            );
+            assert!(!stderr.contains("panicked"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_file_among_good_ones_does_not_make_the_run_a_success() {
+    let out = linksim(&[
+        "run",
+        "--quiet",
+        "scenarios/r03-refused-link-leaves-the-queue.json",
+        "sim/tests/broken/empty-file.json",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stdout).contains("linksim: 1 passed, 1 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_failed_expectation_exits_1_and_says_what_was_seen() {
+    let out = linksim(&["run", "sim/tests/fixtures/wrong-expectation.json"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL expect[0] ts: active link at 1s is CSTA_B"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("seen: active link at 1s was CSTA_A"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok   expect[1]"), "{stdout}");
+}
+
+#[test]
+fn run_prints_an_aligned_timeline_with_virtual_time_first() {
+    let out = linksim(&["run", "scenarios/r06-tie-first-normal-wins.json"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("log 35115"))
+        .expect("a 35115 line");
+    assert!(
+        line.starts_with("0.119s  "),
+        "virtual time comes first: {line}"
+    );
+    assert!(
+        line.contains(
+            "ts  CSTA_B  log 35115: STANDARD CTI link CSTA_B with priority 5 is selected"
+        ),
+        "{line}"
+    );
+    assert!(stdout.contains("linksim: 1 passed, 0 failed"));
+}
+
+#[test]
+fn a_directory_runs_every_scenario_and_determinism_can_be_checked() {
+    let out = linksim(&["run", "--quiet", "--check-determinism", "scenarios"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let scenarios = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(stdout.matches("ok   determinism").count(), scenarios);
+    assert!(stdout.contains(&format!("linksim: {scenarios} passed, 0 failed")));
+}
+
+#[test]
+fn trace_writes_json_lines_with_every_input_and_action() {
+    let dir = std::env::temp_dir().join(format!("linksim-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("trace.jsonl");
+    let out = linksim(&[
+        "run",
+        "--quiet",
+        "scenarios/r03-refused-link-leaves-the-queue.json",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert!(lines
+        .iter()
+        .all(|l| l["scenario"] == "r03-refused-link-leaves-the-queue" && l["at_ns"].is_u64()));
+    assert!(lines.iter().any(|l| l["kind"] == "input"
+        && l["event"]["tcp_refused"].is_object()
+        && l["outcome"] == "applied"));
+    assert!(lines
+        .iter()
+        .any(|l| l["kind"] == "action" && l["action"]["log"]["link_selected"]["priority"] == 5));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn schema_describes_the_format_and_every_bundled_scenario_uses_only_its_fields() {
+    let out = linksim(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let properties = schema["properties"]
+        .as_object()
+        .expect("top-level properties");
+    for field in [
+        "format",
+        "name",
+        "seed",
+        "run_for",
+        "config",
+        "servers",
+        "connectors",
+        "faults",
+        "expect",
+    ] {
+        assert!(properties.contains_key(field), "schema lacks {field}");
+    }
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown fields are refused"
+    );
+    let text = text(&out.stdout);
+    for word in [
+        "\"partition\"",
+        "\"switchover\"",
+        "\"active_during\"",
+        "\"overloadImminent\"",
+        "(ns|us|ms|s|m|h)",
+    ] {
+        assert!(text.contains(word), "schema lacks {word}");
+    }
+}
+
+#[test]
+fn check_accepts_the_bundled_scenarios() {
+    let out = linksim(&["check", "scenarios"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).lines().all(|l| l.starts_with("ok ")));
+}
