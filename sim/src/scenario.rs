@@ -735,7 +735,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
             ConfigError::DuplicateLinkName { name, .. } => format!("\"{name}\""),
             ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
-            ConfigError::RestartTimeoutTooShort { .. } => "\"restart_timeout\"".into(),
+            ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
             ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
             ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
         };

@@ -93,6 +93,8 @@ pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(1000);
 pub const DEFAULT_RESTART_TIMEOUT: Duration = Duration::from_secs(10);
 /// Link restart timeout smallest valid value: 1 second.
 pub const MIN_RESTART_TIMEOUT: Duration = Duration::from_secs(1);
+/// Link restart timeout largest valid value: 1000 seconds (like `connect-tout`).
+pub const MAX_RESTART_TIMEOUT: Duration = Duration::from_secs(1000);
 /// `kpl-interval` default: 10 seconds.
 pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 /// `kpl-interval` largest valid value: 600 seconds (0 disables keep-alive).
@@ -110,7 +112,8 @@ pub const MAX_LINKS: usize = u16::MAX as usize;
 pub struct Config {
     /// The links, in configuration order; a link's index is its [`LinkId`](crate::LinkId).
     pub links: Vec<LinkConfig>,
-    /// The role the server starts in.
+    /// The role the server starts in; [`LinkCore::config`](crate::LinkCore::config)
+    /// shows the current one.
     pub role: Role,
     /// `connect-tout`: how long one connection procedure may take (R8). 1..=1000 s.
     pub connect_timeout: Duration,
@@ -189,8 +192,8 @@ impl Config {
                 value: self.connect_timeout,
             });
         }
-        if self.restart_timeout < MIN_RESTART_TIMEOUT {
-            return Err(ConfigError::RestartTimeoutTooShort {
+        if !(MIN_RESTART_TIMEOUT..=MAX_RESTART_TIMEOUT).contains(&self.restart_timeout) {
+            return Err(ConfigError::RestartTimeoutOutOfRange {
                 value: self.restart_timeout,
             });
         }
@@ -248,8 +251,8 @@ pub enum ConfigError {
         /// The refused value.
         value: Duration,
     },
-    /// The link restart timeout is below 1 second.
-    RestartTimeoutTooShort {
+    /// The link restart timeout is outside 1..=1000 seconds.
+    RestartTimeoutOutOfRange {
         /// The refused value.
         value: Duration,
     },
@@ -292,12 +295,10 @@ impl fmt::Display for ConfigError {
                 f,
                 "connect-tout is {value:?}; it must be between 1 s and 1000 s"
             ),
-            ConfigError::RestartTimeoutTooShort { value } => {
-                write!(
-                    f,
-                    "link restart timeout is {value:?}; it must be at least 1 s"
-                )
-            }
+            ConfigError::RestartTimeoutOutOfRange { value } => write!(
+                f,
+                "link restart timeout is {value:?}; it must be between 1 s and 1000 s"
+            ),
             ConfigError::KeepaliveIntervalOutOfRange { value } => write!(
                 f,
                 "kpl-interval is {value:?}; it must be between 0 s (off) and 600 s"

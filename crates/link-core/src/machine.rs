@@ -123,6 +123,12 @@ pub enum StepError {
     },
     /// The input names a link the configuration does not have.
     UnknownLink(LinkId),
+    /// `now` is so close to the end of [`Instant`]'s range that a timer armed from it
+    /// could not be later than `now` (it would be due forever).
+    TimeOutOfRange {
+        /// The instant given.
+        now: Instant,
+    },
 }
 
 impl fmt::Display for StepError {
@@ -132,6 +138,12 @@ impl fmt::Display for StepError {
                 write!(f, "time went backwards: given {now}, already at {latest}")
             }
             StepError::UnknownLink(link) => write!(f, "no configured link has id {link}"),
+            StepError::TimeOutOfRange { now } => {
+                write!(
+                    f,
+                    "time {now} is too close to the end of the clock's range to arm timers"
+                )
+            }
         }
     }
 }
@@ -149,6 +161,8 @@ pub(crate) struct Slot {
     pub(crate) conn_priority: i32,
     /// Position in the order of `normal` reports during the current procedure (I4).
     pub(crate) normal_order: u64,
+    /// Opened during the current procedure (a link is tried at most once per procedure).
+    pub(crate) tried: bool,
 }
 
 /// Keep-alive bookkeeping for the active link (R14).
@@ -255,6 +269,7 @@ impl LinkCore {
                 state: LinkState::Closed,
                 conn_priority: link.effective_priority(),
                 normal_order: 0,
+                tried: false,
             })
             .collect();
         Ok(LinkCore {
@@ -292,6 +307,9 @@ impl LinkCore {
                 now,
                 latest: self.latest,
             });
+        }
+        if now.saturating_add(self.longest_timer()) == Instant::from_nanos(u64::MAX) {
+            return Err(StepError::TimeOutOfRange { now });
         }
         if let Some(link) = event.link() {
             if link.index() >= self.slots.len() {
@@ -636,18 +654,13 @@ impl LinkCore {
         }
         let from = self.role;
         self.role = role;
+        self.config.role = role;
         out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
         if role == Role::Backup {
             self.enforce_backup_restriction(now, out);
-        } else if from == Role::Backup && self.phase == Phase::Selecting {
-            // R11: open the links a backup did not open.
-            for index in 0..self.slots.len() {
-                if self.slots[index].state == LinkState::Closed
-                    && self.configured_priority(index) < self.highest_priority
-                {
-                    self.open(index, out);
-                }
-            }
+        } else if self.phase == Phase::Selecting {
+            // R11: open the links a backup did not open in this procedure.
+            self.open_untried_links(out);
             self.evaluate(now, out);
         }
         Outcome::Applied
@@ -698,6 +711,9 @@ impl LinkCore {
     /// R1/R2: open the links the role allows and arm `connect-tout`.
     fn begin_procedure(&mut self, now: Instant, out: &mut Vec<Action>) {
         self.phase = Phase::Selecting;
+        for slot in &mut self.slots {
+            slot.tried = false;
+        }
         let log_at = out.len();
         out.push(Action::Log(LogRecord::ProcedureStarted {
             role: self.role,
@@ -784,6 +800,7 @@ impl LinkCore {
     /// R7: make the link active: log 35115, tell the clients, close the rest, stop
     /// `connect-tout`, start keep-alive (R14).
     fn activate(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) {
+        debug_assert_eq!(self.slots[index].state, LinkState::Operational, "I2");
         let link = link_id(index);
         self.slots[index].state = LinkState::Active;
         self.phase = Phase::Active(link);
@@ -827,12 +844,15 @@ impl LinkCore {
         self.arm(Timer::RestartDelay, at, out);
     }
 
-    /// R9 and R11: a backup keeps nothing below the highest configured priority.
+    /// R9 and R11: a backup keeps nothing whose configured priority is below the
+    /// highest configured priority. During a procedure it closes such links and opens
+    /// the highest ones it has not tried yet (a reconfiguration may have made a new one
+    /// the highest).
     fn enforce_backup_restriction(&mut self, now: Instant, out: &mut Vec<Action>) {
         let highest = self.highest_priority;
         match self.phase {
-            Phase::Active(link) if self.slots[link.index()].conn_priority < highest => {
-                let priority = self.slots[link.index()].conn_priority;
+            Phase::Active(link) if self.configured_priority(link.index()) < highest => {
+                let priority = self.configured_priority(link.index());
                 out.push(Action::Log(LogRecord::BackupDropsLowerLink {
                     link,
                     priority,
@@ -844,15 +864,33 @@ impl LinkCore {
             }
             Phase::Selecting => {
                 for index in 0..self.slots.len() {
-                    if self.slots[index].state.is_open()
-                        && self.slots[index].conn_priority < highest
-                    {
+                    if self.slots[index].state.is_open() && !self.role_may_open(index) {
                         self.close(index, CloseReason::BackupRestriction, out);
                     }
                 }
+                self.open_untried_links(out);
                 self.evaluate(now, out);
             }
             Phase::Active(_) | Phase::Idle | Phase::Restarting | Phase::Stopped => {}
+        }
+    }
+
+    /// During a procedure, opens every closed link the role allows that was not tried
+    /// in this procedure and could still win: its priority is above every operational
+    /// link's (R6 would close it at once otherwise).
+    fn open_untried_links(&mut self, out: &mut Vec<Action>) {
+        let best_operational = self.best_operational().map(|i| self.slots[i].conn_priority);
+        for index in 0..self.slots.len() {
+            let slot = &self.slots[index];
+            let could_win =
+                best_operational.is_none_or(|best| self.configured_priority(index) > best);
+            if slot.state == LinkState::Closed
+                && !slot.tried
+                && self.role_may_open(index)
+                && could_win
+            {
+                self.open(index, out);
+            }
         }
     }
 
@@ -864,6 +902,14 @@ impl LinkCore {
 
     fn configured_priority(&self, index: usize) -> i32 {
         self.config.links[index].effective_priority()
+    }
+
+    /// The longest delay the core may arm a timer for.
+    fn longest_timer(&self) -> core::time::Duration {
+        let c = &self.config;
+        c.connect_timeout
+            .max(c.restart_timeout)
+            .max(c.keepalive_interval)
     }
 
     fn keepalive_enabled(&self) -> bool {
@@ -890,6 +936,7 @@ impl LinkCore {
         slot.state = LinkState::Connecting;
         slot.conn_priority = priority;
         slot.normal_order = 0;
+        slot.tried = true;
         out.push(Action::Open(self.conn_id(index)));
     }
 
@@ -915,6 +962,10 @@ impl LinkCore {
     }
 
     fn arm(&mut self, timer: Timer, at: Instant, out: &mut Vec<Action>) {
+        debug_assert!(
+            at > self.latest,
+            "I8: {timer} armed for {at}, not after now"
+        );
         self.timers[timer.index()] = Some(at);
         out.push(Action::ArmTimer { timer, at });
     }

@@ -1,0 +1,228 @@
+//! R9, R11 and R13 in every phase: role changes and reconfiguration while idle, in a
+//! procedure, active and restarting, including the interleavings a review found wrong.
+//! A backup's restriction is about *configured* priorities (R2: "highest configured");
+//! selection among open connections uses the priority each was opened with (R13).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{config, has_disconnected, Harness};
+use link_core::{
+    Action, CloseReason, Config, ConfigError, Event, Instant, LinkCore, LinkState, Phase, Role,
+    StepError, Timer,
+};
+
+const ABC: &[(&str, i32)] = &[("CSTA_A", 10), ("CSTA_B", 5), ("CSTA_C", 1)];
+const AB: &[(&str, i32)] = &[("CSTA_A", 10), ("CSTA_B", 5)];
+
+// R11, R6: a link R6 closed in this procedure is not reopened by a promotion, and
+// promotion opens nothing below an operational link.
+#[test]
+fn promotion_mid_procedure_does_not_reopen_a_link_r6_closed() {
+    let mut h = Harness::started(ABC, Role::Primary);
+    h.bring_up("CSTA_B"); // R6 closes C; B waits for A
+    let a = h.id("CSTA_A");
+    h.step(Event::Reconfigured {
+        link: a,
+        priority: Some(3),
+    }); // highest configured is now 5
+    let demoted = h.role(Role::Backup);
+    assert!(
+        h.closed(&demoted).contains(&"CSTA_A".to_string()),
+        "A (configured 3) is below 5"
+    );
+    let promoted = h.role(Role::Primary);
+    assert!(
+        !h.opened(&promoted).contains(&"CSTA_C".to_string()),
+        "C cannot win against operational B"
+    );
+    assert_eq!(
+        h.active().as_deref(),
+        Some("CSTA_B"),
+        "nothing higher waits any more"
+    );
+}
+
+// R11, R1: promotion opens every link not yet tried in this procedure, including one
+// raised to the highest priority after the procedure began.
+#[test]
+fn promotion_opens_a_link_raised_to_the_highest_after_the_procedure_began() {
+    let mut h = Harness::started(AB, Role::Backup);
+    let b = h.id("CSTA_B");
+    h.accept("CSTA_A");
+    let raised = h.step(Event::Reconfigured {
+        link: b,
+        priority: Some(10),
+    });
+    assert_eq!(
+        h.opened(&raised),
+        ["CSTA_B"],
+        "B is now a highest link: the backup opens it (R2)"
+    );
+    h.refuse("CSTA_B");
+    let promoted = h.role(Role::Primary);
+    assert!(
+        h.opened(&promoted).is_empty(),
+        "both links were tried in this procedure"
+    );
+    h.fire(Timer::ConnectTimeout);
+    assert_eq!(
+        h.state("CSTA_B"),
+        LinkState::Connecting,
+        "the next procedure tries B again"
+    );
+}
+
+// R2, R13: a backup whose waiting link is raised keeps it (it is the highest now).
+#[test]
+fn backup_keeps_a_waiting_link_raised_above_the_rest() {
+    let mut h = Harness::started(AB, Role::Backup);
+    let a = h.id("CSTA_A");
+    let actions = h.step(Event::Reconfigured {
+        link: a,
+        priority: Some(20),
+    });
+    assert!(h.closed(&actions).is_empty(), "{actions:?}");
+    assert_eq!(h.state("CSTA_A"), LinkState::Connecting);
+}
+
+// R2, R9, R13: raising a closed link makes the backup drop the old highest and open it at once.
+#[test]
+fn backup_in_a_procedure_switches_to_a_link_raised_above_the_open_one() {
+    let mut h = Harness::started(AB, Role::Backup);
+    let (a, b) = (h.conn("CSTA_A"), h.id("CSTA_B"));
+    let actions = h.step(Event::Reconfigured {
+        link: b,
+        priority: Some(20),
+    });
+    assert!(actions.contains(&Action::Close {
+        conn: a,
+        reason: CloseReason::BackupRestriction
+    }));
+    assert_eq!(h.opened(&actions), ["CSTA_B"]);
+    h.bring_up("CSTA_B");
+    assert_eq!(h.active().as_deref(), Some("CSTA_B"));
+}
+
+// I5, R13: a backup's waiting link lowered below another configured link is closed.
+#[test]
+fn backup_closes_a_waiting_link_lowered_below_the_highest_configured() {
+    let mut h = Harness::started(AB, Role::Backup);
+    let a = h.conn("CSTA_A");
+    let actions = h.step(Event::Reconfigured {
+        link: a.link,
+        priority: Some(1),
+    });
+    assert!(actions.contains(&Action::Close {
+        conn: a,
+        reason: CloseReason::BackupRestriction
+    }));
+    assert_eq!(
+        h.opened(&actions),
+        ["CSTA_B"],
+        "B is the highest configured now"
+    );
+    h.bring_up("CSTA_B");
+    assert_eq!(
+        h.selected_logs(),
+        ["STANDARD CTI link CSTA_B with priority 5 is selected"]
+    );
+}
+
+// R13 before start: the first procedure uses the new settings.
+#[test]
+fn reconfiguration_before_start_applies_to_the_first_procedure() {
+    let mut h = Harness::new(config(AB, Role::Backup));
+    let b = h.id("CSTA_B");
+    assert!(h
+        .step(Event::Reconfigured {
+            link: b,
+            priority: Some(30)
+        })
+        .iter()
+        .all(|a| matches!(a, Action::Log(_))));
+    let actions = h.start();
+    assert_eq!(h.opened(&actions), ["CSTA_B"]);
+}
+
+// R13 while restarting: the restart uses the new settings.
+#[test]
+fn reconfiguration_while_restarting_applies_at_the_restart() {
+    let mut h = Harness::started(AB, Role::Backup);
+    h.bring_up("CSTA_A");
+    h.peer_close("CSTA_A");
+    assert_eq!(h.core.phase(), Phase::Restarting);
+    let b = h.id("CSTA_B");
+    let actions = h.step(Event::Reconfigured {
+        link: b,
+        priority: Some(30),
+    });
+    assert!(
+        h.opened(&actions).is_empty(),
+        "nothing opens before the restart timeout"
+    );
+    let restart = h.fire(Timer::RestartDelay);
+    assert_eq!(h.opened(&restart), ["CSTA_B"]);
+}
+
+// R11 while restarting: a promotion takes effect at the restart (and opens everything).
+#[test]
+fn promotion_while_restarting_opens_every_link_at_the_restart() {
+    let mut h = Harness::started(ABC, Role::Backup);
+    h.bring_up("CSTA_A");
+    h.peer_close("CSTA_A");
+    let promoted = h.role(Role::Primary);
+    assert!(h.opened(&promoted).is_empty());
+    let restart = h.fire(Timer::RestartDelay);
+    assert_eq!(h.opened(&restart), ["CSTA_A", "CSTA_B", "CSTA_C"]);
+}
+
+// R11 before start: the first procedure uses the role given.
+#[test]
+fn promotion_before_start_opens_every_link_at_start() {
+    let mut h = Harness::new(config(ABC, Role::Backup));
+    h.role(Role::Primary);
+    assert_eq!(
+        h.core.config().role,
+        Role::Primary,
+        "config() shows the current role"
+    );
+    let actions = h.start();
+    assert_eq!(h.opened(&actions), ["CSTA_A", "CSTA_B", "CSTA_C"]);
+}
+
+// R14, R10: a keep-alive loss in an HA pair is reported to the Management Layer.
+#[test]
+fn keepalive_loss_of_the_primary_is_reported_to_the_management_layer() {
+    let mut h = Harness::new(config(AB, Role::Primary).with_keepalive(Duration::from_secs(5), 0));
+    h.start();
+    h.bring_up("CSTA_A");
+    let actions = h.advance(Duration::from_secs(10));
+    assert!(has_disconnected(&actions));
+    assert!(actions.contains(&Action::ReportLinkFailure {
+        link: h.id("CSTA_A")
+    }));
+}
+
+// I8: a timer can never be due forever; the clock's end and huge timeouts are refused.
+#[test]
+fn time_too_close_to_the_end_of_the_clock_is_refused() {
+    let mut core = LinkCore::new(config(AB, Role::Standalone)).unwrap();
+    let late = Instant::from_nanos(u64::MAX - 1);
+    assert_eq!(
+        core.step(late, Event::Start),
+        Err(StepError::TimeOutOfRange { now: late })
+    );
+    assert_eq!(core.phase(), Phase::Idle);
+    let huge = Config::new(config(AB, Role::Standalone).links).with_restart_timeout(Duration::MAX);
+    assert!(matches!(
+        LinkCore::new(huge),
+        Err(ConfigError::RestartTimeoutOutOfRange { .. })
+    ));
+    // The last instant that still leaves room for every timer is accepted.
+    let last = Instant::from_nanos(u64::MAX - Duration::from_secs(10).as_nanos() as u64 - 1);
+    assert!(core.step(last, Event::Start).is_ok());
+    let (deadline, _) = core.next_deadline().unwrap();
+    assert!(deadline > last);
+}
