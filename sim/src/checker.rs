@@ -17,7 +17,7 @@ use link_core::{
 use serde::Serialize;
 
 use crate::engine::{Engine, Server};
-use crate::scenario::{Checked, Fault};
+use crate::scenario::{Checked, Fault, Health};
 use crate::SimDuration;
 
 /// An invariant violation: which, where, when, what.
@@ -89,7 +89,12 @@ pub struct Checker {
     pair_window: Duration,
     /// Each fault as (start, end, link index or None for all).
     fault_windows: Vec<(Instant, Instant, Option<usize>)>,
-    healthy: Vec<bool>,
+    health: Vec<Health>,
+    /// What the liveness checks did (or why they did not run), for the verdicts.
+    notes: Vec<String>,
+    pair_checks: usize,
+    pair_checks_scheduled: usize,
+    pair_unclaimed: usize,
 }
 
 impl Checker {
@@ -98,10 +103,15 @@ impl Checker {
         let s = &checked.scenario;
         let c = &s.config;
         let ct = c.connect_tout.0;
-        let keepalive_term = if c.kpl_interval.0.is_zero() {
-            Duration::ZERO
-        } else {
+        let partitions = s
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::Partition { .. }));
+        // A close lost in a partition is noticed only by keep-alive (R14).
+        let keepalive_term = if partitions && !c.kpl_interval.0.is_zero() {
             c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1)
+        } else {
+            Duration::ZERO
         };
         let switch = if checked.is_pair() {
             s.management.switch_after.0
@@ -116,14 +126,17 @@ impl Checker {
             .map(|f| f.healed_at().0)
             .max()
             .unwrap_or_default();
-        // A close lost in a partition is found only by keep-alive (R14): without it,
-        // liveness after a partition cannot be promised.
-        let partitions = s
-            .faults
-            .iter()
-            .any(|f| matches!(f, Fault::Partition { .. }));
-        let l1_applies = !(partitions && keepalive_term.is_zero());
-        let recovery = keepalive_term + c.restart_timeout.0 + ct * 2 + switch + margin;
+        // Without faults one procedure suffices. After faults: a failure waits the
+        // restart timeout (and the Management Layer's switch), and a procedure begun
+        // just before the heal may still fail once.
+        let recovery = if s.faults.is_empty() {
+            ct + margin
+        } else {
+            keepalive_term + c.restart_timeout.0 + ct * 2 + switch + margin
+        };
+        let l1_skipped = (partitions && c.kpl_interval.0.is_zero()).then(|| {
+            "a partition with keep-alive off: a close lost in it cannot be noticed".to_string()
+        });
         let fault_windows = s
             .faults
             .iter()
@@ -143,15 +156,24 @@ impl Checker {
                 .iter()
                 .map(|_| PerServer::default())
                 .collect(),
-            l1_at: l1_applies.then(|| Instant::ZERO + heal + recovery),
+            l1_at: l1_skipped
+                .is_none()
+                .then(|| Instant::ZERO + heal + recovery),
             l1_done: false,
-            pair_window: recovery,
+            pair_window: c.restart_timeout.0 + ct * 2 + switch + keepalive_term + margin,
             fault_windows,
-            healthy: checked
+            health: checked
                 .connectors
                 .iter()
-                .map(|spec| spec.is_healthy(c.connect_tout, round_trip))
+                .map(|spec| spec.health(c.connect_tout, c.kpl_interval, round_trip))
                 .collect(),
+            notes: l1_skipped
+                .map(|why| format!("L1 not checked: {why}"))
+                .into_iter()
+                .collect(),
+            pair_checks: 0,
+            pair_checks_scheduled: 0,
+            pair_unclaimed: 0,
         }
     }
 
@@ -378,7 +400,8 @@ impl Checker {
                     && server.core.active_link().is_none()
                     && self.all_allowed_healthy(server, index, &usable)
                 {
-                    return Some(self.found(now, "L1", Some(index), "the active link was lost after faults healed although every connector is healthy".into()));
+                    let detail = "the active link was lost after faults healed although every connector is healthy";
+                    return Some(self.found(now, "L1", Some(index), detail.into()));
                 }
             }
         }
@@ -395,58 +418,104 @@ impl Checker {
         usable: impl Fn(usize, usize) -> bool,
     ) -> Option<Found> {
         let bound = self.l1_at?;
-        if self.l1_done || !(next > bound || (end_of_run && next >= bound)) {
+        if self.l1_done {
+            return None;
+        }
+        if end_of_run && next < bound {
+            self.notes.push(format!(
+                "L1 not checked: the run ends at {next}, before the bound {bound}"
+            ));
+            self.l1_done = true;
+            return None;
+        }
+        if !(next > bound || (end_of_run && next >= bound)) {
             return None;
         }
         self.l1_done = true;
+        let mut held = Vec::new();
         for (index, server) in servers.iter().enumerate() {
-            if server.core.active_link().is_none()
-                && self.any_allowed_healthy(server, index, &usable)
-            {
-                return Some(self.found(
-                    bound.max(now),
-                    "L1",
-                    Some(index),
-                    format!("no active link by {bound} although a connector its role allows has been healthy since the faults healed"),
-                ));
+            let name = &self.names[index];
+            if !self.liveness_claimed(server, |l| usable(index, l)) {
+                held.push(format!("{name} not claimed (no healthy link its role allows, or a flapping one above it)"));
+                continue;
             }
+            if server.core.active_link().is_none() {
+                let detail = format!(
+                    "no active link by {bound} although a connector its role allows has been healthy since the faults healed"
+                );
+                return Some(self.found(bound.max(now), "L1", Some(index), detail));
+            }
+            held.push(format!("{name} active"));
         }
+        self.notes
+            .push(format!("L1 checked at {bound}: {}", held.join(", ")));
         None
     }
 
     /// H1's liveness: after the primary's active link failed at `failed_at`, the pair
     /// has an active link again within the window, when a connector stayed healthy.
     pub(crate) fn pair_liveness(
-        &self,
+        &mut self,
         now: Instant,
         failed_at: Instant,
         servers: &[Server],
     ) -> Option<Found> {
-        let window_end = now;
         let untouched = |link: usize| {
             !self.fault_windows.iter().any(|(start, end, l)| {
-                (l.is_none() || *l == Some(link)) && *start <= window_end && *end >= failed_at
+                (l.is_none() || *l == Some(link)) && *start <= now && *end >= failed_at
             })
         };
-        let a_link_stayed_healthy =
-            (0..self.healthy.len()).any(|link| self.healthy[link] && untouched(link));
-        if !a_link_stayed_healthy || servers.iter().any(|s| s.core.active_link().is_some()) {
+        // The new primary may use every link; claim liveness only through a healthy link
+        // no fault touched, with no flapping link at or above it.
+        let claimed = servers
+            .iter()
+            .any(|server| self.liveness_claimed(server, untouched));
+        self.pair_checks += 1;
+        if !claimed {
+            self.pair_unclaimed += 1;
             return None;
         }
-        Some(self.found(
-            now,
-            "H1",
-            None,
-            format!(
-                "the primary's link failed at {failed_at} and the pair has no active link {} later",
-                SimDuration(self.pair_window)
-            ),
-        ))
+        if servers.iter().any(|s| s.core.active_link().is_some()) {
+            return None;
+        }
+        let detail = format!(
+            "the primary's link failed at {failed_at} and the pair has no active link {} later",
+            SimDuration(self.pair_window)
+        );
+        Some(self.found(now, "H1", None, detail))
     }
 
     /// How long after a primary's failure the pair check runs.
     pub(crate) fn pair_window(&self) -> Duration {
         self.pair_window
+    }
+
+    /// Counts a scheduled pair check (to report the ones the run ended before).
+    pub(crate) fn pair_check_scheduled(&mut self) {
+        self.pair_checks_scheduled += 1;
+    }
+
+    /// What the liveness checks did in this run, for the verdicts.
+    pub(crate) fn liveness_notes(&self, pair: bool) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if pair {
+            let missed = self.pair_checks_scheduled - self.pair_checks;
+            let held = self.pair_checks - self.pair_unclaimed;
+            let mut line = format!(
+                "H1: never two primaries; recovery after {} primary link failure(s): {held} held",
+                self.pair_checks_scheduled
+            );
+            if self.pair_unclaimed > 0 {
+                line.push_str(&format!(", {} not claimed (no healthy link untouched by faults, or a flapping one above it)", self.pair_unclaimed));
+            }
+            if missed > 0 {
+                line.push_str(&format!(
+                    ", {missed} not checked (after the end of the run)"
+                ));
+            }
+            notes.push(line);
+        }
+        notes
     }
 
     fn allowed(server: &Server, link: usize) -> bool {
@@ -455,14 +524,21 @@ impl Checker {
             || core.config().links[link].effective_priority() >= core.config().highest_priority()
     }
 
-    fn any_allowed_healthy(
-        &self,
-        server: &Server,
-        index: usize,
-        usable: &impl Fn(usize, usize) -> bool,
-    ) -> bool {
-        (0..self.healthy.len())
-            .any(|l| Self::allowed(server, l) && self.healthy[l] && usable(index, l))
+    /// Whether liveness can be promised for `server`: some link its role allows is
+    /// healthy (and `usable`), and no allowed link that could win and then fail
+    /// (flapping) has a priority at or above it.
+    fn liveness_claimed(&self, server: &Server, usable: impl Fn(usize) -> bool) -> bool {
+        let priority = |l: usize| server.core.config().links[l].effective_priority();
+        (0..self.health.len()).any(|h| {
+            Self::allowed(server, h)
+                && self.health[h] == Health::Healthy
+                && usable(h)
+                && !(0..self.health.len()).any(|f| {
+                    Self::allowed(server, f)
+                        && self.health[f] == Health::Flapping
+                        && priority(f) >= priority(h)
+                })
+        })
     }
 
     fn all_allowed_healthy(
@@ -471,9 +547,9 @@ impl Checker {
         index: usize,
         usable: &impl Fn(usize, usize) -> bool,
     ) -> bool {
-        (0..self.healthy.len())
+        (0..self.health.len())
             .filter(|l| Self::allowed(server, *l))
-            .all(|l| self.healthy[l] && usable(index, l))
+            .all(|l| self.health[l] == Health::Healthy && usable(index, l))
     }
 }
 

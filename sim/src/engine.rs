@@ -71,7 +71,10 @@ enum Item {
     Fault {
         index: usize,
     },
-    RoleSwitch,
+    /// The Management Layer's switch after `reporter`'s failure report.
+    RoleSwitch {
+        reporter: usize,
+    },
     PairLivenessCheck {
         failed_at: Instant,
     },
@@ -165,6 +168,15 @@ fn stream(seed: u64, name: &str) -> ChaCha8Rng {
     rng
 }
 
+/// How to run a scenario.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Keep every event and action as JSON Lines (for `--trace` and determinism checks).
+    pub record_trace: bool,
+    /// Put every input and action on the timeline, not only the significant steps.
+    pub verbose: bool,
+}
+
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -188,13 +200,15 @@ pub struct Engine {
     checker: Checker,
     pub(crate) trace: Trace,
     pub(crate) timeline: Vec<TimelineEntry>,
+    verbose: bool,
     actions: Vec<Action>,
     steps: u64,
 }
 
 impl Engine {
-    /// Prepares a run of `checked`; `record_trace` keeps every event and action as JSON.
-    pub fn new(checked: Checked, record_trace: bool) -> Self {
+    /// Prepares a run of `checked` with `options`.
+    pub fn new(checked: Checked, options: RunOptions) -> Self {
+        let record_trace = options.record_trace;
         let seed = checked.scenario.seed;
         let servers: Vec<Server> = checked
             .servers
@@ -205,7 +219,7 @@ impl Engine {
                     LinkCore::new(config).expect("scenario::check validated the configuration");
                 Server {
                     name: spec.name.clone(),
-                    history: History::new(spec.role),
+                    history: History::new(spec.role, checked.config.links.len()),
                     core,
                 }
             })
@@ -254,6 +268,7 @@ impl Engine {
             checker,
             trace: Trace::new(record_trace),
             timeline: Vec::new(),
+            verbose: options.verbose,
             actions: Vec::new(),
             steps: 0,
             checked,
@@ -266,6 +281,11 @@ impl Engine {
             engine.schedule(at, Item::Fault { index });
         }
         engine
+    }
+
+    /// What the liveness checks (L1, H1) did in this run.
+    pub fn liveness_notes(&self) -> Vec<String> {
+        self.checker.liveness_notes(self.checked.is_pair())
     }
 
     /// How many core steps the run made.
@@ -305,8 +325,9 @@ impl Engine {
     }
 
     fn stop(&mut self, found: Found) -> Ending {
+        let at = Instant::from_nanos(found.at_ns);
         self.trace
-            .push(self.now, TraceRecord::Violation { found: &found });
+            .push(at, TraceRecord::Violation { found: &found });
         let server = found.server.clone().unwrap_or_default();
         self.timeline.push(TimelineEntry {
             at: Instant::from_nanos(found.at_ns),
@@ -331,6 +352,36 @@ impl Engine {
         found
     }
 
+    /// In verbose mode: the input and every action, one timeline line each.
+    fn note_step(
+        &mut self,
+        server: usize,
+        event: Event,
+        result: &Result<link_core::Outcome, link_core::StepError>,
+        actions: &[Action],
+    ) {
+        let outcome = match result {
+            Ok(link_core::Outcome::Applied) => String::new(),
+            Ok(link_core::Outcome::Ignored(why)) => format!(" (ignored: {why:?})"),
+            Err(e) => format!(" (refused: {e})"),
+        };
+        let link = event.link().map(LinkId::index);
+        self.note(
+            Some(server),
+            link,
+            format!("<- {}{outcome}", crate::report::describe_event(&event)),
+        );
+        // Log records get their own line when carried out; the rest are shown here.
+        for action in actions.iter().filter(|a| !matches!(a, Action::Log(_))) {
+            let link = crate::report::action_link(action).map(LinkId::index);
+            self.note(
+                Some(server),
+                link,
+                format!("-> {}", crate::report::describe_action(action)),
+            );
+        }
+    }
+
     /// Adds a line to the timeline.
     fn note(&mut self, server: Option<usize>, link: Option<usize>, text: String) {
         let server = server
@@ -350,10 +401,21 @@ impl Engine {
     fn handle(&mut self, item: Item) -> Option<Found> {
         match item {
             Item::Start { server } => self.feed(server, Event::Start),
-            Item::Deliver { server, event } => self.feed(server, event),
+            // A message in flight when a partition starts is lost too.
+            Item::Deliver { server, event } => match event.link() {
+                Some(link)
+                    if self.now < self.paths[server][link.index()].partitioned_to_server_until =>
+                {
+                    None
+                }
+                _ => self.feed(server, event),
+            },
             Item::Timer { server, timer } => self.feed(server, Event::TimerExpired(timer)),
             Item::AtConnector { server, conn, msg } => {
-                self.at_connector(server, conn, msg);
+                if self.now >= self.paths[server][conn.link.index()].partitioned_to_connector_until
+                {
+                    self.at_connector(server, conn, msg);
+                }
                 None
             }
             Item::Connector { server, conn, act } => {
@@ -361,8 +423,17 @@ impl Engine {
                 None
             }
             Item::Fault { index } => self.fault(index),
-            Item::RoleSwitch => {
+            Item::RoleSwitch { reporter } => {
                 self.switch_pending = false;
+                // A switchover since the report may have demoted the reporter already.
+                if self.servers[reporter].core.role() != Role::Primary {
+                    self.note(
+                        None,
+                        None,
+                        "Management Layer: the reporter is no longer primary; no switch".into(),
+                    );
+                    return None;
+                }
                 self.switch_roles("switches roles after the primary's failure report")
             }
             Item::PairLivenessCheck { failed_at } => {
@@ -381,9 +452,35 @@ impl Engine {
         let pre = Checker::snapshot(&self.servers[server].core);
         let mut actions = std::mem::take(&mut self.actions);
         actions.clear();
-        let result = self.servers[server]
-            .core
-            .step_into(now, event, &mut actions);
+        // A debug build of the core asserts its invariants inside `step` and panics on a
+        // breach; report that as a violation with the run's context instead of dying.
+        let core = &mut self.servers[server].core;
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            core.step_into(now, event, &mut actions)
+        }));
+        let result = match stepped {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a panic without a message".into());
+                self.actions = Vec::new();
+                let found = self.checker.found(
+                    now,
+                    "I9",
+                    Some(server),
+                    format!("the core panicked on {event:?}: {message}"),
+                );
+                return Some(found);
+            }
+        };
+        let stepped = &mut self.servers[server];
+        stepped.history.record_link_states(now, &stepped.core);
+        if self.verbose {
+            self.note_step(server, event, &result, &actions);
+        }
         let name = &self.servers[server].name;
         self.trace.push(
             now,
@@ -490,9 +587,10 @@ impl Engine {
                 None,
                 format!("Management Layer: will switch roles at {at}"),
             );
-            self.schedule(at, Item::RoleSwitch);
+            self.schedule(at, Item::RoleSwitch { reporter: server });
         }
         let window = self.checker.pair_window();
+        self.checker.pair_check_scheduled();
         self.schedule(now + window, Item::PairLivenessCheck { failed_at: now });
     }
 
@@ -697,7 +795,10 @@ impl Engine {
         match fault {
             Fault::Crash { duration, .. } => {
                 let link = link.expect("checked");
-                self.connectors[link].down_until = Some(now + duration.0);
+                // Overlapping crashes: the connector is down until the later end.
+                let until = now + duration.0;
+                let down = &mut self.connectors[link].down_until;
+                *down = Some(down.map_or(until, |d| d.max(until)));
                 self.connector_drops(link, None);
             }
             Fault::Drop { .. } => self.connector_drops(link.expect("checked"), only),
@@ -721,11 +822,15 @@ impl Engine {
                 let link = link.expect("checked");
                 for server in servers {
                     let path = &mut self.paths[server][link];
+                    // Overlapping partitions: the path is cut until the later end.
+                    let until = now + duration.0;
                     if direction != Direction::ToServer {
-                        path.partitioned_to_connector_until = now + duration.0;
+                        path.partitioned_to_connector_until =
+                            path.partitioned_to_connector_until.max(until);
                     }
                     if direction != Direction::ToConnector {
-                        path.partitioned_to_server_until = now + duration.0;
+                        path.partitioned_to_server_until =
+                            path.partitioned_to_server_until.max(until);
                     }
                 }
             }

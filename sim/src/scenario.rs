@@ -13,6 +13,37 @@ use serde::{Deserialize, Serialize};
 
 use crate::SimDuration;
 
+/// Reads the `connectors` object, refusing a link named twice (JSON allows duplicate
+/// keys; a map would silently keep the last).
+fn unique_connectors<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, ConnectorSpec>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, ConnectorSpec>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of connectors by link name")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut connectors = BTreeMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if connectors.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "connector {name:?} is given twice"
+                    )));
+                }
+                let spec = map.next_value()?;
+                connectors.insert(name, spec);
+            }
+            Ok(connectors)
+        }
+    }
+    deserializer.deserialize_map(Unique)
+}
+
 /// The only format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -48,8 +79,9 @@ pub struct Scenario {
     #[serde(default)]
     pub servers: Vec<ServerSpec>,
     /// How each link's CSTA Connector behaves, by link name; a link not listed gets a
-    /// healthy connector with the default timings.
-    #[serde(default)]
+    /// healthy connector with the default timings. A link given twice is an error.
+    #[serde(default, deserialize_with = "unique_connectors")]
+    #[schemars(with = "BTreeMap<String, ConnectorSpec>")]
     pub connectors: BTreeMap<String, ConnectorSpec>,
     /// The network between every server and every connector.
     #[serde(default)]
@@ -257,25 +289,49 @@ impl ConnectorSpec {
         }
     }
 
-    /// Whether a server could select this connector in one procedure: it accepts,
-    /// associates, reports `normal` first, answers keep-alives, and does all that within
-    /// `connect_tout` (used by the liveness check L1).
-    pub fn is_healthy(&self, connect_tout: SimDuration, network_round_trip: SimDuration) -> bool {
+    /// What this connector does to liveness (L1, H1), given the scenario's timing.
+    pub fn health(
+        &self,
+        connect_tout: SimDuration,
+        kpl_interval: SimDuration,
+        round_trip: SimDuration,
+    ) -> Health {
         let first = self.status_steps().first().copied();
         let Some((status_after, status)) = first else {
-            return false;
+            return Health::Harmless;
         };
+        let could_win =
+            !self.refuse && self.association == AssociationBehaviour::Accept && status.is_normal();
+        if !could_win {
+            return Health::Harmless;
+        }
         let slowest = self.accept_after.0
             + self.associate_after.0
             + status_after.0
             + self.jitter.0 * 3
-            + network_round_trip.0 * 3;
-        !self.refuse
-            && self.association == AssociationBehaviour::Accept
-            && status.is_normal()
-            && self.keepalive == KeepaliveBehaviour::Answer
-            && slowest < connect_tout.0
+            + round_trip.0 * 3;
+        let keepalive_ok = kpl_interval.0.is_zero()
+            || (self.keepalive == KeepaliveBehaviour::Answer
+                && self.keepalive_after.0 + self.jitter.0 + round_trip.0 < kpl_interval.0);
+        match (keepalive_ok, slowest < connect_tout.0) {
+            (false, _) => Health::Flapping,
+            (true, true) => Health::Healthy,
+            (true, false) => Health::Harmless,
+        }
     }
+}
+
+/// What a connector, as specified, does to a server's liveness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Accepts, associates, reports `normal` first within `connect_tout`, and answers
+    /// keep-alives in time: a server that may use it must end up active.
+    Healthy,
+    /// Can be selected but then loses keep-alive: it may win and fail again and again.
+    Flapping,
+    /// Never selected (refuses, rejects, never answers, not `normal` first, too slow), or
+    /// selected and kept: it drops out of the queue and holds nothing back for long.
+    Harmless,
 }
 
 /// The network between each server and each connector.
@@ -684,7 +740,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
             "the file is empty; a scenario is a JSON object (see scenarios/README.md)".into(),
         ));
     }
-    let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+    let uncommented = strip_comments(text);
+    if uncommented.trim().is_empty() {
+        return Err(error(
+            None,
+            "the file holds only comments; a scenario is a JSON object".into(),
+        ));
+    }
+    let scenario: Scenario = serde_json::from_str(&uncommented).map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the location goes in front instead.
         let message = message
@@ -696,6 +759,38 @@ pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
     })?;
     check(scenario)
         .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))
+}
+
+/// Blanks out `//` line comments outside strings, keeping every other character where
+/// it is, so line and column numbers in errors still point into the file as written.
+pub fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let (mut in_string, mut escaped) = (false, false);
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            out.push(' ');
+            for next in chars.by_ref() {
+                if next == '\n' {
+                    out.push('\n');
+                    break;
+                }
+                out.push(' ');
+            }
+        } else {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Where `needle` first appears in `text`, as 1-based line and column.
@@ -742,6 +837,21 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         (Some(field), format!("config: {e}"))
     })?;
 
+    // The core refuses a time so late that a timer armed from it would overflow (I8).
+    let longest_timer = c
+        .connect_tout
+        .0
+        .max(c.restart_timeout.0)
+        .max(c.kpl_interval.0);
+    if (scenario.run_for.0 + longest_timer).as_nanos() >= u128::from(u64::MAX) {
+        return Err((
+            Some("\"run_for\"".into()),
+            format!(
+                "run_for {} is too long: the clock must still hold a timer after it",
+                scenario.run_for
+            ),
+        ));
+    }
     let servers = if scenario.servers.is_empty() {
         vec![ServerSpec {
             name: "ts".into(),
@@ -897,5 +1007,30 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
                 servers.len()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_blanked_outside_strings_and_positions_are_kept() {
+        let text = "{ // zap\n  \"name\": \"a // kept \\\" still\" // gone\n}";
+        let stripped = strip_comments(text);
+        assert_eq!(stripped.len(), text.len());
+        assert_eq!(stripped.lines().count(), text.lines().count());
+        assert!(!stripped.contains("zap") && !stripped.contains("gone"));
+        assert!(stripped.contains("\"a // kept \\\" still\""));
+        let value: serde_json::Value = serde_json::from_str(&stripped).unwrap();
+        assert_eq!(value["name"], "a // kept \" still");
+    }
+
+    #[test]
+    fn an_error_after_a_comment_points_at_the_right_column() {
+        let text = "{ \"format\": 1, // fine\n  \"nmae\": 1 }";
+        let error = parse(Path::new("x.json"), text).unwrap_err();
+        // serde_json points at the end of the unknown key, on the line after the comment.
+        assert_eq!(error.location, Some((2, 8)), "{error}");
     }
 }

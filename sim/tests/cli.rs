@@ -78,6 +78,16 @@ const BROKEN: &[(&str, &str, bool)] = &[
         "a switchover needs an HA pair",
         true,
     ),
+    (
+        "duplicate-connector",
+        "connector \"CSTA_A\" is given twice",
+        true,
+    ),
+    (
+        "run-for-too-long",
+        "is too long: the clock must still hold a timer after it",
+        true,
+    ),
 ];
 
 #[test]
@@ -259,4 +269,101 @@ fn check_accepts_the_bundled_scenarios() {
     let out = linksim(&["check", "scenarios"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).lines().all(|l| l.starts_with("ok ")));
+}
+
+#[test]
+fn new_writes_a_commented_starter_that_runs_as_is_and_is_never_overwritten() {
+    let dir = std::env::temp_dir().join(format!("linksim-new-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_linksim");
+    let made = Command::new(bin)
+        .args(["new", "my-failover"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let file = dir.join("my-failover.json");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("// ") && written.contains("\"name\": \"my-failover\""));
+    let run = Command::new(bin)
+        .args(["run", "my-failover.json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stdout));
+    assert!(text(&run.stdout).contains("linksim: 1 passed, 0 failed"));
+    let again = Command::new(bin)
+        .args(["new", "my-failover"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(3));
+    assert!(text(&again.stderr).contains("exists"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        written,
+        "the file is untouched"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn verbose_shows_every_input_and_action_and_quiet_only_verdicts() {
+    let file = "scenarios/r03-refused-link-leaves-the-queue.json";
+    let verbose = text(&linksim(&["run", "--verbose", file]).stdout);
+    assert!(verbose.contains("<- TCP refused [conn 1]"), "{verbose}");
+    assert!(verbose.contains("-> open TCP [conn 1]"), "{verbose}");
+    let quiet = text(&linksim(&["run", "--quiet", file]).stdout);
+    assert!(
+        !quiet.contains("CSTA_B  log 35115:") && quiet.contains("ok   expect[0]"),
+        "{quiet}"
+    );
+    let normal = text(&linksim(&["run", file]).stdout);
+    assert!(normal.contains("CSTA_B  log 35115:"), "{normal}");
+    assert!(!normal.contains("<- "), "{normal}");
+}
+
+#[test]
+fn output_is_never_coloured_off_a_terminal() {
+    // The tests' stdout is a pipe: no escape sequences, whatever NO_COLOR says.
+    let out = linksim(&["run", "scenarios/ha-primary-failover.json"]);
+    assert!(!text(&out.stdout).contains('\u{1b}'));
+    use std::ffi::OsStr;
+    assert!(linksim::use_color(true, None));
+    assert!(
+        !linksim::use_color(true, Some(OsStr::new("1"))),
+        "NO_COLOR set: never colour"
+    );
+    assert!(
+        linksim::use_color(true, Some(OsStr::new(""))),
+        "an empty NO_COLOR does not count"
+    );
+    assert!(
+        !linksim::use_color(false, None),
+        "not a terminal: no colour"
+    );
+}
+
+#[test]
+fn pictures_are_written_for_one_scenario_and_refused_for_several() {
+    let dir = std::env::temp_dir().join(format!("linksim-pic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("f.svg");
+    let html = dir.join("f.html");
+    let out = linksim(&[
+        "run",
+        "--quiet",
+        "scenarios/ha-pair-start.json",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+    let several = linksim(&["run", "scenarios", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(several.status.code(), Some(3));
+    assert!(text(&several.stderr).contains("--svg and --html draw one scenario"));
+    std::fs::remove_dir_all(dir).unwrap();
 }
