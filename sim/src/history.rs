@@ -2,7 +2,7 @@
 //! link was active (from the client notifications), role changes, log records, client
 //! events and failure reports.
 
-use link_core::{ClientEvent, Instant, LinkId, LogRecord, Role};
+use link_core::{ClientEvent, Instant, LinkCore, LinkId, LinkState, LogRecord, Role};
 
 /// One log record as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,12 +28,15 @@ pub struct History {
     pub client_events: Vec<(Instant, ClientEvent)>,
     /// Every link-failure report to the Management Layer.
     pub failure_reports: Vec<(Instant, LinkId)>,
+    /// Each link's state changes, by link index, starting with closed at 0.
+    pub link_states: Vec<Vec<(Instant, LinkState)>>,
 }
 
 impl History {
     /// An empty history for a server starting in `role`.
-    pub fn new(role: Role) -> Self {
+    pub fn new(role: Role, links: usize) -> Self {
         History {
+            link_states: vec![vec![(Instant::ZERO, LinkState::Closed)]; links],
             active: vec![(Instant::ZERO, None)],
             roles: vec![(Instant::ZERO, role)],
             ..History::default()
@@ -55,6 +58,17 @@ impl History {
             ClientEvent::LinkDisconnected { .. } => None,
         };
         self.active.push((at, active));
+    }
+
+    /// Records the links whose state changed in the step that ended at `at`.
+    pub(crate) fn record_link_states(&mut self, at: Instant, core: &LinkCore) {
+        for link in core.link_ids() {
+            let state = core.link_state(link).unwrap_or(LinkState::Closed);
+            let lane = &mut self.link_states[link.index()];
+            if lane.last().map(|(_, s)| *s) != Some(state) {
+                lane.push((at, state));
+            }
+        }
     }
 
     pub(crate) fn failure_report(&mut self, at: Instant, link: LinkId) {

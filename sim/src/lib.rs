@@ -8,25 +8,27 @@
 //!
 //! - [`scenario`]: the file format, reading and checking ([`scenario::load`]).
 //! - [`run`]: runs a checked scenario to a [`RunReport`].
-//! - The `linksim` binary wraps both (`run`, `check`, `schema`, `new`).
+//! - [`picture`]: the timeline as SVG or a self-contained HTML page.
+//! - The `linksim` binary wraps them (`run`, `check`, `schema`).
 
 mod checker;
 mod duration;
 mod engine;
 mod expect;
 mod history;
+pub mod picture;
 mod report;
 pub mod scenario;
 mod trace;
 
 pub use crate::checker::Found;
 pub use crate::duration::SimDuration;
-pub use crate::engine::Ending;
+pub use crate::engine::{Ending, RunOptions};
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
 pub use crate::report::{
-    describe_fault, format_timeline, run, RunReport, TimelineEntry, EXIT_BAD_INPUT,
-    EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_OK,
+    describe_action, describe_event, describe_fault, format_timeline, run, run_with, use_color,
+    RunReport, TimelineEntry, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_OK,
 };
 
 /// The JSON Schema of the scenario format, as pretty JSON.

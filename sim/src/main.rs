@@ -1,6 +1,7 @@
 //! `linksim`: run, check and describe link-selection scenarios. See `linksim --help`
 //! and `scenarios/README.md`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,8 +42,17 @@ enum Command {
         #[arg(long)]
         check_determinism: bool,
         /// Print only the verdicts, not the timelines.
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "verbose")]
         quiet: bool,
+        /// Print every input and action on the timeline, not only the significant steps.
+        #[arg(long, short)]
+        verbose: bool,
+        /// Write the timeline picture as SVG (one scenario only).
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<PathBuf>,
+        /// Write a self-contained HTML page with the picture and the timeline (one scenario only).
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
     },
     /// Check scenario files without running them.
     #[command(after_help = "Example:\n  linksim check scenarios/*.json")]
@@ -52,7 +62,14 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print the JSON Schema of the scenario format.
+    #[command(after_help = "Example:\n  linksim schema > scenario.schema.json")]
     Schema,
+    /// Write a commented starter scenario that runs as is.
+    #[command(after_help = "Example:\n  linksim new my-failover && linksim run my-failover.json")]
+    New {
+        /// The scenario's name; it is written to NAME.json (a path ending in .json is used as is).
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,7 +80,22 @@ fn main() -> ExitCode {
             trace,
             check_determinism,
             quiet,
-        } => run(&paths, trace.as_deref(), check_determinism, quiet),
+            verbose,
+            svg,
+            html,
+        } => {
+            let output = Output {
+                quiet,
+                verbose,
+                color: linksim::use_color(
+                    std::io::stdout().is_terminal(),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                ),
+                pictures: Pictures { svg, html },
+            };
+            run(&paths, trace.as_deref(), check_determinism, &output)
+        }
+        Command::New { name } => new_scenario(&name),
         Command::Check { paths } => check(&paths),
         Command::Schema => {
             println!("{}", linksim::schema_json());
@@ -128,7 +160,44 @@ fn check(paths: &[PathBuf]) -> i32 {
     code
 }
 
-fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, quiet: bool) -> i32 {
+/// How `run` prints and what it writes besides.
+struct Output {
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+    pictures: Pictures,
+}
+
+/// Where to write the pictures of a run.
+struct Pictures {
+    svg: Option<PathBuf>,
+    html: Option<PathBuf>,
+}
+
+impl Pictures {
+    fn wanted(&self) -> bool {
+        self.svg.is_some() || self.html.is_some()
+    }
+
+    fn write(&self, report: &RunReport) -> Result<(), String> {
+        type Render = fn(&RunReport) -> String;
+        let renderers: [(&Option<PathBuf>, Render); 2] = [
+            (&self.svg, linksim::picture::svg),
+            (&self.html, linksim::picture::html),
+        ];
+        for (path, render) in renderers {
+            if let Some(path) = path {
+                std::fs::write(path, render(report))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("picture written to {}", path.display());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output: &Output) -> i32 {
+    let pictures = &output.pictures;
     let files = match expand(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -136,6 +205,13 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, quiet: 
             return EXIT_BAD_INPUT;
         }
     };
+    if pictures.wanted() && files.len() != 1 {
+        eprintln!(
+            "error: --svg and --html draw one scenario; {} were given",
+            files.len()
+        );
+        return EXIT_BAD_INPUT;
+    }
     let mut code = EXIT_OK;
     let mut trace_lines: Vec<String> = Vec::new();
     let (mut passed, mut failed) = (0, 0);
@@ -150,7 +226,11 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, quiet: 
             }
         };
         let record = trace.is_some() || check_determinism;
-        let report = linksim::run(checked.clone(), record);
+        let options = linksim::RunOptions {
+            record_trace: record,
+            verbose: output.verbose,
+        };
+        let report = linksim::run_with(checked.clone(), options);
         let mut file_code = report.exit_code();
         println!(
             "== {} ({}, seed {})",
@@ -158,12 +238,12 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, quiet: 
             file.display(),
             report.seed
         );
-        if !quiet {
-            print!("{}", report.timeline_text());
+        if !output.quiet {
+            print!("{}", report.timeline_styled(output.color));
         }
         print!("{}", report.verdict_text());
         if check_determinism {
-            let again = linksim::run(checked, true);
+            let again = linksim::run_with(checked, options);
             if again.trace_hash == report.trace_hash && again.trace == report.trace {
                 println!(
                     "ok   determinism: two runs gave the same trace ({} lines, hash {:016x})",
@@ -177,6 +257,10 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, quiet: 
         }
         if trace.is_some() {
             collect_trace(&report, &mut trace_lines);
+        }
+        if let Err(e) = pictures.write(&report) {
+            eprintln!("error: {e}");
+            file_code = file_code.max(EXIT_BAD_INPUT);
         }
         println!(
             "{} {} ({} steps)\n",
@@ -212,4 +296,75 @@ fn collect_trace(report: &RunReport, into: &mut Vec<String>) {
             .iter()
             .map(|line| format!("{{\"scenario\":{name},{}", &line[1..])),
     );
+}
+
+/// The starter scenario `linksim new` writes; `NAME` is replaced by the name.
+const STARTER: &str = r#"// A linksim scenario (format 1). Lines starting with // are comments.
+// Every field is documented in scenarios/README.md; `linksim schema` prints the schema.
+// Run it:  linksim run NAME.json        Draw it:  linksim run NAME.json --html NAME.html
+{
+  "format": 1,
+  "name": "NAME",
+  "description": "Two links; the better one fails and the server fails over to the other.",
+  "seed": 1,                    // all randomness (jitter) comes from this seed
+  "run_for": "40s",             // virtual time; durations always carry a unit
+  "config": {
+    "connect_tout": "2s",       // connect-tout: bound of one connection procedure
+    "restart_timeout": "10s",   // wait after an active-link failure before reconnecting
+    "kpl_interval": "10s",      // keep-alive on the active link; "0s" turns it off
+    "kpl_tolerance": 3,
+    "links": [
+      { "name": "CSTA_MAIN", "priority": 10 },   // higher priority wins
+      { "name": "CSTA_SPARE", "priority": 5 }
+    ]
+  },
+  // No "servers": one standalone server named "ts". For an HA pair:
+  // "servers": [ { "name": "ts1", "role": "primary" }, { "name": "ts2", "role": "backup" } ],
+  "connectors": {
+    "CSTA_MAIN": { "accept_after": "10ms", "associate_after": "200ms" },
+    "CSTA_SPARE": { "accept_after": "10ms", "associate_after": "50ms" }
+  },
+  "faults": [
+    // The main connector crashes at 10 s and stays down for a minute.
+    { "fault": "crash", "at": "10s", "link": "CSTA_MAIN", "for": "60s" }
+  ],
+  "expect": [
+    // The spare is operational first but waits for the higher link (R7).
+    { "expect": "active_at", "at": "1s", "link": "CSTA_MAIN" },
+    { "expect": "log", "number": 35115, "text": "STANDARD CTI link CSTA_MAIN with priority 10 is selected", "count": 1 },
+    // The crash: one EventLinkDisconnected, then the restart timeout (R10).
+    { "expect": "client_event", "event": "EventLinkDisconnected", "count": 1 },
+    { "expect": "active_at", "at": "15s", "link": null },
+    { "expect": "active_by", "by": "21s", "link": "CSTA_SPARE" }
+  ]
+}
+"#;
+
+fn new_scenario(name: &str) -> i32 {
+    let path = if name.ends_with(".json") {
+        PathBuf::from(name)
+    } else {
+        PathBuf::from(format!("{name}.json"))
+    };
+    let stem = path
+        .file_stem()
+        .map_or(name.to_string(), |s| s.to_string_lossy().into_owned());
+    if path.exists() {
+        eprintln!(
+            "error: {} exists; choose another name or remove it",
+            path.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let text = STARTER.replace("NAME", &stem);
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return EXIT_BAD_INPUT;
+    }
+    println!(
+        "wrote {}; run it with: linksim run {}",
+        path.display(),
+        path.display()
+    );
+    EXIT_OK
 }

@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 
 use link_core::Instant;
 
-use crate::engine::{Ending, Engine};
+use crate::engine::{Ending, Engine, RunOptions};
 use crate::expect::{evaluate, ExpectationResult};
+use crate::history::History;
 use crate::scenario::{Checked, Direction, Fault};
+use link_core::{Action, Event};
 
 /// One line of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +43,16 @@ pub struct RunReport {
     pub trace_hash: u64,
     /// Core steps made.
     pub steps: u64,
+    /// Each server's name and history, in scenario order.
+    pub servers: Vec<(String, History)>,
+    /// Each link's name and configured priority.
+    pub links: Vec<(String, i32)>,
+    /// The faults injected.
+    pub faults: Vec<Fault>,
+    /// How long the run lasted in virtual time (to the violation, if any).
+    pub end: Instant,
+    /// What the liveness checks (L1, H1) did, or why they did not run.
+    pub liveness: Vec<String>,
 }
 
 /// Exit code: every expectation and invariant held.
@@ -67,6 +79,17 @@ impl RunReport {
         format_timeline(&self.timeline)
     }
 
+    /// The timeline with ANSI colours when `color` is true (for a terminal).
+    pub fn timeline_styled(&self, color: bool) -> String {
+        if !color {
+            return self.timeline_text();
+        }
+        format_timeline(&self.timeline)
+            .lines()
+            .map(|line| paint(line) + "\n")
+            .collect()
+    }
+
     /// The verdicts, one line each, and the invariant violation if any.
     pub fn verdict_text(&self) -> String {
         let mut out = String::new();
@@ -91,6 +114,9 @@ impl RunReport {
                 let _ = writeln!(out, "  {line}");
             }
         }
+        for note in &self.liveness {
+            let _ = writeln!(out, "note {note}");
+        }
         for e in &self.expectations {
             let mark = if e.passed { "ok  " } else { "FAIL" };
             let _ = write!(out, "{mark} expect[{}] {}", e.index, e.expected);
@@ -105,9 +131,20 @@ impl RunReport {
 
 /// Runs `checked` to the end or the first invariant violation.
 pub fn run(checked: Checked, record_trace: bool) -> RunReport {
+    run_with(
+        checked,
+        RunOptions {
+            record_trace,
+            verbose: false,
+        },
+    )
+}
+
+/// Runs `checked` with `options` to the end or the first invariant violation.
+pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
     let name = checked.scenario.name.clone();
     let seed = checked.scenario.seed;
-    let mut engine = Engine::new(checked, record_trace);
+    let mut engine = Engine::new(checked, options);
     let ending = engine.run();
     let expectations = match ending {
         Ending::Completed => evaluate(&engine.checked, &engine.servers),
@@ -122,6 +159,115 @@ pub fn run(checked: Checked, record_trace: bool) -> RunReport {
         trace_hash: engine.trace.hash(),
         steps: engine.steps(),
         timeline: std::mem::take(&mut engine.timeline),
+        servers: engine
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), s.history.clone()))
+            .collect(),
+        links: engine
+            .checked
+            .config
+            .links
+            .iter()
+            .map(|l| (l.name.clone(), l.effective_priority()))
+            .collect(),
+        faults: engine.checked.scenario.faults.clone(),
+        end: engine.now,
+        liveness: engine.liveness_notes(),
+    }
+}
+
+/// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// Colours one aligned timeline line by what it says; the columns stay aligned because
+/// only whole fields are wrapped in escapes.
+fn paint(line: &str) -> String {
+    const DIM: &str = "\x1b[2m";
+    const RESET: &str = "\x1b[0m";
+    let colour = if line.contains("INVARIANT") {
+        "\x1b[1;37;41m"
+    } else if line.contains("FAULT")
+        || line.contains("EventLinkDisconnected")
+        || line.contains("failed (")
+    {
+        "\x1b[31m"
+    } else if line.contains("log 35115") {
+        "\x1b[1;33m"
+    } else if line.contains("EventLinkConnected") {
+        "\x1b[32m"
+    } else if line.contains("role changed") || line.contains("Management Layer") {
+        "\x1b[35m"
+    } else {
+        ""
+    };
+    let split = line.find('s').map_or(0, |i| i + 1);
+    let (time, rest) = line.split_at(split);
+    if colour.is_empty() {
+        format!("{DIM}{time}{RESET}{rest}")
+    } else {
+        format!("{DIM}{time}{RESET}{colour}{rest}{RESET}")
+    }
+}
+
+/// An input in words, for `--verbose`.
+pub fn describe_event(event: &Event) -> String {
+    let generation = event
+        .conn()
+        .map_or(String::new(), |c| format!(" [conn {}]", c.generation));
+    let what = match event {
+        Event::Start => "start".to_string(),
+        Event::TcpAccepted(_) => "TCP accepted".into(),
+        Event::TcpRefused(_) => "TCP refused".into(),
+        Event::TcpClosed(_) => "TCP closed".into(),
+        Event::AssociationAccepted(_) => "association accepted".into(),
+        Event::AssociationRejected(_) => "association rejected".into(),
+        Event::SystemStatus(_, status) => format!("SystemStatus {status}"),
+        Event::KeepAliveAnswered(_) => "keep-alive answered".into(),
+        Event::MessageReceived(_) => "message received".into(),
+        Event::TimerExpired(timer) => format!("timer {timer} fired"),
+        Event::RoleChanged(role) => format!("role changed to {role}"),
+        Event::Reconfigured { priority, .. } => {
+            format!("reconfigured to priority {}", priority.unwrap_or(0))
+        }
+        Event::Shutdown => "shutdown".into(),
+    };
+    what + &generation
+}
+
+/// The link an action concerns, if any.
+pub fn action_link(action: &Action) -> Option<link_core::LinkId> {
+    match action {
+        Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => {
+            Some(c.link)
+        }
+        Action::Close { conn, .. } => Some(conn.link),
+        Action::Log(record) => record.link(),
+        Action::NotifyClients(event) => Some(event.link()),
+        Action::ReportLinkFailure { link } => Some(*link),
+        Action::ArmTimer { .. } | Action::CancelTimer(_) => None,
+    }
+}
+
+/// An action in words, for `--verbose`.
+pub fn describe_action(action: &Action) -> String {
+    match action {
+        Action::Open(c) => format!("open TCP [conn {}]", c.generation),
+        Action::SendAssociationRequest(c) => {
+            format!("send association request [conn {}]", c.generation)
+        }
+        Action::SendKeepAlive(c) => format!("send keep-alive [conn {}]", c.generation),
+        Action::Close { conn, reason } => {
+            format!("close [conn {}] ({})", conn.generation, reason.as_str())
+        }
+        Action::ArmTimer { timer, at } => format!("arm {timer} for {at}"),
+        Action::CancelTimer(timer) => format!("cancel {timer}"),
+        Action::Log(record) => format!("log {record:?}"),
+        Action::NotifyClients(event) => format!("notify clients: {}", event.name()),
+        Action::ReportLinkFailure { .. } => "report link failure to the Management Layer".into(),
     }
 }
 

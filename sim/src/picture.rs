@@ -1,0 +1,508 @@
+//! The timeline picture: an SVG (or an HTML page that holds it) with one lane per link
+//! per server, coloured by the link's state, markers for faults, role changes, client
+//! events and log 35115, a time axis and a legend.
+//!
+//! Failovers happen in milliseconds inside runs of minutes, so a linear axis would
+//! squeeze everything that matters into a pixel. The axis is linear only where something
+//! happens: each idle stretch longer than [`IDLE_GAP_MIN`] is drawn as a fixed-width
+//! break marked with the time it skips. The output is deterministic (fixed decimals, no
+//! clock, no randomness) so it can be snapshot-tested.
+
+use std::fmt::Write as _;
+
+use link_core::{ClientEvent, Instant, LinkState, LogRecord, Role};
+
+use crate::report::{describe_fault, RunReport};
+use crate::SimDuration;
+
+/// Idle stretches at least this long (and at least 5% of the run) become axis breaks.
+pub const IDLE_GAP_MIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
+const WIDTH: f64 = 1200.0;
+const LABEL_W: f64 = 170.0;
+const PLOT_X0: f64 = LABEL_W + 20.0;
+const PLOT_X1: f64 = WIDTH - 30.0;
+const BREAK_W: f64 = 44.0;
+const LANE_H: f64 = 18.0;
+const LANE_GAP: f64 = 9.0;
+const HEADER_H: f64 = 24.0;
+const LABEL_ROW_H: f64 = 15.0;
+
+/// The colour of each link state, and its name in the legend.
+const STATES: [(LinkState, &str, &str); 5] = [
+    (LinkState::Connecting, "#c6dbef", "connecting"),
+    (LinkState::Associating, "#6baed6", "associating"),
+    (LinkState::AwaitingStatus, "#fdae6b", "awaiting status"),
+    (LinkState::Operational, "#a1d99b", "operational"),
+    (LinkState::Active, "#1b7837", "active"),
+];
+const FAULT: &str = "#d62728";
+const ROLE: &str = "#6a3d9a";
+const SELECTED: &str = "#e6a800";
+const CONNECTED: &str = "#1b7837";
+const DISCONNECTED: &str = "#d62728";
+
+/// One piece of the axis: virtual times `t0..t1` drawn from `x0` to `x1`.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    t0: u64,
+    t1: u64,
+    x0: f64,
+    x1: f64,
+    is_break: bool,
+}
+
+/// The time axis: pieces covering `0..=end`.
+struct Axis {
+    pieces: Vec<Piece>,
+}
+
+impl Axis {
+    /// Builds the axis around the `moments` where something happens.
+    fn new(mut moments: Vec<u64>, end: u64) -> Self {
+        moments.push(0);
+        moments.push(end);
+        moments.retain(|t| *t <= end);
+        moments.sort_unstable();
+        moments.dedup();
+        let min_gap = (IDLE_GAP_MIN.as_nanos() as u64).max(end / 20);
+        let spans: Vec<(u64, u64, bool)> = moments
+            .windows(2)
+            .map(|w| (w[0], w[1], w[1] - w[0] >= min_gap))
+            .collect();
+        let breaks = spans.iter().filter(|s| s.2).count() as f64;
+        let linear: u64 = spans.iter().filter(|s| !s.2).map(|s| s.1 - s.0).sum();
+        let room = (PLOT_X1 - PLOT_X0 - breaks * BREAK_W).max(0.0);
+        // Without any linear stretch (everything idle), share the room among the breaks.
+        let (break_w, scale) = if linear == 0 {
+            ((PLOT_X1 - PLOT_X0) / breaks.max(1.0), 0.0)
+        } else {
+            (BREAK_W, room / linear as f64)
+        };
+        let mut x = PLOT_X0;
+        let pieces = spans
+            .into_iter()
+            .map(|(t0, t1, is_break)| {
+                let w = if is_break {
+                    break_w
+                } else {
+                    (t1 - t0) as f64 * scale
+                };
+                let piece = Piece {
+                    t0,
+                    t1,
+                    x0: x,
+                    x1: x + w,
+                    is_break,
+                };
+                x += w;
+                piece
+            })
+            .collect();
+        Axis { pieces }
+    }
+
+    /// The x of virtual time `t` (nanoseconds).
+    fn x(&self, t: u64) -> f64 {
+        let index = self
+            .pieces
+            .partition_point(|p| p.t1 < t)
+            .min(self.pieces.len().saturating_sub(1));
+        let Some(p) = self.pieces.get(index) else {
+            return PLOT_X0;
+        };
+        if p.t1 == p.t0 {
+            return p.x0;
+        }
+        let t = t.clamp(p.t0, p.t1);
+        p.x0 + (p.x1 - p.x0) * ((t - p.t0) as f64 / (p.t1 - p.t0) as f64)
+    }
+}
+
+/// Seconds as a short axis label: `0s`, `0.119s`, `30.5s`, `2m`.
+fn short_time(nanos: u64) -> String {
+    let millis = nanos / 1_000_000;
+    if millis % 60_000 == 0 && millis > 0 {
+        return format!("{}m", millis / 60_000);
+    }
+    let text = format!("{}.{:03}", millis / 1000, millis % 1000);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}s")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Places labels on rows so that none overlaps another: returns each label's row.
+fn stagger(spans: &[(f64, f64)], rows_max: usize) -> Vec<usize> {
+    let mut row_end: Vec<f64> = Vec::new();
+    spans
+        .iter()
+        .map(|(x0, x1)| {
+            let row = row_end
+                .iter()
+                .position(|end| *end + 6.0 <= *x0)
+                .unwrap_or(row_end.len());
+            let row = row.min(rows_max.saturating_sub(1));
+            if row == row_end.len() {
+                row_end.push(*x1);
+            } else {
+                row_end[row] = row_end[row].max(*x1);
+            }
+            row
+        })
+        .collect()
+}
+
+/// Approximate width of `text` in the 11px sans-serif the picture uses.
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 6.8
+}
+
+/// The SVG picture of a run.
+pub fn svg(report: &RunReport) -> String {
+    let end = report.end.as_nanos();
+    let mut moments: Vec<u64> = Vec::new();
+    for (_, history) in &report.servers {
+        for lane in &history.link_states {
+            moments.extend(lane.iter().map(|(t, _)| t.as_nanos()));
+        }
+        moments.extend(history.roles.iter().map(|(t, _)| t.as_nanos()));
+        moments.extend(history.client_events.iter().map(|(t, _)| t.as_nanos()));
+    }
+    for fault in &report.faults {
+        moments.push(fault.at().as_nanos());
+        moments.push(fault.healed_at().as_nanos());
+    }
+    let axis = Axis::new(moments, end);
+
+    // Fault labels above the lanes, staggered so none overlaps.
+    let faults: Vec<(f64, String, Option<&str>)> = report
+        .faults
+        .iter()
+        .filter(|f| f.at().as_nanos() <= end)
+        .map(|f| (axis.x(f.at().as_nanos()), describe_fault(f), f.link()))
+        .collect();
+    let spans: Vec<(f64, f64)> = faults
+        .iter()
+        .map(|(x, text, _)| (*x, x + text_width(text) + 4.0))
+        .collect();
+    let fault_rows = stagger(&spans, 4);
+    let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
+
+    let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
+    let lanes_per_server = report.links.len() as f64;
+    let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + 10.0;
+    let plot_bottom = top + report.servers.len() as f64 * server_h;
+    let height = plot_bottom + 50.0;
+
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(w, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        w,
+        r##"<defs><pattern id="break" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2.5" height="7" fill="#ffffff" fill-opacity="0.85"/></pattern></defs>"##
+    );
+    let _ = writeln!(
+        w,
+        r##"<text x="20" y="26" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
+        escape(&report.name)
+    );
+    let _ = writeln!(
+        w,
+        r##"<text x="20" y="44" fill="#555">seed {} · {} of virtual time · idle stretches are drawn as breaks ≈</text>"##,
+        report.seed,
+        SimDuration(std::time::Duration::from_nanos(end))
+    );
+    legend(w, 20.0, 64.0);
+
+    // Fault lines and labels.
+    for ((x, text, _), row) in faults.iter().zip(&fault_rows) {
+        let y = 86.0 + *row as f64 * LABEL_ROW_H;
+        let _ = writeln!(
+            w,
+            r#"<text x="{x:.1}" y="{y:.1}" fill="{FAULT}">⚡ {}</text>"#,
+            escape(text)
+        );
+        let _ = writeln!(
+            w,
+            r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="{FAULT}" stroke-width="1" stroke-dasharray="4 3"/>"#,
+            y + 3.0
+        );
+    }
+
+    for (s, (server_name, history)) in report.servers.iter().enumerate() {
+        let y0 = top + s as f64 * server_h;
+        // Server header: name and its role over time.
+        let _ = writeln!(
+            w,
+            r##"<text x="20" y="{:.1}" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
+            y0 + 15.0,
+            escape(server_name)
+        );
+        let roles = &history.roles;
+        let role_spans: Vec<(f64, f64)> = roles
+            .iter()
+            .map(|(t, r)| {
+                let x = axis.x(t.as_nanos());
+                (x, x + text_width(r.as_str()) + 14.0)
+            })
+            .collect();
+        let role_rows = stagger(&role_spans, 2);
+        for (((t, role), row), _) in roles.iter().zip(&role_rows).zip(&role_spans) {
+            let x = axis.x(t.as_nanos());
+            let y = y0 + 15.0 - *row as f64 * 11.0;
+            let mark = if *role == Role::Primary { "◆" } else { "◇" };
+            let _ = writeln!(
+                w,
+                r#"<text x="{x:.1}" y="{y:.1}" fill="{ROLE}">{mark} {}</text>"#,
+                role.as_str()
+            );
+        }
+        for (l, (link_name, priority)) in report.links.iter().enumerate() {
+            let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP);
+            let _ = writeln!(
+                w,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{} ({priority})</text>"##,
+                PLOT_X0 - 8.0,
+                y + 13.0,
+                escape(link_name)
+            );
+            let _ = writeln!(
+                w,
+                r##"<rect x="{PLOT_X0:.1}" y="{y:.1}" width="{:.1}" height="{LANE_H}" fill="#f3f3f3"/>"##,
+                PLOT_X1 - PLOT_X0
+            );
+            let lane = &history.link_states[l];
+            for (i, (t, state)) in lane.iter().enumerate() {
+                let Some((_, colour, _)) = STATES.iter().find(|(s, _, _)| s == state) else {
+                    continue;
+                };
+                let until = lane.get(i + 1).map_or(end, |(t, _)| t.as_nanos());
+                let (x0, x1) = (axis.x(t.as_nanos()), axis.x(until));
+                let width = (x1 - x0).max(1.5);
+                let _ = writeln!(
+                    w,
+                    r#"<rect x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{LANE_H}" fill="{colour}"><title>{} {}: {} from {}</title></rect>"#,
+                    escape(server_name),
+                    escape(link_name),
+                    state.as_str(),
+                    Instant::from_nanos(t.as_nanos())
+                );
+            }
+            // Markers on this lane: log 35115, client events.
+            for entry in &history.logs {
+                if let LogRecord::LinkSelected { link, .. } = entry.record {
+                    if link.index() == l {
+                        let x = axis.x(entry.at.as_nanos());
+                        let _ = writeln!(
+                            w,
+                            r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{SELECTED}" stroke="#7a5a00" stroke-width="0.4">★<title>log 35115 at {}: {}</title></text>"##,
+                            y - 1.0,
+                            entry.at,
+                            escape(&entry.text)
+                        );
+                    }
+                }
+            }
+            for (t, event) in &history.client_events {
+                if event.link().index() != l {
+                    continue;
+                }
+                let x = axis.x(t.as_nanos());
+                let (mark, colour) = match event {
+                    ClientEvent::LinkConnected { .. } => ("▲", CONNECTED),
+                    ClientEvent::LinkDisconnected { .. } => ("✖", DISCONNECTED),
+                };
+                let _ = writeln!(
+                    w,
+                    r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="bold" fill="{colour}">{mark}<title>{} at {t}</title></text>"#,
+                    y + LANE_H + 10.0,
+                    event.name()
+                );
+            }
+        }
+    }
+
+    // Axis: breaks and ticks.
+    let axis_y = plot_bottom + 4.0;
+    let _ = writeln!(
+        w,
+        r##"<line x1="{PLOT_X0:.1}" y1="{axis_y:.1}" x2="{PLOT_X1:.1}" y2="{axis_y:.1}" stroke="#444"/>"##
+    );
+    let mut last_label_end = f64::MIN;
+    let mut last_break_label_end = f64::MIN;
+    let tick = |w: &mut String, x: f64, text: &str, last: &mut f64| {
+        let _ = writeln!(
+            w,
+            r##"<line x1="{x:.1}" y1="{axis_y:.1}" x2="{x:.1}" y2="{:.1}" stroke="#444"/>"##,
+            axis_y + 5.0
+        );
+        let width = text_width(text);
+        if x - width / 2.0 > *last + 4.0 {
+            let _ = writeln!(
+                w,
+                r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#333">{text}</text>"##,
+                axis_y + 17.0
+            );
+            *last = x + width / 2.0;
+        }
+    };
+    for piece in &axis.pieces {
+        if piece.is_break {
+            let (x0, x1) = (piece.x0, piece.x1);
+            // Hatched over each server's lanes (not its header), so the states stay
+            // readable through the break.
+            for s in 0..report.servers.len() {
+                let y0 = top + s as f64 * server_h + HEADER_H - 3.0;
+                let _ = writeln!(
+                    w,
+                    r##"<rect x="{:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="url(#break)"><title>{} skipped</title></rect>"##,
+                    x0 + 3.0,
+                    (x1 - x0 - 6.0).max(0.0),
+                    lanes_per_server * (LANE_H + LANE_GAP),
+                    short_time(piece.t1 - piece.t0)
+                );
+            }
+            let label = format!("≈ +{}", short_time(piece.t1 - piece.t0));
+            let width = text_width(&label);
+            let centre = (x0 + x1) / 2.0;
+            if centre - width / 2.0 > last_break_label_end + 4.0 {
+                let _ = writeln!(
+                    w,
+                    r##"<text x="{centre:.1}" y="{:.1}" text-anchor="middle" fill="#777">{label}</text>"##,
+                    axis_y + 31.0
+                );
+                last_break_label_end = centre + width / 2.0;
+            }
+            tick(w, x0, &short_time(piece.t0), &mut last_label_end);
+        } else {
+            let span = piece.t1 - piece.t0;
+            let width = piece.x1 - piece.x0;
+            tick(w, piece.x0, &short_time(piece.t0), &mut last_label_end);
+            if span > 0 && width > 160.0 {
+                let step = nice_step(span, width);
+                let mut t = piece.t0.div_ceil(step) * step;
+                while t < piece.t1 {
+                    if t > piece.t0 {
+                        tick(w, axis.x(t), &short_time(t), &mut last_label_end);
+                    }
+                    t += step;
+                }
+            }
+        }
+    }
+    tick(w, PLOT_X1, &short_time(end), &mut last_label_end);
+    let _ = writeln!(w, "</svg>");
+    out
+}
+
+/// A tick step of 1, 2 or 5 × 10^k ns giving about 90 px between ticks.
+fn nice_step(span: u64, width: f64) -> u64 {
+    let wanted = (span as f64 * 90.0 / width).max(1.0);
+    let mut step: u64 = 1_000_000; // 1 ms
+    loop {
+        for m in [1, 2, 5] {
+            if (step * m) as f64 >= wanted {
+                return step * m;
+            }
+        }
+        step *= 10;
+    }
+}
+
+fn legend(w: &mut String, x: f64, y: f64) {
+    let mut x = x;
+    for (_, colour, name) in STATES {
+        let _ = writeln!(
+            w,
+            r#"<rect x="{x:.1}" y="{:.1}" width="14" height="10" fill="{colour}"/>"#,
+            y - 9.0
+        );
+        let _ = writeln!(
+            w,
+            r##"<text x="{:.1}" y="{y:.1}" fill="#333">{name}</text>"##,
+            x + 18.0
+        );
+        x += 24.0 + text_width(name);
+    }
+    for (mark, colour, name) in [
+        ("★", SELECTED, "log 35115"),
+        ("▲", CONNECTED, "EventLinkConnected"),
+        ("✖", DISCONNECTED, "EventLinkDisconnected"),
+        ("⚡", FAULT, "fault"),
+        ("◆", ROLE, "role change"),
+    ] {
+        let _ = writeln!(
+            w,
+            r#"<text x="{x:.1}" y="{y:.1}" fill="{colour}">{mark}</text>"#
+        );
+        let _ = writeln!(
+            w,
+            r##"<text x="{:.1}" y="{y:.1}" fill="#333">{name}</text>"##,
+            x + 14.0
+        );
+        x += 24.0 + text_width(name);
+    }
+}
+
+/// A self-contained HTML page holding the picture and the text timeline.
+pub fn html(report: &RunReport) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} · linksim</title>\n<style>\nbody {{ font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; }}\npre {{ font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }}\n</style>\n</head>\n<body>\n{svg}<h2>Timeline</h2>\n<pre>{timeline}</pre>\n<h2>Verdicts</h2>\n<pre>{verdicts}</pre>\n</body>\n</html>\n",
+        name = escape(&report.name),
+        svg = svg(report),
+        timeline = escape(&report.timeline_text()),
+        verdicts = escape(&report.verdict_text()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_stretches_become_breaks_and_busy_ones_get_the_room() {
+        let ms = |n: u64| n * 1_000_000;
+        let axis = Axis::new(vec![ms(0), ms(100), ms(30_000), ms(30_400)], ms(60_000));
+        let breaks: Vec<_> = axis.pieces.iter().filter(|p| p.is_break).collect();
+        assert_eq!(breaks.len(), 2, "{:?}", axis.pieces);
+        // 100 ms at the start gets as much room as a fifth of the linear time (500 ms).
+        let first = axis.x(ms(100)) - axis.x(0);
+        let room = PLOT_X1 - PLOT_X0 - 2.0 * BREAK_W;
+        assert!(
+            (first - room / 5.0).abs() < 0.5,
+            "{first} vs {}",
+            room / 5.0
+        );
+        // Monotonic, and the whole run spans the plot.
+        let xs: Vec<f64> = (0..=60).map(|s| axis.x(ms(s * 1000))).collect();
+        assert!(xs.windows(2).all(|w| w[0] <= w[1]));
+        assert!((axis.x(ms(60_000)) - PLOT_X1).abs() < 0.5);
+    }
+
+    #[test]
+    fn labels_are_staggered_so_none_overlaps() {
+        let rows = stagger(
+            &[(0.0, 100.0), (50.0, 150.0), (120.0, 200.0), (300.0, 350.0)],
+            4,
+        );
+        assert_eq!(rows, [0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn short_times_are_short() {
+        assert_eq!(short_time(0), "0s");
+        assert_eq!(short_time(119_000_000), "0.119s");
+        assert_eq!(short_time(30_500_000_000), "30.5s");
+        assert_eq!(short_time(120_000_000_000), "2m");
+    }
+}
