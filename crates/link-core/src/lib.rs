@@ -26,6 +26,7 @@ mod event;
 mod ids;
 mod invariants;
 mod machine;
+mod planted;
 mod time;
 
 pub use crate::action::{
@@ -41,4 +42,5 @@ pub use crate::event::{Event, SystemStatus};
 pub use crate::ids::{ConnId, LinkId};
 pub use crate::invariants::{Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
+pub use crate::planted::PlantedBug;
 pub use crate::time::Instant;

@@ -255,6 +255,9 @@ pub struct LinkCore {
     pub(crate) highest_priority: i32,
     /// The link clients were last told is connected (I6).
     pub(crate) clients_connected: Option<LinkId>,
+    /// A deliberate bug to plant (tests of the checkers only).
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) planted: Option<crate::PlantedBug>,
 }
 
 impl LinkCore {
@@ -283,7 +286,28 @@ impl LinkCore {
             normal_count: 0,
             keepalive: KeepAlive::default(),
             clients_connected: None,
+            #[cfg(feature = "planted-bugs")]
+            planted: None,
         })
+    }
+
+    /// The same core with a deliberate bug planted (feature `planted-bugs`, tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub fn with_planted_bug(mut self, bug: crate::PlantedBug) -> Self {
+        self.planted = Some(bug);
+        self
+    }
+
+    /// Whether `bug` is planted in this core; always false without the feature.
+    #[inline(always)]
+    fn bug(&self, bug: crate::PlantedBug) -> bool {
+        #[cfg(feature = "planted-bugs")]
+        return self.planted == Some(bug);
+        #[cfg(not(feature = "planted-bugs"))]
+        {
+            let _ = bug;
+            false
+        }
     }
 
     /// Handles one input at `now` and returns the actions to carry out, in order.
@@ -749,7 +773,12 @@ impl LinkCore {
             link: link_id(index),
         }));
         for other in 0..self.slots.len() {
-            if self.slots[other].state.is_waiting() && self.slots[other].conn_priority <= priority {
+            let same_or_lower = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
+                self.slots[other].conn_priority < priority
+            } else {
+                self.slots[other].conn_priority <= priority
+            };
+            if self.slots[other].state.is_waiting() && same_or_lower {
                 self.close(other, CloseReason::Superseded, out);
             }
         }
@@ -768,7 +797,8 @@ impl LinkCore {
         let higher_waiting = self
             .slots
             .iter()
-            .any(|slot| slot.state.is_waiting() && slot.conn_priority > priority);
+            .any(|slot| slot.state.is_waiting() && slot.conn_priority > priority)
+            && !self.bug(crate::PlantedBug::WaitingHigherIgnored);
         if !higher_waiting {
             self.activate(now, best, out);
         }
@@ -785,9 +815,13 @@ impl LinkCore {
                 None => true,
                 Some(current) => {
                     let current = &self.slots[current];
+                    let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
+                        slot.normal_order > current.normal_order
+                    } else {
+                        slot.normal_order < current.normal_order
+                    };
                     slot.conn_priority > current.conn_priority
-                        || (slot.conn_priority == current.conn_priority
-                            && slot.normal_order < current.normal_order)
+                        || (slot.conn_priority == current.conn_priority && earlier)
                 }
             };
             if better {
@@ -835,6 +869,11 @@ impl LinkCore {
         let link = link_id(index);
         out.push(Action::Log(LogRecord::ActiveLinkLost { link, cause }));
         self.leave_active(link, out);
+        if self.bug(crate::PlantedBug::DisconnectedSentTwice) {
+            out.push(Action::NotifyClients(ClientEvent::LinkDisconnected {
+                link,
+            }));
+        }
         if self.role.is_ha() {
             out.push(Action::ReportLinkFailure { link });
         }
@@ -897,7 +936,9 @@ impl LinkCore {
     // ----- primitives -----
 
     fn role_may_open(&self, index: usize) -> bool {
-        self.role != Role::Backup || self.configured_priority(index) >= self.highest_priority
+        self.role != Role::Backup
+            || self.configured_priority(index) >= self.highest_priority
+            || self.bug(crate::PlantedBug::BackupOpensEveryLink)
     }
 
     fn configured_priority(&self, index: usize) -> i32 {

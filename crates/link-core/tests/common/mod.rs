@@ -43,6 +43,17 @@ impl Harness {
         }
     }
 
+    /// A harness around a core made elsewhere (e.g. with a planted bug).
+    pub fn from_core(core: LinkCore) -> Self {
+        Harness {
+            core,
+            now: Instant::ZERO,
+            history: Vec::new(),
+            open: BTreeMap::new(),
+            connected: None,
+        }
+    }
+
     /// A started harness for `links` in `role`.
     pub fn started(links: &[(&str, i32)], role: Role) -> Self {
         let mut h = Harness::new(config(links, role));

@@ -1,0 +1,53 @@
+//! Deliberate bugs for proving that the checkers find bugs: property tests against the
+//! reference model, the simulator's invariant checks and `linksim explore` must each
+//! catch every one. They take effect only when the crate is built with the
+//! `planted-bugs` feature *and* a core is made with
+//! [`LinkCore::with_planted_bug`](crate::LinkCore::with_planted_bug); without the
+//! feature the checks compile to `false`.
+
+use core::fmt;
+
+/// A deliberate, realistic bug in the link-selection rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PlantedBug {
+    /// R6/I4: a tie goes to the *last* link to report `normal` (R6 closes only strictly
+    /// lower waiting links, and the latest `normal` is preferred).
+    TieWonByLastNormal,
+    /// R2/I5: a backup opens every link, not only the highest configured ones.
+    BackupOpensEveryLink,
+    /// R10/I6: EventLinkDisconnected is sent twice when the active link fails.
+    DisconnectedSentTwice,
+    /// R7/I3: a waiting higher-priority link is ignored at activation.
+    WaitingHigherIgnored,
+}
+
+impl PlantedBug {
+    /// Every planted bug.
+    pub const ALL: [PlantedBug; 4] = [
+        PlantedBug::TieWonByLastNormal,
+        PlantedBug::BackupOpensEveryLink,
+        PlantedBug::DisconnectedSentTwice,
+        PlantedBug::WaitingHigherIgnored,
+    ];
+
+    /// A kebab-case name for command lines, e.g. `tie-won-by-last-normal`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PlantedBug::TieWonByLastNormal => "tie-won-by-last-normal",
+            PlantedBug::BackupOpensEveryLink => "backup-opens-every-link",
+            PlantedBug::DisconnectedSentTwice => "disconnected-sent-twice",
+            PlantedBug::WaitingHigherIgnored => "waiting-higher-ignored",
+        }
+    }
+
+    /// The bug named `name` (see [`name`](Self::name)).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|bug| bug.name() == name)
+    }
+}
+
+impl fmt::Display for PlantedBug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,539 @@
+//! A deliberately simple reference model of R1-R14, written for clarity, not speed: one
+//! function per input, plain loops, no caching. The property tests run it side by side
+//! with `LinkCore` and require the same actions, in the same order, for every input.
+//!
+//! Ordering conventions it shares with the core (they are part of the contract a
+//! runtime sees): a procedure logs its start, then opens links in configuration order,
+//! then arms `connect-tout`; an activation logs 35115, notifies clients, closes the
+//! others in configuration order, cancels `connect-tout`, then arms keep-alive; a loss
+//! logs, cancels keep-alive, notifies clients, reports (HA), logs the restart, arms it.
+
+use link_core::{
+    Action, ClientEvent, CloseReason, Config, ConnId, Event, Ignored, Instant, LinkId, LinkState,
+    LogRecord, LossCause, Outcome, Role, StepError, SystemStatus, Timer,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Idle,
+    Selecting,
+    Active(usize),
+    Restarting,
+    Stopped,
+}
+
+#[derive(Clone, Debug)]
+struct Link {
+    generation: u32,
+    state: LinkState,
+    /// Priority of the open connection (taken at open).
+    priority: i32,
+    /// When it reported normal (0: not in this procedure).
+    normal_at: u64,
+    /// Opened during this procedure.
+    tried: bool,
+}
+
+/// The reference model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    config: Config,
+    role: Role,
+    phase: Phase,
+    links: Vec<Link>,
+    timers: [Option<Instant>; 3],
+    latest: Instant,
+    normals: u64,
+    keepalive_outstanding: bool,
+    keepalive_failures: u8,
+    out: Vec<Action>,
+}
+
+fn id(i: usize) -> LinkId {
+    LinkId::new(i as u16)
+}
+
+fn slot(timer: Timer) -> usize {
+    match timer {
+        Timer::ConnectTimeout => 0,
+        Timer::RestartDelay => 1,
+        Timer::KeepAlive => 2,
+    }
+}
+
+impl Model {
+    pub fn new(config: Config) -> Self {
+        let links = config
+            .links
+            .iter()
+            .map(|l| Link {
+                generation: 0,
+                state: LinkState::Closed,
+                priority: l.effective_priority(),
+                normal_at: 0,
+                tried: false,
+            })
+            .collect();
+        Model {
+            role: config.role,
+            config,
+            phase: Phase::Idle,
+            links,
+            timers: [None; 3],
+            latest: Instant::ZERO,
+            normals: 0,
+            keepalive_outstanding: false,
+            keepalive_failures: 0,
+            out: Vec::new(),
+        }
+    }
+
+    /// One input: the outcome and the actions, as the core must produce them.
+    pub fn step(
+        &mut self,
+        now: Instant,
+        event: Event,
+    ) -> Result<(Outcome, Vec<Action>), StepError> {
+        if now < self.latest {
+            return Err(StepError::TimeWentBackwards {
+                now,
+                latest: self.latest,
+            });
+        }
+        let longest = self
+            .config
+            .connect_timeout
+            .max(self.config.restart_timeout)
+            .max(self.config.keepalive_interval);
+        if now.saturating_add(longest) == Instant::from_nanos(u64::MAX) {
+            return Err(StepError::TimeOutOfRange { now });
+        }
+        if let Some(link) = event.link() {
+            if link.index() >= self.links.len() {
+                return Err(StepError::UnknownLink(link));
+            }
+        }
+        self.latest = now;
+        self.out.clear();
+        let outcome = self.handle(now, event);
+        Ok((outcome, std::mem::take(&mut self.out)))
+    }
+
+    fn handle(&mut self, now: Instant, event: Event) -> Outcome {
+        if self.phase == Phase::Stopped {
+            return Outcome::Ignored(Ignored::Stopped);
+        }
+        match event {
+            Event::Start => {
+                if self.phase != Phase::Idle {
+                    return Outcome::Ignored(Ignored::AlreadyStarted);
+                }
+                self.procedure(now);
+                Outcome::Applied
+            }
+            Event::Shutdown => {
+                self.shutdown();
+                Outcome::Applied
+            }
+            Event::RoleChanged(role) => self.role_changed(now, role),
+            Event::Reconfigured { link, priority } => {
+                self.reconfigured(now, link.index(), priority);
+                Outcome::Applied
+            }
+            Event::TimerExpired(timer) => self.timer(now, timer),
+            _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
+            _ => {
+                let conn = event.conn().expect("the other events carry a connection");
+                let i = conn.link.index();
+                let link = &self.links[i];
+                if link.state == LinkState::Closed || link.generation != conn.generation {
+                    return Outcome::Ignored(Ignored::StaleConnection);
+                }
+                self.connection_event(now, i, event)
+            }
+        }
+    }
+
+    fn connection_event(&mut self, now: Instant, i: usize, event: Event) -> Outcome {
+        let state = self.links[i].state;
+        let unexpected = Outcome::Ignored(Ignored::UnexpectedInLinkState(state));
+        match (event, state) {
+            (Event::TcpAccepted(c), LinkState::Connecting) => {
+                self.links[i].state = LinkState::Associating;
+                self.out.push(Action::SendAssociationRequest(c));
+            }
+            (Event::TcpRefused(_), LinkState::Connecting) => {
+                self.links[i].state = LinkState::Closed;
+                self.out
+                    .push(Action::Log(LogRecord::LinkRefused { link: id(i) }));
+                self.decide(now);
+            }
+            (Event::TcpClosed(_), LinkState::Active) => {
+                self.links[i].state = LinkState::Closed;
+                self.lost(now, i, LossCause::ConnectionClosed);
+            }
+            (Event::TcpClosed(_), _) => {
+                self.links[i].state = LinkState::Closed;
+                self.out
+                    .push(Action::Log(LogRecord::LinkClosedByPeer { link: id(i) }));
+                self.decide(now);
+            }
+            (Event::AssociationAccepted(_), LinkState::Associating) => {
+                self.links[i].state = LinkState::AwaitingStatus;
+                self.out
+                    .push(Action::Log(LogRecord::LinkEstablished { link: id(i) }));
+            }
+            (Event::AssociationRejected(_), LinkState::Associating) => {
+                self.out
+                    .push(Action::Log(LogRecord::AssociationRejected { link: id(i) }));
+                self.close(i, CloseReason::AssociationRejected);
+                self.decide(now);
+            }
+            (Event::SystemStatus(_, SystemStatus::Normal), LinkState::AwaitingStatus) => {
+                // R5, R6: operational; every waiting link at or below it is closed.
+                self.normals += 1;
+                self.links[i].state = LinkState::Operational;
+                self.links[i].normal_at = self.normals;
+                self.out
+                    .push(Action::Log(LogRecord::LinkOperational { link: id(i) }));
+                let p = self.links[i].priority;
+                for j in 0..self.links.len() {
+                    if waiting(self.links[j].state) && self.links[j].priority <= p {
+                        self.close(j, CloseReason::Superseded);
+                    }
+                }
+                self.decide(now);
+            }
+            (Event::SystemStatus(_, status), LinkState::AwaitingStatus) => {
+                self.out.push(Action::Log(LogRecord::LinkNotOperational {
+                    link: id(i),
+                    status,
+                }));
+                self.close(i, CloseReason::NotOperational);
+                self.decide(now);
+            }
+            (Event::SystemStatus(_, status), LinkState::Active) => {
+                if status != SystemStatus::Normal {
+                    self.out.push(Action::Log(LogRecord::StatusOnActiveLink {
+                        link: id(i),
+                        status,
+                    }));
+                }
+                self.traffic(now);
+            }
+            (Event::KeepAliveAnswered(_) | Event::MessageReceived(_), LinkState::Active) => {
+                self.traffic(now)
+            }
+            _ => return unexpected,
+        }
+        Outcome::Applied
+    }
+
+    fn traffic(&mut self, now: Instant) {
+        self.keepalive_outstanding = false;
+        self.keepalive_failures = 0;
+        if !self.config.keepalive_interval.is_zero() {
+            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
+        }
+    }
+
+    fn timer(&mut self, now: Instant, timer: Timer) -> Outcome {
+        match self.timers[slot(timer)] {
+            Some(at) if at <= now => self.timers[slot(timer)] = None,
+            _ => return Outcome::Ignored(Ignored::TimerNotDue(timer)),
+        }
+        match timer {
+            Timer::ConnectTimeout => match self.best() {
+                Some(best) => self.activate(now, best),
+                None => {
+                    self.out.push(Action::Log(LogRecord::NoOperationalLink));
+                    self.close_all_but_active(CloseReason::ConnectTimeout);
+                    self.procedure(now);
+                }
+            },
+            Timer::RestartDelay => self.procedure(now),
+            Timer::KeepAlive => {
+                let Phase::Active(i) = self.phase else {
+                    return Outcome::Applied;
+                };
+                if self.keepalive_outstanding {
+                    self.keepalive_failures += 1;
+                    let failures = self.keepalive_failures;
+                    self.out.push(Action::Log(LogRecord::KeepAliveMissed {
+                        link: id(i),
+                        failures,
+                    }));
+                    if failures >= self.config.keepalive_tolerance.max(1) {
+                        self.close(i, CloseReason::KeepAliveLost);
+                        self.lost(now, i, LossCause::KeepAliveLost);
+                        return Outcome::Applied;
+                    }
+                }
+                self.keepalive_outstanding = true;
+                self.out.push(Action::SendKeepAlive(self.conn(i)));
+                self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
+            }
+        }
+        Outcome::Applied
+    }
+
+    fn role_changed(&mut self, now: Instant, role: Role) -> Outcome {
+        if role == self.role {
+            return Outcome::Ignored(Ignored::SameRole);
+        }
+        let from = self.role;
+        self.role = role;
+        self.out
+            .push(Action::Log(LogRecord::RoleChanged { from, to: role }));
+        if role == Role::Backup {
+            self.backup_restriction(now);
+        } else if self.phase == Phase::Selecting {
+            self.open_untried();
+            self.decide(now);
+        }
+        Outcome::Applied
+    }
+
+    fn reconfigured(&mut self, now: Instant, i: usize, priority: Option<i32>) {
+        self.config.links[i].priority = priority;
+        let was_active = self.phase == Phase::Active(i);
+        self.out.push(Action::Log(LogRecord::LinkReconfigured {
+            link: id(i),
+            was_active,
+        }));
+        if was_active {
+            self.close(i, CloseReason::Reconfigured);
+            self.deactivate(i);
+            self.procedure(now);
+        } else if self.role == Role::Backup {
+            self.backup_restriction(now);
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if let Phase::Active(i) = self.phase {
+            self.close(i, CloseReason::Shutdown);
+            self.deactivate(i);
+        }
+        self.close_all_but_active(CloseReason::Shutdown);
+        for timer in [Timer::ConnectTimeout, Timer::RestartDelay, Timer::KeepAlive] {
+            self.cancel(timer);
+        }
+        self.phase = Phase::Stopped;
+        self.out.push(Action::Log(LogRecord::Shutdown));
+    }
+
+    // ----- the rules -----
+
+    fn highest(&self) -> i32 {
+        self.config
+            .links
+            .iter()
+            .map(|l| l.effective_priority())
+            .max()
+            .unwrap()
+    }
+
+    fn configured(&self, i: usize) -> i32 {
+        self.config.links[i].effective_priority()
+    }
+
+    /// R2: what the role may hold.
+    fn allowed(&self, i: usize) -> bool {
+        self.role != Role::Backup || self.configured(i) >= self.highest()
+    }
+
+    /// R1, R2: a procedure.
+    fn procedure(&mut self, now: Instant) {
+        self.phase = Phase::Selecting;
+        for link in &mut self.links {
+            link.tried = false;
+        }
+        let to_open: Vec<usize> = (0..self.links.len())
+            .filter(|&i| self.links[i].state == LinkState::Closed && self.allowed(i))
+            .collect();
+        self.out.push(Action::Log(LogRecord::ProcedureStarted {
+            role: self.role,
+            links_opened: to_open.len() as u16,
+        }));
+        for i in to_open {
+            self.open(i);
+        }
+        self.arm(Timer::ConnectTimeout, now + self.config.connect_timeout);
+    }
+
+    /// The best operational link: highest priority, then earliest normal.
+    fn best(&self) -> Option<usize> {
+        (0..self.links.len())
+            .filter(|&i| self.links[i].state == LinkState::Operational)
+            .max_by_key(|&i| {
+                (
+                    self.links[i].priority,
+                    std::cmp::Reverse(self.links[i].normal_at),
+                )
+            })
+    }
+
+    /// R7: activate the best operational link once nothing higher waits.
+    fn decide(&mut self, now: Instant) {
+        if self.phase != Phase::Selecting {
+            return;
+        }
+        let Some(best) = self.best() else { return };
+        let p = self.links[best].priority;
+        if !self
+            .links
+            .iter()
+            .any(|l| waiting(l.state) && l.priority > p)
+        {
+            self.activate(now, best);
+        }
+    }
+
+    fn activate(&mut self, now: Instant, i: usize) {
+        self.links[i].state = LinkState::Active;
+        self.phase = Phase::Active(i);
+        let priority = self.links[i].priority;
+        self.out.push(Action::Log(LogRecord::LinkSelected {
+            link: id(i),
+            priority,
+        }));
+        self.out
+            .push(Action::NotifyClients(ClientEvent::LinkConnected {
+                link: id(i),
+            }));
+        self.close_all_but_active(CloseReason::NotSelected);
+        self.cancel(Timer::ConnectTimeout);
+        self.keepalive_outstanding = false;
+        self.keepalive_failures = 0;
+        if !self.config.keepalive_interval.is_zero() {
+            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
+        }
+    }
+
+    /// The active link `i` is gone (already closed): clients are told once.
+    fn deactivate(&mut self, i: usize) {
+        self.cancel(Timer::KeepAlive);
+        self.keepalive_outstanding = false;
+        self.keepalive_failures = 0;
+        self.out
+            .push(Action::NotifyClients(ClientEvent::LinkDisconnected {
+                link: id(i),
+            }));
+        self.phase = Phase::Selecting;
+    }
+
+    /// R10.
+    fn lost(&mut self, now: Instant, i: usize, cause: LossCause) {
+        self.out.push(Action::Log(LogRecord::ActiveLinkLost {
+            link: id(i),
+            cause,
+        }));
+        self.deactivate(i);
+        if self.role != Role::Standalone {
+            self.out.push(Action::ReportLinkFailure { link: id(i) });
+        }
+        self.phase = Phase::Restarting;
+        let at = now + self.config.restart_timeout;
+        self.out
+            .push(Action::Log(LogRecord::RestartScheduled { at }));
+        self.arm(Timer::RestartDelay, at);
+    }
+
+    /// R9, R11.
+    fn backup_restriction(&mut self, now: Instant) {
+        let highest = self.highest();
+        match self.phase {
+            Phase::Active(i) if self.configured(i) < highest => {
+                let priority = self.configured(i);
+                self.out.push(Action::Log(LogRecord::BackupDropsLowerLink {
+                    link: id(i),
+                    priority,
+                    highest,
+                }));
+                self.close(i, CloseReason::BackupRestriction);
+                self.deactivate(i);
+                self.procedure(now);
+            }
+            Phase::Selecting => {
+                for i in 0..self.links.len() {
+                    if self.links[i].state != LinkState::Closed && !self.allowed(i) {
+                        self.close(i, CloseReason::BackupRestriction);
+                    }
+                }
+                self.open_untried();
+                self.decide(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// R11: links not yet tried in this procedure that could still win.
+    fn open_untried(&mut self) {
+        let best = self.best().map(|b| self.links[b].priority);
+        for i in 0..self.links.len() {
+            let could_win = best.is_none_or(|p| self.configured(i) > p);
+            if self.links[i].state == LinkState::Closed
+                && !self.links[i].tried
+                && self.allowed(i)
+                && could_win
+            {
+                self.open(i);
+            }
+        }
+    }
+
+    // ----- primitives -----
+
+    fn conn(&self, i: usize) -> ConnId {
+        ConnId {
+            link: id(i),
+            generation: self.links[i].generation,
+        }
+    }
+
+    fn open(&mut self, i: usize) {
+        let priority = self.configured(i);
+        let link = &mut self.links[i];
+        link.generation = link.generation.wrapping_add(1);
+        link.state = LinkState::Connecting;
+        link.priority = priority;
+        link.normal_at = 0;
+        link.tried = true;
+        self.out.push(Action::Open(self.conn(i)));
+    }
+
+    fn close(&mut self, i: usize, reason: CloseReason) {
+        self.links[i].state = LinkState::Closed;
+        self.out.push(Action::Close {
+            conn: self.conn(i),
+            reason,
+        });
+    }
+
+    fn close_all_but_active(&mut self, reason: CloseReason) {
+        for i in 0..self.links.len() {
+            if !matches!(self.links[i].state, LinkState::Closed | LinkState::Active) {
+                self.close(i, reason);
+            }
+        }
+    }
+
+    fn arm(&mut self, timer: Timer, at: Instant) {
+        self.timers[slot(timer)] = Some(at);
+        self.out.push(Action::ArmTimer { timer, at });
+    }
+
+    fn cancel(&mut self, timer: Timer) {
+        if self.timers[slot(timer)].take().is_some() {
+            self.out.push(Action::CancelTimer(timer));
+        }
+    }
+}
+
+fn waiting(state: LinkState) -> bool {
+    matches!(
+        state,
+        LinkState::Connecting | LinkState::Associating | LinkState::AwaitingStatus
+    )
+}

@@ -1,0 +1,365 @@
+//! Property tests: the core against the reference model (`tests/model`) on generated
+//! configurations and input streams. After every input the core's result and actions
+//! must equal the model's, `check_invariants` (I1, I3-I8) and the harness's action
+//! checks (I6, I7) must hold, and nothing may panic (I9). The default case count is
+//! CI-sized (proptest's 256); `PROPTEST_CASES=20000 cargo test -p link-core --test
+//! properties` runs deep. Failures are saved in `proptest-regressions/` and replayed.
+//!
+//! With `--features planted-bugs`, the same property must fail for each planted bug.
+
+mod common;
+mod model;
+
+use std::time::Duration;
+
+use common::Harness;
+use link_core::{
+    Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, Role, SystemStatus, Timer,
+};
+use model::Model;
+use proptest::prelude::*;
+
+/// Which connection an input names.
+#[derive(Clone, Copy, Debug)]
+enum Generation {
+    Current,
+    Previous,
+    Other(u8),
+}
+
+/// What happens on a connection.
+#[derive(Clone, Copy, Debug)]
+enum ConnInput {
+    Accept,
+    Refuse,
+    Close,
+    Associate,
+    Reject,
+    Status(u8),
+    KeepAliveAnswer,
+    Message,
+}
+
+/// One generated step. Links are named by index modulo the link count (plus one that
+/// does not exist).
+#[derive(Clone, Debug)]
+enum Op {
+    /// The next step a healthy connector would take on this link.
+    Progress(u8),
+    Conn(u8, Generation, ConnInput),
+    Advance(u32),
+    LongJump(u16),
+    FireNext,
+    FireAny(u8),
+    Backwards(u16),
+    Role(u8),
+    Reconfigure(u8, Option<i8>),
+    Start,
+    Shutdown,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let generation = prop_oneof![
+        6 => Just(Generation::Current),
+        1 => Just(Generation::Previous),
+        1 => any::<u8>().prop_map(Generation::Other),
+    ];
+    let input = prop_oneof![
+        Just(ConnInput::Accept),
+        Just(ConnInput::Refuse),
+        Just(ConnInput::Close),
+        Just(ConnInput::Associate),
+        Just(ConnInput::Reject),
+        (0u8..9).prop_map(ConnInput::Status),
+        Just(ConnInput::KeepAliveAnswer),
+        Just(ConnInput::Message),
+    ];
+    prop_oneof![
+        12 => any::<u8>().prop_map(Op::Progress),
+        6 => (any::<u8>(), generation, input).prop_map(|(l, g, i)| Op::Conn(l, g, i)),
+        4 => (0u32..3_000).prop_map(Op::Advance),
+        1 => (0u16..2_000).prop_map(Op::LongJump),
+        5 => Just(Op::FireNext),
+        1 => (0u8..3).prop_map(Op::FireAny),
+        1 => (1u16..2_000).prop_map(Op::Backwards),
+        2 => (0u8..3).prop_map(Op::Role),
+        2 => (any::<u8>(), proptest::option::of(-2i8..5)).prop_map(|(l, p)| Op::Reconfigure(l, p)),
+        1 => Just(Op::Start),
+        1 => prop_oneof![9 => Just(Op::Progress(0)), 1 => Just(Op::Shutdown)],
+    ]
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        proptest::collection::vec(proptest::option::of(0i32..4), 1..=16),
+        0u8..3,
+        1u64..4,
+        1u64..13,
+        prop_oneof![Just(0u64), 1u64..4],
+        0u8..4,
+    )
+        .prop_map(|(priorities, role, ct, restart, kpl, tolerance)| {
+            let links = priorities.iter().enumerate().map(|(i, p)| LinkConfig {
+                name: format!("L{i}"),
+                priority: *p,
+            });
+            Config::new(links)
+                .with_role([Role::Standalone, Role::Primary, Role::Backup][role as usize])
+                .with_connect_timeout(Duration::from_secs(ct))
+                .with_restart_timeout(Duration::from_secs(restart))
+                .with_keepalive(Duration::from_secs(kpl), tolerance)
+        })
+}
+
+const ROLES: [Role; 3] = [Role::Standalone, Role::Primary, Role::Backup];
+
+/// Turns a generated step into (time, input) against the core's current state.
+fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant, Event) {
+    let link = |l: u8| LinkId::new((l as usize % (links + 1)) as u16);
+    let conn = |l: u8, g: Generation| {
+        let link = link(l);
+        let current = core.connection(link).map_or(0, |c| c.generation);
+        let generation = match g {
+            Generation::Current => current,
+            Generation::Previous => current.saturating_sub(1),
+            Generation::Other(n) => u32::from(n % 4),
+        };
+        ConnId { link, generation }
+    };
+    match *op {
+        Op::Progress(l) => {
+            let link = LinkId::new((l as usize % links) as u16);
+            let event = match (core.connection(link), core.link_state(link)) {
+                (Some(c), Some(link_core::LinkState::Connecting)) => Event::TcpAccepted(c),
+                (Some(c), Some(link_core::LinkState::Associating)) => Event::AssociationAccepted(c),
+                (Some(c), Some(link_core::LinkState::AwaitingStatus)) => {
+                    Event::SystemStatus(c, SystemStatus::Normal)
+                }
+                (Some(c), Some(link_core::LinkState::Active)) => Event::KeepAliveAnswered(c),
+                _ => Event::Start,
+            };
+            (now + Duration::from_millis(u64::from(l % 50)), event)
+        }
+        Op::Conn(l, g, input) => {
+            let c = conn(l, g);
+            let event = match input {
+                ConnInput::Accept => Event::TcpAccepted(c),
+                ConnInput::Refuse => Event::TcpRefused(c),
+                ConnInput::Close => Event::TcpClosed(c),
+                ConnInput::Associate => Event::AssociationAccepted(c),
+                ConnInput::Reject => Event::AssociationRejected(c),
+                ConnInput::Status(s) => Event::SystemStatus(c, SystemStatus::ALL[s as usize]),
+                ConnInput::KeepAliveAnswer => Event::KeepAliveAnswered(c),
+                ConnInput::Message => Event::MessageReceived(c),
+            };
+            (now, event)
+        }
+        Op::Advance(ms) => (
+            now + Duration::from_millis(u64::from(ms)),
+            Event::MessageReceived(conn(0, Generation::Current)),
+        ),
+        Op::LongJump(s) => (
+            now + Duration::from_secs(u64::from(s)),
+            Event::TimerExpired(Timer::ALL[s as usize % 3]),
+        ),
+        Op::FireNext => match core.next_deadline() {
+            Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
+            None => (now, Event::TimerExpired(Timer::ConnectTimeout)),
+        },
+        Op::FireAny(t) => (now, Event::TimerExpired(Timer::ALL[t as usize])),
+        Op::Backwards(ms) => (
+            Instant::from_nanos(now.as_nanos().saturating_sub(u64::from(ms) * 1_000_000 + 1)),
+            Event::Start,
+        ),
+        Op::Role(r) => (now, Event::RoleChanged(ROLES[r as usize])),
+        Op::Reconfigure(l, p) => (
+            now,
+            Event::Reconfigured {
+                link: link(l),
+                priority: p.map(i32::from),
+            },
+        ),
+        Op::Start => (now, Event::Start),
+        Op::Shutdown => (now, Event::Shutdown),
+    }
+}
+
+/// Runs `ops` against the core (made by `make`) and the model; any difference, broken
+/// invariant or panic fails.
+fn check_against_model(
+    config: Config,
+    ops: &[Op],
+    make: impl Fn(Config) -> LinkCore,
+) -> Result<(), TestCaseError> {
+    let links = config.links.len();
+    let mut model = Model::new(config.clone());
+    let mut h = Harness::from_core(make(config));
+    let mut now = Instant::ZERO;
+    let mut actions = Vec::new();
+    for (index, op) in ops.iter().enumerate() {
+        let (at, event) = realise(op, &h.core, now, links);
+        actions.clear();
+        let core_result = h.core.step_into(at, event, &mut actions);
+        let expected = model.step(at, event);
+        match (&core_result, &expected) {
+            (Ok(outcome), Ok((model_outcome, model_actions))) => {
+                prop_assert_eq!(
+                    outcome,
+                    model_outcome,
+                    "step {} {:?} at {}: outcome",
+                    index,
+                    event,
+                    at
+                );
+                prop_assert_eq!(
+                    &actions,
+                    model_actions,
+                    "step {} {:?} at {}: actions",
+                    index,
+                    event,
+                    at
+                );
+                now = at;
+                h.check_actions(event, *outcome, &actions);
+            }
+            (Err(error), Err(model_error)) => prop_assert_eq!(error, model_error),
+            _ => prop_assert!(
+                false,
+                "step {} {:?} at {}: core {:?}, model {:?}",
+                index,
+                event,
+                at,
+                core_result,
+                expected
+            ),
+        }
+        if let Err(violation) = h.core.check_invariants() {
+            prop_assert!(false, "step {} {:?}: {}", index, event, violation);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // Cases: proptest's default (256), or PROPTEST_CASES for a deep run.
+    #![proptest_config(ProptestConfig { max_shrink_iters: 4_096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_core_does_what_the_reference_model_does(config in config(), ops in proptest::collection::vec(op(), 1..300)) {
+        check_against_model(config, &ops, |c| LinkCore::new(c).unwrap())?;
+    }
+}
+
+/// The generator reaches the interesting places (so the property is not vacuous).
+#[test]
+fn generated_runs_reach_activation_failover_and_backup_drops() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..300 {
+        let config = config().new_tree(&mut runner).unwrap().current();
+        let ops = proptest::collection::vec(op(), 100..300)
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let links = config.links.len();
+        let mut core = LinkCore::new(config).unwrap();
+        let mut now = Instant::ZERO;
+        for op in &ops {
+            let (at, event) = realise(op, &core, now, links);
+            if let Ok(actions) = core.step(at, event) {
+                now = at;
+                for action in actions {
+                    let name = format!("{action:?}");
+                    seen.insert(
+                        name.split(['(', ' ', '{'])
+                            .nth(1)
+                            .unwrap_or(&name)
+                            .to_string(),
+                    );
+                    if let link_core::Action::Log(record) = action {
+                        seen.insert(
+                            format!("{record:?}")
+                                .split([' ', '{', '('])
+                                .next()
+                                .unwrap()
+                                .to_string(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for wanted in [
+        "LinkSelected",
+        "ActiveLinkLost",
+        "BackupDropsLowerLink",
+        "KeepAliveMissed",
+        "LinkReconfigured",
+        "NoOperationalLink",
+    ] {
+        assert!(
+            seen.contains(wanted),
+            "generated runs never produce {wanted}: {seen:?}"
+        );
+    }
+}
+
+/// Each planted bug is found by the property within the CI budget.
+#[cfg(feature = "planted-bugs")]
+#[test]
+fn the_property_finds_every_planted_bug() {
+    use proptest::test_runner::{Config as RunnerConfig, TestError, TestRunner};
+    // Shrinking replays many panicking cases; keep their messages out of the output.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut found = Vec::new();
+    for bug in link_core::PlantedBug::ALL {
+        let runner_config = RunnerConfig {
+            cases: 2_000,
+            failure_persistence: None,
+            ..RunnerConfig::default()
+        };
+        let mut runner = TestRunner::new_with_rng(
+            runner_config,
+            proptest::test_runner::TestRng::deterministic_rng(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+            ),
+        );
+        let cases = std::cell::Cell::new(0u32);
+        let result = runner.run(
+            &(config(), proptest::collection::vec(op(), 1..300)),
+            |(config, ops)| {
+                cases.set(cases.get() + 1);
+                // A planted bug may trip the core's own debug assertions: that is a find too.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    check_against_model(config, &ops, |c| {
+                        LinkCore::new(c).unwrap().with_planted_bug(bug)
+                    })
+                }));
+                match outcome {
+                    Ok(result) => result,
+                    Err(_) => Err(TestCaseError::fail("the core panicked")),
+                }
+            },
+        );
+        match result {
+            Err(TestError::Fail(_, (config, ops))) => found.push(format!(
+                "{bug}: found; {} case(s) run including shrinking; minimal input {} link(s), {} step(s)",
+                cases.get(),
+                config.links.len(),
+                ops.len()
+            )),
+            other => found.push(format!("{bug}: NOT FOUND in 2000 cases: {other:?}")),
+        }
+    }
+    std::panic::set_hook(hook);
+    for line in &found {
+        eprintln!("{line}");
+    }
+    assert!(
+        found.iter().all(|line| !line.contains("NOT FOUND")),
+        "{found:#?}"
+    );
+}
