@@ -88,7 +88,8 @@ pub struct Checker {
     /// The window within which a pair must recover after a primary's failure (H1).
     pair_window: Duration,
     /// Each fault as (start, end, link index or None for all).
-    fault_windows: Vec<(Instant, Instant, Option<usize>)>,
+    /// Each fault as (start, end, its link or None for all, whether it is a crash).
+    fault_windows: Vec<(Instant, Instant, Option<usize>, bool)>,
     health: Vec<Health>,
     /// What the liveness checks did (or why they did not run), for the verdicts.
     notes: Vec<String>,
@@ -107,7 +108,14 @@ impl Checker {
             .faults
             .iter()
             .any(|f| matches!(f, Fault::Partition { .. }));
-        // A close lost in a partition is noticed only by keep-alive (R14).
+        let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
+        let health: Vec<Health> = checked
+            .connectors
+            .iter()
+            .map(|spec| spec.health(c.connect_tout, c.kpl_interval, round_trip))
+            .collect();
+        // Keep-alive detection delays recovery when a close may have been lost in a
+        // partition (R14).
         let keepalive_term = if partitions && !c.kpl_interval.0.is_zero() {
             c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1)
         } else {
@@ -118,7 +126,6 @@ impl Checker {
         } else {
             Duration::ZERO
         };
-        let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
         let margin = (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100);
         let heal = s
             .faults
@@ -129,23 +136,52 @@ impl Checker {
         // Without faults one procedure suffices. After faults: a failure waits the
         // restart timeout (and the Management Layer's switch), and a procedure begun
         // just before the heal may still fail once.
+        // Messages sent while a latency fault lasted still arrive after it heals, and
+        // keep later ones on the same path behind them (order is kept): a procedure is
+        // clean only once the largest added latency has passed.
+        let latency_term = s
+            .faults
+            .iter()
+            .filter_map(|f| match f {
+                Fault::Latency { add, .. } => Some(add.0),
+                _ => None,
+            })
+            .max()
+            .unwrap_or_default();
         let recovery = if s.faults.is_empty() {
             ct + margin
         } else {
-            keepalive_term + c.restart_timeout.0 + ct * 2 + switch + margin
+            keepalive_term + latency_term + c.restart_timeout.0 + ct * 2 + switch + margin
         };
-        let l1_skipped = (partitions && c.kpl_interval.0.is_zero()).then(|| {
-            "a partition with keep-alive off: a close lost in it cannot be noticed".to_string()
-        });
+        // L1 and H1 promise recovery when nothing fails after the heal. A connector that
+        // can be selected and then lose keep-alive (flapping) fails again and again, as
+        // often as procedures and role switches happen to pick it: no bound holds.
+        let flapping = checked
+            .config
+            .links
+            .iter()
+            .zip(&health)
+            .find(|(_, h)| **h == Health::Flapping);
+        let l1_skipped = if let Some((link, _)) = flapping {
+            Some(format!("connector {} can be selected and then lose keep-alive (flapping); liveness assumes nothing fails", link.name))
+        } else if partitions && c.kpl_interval.0.is_zero() {
+            Some(
+                "a partition with keep-alive off: a close lost in it cannot be noticed".to_string(),
+            )
+        } else {
+            None
+        };
         let fault_windows = s
             .faults
             .iter()
             .map(|f| {
                 let link = f.link().and_then(|name| checked.link_index(name));
+                let crash = matches!(f, Fault::Crash { .. });
                 (
                     Instant::ZERO + f.at().0,
                     Instant::ZERO + f.healed_at().0,
                     link,
+                    crash,
                 )
             })
             .collect();
@@ -162,11 +198,7 @@ impl Checker {
             l1_done: false,
             pair_window: c.restart_timeout.0 + ct * 2 + switch + keepalive_term + margin,
             fault_windows,
-            health: checked
-                .connectors
-                .iter()
-                .map(|spec| spec.health(c.connect_tout, c.kpl_interval, round_trip))
-                .collect(),
+            health,
             notes: l1_skipped
                 .map(|why| format!("L1 not checked: {why}"))
                 .into_iter()
@@ -253,6 +285,7 @@ impl Checker {
             }
         }
         let mut selected_here: Option<LinkId> = None;
+        let mut dropped_in_step: Vec<LinkId> = Vec::new();
         for action in actions {
             match *action {
                 Action::Open(conn) => {
@@ -301,6 +334,7 @@ impl Checker {
                         return Some(found("I7", what));
                     }
                     per.conns.remove(&conn.link);
+                    dropped_in_step.push(conn.link);
                 }
                 Action::Log(LogRecord::LinkOperational { link }) => {
                     per.normal_count += 1;
@@ -309,16 +343,21 @@ impl Checker {
                 Action::Log(LogRecord::LinkSelected { link, priority }) => {
                     per.selected_logs += 1;
                     selected_here = Some(link);
-                    let timeout = event == Event::TimerExpired(Timer::ConnectTimeout);
-                    if let Some(detail) = activation_problem(
-                        core,
-                        pre,
-                        &per.normal_order,
-                        event,
-                        link,
+                    let activation = Activation {
+                        selected: link,
                         priority,
-                        timeout,
-                    ) {
+                        by_timeout: event == Event::TimerExpired(Timer::ConnectTimeout),
+                        // The link the input concerns, and links closed earlier in this
+                        // step (R6, R11), have dropped out of the queue: not waiting.
+                        dropped: event
+                            .link()
+                            .into_iter()
+                            .chain(dropped_in_step.iter().copied())
+                            .collect(),
+                    };
+                    if let Some(detail) =
+                        activation_problem(core, pre, &per.normal_order, &activation)
+                    {
                         let inv = if detail.starts_with("I4") { "I4" } else { "I3" };
                         return Some(found(inv, detail));
                     }
@@ -435,7 +474,7 @@ impl Checker {
         let mut held = Vec::new();
         for (index, server) in servers.iter().enumerate() {
             let name = &self.names[index];
-            if !self.liveness_claimed(server, |l| usable(index, l)) {
+            if !self.liveness_claimed(server, |l| usable(index, l), |_| false) {
                 held.push(format!("{name} not claimed (no healthy link its role allows, or a flapping one above it)"));
                 continue;
             }
@@ -460,22 +499,41 @@ impl Checker {
         failed_at: Instant,
         servers: &[Server],
     ) -> Option<Found> {
-        let untouched = |link: usize| {
-            !self.fault_windows.iter().any(|(start, end, l)| {
-                (l.is_none() || *l == Some(link)) && *start <= now && *end >= failed_at
+        let in_window = |link: usize, crash_counts: bool| {
+            self.fault_windows.iter().any(|(start, end, l, crash)| {
+                (l.is_none() || *l == Some(link))
+                    && *start <= now
+                    && *end >= failed_at
+                    && (crash_counts || !crash)
             })
         };
-        // The new primary may use every link; claim liveness only through a healthy link
-        // no fault touched, with no flapping link at or above it.
-        let claimed = servers
-            .iter()
-            .any(|server| self.liveness_claimed(server, untouched));
+        let untouched = |link: usize| !in_window(link, true);
+        // A crashed link refuses at once and leaves the queue; an impaired one (latency,
+        // partition, drop, reconfiguration, switchover) can hold lower links back.
+        let impaired = |link: usize| in_window(link, false);
+        // Claim liveness only through a healthy link no fault touched, with no flapping
+        // or faulted link at or above it (R7 makes lower links wait for higher ones, and
+        // an impaired higher link may be selected and lost again).
+        let any_flapping = self.health.contains(&Health::Flapping);
+        let claimed = !any_flapping
+            && servers
+                .iter()
+                .any(|server| self.liveness_claimed(server, untouched, impaired));
         self.pair_checks += 1;
         if !claimed {
             self.pair_unclaimed += 1;
             return None;
         }
-        if servers.iter().any(|s| s.core.active_link().is_some()) {
+        // "Active again within the window": at some time after the failure, not
+        // necessarily now (a later, unrelated fault may have taken that link again).
+        let recovered = servers.iter().any(|s| {
+            s.core.active_link().is_some()
+                || s.history
+                    .active
+                    .iter()
+                    .any(|(t, link)| *t > failed_at && *t <= now && link.is_some())
+        });
+        if recovered {
             return None;
         }
         let detail = format!(
@@ -501,6 +559,12 @@ impl Checker {
         if pair {
             let missed = self.pair_checks_scheduled - self.pair_checks;
             let held = self.pair_checks - self.pair_unclaimed;
+            if self.pair_checks_scheduled == 0 {
+                notes.push(
+                    "H1: never two primaries; no primary link failure to recover from".into(),
+                );
+                return notes;
+            }
             let mut line = format!(
                 "H1: never two primaries; recovery after {} primary link failure(s): {held} held",
                 self.pair_checks_scheduled
@@ -525,18 +589,25 @@ impl Checker {
     }
 
     /// Whether liveness can be promised for `server`: some link its role allows is
-    /// healthy (and `usable`), and no allowed link that could win and then fail
-    /// (flapping) has a priority at or above it.
-    fn liveness_claimed(&self, server: &Server, usable: impl Fn(usize) -> bool) -> bool {
+    /// healthy (and `usable`), no allowed link can win and then fail (flapping: any
+    /// number of such failures may follow, so no bound holds; L1 assumes "nothing
+    /// fails"), and no allowed link that `blocks` has a priority at or above it.
+    fn liveness_claimed(
+        &self,
+        server: &Server,
+        usable: impl Fn(usize) -> bool,
+        blocks: impl Fn(usize) -> bool,
+    ) -> bool {
         let priority = |l: usize| server.core.config().links[l].effective_priority();
         (0..self.health.len()).any(|h| {
             Self::allowed(server, h)
                 && self.health[h] == Health::Healthy
                 && usable(h)
                 && !(0..self.health.len()).any(|f| {
-                    Self::allowed(server, f)
-                        && self.health[f] == Health::Flapping
-                        && priority(f) >= priority(h)
+                    f != h
+                        && Self::allowed(server, f)
+                        && (self.health[f] == Health::Flapping
+                            || (blocks(f) && priority(f) >= priority(h)))
                 })
         })
     }
@@ -558,18 +629,29 @@ fn link_name(core: &LinkCore, link: LinkId) -> String {
 }
 
 /// I3 and I4 at an activation, against the state just before the step.
+/// An activation as the checker judges it.
+struct Activation {
+    selected: LinkId,
+    priority: i32,
+    by_timeout: bool,
+    /// Links that left the queue in this step before the activation.
+    dropped: Vec<LinkId>,
+}
+
 fn activation_problem(
     core: &LinkCore,
     pre: &Snapshot,
     normal_order: &BTreeMap<LinkId, u64>,
-    event: Event,
-    selected: LinkId,
-    priority: i32,
-    by_timeout: bool,
+    activation: &Activation,
 ) -> Option<String> {
-    let changed = event.link();
+    let Activation {
+        selected,
+        priority,
+        by_timeout,
+        ..
+    } = *activation;
     for other in core.link_ids() {
-        if other == selected || Some(other) == changed {
+        if other == selected || activation.dropped.contains(&other) {
             continue;
         }
         let (state, other_priority) = pre[other.index()];

@@ -175,6 +175,9 @@ pub struct RunOptions {
     pub record_trace: bool,
     /// Put every input and action on the timeline, not only the significant steps.
     pub verbose: bool,
+    /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub planted_bug: Option<link_core::PlantedBug>,
 }
 
 /// How a run ended.
@@ -217,6 +220,11 @@ impl Engine {
                 let config = checked.config.clone().with_role(spec.role);
                 let core =
                     LinkCore::new(config).expect("scenario::check validated the configuration");
+                #[cfg(feature = "planted-bugs")]
+                let core = match options.planted_bug {
+                    Some(bug) => core.with_planted_bug(bug),
+                    None => core,
+                };
                 Server {
                     name: spec.name.clone(),
                     history: History::new(spec.role, checked.config.links.len()),
@@ -467,9 +475,15 @@ impl Engine {
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "a panic without a message".into());
                 self.actions = Vec::new();
+                // The core's own invariant check names the invariant; keep it.
+                let invariant = message
+                    .split_whitespace()
+                    .zip(message.split_whitespace().skip(1))
+                    .find(|(name, next)| *next == "violated:" && name.starts_with('I'))
+                    .map_or("I9", |(name, _)| name);
                 let found = self.checker.found(
                     now,
-                    "I9",
+                    invariant,
                     Some(server),
                     format!("the core panicked on {event:?}: {message}"),
                 );

@@ -9,12 +9,14 @@
 //! - [`scenario`]: the file format, reading and checking ([`scenario::load`]).
 //! - [`run`]: runs a checked scenario to a [`RunReport`].
 //! - [`picture`]: the timeline as SVG or a self-contained HTML page.
+//! - [`explore`]: swarm testing over seeds, with shrinking of what it finds.
 //! - The `linksim` binary wraps them (`run`, `check`, `schema`).
 
 mod checker;
 mod duration;
 mod engine;
 mod expect;
+pub mod explore;
 mod history;
 pub mod picture;
 mod report;

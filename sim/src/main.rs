@@ -53,6 +53,11 @@ enum Command {
         /// Write a self-contained HTML page with the picture and the timeline (one scenario only).
         #[arg(long, value_name = "OUT.html")]
         html: Option<PathBuf>,
+        /// Plant a deliberate bug in every core (test builds only), to replay what
+        /// `explore --planted-bug` found.
+        #[cfg(feature = "planted-bugs")]
+        #[arg(long, value_name = "NAME")]
+        planted_bug: Option<String>,
     },
     /// Check scenario files without running them.
     #[command(after_help = "Example:\n  linksim check scenarios/*.json")]
@@ -64,6 +69,36 @@ enum Command {
     /// Print the JSON Schema of the scenario format.
     #[command(after_help = "Example:\n  linksim schema > scenario.schema.json")]
     Schema,
+    /// Swarm testing: draw a world per seed, inject faults, check every invariant, and
+    /// shrink what fails into a scenario file that `linksim run` replays.
+    #[command(after_help = "\
+Examples:
+  linksim explore --seeds 0..5000
+  linksim explore --seeds 0..1000000 --jobs 2 --shard 3/8 --json
+
+Exit codes: 0 no violation, 2 a violation was found (its shrunk scenario is
+written to --out), 3 bad arguments.")]
+    Explore {
+        /// The seeds to run, A..B (B excluded).
+        #[arg(long, default_value = "0..1000")]
+        seeds: String,
+        /// Worker threads; results do not depend on it.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Run only shard I of N of the range (every N-th seed), e.g. 2/4.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Directory for the shrunk scenarios of violations.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Plant a deliberate bug in every core (test builds only).
+        #[cfg(feature = "planted-bugs")]
+        #[arg(long, value_name = "NAME")]
+        planted_bug: Option<String>,
+    },
     /// Write a commented starter scenario that runs as is.
     #[command(after_help = "Example:\n  linksim new my-failover && linksim run my-failover.json")]
     New {
@@ -83,6 +118,8 @@ fn main() -> ExitCode {
             verbose,
             svg,
             html,
+            #[cfg(feature = "planted-bugs")]
+            planted_bug,
         } => {
             let output = Output {
                 quiet,
@@ -92,10 +129,41 @@ fn main() -> ExitCode {
                     std::env::var_os("NO_COLOR").as_deref(),
                 ),
                 pictures: Pictures { svg, html },
+                #[cfg(feature = "planted-bugs")]
+                planted_bug: planted_bug
+                    .as_deref()
+                    .and_then(link_core::PlantedBug::from_name),
             };
             run(&paths, trace.as_deref(), check_determinism, &output)
         }
         Command::New { name } => new_scenario(&name),
+        Command::Explore {
+            seeds,
+            jobs,
+            shard,
+            json,
+            out,
+            #[cfg(feature = "planted-bugs")]
+            planted_bug,
+        } => {
+            #[cfg(feature = "planted-bugs")]
+            let options = match planted_bug
+                .as_deref()
+                .map(|n| link_core::PlantedBug::from_name(n).ok_or(n))
+            {
+                None => linksim::explore::ExploreOptions::default(),
+                Some(Ok(bug)) => linksim::explore::ExploreOptions {
+                    planted_bug: Some(bug),
+                },
+                Some(Err(name)) => {
+                    eprintln!("error: no planted bug named {name:?}");
+                    return ExitCode::from(EXIT_BAD_INPUT as u8);
+                }
+            };
+            #[cfg(not(feature = "planted-bugs"))]
+            let options = linksim::explore::ExploreOptions::default();
+            explore(&seeds, jobs, shard.as_deref(), json, &out, &options)
+        }
         Command::Check { paths } => check(&paths),
         Command::Schema => {
             println!("{}", linksim::schema_json());
@@ -166,6 +234,8 @@ struct Output {
     verbose: bool,
     color: bool,
     pictures: Pictures,
+    #[cfg(feature = "planted-bugs")]
+    planted_bug: Option<link_core::PlantedBug>,
 }
 
 /// Where to write the pictures of a run.
@@ -226,9 +296,14 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
             }
         };
         let record = trace.is_some() || check_determinism;
+        // In test builds every field is given; elsewhere the update fills the rest.
+        #[allow(clippy::needless_update)]
         let options = linksim::RunOptions {
             record_trace: record,
             verbose: output.verbose,
+            #[cfg(feature = "planted-bugs")]
+            planted_bug: output.planted_bug,
+            ..linksim::RunOptions::default()
         };
         let report = linksim::run_with(checked.clone(), options);
         let mut file_code = report.exit_code();
@@ -367,4 +442,139 @@ fn new_scenario(name: &str) -> i32 {
         path.display()
     );
     EXIT_OK
+}
+
+fn explore(
+    seeds: &str,
+    jobs: usize,
+    shard: Option<&str>,
+    json: bool,
+    out: &Path,
+    options: &linksim::explore::ExploreOptions,
+) -> i32 {
+    use linksim::explore;
+    let range = match explore::parse_seeds(seeds) {
+        Ok(range) => range,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let shard = match shard.map(explore::parse_shard).transpose() {
+        Ok(shard) => shard.unwrap_or((1, 1)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let list = explore::shard_seeds(range.clone(), shard);
+    let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(list.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    // The wall clock measures throughput only; it never enters a run.
+    let started = std::time::Instant::now();
+    let results = explore::run_seeds(&list, jobs, options, &|done| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    });
+    let wall = started.elapsed().as_secs_f64().max(1e-9);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let simulated: f64 = results.iter().map(|r| r.simulated.as_secs_f64()).sum();
+    let liveness = results.iter().filter(|r| r.liveness_checked).count();
+    let steps: u64 = results.iter().map(|r| r.steps).sum();
+    let mut found = Vec::new();
+    for result in results.iter().filter(|r| r.found.is_some()).take(10) {
+        let violation = result.found.clone().expect("filtered");
+        let original = explore::generate(result.seed);
+        let shrunk = explore::shrink(&original, &violation.invariant, options);
+        let file = out.join(format!("explore-{}.json", result.seed));
+        let written = serde_json::to_string_pretty(&shrunk)
+            .map_err(|e| e.to_string())
+            .and_then(|text| std::fs::write(&file, text + "\n").map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", file.display());
+        }
+        found.push((
+            result.seed,
+            violation,
+            file,
+            explore::size(&original),
+            explore::size(&shrunk),
+        ));
+    }
+    let violations = results.iter().filter(|r| r.found.is_some()).count();
+    let shard_text = format!("{}/{}", shard.0, shard.1);
+    if json {
+        let summary = serde_json::json!({
+            "seeds": list.len(),
+            "range": format!("{}..{}", range.start, range.end),
+            "shard": shard_text,
+            "jobs": jobs,
+            "wall_s": wall,
+            "seeds_per_s": list.len() as f64 / wall,
+            "simulated_s_per_wall_s": simulated / wall,
+            "steps": steps,
+            "liveness_checked": liveness,
+            "violations": violations,
+            "found": found.iter().map(|(seed, v, file, before, after)| serde_json::json!({
+                "seed": seed, "invariant": v.invariant, "server": v.server, "at_ns": v.at_ns,
+                "detail": v.detail, "shrunk_file": file.display().to_string(),
+                "size_before": before, "size_after": after,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
+    } else {
+        println!(
+            "explored {} seed(s) of {}..{} (shard {shard_text}) on {jobs} thread(s) in {wall:.2} s: {:.0} seeds/s, {:.0} simulated s per wall s, {steps} core steps",
+            list.len(),
+            range.start,
+            range.end,
+            list.len() as f64 / wall,
+            simulated / wall
+        );
+        println!(
+            "L1 was claimed and checked in {liveness} of {} seed(s) (the others had no healthy connector their roles allow, or a flapping one)",
+            list.len()
+        );
+        #[cfg(feature = "planted-bugs")]
+        let planted = options
+            .planted_bug
+            .map_or(String::new(), |b| format!(" --planted-bug {b}"));
+        #[cfg(not(feature = "planted-bugs"))]
+        let planted = "";
+        for (seed, v, file, before, after) in &found {
+            let server = v
+                .server
+                .as_deref()
+                .map_or(String::new(), |s| format!(" on {s}"));
+            println!(
+                "VIOLATION seed {seed}: {}{server} at {}: {}\n  shrunk from {before} to {after} elements: {}\n  replay: linksim run {}{planted}   (or: linksim explore --seeds {seed}..{}{planted})",
+                v.invariant,
+                link_core::Instant::from_nanos(v.at_ns),
+                v.detail,
+                file.display(),
+                file.display(),
+                seed + 1
+            );
+        }
+        println!(
+            "explore: {} passed, {violations} failed",
+            list.len() - violations
+        );
+    }
+    if violations > 0 {
+        EXIT_INVARIANT
+    } else {
+        EXIT_OK
+    }
 }

@@ -135,7 +135,7 @@ pub fn run(checked: Checked, record_trace: bool) -> RunReport {
         checked,
         RunOptions {
             record_trace,
-            verbose: false,
+            ..RunOptions::default()
         },
     )
 }

@@ -793,6 +793,12 @@ pub fn strip_comments(text: &str) -> String {
     out
 }
 
+/// Checks a scenario built in code (no file to point into): the same checks as
+/// [`parse`] applies after reading JSON.
+pub fn check_scenario(scenario: Scenario) -> Result<Checked, String> {
+    check(scenario).map_err(|(_, message)| message)
+}
+
 /// Where `needle` first appears in `text`, as 1-based line and column.
 fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
     let offset = text.find(needle)?;

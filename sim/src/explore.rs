@@ -1,0 +1,542 @@
+//! Swarm testing: `linksim explore`. Each seed draws a whole world: the link count and
+//! priorities, one server or an HA pair, the timing options, each connector's behaviour,
+//! and a fault plan whose fault *probabilities* are themselves drawn from the seed, so
+//! different seeds explore different weather. Faults fall in a safety phase; the run
+//! then continues, healed, for a liveness phase long enough for L1's bound. Every
+//! invariant is checked on every step. A violation is shrunk by delta debugging (drop
+//! faults, links, the pair, connector behaviours; shorten the run) to a small scenario
+//! file that reproduces it with `linksim run`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use link_core::{Role, SystemStatus};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::engine::{Ending, Engine, RunOptions};
+use crate::scenario::{
+    check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
+    LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig, ServerSpec, StatusSpec,
+    StatusStep,
+};
+use crate::{Found, SimDuration};
+
+/// How long the safety phase (the one with faults) lasts.
+pub const SAFETY_PHASE: Duration = Duration::from_secs(60);
+
+fn ms(n: u64) -> SimDuration {
+    SimDuration(Duration::from_millis(n))
+}
+
+/// The world of seed `seed`: a scenario with no expectations (the invariants are the
+/// oracle).
+pub fn generate(seed: u64) -> Scenario {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(0x0065_7870_6c6f_7265); // "explore" in ASCII
+    let links_n = rng.random_range(1..=6usize);
+    let spread = rng.random_range(1..=4i32); // few distinct priorities: many ties
+    let links: Vec<LinkSpec> = (0..links_n)
+        .map(|i| LinkSpec {
+            name: format!("L{i}"),
+            priority: Some(rng.random_range(0..spread)),
+        })
+        .collect();
+    let pair = rng.random_bool(0.6);
+    let servers = if pair {
+        vec![
+            ServerSpec {
+                name: "ts1".into(),
+                role: Role::Primary,
+            },
+            ServerSpec {
+                name: "ts2".into(),
+                role: Role::Backup,
+            },
+        ]
+    } else {
+        Vec::new()
+    };
+    let kpl_on = rng.random_bool(0.7);
+    let config = ScenarioConfig {
+        connect_tout: SimDuration::from_secs(rng.random_range(1..=3)),
+        restart_timeout: SimDuration::from_secs(rng.random_range(1..=10)),
+        kpl_interval: SimDuration::from_secs(if kpl_on { rng.random_range(1..=10) } else { 0 }),
+        kpl_tolerance: rng.random_range(0..=4),
+        links,
+    };
+
+    // Connector weather: how often connectors misbehave, drawn per seed.
+    let p_bad = rng.random_range(0.0..0.5);
+    let mut connectors = BTreeMap::new();
+    for link in &config.links {
+        if !rng.random_bool(p_bad) && !rng.random_bool(0.5) {
+            continue; // a default, healthy connector
+        }
+        let mut spec = ConnectorSpec {
+            accept_after: ms(rng.random_range(0..200)),
+            associate_after: ms(rng.random_range(0..1_500)),
+            status_after: ms(rng.random_range(0..300)),
+            keepalive_after: ms(rng.random_range(0..50)),
+            jitter: ms(rng.random_range(0..50)),
+            ..ConnectorSpec::default()
+        };
+        if rng.random_bool(p_bad) {
+            match rng.random_range(0..5) {
+                0 => spec.refuse = true,
+                1 => spec.association = AssociationBehaviour::Reject,
+                2 => spec.association = AssociationBehaviour::Never,
+                3 => spec.keepalive = KeepaliveBehaviour::Ignore,
+                _ => {
+                    let first = SystemStatus::ALL[rng.random_range(0..9)];
+                    spec.status = StatusSpec::Steps(vec![
+                        StatusStep {
+                            status: first,
+                            after: ms(0),
+                        },
+                        StatusStep {
+                            status: SystemStatus::Normal,
+                            after: ms(rng.random_range(0..800)),
+                        },
+                    ]);
+                }
+            }
+        }
+        connectors.insert(link.name.clone(), spec);
+    }
+
+    // Fault weather: each kind's weight is drawn per seed (some kinds never happen).
+    let kinds = 7;
+    let weights: Vec<f64> = (0..kinds)
+        .map(|_| {
+            if rng.random_bool(0.3) {
+                0.0
+            } else {
+                rng.random_range(0.0..1.0)
+            }
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let fault_count = if total == 0.0 {
+        0
+    } else {
+        rng.random_range(0..=12)
+    };
+    let mut faults = Vec::new();
+    for _ in 0..fault_count {
+        let mut pick = rng.random_range(0.0..total);
+        let kind = weights.iter().position(|w| {
+            pick -= w;
+            pick < 0.0
+        });
+        let at = SimDuration(Duration::from_millis(
+            rng.random_range(0..SAFETY_PHASE.as_millis() as u64),
+        ));
+        let link = config.links[rng.random_range(0..links_n)].name.clone();
+        let server = (pair && rng.random_bool(0.3))
+            .then(|| ["ts1", "ts2"][rng.random_range(0..2)].to_string());
+        let duration = ms(rng.random_range(100..20_000));
+        let fault = match kind.unwrap_or(kinds - 1) {
+            0 => Fault::Crash { at, link, duration },
+            1 => Fault::Drop { at, link, server },
+            2 => Fault::Status {
+                at,
+                link,
+                status: SystemStatus::ALL[rng.random_range(0..9)],
+            },
+            3 => {
+                let direction = [Direction::Both, Direction::ToConnector, Direction::ToServer]
+                    [rng.random_range(0..3)];
+                Fault::Partition {
+                    at,
+                    link,
+                    server,
+                    duration,
+                    direction,
+                }
+            }
+            4 => Fault::Latency {
+                at,
+                link,
+                server,
+                add: ms(rng.random_range(1..3_000)),
+                duration,
+            },
+            5 if pair => Fault::Switchover { at },
+            _ => Fault::Reconfigure {
+                at,
+                link,
+                priority: Some(rng.random_range(-1..spread + 1)),
+                server,
+            },
+        };
+        faults.push(fault);
+    }
+
+    let network = NetworkSpec {
+        latency: ms(rng.random_range(0..5)),
+        jitter: ms(rng.random_range(0..4)),
+    };
+    let management = ManagementSpec {
+        switch_after: ms(rng.random_range(0..2_000)),
+    };
+    let mut scenario = Scenario {
+        format: 1,
+        name: format!("explore-{seed}"),
+        description: format!("Drawn by `linksim explore` from seed {seed}."),
+        seed,
+        run_for: SimDuration::default(),
+        config,
+        servers,
+        connectors,
+        network,
+        management,
+        faults,
+        expect: Vec::new(),
+    };
+    scenario.run_for = liveness_end(&scenario);
+    scenario
+}
+
+/// The end of the liveness phase: after the last fault heals, long enough for L1.
+fn liveness_end(s: &Scenario) -> SimDuration {
+    let c = &s.config;
+    let heal = s
+        .faults
+        .iter()
+        .map(|f| f.healed_at().0)
+        .max()
+        .unwrap_or_default();
+    let keepalive = c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1);
+    let latency = s
+        .faults
+        .iter()
+        .filter_map(|f| match f {
+            Fault::Latency { add, .. } => Some(add.0),
+            _ => None,
+        })
+        .max()
+        .unwrap_or_default();
+    let bound = c.restart_timeout.0
+        + c.connect_tout.0 * 2
+        + s.management.switch_after.0
+        + keepalive
+        + latency;
+    SimDuration(heal.max(SAFETY_PHASE) + bound + Duration::from_secs(5))
+}
+
+/// What one seed's run found.
+#[derive(Clone, Debug)]
+pub struct SeedResult {
+    /// The seed.
+    pub seed: u64,
+    /// The violation, if any.
+    pub found: Option<Found>,
+    /// Virtual time simulated.
+    pub simulated: Duration,
+    /// Core steps made.
+    pub steps: u64,
+    /// Whether L1's bound was reached with a server whose liveness was claimed and held.
+    pub liveness_checked: bool,
+}
+
+/// Options of an exploration.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExploreOptions {
+    /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub planted_bug: Option<link_core::PlantedBug>,
+}
+
+impl ExploreOptions {
+    fn run_options(&self) -> RunOptions {
+        RunOptions {
+            #[cfg(feature = "planted-bugs")]
+            planted_bug: self.planted_bug,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// Runs `scenario`; the violation, if any, the virtual time and the steps.
+pub fn run_scenario(
+    scenario: &Scenario,
+    options: &ExploreOptions,
+) -> (Option<Found>, Duration, u64) {
+    let (found, simulated, steps, _) = run_scenario_noted(scenario, options);
+    (found, simulated, steps)
+}
+
+/// Like [`run_scenario`], also saying whether L1 was claimed and checked.
+fn run_scenario_noted(
+    scenario: &Scenario,
+    options: &ExploreOptions,
+) -> (Option<Found>, Duration, u64, bool) {
+    let checked = match check_scenario(scenario.clone()) {
+        Ok(checked) => checked,
+        Err(message) => {
+            panic!("explore generated an invalid scenario (a bug in explore): {message}")
+        }
+    };
+    let mut engine = Engine::new(checked, options.run_options());
+    let ending = engine.run();
+    let simulated = Duration::from_nanos(engine.now.as_nanos());
+    let checked = engine
+        .liveness_notes()
+        .iter()
+        .any(|n| n.starts_with("L1 checked") && n.contains(" active"));
+    match ending {
+        Ending::Completed => (None, simulated, engine.steps(), checked),
+        Ending::Violation(found) => (Some(found), simulated, engine.steps(), checked),
+    }
+}
+
+/// Runs one seed.
+pub fn run_seed(seed: u64, options: &ExploreOptions) -> SeedResult {
+    let (found, simulated, steps, liveness_checked) = run_scenario_noted(&generate(seed), options);
+    SeedResult {
+        seed,
+        found,
+        simulated,
+        steps,
+        liveness_checked,
+    }
+}
+
+/// How big a scenario is, for shrinking and reports: links + servers + faults +
+/// connectors that are not the default.
+pub fn size(scenario: &Scenario) -> usize {
+    scenario.config.links.len()
+        + scenario.servers.len().max(1)
+        + scenario.faults.len()
+        + scenario.connectors.len()
+}
+
+/// Shrinks `scenario`, which violates `invariant`, to a smaller one that still does.
+/// Delta debugging, one element at a time, until nothing more can go.
+pub fn shrink(scenario: &Scenario, invariant: &str, options: &ExploreOptions) -> Scenario {
+    let fails = |candidate: &Scenario| {
+        check_scenario(candidate.clone()).is_ok()
+            && run_scenario(candidate, options)
+                .0
+                .is_some_and(|found| found.invariant == invariant)
+    };
+    let mut best = scenario.clone();
+    loop {
+        let mut shrunk = false;
+        for candidate in candidates(&best) {
+            if size(&candidate) <= size(&best)
+                && candidate.run_for <= best.run_for
+                && fails(&candidate)
+            {
+                best = candidate;
+                shrunk = true;
+                break;
+            }
+        }
+        if !shrunk {
+            break;
+        }
+    }
+    best.name = format!("{}-shrunk", scenario.name);
+    best.description = format!(
+        "Shrunk by `linksim explore` from seed {}: violates {invariant}. Replay: linksim run <this file>.",
+        scenario.seed
+    );
+    best
+}
+
+/// Every one-step simplification of `s`, smallest changes to the biggest parts first.
+fn candidates(s: &Scenario) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    // Drop one fault.
+    for i in 0..s.faults.len() {
+        let mut c = s.clone();
+        c.faults.remove(i);
+        out.push(c);
+    }
+    // Drop one link, with its connector and faults.
+    if s.config.links.len() > 1 {
+        for i in 0..s.config.links.len() {
+            let mut c = s.clone();
+            let name = c.config.links.remove(i).name;
+            c.connectors.remove(&name);
+            c.faults.retain(|f| f.link() != Some(name.as_str()));
+            out.push(c);
+        }
+    }
+    // One standalone server instead of a pair.
+    if !s.servers.is_empty() {
+        let mut c = s.clone();
+        c.servers.clear();
+        c.faults
+            .retain(|f| !matches!(f, Fault::Switchover { .. }) && f.server().is_none());
+        out.push(c);
+    }
+    // A default connector instead of a special one.
+    for name in s.connectors.keys() {
+        let mut c = s.clone();
+        c.connectors.remove(name);
+        out.push(c);
+    }
+    // Fewer links' priorities that differ: all equal to the first.
+    // A shorter run: half, as long as the faults still fall inside it.
+    let latest_fault = s.faults.iter().map(|f| f.at()).max().unwrap_or_default();
+    let half = SimDuration(s.run_for.0 / 2);
+    if half > latest_fault && half.0 >= Duration::from_secs(1) {
+        let mut c = s.clone();
+        c.run_for = half;
+        out.push(c);
+    }
+    out
+}
+
+/// Parses `A..B` (B exclusive).
+pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("seeds {text:?}: write a range like 0..5000"))?;
+    let a: u64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("seeds {text:?}: {a:?} is not a number"))?;
+    let b: u64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("seeds {text:?}: {b:?} is not a number"))?;
+    if a >= b {
+        return Err(format!("seeds {text:?}: the range is empty"));
+    }
+    Ok(a..b)
+}
+
+/// Parses `I/N` (1-based shard I of N).
+pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("shard {text:?}: write I/N, e.g. 2/4"))?;
+    let i: u64 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard {text:?}: {i:?} is not a number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard {text:?}: {n:?} is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {text:?}: I must be between 1 and N"));
+    }
+    Ok((i, n))
+}
+
+/// The seeds of `range` that shard `i` of `n` runs: every n-th, so shards take equal
+/// shares of any range and together cover it exactly once.
+pub fn shard_seeds(range: std::ops::Range<u64>, shard: (u64, u64)) -> Vec<u64> {
+    let (i, n) = shard;
+    range.filter(|seed| seed % n == i - 1).collect()
+}
+
+/// Runs `seeds` on `jobs` threads; results in seed order, whatever the thread timing.
+/// `progress` is called after each seed with the number done.
+pub fn run_seeds(
+    seeds: &[u64],
+    jobs: usize,
+    options: &ExploreOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<SeedResult> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(seeds.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&seed) = seeds.get(index) else { break };
+                let result = run_seed(seed, options);
+                results
+                    .lock()
+                    .expect("no worker panics while holding the lock")
+                    .push(result);
+                progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("workers finished");
+    results.sort_by_key(|r| r.seed);
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_always_draws_the_same_world_and_seeds_differ() {
+        let a = serde_json::to_string(&generate(42)).unwrap();
+        assert_eq!(a, serde_json::to_string(&generate(42)).unwrap());
+        assert_ne!(a, serde_json::to_string(&generate(43)).unwrap());
+    }
+
+    #[test]
+    fn every_drawn_world_is_a_valid_scenario() {
+        for seed in 0..300 {
+            let s = generate(seed);
+            check_scenario(s.clone()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert!(
+                s.run_for.0 > SAFETY_PHASE,
+                "seed {seed}: a liveness phase follows the faults"
+            );
+        }
+    }
+
+    #[test]
+    fn the_swarm_varies_the_weather() {
+        let worlds: Vec<Scenario> = (0..200).map(generate).collect();
+        assert!(
+            worlds.iter().any(|s| s.servers.is_empty())
+                && worlds.iter().any(|s| s.servers.len() == 2)
+        );
+        assert!(
+            worlds.iter().any(|s| s.faults.is_empty())
+                && worlds.iter().any(|s| s.faults.len() >= 8)
+        );
+        for kind in [
+            "crash",
+            "drop",
+            "status",
+            "partition",
+            "latency",
+            "switchover",
+            "reconfigure",
+        ] {
+            let hit = worlds.iter().any(|s| {
+                serde_json::to_string(&s.faults)
+                    .unwrap()
+                    .contains(&format!("\"{kind}\""))
+            });
+            assert!(hit, "no world has a {kind} fault");
+        }
+        assert!(
+            worlds.iter().any(|s| s.config.links.len() == 1)
+                && worlds.iter().any(|s| s.config.links.len() == 6)
+        );
+    }
+
+    #[test]
+    fn shards_split_a_range_exactly() {
+        let all: Vec<u64> = (1..=3).flat_map(|i| shard_seeds(10..20, (i, 3))).collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, (10..20).collect::<Vec<_>>());
+        assert_eq!(
+            parse_shard("0/3").unwrap_err(),
+            "shard \"0/3\": I must be between 1 and N"
+        );
+        assert_eq!(
+            parse_seeds("5..5").unwrap_err(),
+            "seeds \"5..5\": the range is empty"
+        );
+    }
+}
