@@ -198,6 +198,37 @@ pub fn generate(seed: u64) -> Scenario {
     scenario
 }
 
+/// The benchmark's fixed shape of world (issue: "the default swarm"): the world of
+/// `seed`, cut or filled to exactly 4 links, run as an HA pair for 10 minutes of
+/// virtual time. Its weather (connectors, faults) still varies with the seed.
+pub fn generate_default_swarm(seed: u64) -> Scenario {
+    let mut s = generate(seed);
+    while s.config.links.len() > 4 {
+        let name = s.config.links.pop().expect("more than 4").name;
+        s.connectors.remove(&name);
+        s.faults.retain(|f| f.link() != Some(name.as_str()));
+    }
+    while s.config.links.len() < 4 {
+        let i = s.config.links.len();
+        s.config.links.push(LinkSpec {
+            name: format!("L{i}"),
+            priority: Some((i % 3) as i32),
+        });
+    }
+    s.servers = vec![
+        ServerSpec {
+            name: "ts1".into(),
+            role: Role::Primary,
+        },
+        ServerSpec {
+            name: "ts2".into(),
+            role: Role::Backup,
+        },
+    ];
+    s.run_for = SimDuration(Duration::from_secs(600));
+    s
+}
+
 /// The end of the liveness phase: after the last fault heals, long enough for L1.
 fn liveness_end(s: &Scenario) -> SimDuration {
     let c = &s.config;
@@ -444,6 +475,17 @@ pub fn run_seeds(
     options: &ExploreOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<SeedResult> {
+    run_generated(seeds, jobs, options, generate, progress)
+}
+
+/// Like [`run_seeds`], with worlds drawn by `world` (e.g. [`generate_default_swarm`]).
+pub fn run_generated(
+    seeds: &[u64],
+    jobs: usize,
+    options: &ExploreOptions,
+    world: fn(u64) -> Scenario,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<SeedResult> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let next = AtomicUsize::new(0);
@@ -454,7 +496,15 @@ pub fn run_seeds(
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(index) else { break };
-                let result = run_seed(seed, options);
+                let (found, simulated, steps, liveness_checked) =
+                    run_scenario_noted(&world(seed), options);
+                let result = SeedResult {
+                    seed,
+                    found,
+                    simulated,
+                    steps,
+                    liveness_checked,
+                };
                 results
                     .lock()
                     .expect("no worker panics while holding the lock")

@@ -12,6 +12,8 @@
 //! - [`explore`]: swarm testing over seeds, with shrinking of what it finds.
 //! - The `linksim` binary wraps them (`run`, `check`, `schema`).
 
+#![forbid(unsafe_code)]
+
 mod checker;
 mod duration;
 mod engine;

@@ -1,0 +1,163 @@
+//! The cost of `LinkCore::step_into` per event, at 2, 8, 64 and 1,024 links.
+//!
+//! - `active_traffic`: the steady state: keep-alive timer, answer, other traffic on the
+//!   active link (the events a busy runtime feeds most).
+//! - `waiting_accept`: a TCP accept for one of the waiting links during a procedure.
+//! - `first_normal_lowest`: the lowest link's first `normal` while higher links wait
+//!   (R6 closes waiting links at or below it; R7 finds a higher one still waiting).
+//! - `refused_one`: one waiting link refused during a procedure (R3, R7).
+//! - `full_procedure`: start to activation (opens and closes every link; a scan at
+//!   activation is expected).
+//!
+//! Each sample gets a fresh core prepared outside the timed region, so the timed region
+//! is exactly one `step_into` (or one procedure). Run: `cargo bench -p link-core`.
+
+use std::time::Duration;
+
+use divan::Bencher;
+use link_core::{
+    Action, Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, SystemStatus, Timer,
+};
+
+fn main() {
+    divan::main();
+}
+
+const LINKS: &[usize] = &[2, 8, 64, 1024];
+
+/// `n` links, priorities 0..n (link n-1 the highest), keep-alive on.
+fn config(n: usize) -> Config {
+    Config::new((0..n).map(|i| LinkConfig::new(format!("L{i}")).with_priority(i as i32)))
+        .with_keepalive(Duration::from_secs(10), 3)
+}
+
+/// A started core with every link connecting.
+fn selecting(n: usize) -> (LinkCore, Vec<Action>) {
+    let mut core = LinkCore::new(config(n)).unwrap();
+    let mut actions = Vec::with_capacity(2 * n + 16);
+    core.step_into(Instant::ZERO, Event::Start, &mut actions)
+        .unwrap();
+    actions.clear();
+    (core, actions)
+}
+
+fn conn(core: &LinkCore, index: usize) -> ConnId {
+    core.connection(LinkId::new(index as u16)).unwrap()
+}
+
+/// A core active on the highest link, with its connection.
+fn active(n: usize) -> (LinkCore, ConnId, Vec<Action>) {
+    let (mut core, mut actions) = selecting(n);
+    let c = conn(&core, n - 1);
+    for event in [
+        Event::TcpAccepted(c),
+        Event::AssociationAccepted(c),
+        Event::SystemStatus(c, SystemStatus::Normal),
+    ] {
+        core.step_into(Instant::ZERO, event, &mut actions).unwrap();
+    }
+    assert_eq!(core.active_link(), Some(c.link));
+    actions.clear();
+    (core, c, actions)
+}
+
+#[divan::bench(args = LINKS)]
+fn active_traffic(bencher: Bencher, n: usize) {
+    let (mut core, c, mut actions) = active(n);
+    let mut now = Instant::ZERO;
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        let event = match i % 3 {
+            0 => Event::MessageReceived(c),
+            1 => {
+                now = core.deadline(Timer::KeepAlive).unwrap_or(now);
+                Event::TimerExpired(Timer::KeepAlive)
+            }
+            _ => Event::KeepAliveAnswered(c),
+        };
+        actions.clear();
+        divan::black_box(core.step_into(now, event, &mut actions).unwrap());
+    });
+}
+
+#[divan::bench(args = LINKS)]
+fn waiting_accept(bencher: Bencher, n: usize) {
+    bencher
+        .with_inputs(|| {
+            let (core, actions) = selecting(n);
+            let c = conn(&core, n / 2);
+            (core, actions, c)
+        })
+        .bench_local_refs(|(core, actions, c)| {
+            divan::black_box(
+                core.step_into(Instant::ZERO, Event::TcpAccepted(*c), actions)
+                    .unwrap(),
+            );
+        });
+}
+
+#[divan::bench(args = LINKS)]
+fn first_normal_lowest(bencher: Bencher, n: usize) {
+    bencher
+        .with_inputs(|| {
+            let (mut core, mut actions) = selecting(n);
+            let c = conn(&core, 0);
+            core.step_into(Instant::ZERO, Event::TcpAccepted(c), &mut actions)
+                .unwrap();
+            core.step_into(Instant::ZERO, Event::AssociationAccepted(c), &mut actions)
+                .unwrap();
+            actions.clear();
+            (core, actions, c)
+        })
+        .bench_local_refs(|(core, actions, c)| {
+            divan::black_box(
+                core.step_into(
+                    Instant::ZERO,
+                    Event::SystemStatus(*c, SystemStatus::Normal),
+                    actions,
+                )
+                .unwrap(),
+            );
+        });
+}
+
+#[divan::bench(args = LINKS)]
+fn refused_one(bencher: Bencher, n: usize) {
+    bencher
+        .with_inputs(|| {
+            let (core, actions) = selecting(n);
+            let c = conn(&core, n / 2);
+            (core, actions, c)
+        })
+        .bench_local_refs(|(core, actions, c)| {
+            divan::black_box(
+                core.step_into(Instant::ZERO, Event::TcpRefused(*c), actions)
+                    .unwrap(),
+            );
+        });
+}
+
+#[divan::bench(args = LINKS)]
+fn full_procedure(bencher: Bencher, n: usize) {
+    bencher
+        .with_inputs(|| {
+            (
+                LinkCore::new(config(n)).unwrap(),
+                Vec::with_capacity(2 * n + 16),
+            )
+        })
+        .bench_local_refs(|(core, actions)| {
+            core.step_into(Instant::ZERO, Event::Start, actions)
+                .unwrap();
+            let c = conn(core, n - 1);
+            for event in [
+                Event::TcpAccepted(c),
+                Event::AssociationAccepted(c),
+                Event::SystemStatus(c, SystemStatus::Normal),
+            ] {
+                core.step_into(Instant::ZERO, event, actions).unwrap();
+            }
+            divan::black_box(core.active_link());
+        });
+}
