@@ -175,17 +175,29 @@ impl Config {
                 count: self.links.len(),
             });
         }
-        for (index, link) in self.links.iter().enumerate() {
-            if link.name.trim().is_empty() {
-                return Err(ConfigError::EmptyLinkName { index });
-            }
-            if let Some(first) = self.links[..index].iter().position(|l| l.name == link.name) {
-                return Err(ConfigError::DuplicateLinkName {
-                    name: link.name.clone(),
-                    first,
-                    second: index,
-                });
-            }
+        if let Some(index) = self.links.iter().position(|l| l.name.trim().is_empty()) {
+            return Err(ConfigError::EmptyLinkName { index });
+        }
+        // Duplicates in O(n log n): sort positions by name; equal names are neighbours.
+        // Report the earliest second occurrence, with the first occurrence of its name.
+        let mut order: Vec<usize> = (0..self.links.len()).collect();
+        order.sort_by(|&a, &b| self.links[a].name.cmp(&self.links[b].name).then(a.cmp(&b)));
+        let duplicate = order
+            .windows(2)
+            .filter(|pair| self.links[pair[0]].name == self.links[pair[1]].name)
+            .min_by_key(|pair| pair[1]);
+        if let Some(pair) = duplicate {
+            let name = &self.links[pair[1]].name;
+            let first = order
+                .iter()
+                .copied()
+                .find(|&i| &self.links[i].name == name)
+                .unwrap_or(pair[0]);
+            return Err(ConfigError::DuplicateLinkName {
+                name: name.clone(),
+                first,
+                second: pair[1],
+            });
         }
         if !(MIN_CONNECT_TIMEOUT..=MAX_CONNECT_TIMEOUT).contains(&self.connect_timeout) {
             return Err(ConfigError::ConnectTimeoutOutOfRange {

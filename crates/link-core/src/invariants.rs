@@ -215,3 +215,144 @@ impl LinkCore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each check fires on the broken state it describes (built by hand, since a
+    //! correct core never reaches one), and stays quiet on a healthy one.
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+    use crate::{Config, Event, Instant, LinkConfig};
+
+    /// A, B, C with priorities 10, 5, 1, started as `role`: all three connecting.
+    fn started(role: Role) -> LinkCore {
+        let config = Config::new([
+            LinkConfig::new("A").with_priority(10),
+            LinkConfig::new("B").with_priority(5),
+            LinkConfig::new("C").with_priority(1),
+        ])
+        .with_role(Role::Primary);
+        let mut core = LinkCore::new(config).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        core.role = role;
+        core
+    }
+
+    fn broken(core: &LinkCore) -> Invariant {
+        core.check_invariants()
+            .expect_err("the state is broken")
+            .invariant
+    }
+
+    #[test]
+    fn a_healthy_procedure_passes() {
+        assert_eq!(started(Role::Primary).check_invariants(), Ok(()));
+    }
+
+    #[test]
+    fn two_active_links_break_i1() {
+        let mut core = started(Role::Primary);
+        core.slots[0].state = LinkState::Active;
+        core.slots[1].state = LinkState::Active;
+        core.phase = Phase::Active(LinkId::new(0));
+        assert_eq!(broken(&core), Invariant::I1);
+    }
+
+    #[test]
+    fn an_active_link_the_phase_does_not_name_breaks_i1() {
+        let mut core = started(Role::Primary);
+        core.slots[0].state = LinkState::Active;
+        assert_eq!(broken(&core), Invariant::I1);
+    }
+
+    #[test]
+    fn clients_not_told_break_i6() {
+        let mut core = started(Role::Primary);
+        core.slots[0].state = LinkState::Active;
+        core.slots[1].state = LinkState::Closed;
+        core.slots[2].state = LinkState::Closed;
+        core.phase = Phase::Active(LinkId::new(0));
+        assert_eq!(broken(&core), Invariant::I6);
+    }
+
+    #[test]
+    fn another_open_link_while_active_breaks_i3() {
+        let mut core = started(Role::Primary);
+        core.slots[0].state = LinkState::Active;
+        core.slots[2].state = LinkState::Closed;
+        core.phase = Phase::Active(LinkId::new(0));
+        core.clients_connected = Some(LinkId::new(0));
+        assert_eq!(broken(&core), Invariant::I3);
+    }
+
+    #[test]
+    fn an_open_link_while_restarting_breaks_i7() {
+        let mut core = started(Role::Primary);
+        core.phase = Phase::Restarting;
+        assert_eq!(broken(&core), Invariant::I7);
+    }
+
+    #[test]
+    fn a_waiting_link_at_or_below_an_operational_one_breaks_i4() {
+        let mut core = started(Role::Primary);
+        core.slots[1].state = LinkState::Operational; // B (5) operational, C (1) still waiting
+        assert_eq!(broken(&core), Invariant::I4);
+        // The same priority counts too (the tie rule).
+        let mut core = started(Role::Primary);
+        core.slots[2].state = LinkState::Closed;
+        core.slots[1].state = LinkState::Operational;
+        core.slots[2].state = LinkState::Connecting;
+        core.slots[2].conn_priority = 5;
+        assert_eq!(broken(&core), Invariant::I4);
+    }
+
+    #[test]
+    fn an_operational_link_that_waits_for_nothing_breaks_i3() {
+        let mut core = started(Role::Primary);
+        core.slots[0].state = LinkState::Closed;
+        core.slots[2].state = LinkState::Closed;
+        core.slots[1].state = LinkState::Operational;
+        assert_eq!(broken(&core), Invariant::I3);
+        // With a higher link still waiting, it is right to wait.
+        core.slots[0].state = LinkState::Connecting;
+        assert_eq!(core.check_invariants(), Ok(()));
+    }
+
+    #[test]
+    fn a_backup_holding_a_lower_link_breaks_i5() {
+        let mut core = started(Role::Backup);
+        assert_eq!(broken(&core), Invariant::I5);
+        core.slots[1].state = LinkState::Closed;
+        core.slots[2].state = LinkState::Closed;
+        assert_eq!(
+            core.check_invariants(),
+            Ok(()),
+            "only the highest link is open"
+        );
+    }
+
+    #[test]
+    fn timers_out_of_their_phase_break_i8() {
+        let mut core = started(Role::Primary);
+        core.timers[Timer::ConnectTimeout.index()] = None;
+        assert_eq!(broken(&core), Invariant::I8);
+        let mut core = started(Role::Primary);
+        core.timers[Timer::RestartDelay.index()] = Some(Instant::from_secs(9));
+        assert_eq!(broken(&core), Invariant::I8);
+        let mut core = started(Role::Primary);
+        core.timers[Timer::KeepAlive.index()] = Some(Instant::from_secs(9));
+        assert_eq!(broken(&core), Invariant::I8);
+    }
+
+    #[test]
+    fn a_violation_says_which_invariant_and_link() {
+        let v = Violation {
+            invariant: Invariant::I5,
+            link: Some(LinkId::new(2)),
+            detail: "a backup holds a link",
+        };
+        assert_eq!(v.to_string(), "I5 violated: a backup holds a link (link#2)");
+    }
+}

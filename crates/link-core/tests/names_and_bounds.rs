@@ -1,0 +1,124 @@
+//! The names the core puts into logs and traces (ECMA-269 status names, roles, timers,
+//! states, close reasons) and the configuration's size bound. Operators grep for these
+//! words; a changed name is a changed interface.
+
+use link_core::{
+    ClientEvent, CloseReason, Config, ConfigError, ConnId, Event, Instant, LinkConfig, LinkCore,
+    LinkId, LinkState, LogRecord, Role, SystemStatus, Timer, MAX_LINKS,
+};
+
+#[test]
+fn system_status_names_are_the_ecma_269_ones() {
+    let names: Vec<String> = SystemStatus::ALL.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "initializing",
+            "enabled",
+            "normal",
+            "messagesLost",
+            "disabled",
+            "overloadImminent",
+            "overloadReached",
+            "overloadRelieved",
+            "partiallyDisabled"
+        ]
+    );
+}
+
+#[test]
+fn roles_timers_states_and_reasons_have_stable_names() {
+    let roles: Vec<String> = [Role::Standalone, Role::Primary, Role::Backup]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert_eq!(roles, ["standalone", "primary", "backup"]);
+    let timers: Vec<String> = Timer::ALL.iter().map(|t| t.to_string()).collect();
+    assert_eq!(timers, ["connect-tout", "link-restart", "keep-alive"]);
+    let states = [
+        LinkState::Closed,
+        LinkState::Connecting,
+        LinkState::Associating,
+        LinkState::AwaitingStatus,
+        LinkState::Operational,
+        LinkState::Active,
+    ];
+    let names: Vec<String> = states.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "closed",
+            "connecting",
+            "associating",
+            "awaiting-status",
+            "operational",
+            "active"
+        ]
+    );
+    assert_eq!(CloseReason::Superseded.as_str(), "superseded");
+    assert_eq!(
+        CloseReason::BackupRestriction.as_str(),
+        "backup keeps only the highest priority"
+    );
+    let conn = ConnId {
+        link: LinkId::new(3),
+        generation: 7,
+    };
+    assert_eq!(conn.to_string(), "link#3/7");
+    assert_eq!(
+        ClientEvent::LinkConnected {
+            link: LinkId::new(0)
+        }
+        .name(),
+        "EventLinkConnected"
+    );
+}
+
+#[test]
+fn log_records_name_their_link() {
+    let link = LinkId::new(2);
+    assert_eq!(
+        LogRecord::LinkSelected { link, priority: 1 }.link(),
+        Some(link)
+    );
+    assert_eq!(
+        LogRecord::KeepAliveMissed { link, failures: 1 }.link(),
+        Some(link)
+    );
+    assert_eq!(LogRecord::NoOperationalLink.link(), None);
+}
+
+#[test]
+fn the_core_reports_its_current_role() {
+    let mut core =
+        LinkCore::new(Config::new([LinkConfig::new("A")]).with_role(Role::Primary)).unwrap();
+    assert_eq!(core.role(), Role::Primary);
+    core.step(Instant::ZERO, Event::RoleChanged(Role::Backup))
+        .unwrap();
+    assert_eq!(core.role(), Role::Backup);
+}
+
+#[test]
+fn the_link_count_bound_is_inclusive() {
+    let links = |n: usize| Config::new((0..n).map(|i| LinkConfig::new(format!("L{i}"))));
+    assert!(links(MAX_LINKS).validate().is_ok());
+    assert_eq!(
+        links(MAX_LINKS + 1).validate(),
+        Err(ConfigError::TooManyLinks {
+            count: MAX_LINKS + 1
+        })
+    );
+}
+
+#[test]
+fn duplicates_are_reported_by_their_earliest_second_occurrence() {
+    let config = Config::new(["B", "A", "C", "A", "B"].map(LinkConfig::new));
+    assert_eq!(
+        config.validate(),
+        Err(ConfigError::DuplicateLinkName {
+            name: "A".into(),
+            first: 1,
+            second: 3
+        })
+    );
+}
