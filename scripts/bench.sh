@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerates BENCHMARKS.md and docs/scaling.svg from the divan benchmarks.
+# Needs cargo and python3; takes a few minutes. Run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target/bench
+cargo bench -q -p link-core --bench step 2>&1 | tee target/bench/step.txt
+cargo bench -q -p linksim --bench sim 2>&1 | tee target/bench/sim.txt
+cargo test -q --release -p link-core --test allocations 2>&1 | tee target/bench/allocations.txt
+python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt
+echo "wrote BENCHMARKS.md and docs/scaling.svg"

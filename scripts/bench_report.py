@@ -1,0 +1,146 @@
+"""Turns divan's output into BENCHMARKS.md and docs/scaling.svg (see scripts/bench.sh)."""
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+
+UNITS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
+RATE = {"item/s": 1.0, "Kitem/s": 1e3, "Mitem/s": 1e6, "Gitem/s": 1e9}
+
+
+def parse(path):
+    """{(bench, arg or None): {"median_ns": x, "median_rate": y}} from a divan table.
+
+    Rows look like `├─ name  <fastest> │ <slowest> │ <median> │ ...` (a bench without
+    arguments), `├─ name` (a group) then `│  ├─ arg  <fastest> │ ...` (one per argument),
+    and a counter row `│  │   <fastest>/s │ ... │ <median>/s │ ...` under a timed row.
+    """
+    rows, group, last = {}, None, None
+    for raw in open(path, encoding="utf-8"):
+        line = raw.rstrip("\n")
+        if "│" not in line:
+            continue
+        body = line.lstrip(" │├╰─")
+        depth = len(line) - len(body)
+        cells = [c.strip() for c in body.split("│")]
+        if len(cells) < 3:
+            continue
+        tokens = cells[0].split()
+        median = cells[2]
+        time = re.match(r"([\d.]+)\s*(ps|ns|µs|us|ms|s)$", median)
+        rate = re.match(r"([\d.]+)\s*((?:[KMG])?item/s)$", median)
+        if rate and last is not None and len(tokens) == 2:
+            rows[last]["median_rate"] = float(rate.group(1)) * RATE[rate.group(2)]
+        elif len(tokens) == 1 and depth <= 3:
+            group = tokens[0]  # a group of argument rows
+        elif time and len(tokens) == 3:
+            key = (tokens[0], None) if depth <= 3 else (group, tokens[0])
+            rows[key] = {"median_ns": float(time.group(1)) * UNITS[time.group(2)]}
+            last = key
+    return rows
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {rustc}"
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.1f} ns"
+
+
+def scaling_svg(step, kinds, links):
+    import math
+
+    w, h, x0, x1, y0, y1 = 640, 360, 70, 600, 320, 30
+    lo = min(step[(k, str(n))]["median_ns"] for k in kinds for n in links)
+    hi = max(step[(k, str(n))]["median_ns"] for k in kinds for n in links)
+    lo, hi = 10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi))
+    X = lambda n: x0 + (x1 - x0) * (math.log2(n) - 1) / (math.log2(links[-1]) - 1)
+    Y = lambda v: y0 - (y0 - y1) * (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+    colours = ["#1b7837", "#2166ac", "#d6604d", "#762a83", "#e08214"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
+           f'<rect width="100%" height="100%" fill="#fff"/>',
+           f'<text x="{x0}" y="18" font-size="13" font-weight="bold">link-core: median cost of one step vs links (log-log)</text>',
+           f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#444"/><line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#444"/>']
+    for n in links:
+        out.append(f'<text x="{X(n):.1f}" y="{y0 + 16}" text-anchor="middle">{n}</text>')
+    out.append(f'<text x="{(x0 + x1) / 2:.0f}" y="{y0 + 32}" text-anchor="middle">links</text>')
+    v = lo
+    while v <= hi:
+        out.append(f'<text x="{x0 - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{fmt_ns(v)}</text>')
+        out.append(f'<line x1="{x0}" y1="{Y(v):.1f}" x2="{x1}" y2="{Y(v):.1f}" stroke="#eee"/>')
+        v *= 10
+    for i, k in enumerate(kinds):
+        pts = " ".join(f"{X(n):.1f},{Y(step[(k, str(n))]['median_ns']):.1f}" for n in links)
+        c = colours[i % len(colours)]
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="2"/>')
+        out.append(f'<text x="{x1 + 4}" y="{Y(step[(k, str(links[-1]))]["median_ns"]) + 4:.1f}" fill="{c}" font-size="10">{k}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    step = parse(sys.argv[1])
+    sim = parse(sys.argv[2])
+    alloc_ok = "test result: ok" in open(sys.argv[3], encoding="utf-8").read()
+    links = [2, 8, 64, 1024]
+    kinds = ["active_traffic", "waiting_accept", "refused_one", "first_normal_lowest", "full_procedure"]
+    one_link = ["active_traffic", "waiting_accept", "refused_one", "first_normal_lowest"]
+    lines = ["# Benchmarks", "",
+             "Regenerate everything on this page with `scripts/bench.sh` (cargo and python3; a few",
+             "minutes; on an otherwise idle machine). Figures are divan medians.", "",
+             f"Machine: {machine()}. Measured {datetime.date.today().isoformat()}.", "",
+             "Commands: `cargo bench -p link-core --bench step`, `cargo bench -p linksim --bench sim`,",
+             "`cargo test --release -p link-core --test allocations`.", "",
+             "## link-core: one step, median", "",
+             "| event | " + " | ".join(f"{n} links" for n in links) + " | 1024 / 8 |",
+             "|---|" + "---|" * (len(links) + 1)]
+    for k in kinds:
+        vals = [step[(k, str(n))]["median_ns"] for n in links]
+        ratio = vals[3] / vals[1]
+        lines.append(f"| `{k}` | " + " | ".join(fmt_ns(v) for v in vals) + f" | {ratio:.1f}x |")
+    lines += ["", "![scaling](docs/scaling.svg)", ""]
+    hour = sim[("one_hour_ha_pair", None)]
+    hour_ms = hour["median_ns"] / 1e6
+    events_per_s = hour.get("median_rate", 0.0)
+    sim_ns_per_event = 1e9 / events_per_s if events_per_s else float("nan")
+    core_ns = step[("active_traffic", "8")]["median_ns"]
+    ex1 = sim[("explore_default_swarm", "1")].get("median_rate", 0.0)
+    ex2 = sim[("explore_default_swarm", "2")].get("median_rate", 0.0)
+    lines += ["## Simulator", "",
+              f"- One hour of an HA pair with 4 links and a fault every 3 minutes: {hour_ms:.2f} ms per run,",
+              f"  {events_per_s:,.0f} core steps/s, {3600e3 / hour_ms:,.0f} simulated seconds per wall second,",
+              f"  {sim_ns_per_event:.0f} ns per step including the simulator.",
+              f"- `explore` on the default swarm (4 links, HA pair, 10 simulated minutes per seed):",
+              f"  {ex1:,.0f} seeds/s on 1 thread, {ex2:,.0f} seeds/s on 2 threads.", ""]
+    worst = max(one_link, key=lambda k: step[(k, "1024")]["median_ns"] / step[(k, "8")]["median_ns"])
+    worst_ratio = step[(worst, "1024")]["median_ns"] / step[(worst, "8")]["median_ns"]
+    verdict = lambda ok: "met" if ok else "**missed**"
+    lines += ["## Goals", "",
+              "| goal | measured | |", "|---|---|---|",
+              f"| `step` median ≤ 50 ns at 8 links | {fmt_ns(core_ns)} (`active_traffic`); slowest one-link event at 8 links: {fmt_ns(max(step[(k, '8')]['median_ns'] for k in one_link))} | {verdict(core_ns <= 50)} |",
+              f"| one-link events at 1024 links within 2x of 8 links | worst `{worst}`: {worst_ratio:.1f}x | {verdict(worst_ratio <= 2)} |",
+              f"| zero heap allocations per `step` after construction | `tests/allocations.rs` (counting allocator, every kind of step, 64 links) {'passes' if alloc_ok else 'FAILS'} | {verdict(alloc_ok)} |",
+              f"| simulator overhead ≤ 3x the core per event | {sim_ns_per_event:.0f} ns per simulated step vs {fmt_ns(core_ns)} per core step: {sim_ns_per_event / core_ns:.1f}x | {verdict(sim_ns_per_event / core_ns <= 3)} |",
+              f"| `explore` ≥ 5,000 seeds/s per core on the default swarm | {ex1:,.0f} seeds/s on one thread | {verdict(ex1 >= 5000)} |", ""]
+    open("BENCHMARKS.md", "w", encoding="utf-8").write("\n".join(lines) + "\n")
+    open("docs/scaling.svg", "w", encoding="utf-8").write(scaling_svg(step, kinds, links))
+
+
+if __name__ == "__main__":
+    main()
