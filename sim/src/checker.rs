@@ -16,7 +16,7 @@ use link_core::{
 };
 use serde::Serialize;
 
-use crate::engine::{Engine, Server};
+use crate::engine::Server;
 use crate::scenario::{Checked, Fault, Health};
 use crate::SimDuration;
 
@@ -226,15 +226,14 @@ impl Checker {
     }
 
     /// The state of every link just before a step.
-    pub(crate) fn snapshot(core: &LinkCore) -> Snapshot {
-        core.link_ids()
-            .map(|l| {
-                (
-                    core.link_state(l).unwrap_or(LinkState::Closed),
-                    core.link_priority(l).unwrap_or(0),
-                )
-            })
-            .collect()
+    pub(crate) fn snapshot_into(core: &LinkCore, into: &mut Snapshot) {
+        into.clear();
+        into.extend(core.link_ids().map(|l| {
+            (
+                core.link_state(l).unwrap_or(LinkState::Closed),
+                core.link_priority(l).unwrap_or(0),
+            )
+        }));
     }
 
     /// After one step of `server`: I1-I9 for that step.
@@ -672,11 +671,4 @@ fn activation_problem(
         }
     }
     None
-}
-
-/// Lets the engine hand its own parts to the checker without a borrow conflict.
-impl Engine {
-    pub(crate) fn usable_fn(&self) -> impl Fn(usize, usize) -> bool + '_ {
-        move |server, link| self.connector_usable(server, link)
-    }
 }

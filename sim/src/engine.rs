@@ -175,6 +175,8 @@ pub struct RunOptions {
     pub record_trace: bool,
     /// Put every input and action on the timeline, not only the significant steps.
     pub verbose: bool,
+    /// Build no timeline (for runs nobody reads, such as `explore`'s; faster).
+    pub no_timeline: bool,
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
@@ -203,7 +205,10 @@ pub struct Engine {
     checker: Checker,
     pub(crate) trace: Trace,
     pub(crate) timeline: Vec<TimelineEntry>,
+    timeline_on: bool,
     verbose: bool,
+    /// Reused buffer for the link states before each step (the checker's I3/I4).
+    snapshot: Vec<(link_core::LinkState, i32)>,
     actions: Vec<Action>,
     steps: u64,
 }
@@ -276,7 +281,9 @@ impl Engine {
             checker,
             trace: Trace::new(record_trace),
             timeline: Vec::new(),
+            timeline_on: !options.no_timeline,
             verbose: options.verbose,
+            snapshot: Vec::new(),
             actions: Vec::new(),
             steps: 0,
             checked,
@@ -347,17 +354,16 @@ impl Engine {
     }
 
     fn check_before(&mut self, next: Instant, end_of_run: bool) -> Option<Found> {
-        let mut checker = std::mem::take(&mut self.checker);
-        let found = checker.before(self.now, next, end_of_run, &self.servers, self.usable_fn());
-        self.checker = checker;
-        found
+        let (paths, connectors, now) = (&self.paths, &self.connectors, self.now);
+        let usable = |server: usize, link: usize| usable(paths, connectors, now, server, link);
+        self.checker
+            .before(now, next, end_of_run, &self.servers, usable)
     }
 
     fn check_after_actions(&mut self) -> Option<Found> {
-        let mut checker = std::mem::take(&mut self.checker);
-        let found = checker.after_actions(self.now, &self.servers, self.usable_fn());
-        self.checker = checker;
-        found
+        let (paths, connectors, now) = (&self.paths, &self.connectors, self.now);
+        let usable = |server: usize, link: usize| usable(paths, connectors, now, server, link);
+        self.checker.after_actions(now, &self.servers, usable)
     }
 
     /// In verbose mode: the input and every action, one timeline line each.
@@ -392,6 +398,9 @@ impl Engine {
 
     /// Adds a line to the timeline.
     fn note(&mut self, server: Option<usize>, link: Option<usize>, text: String) {
+        if !self.timeline_on {
+            return;
+        }
         let server = server
             .map(|s| self.servers[s].name.clone())
             .unwrap_or_default();
@@ -457,7 +466,8 @@ impl Engine {
     fn feed(&mut self, server: usize, event: Event) -> Option<Found> {
         self.steps += 1;
         let now = self.now;
-        let pre = Checker::snapshot(&self.servers[server].core);
+        let mut pre = std::mem::take(&mut self.snapshot);
+        Checker::snapshot_into(&self.servers[server].core, &mut pre);
         let mut actions = std::mem::take(&mut self.actions);
         actions.clear();
         // A debug build of the core asserts its invariants inside `step` and panics on a
@@ -538,6 +548,7 @@ impl Engine {
             }
         }
         self.actions = actions;
+        self.snapshot = pre;
         found.or_else(|| self.check_after_actions())
     }
 
@@ -555,13 +566,15 @@ impl Engine {
             Action::ArmTimer { timer, at } => self.schedule(at, Item::Timer { server, timer }),
             Action::CancelTimer(_) => {} // a stale firing is ignored by the core (I8)
             Action::Log(record) => {
-                let text = record.text(self.servers[server].core.config()).to_string();
-                let shown = match record.number() {
-                    Some(number) => format!("log {number}: {text}"),
-                    None => text.clone(),
-                };
-                self.note(Some(server), record.link().map(LinkId::index), shown);
-                self.servers[server].history.log(now, record, text);
+                if self.timeline_on {
+                    let text = record.text(self.servers[server].core.config());
+                    let shown = match record.number() {
+                        Some(number) => format!("log {number}: {text}"),
+                        None => text.to_string(),
+                    };
+                    self.note(Some(server), record.link().map(LinkId::index), shown);
+                }
+                self.servers[server].history.log(now, record);
                 if let LogRecord::RoleChanged { to, .. } = record {
                     self.servers[server].history.role(now, to);
                 }
@@ -868,14 +881,19 @@ impl Engine {
         }
         None
     }
+}
 
-    /// Whether a message on `link` between `server` and its connector can get through
-    /// now, and the connector is up and healthy by its spec.
-    pub(crate) fn connector_usable(&self, server: usize, link: usize) -> bool {
-        let path = &self.paths[server][link];
-        let connector = &self.connectors[link];
-        self.now >= path.partitioned_to_connector_until
-            && self.now >= path.partitioned_to_server_until
-            && !connector.is_down(self.now)
-    }
+/// Whether a message between `server` and `link`'s connector can get through at `now`,
+/// and the connector is up.
+fn usable(
+    paths: &[Vec<Path>],
+    connectors: &[Connector],
+    now: Instant,
+    server: usize,
+    link: usize,
+) -> bool {
+    let path = &paths[server][link];
+    now >= path.partitioned_to_connector_until
+        && now >= path.partitioned_to_server_until
+        && !connectors[link].is_down(now)
 }

@@ -156,7 +156,10 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (Stri
                 .logs
                 .iter()
                 .filter(|l| number.is_none_or(|n| l.record.number() == Some(n)))
-                .filter(|l| text.as_ref().is_none_or(|t| &l.text == t))
+                .filter(|l| {
+                    text.as_ref()
+                        .is_none_or(|t| l.record.text(&checked.config).to_string() == *t)
+                })
                 .collect();
             let what = match (number, text) {
                 (Some(n), Some(t)) => format!("log {n} {t:?}"),
@@ -172,7 +175,7 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (Stri
                     .logs
                     .iter()
                     .filter(|l| l.record.number() == Some(*n))
-                    .map(|l| format!("{:?}", l.text))
+                    .map(|l| format!("{:?}", l.record.text(&checked.config).to_string()))
                     .collect();
                 if !texts.is_empty() {
                     seen.push_str(&format!("; log {n} texts seen: {}", texts.join(", ")));

@@ -282,6 +282,7 @@ pub struct ExploreOptions {
 impl ExploreOptions {
     fn run_options(&self) -> RunOptions {
         RunOptions {
+            no_timeline: true,
             #[cfg(feature = "planted-bugs")]
             planted_bug: self.planted_bug,
             ..RunOptions::default()

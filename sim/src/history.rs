@@ -9,10 +9,9 @@ use link_core::{ClientEvent, Instant, LinkCore, LinkId, LinkState, LogRecord, Ro
 pub struct LogEntry {
     /// When.
     pub at: Instant,
-    /// The structured record.
+    /// The structured record; [`LogRecord::text`] renders it (rendering on demand keeps
+    /// runs that nobody reads, such as `explore`'s, free of string building).
     pub record: LogRecord,
-    /// Its text.
-    pub text: String,
 }
 
 /// Everything one server did that an expectation may ask about.
@@ -43,8 +42,8 @@ impl History {
         }
     }
 
-    pub(crate) fn log(&mut self, at: Instant, record: LogRecord, text: String) {
-        self.logs.push(LogEntry { at, record, text });
+    pub(crate) fn log(&mut self, at: Instant, record: LogRecord) {
+        self.logs.push(LogEntry { at, record });
     }
 
     pub(crate) fn role(&mut self, at: Instant, role: Role) {

@@ -308,7 +308,7 @@ pub fn svg(report: &RunReport) -> String {
                             r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{SELECTED}" stroke="#7a5a00" stroke-width="0.4">★<title>log 35115 at {}: {}</title></text>"##,
                             y - 1.0,
                             entry.at,
-                            escape(&entry.text)
+                            escape(&entry.record.text(&report.config).to_string())
                         );
                     }
                 }

@@ -53,6 +53,8 @@ pub struct RunReport {
     pub end: Instant,
     /// What the liveness checks (L1, H1) did, or why they did not run.
     pub liveness: Vec<String>,
+    /// The links' configuration (names for rendering log records).
+    pub config: link_core::Config,
 }
 
 /// Exit code: every expectation and invariant held.
@@ -174,6 +176,7 @@ pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
         faults: engine.checked.scenario.faults.clone(),
         end: engine.now,
         liveness: engine.liveness_notes(),
+        config: engine.checked.config.clone(),
     }
 }
 
