@@ -78,6 +78,7 @@ fn fail(invariant: Invariant, link: Option<LinkId>, detail: &'static str) -> Res
 impl LinkCore {
     /// Checks invariants I1-I8 against the current state and returns the first broken.
     pub fn check_invariants(&self) -> Result<(), Violation> {
+        self.check_bookkeeping()?;
         self.check_active()?;
         self.check_selecting()?;
         self.check_backup()?;
@@ -130,6 +131,40 @@ impl LinkCore {
                     "a link other than the active one is open",
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// The caches behind R6/R7 (waiting counts, best operational link) match the links;
+    /// a drift would make I3/I4 decisions on wrong data.
+    fn check_bookkeeping(&self) -> Result<(), Violation> {
+        let waiting = self.slots.iter().filter(|s| s.state.is_waiting());
+        if waiting.clone().count() as u32 != self.queue.total() {
+            return fail(
+                Invariant::I3,
+                None,
+                "the waiting-link count differs from the links",
+            );
+        }
+        for slot in waiting {
+            let same = self
+                .slots
+                .iter()
+                .filter(|s| s.state.is_waiting() && s.conn_priority == slot.conn_priority);
+            if same.count() as u32 != self.queue.count(slot.conn_priority) {
+                return fail(
+                    Invariant::I3,
+                    None,
+                    "the waiting count of a priority differs from the links",
+                );
+            }
+        }
+        if self.best_operational() != self.scan_best_operational() {
+            return fail(
+                Invariant::I4,
+                None,
+                "the cached best operational link is not the best",
+            );
         }
         Ok(())
     }
@@ -240,6 +275,13 @@ mod tests {
         core
     }
 
+    /// Puts link `index` in `state` through the core's own bookkeeping, so that the
+    /// state is broken only in the way the test means.
+    fn force(core: &mut LinkCore, index: usize, state: LinkState) {
+        core.set_state(index, state);
+        core.best_operational = core.scan_best_operational();
+    }
+
     fn broken(core: &LinkCore) -> Invariant {
         core.check_invariants()
             .expect_err("the state is broken")
@@ -254,8 +296,8 @@ mod tests {
     #[test]
     fn two_active_links_break_i1() {
         let mut core = started(Role::Primary);
-        core.slots[0].state = LinkState::Active;
-        core.slots[1].state = LinkState::Active;
+        force(&mut core, 0, LinkState::Active);
+        force(&mut core, 1, LinkState::Active);
         core.phase = Phase::Active(LinkId::new(0));
         assert_eq!(broken(&core), Invariant::I1);
     }
@@ -263,16 +305,16 @@ mod tests {
     #[test]
     fn an_active_link_the_phase_does_not_name_breaks_i1() {
         let mut core = started(Role::Primary);
-        core.slots[0].state = LinkState::Active;
+        force(&mut core, 0, LinkState::Active);
         assert_eq!(broken(&core), Invariant::I1);
     }
 
     #[test]
     fn clients_not_told_break_i6() {
         let mut core = started(Role::Primary);
-        core.slots[0].state = LinkState::Active;
-        core.slots[1].state = LinkState::Closed;
-        core.slots[2].state = LinkState::Closed;
+        force(&mut core, 0, LinkState::Active);
+        force(&mut core, 1, LinkState::Closed);
+        force(&mut core, 2, LinkState::Closed);
         core.phase = Phase::Active(LinkId::new(0));
         assert_eq!(broken(&core), Invariant::I6);
     }
@@ -280,8 +322,8 @@ mod tests {
     #[test]
     fn another_open_link_while_active_breaks_i3() {
         let mut core = started(Role::Primary);
-        core.slots[0].state = LinkState::Active;
-        core.slots[2].state = LinkState::Closed;
+        force(&mut core, 0, LinkState::Active);
+        force(&mut core, 2, LinkState::Closed);
         core.phase = Phase::Active(LinkId::new(0));
         core.clients_connected = Some(LinkId::new(0));
         assert_eq!(broken(&core), Invariant::I3);
@@ -297,26 +339,26 @@ mod tests {
     #[test]
     fn a_waiting_link_at_or_below_an_operational_one_breaks_i4() {
         let mut core = started(Role::Primary);
-        core.slots[1].state = LinkState::Operational; // B (5) operational, C (1) still waiting
+        force(&mut core, 1, LinkState::Operational); // B (5) operational, C (1) still waiting
         assert_eq!(broken(&core), Invariant::I4);
         // The same priority counts too (the tie rule).
         let mut core = started(Role::Primary);
-        core.slots[2].state = LinkState::Closed;
-        core.slots[1].state = LinkState::Operational;
-        core.slots[2].state = LinkState::Connecting;
+        force(&mut core, 2, LinkState::Closed);
+        force(&mut core, 1, LinkState::Operational);
         core.slots[2].conn_priority = 5;
+        force(&mut core, 2, LinkState::Connecting);
         assert_eq!(broken(&core), Invariant::I4);
     }
 
     #[test]
     fn an_operational_link_that_waits_for_nothing_breaks_i3() {
         let mut core = started(Role::Primary);
-        core.slots[0].state = LinkState::Closed;
-        core.slots[2].state = LinkState::Closed;
-        core.slots[1].state = LinkState::Operational;
+        force(&mut core, 0, LinkState::Closed);
+        force(&mut core, 2, LinkState::Closed);
+        force(&mut core, 1, LinkState::Operational);
         assert_eq!(broken(&core), Invariant::I3);
         // With a higher link still waiting, it is right to wait.
-        core.slots[0].state = LinkState::Connecting;
+        force(&mut core, 0, LinkState::Connecting);
         assert_eq!(core.check_invariants(), Ok(()));
     }
 
@@ -324,8 +366,8 @@ mod tests {
     fn a_backup_holding_a_lower_link_breaks_i5() {
         let mut core = started(Role::Backup);
         assert_eq!(broken(&core), Invariant::I5);
-        core.slots[1].state = LinkState::Closed;
-        core.slots[2].state = LinkState::Closed;
+        force(&mut core, 1, LinkState::Closed);
+        force(&mut core, 2, LinkState::Closed);
         assert_eq!(
             core.check_invariants(),
             Ok(()),
@@ -354,5 +396,35 @@ mod tests {
             detail: "a backup holds a link",
         };
         assert_eq!(v.to_string(), "I5 violated: a backup holds a link (link#2)");
+    }
+}
+
+#[cfg(test)]
+mod bookkeeping_tests {
+    use super::*;
+    use crate::{Config, Event, Instant, LinkConfig};
+
+    #[test]
+    fn a_drift_in_the_waiting_counts_or_the_best_operational_cache_is_caught() {
+        let config = Config::new([
+            LinkConfig::new("A").with_priority(10),
+            LinkConfig::new("B").with_priority(5),
+        ]);
+        let mut core = LinkCore::new(config).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        assert_eq!(core.check_invariants(), Ok(()));
+        let mut drifted = core.clone();
+        drifted.slots[1].state = LinkState::Closed; // behind the queue's back
+        assert_eq!(
+            drifted.check_invariants().unwrap_err().invariant,
+            Invariant::I3
+        );
+        let mut drifted = core.clone();
+        drifted.set_state(1, LinkState::Operational);
+        assert_eq!(
+            drifted.check_invariants().unwrap_err().invariant,
+            Invariant::I4,
+            "cache not updated"
+        );
     }
 }

@@ -27,6 +27,7 @@ mod ids;
 mod invariants;
 mod machine;
 mod planted;
+mod queue;
 mod time;
 
 pub use crate::action::{

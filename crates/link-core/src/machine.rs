@@ -258,12 +258,24 @@ pub struct LinkCore {
     /// A deliberate bug to plant (tests of the checkers only).
     #[cfg(feature = "planted-bugs")]
     pub(crate) planted: Option<crate::PlantedBug>,
+    /// Waiting links by priority (R6, R7 in constant time).
+    pub(crate) queue: crate::queue::Queue,
+    /// The best operational link (highest priority, then earliest `normal`), kept up to
+    /// date as links change state.
+    pub(crate) best_operational: Option<usize>,
 }
 
 impl LinkCore {
     /// A core for `config`, not yet started. The role is `config.role`.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
+        let queue = crate::queue::Queue::new(
+            config.links.len(),
+            config
+                .links
+                .iter()
+                .map(crate::LinkConfig::effective_priority),
+        );
         let slots = config
             .links
             .iter()
@@ -286,6 +298,8 @@ impl LinkCore {
             normal_count: 0,
             keepalive: KeepAlive::default(),
             clients_connected: None,
+            queue,
+            best_operational: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
         })
@@ -512,7 +526,7 @@ impl LinkCore {
         if self.slots[index].state != LinkState::Connecting {
             return self.unexpected(index);
         }
-        self.slots[index].state = LinkState::Associating;
+        self.set_state(index, LinkState::Associating);
         out.push(Action::SendAssociationRequest(self.conn_id(index)));
         Outcome::Applied
     }
@@ -522,7 +536,7 @@ impl LinkCore {
         if self.slots[index].state != LinkState::Connecting {
             return self.unexpected(index);
         }
-        self.slots[index].state = LinkState::Closed;
+        self.set_state(index, LinkState::Closed);
         out.push(Action::Log(LogRecord::LinkRefused {
             link: link_id(index),
         }));
@@ -533,11 +547,11 @@ impl LinkCore {
     /// R4 (a waiting link's connection closes) and R10 (the active link's does).
     fn on_tcp_closed(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) -> Outcome {
         if self.slots[index].state == LinkState::Active {
-            self.slots[index].state = LinkState::Closed;
+            self.set_state(index, LinkState::Closed);
             self.lose_active(now, index, LossCause::ConnectionClosed, out);
             return Outcome::Applied;
         }
-        self.slots[index].state = LinkState::Closed;
+        self.set_state(index, LinkState::Closed);
         out.push(Action::Log(LogRecord::LinkClosedByPeer {
             link: link_id(index),
         }));
@@ -550,7 +564,7 @@ impl LinkCore {
         if self.slots[index].state != LinkState::Associating {
             return self.unexpected(index);
         }
-        self.slots[index].state = LinkState::AwaitingStatus;
+        self.set_state(index, LinkState::AwaitingStatus);
         out.push(Action::Log(LogRecord::LinkEstablished {
             link: link_id(index),
         }));
@@ -701,6 +715,17 @@ impl LinkCore {
         let index = link.index();
         self.config.links[index].priority = priority;
         self.highest_priority = self.config.highest_priority();
+        // The new priority may be one the queue has no rank for yet.
+        self.queue.rebuild(
+            self.config
+                .links
+                .iter()
+                .map(crate::LinkConfig::effective_priority),
+            self.slots
+                .iter()
+                .filter(|s| s.state.is_waiting())
+                .map(|s| s.conn_priority),
+        );
         let was_active = self.phase == Phase::Active(link);
         out.push(Action::Log(LogRecord::LinkReconfigured {
             link,
@@ -765,21 +790,32 @@ impl LinkCore {
     /// priority (so among equals the first to report `normal` wins).
     fn become_operational(&mut self, index: usize, out: &mut Vec<Action>) {
         self.normal_count += 1;
-        let slot = &mut self.slots[index];
-        slot.state = LinkState::Operational;
-        slot.normal_order = self.normal_count;
-        let priority = slot.conn_priority;
+        self.slots[index].normal_order = self.normal_count;
+        self.set_state(index, LinkState::Operational);
+        if self
+            .best_operational
+            .is_none_or(|best| self.better(index, best))
+        {
+            self.best_operational = Some(index);
+        }
+        let priority = self.slots[index].conn_priority;
         out.push(Action::Log(LogRecord::LinkOperational {
             link: link_id(index),
         }));
-        for other in 0..self.slots.len() {
-            let same_or_lower = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
-                self.slots[other].conn_priority < priority
-            } else {
-                self.slots[other].conn_priority <= priority
-            };
-            if self.slots[other].state.is_waiting() && same_or_lower {
-                self.close(other, CloseReason::Superseded, out);
+        let tie_bug = self.bug(crate::PlantedBug::TieWonByLastNormal);
+        // Scan only when something is there to close (R6 closes in configuration order).
+        let threshold = if tie_bug {
+            priority.checked_sub(1)
+        } else {
+            Some(priority)
+        };
+        if let Some(threshold) = threshold.filter(|&t| self.queue.any_at_or_below(t)) {
+            for other in 0..self.slots.len() {
+                if self.slots[other].state.is_waiting()
+                    && self.slots[other].conn_priority <= threshold
+                {
+                    self.close(other, CloseReason::Superseded, out);
+                }
             }
         }
     }
@@ -790,45 +826,58 @@ impl LinkCore {
         if self.phase != Phase::Selecting {
             return;
         }
-        let Some(best) = self.best_operational() else {
+        let Some(best) = self.best_operational else {
             return;
         };
         let priority = self.slots[best].conn_priority;
-        let higher_waiting = self
-            .slots
-            .iter()
-            .any(|slot| slot.state.is_waiting() && slot.conn_priority > priority)
-            && !self.bug(crate::PlantedBug::WaitingHigherIgnored);
+        let higher_waiting =
+            self.queue.any_above(priority) && !self.bug(crate::PlantedBug::WaitingHigherIgnored);
         if !higher_waiting {
             self.activate(now, best, out);
         }
     }
 
-    /// The operational link with the highest priority; on a tie, the earliest `normal`.
+    /// The best operational link, from the cache.
     pub(crate) fn best_operational(&self) -> Option<usize> {
-        let mut best: Option<usize> = None;
-        for (index, slot) in self.slots.iter().enumerate() {
-            if slot.state != LinkState::Operational {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some(current) => {
-                    let current = &self.slots[current];
-                    let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
-                        slot.normal_order > current.normal_order
-                    } else {
-                        slot.normal_order < current.normal_order
-                    };
-                    slot.conn_priority > current.conn_priority
-                        || (slot.conn_priority == current.conn_priority && earlier)
-                }
-            };
-            if better {
-                best = Some(index);
-            }
+        self.best_operational
+    }
+
+    /// Whether operational link `a` beats operational link `b`: higher priority, then
+    /// the earlier `normal` (the tie rule, R6).
+    fn better(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (&self.slots[a], &self.slots[b]);
+        let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
+            a.normal_order > b.normal_order
+        } else {
+            a.normal_order < b.normal_order
+        };
+        a.conn_priority > b.conn_priority || (a.conn_priority == b.conn_priority && earlier)
+    }
+
+    /// Moves link `index` to `state`, keeping the queue and the best operational link
+    /// up to date. Every state change goes through here.
+    pub(crate) fn set_state(&mut self, index: usize, state: LinkState) {
+        let old = self.slots[index].state;
+        let priority = self.slots[index].conn_priority;
+        match (old.is_waiting(), state.is_waiting()) {
+            (true, false) => self.queue.remove(priority),
+            (false, true) => self.queue.add(priority),
+            _ => {}
         }
-        best
+        self.slots[index].state = state;
+        if old == LinkState::Operational
+            && state != LinkState::Operational
+            && self.best_operational == Some(index)
+        {
+            self.best_operational = self.scan_best_operational();
+        }
+    }
+
+    /// The best operational link, by scanning (when the cached one leaves).
+    pub(crate) fn scan_best_operational(&self) -> Option<usize> {
+        (0..self.slots.len())
+            .filter(|&i| self.slots[i].state == LinkState::Operational)
+            .reduce(|best, i| if self.better(i, best) { i } else { best })
     }
 
     /// R7: make the link active: log 35115, tell the clients, close the rest, stop
@@ -836,7 +885,7 @@ impl LinkCore {
     fn activate(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) {
         debug_assert_eq!(self.slots[index].state, LinkState::Operational, "I2");
         let link = link_id(index);
-        self.slots[index].state = LinkState::Active;
+        self.set_state(index, LinkState::Active);
         self.phase = Phase::Active(link);
         out.push(Action::Log(LogRecord::LinkSelected {
             link,
@@ -974,10 +1023,10 @@ impl LinkCore {
         let priority = self.configured_priority(index);
         let slot = &mut self.slots[index];
         slot.generation = slot.generation.wrapping_add(1);
-        slot.state = LinkState::Connecting;
         slot.conn_priority = priority;
         slot.normal_order = 0;
         slot.tried = true;
+        self.set_state(index, LinkState::Connecting);
         out.push(Action::Open(self.conn_id(index)));
     }
 
@@ -987,7 +1036,7 @@ impl LinkCore {
             self.slots[index].state.is_open(),
             "I7: close of a closed link"
         );
-        self.slots[index].state = LinkState::Closed;
+        self.set_state(index, LinkState::Closed);
         out.push(Action::Close {
             conn: self.conn_id(index),
             reason,

@@ -1,0 +1,110 @@
+//! [`Queue`]: the bookkeeping behind R6 and R7's questions, "is a link of higher
+//! priority still waiting?" and "is any link at or below this priority waiting?",
+//! answered in constant (amortized) time so that an event about one link does not scan
+//! every link. It counts waiting links per distinct priority and caches the highest and
+//! lowest priority that has one. Its memory is reserved at construction: no step
+//! allocates.
+
+use alloc::vec::Vec;
+
+/// Waiting links counted by priority.
+#[derive(Clone, Debug)]
+pub(crate) struct Queue {
+    /// The distinct priorities that can be waiting (every configured priority, and the
+    /// priorities of open connections), sorted ascending.
+    ranks: Vec<i32>,
+    /// Waiting links per rank.
+    waiting: Vec<u32>,
+    /// The highest rank with a waiting link.
+    top: Option<usize>,
+    /// The lowest rank with a waiting link.
+    bottom: Option<usize>,
+}
+
+impl Queue {
+    /// An empty queue for `links` links whose configured priorities are `priorities`.
+    pub(crate) fn new(links: usize, priorities: impl Iterator<Item = i32>) -> Self {
+        // Configured priorities plus, after reconfigurations, those of open connections.
+        let mut queue = Queue {
+            ranks: Vec::with_capacity(2 * links),
+            waiting: Vec::with_capacity(2 * links),
+            top: None,
+            bottom: None,
+        };
+        queue.rebuild(priorities, core::iter::empty());
+        queue
+    }
+
+    /// Re-derives the ranks from `priorities` (configured and open) and the counts from
+    /// `waiting` (the priority of each waiting link), in place. For reconfiguration.
+    pub(crate) fn rebuild(
+        &mut self,
+        priorities: impl Iterator<Item = i32>,
+        waiting: impl Iterator<Item = i32> + Clone,
+    ) {
+        self.ranks.clear();
+        self.ranks.extend(priorities.chain(waiting.clone()));
+        self.ranks.sort_unstable();
+        self.ranks.dedup();
+        self.waiting.clear();
+        self.waiting.resize(self.ranks.len(), 0);
+        self.top = None;
+        self.bottom = None;
+        for priority in waiting {
+            self.add(priority);
+        }
+    }
+
+    fn rank(&self, priority: i32) -> usize {
+        self.ranks
+            .binary_search(&priority)
+            .expect("every waiting priority has a rank")
+    }
+
+    /// A link of `priority` starts waiting.
+    pub(crate) fn add(&mut self, priority: i32) {
+        let rank = self.rank(priority);
+        self.waiting[rank] += 1;
+        self.top = Some(self.top.map_or(rank, |top| top.max(rank)));
+        self.bottom = Some(self.bottom.map_or(rank, |bottom| bottom.min(rank)));
+    }
+
+    /// A link of `priority` stops waiting.
+    pub(crate) fn remove(&mut self, priority: i32) {
+        let rank = self.rank(priority);
+        self.waiting[rank] -= 1;
+        if self.waiting[rank] > 0 {
+            return;
+        }
+        // Move the cached ends inwards past empty ranks (amortized over the adds).
+        if self.top == Some(rank) {
+            self.top = (0..rank).rev().find(|&r| self.waiting[r] > 0);
+        }
+        if self.bottom == Some(rank) {
+            self.bottom = (rank + 1..self.ranks.len()).find(|&r| self.waiting[r] > 0);
+        }
+    }
+
+    /// Whether some link with a priority above `priority` is waiting.
+    pub(crate) fn any_above(&self, priority: i32) -> bool {
+        self.top.is_some_and(|top| self.ranks[top] > priority)
+    }
+
+    /// Whether some link with a priority at or below `priority` is waiting.
+    pub(crate) fn any_at_or_below(&self, priority: i32) -> bool {
+        self.bottom
+            .is_some_and(|bottom| self.ranks[bottom] <= priority)
+    }
+
+    /// How many links are waiting at `priority` (for the consistency check).
+    pub(crate) fn count(&self, priority: i32) -> u32 {
+        self.ranks
+            .binary_search(&priority)
+            .map_or(0, |rank| self.waiting[rank])
+    }
+
+    /// How many links are waiting in all.
+    pub(crate) fn total(&self) -> u32 {
+        self.waiting.iter().sum()
+    }
+}
