@@ -122,3 +122,23 @@ fn duplicates_are_reported_by_their_earliest_second_occurrence() {
         })
     );
 }
+
+#[test]
+fn planted_bug_names_round_trip() {
+    for bug in link_core::PlantedBug::ALL {
+        assert_eq!(link_core::PlantedBug::from_name(bug.name()), Some(bug));
+        assert_eq!(bug.to_string(), bug.name());
+    }
+    assert_eq!(
+        link_core::PlantedBug::from_name("tie-won-by-last-normal"),
+        Some(link_core::PlantedBug::TieWonByLastNormal)
+    );
+    assert_eq!(link_core::PlantedBug::from_name("no-such-bug"), None);
+}
+
+#[test]
+fn instants_convert_exactly() {
+    assert_eq!(Instant::from_millis(5).as_nanos(), 5_000_000);
+    assert_eq!(Instant::from_secs(2).as_millis(), 2_000);
+    assert_eq!(Instant::from_nanos(7).as_nanos(), 7);
+}

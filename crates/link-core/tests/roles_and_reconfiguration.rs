@@ -226,3 +226,51 @@ fn time_too_close_to_the_end_of_the_clock_is_refused() {
     let (deadline, _) = core.next_deadline().unwrap();
     assert!(deadline > last);
 }
+
+// R11, R6: promotion opens an untried link only if it could still win, i.e. its priority
+// is above the operational link's. Reaching that state takes a backup whose open links
+// were opened at a lower priority than they are configured at now.
+#[test]
+fn promotion_opens_only_untried_links_above_the_operational_one() {
+    let links = &[
+        ("A", 10),
+        ("B", 10),
+        ("X", 1),
+        ("LOW", 5),
+        ("LOWER", 0),
+        ("SAME", 3),
+    ];
+    let mut h = Harness::started(links, Role::Backup);
+    let (a, b, x) = (h.id("A"), h.id("B"), h.id("X"));
+    // A and B are open at priority 10; raising them keeps them open with that priority.
+    h.step(Event::Reconfigured {
+        link: a,
+        priority: Some(20),
+    });
+    h.step(Event::Reconfigured {
+        link: b,
+        priority: Some(20),
+    });
+    // X, never opened, becomes a highest link: the backup opens it at 20.
+    let opened = h.step(Event::Reconfigured {
+        link: x,
+        priority: Some(20),
+    });
+    assert_eq!(h.opened(&opened), ["X"]);
+    // A turns operational at 10: R6 closes B (10), X (20) still waits above it.
+    h.bring_up("A");
+    assert_eq!(h.state("A"), LinkState::Operational);
+    assert_eq!(h.state("B"), LinkState::Closed);
+    assert_eq!(h.active(), None);
+    // SAME is raised to A's priority; a backup may not open it (20 is the highest).
+    let same = h.id("SAME");
+    let raised = h.step(Event::Reconfigured {
+        link: same,
+        priority: Some(10),
+    });
+    assert!(h.opened(&raised).is_empty());
+    // Promoted: LOW (5), LOWER (0) and SAME (10) were never tried, but none could beat
+    // A (10): a tie goes to the first normal, which A already reported (R6).
+    let promoted = h.role(Role::Primary);
+    assert!(h.opened(&promoted).is_empty(), "{promoted:?}");
+}
