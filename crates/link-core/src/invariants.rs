@@ -346,6 +346,7 @@ mod tests {
         force(&mut core, 2, LinkState::Closed);
         force(&mut core, 1, LinkState::Operational);
         core.slots[2].conn_priority = 5;
+        core.slots[2].rank = core.queue.rank(5);
         force(&mut core, 2, LinkState::Connecting);
         assert_eq!(broken(&core), Invariant::I4);
     }

@@ -163,6 +163,10 @@ pub(crate) struct Slot {
     pub(crate) normal_order: u64,
     /// Opened during the current procedure (a link is tried at most once per procedure).
     pub(crate) tried: bool,
+    /// The queue rank of `conn_priority` (cached so that no event searches for it).
+    pub(crate) rank: u32,
+    /// The queue rank of the configured priority (what the next open will use).
+    pub(crate) configured_rank: u32,
 }
 
 /// Keep-alive bookkeeping for the active link (R14).
@@ -285,9 +289,11 @@ impl LinkCore {
                 conn_priority: link.effective_priority(),
                 normal_order: 0,
                 tried: false,
+                rank: 0,
+                configured_rank: 0,
             })
             .collect();
-        Ok(LinkCore {
+        let mut core = LinkCore {
             role: config.role,
             highest_priority: config.highest_priority(),
             config,
@@ -302,7 +308,9 @@ impl LinkCore {
             best_operational: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
-        })
+        };
+        core.cache_ranks();
+        Ok(core)
     }
 
     /// The same core with a deliberate bug planted (feature `planted-bugs`, tests only).
@@ -715,17 +723,25 @@ impl LinkCore {
         let index = link.index();
         self.config.links[index].priority = priority;
         self.highest_priority = self.config.highest_priority();
-        // The new priority may be one the queue has no rank for yet.
-        self.queue.rebuild(
-            self.config
-                .links
-                .iter()
-                .map(crate::LinkConfig::effective_priority),
-            self.slots
-                .iter()
-                .filter(|s| s.state.is_waiting())
-                .map(|s| s.conn_priority),
-        );
+        // The new priority may be one the queue has no rank for yet; open connections
+        // keep theirs (R13), so they need ranks too.
+        let configured = self
+            .config
+            .links
+            .iter()
+            .map(crate::LinkConfig::effective_priority);
+        let open = self
+            .slots
+            .iter()
+            .filter(|s| s.state.is_open())
+            .map(|s| s.conn_priority);
+        let waiting = self
+            .slots
+            .iter()
+            .filter(|s| s.state.is_waiting())
+            .map(|s| s.conn_priority);
+        self.queue.rebuild(configured.chain(open), waiting);
+        self.cache_ranks();
         let was_active = self.phase == Phase::Active(link);
         out.push(Action::Log(LogRecord::LinkReconfigured {
             link,
@@ -837,6 +853,23 @@ impl LinkCore {
         }
     }
 
+    /// Re-derives every link's cached ranks from the queue (at construction and after
+    /// a reconfiguration rebuilt the ranks).
+    fn cache_ranks(&mut self) {
+        for index in 0..self.slots.len() {
+            let configured = self.queue.rank(self.configured_priority(index));
+            let open = self.slots[index].state.is_open();
+            let current = if open {
+                self.queue.rank(self.slots[index].conn_priority)
+            } else {
+                configured
+            };
+            let slot = &mut self.slots[index];
+            slot.configured_rank = configured;
+            slot.rank = current;
+        }
+    }
+
     /// The best operational link, from the cache.
     pub(crate) fn best_operational(&self) -> Option<usize> {
         self.best_operational
@@ -858,10 +891,10 @@ impl LinkCore {
     /// up to date. Every state change goes through here.
     pub(crate) fn set_state(&mut self, index: usize, state: LinkState) {
         let old = self.slots[index].state;
-        let priority = self.slots[index].conn_priority;
+        let rank = self.slots[index].rank;
         match (old.is_waiting(), state.is_waiting()) {
-            (true, false) => self.queue.remove(priority),
-            (false, true) => self.queue.add(priority),
+            (true, false) => self.queue.remove(rank),
+            (false, true) => self.queue.add(rank),
             _ => {}
         }
         self.slots[index].state = state;
@@ -1024,6 +1057,7 @@ impl LinkCore {
         let slot = &mut self.slots[index];
         slot.generation = slot.generation.wrapping_add(1);
         slot.conn_priority = priority;
+        slot.rank = slot.configured_rank;
         slot.normal_order = 0;
         slot.tried = true;
         self.set_state(index, LinkState::Connecting);

@@ -35,15 +35,17 @@ impl Queue {
         queue
     }
 
-    /// Re-derives the ranks from `priorities` (configured and open) and the counts from
-    /// `waiting` (the priority of each waiting link), in place. For reconfiguration.
+    /// Re-derives the ranks from `priorities` (every configured priority and the
+    /// priority of every open connection: at most two per link, so the memory reserved
+    /// at construction suffices) and the counts from `waiting` (the priority of each
+    /// waiting link, all among `priorities`), in place. For reconfiguration.
     pub(crate) fn rebuild(
         &mut self,
         priorities: impl Iterator<Item = i32>,
-        waiting: impl Iterator<Item = i32> + Clone,
+        waiting: impl Iterator<Item = i32>,
     ) {
         self.ranks.clear();
-        self.ranks.extend(priorities.chain(waiting.clone()));
+        self.ranks.extend(priorities);
         self.ranks.sort_unstable();
         self.ranks.dedup();
         self.waiting.clear();
@@ -51,27 +53,28 @@ impl Queue {
         self.top = None;
         self.bottom = None;
         for priority in waiting {
-            self.add(priority);
+            self.add(self.rank(priority));
         }
     }
 
-    fn rank(&self, priority: i32) -> usize {
+    /// The rank of `priority` (a binary search; callers cache it per link).
+    pub(crate) fn rank(&self, priority: i32) -> u32 {
         self.ranks
             .binary_search(&priority)
-            .expect("every waiting priority has a rank")
+            .expect("every configured or open priority has a rank") as u32
     }
 
-    /// A link of `priority` starts waiting.
-    pub(crate) fn add(&mut self, priority: i32) {
-        let rank = self.rank(priority);
+    /// A link of rank `rank` starts waiting.
+    pub(crate) fn add(&mut self, rank: u32) {
+        let rank = rank as usize;
         self.waiting[rank] += 1;
         self.top = Some(self.top.map_or(rank, |top| top.max(rank)));
         self.bottom = Some(self.bottom.map_or(rank, |bottom| bottom.min(rank)));
     }
 
-    /// A link of `priority` stops waiting.
-    pub(crate) fn remove(&mut self, priority: i32) {
-        let rank = self.rank(priority);
+    /// A link of rank `rank` stops waiting.
+    pub(crate) fn remove(&mut self, rank: u32) {
+        let rank = rank as usize;
         self.waiting[rank] -= 1;
         if self.waiting[rank] > 0 {
             return;
