@@ -139,15 +139,7 @@ impl Checker {
         // Messages sent while a latency fault lasted still arrive after it heals, and
         // keep later ones on the same path behind them (order is kept): a procedure is
         // clean only once the largest added latency has passed.
-        let latency_term = s
-            .faults
-            .iter()
-            .filter_map(|f| match f {
-                Fault::Latency { add, .. } => Some(add.0),
-                _ => None,
-            })
-            .max()
-            .unwrap_or_default();
+        let latency_term = s.largest_added_latency();
         let recovery = if s.faults.is_empty() {
             ct + margin
         } else {

@@ -239,15 +239,7 @@ fn liveness_end(s: &Scenario) -> SimDuration {
         .max()
         .unwrap_or_default();
     let keepalive = c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1);
-    let latency = s
-        .faults
-        .iter()
-        .filter_map(|f| match f {
-            Fault::Latency { add, .. } => Some(add.0),
-            _ => None,
-        })
-        .max()
-        .unwrap_or_default();
+    let latency = s.largest_added_latency();
     let bound = c.restart_timeout.0
         + c.connect_tout.0 * 2
         + s.management.switch_after.0

@@ -480,6 +480,22 @@ pub enum Fault {
     },
 }
 
+impl Scenario {
+    /// The largest latency a `latency` fault adds (zero without one). Messages delayed
+    /// by it still arrive after it heals, and keep later ones behind them, so liveness
+    /// bounds (L1) and exploration runs allow for it once.
+    pub fn largest_added_latency(&self) -> std::time::Duration {
+        self.faults
+            .iter()
+            .filter_map(|f| match f {
+                Fault::Latency { add, .. } => Some(add.0),
+                _ => None,
+            })
+            .max()
+            .unwrap_or_default()
+    }
+}
+
 impl Fault {
     /// When the fault starts.
     pub fn at(&self) -> SimDuration {

@@ -60,15 +60,18 @@ fn allocations_in(
     ALLOCATIONS.with(Cell::get)
 }
 
-#[test]
-fn steps_after_construction_allocate_nothing() {
-    let links: Vec<LinkConfig> = (0..64)
-        .map(|i| LinkConfig::new(format!("L{i}")).with_priority(i % 7))
-        .collect();
+/// 64 links over 7 priorities, primary, keep-alive on (building it may allocate).
+fn fresh_core() -> LinkCore {
+    let links = (0..64).map(|i| LinkConfig::new(format!("L{i}")).with_priority(i % 7));
     let config = Config::new(links)
         .with_role(Role::Primary)
         .with_keepalive(Duration::from_secs(5), 1);
-    let mut core = LinkCore::new(config).unwrap();
+    LinkCore::new(config).unwrap()
+}
+
+#[test]
+fn steps_after_construction_allocate_nothing() {
+    let mut core = fresh_core();
     // The caller's buffer: room for the largest step (a procedure opens every link).
     let mut actions = Vec::with_capacity(256);
     let mut now = Instant::ZERO;
@@ -159,13 +162,7 @@ fn steps_after_construction_allocate_nothing() {
         );
         total += feed(&mut core, now, Event::Shutdown, &mut actions);
         // A fresh core per round keeps the phases cycling; building one may allocate.
-        let links: Vec<LinkConfig> = (0..64)
-            .map(|i| LinkConfig::new(format!("L{i}")).with_priority(i % 7))
-            .collect();
-        let config = Config::new(links)
-            .with_role(Role::Primary)
-            .with_keepalive(Duration::from_secs(5), 1);
-        core = LinkCore::new(config).unwrap();
+        core = fresh_core();
         now = Instant::ZERO;
     }
     assert_eq!(total, 0);
