@@ -66,7 +66,7 @@ def fmt_ns(ns):
 def scaling_svg(step, kinds, links):
     import math
 
-    w, h, x0, x1, y0, y1 = 640, 360, 70, 600, 320, 30
+    w, h, x0, x1, y0, y1 = 780, 360, 70, 600, 320, 30
     lo = min(step[(k, str(n))]["median_ns"] for k in kinds for n in links)
     hi = max(step[(k, str(n))]["median_ns"] for k in kinds for n in links)
     lo, hi = 10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi))
@@ -85,11 +85,17 @@ def scaling_svg(step, kinds, links):
         out.append(f'<text x="{x0 - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{fmt_ns(v)}</text>')
         out.append(f'<line x1="{x0}" y1="{Y(v):.1f}" x2="{x1}" y2="{Y(v):.1f}" stroke="#eee"/>')
         v *= 10
+    # Series labels at the right end, pushed apart so that none overlaps another.
+    ends = sorted((Y(step[(k, str(links[-1]))]["median_ns"]), i, k) for i, k in enumerate(kinds))
+    placed, last = {}, -1e9
+    for y, i, k in ends:
+        y = max(y, last + 13)
+        placed[k], last = y, y
     for i, k in enumerate(kinds):
         pts = " ".join(f"{X(n):.1f},{Y(step[(k, str(n))]['median_ns']):.1f}" for n in links)
         c = colours[i % len(colours)]
         out.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="2"/>')
-        out.append(f'<text x="{x1 + 4}" y="{Y(step[(k, str(links[-1]))]["median_ns"]) + 4:.1f}" fill="{c}" font-size="10">{k}</text>')
+        out.append(f'<text x="{x1 + 6}" y="{placed[k] + 4:.1f}" fill="{c}" font-size="11">{k}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
