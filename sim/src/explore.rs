@@ -64,6 +64,7 @@ pub fn generate(seed: u64) -> Scenario {
         kpl_interval: SimDuration::from_secs(if kpl_on { rng.random_range(1..=10) } else { 0 }),
         kpl_tolerance: rng.random_range(0..=4),
         links,
+        options: None,
     };
 
     // Connector weather: how often connectors misbehave, drawn per seed.

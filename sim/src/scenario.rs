@@ -113,8 +113,13 @@ pub struct ScenarioConfig {
     /// `kpl-tolerance`: 0..=10.
     #[serde(default = "default_kpl_tolerance")]
     pub kpl_tolerance: u8,
-    /// The links, in configuration order.
+    /// The links, in configuration order (absent when `options` supplies them).
+    #[serde(default)]
     pub links: Vec<LinkSpec>,
+    /// A T-Server options export (INI), relative to the scenario file, that supplies the
+    /// links and `connect-tout`, `kpl-interval`, `kpl-tolerance` instead of this object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
 }
 
 fn default_connect_tout() -> SimDuration {
@@ -773,8 +778,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
             .to_string();
         error(Some((e.line(), e.column().max(1))), message)
     })?;
+    let scenario = import_options(path, &uncommented, scenario)
+        .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))?;
     check(scenario)
         .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))
+}
+
+/// Fills in the links and timing from `config.options`, if it names an INI export.
+fn import_options(path: &Path, text: &str, mut scenario: Scenario) -> Result<Scenario, CheckError> {
+    let Some(options) = scenario.config.options.clone() else {
+        return Ok(scenario);
+    };
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    for key in ["links", "connect_tout", "kpl_interval", "kpl_tolerance"] {
+        if value["config"].get(key).is_some() {
+            return Err((
+                Some(format!("\"{key}\"")),
+                format!("config: \"options\" supplies {key}; remove it here (links, connect_tout and kpl_* come from {options})"),
+            ));
+        }
+    }
+    let file = path.parent().unwrap_or(Path::new(".")).join(&options);
+    let needle = Some(format!("\"{options}\""));
+    let ini = std::fs::read_to_string(&file).map_err(|e| {
+        (
+            needle.clone(),
+            format!("config.options: cannot read {}: {e}", file.display()),
+        )
+    })?;
+    let imported = tserver_options::parse(&ini).map_err(|e| {
+        (
+            needle.clone(),
+            format!("config.options: {}: {e}", file.display()),
+        )
+    })?;
+    let c = &mut scenario.config;
+    c.links = imported
+        .config
+        .links
+        .iter()
+        .map(|l| LinkSpec {
+            name: l.name.clone(),
+            priority: l.priority,
+        })
+        .collect();
+    c.connect_tout = SimDuration(imported.config.connect_timeout);
+    c.kpl_interval = SimDuration(imported.config.keepalive_interval);
+    c.kpl_tolerance = imported.config.keepalive_tolerance;
+    Ok(scenario)
 }
 
 /// Blanks out `//` line comments outside strings, keeping every other character where
