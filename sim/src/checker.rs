@@ -127,12 +127,7 @@ impl Checker {
             Duration::ZERO
         };
         let margin = (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100);
-        let heal = s
-            .faults
-            .iter()
-            .map(|f| f.healed_at().0)
-            .max()
-            .unwrap_or_default();
+        let heal = s.last_heal();
         // Without faults one procedure suffices. After faults: a failure waits the
         // restart timeout (and the Management Layer's switch), and a procedure begun
         // just before the heal may still fail once.

@@ -233,12 +233,7 @@ pub fn generate_default_swarm(seed: u64) -> Scenario {
 /// The end of the liveness phase: after the last fault heals, long enough for L1.
 fn liveness_end(s: &Scenario) -> SimDuration {
     let c = &s.config;
-    let heal = s
-        .faults
-        .iter()
-        .map(|f| f.healed_at().0)
-        .max()
-        .unwrap_or_default();
+    let heal = s.last_heal();
     let keepalive = c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1);
     let latency = s.largest_added_latency();
     let bound = c.restart_timeout.0

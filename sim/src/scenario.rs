@@ -486,6 +486,16 @@ pub enum Fault {
 }
 
 impl Scenario {
+    /// When the last fault's effect is over (zero without faults): where liveness
+    /// phases and bounds (L1) start.
+    pub fn last_heal(&self) -> std::time::Duration {
+        self.faults
+            .iter()
+            .map(|f| f.healed_at().0)
+            .max()
+            .unwrap_or_default()
+    }
+
     /// The largest latency a `latency` fault adds (zero without one). Messages delayed
     /// by it still arrive after it heals, and keep later ones behind them, so liveness
     /// bounds (L1) and exploration runs allow for it once.

@@ -7,15 +7,37 @@ use std::path::PathBuf;
 
 use linksim::{scenario, EXIT_OK};
 
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+/// The `*.json` files of `dir` (relative to the crate), in name order.
+fn json_files(dir: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("scenarios/ exists")
+        .expect("the directory exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     files
+}
+
+/// Runs `file` and requires every expectation and invariant to hold.
+fn run_passing(file: &std::path::Path, record_trace: bool) -> linksim::RunReport {
+    let report = linksim::run(
+        scenario::load(file).unwrap_or_else(|e| panic!("{e}")),
+        record_trace,
+    );
+    assert_eq!(
+        report.exit_code(),
+        EXIT_OK,
+        "{}:\n{}\n{}",
+        file.display(),
+        report.timeline_text(),
+        report.verdict_text()
+    );
+    report
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    json_files("../scenarios")
 }
 
 #[test]
@@ -49,22 +71,13 @@ fn every_bundled_scenario_passes_deterministically_and_matches_its_snapshot() {
     settings.set_omit_expression(true);
     let _guard = settings.bind_to_scope();
     for file in scenario_files() {
-        let checked = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let report = linksim::run(checked.clone(), true);
-        assert_eq!(
-            report.exit_code(),
-            EXIT_OK,
-            "{}:\n{}\n{}",
-            file.display(),
-            report.timeline_text(),
-            report.verdict_text()
-        );
+        let report = run_passing(&file, true);
         assert!(
             !report.expectations.is_empty(),
             "{}: a scenario without expectations proves nothing",
             file.display()
         );
-        let again = linksim::run(checked, true);
+        let again = linksim::run(scenario::load(&file).unwrap(), true);
         assert_eq!(
             report.trace,
             again.trace,
@@ -100,25 +113,9 @@ fn the_seed_changes_the_draws_and_nothing_else() {
 /// server). Each must pass: its expectations hold and no invariant fires falsely.
 #[test]
 fn the_review_regressions_pass() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regressions");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = json_files("tests/fixtures/regressions");
     assert_eq!(files.len(), 8);
     for file in files {
-        let report = linksim::run(
-            scenario::load(&file).unwrap_or_else(|e| panic!("{e}")),
-            false,
-        );
-        assert_eq!(
-            report.exit_code(),
-            EXIT_OK,
-            "{}:\n{}\n{}",
-            file.display(),
-            report.timeline_text(),
-            report.verdict_text()
-        );
+        run_passing(&file, false);
     }
 }
