@@ -159,6 +159,13 @@ impl LinkCore {
                 );
             }
         }
+        if !self.queue.ends_are_exact() {
+            return fail(
+                Invariant::I3,
+                None,
+                "the queue's highest or lowest waiting rank is stale",
+            );
+        }
         if self.best_operational() != self.scan_best_operational() {
             return fail(
                 Invariant::I4,

@@ -106,6 +106,13 @@ impl Queue {
             .map_or(0, |rank| self.waiting[rank])
     }
 
+    /// Whether the cached ends are the highest and lowest ranks with a waiting link.
+    pub(crate) fn ends_are_exact(&self) -> bool {
+        let occupied = |r: &usize| self.waiting[*r] > 0;
+        self.top == (0..self.ranks.len()).rev().find(occupied)
+            && self.bottom == (0..self.ranks.len()).find(occupied)
+    }
+
     /// How many links are waiting in all.
     pub(crate) fn total(&self) -> u32 {
         self.waiting.iter().sum()
