@@ -788,10 +788,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
             .to_string();
         error(Some((e.line(), e.column().max(1))), message)
     })?;
-    let scenario = import_options(path, &uncommented, scenario)
-        .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))?;
+    // Positions are searched in the text without comments (blanked in place, so lines
+    // and columns are those of the file): a comment cannot capture an error's position.
+    let scenario = import_options(path, &uncommented, scenario).map_err(|(needle, message)| {
+        error(needle.and_then(|n| locate(&uncommented, &n)), message)
+    })?;
     check(scenario)
-        .map_err(|(needle, message)| error(needle.and_then(|n| locate(text, &n)), message))
+        .map_err(|(needle, message)| error(needle.and_then(|n| locate(&uncommented, &n)), message))
 }
 
 /// Fills in the links and timing from `config.options`, if it names an INI export.

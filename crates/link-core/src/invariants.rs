@@ -159,6 +159,18 @@ impl LinkCore {
                 );
             }
         }
+        for (index, slot) in self.slots.iter().enumerate() {
+            let configured = self.config.links[index].effective_priority();
+            let stale = slot.configured_rank != self.queue.rank(configured)
+                || (slot.state.is_open() && slot.rank != self.queue.rank(slot.conn_priority));
+            if stale {
+                return fail(
+                    Invariant::I3,
+                    Some(LinkId::new(index as u16)),
+                    "a cached queue rank is stale",
+                );
+            }
+        }
         if !self.queue.ends_are_exact() {
             return fail(
                 Invariant::I3,

@@ -8,7 +8,7 @@
 use alloc::vec::Vec;
 
 /// Waiting links counted by priority.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Queue {
     /// The distinct priorities that can be waiting (every configured priority, and the
     /// priorities of open connections), sorted ascending.
@@ -19,6 +19,23 @@ pub(crate) struct Queue {
     top: Option<usize>,
     /// The lowest rank with a waiting link.
     bottom: Option<usize>,
+}
+
+/// A clone keeps the reserved capacity (a derived clone would not, and the clone's
+/// next rebuild would allocate inside a step).
+impl Clone for Queue {
+    fn clone(&self) -> Self {
+        let mut ranks = Vec::with_capacity(self.ranks.capacity());
+        ranks.extend_from_slice(&self.ranks);
+        let mut waiting = Vec::with_capacity(self.waiting.capacity());
+        waiting.extend_from_slice(&self.waiting);
+        Queue {
+            ranks,
+            waiting,
+            top: self.top,
+            bottom: self.bottom,
+        }
+    }
 }
 
 impl Queue {

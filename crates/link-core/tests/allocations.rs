@@ -179,3 +179,24 @@ fn the_counter_counts() {
     drop(v);
     assert_eq!(ALLOCATIONS.with(Cell::get), 1);
 }
+
+#[test]
+fn a_cloned_core_allocates_nothing_either() {
+    // A clone must keep the memory reserved at construction (found in review).
+    let original = fresh_core();
+    let mut core = original.clone();
+    let mut actions = Vec::with_capacity(256);
+    let now = Instant::ZERO;
+    let mut total = allocations_in(&mut core, now, Event::Start, &mut actions);
+    for (i, link) in core.link_ids().collect::<Vec<_>>().into_iter().enumerate() {
+        let priority = Some(100 + i as i32); // every one a priority the core has not seen
+        total += allocations_in(
+            &mut core,
+            now,
+            Event::Reconfigured { link, priority },
+            &mut actions,
+        );
+    }
+    assert_eq!(total, 0);
+    drop(original);
+}

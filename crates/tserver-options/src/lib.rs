@@ -165,6 +165,8 @@ fn number<T: std::str::FromStr>(entry: &Entry, what: &str) -> Result<T, OptionsE
 
 /// Reads exported T-Server options.
 pub fn parse(text: &str) -> Result<Options, OptionsError> {
+    // Exports written on Windows may start with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let sections = sections(text)?;
     let mut links: Vec<(LinkConfig, Endpoint, usize)> = Vec::new();
 
@@ -188,8 +190,25 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
         }
     }
     numbered.sort_by_key(|(n, _)| *n);
+    for pair in numbered.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let (a, b) = (pair[0].1.line, pair[1].1.line);
+            let message = format!(
+                "link-{}-name given twice (first on line {})",
+                pair[0].0,
+                a.min(b)
+            );
+            return Err(err(a.max(b), message));
+        }
+    }
+    let mut sections_used: BTreeMap<String, usize> = BTreeMap::new();
     for (n, entry) in numbered {
         let section = entry.value.to_ascii_lowercase();
+        // Section names ignore case; two links naming one section would share a host.
+        if let Some(first) = sections_used.insert(section.clone(), entry.line) {
+            let message = format!("link-{n}-name names the same section as line {first}");
+            return Err(err(entry.line, message));
+        }
         let Some((section_line, _)) = sections.get(&section) else {
             return Err(err(
                 entry.line,
@@ -199,15 +218,17 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
                 ),
             ));
         };
-        let hostname = lookup(&sections, &section, "hostname").ok_or_else(|| {
-            err(
-                *section_line,
-                format!(
-                    "section [{}] has no hostname (it is mandatory)",
-                    entry.value
-                ),
-            )
-        })?;
+        let hostname = lookup(&sections, &section, "hostname")
+            .filter(|e| !e.value.is_empty())
+            .ok_or_else(|| {
+                err(
+                    *section_line,
+                    format!(
+                        "section [{}] has no hostname (it is mandatory)",
+                        entry.value
+                    ),
+                )
+            })?;
         let port = match lookup(&sections, &section, "port") {
             Some(port) => number::<u16>(port, "port")?,
             None => DEFAULT_PORT,
@@ -373,6 +394,44 @@ CSTA_C = priority=1; trace=on
     }
 
     #[test]
+    fn a_name_in_both_tserver_and_connections_is_a_duplicate_at_its_second_line() {
+        let text = "[TServer]\nlink-1-name = X\n[X]\nhostname = h\n[Connections]\nX = priority=1\n";
+        assert_eq!(
+            parse(text).unwrap_err().to_string(),
+            "line 6: links 1 and 2 are both named \"X\"; link names must be unique"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_read() {
+        let text = "\u{feff}[TServer]\r\nlink-1-name = A\r\n[A]\r\nhostname = h\r\n";
+        let options = parse(text).unwrap();
+        assert_eq!(options.endpoints[0].hostname.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn review_findings_are_errors_with_their_lines() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[TServer]\nlink-1-name = A\n[A]\nhostname =\n",
+                "line 3: section [A] has no hostname",
+            ),
+            (
+                "[TServer]\nlink-1-name = A\nlink-1-name = B\n",
+                "line 3: link-1-name given twice (first on line 2)",
+            ),
+            (
+                "[TServer]\nlink-1-name = A\nlink-2-name = a\n[A]\nhostname = h\n",
+                "line 3: link-2-name names the same section as line 2",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{text:?} gave {error:?}");
+        }
+    }
+
+    #[test]
     fn defaults_apply_when_options_are_absent() {
         let options = parse("[TServer]\nlink-1-name = ONLY\n[ONLY]\nhostname = h\n").unwrap();
         assert_eq!(
@@ -394,7 +453,7 @@ CSTA_C = priority=1; trace=on
             ("[TServer]\nlink-1-name = X\n[X]\nhostname = h\nport = 70000\n", "line 5: port is \"70000\"; expected a whole number"),
             ("[TServer]\nlink-1-name = X\n[X]\nhostname = h\n[link-control]\nconnect-tout = 0\n", "line 6: connect-tout is 0ns; it must be between 1 s and 1000 s"),
             ("[TServer]\nlink-1-name = X\n[X]\nhostname = h\n[link-control]\nkpl-tolerance = 11\n", "line 6: kpl-tolerance is 11; it must be between 0 and 10"),
-            ("[TServer]\nlink-1-name = X\nlink-2-name = X\n[X]\nhostname = h\n", "line 3: links 1 and 2 are both named \"X\""),
+            ("[TServer]\nlink-1-name = X\nlink-2-name = X\n[X]\nhostname = h\n", "line 3: link-2-name names the same section as line 2"),
             ("[TServer]\nlink-one-name = X\n", "line 2: \"link-one-name\": expected link-N-name with a number N"),
             ("[TServer]\nthis line has no equals sign\n", "line 2: expected `option = value` or `[section]`"),
             ("hostname = h\n", "line 1: an option before any [section]"),
