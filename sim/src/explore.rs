@@ -399,7 +399,6 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
         c.connectors.remove(name);
         out.push(c);
     }
-    // Fewer links' priorities that differ: all equal to the first.
     // A shorter run: half, as long as the faults still fall inside it.
     let latest_fault = s.faults.iter().map(|f| f.at()).max().unwrap_or_default();
     let half = SimDuration(s.run_for.0 / 2);
@@ -411,19 +410,27 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
     out
 }
 
+/// Splits `text` at `separator` into two whole numbers; `what` names the option in errors.
+fn number_pair(
+    text: &str,
+    separator: &str,
+    what: &str,
+    example: &str,
+) -> Result<(u64, u64), String> {
+    let (a, b) = text
+        .split_once(separator)
+        .ok_or_else(|| format!("{what} {text:?}: write it like {example}"))?;
+    let number = |part: &str| {
+        part.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{what} {text:?}: {part:?} is not a number"))
+    };
+    Ok((number(a)?, number(b)?))
+}
+
 /// Parses `A..B` (B exclusive).
 pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
-    let (a, b) = text
-        .split_once("..")
-        .ok_or_else(|| format!("seeds {text:?}: write a range like 0..5000"))?;
-    let a: u64 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("seeds {text:?}: {a:?} is not a number"))?;
-    let b: u64 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("seeds {text:?}: {b:?} is not a number"))?;
+    let (a, b) = number_pair(text, "..", "seeds", "0..5000")?;
     if a >= b {
         return Err(format!("seeds {text:?}: the range is empty"));
     }
@@ -432,17 +439,7 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
 
 /// Parses `I/N` (1-based shard I of N).
 pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("shard {text:?}: write I/N, e.g. 2/4"))?;
-    let i: u64 = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("shard {text:?}: {i:?} is not a number"))?;
-    let n: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("shard {text:?}: {n:?} is not a number"))?;
+    let (i, n) = number_pair(text, "/", "shard", "2/4")?;
     if n == 0 || i == 0 || i > n {
         return Err(format!("shard {text:?}: I must be between 1 and N"));
     }

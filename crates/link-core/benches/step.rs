@@ -81,8 +81,8 @@ fn active_traffic(bencher: Bencher, n: usize) {
     });
 }
 
-#[divan::bench(args = LINKS)]
-fn waiting_accept(bencher: Bencher, n: usize) {
+/// Times one `event` on the middle link of a fresh procedure over `n` links.
+fn one_event_on_a_waiting_link(bencher: Bencher, n: usize, event: fn(ConnId) -> Event) {
     bencher
         .with_inputs(|| {
             let (core, actions) = selecting(n);
@@ -90,11 +90,13 @@ fn waiting_accept(bencher: Bencher, n: usize) {
             (core, actions, c)
         })
         .bench_local_refs(|(core, actions, c)| {
-            divan::black_box(
-                core.step_into(Instant::ZERO, Event::TcpAccepted(*c), actions)
-                    .unwrap(),
-            );
+            divan::black_box(core.step_into(Instant::ZERO, event(*c), actions).unwrap());
         });
+}
+
+#[divan::bench(args = LINKS)]
+fn waiting_accept(bencher: Bencher, n: usize) {
+    one_event_on_a_waiting_link(bencher, n, Event::TcpAccepted);
 }
 
 #[divan::bench(args = LINKS)]
@@ -124,18 +126,7 @@ fn first_normal_lowest(bencher: Bencher, n: usize) {
 
 #[divan::bench(args = LINKS)]
 fn refused_one(bencher: Bencher, n: usize) {
-    bencher
-        .with_inputs(|| {
-            let (core, actions) = selecting(n);
-            let c = conn(&core, n / 2);
-            (core, actions, c)
-        })
-        .bench_local_refs(|(core, actions, c)| {
-            divan::black_box(
-                core.step_into(Instant::ZERO, Event::TcpRefused(*c), actions)
-                    .unwrap(),
-            );
-        });
+    one_event_on_a_waiting_link(bencher, n, Event::TcpRefused);
 }
 
 #[divan::bench(args = LINKS)]
