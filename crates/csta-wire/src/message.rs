@@ -1,0 +1,482 @@
+//! The XML documents a link exchanges, read and written with `quick-xml`.
+//!
+//! | direction | document | standard | core event |
+//! |---|---|---|---|
+//! | server → connector | `StartApplicationSession` | ECMA-354 | (association request, R3) |
+//! | connector → server | `StartApplicationSessionPosResponse` | ECMA-354 | `AssociationAccepted` (R4) |
+//! | connector → server | `StartApplicationSessionNegResponse` | ECMA-354 | `AssociationRejected` (R4) |
+//! | connector → server | `SystemStatus` with an ECMA-269 value | ECMA-323 | `SystemStatus` (R5) |
+//! | server → connector | `SystemStatus` (`normal`), the keep-alive request | ECMA-323 | (R14) |
+//! | either way | `SystemStatusResponse`, the answer | ECMA-323 | `KeepAliveAnswered` (R14) |
+//!
+//! The reader is tolerant the way CSTA peers are in practice: it matches element names
+//! without their namespace prefix, ignores elements it does not need, and reads any
+//! other well-formed document as [`Message::Other`] (still traffic for keep-alive). It is
+//! strict where a wrong guess would mislead the core: a `SystemStatus` must carry one
+//! of the nine ECMA-269 values, and the XML must be well formed.
+
+use core::fmt;
+
+use link_core::SystemStatus;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::{Reader, Writer};
+
+/// The ECMA-354 (application session services) namespace.
+pub const ECMA_354_NAMESPACE: &str =
+    "http://www.ecma-international.org/standards/ecma-354/appl_session";
+/// The ECMA-323 namespace of the edition this codec writes (CSTA Phase III, edition 3).
+pub const ECMA_323_NAMESPACE: &str =
+    "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
+
+/// One CSTA-XML document, as far as link selection needs to understand it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// The association request: start an application session (ECMA-354).
+    StartApplicationSession {
+        /// Who asks (the T-Server application's name).
+        application_id: String,
+        /// The CSTA-XML protocol version asked for (an ECMA-323 namespace).
+        protocol_version: String,
+        /// The session duration asked for, in seconds.
+        session_duration_s: u32,
+    },
+    /// The association was accepted.
+    StartApplicationSessionPosResponse {
+        /// The session's identifier, chosen by the connector.
+        session_id: String,
+        /// The protocol version the connector will speak.
+        protocol_version: String,
+        /// The session duration granted, in seconds.
+        session_duration_s: u32,
+    },
+    /// The association was refused; `error` is the connector's reason (ECMA-354
+    /// `definedError`, e.g. `requestedProtocolVersionNotSupported`).
+    StartApplicationSessionNegResponse {
+        /// The reason given.
+        error: String,
+    },
+    /// The SystemStatus service: from a connector it reports the switch's status (R5);
+    /// from the server, always `normal`, it is the keep-alive request (R14).
+    SystemStatus(SystemStatus),
+    /// The answer to a SystemStatus request.
+    SystemStatusResponse,
+    /// Any other well-formed document; `root` is its root element's local name.
+    Other {
+        /// The root element's local name.
+        root: String,
+    },
+}
+
+/// Why a body is not a message this codec can read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The body is not UTF-8 (CSTA-XML is UTF-8).
+    NotUtf8,
+    /// The XML is not well formed; the text is `quick-xml`'s description.
+    Xml(String),
+    /// The body holds no element at all.
+    NoRootElement,
+    /// A document the codec knows lacks a field it needs.
+    MissingField {
+        /// The document.
+        message: &'static str,
+        /// The missing element.
+        field: &'static str,
+    },
+    /// A field has a value outside its type (a duration that is not a number, a
+    /// SystemStatus value that is not one of the nine).
+    BadValue {
+        /// The element.
+        field: &'static str,
+        /// What it held.
+        value: String,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::NotUtf8 => f.write_str("the message is not UTF-8"),
+            DecodeError::Xml(e) => write!(f, "the message is not well-formed XML: {e}"),
+            DecodeError::NoRootElement => f.write_str("the message holds no XML element"),
+            DecodeError::MissingField { message, field } => {
+                write!(f, "{message} without <{field}>")
+            }
+            DecodeError::BadValue { field, value } => write!(f, "<{field}> holds {value:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Message {
+    /// The root element's name, for logs.
+    pub fn name(&self) -> &str {
+        match self {
+            Message::StartApplicationSession { .. } => "StartApplicationSession",
+            Message::StartApplicationSessionPosResponse { .. } => {
+                "StartApplicationSessionPosResponse"
+            }
+            Message::StartApplicationSessionNegResponse { .. } => {
+                "StartApplicationSessionNegResponse"
+            }
+            Message::SystemStatus(_) => "SystemStatus",
+            Message::SystemStatusResponse => "SystemStatusResponse",
+            Message::Other { root } => root,
+        }
+    }
+
+    /// The document as UTF-8 XML, with an XML declaration and the standard's namespace.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new(Vec::with_capacity(256));
+        // Writing into a Vec cannot fail; the io::Result exists for other sinks.
+        let _ = self.write(&mut w);
+        w.into_inner()
+    }
+
+    fn write(&self, w: &mut Writer<Vec<u8>>) -> std::io::Result<()> {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        let (ns, root) = match self {
+            Message::StartApplicationSession { .. }
+            | Message::StartApplicationSessionPosResponse { .. }
+            | Message::StartApplicationSessionNegResponse { .. } => {
+                (ECMA_354_NAMESPACE, self.name())
+            }
+            Message::SystemStatus(_) | Message::SystemStatusResponse => {
+                (ECMA_323_NAMESPACE, self.name())
+            }
+            Message::Other { root } => {
+                w.create_element(root.as_str()).write_empty()?;
+                return Ok(());
+            }
+        };
+        let element = w.create_element(root).with_attribute(("xmlns", ns));
+        match self {
+            Message::StartApplicationSession {
+                application_id,
+                protocol_version,
+                session_duration_s,
+            } => {
+                element.write_inner_content(|w| {
+                    w.create_element("applicationInfo")
+                        .write_inner_content(|w| {
+                            text(w, "applicationID", application_id)?;
+                            Ok(())
+                        })?;
+                    w.create_element("requestedProtocolVersions")
+                        .write_inner_content(|w| {
+                            text(w, "protocolVersion", protocol_version)?;
+                            Ok(())
+                        })?;
+                    text(
+                        w,
+                        "requestedSessionDuration",
+                        &session_duration_s.to_string(),
+                    )?;
+                    Ok(())
+                })?;
+            }
+            Message::StartApplicationSessionPosResponse {
+                session_id,
+                protocol_version,
+                session_duration_s,
+            } => {
+                element.write_inner_content(|w| {
+                    text(w, "sessionID", session_id)?;
+                    text(w, "actualProtocolVersion", protocol_version)?;
+                    text(w, "actualSessionDuration", &session_duration_s.to_string())?;
+                    Ok(())
+                })?;
+            }
+            Message::StartApplicationSessionNegResponse { error } => {
+                element.write_inner_content(|w| {
+                    w.create_element("errorCode").write_inner_content(|w| {
+                        text(w, "definedError", error)?;
+                        Ok(())
+                    })?;
+                    Ok(())
+                })?;
+            }
+            Message::SystemStatus(status) => {
+                element.write_inner_content(|w| {
+                    text(w, "systemStatus", status.as_str())?;
+                    Ok(())
+                })?;
+            }
+            Message::SystemStatusResponse => {
+                element.write_empty()?;
+            }
+            Message::Other { .. } => unreachable!("written above"),
+        }
+        Ok(())
+    }
+
+    /// Reads one document. See the module documentation for what is tolerated.
+    pub fn decode(body: &[u8]) -> Result<Message, DecodeError> {
+        let xml = core::str::from_utf8(body).map_err(|_| DecodeError::NotUtf8)?;
+        let doc = Document::read(xml)?;
+        Ok(match doc.root.as_str() {
+            "StartApplicationSession" => {
+                let root = "StartApplicationSession";
+                Message::StartApplicationSession {
+                    application_id: doc.field(root, "applicationID")?.to_owned(),
+                    protocol_version: doc.field(root, "protocolVersion")?.to_owned(),
+                    session_duration_s: doc.number(root, "requestedSessionDuration")?,
+                }
+            }
+            "StartApplicationSessionPosResponse" => {
+                let root = "StartApplicationSessionPosResponse";
+                Message::StartApplicationSessionPosResponse {
+                    session_id: doc.field(root, "sessionID")?.to_owned(),
+                    protocol_version: doc.field(root, "actualProtocolVersion")?.to_owned(),
+                    session_duration_s: doc.number(root, "actualSessionDuration")?,
+                }
+            }
+            "StartApplicationSessionNegResponse" => {
+                // ECMA-354 allows several error kinds; any text inside errorCode is kept.
+                let error = doc
+                    .leaves
+                    .iter()
+                    .find(|(path_has_error_code, _, _)| *path_has_error_code)
+                    .map(|(_, name, value)| {
+                        if value.is_empty() {
+                            name.clone()
+                        } else {
+                            value.clone()
+                        }
+                    })
+                    .unwrap_or_default();
+                Message::StartApplicationSessionNegResponse { error }
+            }
+            "SystemStatus" => {
+                let value = doc.field("SystemStatus", "systemStatus")?;
+                let status = SystemStatus::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == value)
+                    .ok_or_else(|| DecodeError::BadValue {
+                        field: "systemStatus",
+                        value: value.to_owned(),
+                    })?;
+                Message::SystemStatus(status)
+            }
+            "SystemStatusResponse" => Message::SystemStatusResponse,
+            other => Message::Other {
+                root: other.to_owned(),
+            },
+        })
+    }
+}
+
+fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> std::io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(value))?;
+    Ok(())
+}
+
+/// A document flattened to what the codec needs: the root's local name and every leaf
+/// element's local name and text, in document order.
+struct Document {
+    root: String,
+    /// (inside an `errorCode` element, local name, text)
+    leaves: Vec<(bool, String, String)>,
+}
+
+impl Document {
+    fn read(xml: &str) -> Result<Document, DecodeError> {
+        let mut reader = Reader::from_str(xml);
+        let xml_error = |e: quick_xml::Error| DecodeError::Xml(e.to_string());
+        let mut root: Option<String> = None;
+        let mut root_closed = false;
+        let mut stack: Vec<String> = Vec::new();
+        let mut leaves = Vec::new();
+        let mut current_text = String::new();
+        let mut has_child = false;
+        loop {
+            let event = reader.read_event().map_err(xml_error)?;
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    if root_closed {
+                        return Err(DecodeError::Xml(
+                            "a second element after the root element".to_owned(),
+                        ));
+                    }
+                    let name = e.local_name().as_ref().to_owned();
+                    if root.is_none() {
+                        root = Some(name.clone());
+                    }
+                    let in_error = stack.iter().any(|n| n == "errorCode");
+                    if matches!(event, Event::Empty(_)) {
+                        if stack.is_empty() {
+                            root_closed = true;
+                        } else {
+                            leaves.push((in_error, name, String::new()));
+                        }
+                        has_child = true;
+                    } else {
+                        stack.push(name);
+                        current_text.clear();
+                        has_child = false;
+                    }
+                }
+                Event::Text(t) => current_text.push_str(&t.xml10_content()),
+                Event::CData(t) => current_text.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref().map_err(xml_error)? {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::unescape(&format!("&{};", &*r))
+                            .map_err(|e| DecodeError::Xml(e.to_string()))?
+                            .into_owned(),
+                    };
+                    current_text.push_str(&resolved);
+                }
+                Event::End(_) => {
+                    let name = stack.pop().unwrap_or_default();
+                    if !has_child && !stack.is_empty() {
+                        let in_error = stack.iter().any(|n| n == "errorCode");
+                        leaves.push((in_error, name, current_text.trim().to_owned()));
+                        current_text.clear();
+                    }
+                    has_child = true;
+                    if stack.is_empty() {
+                        root_closed = true;
+                    }
+                }
+                Event::Eof => break,
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+            }
+        }
+        let root = root.ok_or(DecodeError::NoRootElement)?;
+        Ok(Document { root, leaves })
+    }
+
+    fn field(&self, message: &'static str, field: &'static str) -> Result<&str, DecodeError> {
+        self.leaves
+            .iter()
+            .find(|(_, name, _)| name == field)
+            .map(|(_, _, value)| value.as_str())
+            .ok_or(DecodeError::MissingField { message, field })
+    }
+
+    fn number(&self, message: &'static str, field: &'static str) -> Result<u32, DecodeError> {
+        let value = self.field(message, field)?;
+        value.trim().parse().map_err(|_| DecodeError::BadValue {
+            field,
+            value: value.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(message: Message) {
+        let xml = message.encode();
+        assert_eq!(
+            Message::decode(&xml),
+            Ok(message.clone()),
+            "{}",
+            String::from_utf8_lossy(&xml)
+        );
+    }
+
+    #[test]
+    fn every_message_survives_encode_then_decode() {
+        round_trip(Message::StartApplicationSession {
+            application_id: "T-Server <east> & co".into(),
+            protocol_version: ECMA_323_NAMESPACE.into(),
+            session_duration_s: 180,
+        });
+        round_trip(Message::StartApplicationSessionPosResponse {
+            session_id: "s-1".into(),
+            protocol_version: ECMA_323_NAMESPACE.into(),
+            session_duration_s: 60,
+        });
+        round_trip(Message::StartApplicationSessionNegResponse {
+            error: "requestedProtocolVersionNotSupported".into(),
+        });
+        for status in SystemStatus::ALL {
+            round_trip(Message::SystemStatus(status));
+        }
+        round_trip(Message::SystemStatusResponse);
+        round_trip(Message::Other {
+            root: "ResetApplicationSessionTimer".into(),
+        });
+    }
+
+    #[test]
+    fn system_status_is_written_as_ecma_323_says() {
+        let xml =
+            String::from_utf8(Message::SystemStatus(SystemStatus::MessagesLost).encode()).unwrap();
+        assert_eq!(
+            xml,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SystemStatus xmlns=\"{ECMA_323_NAMESPACE}\"><systemStatus>messagesLost</systemStatus></SystemStatus>"
+            )
+        );
+    }
+
+    #[test]
+    fn a_connector_s_own_layout_is_read_prefixes_whitespace_and_extras_included() {
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+            <!-- from a connector -->
+            <csta:SystemStatus xmlns:csta="http://www.ecma-international.org/standards/ecma-323/csta/ed4">
+              <csta:systemStatus> normal </csta:systemStatus>
+              <csta:extensions><csta:privateData>x</csta:privateData></csta:extensions>
+            </csta:SystemStatus>"#;
+        assert_eq!(
+            Message::decode(xml),
+            Ok(Message::SystemStatus(SystemStatus::Normal))
+        );
+        let neg = br#"<StartApplicationSessionNegResponse><errorCode><definedError>invalid&amp;ApplicationInfo</definedError></errorCode></StartApplicationSessionNegResponse>"#;
+        assert_eq!(
+            Message::decode(neg),
+            Ok(Message::StartApplicationSessionNegResponse {
+                error: "invalid&ApplicationInfo".into()
+            })
+        );
+        assert_eq!(
+            Message::decode(b"<MonitorStartResponse><x>1</x></MonitorStartResponse>"),
+            Ok(Message::Other {
+                root: "MonitorStartResponse".into()
+            })
+        );
+    }
+
+    #[test]
+    fn bad_documents_are_typed_errors() {
+        assert_eq!(Message::decode(b"\xff\xfe"), Err(DecodeError::NotUtf8));
+        assert_eq!(Message::decode(b"  "), Err(DecodeError::NoRootElement));
+        assert!(matches!(
+            Message::decode(b"<SystemStatus><systemStatus>normal</SystemStatus>"),
+            Err(DecodeError::Xml(_))
+        ));
+        assert!(matches!(
+            Message::decode(b"<a/><b/>"),
+            Err(DecodeError::Xml(_))
+        ));
+        assert_eq!(
+            Message::decode(b"<SystemStatus><systemStatus>fine</systemStatus></SystemStatus>"),
+            Err(DecodeError::BadValue {
+                field: "systemStatus",
+                value: "fine".into()
+            })
+        );
+        assert_eq!(
+            Message::decode(b"<SystemStatus/>"),
+            Err(DecodeError::MissingField {
+                message: "SystemStatus",
+                field: "systemStatus"
+            })
+        );
+        assert_eq!(
+            Message::decode(
+                b"<StartApplicationSessionPosResponse><sessionID>1</sessionID><actualProtocolVersion>v</actualProtocolVersion><actualSessionDuration>soon</actualSessionDuration></StartApplicationSessionPosResponse>"
+            ),
+            Err(DecodeError::BadValue {
+                field: "actualSessionDuration",
+                value: "soon".into()
+            })
+        );
+    }
+}
