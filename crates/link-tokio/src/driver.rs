@@ -1,0 +1,671 @@
+//! The driver: one tokio task that owns a [`LinkCore`] and is its hands and clock.
+//!
+//! It turns every [`Action`] into I/O (a TCP connect, a CSTA-XML write, a close, a
+//! timer) and every socket happening into an [`Event`], stamped with the monotonic clock
+//! read at the moment the event is handled. It decides nothing about links: which link
+//! to open, keep, close or select is always the core's answer to an event.
+//!
+//! What the driver does decide is protocol mechanics the core does not model:
+//!
+//! - any failed `connect` (refused, unreachable, reset) is [`Event::TcpRefused`]; a
+//!   connect that hangs is left to `connect-tout` (R8), which closes it;
+//! - a response is matched to its request by invoke ID; a session response or a
+//!   `SystemStatusResponse` that answers nothing outstanding is plain traffic
+//!   ([`Event::MessageReceived`]);
+//! - a `SystemStatus` request from the connector is answered with `SystemStatusResponse`;
+//! - a document that does not decode is traffic, and reported as a [`Record::Wire`];
+//!   a framing error leaves the stream unreadable, so the socket is dropped and the core
+//!   hears [`Event::TcpClosed`].
+//!
+//! Everything the driver does is reported, in order, to an observer as [`Record`]s.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message, ECMA_323_NAMESPACE};
+use link_core::{
+    Action, Config, ConfigError, ConnId, Event, Ignored, Instant, LinkCore, LinkId, Outcome, Role,
+    StepError, SystemStatus, Timer,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Where one link's CSTA Connector listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl Target {
+    /// The connector at `host:port`.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Target {
+            host: host.into(),
+            port,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// What an embedding application can tell a running driver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// The Management Layer assigned a role (R11).
+    SetRole(Role),
+    /// A link's settings changed (R13): its new priority and, optionally, where its
+    /// connector now listens (used from the link's next open).
+    Reconfigure {
+        /// The link.
+        link: LinkId,
+        /// Its new priority (`None` = 0).
+        priority: Option<i32>,
+        /// Its new connector address, if that changed too.
+        target: Option<Target>,
+    },
+    /// Close everything and return from [`Driver::run`]. Dropping the sender does the
+    /// same.
+    Shutdown,
+}
+
+/// One thing that happened inside the driver, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// An event was fed to the core at `at`.
+    Input {
+        /// When (time since the driver started).
+        at: Instant,
+        /// The event.
+        event: Event,
+    },
+    /// The core ignored the event just fed, as the rules say it should.
+    Ignored {
+        /// When.
+        at: Instant,
+        /// Why.
+        why: Ignored,
+    },
+    /// The core asked for this action and the driver carried it out.
+    Action {
+        /// When.
+        at: Instant,
+        /// The action.
+        action: Action,
+    },
+    /// Something on the wire worth knowing that is not an event: a connect error's
+    /// cause, a message that did not decode, a framing error.
+    Wire {
+        /// When.
+        at: Instant,
+        /// The connection.
+        conn: ConnId,
+        /// What happened.
+        note: String,
+    },
+}
+
+impl Record {
+    /// When it happened.
+    pub fn at(&self) -> Instant {
+        match *self {
+            Record::Input { at, .. }
+            | Record::Ignored { at, .. }
+            | Record::Action { at, .. }
+            | Record::Wire { at, .. } => at,
+        }
+    }
+
+    /// The record as one line of text, link names taken from `config`.
+    pub fn text<'a>(&'a self, config: &'a Config) -> RecordText<'a> {
+        RecordText {
+            record: self,
+            config,
+        }
+    }
+}
+
+/// A [`Record`] ready to print; see [`Record::text`].
+pub struct RecordText<'a> {
+    record: &'a Record,
+    config: &'a Config,
+}
+
+impl RecordText<'_> {
+    fn name(&self, link: LinkId) -> &str {
+        self.config
+            .links
+            .get(link.index())
+            .map_or("?", |l| l.name.as_str())
+    }
+}
+
+impl fmt::Display for RecordText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.record.at();
+        write!(f, "{at:>9}  ")?;
+        match self.record {
+            Record::Input { event, .. } => match event {
+                Event::TcpAccepted(c) => write!(f, "<- {}: TCP connected", self.name(c.link)),
+                Event::TcpRefused(c) => write!(f, "<- {}: TCP connect failed", self.name(c.link)),
+                Event::TcpClosed(c) => write!(f, "<- {}: connection closed", self.name(c.link)),
+                Event::AssociationAccepted(c) => write!(
+                    f,
+                    "<- {}: StartApplicationSessionPosResponse",
+                    self.name(c.link)
+                ),
+                Event::AssociationRejected(c) => write!(
+                    f,
+                    "<- {}: StartApplicationSessionNegResponse",
+                    self.name(c.link)
+                ),
+                Event::SystemStatus(c, s) => {
+                    write!(f, "<- {}: SystemStatus {s}", self.name(c.link))
+                }
+                Event::KeepAliveAnswered(c) => {
+                    write!(f, "<- {}: keep-alive answered", self.name(c.link))
+                }
+                Event::MessageReceived(c) => write!(f, "<- {}: other message", self.name(c.link)),
+                Event::TimerExpired(t) => write!(f, "timer {t} fired"),
+                other => write!(f, "input {other:?}"),
+            },
+            Record::Ignored { why, .. } => write!(f, "   (ignored: {why:?})"),
+            Record::Action { action, .. } => match action {
+                Action::Open(c) => write!(f, "-> {}: connect", self.name(c.link)),
+                Action::SendAssociationRequest(c) => {
+                    write!(f, "-> {}: StartApplicationSession", self.name(c.link))
+                }
+                Action::SendKeepAlive(c) => {
+                    write!(f, "-> {}: keep-alive (SystemStatus)", self.name(c.link))
+                }
+                Action::Close { conn, reason } => {
+                    write!(
+                        f,
+                        "-> {}: close ({})",
+                        self.name(conn.link),
+                        reason.as_str()
+                    )
+                }
+                Action::ArmTimer { timer, at } => write!(f, "   arm {timer} for {at}"),
+                Action::CancelTimer(timer) => write!(f, "   cancel {timer}"),
+                Action::Log(record) => match record.number() {
+                    Some(n) => write!(f, "LOG {n} {}", record.text(self.config)),
+                    None => write!(f, "LOG {}", record.text(self.config)),
+                },
+                Action::NotifyClients(e) => {
+                    write!(f, "CLIENTS {} ({})", e.name(), self.name(e.link()))
+                }
+                Action::ReportLinkFailure { link } => {
+                    write!(f, "MANAGEMENT LAYER: link {} failed", self.name(*link))
+                }
+            },
+            Record::Wire { conn, note, .. } => write!(f, "   {}: {note}", self.name(conn.link)),
+        }
+    }
+}
+
+/// Why a driver could not be built or had to stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverError {
+    /// The configuration breaks one of its rules.
+    Config(ConfigError),
+    /// The number of targets differs from the number of configured links.
+    TargetCount {
+        /// Links configured.
+        links: usize,
+        /// Targets given.
+        targets: usize,
+    },
+    /// An options-file link has no hostname (a Connections entry): the driver cannot
+    /// connect to it.
+    NoHostname {
+        /// The link's name.
+        link: String,
+    },
+    /// A reconfiguration names a link the configuration does not have.
+    UnknownLink(LinkId),
+    /// The core refused an input. With a monotonic clock this cannot happen; it is
+    /// reported rather than unwrapped.
+    Step(StepError),
+}
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DriverError::Config(e) => write!(f, "invalid configuration: {e}"),
+            DriverError::TargetCount { links, targets } => write!(
+                f,
+                "{links} link(s) configured but {targets} connector address(es) given"
+            ),
+            DriverError::NoHostname { link } => write!(
+                f,
+                "link {link} has no hostname (a [Connections] entry); the driver needs host and port"
+            ),
+            DriverError::UnknownLink(link) => write!(f, "no such link: {link}"),
+            DriverError::Step(e) => write!(f, "the core refused an input: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DriverError {}
+
+/// Drives a [`LinkCore`] over TCP with framing `F` (the CSTA XML header by default).
+pub struct Driver<F = HeaderFraming> {
+    core: LinkCore,
+    targets: Vec<Target>,
+    framing: F,
+    application_id: String,
+}
+
+impl Driver<HeaderFraming> {
+    /// A driver for `config`, connecting link `i` to `targets[i]`.
+    pub fn new(config: Config, targets: Vec<Target>) -> Result<Self, DriverError> {
+        if config.links.len() != targets.len() {
+            return Err(DriverError::TargetCount {
+                links: config.links.len(),
+                targets: targets.len(),
+            });
+        }
+        let core = LinkCore::new(config).map_err(DriverError::Config)?;
+        Ok(Driver {
+            core,
+            targets,
+            framing: HeaderFraming,
+            application_id: "linkpilot".to_owned(),
+        })
+    }
+
+    /// A driver for T-Server options as read by [`tserver_options::parse`], in `role`.
+    /// Every link needs a hostname: `[Connections]` entries have none and are refused.
+    pub fn from_options(
+        options: tserver_options::Options,
+        role: Role,
+    ) -> Result<Self, DriverError> {
+        let targets = options
+            .endpoints
+            .iter()
+            .map(|e| match &e.hostname {
+                Some(host) => Ok(Target::new(host.clone(), e.port)),
+                None => Err(DriverError::NoHostname {
+                    link: e.name.clone(),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Driver::new(options.config.with_role(role), targets)
+    }
+}
+
+impl<F: Framing + Clone> Driver<F> {
+    /// The same driver speaking another framing.
+    pub fn with_framing<G: Framing + Clone>(self, framing: G) -> Driver<G> {
+        Driver {
+            core: self.core,
+            targets: self.targets,
+            framing,
+            application_id: self.application_id,
+        }
+    }
+
+    /// The same driver introducing itself as `id` in `StartApplicationSession`.
+    pub fn with_application_id(mut self, id: impl Into<String>) -> Self {
+        self.application_id = id.into();
+        self
+    }
+
+    /// The configuration the core runs with (for link names in [`Record::text`]).
+    pub fn config(&self) -> &Config {
+        self.core.config()
+    }
+
+    /// Starts the core and drives it until [`Control::Shutdown`] arrives or `control`'s
+    /// sender is dropped; then closes every connection and returns. Every input and
+    /// action is passed to `observe` as it happens.
+    pub async fn run(
+        self,
+        mut control: mpsc::Receiver<Control>,
+        mut observe: impl FnMut(&Record),
+    ) -> Result<(), DriverError> {
+        let Driver {
+            core,
+            mut targets,
+            framing,
+            application_id,
+        } = self;
+        let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+        let mut state = State {
+            core,
+            epoch: tokio::time::Instant::now(),
+            timers: [None; Timer::COUNT],
+            conns: BTreeMap::new(),
+            actions: Vec::with_capacity(16),
+            events_tx,
+        };
+        let io = Io {
+            framing,
+            application_id,
+        };
+        state.feed(Event::Start, &targets, &io, &mut observe)?;
+        loop {
+            let next_timer = state.next_timer();
+            let sleep_until = next_timer.map_or_else(
+                || state.epoch + Duration::from_secs(86_400 * 365),
+                |(at, _)| state.epoch + Duration::from_nanos(at.as_nanos()),
+            );
+            tokio::select! {
+                command = control.recv() => match command {
+                    Some(Control::SetRole(role)) => {
+                        state.feed(Event::RoleChanged(role), &targets, &io, &mut observe)?;
+                    }
+                    Some(Control::Reconfigure { link, priority, target }) => {
+                        let slot = targets.get_mut(link.index()).ok_or(DriverError::UnknownLink(link))?;
+                        if let Some(target) = target {
+                            *slot = target;
+                        }
+                        state.feed(Event::Reconfigured { link, priority }, &targets, &io, &mut observe)?;
+                    }
+                    Some(Control::Shutdown) | None => {
+                        state.feed(Event::Shutdown, &targets, &io, &mut observe)?;
+                        // Anything the core did not close itself goes too.
+                        for (_, conn) in std::mem::take(&mut state.conns) {
+                            conn.task.abort();
+                        }
+                        return Ok(());
+                    }
+                },
+                Some(from_conn) = events_rx.recv() => match from_conn {
+                    FromConn::Event(event) => {
+                        if let Some(conn) = event.conn() {
+                            if !state.conns.contains_key(&conn) {
+                                // Raced with a close the core asked for: the core would
+                                // ignore it as stale, and no record is worth a line.
+                                continue;
+                            }
+                            if matches!(event, Event::TcpRefused(_) | Event::TcpClosed(_)) {
+                                state.conns.remove(&conn);
+                            }
+                        }
+                        state.feed(event, &targets, &io, &mut observe)?;
+                    }
+                    FromConn::Note(conn, note) => {
+                        let at = state.now();
+                        observe(&Record::Wire { at, conn, note });
+                    }
+                },
+                () = tokio::time::sleep_until(sleep_until), if next_timer.is_some() => {
+                    if let Some((_, timer)) = next_timer {
+                        state.timers[timer.index()] = None;
+                        state.feed(Event::TimerExpired(timer), &targets, &io, &mut observe)?;
+                        // Had the firing been early the core would keep the deadline;
+                        // take it back from the core so the timer cannot be lost.
+                        state.timers[timer.index()] = state.core.deadline(timer);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a connection task tells the driver.
+enum FromConn {
+    Event(Event),
+    Note(ConnId, String),
+}
+
+/// What the driver asks a connection task to send.
+#[derive(Clone, Copy, Debug)]
+enum Outgoing {
+    Association,
+    KeepAlive,
+}
+
+struct ConnHandle {
+    commands: mpsc::UnboundedSender<Outgoing>,
+    task: JoinHandle<()>,
+}
+
+struct Io<F> {
+    framing: F,
+    application_id: String,
+}
+
+struct State {
+    core: LinkCore,
+    epoch: tokio::time::Instant,
+    timers: [Option<Instant>; Timer::COUNT],
+    conns: BTreeMap<ConnId, ConnHandle>,
+    actions: Vec<Action>,
+    events_tx: mpsc::UnboundedSender<FromConn>,
+}
+
+impl State {
+    fn now(&self) -> Instant {
+        let nanos = self.epoch.elapsed().as_nanos();
+        Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    fn next_timer(&self) -> Option<(Instant, Timer)> {
+        Timer::ALL
+            .iter()
+            .filter_map(|&t| self.timers[t.index()].map(|at| (at, t)))
+            .min()
+    }
+
+    /// Feeds one event to the core and carries out the actions it returns.
+    fn feed<F: Framing + Clone>(
+        &mut self,
+        event: Event,
+        targets: &[Target],
+        io: &Io<F>,
+        observe: &mut impl FnMut(&Record),
+    ) -> Result<(), DriverError> {
+        let at = self.now();
+        observe(&Record::Input { at, event });
+        let mut actions = std::mem::take(&mut self.actions);
+        actions.clear();
+        let outcome = self
+            .core
+            .step_into(at, event, &mut actions)
+            .map_err(DriverError::Step)?;
+        if let Outcome::Ignored(why) = outcome {
+            observe(&Record::Ignored { at, why });
+        }
+        for &action in &actions {
+            self.carry_out(action, targets, io);
+            observe(&Record::Action { at, action });
+        }
+        self.actions = actions;
+        Ok(())
+    }
+
+    fn carry_out<F: Framing + Clone>(&mut self, action: Action, targets: &[Target], io: &Io<F>) {
+        match action {
+            Action::Open(conn) => {
+                let (commands, commands_rx) = mpsc::unbounded_channel();
+                // The core only opens links it has; a missing target is impossible
+                // because `Driver::new` checked the counts.
+                let target = targets[conn.link.index()].clone();
+                let task = tokio::spawn(connection(
+                    conn,
+                    target,
+                    io.framing.clone(),
+                    io.application_id.clone(),
+                    commands_rx,
+                    self.events_tx.clone(),
+                ));
+                if let Some(old) = self.conns.insert(conn, ConnHandle { commands, task }) {
+                    old.task.abort();
+                }
+            }
+            Action::SendAssociationRequest(conn) => self.send(conn, Outgoing::Association),
+            Action::SendKeepAlive(conn) => self.send(conn, Outgoing::KeepAlive),
+            Action::Close { conn, .. } => {
+                if let Some(handle) = self.conns.remove(&conn) {
+                    // Dropping the task drops its socket: the connector sees the close.
+                    handle.task.abort();
+                }
+            }
+            Action::ArmTimer { timer, at } => self.timers[timer.index()] = Some(at),
+            Action::CancelTimer(timer) => self.timers[timer.index()] = None,
+            // For the embedding application: the observer gets them as records.
+            Action::Log(_) | Action::NotifyClients(_) | Action::ReportLinkFailure { .. } => {}
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, what: Outgoing) {
+        if let Some(handle) = self.conns.get(&conn) {
+            // A task that already ended has reported TcpClosed; the core hears it next.
+            let _ = handle.commands.send(what);
+        }
+    }
+}
+
+/// One connection, from connect to close: reports what happens as core events.
+async fn connection<F: Framing>(
+    conn: ConnId,
+    target: Target,
+    mut framing: F,
+    application_id: String,
+    mut commands: mpsc::UnboundedReceiver<Outgoing>,
+    events: mpsc::UnboundedSender<FromConn>,
+) {
+    let report = |event: Event| {
+        let _ = events.send(FromConn::Event(event));
+    };
+    let note = |text: String| {
+        let _ = events.send(FromConn::Note(conn, text));
+    };
+    let stream = match TcpStream::connect((target.host.as_str(), target.port)).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            note(format!("connect to {target} failed: {e}"));
+            report(Event::TcpRefused(conn));
+            return;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    report(Event::TcpAccepted(conn));
+    let (mut reader, mut writer) = stream.into_split();
+    let mut inbound = BytesMut::with_capacity(4096);
+    let mut outbound = BytesMut::with_capacity(512);
+    let mut next_invoke = InvokeId::FIRST;
+    let mut pending_association: Option<InvokeId> = None;
+    let mut pending_keepalive: Option<InvokeId> = None;
+    loop {
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(command) = command else { return };
+                let invoke_id = next_invoke;
+                next_invoke = next_invoke.next();
+                let message = match command {
+                    Outgoing::Association => {
+                        pending_association = Some(invoke_id);
+                        Message::StartApplicationSession {
+                            application_id: application_id.clone(),
+                            protocol_version: ECMA_323_NAMESPACE.to_owned(),
+                            session_duration_s: 180,
+                        }
+                    }
+                    Outgoing::KeepAlive => {
+                        pending_keepalive = Some(invoke_id);
+                        Message::SystemStatus(SystemStatus::Normal)
+                    }
+                };
+                let frame = Frame { invoke_id, body: message.encode() };
+                if let Err(e) = write(&mut framing, &frame, &mut outbound, &mut writer).await {
+                    note(format!("write failed: {e}"));
+                    report(Event::TcpClosed(conn));
+                    return;
+                }
+            }
+            read = reader.read_buf(&mut inbound) => {
+                match read {
+                    Ok(0) => {
+                        report(Event::TcpClosed(conn));
+                        return;
+                    }
+                    Err(e) => {
+                        note(format!("read failed: {e}"));
+                        report(Event::TcpClosed(conn));
+                        return;
+                    }
+                    Ok(_) => {}
+                }
+                loop {
+                    let frame = match framing.decode(&mut inbound) {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => break,
+                        Err(e) => {
+                            note(format!("framing error, dropping the connection: {e}"));
+                            report(Event::TcpClosed(conn));
+                            return;
+                        }
+                    };
+                    let event = match Message::decode(&frame.body) {
+                        Ok(Message::StartApplicationSessionPosResponse { .. })
+                            if pending_association == Some(frame.invoke_id) =>
+                        {
+                            pending_association = None;
+                            Event::AssociationAccepted(conn)
+                        }
+                        Ok(Message::StartApplicationSessionNegResponse { error })
+                            if pending_association == Some(frame.invoke_id) =>
+                        {
+                            pending_association = None;
+                            note(format!("association refused: {error}"));
+                            Event::AssociationRejected(conn)
+                        }
+                        Ok(Message::SystemStatusResponse)
+                            if pending_keepalive == Some(frame.invoke_id) =>
+                        {
+                            pending_keepalive = None;
+                            Event::KeepAliveAnswered(conn)
+                        }
+                        Ok(Message::SystemStatus(status)) => {
+                            if frame.invoke_id != InvokeId::EVENT {
+                                let answer = Frame {
+                                    invoke_id: frame.invoke_id,
+                                    body: Message::SystemStatusResponse.encode(),
+                                };
+                                if let Err(e) = write(&mut framing, &answer, &mut outbound, &mut writer).await {
+                                    note(format!("write failed: {e}"));
+                                    report(Event::TcpClosed(conn));
+                                    return;
+                                }
+                            }
+                            Event::SystemStatus(conn, status)
+                        }
+                        Ok(_) => Event::MessageReceived(conn),
+                        Err(e) => {
+                            note(format!("undecodable message (counted as traffic): {e}"));
+                            Event::MessageReceived(conn)
+                        }
+                    };
+                    report(event);
+                }
+            }
+        }
+    }
+}
+
+async fn write<F: Framing>(
+    framing: &mut F,
+    frame: &Frame,
+    outbound: &mut BytesMut,
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> std::io::Result<()> {
+    outbound.clear();
+    framing
+        .encode(frame, outbound)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    writer.write_all(outbound).await
+}

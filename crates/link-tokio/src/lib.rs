@@ -1,0 +1,19 @@
+//! # link-tokio
+//!
+//! `link-core` embedded in a real runtime: tokio, TCP sockets and the monotonic clock.
+//!
+//! - [`driver`]: [`Driver`] owns a [`link_core::LinkCore`], carries out its actions
+//!   (connect, send the session start or a keep-alive, close, arm timers) and feeds it
+//!   what the sockets and timers report. Link decisions stay in the core.
+//! - [`stub`]: [`Stub`], a scriptable CSTA Connector to test against; the
+//!   `csta-connector-stub` binary runs one from the command line.
+//!
+//! The wire (CSTA-XML behind the 8-byte CSTA XML header) lives in `csta-wire`; a driver
+//! takes any [`csta_wire::Framing`].
+#![forbid(unsafe_code)]
+
+pub mod driver;
+pub mod stub;
+
+pub use driver::{Control, Driver, DriverError, Record, RecordText, Target};
+pub use stub::{AssociationAnswer, KeepAliveAnswer, Stub, StubLog, StubScript};

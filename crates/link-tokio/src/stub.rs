@@ -1,0 +1,339 @@
+//! A scriptable CSTA Connector for local testing: the other end of the driver.
+//!
+//! A [`Stub`] listens on one TCP port and plays a [`StubScript`] to every connection:
+//! how long to keep the port closed, how long to wait before talking, how to answer the
+//! session start, which SystemStatus values to send and when, whether to answer
+//! keep-alives, and when to die (close the port and every connection at once). It speaks
+//! the same framing and codec as the driver (`csta-wire`). The `csta-connector-stub`
+//! binary is a command line over this module.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message};
+use link_core::SystemStatus;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// How the stub answers `StartApplicationSession`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssociationAnswer {
+    /// `StartApplicationSessionPosResponse`, then the SystemStatus sequence.
+    Accept,
+    /// `StartApplicationSessionNegResponse` with this ECMA-354 error.
+    Reject(String),
+    /// No answer at all (the server's `connect-tout` must deal with it).
+    Silent,
+}
+
+/// What the stub does with a keep-alive (a SystemStatus request from the server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepAliveAnswer {
+    /// Answer with `SystemStatusResponse`.
+    Answer,
+    /// Say nothing (the server counts a failure each time).
+    Ignore,
+}
+
+/// What one stub does. [`StubScript::default`] is a healthy connector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StubScript {
+    /// The name used in the stub's log lines.
+    pub name: String,
+    /// How long after start the port refuses connections (it is bound but not listening).
+    pub refuse_for: Duration,
+    /// How long the stub waits after a connection arrives before reading from it.
+    pub accept_delay: Duration,
+    /// The answer to the session start.
+    pub association: AssociationAnswer,
+    /// The SystemStatus values sent after a positive session response; each waits its
+    /// delay after the previous one (the first after the response).
+    pub statuses: Vec<(Duration, SystemStatus)>,
+    /// Whether keep-alives are answered.
+    pub keepalive: KeepAliveAnswer,
+    /// When the stub dies, counted from its start: the port closes and every connection
+    /// drops. `None`: it runs until its task is dropped.
+    pub die_after: Option<Duration>,
+}
+
+impl Default for StubScript {
+    fn default() -> Self {
+        StubScript {
+            name: "stub".to_owned(),
+            refuse_for: Duration::ZERO,
+            accept_delay: Duration::ZERO,
+            association: AssociationAnswer::Accept,
+            statuses: vec![(Duration::ZERO, SystemStatus::Normal)],
+            keepalive: KeepAliveAnswer::Answer,
+            die_after: None,
+        }
+    }
+}
+
+/// Where the stub's log lines go.
+pub type StubLog = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A bound stub, not yet running: its port is taken, so connections are refused until
+/// [`Stub::run`] starts listening.
+pub struct Stub {
+    socket: TcpSocket,
+    addr: SocketAddr,
+    script: StubScript,
+}
+
+impl Stub {
+    /// Binds `addr` (port 0 picks a free port) for `script`.
+    pub fn bind(addr: SocketAddr, script: StubScript) -> io::Result<Stub> {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        let addr = socket.local_addr()?;
+        Ok(Stub {
+            socket,
+            addr,
+            script,
+        })
+    }
+
+    /// The address the stub is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Plays the script until the stub dies (`die_after`) or the future is dropped;
+    /// either way the port and every connection close. `log` gets one line per thing
+    /// the stub does.
+    pub async fn run(self, log: StubLog) -> io::Result<()> {
+        let started = Instant::now();
+        let script = Arc::new(self.script);
+        let say = {
+            let log = log.clone();
+            let name = script.name.clone();
+            move |text: &str| {
+                let at = started.elapsed();
+                log(&format!("{:>8.3}s {name}: {text}", at.as_secs_f64()));
+            }
+        };
+        let life = async {
+            if !script.refuse_for.is_zero() {
+                say(&format!("refusing connections for {:?}", script.refuse_for));
+                tokio::time::sleep(script.refuse_for).await;
+            }
+            let listener = self.socket.listen(64)?;
+            say(&format!("listening on {}", self.addr));
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let (stream, peer) = accepted?;
+                        say(&format!("connection from {peer}"));
+                        let say = say.clone();
+                        connections.spawn(serve(stream, script.clone(), say));
+                    }
+                    Some(_) = connections.join_next() => {}
+                }
+            }
+        };
+        match script.die_after {
+            Some(after) => match tokio::time::timeout(after, life).await {
+                Ok(result) => result,
+                Err(_) => {
+                    say("dying as scripted: port and connections closed");
+                    Ok(())
+                }
+            },
+            None => life.await,
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
+    if !script.accept_delay.is_zero() {
+        tokio::time::sleep(script.accept_delay).await;
+    }
+    let _ = stream.set_nodelay(true);
+    let (mut reader, mut writer) = stream.into_split();
+    let mut framing = HeaderFraming;
+    let mut inbound = BytesMut::with_capacity(4096);
+    let mut outbound = BytesMut::with_capacity(512);
+    let mut next_invoke = InvokeId::FIRST;
+    let mut statuses: VecDeque<(Duration, SystemStatus)> = VecDeque::new();
+    let mut next_status_at: Option<Instant> = None;
+    loop {
+        let due = next_status_at.unwrap_or_else(Instant::now);
+        let mut replies: Vec<(InvokeId, Message)> = Vec::new();
+        tokio::select! {
+            read = reader.read_buf(&mut inbound) => {
+                match read {
+                    Ok(0) | Err(_) => {
+                        say("connection closed by the server");
+                        return;
+                    }
+                    Ok(_) => {}
+                }
+                loop {
+                    let frame = match framing.decode(&mut inbound) {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => break,
+                        Err(e) => {
+                            say(&format!("framing error, dropping the connection: {e}"));
+                            return;
+                        }
+                    };
+                    match Message::decode(&frame.body) {
+                        Ok(Message::StartApplicationSession { application_id, .. }) => {
+                            say(&format!("StartApplicationSession from {application_id}"));
+                            match &script.association {
+                                AssociationAnswer::Accept => {
+                                    replies.push((frame.invoke_id, Message::StartApplicationSessionPosResponse {
+                                        session_id: format!("{}-session", script.name),
+                                        protocol_version: csta_wire::ECMA_323_NAMESPACE.to_owned(),
+                                        session_duration_s: 180,
+                                    }));
+                                    statuses = script.statuses.iter().copied().collect();
+                                    next_status_at = statuses.front().map(|(d, _)| Instant::now() + *d);
+                                }
+                                AssociationAnswer::Reject(error) => {
+                                    replies.push((frame.invoke_id, Message::StartApplicationSessionNegResponse {
+                                        error: error.clone(),
+                                    }));
+                                }
+                                AssociationAnswer::Silent => say("not answering the session start"),
+                            }
+                        }
+                        Ok(Message::SystemStatus(_)) => match script.keepalive {
+                            KeepAliveAnswer::Answer => {
+                                replies.push((frame.invoke_id, Message::SystemStatusResponse));
+                            }
+                            KeepAliveAnswer::Ignore => say("ignoring a keep-alive"),
+                        },
+                        Ok(_) => {}
+                        Err(e) => say(&format!("undecodable message: {e}")),
+                    }
+                }
+            }
+            () = tokio::time::sleep_until(due), if next_status_at.is_some() => {
+                if let Some((_, status)) = statuses.pop_front() {
+                    replies.push((next_invoke, Message::SystemStatus(status)));
+                    next_invoke = next_invoke.next();
+                }
+                next_status_at = statuses.front().map(|(d, _)| Instant::now() + *d);
+            }
+        }
+        for (invoke_id, message) in replies {
+            outbound.clear();
+            let frame = Frame {
+                invoke_id,
+                body: message.encode(),
+            };
+            if framing.encode(&frame, &mut outbound).is_err() {
+                return;
+            }
+            if writer.write_all(&outbound).await.is_err() {
+                say("write failed; connection gone");
+                return;
+            }
+            say(&format!("sent {}", describe(&message)));
+        }
+    }
+}
+
+fn describe(message: &Message) -> String {
+    match message {
+        Message::SystemStatus(status) => format!("SystemStatus {status}"),
+        Message::StartApplicationSessionNegResponse { error } => {
+            format!("StartApplicationSessionNegResponse ({error})")
+        }
+        other => other.name().to_owned(),
+    }
+}
+
+/// Reads a duration written with its unit: `250ms`, `2s`, `1.5s`, `1m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or((text, ""), |i| text.split_at(i));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (examples: 250ms, 2s, 1.5s, 1m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "" => return Err(format!("{text:?} needs a unit: ms, s or m")),
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}; use ms, s or m"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Reads a SystemStatus sequence: comma-separated ECMA-269 values, each optionally
+/// followed by `@DELAY` (the wait before it), e.g. `initializing,normal@500ms`.
+pub fn parse_statuses(text: &str) -> Result<Vec<(Duration, SystemStatus)>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|item| {
+            let (value, delay) = match item.split_once('@') {
+                Some((value, delay)) => (value.trim(), parse_duration(delay)?),
+                None => (item.trim(), Duration::ZERO),
+            };
+            let status = SystemStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == value)
+                .ok_or_else(|| {
+                    let all: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    format!(
+                        "{value:?} is not a SystemStatus value; one of {}",
+                        all.join(", ")
+                    )
+                })?;
+            Ok((delay, status))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("5").unwrap_err().contains("needs a unit"));
+        assert!(parse_duration("5h").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn status_sequences_read_values_and_delays() {
+        assert_eq!(
+            parse_statuses("initializing, normal@500ms"),
+            Ok(vec![
+                (Duration::ZERO, SystemStatus::Initializing),
+                (Duration::from_millis(500), SystemStatus::Normal)
+            ])
+        );
+        assert_eq!(parse_statuses(""), Ok(vec![]));
+        assert!(parse_statuses("normal,fine")
+            .unwrap_err()
+            .contains("\"fine\""));
+    }
+}
