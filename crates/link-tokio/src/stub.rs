@@ -79,12 +79,19 @@ impl Default for StubScript {
 /// Where the stub's log lines go.
 pub type StubLog = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// A bound stub, not yet running: its port is taken, so connections are refused until
-/// [`Stub::run`] starts listening.
+/// A bound stub, not yet running. Its port is taken; with no `refuse_for` it already
+/// listens (connections wait in the backlog until [`Stub::run`] serves them), otherwise
+/// connections are refused until `refuse_for` has passed in [`Stub::run`].
 pub struct Stub {
-    socket: TcpSocket,
+    port: Port,
     addr: SocketAddr,
     script: StubScript,
+}
+
+enum Port {
+    /// Bound, not listening: the kernel refuses connections.
+    Refusing(TcpSocket),
+    Listening(tokio::net::TcpListener),
 }
 
 impl Stub {
@@ -98,11 +105,12 @@ impl Stub {
         socket.set_reuseaddr(true)?;
         socket.bind(addr)?;
         let addr = socket.local_addr()?;
-        Ok(Stub {
-            socket,
-            addr,
-            script,
-        })
+        let port = if script.refuse_for.is_zero() {
+            Port::Listening(socket.listen(64)?)
+        } else {
+            Port::Refusing(socket)
+        };
+        Ok(Stub { port, addr, script })
     }
 
     /// The address the stub is bound to.
@@ -125,11 +133,14 @@ impl Stub {
             }
         };
         let life = async {
-            if !script.refuse_for.is_zero() {
-                say(&format!("refusing connections for {:?}", script.refuse_for));
-                tokio::time::sleep(script.refuse_for).await;
-            }
-            let listener = self.socket.listen(64)?;
+            let listener = match self.port {
+                Port::Listening(listener) => listener,
+                Port::Refusing(socket) => {
+                    say(&format!("refusing connections for {:?}", script.refuse_for));
+                    tokio::time::sleep(script.refuse_for).await;
+                    socket.listen(64)?
+                }
+            };
             say(&format!("listening on {}", self.addr));
             let mut connections = JoinSet::new();
             loop {

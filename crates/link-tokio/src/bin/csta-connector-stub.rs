@@ -1,8 +1,10 @@
 //! `csta-connector-stub`: a scriptable CSTA Connector on one TCP port, for trying a
 //! T-Server-side driver on loopback. Its first line on stdout is
 //! `csta-connector-stub NAME bound to ADDR`, so a script (or a test) can learn a port
-//! picked with `--port 0`.
+//! picked with `--port 0`. Connections are accepted from that line on, unless
+//! `--refuse-for` keeps the port closed a while longer.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -122,7 +124,11 @@ fn main() -> ExitCode {
             args.name,
             stub.local_addr()
         );
-        match stub.run(Arc::new(|line: &str| println!("{line}"))).await {
+        // A closed stdout (the reader went away) must not kill the connector.
+        let log = Arc::new(|line: &str| {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        });
+        match stub.run(log).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("csta-connector-stub: {e}");

@@ -1,6 +1,7 @@
 //! `link-driver`: runs link-core against real CSTA Connectors described by a T-Server
 //! options file, printing every input, action, log record and client notification.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -116,7 +117,8 @@ fn main() -> ExitCode {
                         }
                 );
                 if verbose || !quiet {
-                    println!("{}", record.text(&config));
+                    // A closed stdout must not stop the driver: it has links to keep.
+                    let _ = writeln!(std::io::stdout().lock(), "{}", record.text(&config));
                 }
             })
             .await
