@@ -219,8 +219,10 @@ impl Message {
             "StartApplicationSession" => {
                 let root = "StartApplicationSession";
                 Message::StartApplicationSession {
-                    application_id: doc.field(root, "applicationID")?.to_owned(),
-                    protocol_version: doc.field(root, "protocolVersion")?.to_owned(),
+                    application_id: doc.field(root, "applicationInfo/applicationID")?.to_owned(),
+                    protocol_version: doc
+                        .field(root, "requestedProtocolVersions/protocolVersion")?
+                        .to_owned(),
                     session_duration_s: doc.number(root, "requestedSessionDuration")?,
                 }
             }
@@ -233,17 +235,15 @@ impl Message {
                 }
             }
             "StartApplicationSessionNegResponse" => {
-                // ECMA-354 allows several error kinds; any text inside errorCode is kept.
+                // ECMA-354 has several kinds of error; the first text inside errorCode
+                // (or the name of its first element, for an empty one) is the reason.
                 let error = doc
                     .leaves
                     .iter()
-                    .find(|(path_has_error_code, _, _)| *path_has_error_code)
-                    .map(|(_, name, value)| {
-                        if value.is_empty() {
-                            name.clone()
-                        } else {
-                            value.clone()
-                        }
+                    .find(|(path, _)| path == "errorCode" || path.starts_with("errorCode/"))
+                    .map(|(path, value)| match value.is_empty() {
+                        true => path.rsplit('/').next().unwrap_or_default().to_owned(),
+                        false => value.clone(),
                     })
                     .unwrap_or_default();
                 Message::StartApplicationSessionNegResponse { error }
@@ -273,54 +273,80 @@ fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> std::io::Result<()>
     Ok(())
 }
 
+/// How deep a document may nest. CSTA documents are a handful of levels deep; the
+/// bound keeps a hostile frame from costing more than linear time.
+pub const MAX_DEPTH: usize = 32;
+
 /// A document flattened to what the codec needs: the root's local name and every leaf
-/// element's local name and text, in document order.
+/// element, as its path below the root (local names joined by `/`) and its text.
 struct Document {
     root: String,
-    /// (inside an `errorCode` element, local name, text)
-    leaves: Vec<(bool, String, String)>,
+    leaves: Vec<(String, String)>,
 }
 
 impl Document {
     fn read(xml: &str) -> Result<Document, DecodeError> {
         let mut reader = Reader::from_str(xml);
         let xml_error = |e: quick_xml::Error| DecodeError::Xml(e.to_string());
+        let ill_formed = |what: &str| DecodeError::Xml(what.to_owned());
         let mut root: Option<String> = None;
         let mut root_closed = false;
+        // The open elements below the root, and whether the innermost has a child.
         let mut stack: Vec<String> = Vec::new();
+        let mut inside_root = false;
+        let mut has_child = false;
         let mut leaves = Vec::new();
         let mut current_text = String::new();
-        let mut has_child = false;
         loop {
             let event = reader.read_event().map_err(xml_error)?;
+            let outside_root = !inside_root;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     if root_closed {
-                        return Err(DecodeError::Xml(
-                            "a second element after the root element".to_owned(),
-                        ));
+                        return Err(ill_formed("a second element after the root element"));
                     }
                     let name = e.local_name().as_ref().to_owned();
-                    if root.is_none() {
-                        root = Some(name.clone());
-                    }
-                    let in_error = stack.iter().any(|n| n == "errorCode");
-                    if matches!(event, Event::Empty(_)) {
-                        if stack.is_empty() {
-                            root_closed = true;
-                        } else {
-                            leaves.push((in_error, name, String::new()));
-                        }
-                        has_child = true;
-                    } else {
-                        stack.push(name);
-                        current_text.clear();
+                    let empty = matches!(event, Event::Empty(_));
+                    if !inside_root {
+                        root = Some(name);
+                        inside_root = !empty;
+                        root_closed = empty;
                         has_child = false;
+                        current_text.clear();
+                        continue;
+                    }
+                    has_child = true;
+                    if empty {
+                        leaves.push((path(&stack, &name), String::new()));
+                    } else {
+                        if stack.len() + 1 >= MAX_DEPTH {
+                            return Err(ill_formed("nested deeper than the codec reads"));
+                        }
+                        stack.push(name);
+                        has_child = false;
+                        current_text.clear();
                     }
                 }
-                Event::Text(t) => current_text.push_str(&t.xml10_content()),
-                Event::CData(t) => current_text.push_str(&t.xml10_content()),
+                Event::Text(t) => {
+                    let text = t.xml10_content();
+                    if outside_root {
+                        if !text.trim().is_empty() {
+                            return Err(ill_formed("text outside the root element"));
+                        }
+                    } else {
+                        current_text.push_str(&text);
+                    }
+                }
+                Event::CData(t) => {
+                    if outside_root {
+                        return Err(ill_formed("CDATA outside the root element"));
+                    }
+                    current_text.push_str(&t.xml10_content());
+                }
                 Event::GeneralRef(r) => {
+                    if outside_root {
+                        return Err(ill_formed("a reference outside the root element"));
+                    }
                     let resolved = match r.resolve_char_ref().map_err(xml_error)? {
                         Some(c) => c.to_string(),
                         None => quick_xml::escape::unescape(&format!("&{};", &*r))
@@ -329,21 +355,25 @@ impl Document {
                     };
                     current_text.push_str(&resolved);
                 }
-                Event::End(_) => {
-                    let name = stack.pop().unwrap_or_default();
-                    if !has_child && !stack.is_empty() {
-                        let in_error = stack.iter().any(|n| n == "errorCode");
-                        leaves.push((in_error, name, current_text.trim().to_owned()));
+                Event::End(_) => match stack.pop() {
+                    Some(name) => {
+                        if !has_child {
+                            leaves.push((path(&stack, &name), current_text.trim().to_owned()));
+                        }
                         current_text.clear();
+                        has_child = true;
                     }
-                    has_child = true;
-                    if stack.is_empty() {
+                    None => {
+                        inside_root = false;
                         root_closed = true;
                     }
-                }
+                },
                 Event::Eof => break,
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
             }
+        }
+        if inside_root {
+            return Err(ill_formed("the root element is never closed"));
         }
         let root = root.ok_or(DecodeError::NoRootElement)?;
         Ok(Document { root, leaves })
@@ -352,8 +382,8 @@ impl Document {
     fn field(&self, message: &'static str, field: &'static str) -> Result<&str, DecodeError> {
         self.leaves
             .iter()
-            .find(|(_, name, _)| name == field)
-            .map(|(_, _, value)| value.as_str())
+            .find(|(path, _)| path == field)
+            .map(|(_, value)| value.as_str())
             .ok_or(DecodeError::MissingField { message, field })
     }
 
@@ -364,6 +394,16 @@ impl Document {
             value: value.to_owned(),
         })
     }
+}
+
+/// `stack` and `name` joined by `/`: an element's path below the root.
+fn path(stack: &[String], name: &str) -> String {
+    let mut path = stack.join("/");
+    if !path.is_empty() {
+        path.push('/');
+    }
+    path.push_str(name);
+    path
 }
 
 #[cfg(test)]
@@ -476,6 +516,68 @@ mod tests {
             Err(DecodeError::BadValue {
                 field: "actualSessionDuration",
                 value: "soon".into()
+            })
+        );
+    }
+
+    #[test]
+    fn documents_that_are_not_well_formed_are_refused() {
+        let xml_error = |body: &[u8]| matches!(Message::decode(body), Err(DecodeError::Xml(_)));
+        assert!(
+            xml_error(b"<SystemStatus><systemStatus>normal</systemStatus>"),
+            "unclosed root"
+        );
+        assert!(xml_error(
+            b"junk<SystemStatus><systemStatus>normal</systemStatus></SystemStatus>"
+        ));
+        assert!(xml_error(
+            b"<SystemStatus><systemStatus>normal</systemStatus></SystemStatus>junk"
+        ));
+        let deep = format!(
+            "<a>{}{}</a>",
+            "<b>".repeat(MAX_DEPTH),
+            "</b>".repeat(MAX_DEPTH)
+        );
+        assert!(xml_error(deep.as_bytes()), "too deep");
+        let fine = format!(
+            "<a>{}{}</a>",
+            "<b>".repeat(MAX_DEPTH - 3),
+            "</b>".repeat(MAX_DEPTH - 3)
+        );
+        assert_eq!(
+            Message::decode(fine.as_bytes()),
+            Ok(Message::Other { root: "a".into() })
+        );
+    }
+
+    #[test]
+    fn only_the_field_at_its_own_place_counts() {
+        // A systemStatus inside private data must not decide R5.
+        let xml = b"<SystemStatus><extensions><privateData><systemStatus>normal</systemStatus></privateData></extensions><systemStatus>disabled</systemStatus></SystemStatus>";
+        assert_eq!(
+            Message::decode(xml),
+            Ok(Message::SystemStatus(SystemStatus::Disabled))
+        );
+        let only_nested = b"<SystemStatus><extensions><systemStatus>normal</systemStatus></extensions></SystemStatus>";
+        assert_eq!(
+            Message::decode(only_nested),
+            Err(DecodeError::MissingField {
+                message: "SystemStatus",
+                field: "systemStatus"
+            })
+        );
+        let text_only = b"<StartApplicationSessionNegResponse><errorCode>noCommonProtocolVersion</errorCode></StartApplicationSessionNegResponse>";
+        assert_eq!(
+            Message::decode(text_only),
+            Ok(Message::StartApplicationSessionNegResponse {
+                error: "noCommonProtocolVersion".into()
+            })
+        );
+        let empty_kind = b"<StartApplicationSessionNegResponse><errorCode><applicationNotAuthorized/></errorCode></StartApplicationSessionNegResponse>";
+        assert_eq!(
+            Message::decode(empty_kind),
+            Ok(Message::StartApplicationSessionNegResponse {
+                error: "applicationNotAuthorized".into()
             })
         );
     }

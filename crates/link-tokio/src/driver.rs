@@ -103,6 +103,13 @@ pub enum Record {
         /// The action.
         action: Action,
     },
+    /// A [`Control`] the driver could not apply; nothing changed.
+    Refused {
+        /// When.
+        at: Instant,
+        /// Why.
+        error: DriverError,
+    },
     /// Something on the wire worth knowing that is not an event: a connect error's
     /// cause, a message that did not decode, a framing error.
     Wire {
@@ -122,6 +129,7 @@ impl Record {
             Record::Input { at, .. }
             | Record::Ignored { at, .. }
             | Record::Action { at, .. }
+            | Record::Refused { at, .. }
             | Record::Wire { at, .. } => at,
         }
     }
@@ -209,6 +217,7 @@ impl fmt::Display for RecordText<'_> {
                     write!(f, "MANAGEMENT LAYER: link {} failed", self.name(*link))
                 }
             },
+            Record::Refused { error, .. } => write!(f, "   control refused: {error}"),
             Record::Wire { conn, note, .. } => write!(f, "   {}: {note}", self.name(conn.link)),
         }
     }
@@ -332,7 +341,7 @@ impl<F: Framing + Clone> Driver<F> {
     /// action is passed to `observe` as it happens.
     pub async fn run(
         self,
-        mut control: mpsc::Receiver<Control>,
+        control: mpsc::Receiver<Control>,
         mut observe: impl FnMut(&Record),
     ) -> Result<(), DriverError> {
         let Driver {
@@ -341,7 +350,7 @@ impl<F: Framing + Clone> Driver<F> {
             framing,
             application_id,
         } = self;
-        let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+        let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let mut state = State {
             core,
             epoch: tokio::time::Instant::now(),
@@ -354,60 +363,97 @@ impl<F: Framing + Clone> Driver<F> {
             framing,
             application_id,
         };
-        state.feed(Event::Start, &targets, &io, &mut observe)?;
+        let result = state
+            .drive(&mut targets, &io, control, events_rx, &mut observe)
+            .await;
+        // Whatever ended the run, no connection outlives it.
+        for (_, conn) in std::mem::take(&mut state.conns) {
+            conn.task.abort();
+        }
+        result
+    }
+}
+
+/// How many connection events may wait for the driver before a connection's reader
+/// waits too (back-pressure on a peer that floods).
+const EVENT_QUEUE: usize = 256;
+
+/// How many undecodable documents per connection are reported as [`Record::Wire`]
+/// notes; the rest are counted as traffic silently.
+const NOTED_UNDECODABLE: u32 = 3;
+
+impl State {
+    async fn drive<F: Framing + Clone>(
+        &mut self,
+        targets: &mut [Target],
+        io: &Io<F>,
+        mut control: mpsc::Receiver<Control>,
+        mut events_rx: mpsc::Receiver<FromConn>,
+        observe: &mut impl FnMut(&Record),
+    ) -> Result<(), DriverError> {
+        self.feed(Event::Start, targets, io, observe)?;
         loop {
-            let next_timer = state.next_timer();
+            let next_timer = self.next_timer();
             let sleep_until = next_timer.map_or_else(
-                || state.epoch + Duration::from_secs(86_400 * 365),
-                |(at, _)| state.epoch + Duration::from_nanos(at.as_nanos()),
+                || self.epoch + Duration::from_secs(86_400 * 365),
+                |(at, _)| self.epoch + Duration::from_nanos(at.as_nanos()),
             );
             tokio::select! {
+                // In this order: what already happened is handled before a timer that
+                // became due meanwhile, so R8 sees every status that arrived in time.
+                biased;
                 command = control.recv() => match command {
                     Some(Control::SetRole(role)) => {
-                        state.feed(Event::RoleChanged(role), &targets, &io, &mut observe)?;
+                        self.feed(Event::RoleChanged(role), targets, io, observe)?;
                     }
                     Some(Control::Reconfigure { link, priority, target }) => {
-                        let slot = targets.get_mut(link.index()).ok_or(DriverError::UnknownLink(link))?;
+                        let Some(slot) = targets.get_mut(link.index()) else {
+                            let at = self.now();
+                            observe(&Record::Refused { at, error: DriverError::UnknownLink(link) });
+                            continue;
+                        };
                         if let Some(target) = target {
                             *slot = target;
                         }
-                        state.feed(Event::Reconfigured { link, priority }, &targets, &io, &mut observe)?;
+                        self.feed(Event::Reconfigured { link, priority }, targets, io, observe)?;
                     }
                     Some(Control::Shutdown) | None => {
-                        state.feed(Event::Shutdown, &targets, &io, &mut observe)?;
-                        // Anything the core did not close itself goes too.
-                        for (_, conn) in std::mem::take(&mut state.conns) {
-                            conn.task.abort();
-                        }
+                        self.feed(Event::Shutdown, targets, io, observe)?;
                         return Ok(());
                     }
                 },
-                Some(from_conn) = events_rx.recv() => match from_conn {
-                    FromConn::Event(event) => {
-                        if let Some(conn) = event.conn() {
-                            if !state.conns.contains_key(&conn) {
-                                // Raced with a close the core asked for: the core would
-                                // ignore it as stale, and no record is worth a line.
-                                continue;
-                            }
-                            if matches!(event, Event::TcpRefused(_) | Event::TcpClosed(_)) {
-                                state.conns.remove(&conn);
-                            }
+                Some(from_conn) = events_rx.recv() => {
+                    let conn = match &from_conn {
+                        FromConn::Event(event) => event.conn(),
+                        FromConn::Note(conn, _) => Some(*conn),
+                    };
+                    if let Some(conn) = conn {
+                        if !self.conns.contains_key(&conn) {
+                            // Raced with a close the core asked for: the core would
+                            // ignore it as stale, and no record is worth a line.
+                            continue;
                         }
-                        state.feed(event, &targets, &io, &mut observe)?;
                     }
-                    FromConn::Note(conn, note) => {
-                        let at = state.now();
-                        observe(&Record::Wire { at, conn, note });
+                    match from_conn {
+                        FromConn::Event(event) => {
+                            if let Event::TcpRefused(conn) | Event::TcpClosed(conn) = event {
+                                self.conns.remove(&conn);
+                            }
+                            self.feed(event, targets, io, observe)?;
+                        }
+                        FromConn::Note(conn, note) => {
+                            let at = self.now();
+                            observe(&Record::Wire { at, conn, note });
+                        }
                     }
                 },
                 () = tokio::time::sleep_until(sleep_until), if next_timer.is_some() => {
                     if let Some((_, timer)) = next_timer {
-                        state.timers[timer.index()] = None;
-                        state.feed(Event::TimerExpired(timer), &targets, &io, &mut observe)?;
+                        self.timers[timer.index()] = None;
+                        self.feed(Event::TimerExpired(timer), targets, io, observe)?;
                         // Had the firing been early the core would keep the deadline;
                         // take it back from the core so the timer cannot be lost.
-                        state.timers[timer.index()] = state.core.deadline(timer);
+                        self.timers[timer.index()] = self.core.deadline(timer);
                     }
                 }
             }
@@ -444,7 +490,7 @@ struct State {
     timers: [Option<Instant>; Timer::COUNT],
     conns: BTreeMap<ConnId, ConnHandle>,
     actions: Vec<Action>,
-    events_tx: mpsc::UnboundedSender<FromConn>,
+    events_tx: mpsc::Sender<FromConn>,
 }
 
 impl State {
@@ -530,127 +576,214 @@ impl State {
 }
 
 /// One connection, from connect to close: reports what happens as core events.
+///
+/// Whatever way the task ends, the core hears of it exactly once: the task reports
+/// `TcpRefused` or `TcpClosed` itself, and should it panic, its [`EndGuard`] reports
+/// `TcpClosed` (an aborted task's report is discarded by the driver, which removed the
+/// connection first).
 async fn connection<F: Framing>(
     conn: ConnId,
     target: Target,
-    mut framing: F,
+    framing: F,
     application_id: String,
-    mut commands: mpsc::UnboundedReceiver<Outgoing>,
-    events: mpsc::UnboundedSender<FromConn>,
+    commands: mpsc::UnboundedReceiver<Outgoing>,
+    events: mpsc::Sender<FromConn>,
 ) {
-    let report = |event: Event| {
-        let _ = events.send(FromConn::Event(event));
+    let mut guard = EndGuard {
+        conn,
+        events: events.clone(),
+        ended: false,
     };
-    let note = |text: String| {
-        let _ = events.send(FromConn::Note(conn, text));
-    };
-    let stream = match TcpStream::connect((target.host.as_str(), target.port)).await {
-        Ok(stream) => stream,
-        Err(e) => {
-            note(format!("connect to {target} failed: {e}"));
-            report(Event::TcpRefused(conn));
+    let ended = Link {
+        conn,
+        framing,
+        out: Reporter { conn, events },
+        undecodable: 0,
+    }
+    .run(target, application_id, commands)
+    .await;
+    guard.ended = ended;
+}
+
+/// Reports `TcpClosed` for a connection task that stopped without saying so.
+struct EndGuard {
+    conn: ConnId,
+    events: mpsc::Sender<FromConn>,
+    ended: bool,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        if self.ended {
             return;
         }
-    };
-    let _ = stream.set_nodelay(true);
-    report(Event::TcpAccepted(conn));
-    let (mut reader, mut writer) = stream.into_split();
-    let mut inbound = BytesMut::with_capacity(4096);
-    let mut outbound = BytesMut::with_capacity(512);
-    let mut next_invoke = InvokeId::FIRST;
-    let mut pending_association: Option<InvokeId> = None;
-    let mut pending_keepalive: Option<InvokeId> = None;
-    loop {
-        tokio::select! {
-            command = commands.recv() => {
-                let Some(command) = command else { return };
-                let invoke_id = next_invoke;
-                next_invoke = next_invoke.next();
-                let message = match command {
-                    Outgoing::Association => {
-                        pending_association = Some(invoke_id);
-                        Message::StartApplicationSession {
-                            application_id: application_id.clone(),
-                            protocol_version: ECMA_323_NAMESPACE.to_owned(),
-                            session_duration_s: 180,
-                        }
-                    }
-                    Outgoing::KeepAlive => {
-                        pending_keepalive = Some(invoke_id);
-                        Message::SystemStatus(SystemStatus::Normal)
-                    }
-                };
-                let frame = Frame { invoke_id, body: message.encode() };
-                if let Err(e) = write(&mut framing, &frame, &mut outbound, &mut writer).await {
-                    note(format!("write failed: {e}"));
-                    report(Event::TcpClosed(conn));
-                    return;
-                }
+        let event = FromConn::Event(Event::TcpClosed(self.conn));
+        if let Err(mpsc::error::TrySendError::Full(event)) = self.events.try_send(event) {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let events = self.events.clone();
+                runtime.spawn(async move {
+                    let _ = events.send(event).await;
+                });
             }
-            read = reader.read_buf(&mut inbound) => {
-                match read {
-                    Ok(0) => {
-                        report(Event::TcpClosed(conn));
-                        return;
-                    }
-                    Err(e) => {
-                        note(format!("read failed: {e}"));
-                        report(Event::TcpClosed(conn));
-                        return;
-                    }
-                    Ok(_) => {}
-                }
-                loop {
-                    let frame = match framing.decode(&mut inbound) {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => break,
-                        Err(e) => {
-                            note(format!("framing error, dropping the connection: {e}"));
-                            report(Event::TcpClosed(conn));
-                            return;
-                        }
-                    };
-                    let event = match Message::decode(&frame.body) {
-                        Ok(Message::StartApplicationSessionPosResponse { .. })
-                            if pending_association == Some(frame.invoke_id) =>
-                        {
-                            pending_association = None;
-                            Event::AssociationAccepted(conn)
-                        }
-                        Ok(Message::StartApplicationSessionNegResponse { error })
-                            if pending_association == Some(frame.invoke_id) =>
-                        {
-                            pending_association = None;
-                            note(format!("association refused: {error}"));
-                            Event::AssociationRejected(conn)
-                        }
-                        Ok(Message::SystemStatusResponse)
-                            if pending_keepalive == Some(frame.invoke_id) =>
-                        {
-                            pending_keepalive = None;
-                            Event::KeepAliveAnswered(conn)
-                        }
-                        Ok(Message::SystemStatus(status)) => {
-                            if frame.invoke_id != InvokeId::EVENT {
-                                let answer = Frame {
-                                    invoke_id: frame.invoke_id,
-                                    body: Message::SystemStatusResponse.encode(),
-                                };
-                                if let Err(e) = write(&mut framing, &answer, &mut outbound, &mut writer).await {
-                                    note(format!("write failed: {e}"));
-                                    report(Event::TcpClosed(conn));
-                                    return;
-                                }
+        }
+    }
+}
+
+/// The state of one connection task.
+struct Link<F> {
+    conn: ConnId,
+    framing: F,
+    out: Reporter,
+    undecodable: u32,
+}
+
+/// Sends a connection's events and notes to the driver, waiting when its queue is full.
+struct Reporter {
+    conn: ConnId,
+    events: mpsc::Sender<FromConn>,
+}
+
+impl Reporter {
+    async fn report(&self, event: Event) {
+        let _ = self.events.send(FromConn::Event(event)).await;
+    }
+
+    async fn note(&self, text: String) {
+        let _ = self.events.send(FromConn::Note(self.conn, text)).await;
+    }
+}
+
+impl<F: Framing> Link<F> {
+    /// Runs the connection; returns whether its end was reported (false only when the
+    /// driver went away first).
+    async fn run(
+        mut self,
+        target: Target,
+        application_id: String,
+        mut commands: mpsc::UnboundedReceiver<Outgoing>,
+    ) -> bool {
+        let conn = self.conn;
+        let stream = match TcpStream::connect((target.host.as_str(), target.port)).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                self.out
+                    .note(format!("connect to {target} failed: {e}"))
+                    .await;
+                self.out.report(Event::TcpRefused(conn)).await;
+                return true;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        self.out.report(Event::TcpAccepted(conn)).await;
+        let (mut reader, mut writer) = stream.into_split();
+        let mut inbound = BytesMut::with_capacity(4096);
+        let mut outbound = BytesMut::with_capacity(512);
+        let mut next_invoke = InvokeId::FIRST;
+        let mut pending_association: Option<InvokeId> = None;
+        let mut pending_keepalive: Option<InvokeId> = None;
+        loop {
+            tokio::select! {
+                command = commands.recv() => {
+                    let Some(command) = command else { return false };
+                    let invoke_id = next_invoke;
+                    next_invoke = next_invoke.next();
+                    let message = match command {
+                        Outgoing::Association => {
+                            pending_association = Some(invoke_id);
+                            Message::StartApplicationSession {
+                                application_id: application_id.clone(),
+                                protocol_version: ECMA_323_NAMESPACE.to_owned(),
+                                session_duration_s: 180,
                             }
-                            Event::SystemStatus(conn, status)
                         }
-                        Ok(_) => Event::MessageReceived(conn),
-                        Err(e) => {
-                            note(format!("undecodable message (counted as traffic): {e}"));
-                            Event::MessageReceived(conn)
+                        Outgoing::KeepAlive => {
+                            pending_keepalive = Some(invoke_id);
+                            Message::SystemStatus(SystemStatus::Normal)
                         }
                     };
-                    report(event);
+                    let frame = Frame { invoke_id, body: message.encode() };
+                    if let Err(e) = write(&mut self.framing, &frame, &mut outbound, &mut writer).await {
+                        self.out.note(format!("write failed: {e}")).await;
+                        self.out.report(Event::TcpClosed(conn)).await;
+                        return true;
+                    }
+                }
+                read = reader.read_buf(&mut inbound) => {
+                    match read {
+                        Ok(0) => {
+                            self.out.report(Event::TcpClosed(conn)).await;
+                            return true;
+                        }
+                        Err(e) => {
+                            self.out.note(format!("read failed: {e}")).await;
+                            self.out.report(Event::TcpClosed(conn)).await;
+                            return true;
+                        }
+                        Ok(_) => {}
+                    }
+                    loop {
+                        let frame = match self.framing.decode(&mut inbound) {
+                            Ok(Some(frame)) => frame,
+                            Ok(None) => break,
+                            Err(e) => {
+                                self.out.note(format!("framing error, dropping the connection: {e}")).await;
+                                self.out.report(Event::TcpClosed(conn)).await;
+                                return true;
+                            }
+                        };
+                        let mut answer = None;
+                        let event = match Message::decode(&frame.body) {
+                            Ok(Message::StartApplicationSessionPosResponse { .. })
+                                if pending_association == Some(frame.invoke_id) =>
+                            {
+                                pending_association = None;
+                                Event::AssociationAccepted(conn)
+                            }
+                            Ok(Message::StartApplicationSessionNegResponse { error })
+                                if pending_association == Some(frame.invoke_id) =>
+                            {
+                                pending_association = None;
+                                self.out.note(format!("association refused: {error}")).await;
+                                Event::AssociationRejected(conn)
+                            }
+                            Ok(Message::SystemStatusResponse)
+                                if pending_keepalive == Some(frame.invoke_id) =>
+                            {
+                                pending_keepalive = None;
+                                Event::KeepAliveAnswered(conn)
+                            }
+                            Ok(Message::SystemStatus(status)) => {
+                                if frame.invoke_id != InvokeId::EVENT {
+                                    answer = Some(Frame {
+                                        invoke_id: frame.invoke_id,
+                                        body: Message::SystemStatusResponse.encode(),
+                                    });
+                                }
+                                Event::SystemStatus(conn, status)
+                            }
+                            Ok(_) => Event::MessageReceived(conn),
+                            Err(e) => {
+                                self.undecodable += 1;
+                                if self.undecodable <= NOTED_UNDECODABLE {
+                                    self.out.note(format!("undecodable message (counted as traffic): {e}")).await;
+                                }
+                                if self.undecodable == NOTED_UNDECODABLE {
+                                    self.out.note("further undecodable messages are not noted".to_owned()).await;
+                                }
+                                Event::MessageReceived(conn)
+                            }
+                        };
+                        // The core hears the status before the answer is written, so a
+                        // peer that does not read cannot hold R5 back.
+                        self.out.report(event).await;
+                        if let Some(answer) = answer {
+                            if let Err(e) = write(&mut self.framing, &answer, &mut outbound, &mut writer).await {
+                                self.out.note(format!("write failed: {e}")).await;
+                                self.out.report(Event::TcpClosed(conn)).await;
+                                return true;
+                            }
+                        }
+                    }
                 }
             }
         }

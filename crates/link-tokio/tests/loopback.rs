@@ -1,214 +1,22 @@
 //! The driver against stub connectors on 127.0.0.1, with real sockets and the real
-//! clock. Every test is bounded by a timeout and stops by itself; timeouts are short
-//! (1 s is the smallest `connect-tout` and restart timeout the core accepts).
-//!
-//! The first test runs each connector as its own `csta-connector-stub` process and kills
-//! one with SIGKILL, as a dying connector host would; the others run stubs in-process.
+//! clock, stubs in-process. Every test is bounded by a timeout and stops by itself;
+//! timeouts are short (1 s is the smallest `connect-tout` and restart timeout the core
+//! accepts). The test with connector processes is `processes.rs`.
+
+mod common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{connected, disconnected, secs, selected_log, Harness};
 use link_core::{
-    Action, ClientEvent, CloseReason, Config, Event, Instant, LinkConfig, LinkId, LogRecord, Role,
-    Timer,
+    Action, CloseReason, Config, Event, Instant, LinkConfig, LinkId, LogRecord, Role, Timer,
 };
 use link_tokio::{
     AssociationAnswer, Control, Driver, KeepAliveAnswer, Record, Stub, StubScript, Target,
 };
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
-
-/// A running driver and everything it has reported so far.
-struct Harness {
-    config: Config,
-    records: mpsc::UnboundedReceiver<Record>,
-    seen: Vec<Record>,
-    control: mpsc::Sender<Control>,
-    task: tokio::task::JoinHandle<Result<(), link_tokio::DriverError>>,
-}
-
-impl Harness {
-    fn start(driver: Driver) -> Harness {
-        let config = driver.config().clone();
-        let (tx, records) = mpsc::unbounded_channel();
-        let (control, control_rx) = mpsc::channel(4);
-        let task = tokio::spawn(driver.run(control_rx, move |r| {
-            let _ = tx.send(r.clone());
-        }));
-        Harness {
-            config,
-            records,
-            seen: Vec::new(),
-            control,
-            task,
-        }
-    }
-
-    fn link(&self, name: &str) -> LinkId {
-        let index = self.config.links.iter().position(|l| l.name == name);
-        LinkId::new(index.expect("configured link") as u16)
-    }
-
-    fn transcript(&self) -> String {
-        let lines: Vec<String> = self
-            .seen
-            .iter()
-            .map(|r| r.text(&self.config).to_string())
-            .collect();
-        lines.join("\n")
-    }
-
-    /// Waits (at most `within`) for the first record after those already seen that
-    /// matches; panics with the whole transcript otherwise.
-    async fn until(
-        &mut self,
-        what: &str,
-        within: Duration,
-        pred: impl Fn(&Record) -> bool,
-    ) -> Record {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            match tokio::time::timeout_at(deadline, self.records.recv()).await {
-                Ok(Some(record)) => {
-                    self.seen.push(record.clone());
-                    if pred(&record) {
-                        return record;
-                    }
-                }
-                Ok(None) => panic!("the driver stopped before {what}:\n{}", self.transcript()),
-                Err(_) => panic!("no {what} within {within:?}:\n{}", self.transcript()),
-            }
-        }
-    }
-
-    async fn shutdown(mut self) -> Vec<Record> {
-        self.control
-            .send(Control::Shutdown)
-            .await
-            .expect("driver alive");
-        let result = tokio::time::timeout(Duration::from_secs(2), self.task)
-            .await
-            .expect("the driver returns promptly after Shutdown")
-            .expect("the driver task did not panic");
-        assert_eq!(result, Ok(()));
-        while let Ok(record) = self.records.try_recv() {
-            self.seen.push(record);
-        }
-        self.seen
-    }
-}
-
-fn connected(link: LinkId) -> impl Fn(&Record) -> bool {
-    move |r| matches!(r, Record::Action { action: Action::NotifyClients(ClientEvent::LinkConnected { link: l }), .. } if *l == link)
-}
-
-fn disconnected(link: LinkId) -> impl Fn(&Record) -> bool {
-    move |r| matches!(r, Record::Action { action: Action::NotifyClients(ClientEvent::LinkDisconnected { link: l, .. }), .. } if *l == link)
-}
-
-fn selected_log(records: &[Record], link: LinkId) -> Option<i32> {
-    records.iter().find_map(|r| match r {
-        Record::Action {
-            action: Action::Log(LogRecord::LinkSelected { link: l, priority }),
-            ..
-        } if *l == link => Some(*priority),
-        _ => None,
-    })
-}
-
-fn secs(from: Instant, to: Instant) -> f64 {
-    to.saturating_duration_since(from).as_secs_f64()
-}
-
-/// Starts a `csta-connector-stub` process on a free loopback port; returns it and its
-/// address (read from its first line). Its later output is drained so it never blocks.
-async fn stub_process(name: &str) -> (tokio::process::Child, SocketAddr) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_csta-connector-stub"))
-        .args(["--host", "127.0.0.1", "--port", "0", "--name", name])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the stub binary starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-    let first = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
-        .await
-        .expect("the stub prints its address promptly")
-        .expect("readable")
-        .expect("a first line");
-    let addr = first
-        .rsplit(' ')
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
-}
-
-/// R7, R10 over real TCP: three connector processes, priorities 3 (configured second),
-/// 2 and 1. The driver selects priority 3; SIGKILL takes it down; the driver sends
-/// EventLinkDisconnected at once, waits the 1 s restart timeout, finds the dead port
-/// refusing, and selects priority 2. The links come from a T-Server options file.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_connectors_highest_selected_killed_then_the_next_after_the_restart_timeout() {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        let (_low, low_addr) = stub_process("CSTA_LOW").await;
-        let (mut high, high_addr) = stub_process("CSTA_HIGH").await;
-        let (_mid, mid_addr) = stub_process("CSTA_MID").await;
-        let ini = format!(
-            "[TServer]\nlink-1-name = CSTA_LOW\nlink-2-name = CSTA_HIGH\nlink-3-name = CSTA_MID\n\n\
-             [link-control]\nconnect-tout = 1\nkpl-interval = 1\nkpl-tolerance = 2\n\n\
-             [CSTA_LOW]\nhostname = 127.0.0.1\nport = {}\npriority = 1\n\n\
-             [CSTA_HIGH]\nhostname = 127.0.0.1\nport = {}\npriority = 3\n\n\
-             [CSTA_MID]\nhostname = 127.0.0.1\nport = {}\npriority = 2\n",
-            low_addr.port(),
-            high_addr.port(),
-            mid_addr.port()
-        );
-        let mut options = tserver_options::parse(&ini).expect("valid options");
-        options.config = options.config.with_restart_timeout(Duration::from_secs(1));
-        let mut h = Harness::start(Driver::from_options(options, Role::Standalone).expect("valid"));
-        let (high_link, mid_link) = (h.link("CSTA_HIGH"), h.link("CSTA_MID"));
-
-        let first = h.until("the first EventLinkConnected", Duration::from_secs(4), |r| {
-            matches!(r, Record::Action { action: Action::NotifyClients(ClientEvent::LinkConnected { .. }), .. })
-        }).await;
-        assert!(connected(high_link)(&first), "priority 3 wins (R7):\n{}", h.transcript());
-        assert_eq!(selected_log(&h.seen, high_link), Some(3), "log 35115 names it with its priority");
-
-        high.kill().await.expect("kill the selected connector");
-        let lost = h.until("EventLinkDisconnected", Duration::from_secs(3), disconnected(high_link)).await;
-        let closed_at = h
-            .seen
-            .iter()
-            .find_map(|r| match r {
-                Record::Input { at, event: Event::TcpClosed(c) } if c.link == high_link => Some(*at),
-                _ => None,
-            })
-            .expect("the driver saw the socket close");
-        assert_eq!(lost.at(), closed_at, "EventLinkDisconnected in the same step as the close (R10)");
-
-        let reopen = h.until("the restart's first connect", Duration::from_secs(3), |r| {
-            matches!(r, Record::Action { action: Action::Open(_), .. })
-        }).await;
-        let waited = secs(closed_at, reopen.at());
-        assert!(
-            (1.0..2.5).contains(&waited),
-            "the procedure restarts after the 1 s restart timeout, not {waited:.3} s (R10):\n{}",
-            h.transcript()
-        );
-        h.until("priority 2 selected", Duration::from_secs(3), connected(mid_link)).await;
-        assert!(
-            h.seen.iter().any(|r| matches!(r, Record::Input { event: Event::TcpRefused(c), .. } if c.link == high_link && c.generation == 2)),
-            "the dead connector was tried again and refused:\n{}",
-            h.transcript()
-        );
-        assert_eq!(selected_log(&h.seen[h.seen.len() - 3..], mid_link), Some(2));
-        h.shutdown().await;
-    })
-    .await
-    .expect("the whole scenario finishes within 10 s");
-}
+use tokio::io::AsyncWriteExt;
 
 fn in_process(
     script: StubScript,
@@ -360,7 +168,7 @@ async fn unanswered_keep_alives_lose_the_link_and_the_driver_reconnects() {
     );
     h.until(
         "EventLinkDisconnected",
-        Duration::from_millis(10),
+        Duration::from_secs(1),
         disconnected(only),
     )
     .await;
@@ -394,39 +202,53 @@ async fn a_refusing_port_is_retried_each_connect_timeout_until_it_listens() {
     let late = h.link("LATE");
     h.until("selected", Duration::from_secs(4), connected(late))
         .await;
-    let refused: Vec<Instant> = h
+    let inputs_at = |wanted: fn(&Event) -> bool| -> Vec<Instant> {
+        h.seen
+            .iter()
+            .filter_map(|r| match r {
+                Record::Input { at, event } if wanted(event) => Some(*at),
+                _ => None,
+            })
+            .collect()
+    };
+    let refused = inputs_at(|e| matches!(e, Event::TcpRefused(_)));
+    let expiries = inputs_at(|e| matches!(e, Event::TimerExpired(Timer::ConnectTimeout)));
+    let opens: Vec<Instant> = h
         .seen
         .iter()
         .filter_map(|r| match r {
-            Record::Input {
+            Record::Action {
                 at,
-                event: Event::TcpRefused(_),
+                action: Action::Open(_),
             } => Some(*at),
             _ => None,
         })
         .collect();
     assert!(
-        refused.len() >= 2,
-        "refused in the first two procedures:\n{}",
+        !refused.is_empty(),
+        "the closed port refused:\n{}",
         h.transcript()
     );
-    let expiries = h
-        .seen
-        .iter()
-        .filter(|r| {
-            matches!(
-                r,
-                Record::Input {
-                    event: Event::TimerExpired(Timer::ConnectTimeout),
-                    ..
-                }
-            )
-        })
-        .count();
     assert!(
-        expiries >= 1,
-        "connect-tout ended the failed procedures (R8)"
+        opens.len() >= 2,
+        "tried again after the refusal:\n{}",
+        h.transcript()
     );
+    // R8: a refusal does not retry; only the connect-tout expiry starts the next try.
+    for open in &opens[1..] {
+        assert!(
+            expiries.contains(open),
+            "an open at {open} without a connect-tout expiry:\n{}",
+            h.transcript()
+        );
+    }
+    for pair in opens.windows(2) {
+        assert!(
+            secs(pair[0], pair[1]) >= 0.99,
+            "tries 1 s apart:\n{}",
+            h.transcript()
+        );
+    }
     assert!(h
         .seen
         .iter()
@@ -496,4 +318,168 @@ fn a_driver_refuses_what_it_cannot_run() {
         Driver::new(empty, vec![]).err(),
         Some(link_tokio::DriverError::Config(_))
     ));
+}
+
+/// A reconfiguration naming a link the configuration does not have is refused with a
+/// record; the driver goes on and still shuts down cleanly.
+#[tokio::test]
+async fn a_control_for_an_unknown_link_is_refused_and_the_driver_goes_on() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (addr, _stub) = in_process(StubScript::default(), &logs);
+    let config = fast(Config::new([LinkConfig::new("ONE")]));
+    let mut h =
+        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let one = h.link("ONE");
+    h.until("selected", Duration::from_secs(3), connected(one))
+        .await;
+    let ghost = LinkId::new(7);
+    h.control
+        .send(Control::Reconfigure {
+            link: ghost,
+            priority: Some(1),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let refused = h
+        .until("the refusal", Duration::from_secs(1), |r| {
+            matches!(r, Record::Refused { .. })
+        })
+        .await;
+    assert!(
+        matches!(refused, Record::Refused { error: link_tokio::DriverError::UnknownLink(l), .. } if l == ghost)
+    );
+    let records = h.shutdown().await;
+    assert!(records.iter().any(|r| matches!(
+        r,
+        Record::Action {
+            action: Action::NotifyClients(link_core::ClientEvent::LinkDisconnected { .. }),
+            ..
+        }
+    )));
+}
+
+/// The wire, checked byte by byte with a hand-written connector: the driver's session
+/// start is an ECMA-354 request; a connector's SystemStatus request is answered with
+/// SystemStatusResponse under the same invoke ID; a session response with another
+/// invoke ID than the request's answers nothing (it is traffic, not R4).
+#[tokio::test]
+async fn the_driver_answers_a_connector_s_system_status_and_matches_invoke_ids() {
+    use bytes::BytesMut;
+    use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message};
+    use tokio::io::AsyncReadExt;
+
+    async fn read_frame(socket: &mut tokio::net::TcpStream, buf: &mut BytesMut) -> Frame {
+        loop {
+            if let Some(frame) = HeaderFraming
+                .decode(buf)
+                .expect("the driver frames correctly")
+            {
+                return frame;
+            }
+            assert!(
+                socket.read_buf(buf).await.expect("readable") > 0,
+                "the driver closed"
+            );
+        }
+    }
+    async fn send(socket: &mut tokio::net::TcpStream, id: u16, message: Message) {
+        let mut out = BytesMut::new();
+        let frame = Frame {
+            invoke_id: InvokeId::new(id).unwrap(),
+            body: message.encode(),
+        };
+        HeaderFraming.encode(&frame, &mut out).unwrap();
+        socket.write_all(&out).await.unwrap();
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (answered_tx, answered) = tokio::sync::oneshot::channel::<()>();
+    let connector = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = BytesMut::new();
+        let request = read_frame(&mut socket, &mut buf).await;
+        let Ok(Message::StartApplicationSession { application_id, .. }) =
+            Message::decode(&request.body)
+        else {
+            panic!(
+                "expected StartApplicationSession, got {:?}",
+                String::from_utf8_lossy(&request.body)
+            );
+        };
+        assert_eq!(application_id, "wire-test");
+        let positive = Message::StartApplicationSessionPosResponse {
+            session_id: "s".into(),
+            protocol_version: csta_wire::ECMA_323_NAMESPACE.into(),
+            session_duration_s: 60,
+        };
+        // First with an invoke ID the driver never used: not an answer.
+        send(
+            &mut socket,
+            request.invoke_id.next().get(),
+            positive.clone(),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        send(&mut socket, request.invoke_id.get(), positive).await;
+        send(
+            &mut socket,
+            4321,
+            Message::SystemStatus(link_core::SystemStatus::Normal),
+        )
+        .await;
+        let answer = read_frame(&mut socket, &mut buf).await;
+        assert_eq!(answer.invoke_id.get(), 4321);
+        assert_eq!(
+            Message::decode(&answer.body),
+            Ok(Message::SystemStatusResponse)
+        );
+        answered_tx.send(()).unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let config = fast(Config::new([LinkConfig::new("WIRE")]));
+    let driver = Driver::new(config, vec![Target::new("127.0.0.1", port)])
+        .unwrap()
+        .with_application_id("wire-test");
+    let mut h = Harness::start(driver);
+    let wire = h.link("WIRE");
+    h.until("selected", Duration::from_secs(3), connected(wire))
+        .await;
+    let inputs: Vec<&Event> = h
+        .seen
+        .iter()
+        .filter_map(|r| match r {
+            Record::Input { event, .. } => Some(event),
+            _ => None,
+        })
+        .collect();
+    let kinds: Vec<String> = inputs
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Start",
+            "TcpAccepted",
+            "MessageReceived",
+            "AssociationAccepted",
+            "SystemStatus"
+        ],
+        "{}",
+        h.transcript()
+    );
+    tokio::time::timeout(Duration::from_secs(2), answered)
+        .await
+        .expect("the connector got its SystemStatusResponse in time")
+        .expect("the connector's checks passed");
+    h.shutdown().await;
+    connector.abort();
 }
