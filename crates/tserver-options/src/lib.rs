@@ -286,13 +286,6 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
             ));
         }
     }
-    if links.is_empty() {
-        return Err(err(
-            0,
-            "no links: add link-N-name options to [TServer] or entries to [Connections]",
-        ));
-    }
-
     let seconds = |key: &str| -> Result<Option<(u64, usize)>, OptionsError> {
         lookup(&sections, "link-control", key)
             .map(|e| number::<u64>(e, key).map(|v| (v, e.line)))
@@ -309,6 +302,14 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
     if let Some(entry) = lookup(&sections, "link-control", "kpl-tolerance") {
         config.keepalive_tolerance = number::<u8>(entry, "kpl-tolerance")?;
     }
+    // After the options above, so that an error with a line comes first.
+    if links.is_empty() {
+        return Err(err(
+            0,
+            "no links: add link-N-name options to [TServer] or entries to [Connections]",
+        ));
+    }
+
     config.validate().map_err(|e| {
         let line = match &e {
             ConfigError::ConnectTimeoutOutOfRange { .. } => line_of("connect-tout"),
@@ -461,6 +462,8 @@ CSTA_C = priority=1; trace=on
             ("[A]\n[a]\n", "line 2: section [a] appears twice (first on line 1)"),
             ("[Connections]\nCSTA = priority=x\n", "line 2: priority of connection CSTA is \"x\"; expected a whole number"),
             ("[link-control]\nconnect-tout = 2\n", "no links: add link-N-name options"),
+            // A bad value is reported with its line even when the file has no links.
+            ("[link-control]\nconnect-tout = soon\n", "line 2"),
         ];
         for (text, expected) in cases {
             let error = parse(text).unwrap_err().to_string();
