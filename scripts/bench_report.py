@@ -104,6 +104,7 @@ def main():
     step = parse(sys.argv[1])
     sim = parse(sys.argv[2])
     alloc_ok = "test result: ok" in open(sys.argv[3], encoding="utf-8").read()
+    codec = parse(sys.argv[4]) if len(sys.argv) > 4 else None
     links = [2, 8, 64, 1024]
     kinds = ["active_traffic", "waiting_accept", "refused_one", "first_normal_lowest", "full_procedure"]
     one_link = ["active_traffic", "waiting_accept", "refused_one", "first_normal_lowest"]
@@ -112,7 +113,7 @@ def main():
              "minutes; on an otherwise idle machine). Figures are divan medians.", "",
              f"Machine: {machine()}. Measured {datetime.date.today().isoformat()}.", "",
              "Commands: `cargo bench -p link-core --bench step`, `cargo bench -p linksim --bench sim`,",
-             "`cargo test --release -p link-core --test allocations`.", "",
+             "`cargo test --release -p link-core --test allocations`, `cargo bench -p csta-wire --bench codec`.", "",
              "## link-core: one step, median", "",
              "| event | " + " | ".join(f"{n} links" for n in links) + " | 1024 / 8 |",
              "|---|" + "---|" * (len(links) + 1)]
@@ -134,6 +135,20 @@ def main():
               f"  {sim_ns_per_event:.0f} ns per step including the simulator.",
               f"- `explore` on the default swarm (4 links, HA pair, 10 simulated minutes per seed):",
               f"  {ex1:,.0f} seeds/s on 1 thread, {ex2:,.0f} seeds/s on 2 threads.", ""]
+    if codec:
+        burst = codec[("unframe_and_decode_burst", None)]
+        per_message = burst["median_ns"] / 64
+        lines += ["## CSTA-XML wire (csta-wire), median", "",
+                  "What one message costs the driver before the core sees it (the core's step is",
+                  f"{fmt_ns(core_ns)}):", "",
+                  "| operation | median |", "|---|---|",
+                  f"| encode a `SystemStatus` (the keep-alive request) | {fmt_ns(codec[('encode_system_status', None)]['median_ns'])} |",
+                  f"| decode a `SystemStatus` | {fmt_ns(codec[('decode_system_status', None)]['median_ns'])} |",
+                  f"| decode a `StartApplicationSessionPosResponse` | {fmt_ns(codec[('decode_session_response', None)]['median_ns'])} |",
+                  f"| unframe and decode a burst of 64 messages, per message | {fmt_ns(per_message)} |", "",
+                  "Decoding dominates: the XML reader and the per-field strings cost some",
+                  f"{per_message / core_ns:.0f}x a core step. A link carries a few messages per keep-alive",
+                  "interval, so the codec is on no hot path and was not optimised further.", ""]
     worst = max(one_link, key=lambda k: step[(k, "1024")]["median_ns"] / step[(k, "8")]["median_ns"])
     worst_ratio = step[(worst, "1024")]["median_ns"] / step[(worst, "8")]["median_ns"]
     verdict = lambda ok: "met" if ok else "**missed**"

@@ -50,7 +50,9 @@ pub enum Message {
         session_duration_s: u32,
     },
     /// The association was refused; `error` is the connector's reason (ECMA-354
-    /// `definedError`, e.g. `requestedProtocolVersionNotSupported`).
+    /// `definedError`, e.g. `requestedProtocolVersionNotSupported`). A response whose
+    /// error element is empty reads back as that element's name, so an empty `error`
+    /// is written as an empty `definedError` element and read as `definedError`.
     StartApplicationSessionNegResponse {
         /// The reason given.
         error: String,
@@ -62,7 +64,7 @@ pub enum Message {
     SystemStatusResponse,
     /// Any other well-formed document; `root` is its root element's local name.
     Other {
-        /// The root element's local name.
+        /// The root element's local name (an XML name; the encoder writes it as is).
         root: String,
     },
 }
@@ -305,6 +307,9 @@ impl Document {
                     if root_closed {
                         return Err(ill_formed("a second element after the root element"));
                     }
+                    if !is_xml_name(e.name().as_ref()) {
+                        return Err(ill_formed("an element name that is not an XML name"));
+                    }
                     let name = e.local_name().as_ref().to_owned();
                     let empty = matches!(event, Event::Empty(_));
                     if !inside_root {
@@ -393,6 +398,23 @@ impl Document {
             field,
             value: value.to_owned(),
         })
+    }
+}
+
+/// Whether `name` is a qualified XML name, `local` or `prefix:local`, each part starting
+/// with a letter, `_` or a non-ASCII character and going on with those, digits, `-` and
+/// `.`. quick-xml is lenient about names; the codec is not, so that whatever it reads it
+/// can also write.
+fn is_xml_name(name: &str) -> bool {
+    let start_ok = |c: char| c.is_alphabetic() || c == '_' || !c.is_ascii();
+    let part_ok = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(start_ok)
+            && chars.all(|c| start_ok(c) || c.is_ascii_digit() || matches!(c, '-' | '.'))
+    };
+    match name.split_once(':') {
+        Some((prefix, local)) => part_ok(prefix) && part_ok(local),
+        None => part_ok(name),
     }
 }
 
@@ -539,6 +561,16 @@ mod tests {
             "</b>".repeat(MAX_DEPTH)
         );
         assert!(xml_error(deep.as_bytes()), "too deep");
+        // Found by the csta_wire fuzz target: quick-xml reads `<\t<1\t/>` as an element
+        // with an empty name, which the codec could not write back.
+        assert!(xml_error(b"<\t<1\t/>\r"), "no element name");
+        assert!(xml_error(b"<1a/>"), "a name starting with a digit");
+        // Also found by the fuzzer: two colons make a local name starting with ':'.
+        assert!(xml_error(b"<A::B/>"), "a second colon");
+        assert_eq!(
+            Message::decode(b"<csta:Foo/>"),
+            Ok(Message::Other { root: "Foo".into() })
+        );
         let fine = format!(
             "<a>{}{}</a>",
             "<b>".repeat(MAX_DEPTH - 3),
