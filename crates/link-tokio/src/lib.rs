@@ -10,6 +10,23 @@
 //!
 //! The wire (CSTA-XML behind the 8-byte CSTA XML header) lives in `csta-wire`; a driver
 //! takes any [`csta_wire::Framing`].
+//!
+//! Driving real connectors from a T-Server options file (the README's example):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use link_tokio::{Control, Driver};
+//!
+//! let options = tserver_options::parse(&std::fs::read_to_string("tserver.ini")?)?;
+//! let driver = Driver::from_options(options, link_core::Role::Standalone)?;
+//! let config = driver.config().clone();
+//! // Keep `control` alive: dropping it shuts the driver down.
+//! let (control, control_rx) = tokio::sync::mpsc::channel::<Control>(4);
+//! driver.run(control_rx, |record| println!("{}", record.text(&config))).await?;
+//! # drop(control);
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod driver;
