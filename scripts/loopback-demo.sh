@@ -12,11 +12,11 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 "$bin/csta-connector-stub" --port 7101 --name CSTA_EAST > >(sed -u 's/^/      stub | /') &
-pids+=($!)
+pids+=($!); disown "$!"  # no "Killed" job notice from this shell
 "$bin/csta-connector-stub" --port 7102 --name CSTA_WEST > >(sed -u 's/^/      stub | /') &
-pids+=($!)
+pids+=($!); disown "$!"  # no "Killed" job notice from this shell
 "$bin/csta-connector-stub" --port 7103 --name CSTA_SOUTH > >(sed -u 's/^/      stub | /') &
-pids+=($!)
+pids+=($!); disown "$!"  # no "Killed" job notice from this shell
 sleep 0.3
 east=${pids[0]}
 ( sleep 3; echo "=== killing CSTA_EAST (SIGKILL) ==="; kill -KILL "$east" ) &
