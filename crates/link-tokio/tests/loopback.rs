@@ -483,3 +483,153 @@ async fn the_driver_answers_a_connector_s_system_status_and_matches_invoke_ids()
     h.shutdown().await;
     connector.abort();
 }
+
+/// R2, R11 over TCP: a backup opens only the highest configured link; while that
+/// connector refuses, the other connectors are never dialled. Promoted to primary in
+/// the middle of a procedure, the driver opens the links the backup did not open and
+/// selects the best of them.
+#[tokio::test]
+async fn a_backup_dials_only_the_highest_link_until_promoted() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (high, _h) = in_process(
+        StubScript {
+            name: "HIGH".into(),
+            refuse_for: Duration::from_secs(60),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (mid, _m) = in_process(
+        StubScript {
+            name: "MID".into(),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (low, _l) = in_process(
+        StubScript {
+            name: "LOW".into(),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config = fast(Config::new([
+        LinkConfig::new("HIGH").with_priority(3),
+        LinkConfig::new("MID").with_priority(2),
+        LinkConfig::new("LOW").with_priority(1),
+    ]))
+    .with_role(Role::Backup);
+    let targets = [high, mid, low]
+        .map(|a| Target::new("127.0.0.1", a.port()))
+        .to_vec();
+    let mut h = Harness::start(Driver::new(config, targets).unwrap());
+    let (high_link, mid_link) = (h.link("HIGH"), h.link("MID"));
+    // Two procedures as backup: the refusal, connect-tout, and the restart.
+    h.until(
+        "the second procedure's open",
+        Duration::from_secs(3),
+        |r| matches!(r, Record::Action { action: Action::Open(c), .. } if c.generation == 2),
+    )
+    .await;
+    let opened = |seen: &[Record]| -> Vec<LinkId> {
+        seen.iter()
+            .filter_map(|r| match r {
+                Record::Action {
+                    action: Action::Open(c),
+                    ..
+                } => Some(c.link),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        opened(&h.seen),
+        [high_link, high_link],
+        "R2: a backup dials the highest only"
+    );
+    let before = h.seen.len();
+    h.control
+        .send(Control::SetRole(Role::Primary))
+        .await
+        .unwrap();
+    h.until("MID selected", Duration::from_secs(3), connected(mid_link))
+        .await;
+    let after = opened(&h.seen[before..]);
+    assert!(
+        after.contains(&mid_link) && after.contains(&h.link("LOW")),
+        "R11: {after:?}"
+    );
+    h.shutdown().await;
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        !logs.contains("HIGH: connection from"),
+        "HIGH never listened:\n{logs}"
+    );
+}
+
+/// R13 with a new address: reconfiguring the active link drops it (the old connector
+/// sees the close), and the next procedure dials the link's new address.
+#[tokio::test]
+async fn reconfiguring_the_active_link_to_a_new_address_moves_it_there() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (old, _o) = in_process(
+        StubScript {
+            name: "OLD".into(),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (new, _n) = in_process(
+        StubScript {
+            name: "NEW".into(),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config = fast(Config::new([LinkConfig::new("MOVING").with_priority(1)]));
+    let mut h =
+        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", old.port())]).unwrap());
+    let moving = h.link("MOVING");
+    h.until(
+        "selected at the old address",
+        Duration::from_secs(3),
+        connected(moving),
+    )
+    .await;
+    h.control
+        .send(Control::Reconfigure {
+            link: moving,
+            priority: Some(5),
+            target: Some(Target::new("127.0.0.1", new.port())),
+        })
+        .await
+        .unwrap();
+    h.until(
+        "EventLinkDisconnected",
+        Duration::from_secs(2),
+        disconnected(moving),
+    )
+    .await;
+    assert_eq!(
+        close_reason(&h.seen, moving),
+        Some(CloseReason::Reconfigured)
+    );
+    h.until(
+        "selected at the new address",
+        Duration::from_secs(4),
+        connected(moving),
+    )
+    .await;
+    assert_eq!(
+        selected_log(&h.seen[h.seen.len() - 3..], moving),
+        Some(5),
+        "the new priority"
+    );
+    h.shutdown().await;
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("OLD: connection closed by the server"),
+        "{logs}"
+    );
+    assert!(logs.contains("NEW: connection from"), "{logs}");
+}
