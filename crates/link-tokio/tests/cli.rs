@@ -106,3 +106,77 @@ fn the_driver_selects_a_stub_process_and_stops_by_itself() {
     );
     assert!(stdout.contains("input Shutdown"), "{stdout}");
 }
+
+/// `--stdin-commands`: an operator changes the active link's priority (R13: dropped and
+/// selected again with the new priority) and quits; the driver exits 0.
+#[test]
+fn the_driver_takes_commands_on_standard_input() {
+    use std::io::Write;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut stub = Command::new(STUB)
+        .args(["--port", "0", "--name", "CSTA_ONE"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the stub starts");
+    let mut first = String::new();
+    BufReader::new(stub.stdout.take().unwrap())
+        .read_line(&mut first)
+        .expect("the stub prints its address");
+    let port = first.trim().rsplit(':').next().unwrap().to_owned();
+    let path = temp_file(
+        "commands.ini",
+        &format!("[TServer]\nlink-1-name = CSTA_ONE\n\n[CSTA_ONE]\nhostname = 127.0.0.1\nport = {port}\n"),
+    );
+    let mut driver = Command::new(DRIVER)
+        .args([
+            "--options",
+            path.to_str().unwrap(),
+            "--stdin-commands",
+            "--run-for",
+            "20s",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the driver starts");
+    let (tx, lines) = mpsc::channel();
+    let stdout = driver.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut transcript = Vec::new();
+    let mut wait_for = |needle: &str| loop {
+        match lines.recv_timeout(Duration::from_secs(5)) {
+            Ok(line) => {
+                let found = line.contains(needle);
+                transcript.push(line);
+                if found {
+                    return;
+                }
+            }
+            Err(_) => panic!("no {needle:?} within 5 s:\n{}", transcript.join("\n")),
+        }
+    };
+    let mut stdin = driver.stdin.take().unwrap();
+    wait_for("CSTA_ONE with priority 0 is selected");
+    writeln!(stdin, "priority CSTA_ONE 7").unwrap();
+    wait_for("CLIENTS EventLinkDisconnected (CSTA_ONE)");
+    wait_for("CSTA_ONE with priority 7 is selected");
+    writeln!(stdin, "role sideways").unwrap();
+    writeln!(stdin, "quit").unwrap();
+    wait_for("input Shutdown");
+    let out = driver.wait_with_output().expect("the driver exits");
+    let _ = stub.kill();
+    let _ = stub.wait();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("unknown role \"sideways\""),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -43,6 +43,12 @@ struct Args {
     /// Also print timer arming and cancelling, and ignored inputs.
     #[arg(long)]
     verbose: bool,
+    /// Read commands from standard input, one per line: `role standalone|primary|backup`
+    /// (the Management Layer), `priority NAME N|none` and `move NAME HOST:PORT` (a link's
+    /// settings changed, R13), `quit`. Off by default, so that the driver can run in the
+    /// background.
+    #[arg(long)]
+    stdin_commands: bool,
 }
 
 fn main() -> ExitCode {
@@ -95,8 +101,13 @@ fn main() -> ExitCode {
         }
     };
     let verbose = args.verbose;
+    let stdin_commands = args.stdin_commands;
+    let commands_config = config.clone();
     let result = runtime.block_on(async move {
         let (control, control_rx) = tokio::sync::mpsc::channel(4);
+        if stdin_commands {
+            tokio::spawn(read_commands(commands_config, control.clone()));
+        }
         tokio::spawn(async move {
             match args.run_for {
                 Some(after) => tokio::time::sleep(after).await,
@@ -132,6 +143,84 @@ fn main() -> ExitCode {
     }
 }
 
+/// Turns standard input into [`Control`]s until it ends or says `quit`.
+async fn read_commands(config: link_core::Config, control: tokio::sync::mpsc::Sender<Control>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut priorities: Vec<Option<i32>> = config.links.iter().map(|l| l.priority).collect();
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_command(&line, &config, &mut priorities) {
+            Ok(Some(command)) => {
+                if control.send(command).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {
+                let _ = control.send(Control::Shutdown).await;
+                return;
+            }
+            Err(e) => eprintln!("link-driver: {e}"),
+        }
+    }
+}
+
+/// One command line: `Ok(None)` for `quit`. `priorities` holds each link's current
+/// priority, so that `move` keeps it and `priority` updates it.
+fn parse_command(
+    line: &str,
+    config: &link_core::Config,
+    priorities: &mut [Option<i32>],
+) -> Result<Option<Control>, String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let link = |name: &str| {
+        config
+            .links
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| link_core::LinkId::new(i as u16))
+            .ok_or_else(|| format!("no link named {name:?}"))
+    };
+    match words.as_slice() {
+        ["quit"] => Ok(None),
+        ["role", role] => {
+            let role = match *role {
+                "standalone" => Role::Standalone,
+                "primary" => Role::Primary,
+                "backup" => Role::Backup,
+                other => return Err(format!("unknown role {other:?}: standalone, primary or backup")),
+            };
+            Ok(Some(Control::SetRole(role)))
+        }
+        ["priority", name, value] => {
+            let id = link(name)?;
+            let priority = match *value {
+                "none" => None,
+                n => Some(n.parse().map_err(|_| format!("{n:?} is not a whole number"))?),
+            };
+            priorities[id.index()] = priority;
+            Ok(Some(Control::Reconfigure { link: id, priority, target: None }))
+        }
+        ["move", name, address] => {
+            let id = link(name)?;
+            let (host, port) = address
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                .ok_or_else(|| format!("{address:?} is not HOST:PORT"))?;
+            Ok(Some(Control::Reconfigure {
+                link: id,
+                priority: priorities[id.index()],
+                target: Some(link_tokio::Target::new(host, port)),
+            }))
+        }
+        _ => Err(format!(
+            "unknown command {line:?}; commands: role R, priority NAME N|none, move NAME HOST:PORT, quit"
+        )),
+    }
+}
+
 /// The `host:port` of each link, for the opening lines.
 fn driver_targets(text: &str) -> Vec<String> {
     tserver_options::parse(text)
@@ -142,4 +231,45 @@ fn driver_targets(text: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use link_core::{Config, LinkConfig, LinkId};
+
+    #[test]
+    fn commands_become_controls_and_mistakes_are_named() {
+        let config = Config::new([LinkConfig::new("A").with_priority(3), LinkConfig::new("B")]);
+        let mut priorities = vec![Some(3), None];
+        let mut parse = |line: &str| parse_command(line, &config, &mut priorities);
+        assert_eq!(
+            parse("role backup"),
+            Ok(Some(Control::SetRole(Role::Backup)))
+        );
+        assert_eq!(
+            parse("priority B 7"),
+            Ok(Some(Control::Reconfigure {
+                link: LinkId::new(1),
+                priority: Some(7),
+                target: None
+            }))
+        );
+        assert_eq!(
+            parse("move B 10.0.0.9:1040"),
+            Ok(Some(Control::Reconfigure {
+                link: LinkId::new(1),
+                priority: Some(7),
+                target: Some(link_tokio::Target::new("10.0.0.9", 1040)),
+            })),
+            "move keeps the priority set before"
+        );
+        assert_eq!(parse("quit"), Ok(None));
+        assert!(parse("role boss").unwrap_err().contains("unknown role"));
+        assert!(parse("priority C 1")
+            .unwrap_err()
+            .contains("no link named \"C\""));
+        assert!(parse("move A nowhere").unwrap_err().contains("HOST:PORT"));
+        assert!(parse("dance").unwrap_err().contains("commands:"));
+    }
 }
