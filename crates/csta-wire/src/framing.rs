@@ -268,6 +268,21 @@ mod tests {
     }
 
     #[test]
+    fn framing_errors_read_as_sentences_for_the_driver_s_notes() {
+        assert_eq!(
+            FrameError::UnknownVersion(1).to_string(),
+            "header version 0x0001, expected 0"
+        );
+        assert_eq!(
+            FrameError::LengthTooSmall(7).to_string(),
+            "header length 7 is smaller than the 8-byte header"
+        );
+        assert!(FrameError::BodyTooLarge(70_000)
+            .to_string()
+            .contains("at most 65527 bytes"));
+    }
+
+    #[test]
     fn an_empty_body_is_a_valid_frame() {
         let mut buf = BytesMut::from(&b"\x00\x00\x00\x080001"[..]);
         assert_eq!(HeaderFraming.decode(&mut buf).unwrap(), Some(frame(1, b"")));

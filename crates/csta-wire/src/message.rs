@@ -543,6 +543,21 @@ mod tests {
     }
 
     #[test]
+    fn errors_read_as_sentences_for_the_driver_s_notes() {
+        let missing = DecodeError::MissingField {
+            message: "SystemStatus",
+            field: "systemStatus",
+        };
+        assert_eq!(missing.to_string(), "SystemStatus without <systemStatus>");
+        let bad = DecodeError::BadValue {
+            field: "systemStatus",
+            value: "fine".into(),
+        };
+        assert_eq!(bad.to_string(), "<systemStatus> holds \"fine\"");
+        assert_eq!(DecodeError::NotUtf8.to_string(), "the message is not UTF-8");
+    }
+
+    #[test]
     fn documents_that_are_not_well_formed_are_refused() {
         let xml_error = |body: &[u8]| matches!(Message::decode(body), Err(DecodeError::Xml(_)));
         assert!(
@@ -570,6 +585,19 @@ mod tests {
         assert_eq!(
             Message::decode(b"<csta:Foo/>"),
             Ok(Message::Other { root: "Foo".into() })
+        );
+        // XML names may start with `_` and hold non-ASCII characters that are not letters.
+        assert_eq!(
+            Message::decode("<_private/>".as_bytes()),
+            Ok(Message::Other {
+                root: "_private".into()
+            })
+        );
+        assert_eq!(
+            Message::decode("<\u{b7}x/>".as_bytes()),
+            Ok(Message::Other {
+                root: "\u{b7}x".into()
+            })
         );
         let fine = format!(
             "<a>{}{}</a>",
