@@ -135,7 +135,7 @@ impl fmt::Display for FrameError {
 impl std::error::Error for FrameError {}
 
 /// How messages are delimited on a byte stream. Implement it to plug in another framing.
-pub trait Framing: Send + 'static {
+pub trait Framing: Send + Sync + 'static {
     /// Appends `frame`, delimited, to `out`.
     fn encode(&mut self, frame: &Frame, out: &mut BytesMut) -> Result<(), FrameError>;
 

@@ -394,10 +394,8 @@ impl State {
         self.feed(Event::Start, targets, io, observe)?;
         loop {
             let next_timer = self.next_timer();
-            let sleep_until = next_timer.map_or_else(
-                || self.epoch + Duration::from_secs(86_400 * 365),
-                |(at, _)| self.epoch + Duration::from_nanos(at.as_nanos()),
-            );
+            let wake_at =
+                next_timer.map(|(at, _)| self.epoch + Duration::from_nanos(at.as_nanos()));
             tokio::select! {
                 // In this order: what already happened is handled before a timer that
                 // became due meanwhile, so R8 sees every status that arrived in time.
@@ -447,7 +445,8 @@ impl State {
                         }
                     }
                 },
-                () = tokio::time::sleep_until(sleep_until), if next_timer.is_some() => {
+                // With no timer armed the branch is off (the fallback is never awaited).
+                () = tokio::time::sleep_until(wake_at.unwrap_or(self.epoch)), if wake_at.is_some() => {
                     if let Some((_, timer)) = next_timer {
                         self.timers[timer.index()] = None;
                         self.feed(Event::TimerExpired(timer), targets, io, observe)?;

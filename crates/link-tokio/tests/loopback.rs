@@ -249,10 +249,12 @@ async fn a_refusing_port_is_retried_each_connect_timeout_until_it_listens() {
             h.transcript()
         );
     }
-    assert!(h
-        .seen
-        .iter()
-        .any(|r| matches!(r, Record::Wire { note, .. } if note.contains("refused"))));
+    let expected = format!("connect to 127.0.0.1:{} failed", addr.port());
+    assert!(
+        h.seen.iter().any(|r| matches!(r, Record::Wire { note, .. } if note.contains(&expected) && note.contains("refused"))),
+        "a note names the address and the cause:\n{}",
+        h.transcript()
+    );
     h.shutdown().await;
 }
 
@@ -632,4 +634,54 @@ async fn reconfiguring_the_active_link_to_a_new_address_moves_it_there() {
         "{logs}"
     );
     assert!(logs.contains("NEW: connection from"), "{logs}");
+}
+
+/// A connection task that panics (here: a plugged-in framing with a bug) still ends
+/// with `TcpClosed`, so the core never waits forever on a link nobody serves.
+#[tokio::test]
+async fn a_panicking_connection_task_is_reported_closed() {
+    use bytes::BytesMut;
+    use csta_wire::{Frame, FrameError, Framing, HeaderFraming};
+
+    #[derive(Clone)]
+    struct PanicsOnRead;
+    impl Framing for PanicsOnRead {
+        fn encode(&mut self, frame: &Frame, out: &mut BytesMut) -> Result<(), FrameError> {
+            HeaderFraming.encode(frame, out)
+        }
+        fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+            assert!(buf.is_empty(), "a framing bug, planted by the test");
+            Ok(None)
+        }
+    }
+
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (addr, _stub) = in_process(StubScript::default(), &logs);
+    let config = fast(Config::new([LinkConfig::new("BUGGY")]));
+    let driver = Driver::new(config, vec![Target::new("127.0.0.1", addr.port())])
+        .unwrap()
+        .with_framing(PanicsOnRead);
+    let mut h = Harness::start(driver);
+    h.until("TcpClosed after the panic", Duration::from_secs(3), |r| {
+        matches!(
+            r,
+            Record::Input {
+                event: Event::TcpClosed(_),
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(
+        h.seen.iter().any(|r| matches!(
+            r,
+            Record::Input {
+                event: Event::TcpAccepted(_),
+                ..
+            }
+        )),
+        "{}",
+        h.transcript()
+    );
+    h.shutdown().await;
 }

@@ -17,7 +17,7 @@ pub struct Harness {
 }
 
 impl Harness {
-    pub fn start(driver: Driver) -> Harness {
+    pub fn start<F: csta_wire::Framing + Clone>(driver: Driver<F>) -> Harness {
         let config = driver.config().clone();
         let (tx, records) = mpsc::unbounded_channel();
         let (control, control_rx) = mpsc::channel(4);
