@@ -685,3 +685,78 @@ async fn a_panicking_connection_task_is_reported_closed() {
     );
     h.shutdown().await;
 }
+
+/// The stub's accept delay holds the session answer back, and a connector slower than
+/// `connect-tout` is closed by it (R8) while one within it is selected.
+#[tokio::test]
+async fn a_slow_connector_is_selected_within_connect_tout_and_closed_beyond_it() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (slow, _s) = in_process(
+        StubScript {
+            name: "SLOW".into(),
+            accept_delay: Duration::from_millis(400),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (too_slow, _t) = in_process(
+        StubScript {
+            name: "TOO_SLOW".into(),
+            accept_delay: Duration::from_secs(3),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config = fast(Config::new([
+        LinkConfig::new("TOO_SLOW").with_priority(2),
+        LinkConfig::new("SLOW").with_priority(1),
+    ]));
+    let targets = [too_slow, slow]
+        .map(|a| Target::new("127.0.0.1", a.port()))
+        .to_vec();
+    let mut h = Harness::start(Driver::new(config, targets).unwrap());
+    let (slow_link, too_slow_link) = (h.link("SLOW"), h.link("TOO_SLOW"));
+    h.until(
+        "SLOW selected",
+        Duration::from_secs(3),
+        connected(slow_link),
+    )
+    .await;
+    let at = |wanted: fn(&Event) -> bool| {
+        h.seen.iter().find_map(|r| match r {
+            Record::Input { at, event } if wanted(event) && event.link() == Some(slow_link) => {
+                Some(*at)
+            }
+            _ => None,
+        })
+    };
+    let accepted = at(|e| matches!(e, Event::TcpAccepted(_))).expect("connected");
+    let answered = at(|e| matches!(e, Event::AssociationAccepted(_))).expect("answered");
+    assert!(
+        secs(accepted, answered) >= 0.39,
+        "the stub waited its accept delay"
+    );
+    // R8: connect-tout found SLOW operational and TOO_SLOW still associating.
+    h.until("TOO_SLOW closed", Duration::from_secs(1), |r| {
+        matches!(r, Record::Action { action: Action::Close { conn, .. }, .. } if conn.link == too_slow_link)
+    })
+    .await;
+    assert_eq!(
+        close_reason(&h.seen, too_slow_link),
+        Some(CloseReason::NotSelected),
+        "{}",
+        h.transcript()
+    );
+    assert!(
+        h.seen.iter().any(|r| matches!(
+            r,
+            Record::Input {
+                event: Event::TimerExpired(Timer::ConnectTimeout),
+                ..
+            }
+        )),
+        "selected at connect-tout, not before:\n{}",
+        h.transcript()
+    );
+    h.shutdown().await;
+}
