@@ -28,6 +28,26 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// A `csta-connector-stub` process named CSTA_ONE on a free port, and an options file
+/// (in this test's directory, as `file`) with that one link.
+fn one_stub(file: &str) -> (std::process::Child, String, PathBuf) {
+    let mut stub = Command::new(STUB)
+        .args(["--port", "0", "--name", "CSTA_ONE"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the stub starts");
+    let mut first = String::new();
+    BufReader::new(stub.stdout.take().unwrap())
+        .read_line(&mut first)
+        .expect("the stub prints its address");
+    let port = first.trim().rsplit(':').next().unwrap().to_owned();
+    let options = format!(
+        "[TServer]\nlink-1-name = CSTA_ONE\n\n[CSTA_ONE]\nhostname = 127.0.0.1\nport = {port}\n"
+    );
+    let path = temp_file(file, &options);
+    (stub, port, path)
+}
+
 #[test]
 fn the_stub_refuses_a_status_that_ecma_269_does_not_have() {
     let out = run(STUB, &["--status", "normal,fine"]);
@@ -70,20 +90,7 @@ fn the_driver_names_the_line_of_a_bad_options_file() {
 /// connects, and logs 35115 for it; `--run-for` stops it cleanly with exit 0.
 #[test]
 fn the_driver_selects_a_stub_process_and_stops_by_itself() {
-    let mut stub = Command::new(STUB)
-        .args(["--port", "0", "--name", "CSTA_ONE"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the stub starts");
-    let mut first = String::new();
-    BufReader::new(stub.stdout.take().unwrap())
-        .read_line(&mut first)
-        .expect("the stub prints its address");
-    let port = first.trim().rsplit(':').next().unwrap().to_owned();
-    let path = temp_file(
-        "one.ini",
-        &format!("[TServer]\nlink-1-name = CSTA_ONE\n\n[CSTA_ONE]\nhostname = 127.0.0.1\nport = {port}\n"),
-    );
+    let (mut stub, port, path) = one_stub("one.ini");
     let out = run(
         DRIVER,
         &["--options", path.to_str().unwrap(), "--run-for", "1500ms"],
@@ -115,20 +122,7 @@ fn the_driver_takes_commands_on_standard_input() {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let mut stub = Command::new(STUB)
-        .args(["--port", "0", "--name", "CSTA_ONE"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the stub starts");
-    let mut first = String::new();
-    BufReader::new(stub.stdout.take().unwrap())
-        .read_line(&mut first)
-        .expect("the stub prints its address");
-    let port = first.trim().rsplit(':').next().unwrap().to_owned();
-    let path = temp_file(
-        "commands.ini",
-        &format!("[TServer]\nlink-1-name = CSTA_ONE\n\n[CSTA_ONE]\nhostname = 127.0.0.1\nport = {port}\n"),
-    );
+    let (mut stub, _, path) = one_stub("commands.ini");
     let mut driver = Command::new(DRIVER)
         .args([
             "--options",
