@@ -43,20 +43,7 @@ pub fn generate(seed: u64) -> Scenario {
         })
         .collect();
     let pair = rng.random_bool(0.6);
-    let servers = if pair {
-        vec![
-            ServerSpec {
-                name: "ts1".into(),
-                role: Role::Primary,
-            },
-            ServerSpec {
-                name: "ts2".into(),
-                role: Role::Backup,
-            },
-        ]
-    } else {
-        Vec::new()
-    };
+    let servers = if pair { ha_pair() } else { Vec::new() };
     let kpl_on = rng.random_bool(0.7);
     let config = ScenarioConfig {
         connect_tout: SimDuration::from_secs(rng.random_range(1..=3)),
@@ -199,6 +186,20 @@ pub fn generate(seed: u64) -> Scenario {
     scenario
 }
 
+/// The two servers of an HA pair: ts1 primary, ts2 backup.
+fn ha_pair() -> Vec<ServerSpec> {
+    vec![
+        ServerSpec {
+            name: "ts1".into(),
+            role: Role::Primary,
+        },
+        ServerSpec {
+            name: "ts2".into(),
+            role: Role::Backup,
+        },
+    ]
+}
+
 /// The benchmark's fixed shape of world (issue: "the default swarm"): the world of
 /// `seed`, cut or filled to exactly 4 links, run as an HA pair for 10 minutes of
 /// virtual time. Its weather (connectors, faults) still varies with the seed.
@@ -216,16 +217,7 @@ pub fn generate_default_swarm(seed: u64) -> Scenario {
             priority: Some((i % 3) as i32),
         });
     }
-    s.servers = vec![
-        ServerSpec {
-            name: "ts1".into(),
-            role: Role::Primary,
-        },
-        ServerSpec {
-            name: "ts2".into(),
-            role: Role::Backup,
-        },
-    ];
+    s.servers = ha_pair();
     s.run_for = SimDuration(Duration::from_secs(600));
     s
 }

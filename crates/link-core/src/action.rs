@@ -302,10 +302,7 @@ pub struct LogText<'a> {
 
 impl LogText<'_> {
     fn name(&self, link: LinkId) -> &str {
-        self.config
-            .links
-            .get(link.index())
-            .map_or("<unknown link>", |l| l.name.as_str())
+        self.config.link_name(link).unwrap_or("<unknown link>")
     }
 }
 

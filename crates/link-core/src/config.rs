@@ -222,6 +222,11 @@ impl Config {
         Ok(())
     }
 
+    /// The name of `link`, or `None` for an index the configuration does not have.
+    pub fn link_name(&self, link: crate::LinkId) -> Option<&str> {
+        self.links.get(link.index()).map(|l| l.name.as_str())
+    }
+
     /// The highest priority among all configured links (R2's "highest configured").
     ///
     /// Returns `i32::MIN` for an empty list, which [`validate`](Self::validate) rejects.

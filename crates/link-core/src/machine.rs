@@ -445,10 +445,7 @@ impl LinkCore {
 
     /// The name of `link`, if configured.
     pub fn link_name(&self, link: LinkId) -> Option<&str> {
-        self.config
-            .links
-            .get(link.index())
-            .map(|link| link.name.as_str())
+        self.config.link_name(link)
     }
 
     /// Every link id, in configuration order.

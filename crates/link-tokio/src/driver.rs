@@ -151,10 +151,7 @@ pub struct RecordText<'a> {
 
 impl RecordText<'_> {
     fn name(&self, link: LinkId) -> &str {
-        self.config
-            .links
-            .get(link.index())
-            .map_or("?", |l| l.name.as_str())
+        self.config.link_name(link).unwrap_or("?")
     }
 }
 

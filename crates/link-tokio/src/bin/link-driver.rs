@@ -75,6 +75,12 @@ fn main() -> ExitCode {
         RoleArg::Primary => Role::Primary,
         RoleArg::Backup => Role::Backup,
     };
+    // Taken before the driver consumes the options; every one has a host once it exists.
+    let addresses: Vec<String> = options
+        .endpoints
+        .iter()
+        .map(|e| format!("{}:{}", e.hostname.as_deref().unwrap_or("?"), e.port))
+        .collect();
     let driver = match Driver::from_options(options, role) {
         Ok(driver) => driver,
         Err(e) => {
@@ -83,7 +89,7 @@ fn main() -> ExitCode {
         }
     };
     let config = driver.config().clone();
-    for (link, target) in config.links.iter().zip(driver_targets(&text)) {
+    for (link, target) in config.links.iter().zip(&addresses) {
         println!(
             "link {} priority {} at {target}",
             link.name,
@@ -219,18 +225,6 @@ fn parse_command(
             "unknown command {line:?}; commands: role R, priority NAME N|none, move NAME HOST:PORT, quit"
         )),
     }
-}
-
-/// The `host:port` of each link, for the opening lines.
-fn driver_targets(text: &str) -> Vec<String> {
-    tserver_options::parse(text)
-        .map(|o| {
-            o.endpoints
-                .iter()
-                .map(|e| format!("{}:{}", e.hostname.as_deref().unwrap_or("?"), e.port))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
