@@ -18,7 +18,7 @@ use link_core::{
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::checker::{Checker, Found, Step};
+use crate::checker::{Checker, Found, Snapshot, Step};
 use crate::history::History;
 use crate::report::TimelineEntry;
 use crate::scenario::{
@@ -207,8 +207,12 @@ pub struct Engine {
     pub(crate) timeline: Vec<TimelineEntry>,
     timeline_on: bool,
     verbose: bool,
-    /// Reused buffer for the link states before each step (the checker's I3/I4).
-    snapshot: Vec<(link_core::LinkState, i32)>,
+    /// Per server, every link's state and priority as the last step left them: the
+    /// state before the next step (the checker's I3/I4). Kept up to date for the links
+    /// each step touched, so that a step costs what it changes, not the link count.
+    snapshots: Vec<Snapshot>,
+    /// Reused buffer: the links the current step's input and actions name.
+    touched: Vec<LinkId>,
     actions: Vec<Action>,
     steps: u64,
 }
@@ -283,11 +287,21 @@ impl Engine {
             timeline: Vec::new(),
             timeline_on: !options.no_timeline,
             verbose: options.verbose,
-            snapshot: Vec::new(),
+            snapshots: Vec::new(),
+            touched: Vec::new(),
             actions: Vec::new(),
             steps: 0,
             checked,
         };
+        engine.snapshots = engine
+            .servers
+            .iter()
+            .map(|server| {
+                let mut snapshot = Snapshot::new();
+                Checker::snapshot_into(&server.core, &mut snapshot);
+                snapshot
+            })
+            .collect();
         for server in 0..engine.servers.len() {
             engine.schedule(Instant::ZERO, Item::Start { server });
         }
@@ -466,8 +480,7 @@ impl Engine {
     fn feed(&mut self, server: usize, event: Event) -> Option<Found> {
         self.steps += 1;
         let now = self.now;
-        let mut pre = std::mem::take(&mut self.snapshot);
-        Checker::snapshot_into(&self.servers[server].core, &mut pre);
+        let mut pre = std::mem::take(&mut self.snapshots[server]);
         let mut actions = std::mem::take(&mut self.actions);
         actions.clear();
         // A debug build of the core asserts its invariants inside `step` and panics on a
@@ -500,8 +513,15 @@ impl Engine {
                 return Some(found);
             }
         };
+        // Every state change of a link shows in the input or in an action naming it.
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.clear();
+        touched.extend(event.link());
+        touched.extend(actions.iter().filter_map(crate::report::action_link));
         let stepped = &mut self.servers[server];
-        stepped.history.record_link_states(now, &stepped.core);
+        stepped
+            .history
+            .record_link_states(now, &stepped.core, &touched);
         if self.verbose {
             self.note_step(server, event, &result, &actions);
         }
@@ -538,6 +558,7 @@ impl Engine {
                     outcome,
                     pre: &pre,
                     actions: &actions,
+                    touched: &touched,
                 };
                 self.checker.after_step(&self.servers[server], step)
             }
@@ -547,8 +568,10 @@ impl Engine {
                 self.apply(server, *action);
             }
         }
+        Checker::update_snapshot(&self.servers[server].core, &mut pre, &touched);
         self.actions = actions;
-        self.snapshot = pre;
+        self.touched = touched;
+        self.snapshots[server] = pre;
         found.or_else(|| self.check_after_actions())
     }
 

@@ -59,9 +59,10 @@ impl History {
         self.active.push((at, active));
     }
 
-    /// Records the links whose state changed in the step that ended at `at`.
-    pub(crate) fn record_link_states(&mut self, at: Instant, core: &LinkCore) {
-        for link in core.link_ids() {
+    /// Records the links whose state changed in the step that ended at `at`, among
+    /// `touched` (the links the step named: the only ones that can have changed).
+    pub(crate) fn record_link_states(&mut self, at: Instant, core: &LinkCore, touched: &[LinkId]) {
+        for &link in touched {
             let state = core.link_state(link).unwrap_or(LinkState::Closed);
             let lane = &mut self.link_states[link.index()];
             if lane.last().map(|(_, s)| *s) != Some(state) {

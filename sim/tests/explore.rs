@@ -137,3 +137,15 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         "{report:#?}"
     );
 }
+
+/// Regression (D1 of the reliability issue): two seeds where the backup stayed active
+/// through the primary's failure and a later fault took the pair's links; the checker
+/// used to count only activations after the failure and reported a false H1 violation.
+#[test]
+fn a_backup_active_through_the_primarys_failure_is_not_an_h1_violation() {
+    let seeds = [1_000_108_307, 18_446_744_073_709_370_255];
+    let results = explore::run_seeds(&seeds, 1, &ExploreOptions::default(), &|_| {});
+    for result in &results {
+        assert_eq!(result.found, None, "seed {}", result.seed);
+    }
+}

@@ -20,6 +20,7 @@
 //! earliest `normal` at the moment of activation) are checked from outside, against the
 //! action stream, by the simulator's checker and by the test harness in `tests/common`.
 
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::machine::{LinkState, Phase};
@@ -75,10 +76,28 @@ fn fail(invariant: Invariant, link: Option<LinkId>, detail: &'static str) -> Res
     })
 }
 
+/// Reusable room for [`LinkCore::check_invariants_with`]: a hot loop that checks after
+/// every step keeps one and allocates only when the link count grows.
+#[derive(Clone, Debug, Default)]
+pub struct CheckBuffer(Vec<u32>);
+
 impl LinkCore {
     /// Checks invariants I1-I8 against the current state and returns the first broken.
+    /// Its cost is linear in the number of links (plus a binary search per open link).
+    /// It allocates a small buffer; [`check_invariants_with`](Self::check_invariants_with)
+    /// reuses one.
     pub fn check_invariants(&self) -> Result<(), Violation> {
-        self.check_bookkeeping()?;
+        self.check_invariants_with(&mut CheckBuffer::default())
+    }
+
+    /// [`check_invariants`](Self::check_invariants) with a buffer kept by the caller.
+    pub fn check_invariants_with(&self, buffer: &mut CheckBuffer) -> Result<(), Violation> {
+        self.check_invariants_in(&mut buffer.0)
+    }
+
+    /// The checks, with `buffer` as room for the queue's histogram.
+    pub(crate) fn check_invariants_in(&self, buffer: &mut Vec<u32>) -> Result<(), Violation> {
+        self.check_bookkeeping(buffer)?;
         self.check_active()?;
         self.check_selecting()?;
         self.check_backup()?;
@@ -137,7 +156,7 @@ impl LinkCore {
 
     /// The caches behind R6/R7 (waiting counts, best operational link) match the links;
     /// a drift would make I3/I4 decisions on wrong data.
-    fn check_bookkeeping(&self) -> Result<(), Violation> {
+    fn check_bookkeeping(&self, buffer: &mut Vec<u32>) -> Result<(), Violation> {
         let waiting = self.slots.iter().filter(|s| s.state.is_waiting());
         if waiting.clone().count() as u32 != self.queue.total() {
             return fail(
@@ -146,23 +165,10 @@ impl LinkCore {
                 "the waiting-link count differs from the links",
             );
         }
-        for slot in waiting {
-            let same = self
-                .slots
-                .iter()
-                .filter(|s| s.state.is_waiting() && s.conn_priority == slot.conn_priority);
-            if same.count() as u32 != self.queue.count(slot.conn_priority) {
-                return fail(
-                    Invariant::I3,
-                    None,
-                    "the waiting count of a priority differs from the links",
-                );
-            }
-        }
         for (index, slot) in self.slots.iter().enumerate() {
             let configured = self.config.links[index].effective_priority();
-            let stale = slot.configured_rank != self.queue.rank(configured)
-                || (slot.state.is_open() && slot.rank != self.queue.rank(slot.conn_priority));
+            let stale = !self.queue.is_rank_of(slot.configured_rank, configured)
+                || (slot.state.is_open() && !self.queue.is_rank_of(slot.rank, slot.conn_priority));
             if stale {
                 return fail(
                     Invariant::I3,
@@ -170,6 +176,14 @@ impl LinkCore {
                     "a cached queue rank is stale",
                 );
             }
+        }
+        // Every waiting link is open, so its cached rank was just checked.
+        if !self.queue.counts_match(waiting.map(|s| s.rank), buffer) {
+            return fail(
+                Invariant::I3,
+                None,
+                "the waiting count of a priority differs from the links",
+            );
         }
         if !self.queue.ends_are_exact() {
             return fail(
@@ -445,6 +459,42 @@ mod bookkeeping_tests {
             drifted.check_invariants().unwrap_err().invariant,
             Invariant::I4,
             "cache not updated"
+        );
+    }
+
+    #[test]
+    fn a_count_moved_between_priorities_is_caught_though_the_total_is_right() {
+        let config = Config::new([
+            LinkConfig::new("A").with_priority(10),
+            LinkConfig::new("B").with_priority(5),
+        ]);
+        let mut core = LinkCore::new(config).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        let (a, b) = (core.slots[0].rank, core.slots[1].rank);
+        core.queue.remove(b);
+        core.queue.add(a); // two counted at 10, none at 5: the total still says two
+        let violation = core.check_invariants().unwrap_err();
+        assert_eq!(violation.invariant, Invariant::I3);
+        assert_eq!(
+            violation.detail,
+            "the waiting count of a priority differs from the links"
+        );
+    }
+
+    #[test]
+    fn a_reused_buffer_gives_the_same_verdicts() {
+        let config = Config::new([LinkConfig::new("A"), LinkConfig::new("B")]);
+        let mut core = LinkCore::new(config).unwrap();
+        let mut buffer = CheckBuffer::default();
+        assert_eq!(core.check_invariants_with(&mut buffer), Ok(()));
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        assert_eq!(core.check_invariants_with(&mut buffer), Ok(()));
+        core.slots[1].state = LinkState::Closed; // behind the queue's back
+        assert_eq!(
+            core.check_invariants_with(&mut buffer)
+                .unwrap_err()
+                .invariant,
+            Invariant::I3
         );
     }
 }

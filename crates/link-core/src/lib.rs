@@ -41,7 +41,7 @@ pub use crate::config::{
 };
 pub use crate::event::{Event, SystemStatus};
 pub use crate::ids::{ConnId, LinkId};
-pub use crate::invariants::{Invariant, Violation};
+pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
 pub use crate::planted::PlantedBug;
 pub use crate::time::Instant;

@@ -365,8 +365,13 @@ impl LinkCore {
         self.latest = now;
         let outcome = self.handle(now, event, actions);
         #[cfg(debug_assertions)]
-        if let Err(violation) = self.check_invariants() {
-            panic!("link-core invariant violated after {event:?} at {now}: {violation}");
+        {
+            let mut buffer = core::mem::take(&mut self.queue.check_buffer);
+            let checked = self.check_invariants_in(&mut buffer);
+            self.queue.check_buffer = buffer;
+            if let Err(violation) = checked {
+                panic!("link-core invariant violated after {event:?} at {now}: {violation}");
+            }
         }
         Ok(outcome)
     }

@@ -19,6 +19,9 @@ pub(crate) struct Queue {
     top: Option<usize>,
     /// The lowest rank with a waiting link.
     bottom: Option<usize>,
+    /// Room for the consistency check's histogram (one count per rank), reserved at
+    /// construction so that the check inside a debug build's `step` allocates nothing.
+    pub(crate) check_buffer: Vec<u32>,
 }
 
 /// A clone keeps the reserved capacity (a derived clone would not, and the clone's
@@ -34,6 +37,7 @@ impl Clone for Queue {
             waiting,
             top: self.top,
             bottom: self.bottom,
+            check_buffer: Vec::with_capacity(self.check_buffer.capacity()),
         }
     }
 }
@@ -47,6 +51,7 @@ impl Queue {
             waiting: Vec::with_capacity(2 * links),
             top: None,
             bottom: None,
+            check_buffer: Vec::with_capacity(2 * links),
         };
         queue.rebuild(priorities, core::iter::empty());
         queue
@@ -79,6 +84,12 @@ impl Queue {
         self.ranks
             .binary_search(&priority)
             .expect("every configured or open priority has a rank") as u32
+    }
+
+    /// Whether `rank` is the rank of `priority` (a cached rank's check, in constant time:
+    /// the ranks are distinct and sorted).
+    pub(crate) fn is_rank_of(&self, rank: u32, priority: i32) -> bool {
+        self.ranks.get(rank as usize) == Some(&priority)
     }
 
     /// A link of rank `rank` starts waiting.
@@ -116,11 +127,23 @@ impl Queue {
             .is_some_and(|bottom| self.ranks[bottom] <= priority)
     }
 
-    /// How many links are waiting at `priority` (for the consistency check).
-    pub(crate) fn count(&self, priority: i32) -> u32 {
-        self.ranks
-            .binary_search(&priority)
-            .map_or(0, |rank| self.waiting[rank])
+    /// Whether the per-rank counts are exactly the histogram of `waiting_ranks` (the
+    /// cached rank of every waiting link), built in `buffer`: one pass over the links
+    /// and one over the ranks, so the check stays linear in the link count.
+    pub(crate) fn counts_match(
+        &self,
+        waiting_ranks: impl Iterator<Item = u32>,
+        buffer: &mut Vec<u32>,
+    ) -> bool {
+        buffer.clear();
+        buffer.resize(self.ranks.len(), 0);
+        for rank in waiting_ranks {
+            match buffer.get_mut(rank as usize) {
+                Some(count) => *count += 1,
+                None => return false,
+            }
+        }
+        *buffer == self.waiting
     }
 
     /// Whether the cached ends are the highest and lowest ranks with a waiting link.
