@@ -168,11 +168,29 @@ fn stream(seed: u64, name: &str) -> ChaCha8Rng {
     rng
 }
 
+/// How many core steps a run may make unless [`RunOptions::step_budget`] says
+/// otherwise: far more than any bundled scenario (the longest makes a few thousand) or
+/// a 65,535-link procedure (about 200,000), and small enough that a run stays within a
+/// few seconds and a few hundred megabytes.
+pub const DEFAULT_STEP_BUDGET: u64 = 5_000_000;
+
+/// How many timeline lines a run keeps; past it the rest are counted, not kept (the
+/// trace has every step).
+pub const TIMELINE_LIMIT: usize = 100_000;
+
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
+    /// The most core steps the run may make (`None`: [`DEFAULT_STEP_BUDGET`]). A run
+    /// that needs more stops with [`Ending::OutOfSteps`].
+    pub step_budget: Option<u64>,
+    /// Keep no history (for runs without expectations and pictures: their memory then
+    /// does not grow with the run's length).
+    pub no_history: bool,
     /// Keep every event and action as JSON Lines (for `--trace` and determinism checks).
     pub record_trace: bool,
+    /// Hash the trace without keeping its lines (`--check-determinism` alone).
+    pub hash_trace: bool,
     /// Put every input and action on the timeline, not only the significant steps.
     pub verbose: bool,
     /// Build no timeline (for runs nobody reads, such as `explore`'s; faster).
@@ -189,6 +207,14 @@ pub enum Ending {
     Completed,
     /// An invariant was violated at `at`.
     Violation(Found),
+    /// The run used its step budget before `run_for` ended: a partial run, never a
+    /// success.
+    OutOfSteps {
+        /// The budget.
+        budget: u64,
+        /// Virtual time reached.
+        at: Instant,
+    },
 }
 
 /// One simulation of one checked scenario.
@@ -215,6 +241,9 @@ pub struct Engine {
     touched: Vec<LinkId>,
     actions: Vec<Action>,
     steps: u64,
+    step_budget: u64,
+    /// Timeline lines not kept past [`TIMELINE_LIMIT`].
+    pub(crate) timeline_omitted: u64,
 }
 
 impl Engine {
@@ -236,7 +265,8 @@ impl Engine {
                 };
                 Server {
                     name: spec.name.clone(),
-                    history: History::new(spec.role, checked.config.links.len()),
+                    history: History::new(spec.role, checked.config.links.len())
+                        .keeping(!options.no_history),
                     core,
                 }
             })
@@ -283,7 +313,7 @@ impl Engine {
             paths,
             switch_pending: false,
             checker,
-            trace: Trace::new(record_trace),
+            trace: Trace::hashing(options.hash_trace || record_trace, record_trace),
             timeline: Vec::new(),
             timeline_on: !options.no_timeline,
             verbose: options.verbose,
@@ -291,6 +321,8 @@ impl Engine {
             touched: Vec::new(),
             actions: Vec::new(),
             steps: 0,
+            step_budget: options.step_budget.unwrap_or(DEFAULT_STEP_BUDGET),
+            timeline_omitted: 0,
             checked,
         };
         engine.snapshots = engine
@@ -336,6 +368,12 @@ impl Engine {
         while let Some(Reverse(next)) = self.queue.peek() {
             if next.at > self.end {
                 break;
+            }
+            if self.steps >= self.step_budget {
+                return Ending::OutOfSteps {
+                    budget: self.step_budget,
+                    at: self.now,
+                };
             }
             let Reverse(next) = self.queue.pop().expect("peeked");
             if let Some(found) = self.check_before(next.at, false) {
@@ -413,6 +451,10 @@ impl Engine {
     /// Adds a line to the timeline.
     fn note(&mut self, server: Option<usize>, link: Option<usize>, text: String) {
         if !self.timeline_on {
+            return;
+        }
+        if self.timeline.len() >= TIMELINE_LIMIT {
+            self.timeline_omitted += 1;
             return;
         }
         let server = server

@@ -300,6 +300,17 @@ fn run_scenario_noted(
     match ending {
         Ending::Completed => (None, simulated, engine.steps(), checked),
         Ending::Violation(found) => (Some(found), simulated, engine.steps(), checked),
+        // Drawn worlds are small; one that used the whole budget is a busy loop.
+        Ending::OutOfSteps { budget, at } => {
+            let detail = format!("the run used its step budget of {budget} steps by {at}");
+            let found = Found {
+                invariant: "steps".into(),
+                server: None,
+                at_ns: at.as_nanos(),
+                detail,
+            };
+            (Some(found), simulated, engine.steps(), checked)
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub struct History {
     pub failure_reports: Vec<(Instant, LinkId)>,
     /// Each link's state changes, by link index, starting with closed at 0.
     pub link_states: Vec<Vec<(Instant, LinkState)>>,
+    /// Whether anything is recorded after the start (see [`History::keeping`]).
+    off: bool,
 }
 
 impl History {
@@ -42,15 +44,31 @@ impl History {
         }
     }
 
+    /// This history, recording (`keep`) or keeping only its starting entries: a run
+    /// that nobody asks about does not grow with its length.
+    pub fn keeping(mut self, keep: bool) -> Self {
+        self.off = !keep;
+        self
+    }
+
     pub(crate) fn log(&mut self, at: Instant, record: LogRecord) {
+        if self.off {
+            return;
+        }
         self.logs.push(LogEntry { at, record });
     }
 
     pub(crate) fn role(&mut self, at: Instant, role: Role) {
+        if self.off {
+            return;
+        }
         self.roles.push((at, role));
     }
 
     pub(crate) fn client_event(&mut self, at: Instant, event: ClientEvent) {
+        if self.off {
+            return;
+        }
         self.client_events.push((at, event));
         let active = match event {
             ClientEvent::LinkConnected { link } => Some(link),
@@ -62,6 +80,9 @@ impl History {
     /// Records the links whose state changed in the step that ended at `at`, among
     /// `touched` (the links the step named: the only ones that can have changed).
     pub(crate) fn record_link_states(&mut self, at: Instant, core: &LinkCore, touched: &[LinkId]) {
+        if self.off {
+            return;
+        }
         for &link in touched {
             let state = core.link_state(link).unwrap_or(LinkState::Closed);
             let lane = &mut self.link_states[link.index()];
@@ -72,6 +93,9 @@ impl History {
     }
 
     pub(crate) fn failure_report(&mut self, at: Instant, link: LinkId) {
+        if self.off {
+            return;
+        }
         self.failure_reports.push((at, link));
     }
 

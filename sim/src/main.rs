@@ -53,6 +53,10 @@ enum Command {
         /// Write a self-contained HTML page with the picture and the timeline (one scenario only).
         #[arg(long, value_name = "OUT.html")]
         html: Option<PathBuf>,
+        /// The most core steps a run may make; a run that needs more stops with an
+        /// error (exit 3), never a partial success.
+        #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+        max_steps: u64,
         /// Plant a deliberate bug in every core (test builds only), to replay what
         /// `explore --planted-bug` found.
         #[cfg(feature = "planted-bugs")]
@@ -118,10 +122,12 @@ fn main() -> ExitCode {
             verbose,
             svg,
             html,
+            max_steps,
             #[cfg(feature = "planted-bugs")]
             planted_bug,
         } => {
             let output = Output {
+                max_steps,
                 quiet,
                 verbose,
                 color: linksim::use_color(
@@ -210,15 +216,18 @@ fn check(paths: &[PathBuf]) -> i32 {
     let mut code = EXIT_OK;
     for file in &files {
         match scenario::load(file) {
-            Ok(c) => println!(
-                "ok    {}  ({}: {} link(s), {} server(s), {} fault(s), {} expectation(s))",
-                file.display(),
-                c.scenario.name,
-                c.config.links.len(),
-                c.servers.len(),
-                c.scenario.faults.len(),
-                c.scenario.expect.len()
-            ),
+            Ok(c) => {
+                println!(
+                    "ok    {}  ({}: {} link(s), {} server(s), {} fault(s), {} expectation(s))",
+                    file.display(),
+                    c.scenario.name,
+                    c.config.links.len(),
+                    c.servers.len(),
+                    c.scenario.faults.len(),
+                    c.scenario.expect.len()
+                );
+                warn_if_long(file, &c);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 code = EXIT_BAD_INPUT;
@@ -228,8 +237,27 @@ fn check(paths: &[PathBuf]) -> i32 {
     code
 }
 
+/// Core steps per second of a release build, rounded down from `explore`'s measured
+/// 1.6 million: what `check` divides by to warn about long runs.
+const STEPS_PER_SECOND: f64 = 1_000_000.0;
+
+/// `check`'s warning for a run that may need more than the default step budget or
+/// more than two minutes.
+fn warn_if_long(file: &Path, checked: &scenario::Checked) {
+    let steps = checked.estimated_steps();
+    let budget = linksim::DEFAULT_STEP_BUDGET;
+    if steps > budget as f64 || steps / STEPS_PER_SECOND > 120.0 {
+        eprintln!(
+            "warning: {}: this run may need up to about {steps:.0} core steps (~{:.0} s); past the step budget of {budget} it stops with an error (raise it with run --max-steps)",
+            file.display(),
+            steps / STEPS_PER_SECOND
+        );
+    }
+}
+
 /// How `run` prints and what it writes besides.
 struct Output {
+    max_steps: u64,
     quiet: bool,
     verbose: bool,
     color: bool,
@@ -295,11 +323,18 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
                 continue;
             }
         };
-        let record = trace.is_some() || check_determinism;
+        // Keep only what is printed or asked about, so that memory does not grow with
+        // the length of a run nobody reads (a timeline under --quiet, a history without
+        // expectations or pictures, trace lines for a determinism check).
+        let pictures_wanted = pictures.wanted();
         // In test builds every field is given; elsewhere the update fills the rest.
         #[allow(clippy::needless_update)]
         let options = linksim::RunOptions {
-            record_trace: record,
+            record_trace: trace.is_some(),
+            hash_trace: check_determinism,
+            step_budget: Some(output.max_steps),
+            no_timeline: output.quiet && !pictures_wanted,
+            no_history: checked.scenario.expect.is_empty() && !pictures_wanted,
             verbose: output.verbose,
             #[cfg(feature = "planted-bugs")]
             planted_bug: output.planted_bug,
@@ -319,11 +354,13 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         print!("{}", report.verdict_text());
         if check_determinism {
             let again = linksim::run_with(checked, options);
-            if again.trace_hash == report.trace_hash && again.trace == report.trace {
+            if again.trace_hash == report.trace_hash
+                && again.trace == report.trace
+                && again.steps == report.steps
+            {
                 println!(
-                    "ok   determinism: two runs gave the same trace ({} lines, hash {:016x})",
-                    report.trace.len(),
-                    report.trace_hash
+                    "ok   determinism: two runs gave the same trace ({} steps, hash {:016x})",
+                    report.steps, report.trace_hash
                 );
             } else {
                 println!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);

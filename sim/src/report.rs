@@ -55,6 +55,10 @@ pub struct RunReport {
     pub liveness: Vec<String>,
     /// The links' configuration (names for rendering log records).
     pub config: link_core::Config,
+    /// Timeline lines not kept past [`crate::engine::TIMELINE_LIMIT`].
+    pub timeline_omitted: u64,
+    /// The scenario's `run_for`.
+    pub run_for: std::time::Duration,
 }
 
 /// Exit code: every expectation and invariant held.
@@ -71,6 +75,7 @@ impl RunReport {
     pub fn exit_code(&self) -> i32 {
         match self.ending {
             Ending::Violation(_) => EXIT_INVARIANT,
+            Ending::OutOfSteps { .. } => EXIT_BAD_INPUT,
             Ending::Completed if self.expectations.iter().any(|e| !e.passed) => EXIT_EXPECTATION,
             Ending::Completed => EXIT_OK,
         }
@@ -95,6 +100,21 @@ impl RunReport {
     /// The verdicts, one line each, and the invariant violation if any.
     pub fn verdict_text(&self) -> String {
         let mut out = String::new();
+        if self.timeline_omitted > 0 {
+            let _ = writeln!(
+                out,
+                "note the timeline shows its first {} lines; {} more were not kept (--trace FILE has every step)",
+                self.timeline.len(),
+                self.timeline_omitted
+            );
+        }
+        if let Ending::OutOfSteps { budget, at } = &self.ending {
+            let _ = writeln!(
+                out,
+                "error: the run stopped at {at} of {}, after its step budget of {budget} core steps: a partial run, no verdict (raise the budget with --max-steps)",
+                Instant::ZERO + self.run_for
+            );
+        }
         if let Ending::Violation(found) = &self.ending {
             let server = found
                 .server
@@ -150,7 +170,7 @@ pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
     let ending = engine.run();
     let expectations = match ending {
         Ending::Completed => evaluate(&engine.checked, &engine.servers),
-        Ending::Violation(_) => Vec::new(),
+        Ending::Violation(_) | Ending::OutOfSteps { .. } => Vec::new(),
     };
     RunReport {
         name,
@@ -177,6 +197,8 @@ pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
         end: engine.now,
         liveness: engine.liveness_notes(),
         config: engine.checked.config.clone(),
+        timeline_omitted: engine.timeline_omitted,
+        run_for: engine.checked.scenario.run_for.0,
     }
 }
 

@@ -746,6 +746,28 @@ impl Checked {
     pub fn is_pair(&self) -> bool {
         self.servers.len() == 2
     }
+
+    /// A rough upper estimate of the core steps a run makes, for `linksim check`'s
+    /// warning: every link of every server going through a whole procedure (about four
+    /// inputs) as often as the shortest of connect-tout and the restart timeout allows,
+    /// plus a keep-alive exchange (two inputs) per interval.
+    pub fn estimated_steps(&self) -> f64 {
+        let c = &self.scenario.config;
+        let run_s = self.scenario.run_for.0.as_secs_f64();
+        let cycle_s = c
+            .connect_tout
+            .0
+            .min(c.restart_timeout.0)
+            .as_secs_f64()
+            .max(1e-3);
+        let procedures = self.config.links.len() as f64 * 4.0 * (run_s / cycle_s + 1.0);
+        let keepalive = if c.kpl_interval.0.is_zero() {
+            0.0
+        } else {
+            2.0 * run_s / c.kpl_interval.0.as_secs_f64()
+        };
+        self.servers.len() as f64 * (procedures + keepalive)
+    }
 }
 
 /// Reads and checks the scenario file at `path`.

@@ -67,15 +67,19 @@ struct Line<'a> {
 #[derive(Debug, Default)]
 pub struct Trace {
     record: bool,
+    keep_lines: bool,
     lines: Vec<String>,
     hash: u64,
 }
 
 impl Trace {
-    /// A trace that keeps its lines when `record` is true.
-    pub fn new(record: bool) -> Self {
+    /// A trace that hashes every record when `hash` is true, and keeps the lines too
+    /// when `keep_lines` is (a determinism check needs only the hash, whose memory
+    /// does not grow with the run).
+    pub fn hashing(hash: bool, keep_lines: bool) -> Self {
         Trace {
-            record,
+            record: hash || keep_lines,
+            keep_lines,
             lines: Vec::new(),
             hash: 0xcbf2_9ce4_8422_2325,
         }
@@ -95,7 +99,9 @@ impl Trace {
             self.hash ^= u64::from(byte);
             self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
         }
-        self.lines.push(line);
+        if self.keep_lines {
+            self.lines.push(line);
+        }
     }
 
     /// The lines, in order.

@@ -386,3 +386,34 @@ fn pictures_are_written_for_one_scenario_and_refused_for_several() {
     assert!(text(&several.stderr).contains("--svg and --html draw one scenario"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// D3 of the reliability issue: a run far longer than its step budget stops with a
+/// clear error and exit 3, never a partial success; `check` warns before it is run.
+#[test]
+fn a_run_past_its_step_budget_is_an_error_and_check_warns_about_it() {
+    let file = "sim/tests/fixtures/limits/a-million-hours.json";
+    let out = linksim(&["run", file, "--quiet", "--max-steps", "20000"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("after its step budget of 20000 core steps: a partial run, no verdict"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL a-million-hours (20000 steps)"),
+        "{stdout}"
+    );
+    let out = linksim(&["check", file]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("past the step budget of 5000000"),
+        "{stderr}"
+    );
+    let out = linksim(&["check", "scenarios"]);
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "no bundled scenario is long: {}",
+        text(&out.stderr)
+    );
+}
