@@ -53,6 +53,9 @@ enum Command {
         /// Write a self-contained HTML page with the picture and the timeline (one scenario only).
         #[arg(long, value_name = "OUT.html")]
         html: Option<PathBuf>,
+        /// Let `config.options` name a file outside the scenario's folder.
+        #[arg(long)]
+        options_outside: bool,
         /// The most core steps a run may make; a run that needs more stops with an
         /// error (exit 3), never a partial success.
         #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
@@ -69,6 +72,9 @@ enum Command {
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Let `config.options` name a file outside the scenario's folder.
+        #[arg(long)]
+        options_outside: bool,
     },
     /// Print the JSON Schema of the scenario format.
     #[command(after_help = "Example:\n  linksim schema > scenario.schema.json")]
@@ -123,10 +129,12 @@ fn main() -> ExitCode {
             svg,
             html,
             max_steps,
+            options_outside,
             #[cfg(feature = "planted-bugs")]
             planted_bug,
         } => {
             let output = Output {
+                access: scenario::Access { options_outside },
                 max_steps,
                 quiet,
                 verbose,
@@ -170,7 +178,10 @@ fn main() -> ExitCode {
             let options = linksim::explore::ExploreOptions::default();
             explore(&seeds, jobs, shard.as_deref(), json, &out, &options)
         }
-        Command::Check { paths } => check(&paths),
+        Command::Check {
+            paths,
+            options_outside,
+        } => check(&paths, scenario::Access { options_outside }),
         Command::Schema => {
             println!("{}", linksim::schema_json());
             EXIT_OK
@@ -205,7 +216,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn check(paths: &[PathBuf]) -> i32 {
+fn check(paths: &[PathBuf], access: scenario::Access) -> i32 {
     let files = match expand(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -215,7 +226,7 @@ fn check(paths: &[PathBuf]) -> i32 {
     };
     let mut code = EXIT_OK;
     for file in &files {
-        match scenario::load(file) {
+        match scenario::load_with(file, access) {
             Ok(c) => {
                 println!(
                     "ok    {}  ({}: {} link(s), {} server(s), {} fault(s), {} expectation(s))",
@@ -257,6 +268,7 @@ fn warn_if_long(file: &Path, checked: &scenario::Checked) {
 
 /// How `run` prints and what it writes besides.
 struct Output {
+    access: scenario::Access,
     max_steps: u64,
     quiet: bool,
     verbose: bool,
@@ -314,7 +326,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
     let mut trace_lines: Vec<String> = Vec::new();
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
-        let checked = match scenario::load(file) {
+        let checked = match scenario::load_with(file, output.access) {
             Ok(checked) => checked,
             Err(e) => {
                 eprintln!("error: {e}");

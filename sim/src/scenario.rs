@@ -772,16 +772,72 @@ impl Checked {
 
 /// Reads and checks the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Checked, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    load_with(path, Access::default())
+}
+
+/// The largest scenario file read (a 65,535-link scenario is about 3 MB).
+pub const MAX_SCENARIO_BYTES: u64 = 32 << 20;
+
+/// The largest T-Server options file read (65,535 links take about 2 MB).
+pub const MAX_OPTIONS_BYTES: u64 = 16 << 20;
+
+/// What a scenario may make the simulator read besides itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Access {
+    /// Let `config.options` name a file outside the scenario's folder (an absolute
+    /// path, or one through `..` or a symbolic link that leaves the folder).
+    pub options_outside: bool,
+}
+
+/// [`load`] with `access` deciding which options files the scenario may read.
+pub fn load_with(path: &Path, access: Access) -> Result<Checked, ScenarioError> {
+    let text = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|message| ScenarioError {
         path: path.to_path_buf(),
         location: None,
-        message: format!("cannot read the file: {e}"),
+        message,
     })?;
-    parse(path, &text)
+    parse_with(path, &text, access)
+}
+
+/// Reads `path` as UTF-8 text if it is a regular file of at most `limit` bytes: never a
+/// device, a FIFO or a directory (which could block for ever or never end), and never
+/// more than `limit` bytes even if the file grows while it is read.
+pub fn read_regular_file(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file (a device, FIFO or directory is never read)".into());
+    }
+    let too_big = || format!("the file is larger than {limit} bytes, the most that is read");
+    if metadata.len() > limit {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        format!("line {line}: the file is not UTF-8 text (an invalid byte at offset {offset})")
+    })
 }
 
 /// Parses and checks scenario `text`; `path` is used in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
+    parse_with(path, text, Access::default())
+}
+
+/// [`parse`] with `access` deciding which options files the scenario may read.
+pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, ScenarioError> {
     let error = |location, message: String| ScenarioError {
         path: path.to_path_buf(),
         location,
@@ -812,15 +868,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
     })?;
     // Positions are searched in the text without comments (blanked in place, so lines
     // and columns are those of the file): a comment cannot capture an error's position.
-    let scenario = import_options(path, &uncommented, scenario).map_err(|(needle, message)| {
-        error(needle.and_then(|n| locate(&uncommented, &n)), message)
-    })?;
+    let scenario =
+        import_options(path, &uncommented, scenario, access).map_err(|(needle, message)| {
+            error(needle.and_then(|n| locate(&uncommented, &n)), message)
+        })?;
     check(scenario)
         .map_err(|(needle, message)| error(needle.and_then(|n| locate(&uncommented, &n)), message))
 }
 
 /// Fills in the links and timing from `config.options`, if it names an INI export.
-fn import_options(path: &Path, text: &str, mut scenario: Scenario) -> Result<Scenario, CheckError> {
+fn import_options(
+    path: &Path,
+    text: &str,
+    mut scenario: Scenario,
+    access: Access,
+) -> Result<Scenario, CheckError> {
     let Some(options) = scenario.config.options.clone() else {
         return Ok(scenario);
     };
@@ -833,20 +895,23 @@ fn import_options(path: &Path, text: &str, mut scenario: Scenario) -> Result<Sce
             ));
         }
     }
-    let file = path.parent().unwrap_or(Path::new(".")).join(&options);
     let needle = Some(format!("\"{options}\""));
-    let ini = std::fs::read_to_string(&file).map_err(|e| {
-        (
-            needle.clone(),
-            format!("config.options: cannot read {}: {e}", file.display()),
-        )
-    })?;
-    let imported = tserver_options::parse(&ini).map_err(|e| {
-        (
-            needle.clone(),
-            format!("config.options: {}: {e}", file.display()),
-        )
-    })?;
+    let fail = |message: String| (needle.clone(), format!("config.options: {message}"));
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let file = folder.join(&options);
+    if !access.options_outside {
+        confined(folder, &options, &file).map_err(fail)?;
+    }
+    let ini = read_regular_file(&file, MAX_OPTIONS_BYTES)
+        .map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    if !looks_like_options(&ini) {
+        return Err(fail(format!(
+            "{}: not a T-Server options export (its first line that is not blank or a comment is not a [section] header); nothing of it is shown",
+            file.display()
+        )));
+    }
+    let imported =
+        tserver_options::parse(&ini).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let c = &mut scenario.config;
     c.links = imported
         .config
@@ -861,6 +926,47 @@ fn import_options(path: &Path, text: &str, mut scenario: Scenario) -> Result<Sce
     c.kpl_interval = SimDuration(imported.config.keepalive_interval);
     c.kpl_tolerance = imported.config.keepalive_tolerance;
     Ok(scenario)
+}
+
+/// Whether `options` (as written in the scenario) stays inside `folder`: a relative path
+/// without `..`, whose real location (symbolic links followed) is inside the folder.
+fn confined(folder: &Path, options: &str, file: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let written = Path::new(options);
+    let leaves = written.is_absolute()
+        || written.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    let outside = || {
+        format!("{options:?} is outside the scenario's folder; name a file beside the scenario or under it (or pass --options-outside)")
+    };
+    if leaves {
+        return Err(outside());
+    }
+    let real_folder = std::fs::canonicalize(if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    })
+    .map_err(|e| format!("cannot read the scenario's folder: {e}"))?;
+    match std::fs::canonicalize(file) {
+        Ok(real) if !real.starts_with(&real_folder) => Err(outside()),
+        // A missing file is reported by the read, with its own message.
+        _ => Ok(()),
+    }
+}
+
+/// Whether `text` starts like an INI export: its first line that is not blank or a
+/// comment (`;` or `#`) is a `[section]` header. Anything else is not echoed in errors.
+fn looks_like_options(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with(';') && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with('[') && line.ends_with(']'))
 }
 
 /// Blanks out `//` line comments outside strings, keeping every other character where

@@ -98,6 +98,26 @@ const BROKEN: &[(&str, &str, bool)] = &[
         "broken-options.ini: line 2: link-1-name names section [CSTA_X], which the file does not have",
         true,
     ),
+    (
+        "options-outside",
+        "is outside the scenario's folder; name a file beside the scenario or under it",
+        true,
+    ),
+    (
+        "options-absolute",
+        "\"/etc/passwd\" is outside the scenario's folder",
+        true,
+    ),
+    (
+        "options-directory",
+        "not a regular file (a device, FIFO or directory is never read)",
+        true,
+    ),
+    (
+        "options-not-an-options-file",
+        "not-options.ini: not a T-Server options export",
+        true,
+    ),
 ];
 
 #[test]
@@ -416,4 +436,40 @@ fn a_run_past_its_step_budget_is_an_error_and_check_warns_about_it() {
         "no bundled scenario is long: {}",
         text(&out.stderr)
     );
+}
+
+/// D4 of the reliability issue: an options file is never echoed unless it is one, and
+/// a FIFO (as options file or as a scenario in a directory) is refused at once rather
+/// than read for ever.
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_and_a_file_that_is_not_options_is_not_echoed() {
+    let not_options = linksim(&["check", "sim/tests/broken/options-not-an-options-file.json"]);
+    let stderr = text(&not_options.stderr);
+    assert!(
+        !stderr.contains("root:x") && !stderr.contains("secret"),
+        "{stderr}"
+    );
+    let dir = std::env::temp_dir().join(format!("linksim-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = |name: &str| {
+        let status = Command::new("mkfifo").arg(dir.join(name)).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo works");
+    };
+    fifo("links.ini");
+    fifo("waiting.json");
+    std::fs::write(
+        dir.join("uses-fifo.json"),
+        r#"{"format":1,"name":"f","run_for":"1s","config":{"options":"links.ini"}}"#,
+    )
+    .unwrap();
+    let out = linksim(&["check", dir.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("waiting.json: not a regular file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("links.ini: not a regular file"), "{stderr}");
 }
