@@ -706,9 +706,10 @@ impl Expectation {
     }
 }
 
-/// A scenario file that cannot be run: where, and what is wrong.
+/// A scenario file that cannot be run: where, and what is wrong. Its text shows every
+/// control character escaped (`\u{1b}`), whatever the file or its name held.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+#[error("{}", printable(&format!("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())))]
 pub struct ScenarioError {
     /// The file.
     pub path: PathBuf,
@@ -959,6 +960,25 @@ fn confined(folder: &Path, options: &str, file: &Path) -> Result<(), String> {
     }
 }
 
+/// `text` with every control character (escape, line break, ...) written as a Rust
+/// escape, so that text from a file cannot drive the terminal or forge output lines.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Whether `text` starts like an INI export: its first line that is not blank or a
 /// comment (`;` or `#`) is a `[section]` header. Anything else is not echoed in errors.
 fn looks_like_options(text: &str) -> bool {
@@ -1030,6 +1050,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             ),
         ));
     }
+    check_texts(&scenario)?;
     let c = &scenario.config;
     let config = Config::new(c.links.iter().map(|l| LinkConfig {
         name: l.name.clone(),
@@ -1042,7 +1063,12 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         let field = match &e {
             ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
             ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
-            ConfigError::DuplicateLinkName { name, .. } => format!("\"{name}\""),
+            ConfigError::UnprintableLinkName { name, .. } => {
+                serde_json::to_string(name).unwrap_or_default()
+            }
+            ConfigError::DuplicateLinkName { name, .. } => {
+                serde_json::to_string(name).unwrap_or_default()
+            }
             ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
             ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
             ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
@@ -1185,12 +1211,44 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
     })
 }
 
+/// The scenario's name is printed on every run and its description in pictures: no
+/// control character (an escape sequence would reach the terminal), but for line
+/// breaks and tabs in the description.
+fn check_texts(scenario: &Scenario) -> Result<(), CheckError> {
+    if scenario.name.chars().any(char::is_control) {
+        return Err((
+            Some("\"name\"".into()),
+            format!(
+                "the scenario's name {:?} holds a control character; names must be printable",
+                scenario.name
+            ),
+        ));
+    }
+    let unprintable = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if scenario.description.chars().any(unprintable) {
+        return Err((
+            Some("\"description\"".into()),
+            "the description holds a control character other than a line break or a tab".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
     for (i, server) in servers.iter().enumerate() {
         if server.name.trim().is_empty() {
             return Err((
                 Some("\"servers\"".into()),
                 format!("servers[{i}]: the name is empty"),
+            ));
+        }
+        if server.name.chars().any(char::is_control) {
+            return Err((
+                serde_json::to_string(&server.name).ok(),
+                format!(
+                    "servers[{i}]: the name {:?} holds a control character; names must be printable",
+                    server.name
+                ),
             ));
         }
         if servers[..i].iter().any(|s| s.name == server.name) {

@@ -114,6 +114,26 @@ const BROKEN: &[(&str, &str, bool)] = &[
         true,
     ),
     (
+        "link-name-escape",
+        "link 1 is named \"CSTA_A\\u{1b}[2J\", which holds a control character",
+        true,
+    ),
+    (
+        "link-name-newline",
+        "link 1 is named \"CSTA_A\\n 9.000s",
+        true,
+    ),
+    (
+        "server-name-control",
+        "servers[0]: the name \"ts1\\u{7}\" holds a control character",
+        true,
+    ),
+    (
+        "duplicate-name-with-quote",
+        "links 1 and 2 are both named \"CSTA \\\"A\\\"\"",
+        true,
+    ),
+    (
         "options-not-an-options-file",
         "not-options.ini: not a T-Server options export",
         true,

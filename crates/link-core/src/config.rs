@@ -178,6 +178,14 @@ impl Config {
         if let Some(index) = self.links.iter().position(|l| l.name.trim().is_empty()) {
             return Err(ConfigError::EmptyLinkName { index });
         }
+        if let Some(index) = self
+            .links
+            .iter()
+            .position(|l| l.name.chars().any(char::is_control))
+        {
+            let name = self.links[index].name.clone();
+            return Err(ConfigError::UnprintableLinkName { index, name });
+        }
         // Duplicates in O(n log n): sort positions by name; equal names are neighbours.
         // Report the earliest second occurrence, with the first occurrence of its name.
         let mut order: Vec<usize> = (0..self.links.len()).collect();
@@ -254,6 +262,14 @@ pub enum ConfigError {
         /// The link's position in the configuration.
         index: usize,
     },
+    /// A link's name holds a control character (an escape sequence or a line break
+    /// would reach operators' terminals and forge log and timeline lines).
+    UnprintableLinkName {
+        /// The link's position in the configuration.
+        index: usize,
+        /// The name (shown escaped).
+        name: String,
+    },
     /// Two links have the same name.
     DuplicateLinkName {
         /// The name used twice.
@@ -298,6 +314,11 @@ impl fmt::Display for ConfigError {
             ConfigError::EmptyLinkName { index } => {
                 write!(f, "link {} has an empty name", index + 1)
             }
+            ConfigError::UnprintableLinkName { index, name } => write!(
+                f,
+                "link {} is named {name:?}, which holds a control character; names must be printable",
+                index + 1
+            ),
             ConfigError::DuplicateLinkName {
                 name,
                 first,

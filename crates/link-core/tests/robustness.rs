@@ -281,6 +281,20 @@ fn configuration_errors_are_typed_and_readable() {
             ConfigError::EmptyLinkName { index: 0 },
         ),
         (
+            Config::new([LinkConfig::new("A"), LinkConfig::new("B\u{1b}[2J")]),
+            ConfigError::UnprintableLinkName {
+                index: 1,
+                name: "B\u{1b}[2J".into(),
+            },
+        ),
+        (
+            Config::new([LinkConfig::new("A\nB")]),
+            ConfigError::UnprintableLinkName {
+                index: 0,
+                name: "A\nB".into(),
+            },
+        ),
+        (
             Config::new([
                 LinkConfig::new("X"),
                 LinkConfig::new("Y"),
