@@ -6,6 +6,33 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// `println!` that ends the process (exit 141, as a shell reports SIGPIPE) when standard
+/// output is closed, e.g. by `| head`, instead of panicking on the broken pipe.
+macro_rules! outln {
+    () => { emit(format_args!("\n")) };
+    ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` with [`outln!`]'s handling of a closed standard output.
+macro_rules! out {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
+
+/// Writes to standard output; see [`outln!`].
+fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(EXIT_BAD_INPUT);
+    }
+}
+
+/// The exit code when a reader closed standard output early (128 + SIGPIPE).
+const EXIT_BROKEN_PIPE: i32 = 141;
 use linksim::{scenario, RunReport, EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK};
 
 /// Deterministic simulator for prioritized CTI link selection and failover.
@@ -183,7 +210,7 @@ fn main() -> ExitCode {
             options_outside,
         } => check(&paths, scenario::Access { options_outside }),
         Command::Schema => {
-            println!("{}", linksim::schema_json());
+            outln!("{}", linksim::schema_json());
             EXIT_OK
         }
     };
@@ -228,7 +255,7 @@ fn check(paths: &[PathBuf], access: scenario::Access) -> i32 {
     for file in &files {
         match scenario::load_with(file, access) {
             Ok(c) => {
-                println!(
+                outln!(
                     "ok    {}  ({}: {} link(s), {} server(s), {} fault(s), {} expectation(s))",
                     file.display(),
                     c.scenario.name,
@@ -299,7 +326,7 @@ impl Pictures {
             if let Some(path) = path {
                 std::fs::write(path, render(report))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                println!("picture written to {}", path.display());
+                outln!("picture written to {}", path.display());
             }
         }
         Ok(())
@@ -354,28 +381,29 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         };
         let report = linksim::run_with(checked.clone(), options);
         let mut file_code = report.exit_code();
-        println!(
+        outln!(
             "== {} ({}, seed {})",
             report.name,
             file.display(),
             report.seed
         );
         if !output.quiet {
-            print!("{}", report.timeline_styled(output.color));
+            out!("{}", report.timeline_styled(output.color));
         }
-        print!("{}", report.verdict_text());
+        out!("{}", report.verdict_text());
         if check_determinism {
             let again = linksim::run_with(checked, options);
             if again.trace_hash == report.trace_hash
                 && again.trace == report.trace
                 && again.steps == report.steps
             {
-                println!(
+                outln!(
                     "ok   determinism: two runs gave the same trace ({} steps, hash {:016x})",
-                    report.steps, report.trace_hash
+                    report.steps,
+                    report.trace_hash
                 );
             } else {
-                println!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
+                outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
                 file_code = file_code.max(EXIT_INVARIANT);
             }
         }
@@ -386,7 +414,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
             eprintln!("error: {e}");
             file_code = file_code.max(EXIT_BAD_INPUT);
         }
-        println!(
+        outln!(
             "{} {} ({} steps)\n",
             if file_code == EXIT_OK { "PASS" } else { "FAIL" },
             report.name,
@@ -407,7 +435,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
             code = code.max(EXIT_BAD_INPUT);
         }
     }
-    println!("linksim: {passed} passed, {failed} failed");
+    outln!("linksim: {passed} passed, {failed} failed");
     code
 }
 
@@ -485,7 +513,7 @@ fn new_scenario(name: &str) -> i32 {
         eprintln!("error: cannot write {}: {e}", path.display());
         return EXIT_BAD_INPUT;
     }
-    println!(
+    outln!(
         "wrote {}; run it with: linksim run {}",
         path.display(),
         path.display()
@@ -516,9 +544,17 @@ fn explore(
             return EXIT_BAD_INPUT;
         }
     };
-    let list = explore::shard_seeds(range.clone(), shard);
+    let set = explore::SeedSet::new(range.clone(), shard);
+    if set.count > explore::MAX_SEEDS {
+        eprintln!(
+            "error: {} seeds in one run; at most {} (split the range with --shard or into several runs)",
+            set.count,
+            explore::MAX_SEEDS
+        );
+        return EXIT_BAD_INPUT;
+    }
     let bar = (!json && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(list.len() as u64);
+        let bar = indicatif::ProgressBar::new(set.count);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}",
@@ -529,20 +565,14 @@ fn explore(
     });
     // The wall clock measures throughput only; it never enters a run.
     let started = std::time::Instant::now();
-    let results = explore::run_seeds(&list, jobs, options, &|done| {
-        if let Some(bar) = &bar {
-            bar.set_position(done);
-        }
-    });
+    let tally = explore_set(&set, jobs, options, bar.as_ref());
     let wall = started.elapsed().as_secs_f64().max(1e-9);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let simulated: f64 = results.iter().map(|r| r.simulated.as_secs_f64()).sum();
-    let liveness = results.iter().filter(|r| r.liveness_checked).count();
-    let steps: u64 = results.iter().map(|r| r.steps).sum();
+    let (simulated, liveness, steps) = (tally.simulated_s, tally.liveness, tally.steps);
     let mut found = Vec::new();
-    for result in results.iter().filter(|r| r.found.is_some()).take(10) {
+    for result in &tally.violators {
         let violation = result.found.clone().expect("filtered");
         let original = explore::generate(result.seed);
         let shrunk = explore::shrink(&original, &violation.invariant, options);
@@ -561,16 +591,16 @@ fn explore(
             explore::size(&shrunk),
         ));
     }
-    let violations = results.iter().filter(|r| r.found.is_some()).count();
+    let violations = tally.violations;
     let shard_text = format!("{}/{}", shard.0, shard.1);
     if json {
         let summary = serde_json::json!({
-            "seeds": list.len(),
+            "seeds": set.count,
             "range": format!("{}..{}", range.start, range.end),
             "shard": shard_text,
             "jobs": jobs,
             "wall_s": wall,
-            "seeds_per_s": list.len() as f64 / wall,
+            "seeds_per_s": set.count as f64 / wall,
             "simulated_s_per_wall_s": simulated / wall,
             "steps": steps,
             "liveness_checked": liveness,
@@ -581,19 +611,19 @@ fn explore(
                 "size_before": before, "size_after": after,
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
+        outln!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
     } else {
-        println!(
+        outln!(
             "explored {} seed(s) of {}..{} (shard {shard_text}) on {jobs} thread(s) in {wall:.2} s: {:.0} seeds/s, {:.0} simulated s per wall s, {steps} core steps",
-            list.len(),
+            set.count,
             range.start,
             range.end,
-            list.len() as f64 / wall,
+            set.count as f64 / wall,
             simulated / wall
         );
-        println!(
+        outln!(
             "L1 was claimed and checked in {liveness} of {} seed(s) (the others had no healthy connector their roles allow, or a flapping one)",
-            list.len()
+            set.count
         );
         #[cfg(feature = "planted-bugs")]
         let planted = options
@@ -606,7 +636,7 @@ fn explore(
                 .server
                 .as_deref()
                 .map_or(String::new(), |s| format!(" on {s}"));
-            println!(
+            outln!(
                 "VIOLATION seed {seed}: {}{server} at {}: {}\n  shrunk from {before} to {after} elements: {}\n  replay: linksim run {}{planted}   (or: linksim explore --seeds {seed}..{}{planted})",
                 v.invariant,
                 link_core::Instant::from_nanos(v.at_ns),
@@ -616,9 +646,9 @@ fn explore(
                 seed + 1
             );
         }
-        println!(
+        outln!(
             "explore: {} passed, {violations} failed",
-            list.len() - violations
+            set.count - violations
         );
     }
     if violations > 0 {
@@ -626,4 +656,55 @@ fn explore(
     } else {
         EXIT_OK
     }
+}
+
+/// What an exploration saw, summed seed by seed: memory stays constant however many
+/// seeds run.
+#[derive(Default)]
+struct Tally {
+    simulated_s: f64,
+    liveness: u64,
+    steps: u64,
+    violations: u64,
+    /// The first violating seeds (at most [`VIOLATIONS_SHOWN`]), to shrink and show.
+    violators: Vec<linksim::explore::SeedResult>,
+}
+
+/// How many violations `explore` shrinks and prints.
+const VIOLATIONS_SHOWN: usize = 10;
+
+/// Seeds run per batch: results are summed after each and dropped.
+const BATCH: u64 = 1 << 16;
+
+/// Runs every seed of `set` in batches, on `jobs` threads.
+fn explore_set(
+    set: &linksim::explore::SeedSet,
+    jobs: usize,
+    options: &linksim::explore::ExploreOptions,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut from = 0;
+    while from < set.count {
+        let batch = set.slice(from, BATCH);
+        let before = from;
+        let progress = |done: u64| {
+            if let Some(bar) = bar {
+                bar.set_position(before + done);
+            }
+        };
+        for result in linksim::explore::run_seeds(&batch, jobs, options, &progress) {
+            tally.simulated_s += result.simulated.as_secs_f64();
+            tally.liveness += u64::from(result.liveness_checked);
+            tally.steps += result.steps;
+            if result.found.is_some() {
+                tally.violations += 1;
+                if tally.violators.len() < VIOLATIONS_SHOWN {
+                    tally.violators.push(result);
+                }
+            }
+        }
+        from += batch.len() as u64;
+    }
+    tally
 }

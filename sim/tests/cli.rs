@@ -493,3 +493,50 @@ fn fifos_are_refused_and_a_file_that_is_not_options_is_not_echoed() {
     );
     assert!(stderr.contains("links.ini: not a regular file"), "{stderr}");
 }
+
+/// D10 of the reliability issue: a reader that closes the pipe early ends the run
+/// without a panic, with the shell's SIGPIPE code.
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linksim"))
+        .args(["run", "scenarios"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("linksim starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("== "), "{first}");
+    // The reader is dropped here: the rest of the output meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+/// D10: no seed range or shard makes `explore` collect or scan the whole range.
+#[test]
+fn explore_refuses_a_range_too_large_and_shards_a_huge_one_without_scanning_it() {
+    let out = linksim(&["explore", "--seeds", "0..18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("at most 10000000000 (split the range with --shard"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = linksim(&[
+        "explore",
+        "--seeds",
+        "0..18446744073709551615",
+        "--shard",
+        "7/100000000000000000",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("explore: 185 passed, 0 failed"), "{stdout}");
+}
