@@ -501,7 +501,13 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_linksim"))
-        .args(["run", "scenarios"])
+        // Megabytes of timeline: far more than a pipe holds.
+        .args([
+            "run",
+            "sim/tests/fixtures/limits/a-million-hours.json",
+            "--max-steps",
+            "100000",
+        ])
         .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
