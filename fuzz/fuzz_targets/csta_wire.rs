@@ -1,10 +1,12 @@
 //! Bytes from a connector, as the driver reads them: cut into frames by the CSTA XML
 //! header, each body read by the codec. Neither may panic or loop; a decoded message
-//! must encode to a document that decodes to the same message.
+//! must encode to a document that decodes to the same message, and no name the codec
+//! reads is longer than `MAX_NAME_LEN` (run with `-max_len=65536`, one frame's most, so
+//! that deep nesting around many leaves is tried too).
 #![no_main]
 
 use bytes::BytesMut;
-use csta_wire::{Framing, HeaderFraming, Message};
+use csta_wire::{Framing, HeaderFraming, Message, MAX_NAME_LEN};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
 
 fn check(body: &[u8]) {
     if let Ok(message) = Message::decode(body) {
+        assert!(message.name().len() <= MAX_NAME_LEN, "a root name over the limit was read");
         // Only messages whose text survives trimming are expected to round-trip; the
         // others must still not panic on the way back.
         let again = Message::decode(&message.encode());

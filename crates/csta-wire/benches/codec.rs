@@ -3,7 +3,10 @@
 //! stream. Run: `cargo bench -p csta-wire --bench codec`.
 
 use bytes::BytesMut;
-use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message, ECMA_323_NAMESPACE};
+use csta_wire::framing::MAX_BODY_LEN;
+use csta_wire::{
+    Frame, Framing, HeaderFraming, InvokeId, Message, ECMA_323_NAMESPACE, MAX_DEPTH, MAX_NAME_LEN,
+};
 use divan::{black_box, Bencher};
 use link_core::SystemStatus;
 
@@ -65,4 +68,39 @@ fn unframe_and_decode_burst(bencher: Bencher) {
             }
             decoded
         });
+}
+
+/// A body of at most `MAX_BODY_LEN` bytes: `depth` elements named `name` nested below
+/// a root, around as many `<a/>` leaves as fit.
+fn nested_body(name: &str, depth: usize) -> Vec<u8> {
+    let tags = 7 + depth * (2 * name.len() + 5);
+    let leaves = MAX_BODY_LEN.saturating_sub(tags) / 4;
+    let mut xml = String::from("<r>");
+    for _ in 0..depth {
+        xml.push_str(&format!("<{name}>"));
+    }
+    xml.push_str(&"<a/>".repeat(leaves));
+    for _ in 0..depth {
+        xml.push_str(&format!("</{name}>"));
+    }
+    xml.push_str("</r>");
+    xml.into_bytes()
+}
+
+/// A hostile frame next to a flat one of the same size (64 KB, one frame's most):
+/// `flat` is 16,380 leaves below the root; `nested_at_the_limits` is as deep and as
+/// long-named as the codec reads (30 levels of 128-byte names, then ~14,400 leaves);
+/// `nested_long_names` has 1,000-byte names, refused at the first. Decoding costs time
+/// linear in the body, so the three stay within a small factor of each other (a path
+/// string per leaf made the second ~120 times the first).
+#[divan::bench(args = ["flat", "nested_at_the_limits", "nested_long_names"])]
+fn decode_64_kb(bencher: Bencher, shape: &str) {
+    let body = match shape {
+        "flat" => nested_body("a", 0),
+        "nested_at_the_limits" => nested_body(&"n".repeat(MAX_NAME_LEN), MAX_DEPTH - 2),
+        _ => nested_body(&"n".repeat(1000), 31),
+    };
+    bencher
+        .counter(divan::counter::BytesCount::new(body.len()))
+        .bench(|| Message::decode(black_box(&body)));
 }

@@ -19,4 +19,6 @@ pub mod framing;
 pub mod message;
 
 pub use framing::{Frame, FrameError, Framing, HeaderFraming, InvokeId};
-pub use message::{DecodeError, Message, ECMA_323_NAMESPACE, ECMA_354_NAMESPACE, MAX_DEPTH};
+pub use message::{
+    DecodeError, Message, ECMA_323_NAMESPACE, ECMA_354_NAMESPACE, MAX_DEPTH, MAX_NAME_LEN,
+};

@@ -18,7 +18,7 @@
 use core::fmt;
 
 use link_core::SystemStatus;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesRef, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
 /// The ECMA-354 (application session services) namespace.
@@ -78,6 +78,11 @@ pub enum DecodeError {
     Xml(String),
     /// The body holds no element at all.
     NoRootElement,
+    /// An element name is longer than [`MAX_NAME_LEN`] bytes.
+    NameTooLong {
+        /// The name's length in bytes.
+        len: usize,
+    },
     /// A document the codec knows lacks a field it needs.
     MissingField {
         /// The document.
@@ -101,6 +106,10 @@ impl fmt::Display for DecodeError {
             DecodeError::NotUtf8 => f.write_str("the message is not UTF-8"),
             DecodeError::Xml(e) => write!(f, "the message is not well-formed XML: {e}"),
             DecodeError::NoRootElement => f.write_str("the message holds no XML element"),
+            DecodeError::NameTooLong { len } => write!(
+                f,
+                "the message has an element name of {len} bytes; at most {MAX_NAME_LEN} are read"
+            ),
             DecodeError::MissingField { message, field } => {
                 write!(f, "{message} without <{field}>")
             }
@@ -236,20 +245,9 @@ impl Message {
                     session_duration_s: doc.number(root, "actualSessionDuration")?,
                 }
             }
-            "StartApplicationSessionNegResponse" => {
-                // ECMA-354 has several kinds of error; the first text inside errorCode
-                // (or the name of its first element, for an empty one) is the reason.
-                let error = doc
-                    .leaves
-                    .iter()
-                    .find(|(path, _)| path == "errorCode" || path.starts_with("errorCode/"))
-                    .map(|(path, value)| match value.is_empty() {
-                        true => path.rsplit('/').next().unwrap_or_default().to_owned(),
-                        false => value.clone(),
-                    })
-                    .unwrap_or_default();
-                Message::StartApplicationSessionNegResponse { error }
-            }
+            "StartApplicationSessionNegResponse" => Message::StartApplicationSessionNegResponse {
+                error: doc.values.first().cloned().flatten().unwrap_or_default(),
+            },
             "SystemStatus" => {
                 let value = doc.field("SystemStatus", "systemStatus")?;
                 let status = SystemStatus::ALL
@@ -279,116 +277,115 @@ fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> std::io::Result<()>
 /// bound keeps a hostile frame from costing more than linear time.
 pub const MAX_DEPTH: usize = 32;
 
-/// A document flattened to what the codec needs: the root's local name and every leaf
-/// element, as its path below the root (local names joined by `/`) and its text.
+/// The longest element name the codec reads, in bytes, prefix and colon included.
+/// CSTA's longest names are under 40 bytes (`StartApplicationSessionPosResponse` is
+/// 34); a longer name is refused with [`DecodeError::NameTooLong`].
+pub const MAX_NAME_LEN: usize = 128;
+
+/// The fields the codec reads below a root, as paths of local names joined by `/`,
+/// and whether a leaf anywhere at or below a path counts (`true`) or only at it.
+fn wanted(root: &str) -> (&'static [&'static str], bool) {
+    match root {
+        "StartApplicationSession" => (
+            &[
+                "applicationInfo/applicationID",
+                "requestedProtocolVersions/protocolVersion",
+                "requestedSessionDuration",
+            ],
+            false,
+        ),
+        "StartApplicationSessionPosResponse" => (
+            &[
+                "sessionID",
+                "actualProtocolVersion",
+                "actualSessionDuration",
+            ],
+            false,
+        ),
+        // ECMA-354 has several kinds of error; the first text inside errorCode (or the
+        // name of its first element, for an empty one) is the reason.
+        "StartApplicationSessionNegResponse" => (&["errorCode"], true),
+        "SystemStatus" => (&["systemStatus"], false),
+        _ => (&[], false),
+    }
+}
+
+/// A document reduced to what the codec needs: the root's local name and, for each
+/// field [`wanted`] for that root, the text of the first leaf element at its place.
+///
+/// Reading is linear in the body: an open element costs one byte of state (which
+/// wanted paths it lies on), and only text inside such elements is kept.
 struct Document {
     root: String,
-    leaves: Vec<(String, String)>,
+    paths: &'static [&'static str],
+    values: Vec<Option<String>>,
+}
+
+/// The reader's state between two XML events.
+struct Scan {
+    root: Option<String>,
+    root_closed: bool,
+    inside_root: bool,
+    paths: &'static [&'static str],
+    under: bool,
+    /// Per open element below the root: bit `i` says it lies on `paths[i]`.
+    stack: Vec<u8>,
+    /// Whether the innermost open element has a child element.
+    has_child: bool,
+    /// The text of the innermost open element, kept only when it lies on a path.
+    text: String,
+    values: Vec<Option<String>>,
+}
+
+fn ill_formed(what: &str) -> DecodeError {
+    DecodeError::Xml(what.to_owned())
+}
+
+fn xml_error(e: impl fmt::Display) -> DecodeError {
+    DecodeError::Xml(e.to_string())
 }
 
 impl Document {
     fn read(xml: &str) -> Result<Document, DecodeError> {
         let mut reader = Reader::from_str(xml);
-        let xml_error = |e: quick_xml::Error| DecodeError::Xml(e.to_string());
-        let ill_formed = |what: &str| DecodeError::Xml(what.to_owned());
-        let mut root: Option<String> = None;
-        let mut root_closed = false;
-        // The open elements below the root, and whether the innermost has a child.
-        let mut stack: Vec<String> = Vec::new();
-        let mut inside_root = false;
-        let mut has_child = false;
-        let mut leaves = Vec::new();
-        let mut current_text = String::new();
+        let mut scan = Scan {
+            root: None,
+            root_closed: false,
+            inside_root: false,
+            paths: &[],
+            under: false,
+            stack: Vec::new(),
+            has_child: false,
+            text: String::new(),
+            values: Vec::new(),
+        };
         loop {
-            let event = reader.read_event().map_err(xml_error)?;
-            let outside_root = !inside_root;
-            match event {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    if root_closed {
-                        return Err(ill_formed("a second element after the root element"));
-                    }
-                    if !is_xml_name(e.name().as_ref()) {
-                        return Err(ill_formed("an element name that is not an XML name"));
-                    }
-                    let name = e.local_name().as_ref().to_owned();
-                    let empty = matches!(event, Event::Empty(_));
-                    if !inside_root {
-                        root = Some(name);
-                        inside_root = !empty;
-                        root_closed = empty;
-                        has_child = false;
-                        current_text.clear();
-                        continue;
-                    }
-                    has_child = true;
-                    if empty {
-                        leaves.push((path(&stack, &name), String::new()));
-                    } else {
-                        if stack.len() + 1 >= MAX_DEPTH {
-                            return Err(ill_formed("nested deeper than the codec reads"));
-                        }
-                        stack.push(name);
-                        has_child = false;
-                        current_text.clear();
-                    }
-                }
-                Event::Text(t) => {
-                    let text = t.xml10_content();
-                    if outside_root {
-                        if !text.trim().is_empty() {
-                            return Err(ill_formed("text outside the root element"));
-                        }
-                    } else {
-                        current_text.push_str(&text);
-                    }
-                }
-                Event::CData(t) => {
-                    if outside_root {
-                        return Err(ill_formed("CDATA outside the root element"));
-                    }
-                    current_text.push_str(&t.xml10_content());
-                }
-                Event::GeneralRef(r) => {
-                    if outside_root {
-                        return Err(ill_formed("a reference outside the root element"));
-                    }
-                    let resolved = match r.resolve_char_ref().map_err(xml_error)? {
-                        Some(c) => c.to_string(),
-                        None => quick_xml::escape::unescape(&format!("&{};", &*r))
-                            .map_err(|e| DecodeError::Xml(e.to_string()))?
-                            .into_owned(),
-                    };
-                    current_text.push_str(&resolved);
-                }
-                Event::End(_) => match stack.pop() {
-                    Some(name) => {
-                        if !has_child {
-                            leaves.push((path(&stack, &name), current_text.trim().to_owned()));
-                        }
-                        current_text.clear();
-                        has_child = true;
-                    }
-                    None => {
-                        inside_root = false;
-                        root_closed = true;
-                    }
-                },
+            match reader.read_event().map_err(xml_error)? {
+                Event::Start(e) => scan.start(e.name().as_ref(), e.local_name().as_ref(), false)?,
+                Event::Empty(e) => scan.start(e.name().as_ref(), e.local_name().as_ref(), true)?,
+                Event::End(e) => scan.end(e.local_name().as_ref()),
+                Event::Text(t) => scan.text(&t.xml10_content(), "text")?,
+                Event::CData(t) => scan.text(&t.xml10_content(), "CDATA")?,
+                Event::GeneralRef(r) => scan.reference(&r)?,
                 Event::Eof => break,
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
             }
         }
-        if inside_root {
+        if scan.inside_root {
             return Err(ill_formed("the root element is never closed"));
         }
-        let root = root.ok_or(DecodeError::NoRootElement)?;
-        Ok(Document { root, leaves })
+        Ok(Document {
+            root: scan.root.ok_or(DecodeError::NoRootElement)?,
+            paths: scan.paths,
+            values: scan.values,
+        })
     }
 
     fn field(&self, message: &'static str, field: &'static str) -> Result<&str, DecodeError> {
-        self.leaves
+        self.paths
             .iter()
-            .find(|(path, _)| path == field)
-            .map(|(_, value)| value.as_str())
+            .position(|p| *p == field)
+            .and_then(|i| self.values.get(i)?.as_deref())
             .ok_or(DecodeError::MissingField { message, field })
     }
 
@@ -398,6 +395,145 @@ impl Document {
             field,
             value: value.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+impl Document {
+    /// The bytes the document holds on to: what a decode keeps, however large the body.
+    fn retained(&self) -> usize {
+        let values: usize = self.values.iter().flatten().map(String::len).sum();
+        self.root.len() + values
+    }
+}
+
+impl Scan {
+    /// An element starts: `name` as written, `local` without its prefix.
+    fn start(&mut self, name: &str, local: &str, empty: bool) -> Result<(), DecodeError> {
+        if self.root_closed {
+            return Err(ill_formed("a second element after the root element"));
+        }
+        if name.len() > MAX_NAME_LEN {
+            return Err(DecodeError::NameTooLong { len: name.len() });
+        }
+        if !is_xml_name(name) {
+            return Err(ill_formed("an element name that is not an XML name"));
+        }
+        if !self.inside_root {
+            (self.paths, self.under) = wanted(local);
+            self.values = vec![None; self.paths.len()];
+            self.root = Some(local.to_owned());
+            self.inside_root = !empty;
+            self.root_closed = empty;
+            self.has_child = false;
+            self.text.clear();
+            return Ok(());
+        }
+        self.has_child = true;
+        let depth = self.stack.len() + 1;
+        let mask = self.mask(depth, local);
+        if empty {
+            self.leaf(mask, depth, local, "");
+        } else {
+            if depth >= MAX_DEPTH {
+                return Err(ill_formed("nested deeper than the codec reads"));
+            }
+            self.stack.push(mask);
+            self.has_child = false;
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    /// Which wanted paths an element `local` at `depth` below the root lies on.
+    fn mask(&self, depth: usize, local: &str) -> u8 {
+        let parent = self
+            .stack
+            .last()
+            .copied()
+            .unwrap_or((1u8 << self.paths.len()) - 1);
+        let mut mask = 0;
+        for (i, path) in self.paths.iter().enumerate() {
+            if parent & (1 << i) == 0 {
+                continue;
+            }
+            let on = match path.split('/').nth(depth - 1) {
+                Some(segment) => segment == local,
+                None => self.under,
+            };
+            mask |= u8::from(on) << i;
+        }
+        mask
+    }
+
+    /// A leaf element (no child elements) ends: it fills each wanted field it is at
+    /// (or below, for `under`) that no earlier leaf filled.
+    fn leaf(&mut self, mask: u8, depth: usize, local: &str, text: &str) {
+        for (i, path) in self.paths.iter().enumerate() {
+            let len = path.split('/').count();
+            let at = depth == len || (self.under && depth > len);
+            if mask & (1 << i) == 0 || !at || self.values[i].is_some() {
+                continue;
+            }
+            let text = text.trim();
+            self.values[i] = Some(match text.is_empty() && self.under {
+                true => local.to_owned(),
+                false => text.to_owned(),
+            });
+        }
+    }
+
+    fn end(&mut self, local: &str) {
+        match self.stack.pop() {
+            Some(mask) => {
+                if !self.has_child && mask != 0 {
+                    let text = std::mem::take(&mut self.text);
+                    self.leaf(mask, self.stack.len() + 1, local, &text);
+                    // Back, so that its buffer serves the next leaf.
+                    self.text = text;
+                }
+                self.text.clear();
+                self.has_child = true;
+            }
+            None => {
+                self.inside_root = false;
+                self.root_closed = true;
+            }
+        }
+    }
+
+    /// Character data (`what`: "text" or "CDATA"): whitespace is all that may stand
+    /// outside the root element.
+    fn text(&mut self, text: &str, what: &str) -> Result<(), DecodeError> {
+        if self.inside_root {
+            self.keep(text);
+        } else if what != "text" || !text.trim().is_empty() {
+            return Err(DecodeError::Xml(format!("{what} outside the root element")));
+        }
+        Ok(())
+    }
+
+    /// An entity or character reference, resolved into the text.
+    fn reference(&mut self, r: &BytesRef<'_>) -> Result<(), DecodeError> {
+        if !self.inside_root {
+            return Err(ill_formed("a reference outside the root element"));
+        }
+        match r.resolve_char_ref().map_err(xml_error)? {
+            Some(c) => self.keep(c.encode_utf8(&mut [0; 4])),
+            None => {
+                let reference = format!("&{};", &**r);
+                let resolved = quick_xml::escape::unescape(&reference).map_err(xml_error)?;
+                self.keep(&resolved);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps `text` if the innermost open element lies on a wanted path.
+    fn keep(&mut self, text: &str) {
+        if self.stack.last().is_some_and(|mask| *mask != 0) {
+            self.text.push_str(text);
+        }
     }
 }
 
@@ -416,16 +552,6 @@ fn is_xml_name(name: &str) -> bool {
         Some((prefix, local)) => part_ok(prefix) && part_ok(local),
         None => part_ok(name),
     }
-}
-
-/// `stack` and `name` joined by `/`: an element's path below the root.
-fn path(stack: &[String], name: &str) -> String {
-    let mut path = stack.join("/");
-    if !path.is_empty() {
-        path.push('/');
-    }
-    path.push_str(name);
-    path
 }
 
 #[cfg(test)]
@@ -640,5 +766,94 @@ mod tests {
                 error: "applicationNotAuthorized".into()
             })
         );
+    }
+
+    /// `depth` elements named `name` nested below a root `root`, holding `leaves` empty
+    /// `<a/>` elements and then `tail` (inside the innermost).
+    fn nested(root: &str, name: &str, depth: usize, leaves: usize, tail: &str) -> String {
+        let mut xml = format!("<{root}>");
+        for _ in 0..depth {
+            xml.push_str(&format!("<{name}>"));
+        }
+        xml.push_str(&"<a/>".repeat(leaves));
+        xml.push_str(tail);
+        for _ in 0..depth {
+            xml.push_str(&format!("</{name}>"));
+        }
+        xml.push_str(&format!("</{root}>"));
+        xml
+    }
+
+    #[test]
+    fn element_names_longer_than_the_limit_are_refused() {
+        let at_limit = "n".repeat(MAX_NAME_LEN);
+        assert_eq!(
+            Message::decode(format!("<{at_limit}/>").as_bytes()),
+            Ok(Message::Other { root: at_limit })
+        );
+        let over = "n".repeat(MAX_NAME_LEN + 1);
+        assert_eq!(
+            Message::decode(format!("<{over}/>").as_bytes()),
+            Err(DecodeError::NameTooLong {
+                len: MAX_NAME_LEN + 1
+            })
+        );
+        // The prefix counts: the limit is on the name as written.
+        let prefixed = format!("p:{}", "n".repeat(MAX_NAME_LEN - 1));
+        assert_eq!(
+            Message::decode(format!("<SystemStatus><{prefixed}/></SystemStatus>").as_bytes()),
+            Err(DecodeError::NameTooLong {
+                len: MAX_NAME_LEN + 1
+            })
+        );
+        // The body that cost 267 ms and 260 MB per decode: 31 nested 1,000-byte names
+        // around 8,615 leaves. It is refused at its first long name.
+        let hostile = nested("r", &"n".repeat(1000), 31, 8615, "");
+        assert_eq!(
+            Message::decode(hostile.as_bytes()),
+            Err(DecodeError::NameTooLong { len: 1000 })
+        );
+        assert_eq!(
+            DecodeError::NameTooLong { len: 1000 }.to_string(),
+            "the message has an element name of 1000 bytes; at most 128 are read"
+        );
+    }
+
+    #[test]
+    fn a_hostile_nested_body_keeps_only_the_fields_it_reads() {
+        // As deep and as long-named as the limits allow, ~64 KB, the field at the end.
+        let name = "n".repeat(MAX_NAME_LEN);
+        let depth = MAX_DEPTH - 3;
+        let tail = "<systemStatus>normal</systemStatus>";
+        let inner = nested("SystemStatus", &name, depth, 14_000, tail);
+        let body =
+            format!("<SystemStatus>{inner}<systemStatus>normal</systemStatus></SystemStatus>");
+        assert!(body.len() > 60_000 && body.len() <= crate::framing::MAX_BODY_LEN);
+        // The inner systemStatus is MAX_DEPTH - 1 levels below the root: the codec reads
+        // the body, and only the systemStatus at its own place counts.
+        let doc = Document::read(&body).expect("within the limits");
+        assert_eq!(doc.values, vec![Some("normal".to_owned())]);
+        // One path string per leaf kept 8,000 x 30 x 129 bytes; the document now keeps
+        // its root's name and the one field it reads.
+        assert_eq!(doc.retained(), "SystemStatus".len() + "normal".len());
+        assert_eq!(
+            Message::decode(body.as_bytes()),
+            Ok(Message::SystemStatus(SystemStatus::Normal))
+        );
+        // The same under a negative response: the first leaf inside errorCode is the
+        // reason, however deep, and nothing else is kept.
+        let neg = nested("errorCode", &name, depth - 1, 14_000, "");
+        let neg = format!(
+            "<StartApplicationSessionNegResponse>{neg}</StartApplicationSessionNegResponse>"
+        );
+        let doc = Document::read(&neg).expect("within the limits");
+        assert_eq!(doc.values, vec![Some("a".to_owned())]);
+        assert_eq!(
+            doc.retained(),
+            "StartApplicationSessionNegResponse".len() + 1
+        );
+        // A document the codec does not know keeps its root's name alone.
+        let other = nested("Other", &name, depth, 14_000, tail);
+        assert_eq!(Document::read(&other).expect("read").retained(), 5);
     }
 }

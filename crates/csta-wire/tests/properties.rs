@@ -2,7 +2,9 @@
 //! however TCP cuts the stream; and no input, however broken, makes a decoder panic.
 
 use bytes::BytesMut;
-use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message};
+use csta_wire::{
+    DecodeError, Frame, Framing, HeaderFraming, InvokeId, Message, MAX_DEPTH, MAX_NAME_LEN,
+};
 use link_core::SystemStatus;
 use proptest::prelude::*;
 
@@ -93,5 +95,37 @@ proptest! {
         let i = at.index(body.len());
         if cut { body.truncate(i) } else { body[i] = byte }
         let _ = Message::decode(&body);
+    }
+
+    /// Deep nesting, long names and many leaves: the decoder reads the body or refuses it
+    /// by its limits, a name over MAX_NAME_LEN bytes (the first in the body) before
+    /// nesting over MAX_DEPTH levels, and never anything else.
+    #[test]
+    fn nested_bodies_are_read_or_refused_by_the_limits(
+        names in proptest::collection::vec(1usize..=MAX_NAME_LEN + 40, 0..MAX_DEPTH + 4),
+        leaves in 0usize..200,
+    ) {
+        let mut xml = String::from("<r>");
+        for (i, len) in names.iter().enumerate() {
+            let name = format!("{}{}", ["x", "csta:y", "_z"][i % 3], "n".repeat(*len));
+            xml.push_str(&format!("<{name}>"));
+        }
+        xml.push_str(&"<a/>".repeat(leaves));
+        for (i, len) in names.iter().enumerate().rev() {
+            let name = format!("{}{}", ["x", "csta:y", "_z"][i % 3], "n".repeat(*len));
+            xml.push_str(&format!("</{name}>"));
+        }
+        xml.push_str("</r>");
+        let lens: Vec<usize> = names.iter().enumerate().map(|(i, len)| len + [1, 6, 2][i % 3]).collect();
+        // The first name read that breaks a limit decides; the root is depth 0.
+        let first_bad = lens.iter().enumerate().find(|(depth, len)| **len > MAX_NAME_LEN || depth + 1 >= MAX_DEPTH);
+        let decoded = Message::decode(xml.as_bytes());
+        match first_bad {
+            Some((_, &len)) if len > MAX_NAME_LEN => {
+                prop_assert_eq!(decoded, Err(DecodeError::NameTooLong { len }));
+            }
+            Some(_) => prop_assert!(matches!(decoded, Err(DecodeError::Xml(_))), "{:?}", decoded),
+            None => prop_assert_eq!(decoded, Ok(Message::Other { root: "r".into() })),
+        }
     }
 }
