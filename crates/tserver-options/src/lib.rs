@@ -19,11 +19,11 @@
 
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
-use link_core::{Config, ConfigError, LinkConfig};
+use link_core::{Config, ConfigError, LinkConfig, MAX_LINKS};
 
 /// Where a runtime finds one link's CSTA Connector.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,11 +74,23 @@ pub const DEFAULT_PORT: u16 = 1040;
 #[derive(Clone, Debug)]
 struct Entry {
     line: usize,
+    /// The key as written (trimmed); sections look keys up lower-cased.
+    key: String,
     value: String,
 }
 
-/// Sections by lower-cased name; entries by lower-cased key, in file order.
-type Sections = BTreeMap<String, (usize, Vec<(String, Entry)>)>;
+/// One section: its header's line, its entries in file order, and where each key is.
+#[derive(Debug, Default)]
+struct Section {
+    line: usize,
+    entries: Vec<Entry>,
+    /// Entry index by lower-cased key ([Connections]: by the name as written, since
+    /// link names are compared as written).
+    index: HashMap<String, usize>,
+}
+
+/// Sections by lower-cased name.
+type Sections = BTreeMap<String, Section>;
 
 fn err(line: usize, message: impl Into<String>) -> OptionsError {
     OptionsError {
@@ -87,6 +99,34 @@ fn err(line: usize, message: impl Into<String>) -> OptionsError {
     }
 }
 
+/// Whether `c` cannot be shown: a control character (below U+0020, U+007F-U+009F) or
+/// an invisible format character that can disguise text (zero-width characters, bidi
+/// embeddings, overrides and isolates, the byte-order mark, line and paragraph
+/// separators, interlinear annotation).
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Refuses a name (`what`: "link name", "section name") holding a character that
+/// cannot be shown: it would reach logs and terminals as it is.
+fn printable(name: &str, what: &str, line: usize) -> Result<(), OptionsError> {
+    match name.chars().find(|c| is_unprintable(*c)) {
+        Some(c) => Err(err(
+            line,
+            format!(
+                "{what} {name:?} holds the unprintable character U+{:04X}",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads the file into sections; duplicate sections and duplicate keys in one section
+/// are errors at their second line.
 fn sections(text: &str) -> Result<Sections, OptionsError> {
     let mut sections: Sections = BTreeMap::new();
     let mut current: Option<String> = None;
@@ -97,26 +137,14 @@ fn sections(text: &str) -> Result<Sections, OptionsError> {
             continue;
         }
         if let Some(rest) = trimmed.strip_prefix('[') {
-            let name = rest
-                .strip_suffix(']')
-                .ok_or_else(|| {
-                    err(
-                        line,
-                        format!("section header {trimmed:?} lacks its closing ']'"),
-                    )
-                })?
-                .trim();
-            if name.is_empty() {
-                return Err(err(line, "empty section name"));
-            }
-            let key = name.to_ascii_lowercase();
-            if let Some((first, _)) = sections.get(&key) {
-                return Err(err(
+            let key = header(rest, trimmed, line, &sections)?;
+            sections.insert(
+                key.clone(),
+                Section {
                     line,
-                    format!("section [{name}] appears twice (first on line {first})"),
-                ));
-            }
-            sections.insert(key.clone(), (line, Vec::new()));
+                    ..Section::default()
+                },
+            );
             current = Some(key);
             continue;
         }
@@ -126,32 +154,82 @@ fn sections(text: &str) -> Result<Sections, OptionsError> {
                 format!("expected `option = value` or `[section]`, found {trimmed:?}"),
             )
         })?;
-        let Some(section) = &current else {
+        let Some(name) = &current else {
             return Err(err(line, "an option before any [section]"));
         };
-        let entries = &mut sections
-            .get_mut(section)
-            .expect("the current section exists")
-            .1;
-        entries.push((
-            key.trim().to_ascii_lowercase(),
-            Entry {
-                line,
-                value: value.trim().to_string(),
-            },
-        ));
+        let section = sections.get_mut(name).expect("the current section exists");
+        let entry = Entry {
+            line,
+            key: key.trim().to_owned(),
+            value: value.trim().to_owned(),
+        };
+        add(section, name == "connections", entry)?;
     }
     Ok(sections)
 }
 
+/// A section header's name, lower-cased, once it is known to be new and printable.
+fn header(
+    rest: &str,
+    trimmed: &str,
+    line: usize,
+    sections: &Sections,
+) -> Result<String, OptionsError> {
+    let name = rest
+        .strip_suffix(']')
+        .ok_or_else(|| {
+            err(
+                line,
+                format!("section header {trimmed:?} lacks its closing ']'"),
+            )
+        })?
+        .trim();
+    if name.is_empty() {
+        return Err(err(line, "empty section name"));
+    }
+    printable(name, "section name", line)?;
+    let key = name.to_ascii_lowercase();
+    if let Some(first) = sections.get(&key) {
+        return Err(err(
+            line,
+            format!(
+                "section [{name}] appears twice (first on line {})",
+                first.line
+            ),
+        ));
+    }
+    Ok(key)
+}
+
+/// Adds an entry to its section; a key given twice is an error at its second line.
+/// T-Server keeps one value per option in a section, so no key is repeatable.
+fn add(section: &mut Section, connections: bool, entry: Entry) -> Result<(), OptionsError> {
+    let key = match connections {
+        true => entry.key.clone(),
+        false => entry.key.to_ascii_lowercase(),
+    };
+    if let Some(&first) = section.index.get(&key) {
+        let first = &section.entries[first];
+        let message = match connections {
+            true => format!(
+                "connection {} given twice (first on line {})",
+                entry.key, first.line
+            ),
+            false => format!(
+                "{} given twice (first on line {}); an option appears once per section",
+                entry.key, first.line
+            ),
+        };
+        return Err(err(entry.line, message));
+    }
+    section.index.insert(key, section.entries.len());
+    section.entries.push(entry);
+    Ok(())
+}
+
 fn lookup<'a>(sections: &'a Sections, section: &str, key: &str) -> Option<&'a Entry> {
-    sections
-        .get(section)?
-        .1
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, e)| e)
+    let section = sections.get(section)?;
+    section.index.get(key).map(|&i| &section.entries[i])
 }
 
 fn number<T: std::str::FromStr>(entry: &Entry, what: &str) -> Result<T, OptionsError> {
@@ -163,17 +241,83 @@ fn number<T: std::str::FromStr>(entry: &Entry, what: &str) -> Result<T, OptionsE
     })
 }
 
+/// Reads exported T-Server options from bytes: as [`parse`], and a file that is not
+/// UTF-8 is an error at the line of its first invalid byte.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Options, OptionsError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+            let column = 1 + valid.iter().rev().take_while(|&&b| b != b'\n').count();
+            let byte = bytes[e.valid_up_to()];
+            Err(err(
+                line,
+                format!(
+                    "byte 0x{byte:02X} at column {column} is not UTF-8; save the options as UTF-8"
+                ),
+            ))
+        }
+    }
+}
+
+/// One link as read: its core configuration, its endpoint, and the line naming it.
+type Link = (LinkConfig, Endpoint, usize);
+
+/// Adds a link, refusing the one past [`MAX_LINKS`] at its own line.
+fn push(links: &mut Vec<Link>, link: Link) -> Result<(), OptionsError> {
+    if links.len() >= MAX_LINKS {
+        let message = format!(
+            "more than {MAX_LINKS} links are configured (this is link {}); at most {MAX_LINKS} are supported",
+            links.len() + 1
+        );
+        return Err(err(link.2, message));
+    }
+    links.push(link);
+    Ok(())
+}
+
 /// Reads exported T-Server options.
 pub fn parse(text: &str) -> Result<Options, OptionsError> {
     // Exports written on Windows may start with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let sections = sections(text)?;
-    let mut links: Vec<(LinkConfig, Endpoint, usize)> = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
+    tserver_links(&sections, &mut links)?;
+    connection_links(&sections, &mut links)?;
+    let mut config = Config::new(links.iter().map(|(link, _, _)| link.clone()));
+    link_control(&sections, &mut config)?;
+    // After the options above, so that an error with a line comes first.
+    if links.is_empty() {
+        return Err(err(
+            0,
+            "no links: add link-N-name options to [TServer] or entries to [Connections]",
+        ));
+    }
+    let line_of = |key: &str| lookup(&sections, "link-control", key).map_or(0, |e| e.line);
+    config.validate().map_err(|e| {
+        let line = match &e {
+            ConfigError::ConnectTimeoutOutOfRange { .. } => line_of("connect-tout"),
+            ConfigError::KeepaliveIntervalOutOfRange { .. } => line_of("kpl-interval"),
+            ConfigError::KeepaliveToleranceOutOfRange { .. } => line_of("kpl-tolerance"),
+            ConfigError::DuplicateLinkName { second, .. }
+            | ConfigError::EmptyLinkName { index: second } => {
+                links.get(*second).map_or(0, |(_, _, line)| *line)
+            }
+            _ => 0,
+        };
+        err(line, e.to_string())
+    })?;
+    let endpoints = links.into_iter().map(|(_, endpoint, _)| endpoint).collect();
+    Ok(Options { config, endpoints })
+}
 
-    // [TServer] link-N-name = SECTION
+/// `[TServer] link-N-name = SECTION`, in the order of N: each section one link.
+fn tserver_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), OptionsError> {
     let mut numbered: Vec<(u32, &Entry)> = Vec::new();
-    if let Some((_, entries)) = sections.get("tserver") {
-        for (key, entry) in entries {
+    if let Some(section) = sections.get("tserver") {
+        for entry in &section.entries {
+            let key = entry.key.to_ascii_lowercase();
             let Some(n) = key
                 .strip_prefix("link-")
                 .and_then(|k| k.strip_suffix("-name"))
@@ -201,7 +345,7 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
             return Err(err(a.max(b), message));
         }
     }
-    let mut sections_used: BTreeMap<String, usize> = BTreeMap::new();
+    let mut sections_used: HashMap<String, usize> = HashMap::new();
     for (n, entry) in numbered {
         let section = entry.value.to_ascii_lowercase();
         // Section names ignore case; two links naming one section would share a host.
@@ -209,122 +353,136 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
             let message = format!("link-{n}-name names the same section as line {first}");
             return Err(err(entry.line, message));
         }
-        let Some((section_line, _)) = sections.get(&section) else {
-            return Err(err(
-                entry.line,
+        printable(&entry.value, "link name", entry.line)?;
+        let link = link_section(sections, n, entry, &section)?;
+        push(links, link)?;
+    }
+    Ok(())
+}
+
+/// The link that `link-N-name` (`entry`) names: its section's hostname, port and
+/// priority.
+fn link_section(
+    sections: &Sections,
+    n: u32,
+    entry: &Entry,
+    section: &str,
+) -> Result<Link, OptionsError> {
+    let Some(found) = sections.get(section) else {
+        return Err(err(
+            entry.line,
+            format!(
+                "link-{n}-name names section [{}], which the file does not have",
+                entry.value
+            ),
+        ));
+    };
+    let hostname = lookup(sections, section, "hostname")
+        .filter(|e| !e.value.is_empty())
+        .ok_or_else(|| {
+            err(
+                found.line,
                 format!(
-                    "link-{n}-name names section [{}], which the file does not have",
+                    "section [{}] has no hostname (it is mandatory)",
                     entry.value
                 ),
-            ));
-        };
-        let hostname = lookup(&sections, &section, "hostname")
-            .filter(|e| !e.value.is_empty())
-            .ok_or_else(|| {
-                err(
-                    *section_line,
-                    format!(
-                        "section [{}] has no hostname (it is mandatory)",
-                        entry.value
-                    ),
-                )
-            })?;
-        let port = match lookup(&sections, &section, "port") {
-            Some(port) => number::<u16>(port, "port")?,
-            None => DEFAULT_PORT,
-        };
-        let priority = lookup(&sections, &section, "priority")
-            .map(|p| number::<i32>(p, "priority"))
-            .transpose()?;
-        let name = entry.value.clone();
-        let endpoint = Endpoint {
-            name: name.clone(),
-            hostname: Some(hostname.value.clone()),
-            port,
-        };
-        links.push((LinkConfig { name, priority }, endpoint, entry.line));
-    }
+            )
+        })?;
+    hostname_ok(hostname)?;
+    let port = match lookup(sections, section, "port") {
+        Some(port) => match number::<u16>(port, "port")? {
+            0 => return Err(err(port.line, "port is 0; it must be between 1 and 65535")),
+            n => n,
+        },
+        None => DEFAULT_PORT,
+    };
+    let priority = lookup(sections, section, "priority")
+        .map(|p| number::<i32>(p, "priority"))
+        .transpose()?;
+    let name = entry.value.clone();
+    let endpoint = Endpoint {
+        name: name.clone(),
+        hostname: Some(hostname.value.clone()),
+        port,
+    };
+    Ok((LinkConfig { name, priority }, endpoint, entry.line))
+}
 
-    // [Connections] NAME = app params (priority=N among them)
-    if let Some((_, entries)) = sections.get("connections") {
-        for (_, entry) in entries {
-            // Keys were lower-cased; take the name as written from the line itself.
-            let name = text
-                .lines()
-                .nth(entry.line - 1)
-                .and_then(|l| l.split_once('='))
-                .map(|(k, _)| k.trim())
-                .unwrap_or("");
-            let mut priority = None;
-            for parameter in entry
-                .value
-                .split([';', ','])
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-            {
-                if let Some((key, value)) = parameter.split_once('=') {
-                    if key.trim().eq_ignore_ascii_case("priority") {
-                        let value = value.trim();
-                        priority = Some(value.parse::<i32>().map_err(|_| {
-                            err(entry.line, format!("priority of connection {name} is {value:?}; expected a whole number"))
-                        })?);
-                    }
+/// A hostname is a name or an address as written, nothing around it: no whitespace,
+/// no quotes, no unprintable character (it would fail only at connect time).
+fn hostname_ok(entry: &Entry) -> Result<(), OptionsError> {
+    let bad = entry
+        .value
+        .chars()
+        .find(|&c| c.is_whitespace() || is_unprintable(c) || matches!(c, '"' | '\''));
+    match bad {
+        Some(c) => Err(err(
+            entry.line,
+            format!(
+                "hostname {:?} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
+                entry.value,
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `[Connections] NAME = <Application Parameters>`, `priority=N` among them.
+fn connection_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), OptionsError> {
+    let Some(section) = sections.get("connections") else {
+        return Ok(());
+    };
+    for entry in &section.entries {
+        let name = entry.key.as_str();
+        printable(name, "link name", entry.line)?;
+        let mut priority = None;
+        for parameter in entry
+            .value
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            if let Some((key, value)) = parameter.split_once('=') {
+                if key.trim().eq_ignore_ascii_case("priority") {
+                    let value = value.trim();
+                    priority = Some(value.parse::<i32>().map_err(|_| {
+                        err(entry.line, format!("priority of connection {name} is {value:?}; expected a whole number"))
+                    })?);
                 }
             }
-            let endpoint = Endpoint {
-                name: name.to_string(),
-                hostname: None,
-                port: DEFAULT_PORT,
-            };
-            links.push((
-                LinkConfig {
-                    name: name.to_string(),
-                    priority,
-                },
-                endpoint,
-                entry.line,
-            ));
         }
+        let endpoint = Endpoint {
+            name: name.to_owned(),
+            hostname: None,
+            port: DEFAULT_PORT,
+        };
+        let config = LinkConfig {
+            name: name.to_owned(),
+            priority,
+        };
+        push(links, (config, endpoint, entry.line))?;
     }
-    let seconds = |key: &str| -> Result<Option<(u64, usize)>, OptionsError> {
-        lookup(&sections, "link-control", key)
-            .map(|e| number::<u64>(e, key).map(|v| (v, e.line)))
+    Ok(())
+}
+
+/// `[link-control]`: connect-tout, kpl-interval (whole seconds) and kpl-tolerance.
+fn link_control(sections: &Sections, config: &mut Config) -> Result<(), OptionsError> {
+    let seconds = |key: &str| -> Result<Option<u64>, OptionsError> {
+        lookup(sections, "link-control", key)
+            .map(|e| number::<u64>(e, key))
             .transpose()
     };
-    let mut config = Config::new(links.iter().map(|(link, _, _)| link.clone()));
-    let line_of = |key: &str| lookup(&sections, "link-control", key).map_or(0, |e| e.line);
-    if let Some((value, _)) = seconds("connect-tout")? {
+    if let Some(value) = seconds("connect-tout")? {
         config.connect_timeout = Duration::from_secs(value);
     }
-    if let Some((value, _)) = seconds("kpl-interval")? {
+    if let Some(value) = seconds("kpl-interval")? {
         config.keepalive_interval = Duration::from_secs(value);
     }
-    if let Some(entry) = lookup(&sections, "link-control", "kpl-tolerance") {
+    if let Some(entry) = lookup(sections, "link-control", "kpl-tolerance") {
         config.keepalive_tolerance = number::<u8>(entry, "kpl-tolerance")?;
     }
-    // After the options above, so that an error with a line comes first.
-    if links.is_empty() {
-        return Err(err(
-            0,
-            "no links: add link-N-name options to [TServer] or entries to [Connections]",
-        ));
-    }
-
-    config.validate().map_err(|e| {
-        let line = match &e {
-            ConfigError::ConnectTimeoutOutOfRange { .. } => line_of("connect-tout"),
-            ConfigError::KeepaliveIntervalOutOfRange { .. } => line_of("kpl-interval"),
-            ConfigError::KeepaliveToleranceOutOfRange { .. } => line_of("kpl-tolerance"),
-            ConfigError::DuplicateLinkName { second, .. }
-            | ConfigError::EmptyLinkName { index: second } => {
-                links.get(*second).map_or(0, |(_, _, line)| *line)
-            }
-            _ => 0,
-        };
-        err(line, e.to_string())
-    })?;
-    let endpoints = links.into_iter().map(|(_, endpoint, _)| endpoint).collect();
-    Ok(Options { config, endpoints })
+    Ok(())
 }
 
 #[cfg(test)]
