@@ -59,6 +59,8 @@ impl SimDuration {
             });
         };
         let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        // Trailing zeros add no precision: "1.0ns" and "1.500000000s" are exact.
+        let fraction = fraction.trim_end_matches('0');
         if whole.is_empty() || fraction.contains('.') {
             return Err(format!("duration {text:?} is not a number with a unit"));
         }
@@ -177,6 +179,9 @@ mod tests {
             ("250us", Duration::from_micros(250)),
             ("7ns", Duration::from_nanos(7)),
             ("0s", Duration::ZERO),
+            ("1.0ns", Duration::from_nanos(1)),
+            ("1.500000000000s", Duration::from_millis(1500)),
+            ("2.000us", Duration::from_micros(2)),
         ];
         for (text, expected) in cases {
             assert_eq!(

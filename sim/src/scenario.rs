@@ -850,11 +850,19 @@ pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, Sc
             "the file is empty; a scenario is a JSON object (see scenarios/README.md)".into(),
         ));
     }
+    // A byte-order mark is not part of the JSON (editors on Windows write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let uncommented = strip_comments(text);
     if uncommented.trim().is_empty() {
         return Err(error(
             None,
             "the file holds only comments; a scenario is a JSON object".into(),
+        ));
+    }
+    if let Some((location, what)) = not_an_object(&uncommented) {
+        return Err(error(
+            Some(location),
+            format!("a scenario is a JSON object ({{ ... }}); the file holds {what}"),
         ));
     }
     let scenario: Scenario = serde_json::from_str(&uncommented).map_err(|e| {
@@ -977,6 +985,24 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// Where and what the top-level value is, when it is not an object (serde would read
+/// an array as the struct's fields in order and say "expected u32").
+fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
+    let offset = text.find(|c: char| !c.is_whitespace())?;
+    let what = match text[offset..].chars().next()? {
+        '{' => return None,
+        '[' => "an array",
+        '"' => "a string",
+        't' | 'f' => "a boolean",
+        'n' => "null",
+        c if c == '-' || c.is_ascii_digit() => "a number",
+        _ => return None, // not JSON at all: serde's own message says where
+    };
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1) + 1;
+    Some(((line, column), what))
 }
 
 /// Whether `text` starts like an INI export: its first line that is not blank or a

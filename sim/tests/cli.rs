@@ -114,6 +114,11 @@ const BROKEN: &[(&str, &str, bool)] = &[
         true,
     ),
     (
+        "top-level-array",
+        "a scenario is a JSON object ({ ... }); the file holds an array",
+        true,
+    ),
+    (
         "link-name-escape",
         "link 1 is named \"CSTA_A\\u{1b}[2J\", which holds a control character",
         true,
@@ -545,4 +550,23 @@ fn explore_refuses_a_range_too_large_and_shards_a_huge_one_without_scanning_it()
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("explore: 185 passed, 0 failed"), "{stdout}");
+}
+
+/// D11: a byte-order mark before the JSON is no error, and "1.0ns" is a nanosecond.
+#[test]
+fn a_byte_order_mark_and_a_zero_fraction_of_a_nanosecond_are_accepted() {
+    let dir = std::env::temp_dir().join(format!("linksim-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bom.json");
+    let scenario =
+        r#"{"format":1,"name":"bom","run_for":"1.0ns","config":{"links":[{"name":"A"}]}}"#;
+    std::fs::write(&file, format!("\u{feff}{scenario}")).unwrap();
+    let out = linksim(&["check", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok "),
+        "{}",
+        text(&out.stdout)
+    );
 }
