@@ -294,6 +294,7 @@ impl Checker {
             }
         }
         let mut selected_here: Option<LinkId> = None;
+        let mut highest: Option<i32> = None;
         let mut dropped_in_step: Vec<LinkId> = Vec::new();
         for action in actions {
             match *action {
@@ -305,7 +306,8 @@ impl Checker {
                         ));
                     }
                     per.conns.insert(conn.link, (conn, GlueConn::Connecting));
-                    let highest = core.config().highest_priority();
+                    // Computed once per step: a start opens every link.
+                    let highest = *highest.get_or_insert_with(|| core.config().highest_priority());
                     if core.role() == Role::Backup
                         && core.link_priority(conn.link).unwrap_or(0) < highest
                     {

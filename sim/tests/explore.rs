@@ -105,7 +105,7 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         );
         let replayed = match &run.ending {
             linksim::Ending::Violation(again) => again.invariant == found.invariant,
-            linksim::Ending::Completed => false,
+            linksim::Ending::Completed | linksim::Ending::OutOfSteps { .. } => false,
         };
         report.push(format!(
             "{bug}: found at seed {} ({}), shrunk from {} to {} elements ({} link(s), {} fault(s)), replays: {replayed}",

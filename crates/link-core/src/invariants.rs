@@ -76,6 +76,29 @@ fn fail(invariant: Invariant, link: Option<LinkId>, detail: &'static str) -> Res
     })
 }
 
+/// What one pass over the links found, for [`LinkCore::check_invariants`]: counts and
+/// extremes, and the first link (by index) to blame for each check.
+#[derive(Default)]
+struct Survey {
+    waiting: u32,
+    /// A waiting link's cached rank outside the queue's ranks.
+    rank_out_of_range: bool,
+    stale_rank: Option<usize>,
+    active: Option<usize>,
+    second_active: Option<usize>,
+    /// The best operational link, by the tie rule.
+    best_operational: Option<usize>,
+    lowest_waiting: Option<i32>,
+    highest_waiting: Option<i32>,
+    /// An open link where none may be (I7) or beside the active one (I3).
+    misplaced_open: Option<(usize, Invariant)>,
+    backup_below_highest: Option<usize>,
+}
+
+fn link_id(index: usize) -> LinkId {
+    LinkId::new(index as u16)
+}
+
 /// Reusable room for [`LinkCore::check_invariants_with`]: a hot loop that checks after
 /// every step keeps one and allocates only when the link count grows.
 #[derive(Clone, Debug, Default)]
@@ -95,27 +118,100 @@ impl LinkCore {
         self.check_invariants_in(&mut buffer.0)
     }
 
-    /// The checks, with `buffer` as room for the queue's histogram.
+    /// The checks, with `buffer` as room for the queue's histogram: one pass over the
+    /// links gathers what every check needs ([`Survey`]), then the checks run in a fixed
+    /// order, so the first broken invariant reported does not depend on the pass.
     pub(crate) fn check_invariants_in(&self, buffer: &mut Vec<u32>) -> Result<(), Violation> {
-        self.check_bookkeeping(buffer)?;
-        self.check_active()?;
-        self.check_selecting()?;
-        self.check_backup()?;
+        let survey = self.survey(buffer);
+        self.check_bookkeeping(&survey, buffer)?;
+        self.check_active(&survey)?;
+        self.check_selecting(&survey)?;
+        if let Some(index) = survey.backup_below_highest {
+            return fail(
+                Invariant::I5,
+                Some(link_id(index)),
+                "a backup holds a link below the highest priority",
+            );
+        }
         self.check_timers()
     }
 
-    /// I1, I3 (while active), I6, I7.
-    fn check_active(&self) -> Result<(), Violation> {
-        let mut active = None;
-        for link in self.link_ids() {
-            if self.slots[link.index()].state != LinkState::Active {
-                continue;
+    /// One pass over the links: counts, the histogram of waiting ranks in `buffer`, and
+    /// the first link to blame for each check.
+    fn survey(&self, buffer: &mut Vec<u32>) -> Survey {
+        buffer.clear();
+        buffer.resize(self.queue.rank_count(), 0);
+        let open_allowed = matches!(self.phase, Phase::Selecting | Phase::Active(_));
+        let active_phase = matches!(self.phase, Phase::Active(_));
+        let backup = self.role == Role::Backup;
+        let mut survey = Survey::default();
+        for (index, slot) in self.slots.iter().enumerate() {
+            let state = slot.state;
+            let configured = self.config.links[index].effective_priority();
+            let stale = !self.queue.is_rank_of(slot.configured_rank, configured)
+                || (state.is_open() && !self.queue.is_rank_of(slot.rank, slot.conn_priority));
+            if stale && survey.stale_rank.is_none() {
+                survey.stale_rank = Some(index);
             }
-            if active.is_some() {
-                return fail(Invariant::I1, Some(link), "a second link is active");
+            if state.is_waiting() {
+                survey.waiting += 1;
+                match buffer.get_mut(slot.rank as usize) {
+                    Some(count) => *count += 1,
+                    None => survey.rank_out_of_range = true,
+                }
+                survey.lowest_waiting = Some(
+                    survey
+                        .lowest_waiting
+                        .map_or(slot.conn_priority, |p: i32| p.min(slot.conn_priority)),
+                );
+                survey.highest_waiting = Some(
+                    survey
+                        .highest_waiting
+                        .map_or(slot.conn_priority, |p: i32| p.max(slot.conn_priority)),
+                );
             }
-            active = Some(link);
+            if state == LinkState::Active {
+                match survey.active {
+                    None => survey.active = Some(index),
+                    Some(_) if survey.second_active.is_none() => survey.second_active = Some(index),
+                    Some(_) => {}
+                }
+            }
+            if state == LinkState::Operational
+                && survey
+                    .best_operational
+                    .is_none_or(|best| self.better(index, best))
+            {
+                survey.best_operational = Some(index);
+            }
+            if state.is_open() && survey.misplaced_open.is_none() {
+                if !open_allowed {
+                    survey.misplaced_open = Some((index, Invariant::I7));
+                } else if active_phase && state != LinkState::Active {
+                    survey.misplaced_open = Some((index, Invariant::I3));
+                }
+            }
+            if backup
+                && state.is_open()
+                && configured < self.highest_priority
+                && survey.backup_below_highest.is_none()
+            {
+                survey.backup_below_highest = Some(index);
+            }
         }
+        survey
+    }
+
+    /// I1, I3 (while active), I6, I7.
+    fn check_active(&self, survey: &Survey) -> Result<(), Violation> {
+        if let Some(second) = survey.second_active {
+            return fail(
+                Invariant::I1,
+                Some(link_id(second)),
+                "a second link is active",
+            );
+        }
+        let active = survey.active.map(link_id);
         if active != self.active_link() {
             return fail(
                 Invariant::I1,
@@ -130,55 +226,40 @@ impl LinkCore {
                 "clients were not told about the active link exactly once",
             );
         }
-        let open_allowed = matches!(self.phase, Phase::Selecting | Phase::Active(_));
-        for link in self.link_ids() {
-            let state = self.slots[link.index()].state;
-            if state.is_open() && !open_allowed {
-                return fail(
-                    Invariant::I7,
-                    Some(link),
-                    "a link is open outside a procedure",
-                );
-            }
-            if matches!(self.phase, Phase::Active(_))
-                && state.is_open()
-                && state != LinkState::Active
-            {
-                return fail(
-                    Invariant::I3,
-                    Some(link),
-                    "a link other than the active one is open",
-                );
-            }
+        match survey.misplaced_open {
+            Some((index, Invariant::I7)) => fail(
+                Invariant::I7,
+                Some(link_id(index)),
+                "a link is open outside a procedure",
+            ),
+            Some((index, _)) => fail(
+                Invariant::I3,
+                Some(link_id(index)),
+                "a link other than the active one is open",
+            ),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The caches behind R6/R7 (waiting counts, best operational link) match the links;
     /// a drift would make I3/I4 decisions on wrong data.
-    fn check_bookkeeping(&self, buffer: &mut Vec<u32>) -> Result<(), Violation> {
-        let waiting = self.slots.iter().filter(|s| s.state.is_waiting());
-        if waiting.clone().count() as u32 != self.queue.total() {
+    fn check_bookkeeping(&self, survey: &Survey, histogram: &[u32]) -> Result<(), Violation> {
+        if survey.waiting != self.queue.total() {
             return fail(
                 Invariant::I3,
                 None,
                 "the waiting-link count differs from the links",
             );
         }
-        for (index, slot) in self.slots.iter().enumerate() {
-            let configured = self.config.links[index].effective_priority();
-            let stale = !self.queue.is_rank_of(slot.configured_rank, configured)
-                || (slot.state.is_open() && !self.queue.is_rank_of(slot.rank, slot.conn_priority));
-            if stale {
-                return fail(
-                    Invariant::I3,
-                    Some(LinkId::new(index as u16)),
-                    "a cached queue rank is stale",
-                );
-            }
+        if let Some(index) = survey.stale_rank {
+            return fail(
+                Invariant::I3,
+                Some(link_id(index)),
+                "a cached queue rank is stale",
+            );
         }
         // Every waiting link is open, so its cached rank was just checked.
-        if !self.queue.counts_match(waiting.map(|s| s.rank), buffer) {
+        if survey.rank_out_of_range || !self.queue.counts_are(histogram) {
             return fail(
                 Invariant::I3,
                 None,
@@ -192,7 +273,7 @@ impl LinkCore {
                 "the queue's highest or lowest waiting rank is stale",
             );
         }
-        if self.best_operational() != self.scan_best_operational() {
+        if self.best_operational() != survey.best_operational {
             return fail(
                 Invariant::I4,
                 None,
@@ -203,58 +284,31 @@ impl LinkCore {
     }
 
     /// I3, I4 during a procedure.
-    fn check_selecting(&self) -> Result<(), Violation> {
+    fn check_selecting(&self, survey: &Survey) -> Result<(), Violation> {
         if self.phase != Phase::Selecting {
             return Ok(());
         }
-        let best_operational = self
-            .slots
-            .iter()
-            .filter(|s| s.state == LinkState::Operational)
-            .map(|s| s.conn_priority)
-            .max();
-        let Some(best) = best_operational else {
+        let Some(best) = survey.best_operational.map(|i| self.slots[i].conn_priority) else {
             return Ok(());
         };
-        for link in self.link_ids() {
-            let slot = &self.slots[link.index()];
-            if slot.state.is_waiting() && slot.conn_priority <= best {
-                return fail(
-                    Invariant::I4,
-                    Some(link),
-                    "a waiting link is not above an operational one",
-                );
-            }
+        if survey.lowest_waiting.is_some_and(|p| p <= best) {
+            // Rare (a broken core): a second pass names the first link to blame.
+            let index = self
+                .slots
+                .iter()
+                .position(|s| s.state.is_waiting() && s.conn_priority <= best);
+            return fail(
+                Invariant::I4,
+                index.map(link_id),
+                "a waiting link is not above an operational one",
+            );
         }
-        let higher_waiting = self
-            .slots
-            .iter()
-            .any(|s| s.state.is_waiting() && s.conn_priority > best);
-        if !higher_waiting {
+        if survey.highest_waiting.is_none_or(|p| p <= best) {
             return fail(
                 Invariant::I3,
                 None,
                 "an operational link waits for nothing but is not active",
             );
-        }
-        Ok(())
-    }
-
-    /// I5.
-    fn check_backup(&self) -> Result<(), Violation> {
-        if self.role != Role::Backup {
-            return Ok(());
-        }
-        for link in self.link_ids() {
-            let slot = &self.slots[link.index()];
-            let configured = self.config.links[link.index()].effective_priority();
-            if slot.state.is_open() && configured < self.highest_priority {
-                return fail(
-                    Invariant::I5,
-                    Some(link),
-                    "a backup holds a link below the highest priority",
-                );
-            }
         }
         Ok(())
     }

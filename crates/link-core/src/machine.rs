@@ -879,7 +879,7 @@ impl LinkCore {
 
     /// Whether operational link `a` beats operational link `b`: higher priority, then
     /// the earlier `normal` (the tie rule, R6).
-    fn better(&self, a: usize, b: usize) -> bool {
+    pub(crate) fn better(&self, a: usize, b: usize) -> bool {
         let (a, b) = (&self.slots[a], &self.slots[b]);
         let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
             a.normal_order > b.normal_order

@@ -127,23 +127,15 @@ impl Queue {
             .is_some_and(|bottom| self.ranks[bottom] <= priority)
     }
 
-    /// Whether the per-rank counts are exactly the histogram of `waiting_ranks` (the
-    /// cached rank of every waiting link), built in `buffer`: one pass over the links
-    /// and one over the ranks, so the check stays linear in the link count.
-    pub(crate) fn counts_match(
-        &self,
-        waiting_ranks: impl Iterator<Item = u32>,
-        buffer: &mut Vec<u32>,
-    ) -> bool {
-        buffer.clear();
-        buffer.resize(self.ranks.len(), 0);
-        for rank in waiting_ranks {
-            match buffer.get_mut(rank as usize) {
-                Some(count) => *count += 1,
-                None => return false,
-            }
-        }
-        *buffer == self.waiting
+    /// How many distinct priorities have a rank.
+    pub(crate) fn rank_count(&self) -> usize {
+        self.ranks.len()
+    }
+
+    /// Whether the per-rank counts are exactly `histogram` (the waiting links counted
+    /// by their cached rank).
+    pub(crate) fn counts_are(&self, histogram: &[u32]) -> bool {
+        histogram == self.waiting.as_slice()
     }
 
     /// Whether the cached ends are the highest and lowest ranks with a waiting link.
