@@ -7,6 +7,13 @@
 //! - `explore_default_swarm`: `explore` over 200 seeds of the default swarm (4 links, HA
 //!   pair, 10 simulated minutes per seed) on 1 and 2 threads; the counter is seeds.
 //!
+//! - `links_scaling`: a 5 s run of N links (priorities 0-99, every connector healthy,
+//!   one standalone server): one procedure, about three steps per link, and every step
+//!   checks every invariant, which costs a pass over the links. The counter is links x
+//!   steps, so a rate that stays flat as N grows means the run's cost is linear in links
+//!   x steps (D2 of the reliability issue: it was cubic). Up to 65,535, the most links a
+//!   configuration may have; one sample each.
+//!
 //! Run: `cargo bench -p linksim`.
 
 use divan::counter::ItemsCount;
@@ -73,4 +80,29 @@ fn explore_default_swarm(bencher: Bencher, jobs: usize) {
         assert!(results.iter().all(|r| r.found.is_none()));
         divan::black_box(results.len())
     });
+}
+
+fn many_links(links: usize) -> Checked {
+    let list: Vec<String> = (0..links)
+        .map(|i| format!(r#"{{"name":"L{i}","priority":{}}}"#, i % 100))
+        .collect();
+    let text = format!(
+        r#"{{"format":1,"name":"links-{links}","seed":1,"run_for":"5s","config":{{"links":[{}]}}}}"#,
+        list.join(",")
+    );
+    scenario::parse(std::path::Path::new("many-links.json"), &text).expect("a valid scenario")
+}
+
+#[divan::bench(args = [250, 1000, 4000, 16384, 65535], sample_count = 1, sample_size = 1)]
+fn links_scaling(bencher: Bencher, links: usize) {
+    let checked = many_links(links);
+    let steps = linksim::run(checked.clone(), false).steps;
+    bencher
+        .counter(ItemsCount::new(steps * links as u64))
+        .with_inputs(|| checked.clone())
+        .bench_local_values(|checked| {
+            let report = linksim::run(checked, false);
+            assert_eq!(report.steps, steps);
+            divan::black_box(report.steps)
+        });
 }

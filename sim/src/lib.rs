@@ -31,9 +31,10 @@ pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, TIMELINE_LIMIT}
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
 pub use crate::report::{
-    describe_action, describe_event, describe_fault, format_timeline, run, run_with, use_color,
-    RunReport, TimelineEntry, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_OK,
+    describe_action, describe_event, describe_fault, format_timeline, run, run_streaming, run_with,
+    use_color, RunReport, TimelineEntry, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_OK,
 };
+pub use crate::trace::TraceSink;
 
 /// The JSON Schema of the scenario format, as pretty JSON.
 pub fn schema_json() -> String {

@@ -350,7 +350,13 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         return EXIT_BAD_INPUT;
     }
     let mut code = EXIT_OK;
-    let mut trace_lines: Vec<String> = Vec::new();
+    let mut out = match trace.map(open_trace).transpose() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let checked = match scenario::load_with(file, output.access) {
@@ -362,64 +368,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
                 continue;
             }
         };
-        // Keep only what is printed or asked about, so that memory does not grow with
-        // the length of a run nobody reads (a timeline under --quiet, a history without
-        // expectations or pictures, trace lines for a determinism check).
-        let pictures_wanted = pictures.wanted();
-        // In test builds every field is given; elsewhere the update fills the rest.
-        #[allow(clippy::needless_update)]
-        let options = linksim::RunOptions {
-            record_trace: trace.is_some(),
-            hash_trace: check_determinism,
-            step_budget: Some(output.max_steps),
-            no_timeline: output.quiet && !pictures_wanted,
-            no_history: checked.scenario.expect.is_empty() && !pictures_wanted,
-            verbose: output.verbose,
-            #[cfg(feature = "planted-bugs")]
-            planted_bug: output.planted_bug,
-            ..linksim::RunOptions::default()
-        };
-        let report = linksim::run_with(checked.clone(), options);
-        let mut file_code = report.exit_code();
-        outln!(
-            "== {} ({}, seed {})",
-            report.name,
-            file.display(),
-            report.seed
-        );
-        if !output.quiet {
-            out!("{}", report.timeline_styled(output.color));
-        }
-        out!("{}", report.verdict_text());
-        if check_determinism {
-            let again = linksim::run_with(checked, options);
-            if again.trace_hash == report.trace_hash
-                && again.trace == report.trace
-                && again.steps == report.steps
-            {
-                outln!(
-                    "ok   determinism: two runs gave the same trace ({} steps, hash {:016x})",
-                    report.steps,
-                    report.trace_hash
-                );
-            } else {
-                outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
-                file_code = file_code.max(EXIT_INVARIANT);
-            }
-        }
-        if trace.is_some() {
-            collect_trace(&report, &mut trace_lines);
-        }
-        if let Err(e) = pictures.write(&report) {
-            eprintln!("error: {e}");
-            file_code = file_code.max(EXIT_BAD_INPUT);
-        }
-        outln!(
-            "{} {} ({} steps)\n",
-            if file_code == EXIT_OK { "PASS" } else { "FAIL" },
-            report.name,
-            report.steps
-        );
+        let file_code = run_one(file, checked, check_determinism, output, &mut out);
         if file_code == EXIT_OK {
             passed += 1;
         } else {
@@ -427,10 +376,8 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         }
         code = code.max(file_code);
     }
-    if let Some(path) = trace {
-        let mut text = trace_lines.join("\n");
-        text.push('\n');
-        if let Err(e) = std::fs::write(path, text) {
+    if let (Some(out), Some(path)) = (out, trace) {
+        if let Err(e) = out.into_inner().and_then(|mut w| w.flush()) {
             eprintln!("error: cannot write the trace to {}: {e}", path.display());
             code = code.max(EXIT_BAD_INPUT);
         }
@@ -439,15 +386,102 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
     code
 }
 
-/// Adds the scenario's name to each trace line so several scenarios can share a file.
-fn collect_trace(report: &RunReport, into: &mut Vec<String>) {
-    let name = serde_json::to_string(&report.name).expect("a string serializes");
-    into.extend(
-        report
-            .trace
-            .iter()
-            .map(|line| format!("{{\"scenario\":{name},{}", &line[1..])),
+/// The trace file, buffered; several scenarios share it, each line naming its scenario.
+fn open_trace(path: &Path) -> Result<TraceOut, String> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))?;
+    Ok(TraceOut {
+        writer: Some(Box::new(std::io::BufWriter::new(file))),
+        error: None,
+    })
+}
+
+/// The trace file between runs: handed to each run's [`linksim::TraceSink`] and back.
+struct TraceOut {
+    writer: Option<Box<dyn std::io::Write>>,
+    error: Option<std::io::Error>,
+}
+
+impl TraceOut {
+    fn into_inner(self) -> std::io::Result<Box<dyn std::io::Write>> {
+        match (self.error, self.writer) {
+            (Some(e), _) => Err(e),
+            (None, Some(w)) => Ok(w),
+            (None, None) => Err(std::io::Error::other("the trace writer was lost")),
+        }
+    }
+}
+
+/// Runs one checked scenario, prints it, and returns its exit code.
+fn run_one(
+    file: &Path,
+    checked: scenario::Checked,
+    check_determinism: bool,
+    output: &Output,
+    out: &mut Option<TraceOut>,
+) -> i32 {
+    let pictures = &output.pictures;
+    // Keep only what is printed or asked about, so that memory does not grow with
+    // the length of a run nobody reads (a timeline under --quiet, a history without
+    // expectations or pictures, trace lines: the trace is streamed to its file).
+    let pictures_wanted = pictures.wanted();
+    // In test builds every field is given; elsewhere the update fills the rest.
+    #[allow(clippy::needless_update)]
+    let options = linksim::RunOptions {
+        hash_trace: check_determinism,
+        step_budget: Some(output.max_steps),
+        no_timeline: output.quiet && !pictures_wanted,
+        no_history: checked.scenario.expect.is_empty() && !pictures_wanted,
+        verbose: output.verbose,
+        #[cfg(feature = "planted-bugs")]
+        planted_bug: output.planted_bug,
+        ..linksim::RunOptions::default()
+    };
+    let sink = out
+        .as_mut()
+        .and_then(|o| o.writer.take())
+        .map(|w| linksim::TraceSink::new(w, &checked.scenario.name));
+    let again = check_determinism.then(|| checked.clone());
+    let (report, sink) = linksim::run_streaming(checked, options, sink);
+    if let (Some(out), Some(sink)) = (out.as_mut(), sink) {
+        out.writer = Some(sink.out);
+        out.error = out.error.take().or(sink.error);
+    }
+    let mut file_code = report.exit_code();
+    outln!(
+        "== {} ({}, seed {})",
+        report.name,
+        file.display(),
+        report.seed
     );
+    if !output.quiet {
+        out!("{}", report.timeline_styled(output.color));
+    }
+    out!("{}", report.verdict_text());
+    if let Some(checked) = again {
+        let again = linksim::run_with(checked, options);
+        if again.trace_hash == report.trace_hash && again.steps == report.steps {
+            outln!(
+                "ok   determinism: two runs gave the same trace ({} steps, hash {:016x})",
+                report.steps,
+                report.trace_hash
+            );
+        } else {
+            outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
+            file_code = file_code.max(EXIT_INVARIANT);
+        }
+    }
+    if let Err(e) = pictures.write(&report) {
+        eprintln!("error: {e}");
+        file_code = file_code.max(EXIT_BAD_INPUT);
+    }
+    outln!(
+        "{} {} ({} steps)\n",
+        if file_code == EXIT_OK { "PASS" } else { "FAIL" },
+        report.name,
+        report.steps
+    );
+    file_code
 }
 
 /// The starter scenario `linksim new` writes; `NAME` is replaced by the name.

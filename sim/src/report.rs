@@ -9,6 +9,7 @@ use crate::engine::{Ending, Engine, RunOptions};
 use crate::expect::{evaluate, ExpectationResult};
 use crate::history::History;
 use crate::scenario::{Checked, Direction, Fault};
+use crate::trace::TraceSink;
 use link_core::{Action, Event};
 
 /// One line of the timeline.
@@ -164,10 +165,32 @@ pub fn run(checked: Checked, record_trace: bool) -> RunReport {
 
 /// Runs `checked` with `options` to the end or the first invariant violation.
 pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
+    run_streaming(checked, options, None).0
+}
+
+/// [`run_with`], writing the trace to `sink` as the run goes (the report then keeps no
+/// trace lines); the sink is handed back with any write error it met.
+pub fn run_streaming(
+    checked: Checked,
+    options: RunOptions,
+    sink: Option<TraceSink>,
+) -> (RunReport, Option<TraceSink>) {
     let name = checked.scenario.name.clone();
     let seed = checked.scenario.seed;
+    let streamed = sink.is_some();
+    let options = RunOptions {
+        hash_trace: options.hash_trace || streamed,
+        ..options
+    };
     let mut engine = Engine::new(checked, options);
+    engine.trace.sink = sink;
     let ending = engine.run();
+    let sink = engine.trace.sink.take();
+    (report(engine, ending, name, seed), sink)
+}
+
+/// The report of a finished `engine`.
+fn report(mut engine: Engine, ending: Ending, name: String, seed: u64) -> RunReport {
     let expectations = match ending {
         Ending::Completed => evaluate(&engine.checked, &engine.servers),
         Ending::Violation(_) | Ending::OutOfSteps { .. } => Vec::new(),

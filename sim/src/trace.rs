@@ -63,13 +63,60 @@ struct Line<'a> {
     record: TraceRecord<'a>,
 }
 
-/// The JSON Lines trace of a run (kept only when asked for) and its running hash.
+/// Where a streamed trace goes: each line is written as it is made, with the
+/// scenario's name in front, so a run's memory does not grow with its trace.
+pub struct TraceSink {
+    /// The writer (buffer it).
+    pub out: Box<dyn std::io::Write>,
+    /// The `"scenario":NAME,` field put first in every line.
+    prefix: String,
+    /// The first write error; nothing more is written after it.
+    pub error: Option<std::io::Error>,
+}
+
+impl TraceSink {
+    /// Lines to `out`, each naming `scenario`.
+    pub fn new(out: Box<dyn std::io::Write>, scenario: &str) -> Self {
+        let name = serde_json::to_string(scenario).expect("a string serializes");
+        TraceSink {
+            out,
+            prefix: format!("{{\"scenario\":{name},"),
+            error: None,
+        }
+    }
+
+    fn write(&mut self, line: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        let body = line.strip_prefix('{').unwrap_or(line);
+        let written = self
+            .out
+            .write_all(self.prefix.as_bytes())
+            .and_then(|()| self.out.write_all(body.as_bytes()))
+            .and_then(|()| self.out.write_all(b"\n"));
+        self.error = written.err();
+    }
+}
+
+impl std::fmt::Debug for TraceSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceSink")
+            .field("prefix", &self.prefix)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JSON Lines trace of a run (kept or streamed only when asked for) and its
+/// running hash.
 #[derive(Debug, Default)]
 pub struct Trace {
     record: bool,
     keep_lines: bool,
     lines: Vec<String>,
     hash: u64,
+    pub(crate) sink: Option<TraceSink>,
 }
 
 impl Trace {
@@ -82,6 +129,7 @@ impl Trace {
             keep_lines,
             lines: Vec::new(),
             hash: 0xcbf2_9ce4_8422_2325,
+            sink: None,
         }
     }
 
@@ -98,6 +146,9 @@ impl Trace {
         for byte in line.bytes().chain(std::iter::once(b'\n')) {
             self.hash ^= u64::from(byte);
             self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        if let Some(sink) = &mut self.sink {
+            sink.write(&line);
         }
         if self.keep_lines {
             self.lines.push(line);

@@ -570,3 +570,30 @@ fn a_byte_order_mark_and_a_zero_fraction_of_a_nanosecond_are_accepted() {
         text(&out.stdout)
     );
 }
+
+/// D3: the trace is streamed to its file as the run goes, every line naming its
+/// scenario, and a run that stopped at its budget still leaves the steps it made.
+#[test]
+fn the_trace_is_streamed_and_a_partial_run_leaves_its_steps() {
+    let path = std::env::temp_dir().join(format!("linksim-trace-{}.jsonl", std::process::id()));
+    let out = linksim(&[
+        "run",
+        "sim/tests/fixtures/limits/a-million-hours.json",
+        "--quiet",
+        "--max-steps",
+        "5000",
+        "--trace",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let trace = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let inputs = trace
+        .lines()
+        .filter(|l| l.contains(r#""kind":"input""#))
+        .count();
+    assert_eq!(inputs, 5000, "one input line per step");
+    assert!(trace
+        .lines()
+        .all(|l| l.starts_with(r#"{"scenario":"a-million-hours","at_ns":"#)));
+}
