@@ -76,6 +76,23 @@ pub(crate) struct Step<'a> {
 }
 
 impl PerServer {
+    /// The simulator's view of the connections after an applied input.
+    fn track_input(&mut self, event: Event) {
+        let Some(conn) = event.conn() else { return };
+        if !self.is_current(conn) {
+            return;
+        }
+        match event {
+            Event::TcpAccepted(_) => {
+                self.conns.insert(conn.link, (conn, GlueConn::Accepted));
+            }
+            Event::TcpRefused(_) | Event::TcpClosed(_) => {
+                self.conns.remove(&conn.link);
+            }
+            _ => {}
+        }
+    }
+
     /// Whether `conn` is the connection the simulator knows open on its link.
     fn is_current(&self, conn: ConnId) -> bool {
         self.conns.get(&conn.link).is_some_and(|(c, _)| *c == conn)
@@ -190,7 +207,6 @@ impl Checker {
             l1_at: l1_skipped
                 .is_none()
                 .then(|| Instant::ZERO + heal + recovery),
-            l1_done: false,
             pair_window: c.restart_timeout.0 + ct * 2 + switch + keepalive_term + margin,
             fault_windows,
             health,
@@ -198,11 +214,7 @@ impl Checker {
                 .map(|why| format!("L1 not checked: {why}"))
                 .into_iter()
                 .collect(),
-            pair_checks: 0,
-            pair_checks_scheduled: 0,
-            pair_unclaimed: 0,
-            pair_violated: 0,
-            check_buffer: CheckBuffer::default(),
+            ..Checker::default()
         }
     }
 
@@ -222,6 +234,13 @@ impl Checker {
         }
     }
 
+    /// The state of every link, in a new snapshot.
+    pub(crate) fn snapshot(core: &LinkCore) -> Snapshot {
+        let mut snapshot = Snapshot::new();
+        Self::snapshot_into(core, &mut snapshot);
+        snapshot
+    }
+
     /// The state of every link.
     pub(crate) fn snapshot_into(core: &LinkCore, into: &mut Snapshot) {
         into.clear();
@@ -236,10 +255,8 @@ impl Checker {
         }
         #[cfg(debug_assertions)]
         {
-            let mut full = Snapshot::new();
-            Self::snapshot_into(core, &mut full);
             assert!(
-                full == *snapshot,
+                Self::snapshot(core) == *snapshot,
                 "a link changed in a step without being named by its input or an action"
             );
         }
@@ -278,20 +295,8 @@ impl Checker {
         }
         let core = &server.core;
         let per = &mut self.per_server[index];
-        // The simulator's view of the connections, from the input.
         if outcome == Outcome::Applied {
-            if let Some(conn) = event.conn() {
-                let known = per.is_current(conn);
-                match event {
-                    Event::TcpAccepted(_) if known => {
-                        per.conns.insert(conn.link, (conn, GlueConn::Accepted));
-                    }
-                    Event::TcpRefused(_) | Event::TcpClosed(_) if known => {
-                        per.conns.remove(&conn.link);
-                    }
-                    _ => {}
-                }
-            }
+            per.track_input(event);
         }
         let mut selected_here: Option<LinkId> = None;
         let mut highest: Option<i32> = None;

@@ -178,6 +178,42 @@ pub const DEFAULT_STEP_BUDGET: u64 = 5_000_000;
 /// trace has every step).
 pub const TIMELINE_LIMIT: usize = 100_000;
 
+/// Every link's connector, in link order, each with its own random stream.
+fn connectors(checked: &Checked) -> Vec<Connector> {
+    let seed = checked.scenario.seed;
+    checked
+        .connectors
+        .iter()
+        .zip(&checked.config.links)
+        .map(|(spec, link)| Connector {
+            spec: spec.clone(),
+            down_until: None,
+            conns: BTreeMap::new(),
+            rng: stream(seed, &format!("connector/{}", link.name)),
+        })
+        .collect()
+}
+
+/// The network path from every server to every link's connector, each with its own
+/// random stream.
+fn paths(checked: &Checked) -> Vec<Vec<Path>> {
+    let seed = checked.scenario.seed;
+    let path = |server: &str, link: &str| Path {
+        partitioned_to_connector_until: Instant::ZERO,
+        partitioned_to_server_until: Instant::ZERO,
+        extra_latency: Vec::new(),
+        last_to_connector: Instant::ZERO,
+        last_to_server: Instant::ZERO,
+        rng: stream(seed, &format!("network/{server}/{link}")),
+    };
+    let links = &checked.config.links;
+    checked
+        .servers
+        .iter()
+        .map(|server| links.iter().map(|l| path(&server.name, &l.name)).collect())
+        .collect()
+}
+
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
@@ -250,7 +286,6 @@ impl Engine {
     /// Prepares a run of `checked` with `options`.
     pub fn new(checked: Checked, options: RunOptions) -> Self {
         let record_trace = options.record_trace;
-        let seed = checked.scenario.seed;
         let servers: Vec<Server> = checked
             .servers
             .iter()
@@ -271,36 +306,8 @@ impl Engine {
                 }
             })
             .collect();
-        let connectors = checked
-            .connectors
-            .iter()
-            .zip(&checked.config.links)
-            .map(|(spec, link)| Connector {
-                spec: spec.clone(),
-                down_until: None,
-                conns: BTreeMap::new(),
-                rng: stream(seed, &format!("connector/{}", link.name)),
-            })
-            .collect();
-        let paths = checked
-            .servers
-            .iter()
-            .map(|server| {
-                checked
-                    .config
-                    .links
-                    .iter()
-                    .map(|link| Path {
-                        partitioned_to_connector_until: Instant::ZERO,
-                        partitioned_to_server_until: Instant::ZERO,
-                        extra_latency: Vec::new(),
-                        last_to_connector: Instant::ZERO,
-                        last_to_server: Instant::ZERO,
-                        rng: stream(seed, &format!("network/{}/{}", server.name, link.name)),
-                    })
-                    .collect()
-            })
-            .collect();
+        let connectors = connectors(&checked);
+        let paths = paths(&checked);
         let end = Instant::ZERO + checked.scenario.run_for.0;
         let checker = Checker::new(&checked);
         let mut engine = Engine {
@@ -328,11 +335,7 @@ impl Engine {
         engine.snapshots = engine
             .servers
             .iter()
-            .map(|server| {
-                let mut snapshot = Snapshot::new();
-                Checker::snapshot_into(&server.core, &mut snapshot);
-                snapshot
-            })
+            .map(|s| Checker::snapshot(&s.core))
             .collect();
         for server in 0..engine.servers.len() {
             engine.schedule(Instant::ZERO, Item::Start { server });
@@ -534,32 +537,11 @@ impl Engine {
         let result = match stepped {
             Ok(result) => result,
             Err(panic) => {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "a panic without a message".into());
                 self.actions = Vec::new();
-                // The core's own invariant check names the invariant; keep it.
-                let invariant = message
-                    .split_whitespace()
-                    .zip(message.split_whitespace().skip(1))
-                    .find(|(name, next)| *next == "violated:" && name.starts_with('I'))
-                    .map_or("I9", |(name, _)| name);
-                let found = self.checker.found(
-                    now,
-                    invariant,
-                    Some(server),
-                    format!("the core panicked on {event:?}: {message}"),
-                );
-                return Some(found);
+                return Some(self.core_panicked(server, event, panic.as_ref()));
             }
         };
-        // Every state change of a link shows in the input or in an action naming it.
-        let mut touched = std::mem::take(&mut self.touched);
-        touched.clear();
-        touched.extend(event.link());
-        touched.extend(actions.iter().filter_map(crate::report::action_link));
+        let touched = self.touched_by(event, &actions);
         let stepped = &mut self.servers[server];
         stepped
             .history
@@ -615,6 +597,42 @@ impl Engine {
         self.touched = touched;
         self.snapshots[server] = pre;
         found.or_else(|| self.check_after_actions())
+    }
+
+    /// A panic of a core's `step` as a violation. A debug build of the core asserts its
+    /// invariants inside `step` and panics on a breach: its message names the invariant.
+    fn core_panicked(
+        &self,
+        server: usize,
+        event: Event,
+        panic: &(dyn std::any::Any + Send),
+    ) -> Found {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic without a message".into());
+        let invariant = message
+            .split_whitespace()
+            .zip(message.split_whitespace().skip(1))
+            .find(|(name, next)| *next == "violated:" && name.starts_with('I'))
+            .map_or("I9", |(name, _)| name);
+        self.checker.found(
+            self.now,
+            invariant,
+            Some(server),
+            format!("the core panicked on {event:?}: {message}"),
+        )
+    }
+
+    /// The links `event` and `actions` name: every state change of a link shows in the
+    /// input or in an action naming it (debug builds check it, see `update_snapshot`).
+    fn touched_by(&mut self, event: Event, actions: &[Action]) -> Vec<LinkId> {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.clear();
+        touched.extend(event.link());
+        touched.extend(actions.iter().filter_map(crate::report::action_link));
+        touched
     }
 
     fn apply(&mut self, server: usize, action: Action) {

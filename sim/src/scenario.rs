@@ -991,8 +991,12 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// an array as the struct's fields in order and say "expected u32").
 fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
     let offset = text.find(|c: char| !c.is_whitespace())?;
-    let what = match text[offset..].chars().next()? {
-        '{' => return None,
+    let first = text[offset..].chars().next()?;
+    // An object starts with U+007B (written so to keep braces in this file balanced).
+    if first == '\u{7b}' {
+        return None;
+    }
+    let what = match first {
         '[' => "an array",
         '"' => "a string",
         't' | 'f' => "a boolean",
@@ -1085,23 +1089,9 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
     .with_connect_timeout(c.connect_tout.0)
     .with_restart_timeout(c.restart_timeout.0)
     .with_keepalive(c.kpl_interval.0, c.kpl_tolerance);
-    config.validate().map_err(|e| {
-        let field = match &e {
-            ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
-            ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
-            ConfigError::UnprintableLinkName { name, .. } => {
-                serde_json::to_string(name).unwrap_or_default()
-            }
-            ConfigError::DuplicateLinkName { name, .. } => {
-                serde_json::to_string(name).unwrap_or_default()
-            }
-            ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
-            ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
-            ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
-            ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
-        };
-        (Some(field), format!("config: {e}"))
-    })?;
+    config
+        .validate()
+        .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
 
     // The core refuses a time so late that a timer armed from it would overflow (I8).
     let longest_timer = c
@@ -1235,6 +1225,24 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         connectors,
         scenario,
     })
+}
+
+/// The text an error about the configuration points at (to locate it in the file).
+fn config_error_field(error: &ConfigError) -> String {
+    match error {
+        ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
+        ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
+        ConfigError::UnprintableLinkName { name, .. } => {
+            serde_json::to_string(name).unwrap_or_default()
+        }
+        ConfigError::DuplicateLinkName { name, .. } => {
+            serde_json::to_string(name).unwrap_or_default()
+        }
+        ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
+        ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
+        ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
+        ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
+    }
 }
 
 /// The scenario's name is printed on every run and its description in pictures: no
