@@ -16,6 +16,21 @@
 //! Anything else (other sections, comments starting with `;` or `#`) is ignored. Every
 //! error names the line it is about. The link restart timeout has no T-Server option; it
 //! keeps link-core's default unless the caller sets it.
+//!
+//! What is refused, each at its line:
+//!
+//! - a section given twice, and an option given twice in one section (T-Server keeps one
+//!   value per option; no option is repeatable), the second naming the first's line;
+//!   option names ignore case, `[Connections]` names (link names) do not;
+//! - a section name or link name holding a control character (U+0000-U+001F,
+//!   U+007F-U+009F) or an invisible format character (zero-width, bidi controls, the
+//!   byte-order mark, line and paragraph separators);
+//! - a `hostname` with whitespace, quotes or such characters in it, and `port = 0`
+//!   (a port is 1-65535);
+//! - more than [`link_core::MAX_LINKS`] (65,535) links, at the line of the first link too
+//!   many;
+//! - through [`parse_bytes`], a file that is not UTF-8, at the line of its first invalid
+//!   byte.
 
 #![forbid(unsafe_code)]
 
@@ -103,7 +118,7 @@ fn err(line: usize, message: impl Into<String>) -> OptionsError {
 /// an invisible format character that can disguise text (zero-width characters, bidi
 /// embeddings, overrides and isolates, the byte-order mark, line and paragraph
 /// separators, interlinear annotation).
-pub fn is_unprintable(c: char) -> bool {
+fn is_unprintable(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
@@ -630,5 +645,131 @@ CSTA_C = priority=1; trace=on
                 "{text:?}\n  gave {error:?}\n  want {expected:?}"
             );
         }
+    }
+
+    /// Line `n` of a generated `[Connections]` file with `count` entries is entry n - 1.
+    fn connections(count: usize) -> String {
+        let mut text = String::from("[Connections]\n");
+        for i in 0..count {
+            text.push_str(&format!("CSTA_{i:06} = priority=1\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn one_link_too_many_is_refused_at_its_own_line() {
+        let error = parse(&connections(70_000)).unwrap_err();
+        assert_eq!(
+            error.line,
+            MAX_LINKS + 2,
+            "the 65,536th entry, after the header"
+        );
+        assert_eq!(
+            error.message,
+            "more than 65535 links are configured (this is link 65536); at most 65535 are supported"
+        );
+        let at_most = parse(&connections(MAX_LINKS)).expect("65,535 links are fine");
+        assert_eq!(at_most.config.links.len(), MAX_LINKS);
+    }
+
+    #[test]
+    fn names_with_unprintable_characters_are_refused_at_their_line() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[Connections]\nOK = priority=1\nCSTA\u{1b}[31m = priority=1\n",
+                "line 3: link name \"CSTA\\u{1b}[31m\" holds the unprintable character U+001B",
+            ),
+            (
+                "[Connections]\nCSTA\tA = priority=1\n",
+                "line 2: link name \"CSTA\\tA\" holds the unprintable character U+0009",
+            ),
+            (
+                "[Connections]\nCSTA\u{202e}A = priority=1\n",
+                "line 2: link name \"CSTA\\u{202e}A\" holds the unprintable character U+202E",
+            ),
+            (
+                "[Connections]\nCSTA\u{200b} = priority=1\n",
+                "line 2: link name \"CSTA\\u{200b}\" holds the unprintable character U+200B",
+            ),
+            (
+                "[Connections]\nCSTA\u{85}A = priority=1\n",
+                "line 2: link name \"CSTA\\u{85}A\" holds the unprintable character U+0085",
+            ),
+            (
+                "[TServer]\nlink-1-name = A\u{7f}\n",
+                "line 2: link name \"A\\u{7f}\" holds the unprintable character U+007F",
+            ),
+            (
+                "[TServer]\nlink-1-name = A\n[A\u{0}]\nhostname = h\n",
+                "line 3: section name \"A\\0\" holds the unprintable character U+0000",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err().to_string();
+            assert_eq!(&error, expected, "{text:?}");
+        }
+        // Printable non-ASCII names are names like any other.
+        let options = parse("[Connections]\nCSTA_Zürich = priority=1\n").unwrap();
+        assert_eq!(options.config.links[0].name, "CSTA_Zürich");
+    }
+
+    #[test]
+    fn an_option_given_twice_in_a_section_is_an_error_at_its_second_line() {
+        let cases: &[(&str, &str)] = &[
+            ("[TServer]\nlink-1-name = A\n[A]\nhostname = h\nHostname = g\n", "line 5: Hostname given twice (first on line 4); an option appears once per section"),
+            ("[TServer]\nlink-1-name = A\n[A]\nhostname = h\n[link-control]\nconnect-tout = 5\n\nconnect-tout = 6\n", "line 8: connect-tout given twice (first on line 6)"),
+            ("[Connections]\nX = priority=1\nY = priority=2\nX = priority=3\n", "line 4: connection X given twice (first on line 2)"),
+            // Options of sections that are not read are held to the same rule.
+            ("[Other]\na = 1\na = 1\n", "line 3: a given twice (first on line 2)"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(
+                error.starts_with(expected),
+                "{text:?}\n  gave {error:?}\n  want {expected:?}"
+            );
+        }
+        // Link names are compared as written, as link-core compares them.
+        let options = parse("[Connections]\nX = priority=1\nx = priority=2\n").unwrap();
+        assert_eq!(options.config.links.len(), 2);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_at_the_line_of_its_first_bad_byte() {
+        let bytes = b"[TServer]\nlink-1-name = A\n[A]\nhostname = h\xff\n";
+        assert_eq!(
+            parse_bytes(bytes).unwrap_err().to_string(),
+            "line 4: byte 0xFF at column 13 is not UTF-8; save the options as UTF-8"
+        );
+        assert_eq!(
+            parse_bytes(b"\xfe[TServer]\n").unwrap_err().to_string(),
+            "line 1: byte 0xFE at column 1 is not UTF-8; save the options as UTF-8"
+        );
+        let good = b"[TServer]\nlink-1-name = A\n[A]\nhostname = h\n";
+        assert_eq!(parse_bytes(good), parse(std::str::from_utf8(good).unwrap()));
+    }
+
+    #[test]
+    fn a_port_or_hostname_that_cannot_be_connected_to_is_refused_at_its_line() {
+        let link = |body: &str| format!("[TServer]\nlink-1-name = A\n[A]\n{body}");
+        let cases: &[(&str, &str)] = &[
+            ("hostname = h\nport = 0\n", "line 5: port is 0; it must be between 1 and 65535"),
+            ("hostname = a\u{0}b\n", "line 4: hostname \"a\\0b\" holds U+0000; a hostname has no whitespace, quotes or control characters"),
+            ("hostname = \"csta.example\"\n", "line 4: hostname \"\\\"csta.example\\\"\" holds U+0022"),
+            ("hostname = 'csta.example'\n", "line 4: hostname \"'csta.example'\" holds U+0027"),
+            ("hostname = csta example\n", "line 4: hostname \"csta example\" holds U+0020"),
+            ("hostname = csta\u{200b}.example\n", "line 4: hostname \"csta\\u{200b}.example\" holds U+200B"),
+        ];
+        for (body, expected) in cases {
+            let error = parse(&link(body)).unwrap_err().to_string();
+            assert!(
+                error.starts_with(expected),
+                "{body:?}\n  gave {error:?}\n  want {expected:?}"
+            );
+        }
+        let fine = parse(&link("hostname = [fe80::1]\nport = 65535\n")).unwrap();
+        assert_eq!(fine.endpoints[0].port, 65535);
+        let fine = parse(&link("hostname = 10.0.0.1\nport = 1\n")).unwrap();
+        assert_eq!(fine.endpoints[0].port, 1);
     }
 }
