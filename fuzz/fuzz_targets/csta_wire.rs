@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
 
 fn check(body: &[u8]) {
     if let Ok(message) = Message::decode(body) {
-        assert!(message.name().len() <= MAX_NAME_LEN, "a root name over the limit was read");
+        assert!(
+            message.name().len() <= MAX_NAME_LEN,
+            "a root name over the limit was read"
+        );
         // Only messages whose text survives trimming are expected to round-trip; the
         // others must still not panic on the way back.
         let again = Message::decode(&message.encode());
@@ -31,14 +34,24 @@ fn check(body: &[u8]) {
 
 fn round_trips(message: &Message) -> bool {
     let tokens: Vec<&str> = match message {
-        Message::StartApplicationSession { application_id, protocol_version, .. } => {
+        Message::StartApplicationSession {
+            application_id,
+            protocol_version,
+            ..
+        } => {
             vec![application_id, protocol_version]
         }
-        Message::StartApplicationSessionPosResponse { session_id, protocol_version, .. } => {
+        Message::StartApplicationSessionPosResponse {
+            session_id,
+            protocol_version,
+            ..
+        } => {
             vec![session_id, protocol_version]
         }
         Message::StartApplicationSessionNegResponse { error } => vec![error],
         _ => vec![],
     };
-    tokens.iter().all(|t| !t.is_empty() && t.trim() == *t && !t.contains(|c: char| c.is_control()))
+    tokens
+        .iter()
+        .all(|t| !t.is_empty() && t.trim() == *t && !t.contains(|c: char| c.is_control()))
 }

@@ -26,8 +26,8 @@ use std::time::Duration;
 use bytes::BytesMut;
 use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message, ECMA_323_NAMESPACE};
 use link_core::{
-    Action, Config, ConfigError, ConnId, Event, Ignored, Instant, LinkCore, LinkId, Outcome, Role,
-    StepError, SystemStatus, Timer,
+    Action, CloseReason, Config, ConfigError, ConnId, Event, Ignored, Instant, LinkCore, LinkId,
+    Outcome, Role, StepError, SystemStatus, Timer,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -102,6 +102,10 @@ pub enum Record {
         at: Instant,
         /// The action.
         action: Action,
+        /// For a `Close` because another link was selected or `connect-tout` expired:
+        /// what the connection had not done yet, as the driver saw it (the core's
+        /// reason does not say).
+        stalled: Option<Stalled>,
     },
     /// A [`Control`] the driver could not apply; nothing changed.
     Refused {
@@ -122,6 +126,49 @@ pub enum Record {
     },
 }
 
+/// What a connection had not done when the core closed it; see [`Record::Action`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Stalled {
+    /// The step the connector had not completed.
+    pub waiting_for: WaitingFor,
+    /// Whether the close came with `connect-tout` expiring (R8), rather than with
+    /// another link's selection before it.
+    pub at_connect_tout: bool,
+}
+
+/// A step of a link's start that the connector had not completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WaitingFor {
+    /// The TCP connect was still under way.
+    TcpConnect,
+    /// `StartApplicationSession` had no response (none, or only part of one, arrived).
+    AssociationResponse,
+    /// The session was accepted, but no `SystemStatus` had come.
+    SystemStatus,
+}
+
+impl fmt::Display for WaitingFor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitingFor::TcpConnect => "TCP connect not completed",
+            WaitingFor::AssociationResponse => "no association response",
+            WaitingFor::SystemStatus => "no SystemStatus after the association",
+        })
+    }
+}
+
+/// E.g. `no association response within connect-tout`, or `... yet` for a close that
+/// came before connect-tout expired.
+impl fmt::Display for Stalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let when = match self.at_connect_tout {
+            true => "within connect-tout",
+            false => "yet",
+        };
+        write!(f, "{} {when}", self.waiting_for)
+    }
+}
+
 impl Record {
     /// When it happened.
     pub fn at(&self) -> Instant {
@@ -139,6 +186,7 @@ impl Record {
         RecordText {
             record: self,
             config,
+            timed: true,
         }
     }
 }
@@ -147,73 +195,102 @@ impl Record {
 pub struct RecordText<'a> {
     record: &'a Record,
     config: &'a Config,
+    timed: bool,
 }
 
 impl RecordText<'_> {
+    /// The same text without the time in front.
+    pub fn untimed(self) -> Self {
+        RecordText {
+            timed: false,
+            ..self
+        }
+    }
+
     fn name(&self, link: LinkId) -> &str {
         self.config.link_name(link).unwrap_or("?")
+    }
+
+    fn input(&self, f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
+        match event {
+            Event::TcpAccepted(c) => write!(f, "<- {}: TCP connected", self.name(c.link)),
+            Event::TcpRefused(c) => write!(f, "<- {}: TCP connect failed", self.name(c.link)),
+            Event::TcpClosed(c) => write!(f, "<- {}: connection closed", self.name(c.link)),
+            Event::AssociationAccepted(c) => write!(
+                f,
+                "<- {}: StartApplicationSessionPosResponse",
+                self.name(c.link)
+            ),
+            Event::AssociationRejected(c) => write!(
+                f,
+                "<- {}: StartApplicationSessionNegResponse",
+                self.name(c.link)
+            ),
+            Event::SystemStatus(c, s) => {
+                write!(f, "<- {}: SystemStatus {s}", self.name(c.link))
+            }
+            Event::KeepAliveAnswered(c) => {
+                write!(f, "<- {}: keep-alive answered", self.name(c.link))
+            }
+            Event::MessageReceived(c) => write!(f, "<- {}: other message", self.name(c.link)),
+            Event::TimerExpired(t) => write!(f, "timer {t} fired"),
+            other => write!(f, "input {other:?}"),
+        }
+    }
+
+    fn action(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        action: &Action,
+        stalled: Option<Stalled>,
+    ) -> fmt::Result {
+        match action {
+            Action::Open(c) => write!(f, "-> {}: connect", self.name(c.link)),
+            Action::SendAssociationRequest(c) => {
+                write!(f, "-> {}: StartApplicationSession", self.name(c.link))
+            }
+            Action::SendKeepAlive(c) => {
+                write!(f, "-> {}: keep-alive (SystemStatus)", self.name(c.link))
+            }
+            Action::Close { conn, reason } => {
+                write!(f, "-> {}: close ({}", self.name(conn.link), reason.as_str())?;
+                match stalled {
+                    // "connect-tout expired" says when already.
+                    Some(s) if *reason == CloseReason::ConnectTimeout => {
+                        write!(f, ": {}", s.waiting_for)?
+                    }
+                    Some(s) => write!(f, ": {s}")?,
+                    None => {}
+                }
+                f.write_str(")")
+            }
+            Action::ArmTimer { timer, at } => write!(f, "   arm {timer} for {at}"),
+            Action::CancelTimer(timer) => write!(f, "   cancel {timer}"),
+            Action::Log(record) => match record.number() {
+                Some(n) => write!(f, "LOG {n} {}", record.text(self.config)),
+                None => write!(f, "LOG {}", record.text(self.config)),
+            },
+            Action::NotifyClients(e) => {
+                write!(f, "CLIENTS {} ({})", e.name(), self.name(e.link()))
+            }
+            Action::ReportLinkFailure { link } => {
+                write!(f, "MANAGEMENT LAYER: link {} failed", self.name(*link))
+            }
+        }
     }
 }
 
 impl fmt::Display for RecordText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.record.at();
-        write!(f, "{at:>9}  ")?;
+        if self.timed {
+            write!(f, "{:>9}  ", self.record.at())?;
+        }
         match self.record {
-            Record::Input { event, .. } => match event {
-                Event::TcpAccepted(c) => write!(f, "<- {}: TCP connected", self.name(c.link)),
-                Event::TcpRefused(c) => write!(f, "<- {}: TCP connect failed", self.name(c.link)),
-                Event::TcpClosed(c) => write!(f, "<- {}: connection closed", self.name(c.link)),
-                Event::AssociationAccepted(c) => write!(
-                    f,
-                    "<- {}: StartApplicationSessionPosResponse",
-                    self.name(c.link)
-                ),
-                Event::AssociationRejected(c) => write!(
-                    f,
-                    "<- {}: StartApplicationSessionNegResponse",
-                    self.name(c.link)
-                ),
-                Event::SystemStatus(c, s) => {
-                    write!(f, "<- {}: SystemStatus {s}", self.name(c.link))
-                }
-                Event::KeepAliveAnswered(c) => {
-                    write!(f, "<- {}: keep-alive answered", self.name(c.link))
-                }
-                Event::MessageReceived(c) => write!(f, "<- {}: other message", self.name(c.link)),
-                Event::TimerExpired(t) => write!(f, "timer {t} fired"),
-                other => write!(f, "input {other:?}"),
-            },
+            Record::Input { event, .. } => self.input(f, event),
             Record::Ignored { why, .. } => write!(f, "   (ignored: {why:?})"),
-            Record::Action { action, .. } => match action {
-                Action::Open(c) => write!(f, "-> {}: connect", self.name(c.link)),
-                Action::SendAssociationRequest(c) => {
-                    write!(f, "-> {}: StartApplicationSession", self.name(c.link))
-                }
-                Action::SendKeepAlive(c) => {
-                    write!(f, "-> {}: keep-alive (SystemStatus)", self.name(c.link))
-                }
-                Action::Close { conn, reason } => {
-                    write!(
-                        f,
-                        "-> {}: close ({})",
-                        self.name(conn.link),
-                        reason.as_str()
-                    )
-                }
-                Action::ArmTimer { timer, at } => write!(f, "   arm {timer} for {at}"),
-                Action::CancelTimer(timer) => write!(f, "   cancel {timer}"),
-                Action::Log(record) => match record.number() {
-                    Some(n) => write!(f, "LOG {n} {}", record.text(self.config)),
-                    None => write!(f, "LOG {}", record.text(self.config)),
-                },
-                Action::NotifyClients(e) => {
-                    write!(f, "CLIENTS {} ({})", e.name(), self.name(e.link()))
-                }
-                Action::ReportLinkFailure { link } => {
-                    write!(f, "MANAGEMENT LAYER: link {} failed", self.name(*link))
-                }
-            },
+            Record::Action {
+                action, stalled, ..
+            } => self.action(f, action, *stalled),
             Record::Refused { error, .. } => write!(f, "   control refused: {error}"),
             Record::Wire { conn, note, .. } => write!(f, "   {}: {note}", self.name(conn.link)),
         }
@@ -473,6 +550,8 @@ enum Outgoing {
 struct ConnHandle {
     commands: mpsc::UnboundedSender<Outgoing>,
     task: JoinHandle<()>,
+    /// How far the connection has got: what it would be waiting for if closed now.
+    waiting_for: Option<WaitingFor>,
 }
 
 struct Io<F> {
@@ -512,6 +591,8 @@ impl State {
     ) -> Result<(), DriverError> {
         let at = self.now();
         observe(&Record::Input { at, event });
+        self.progress(&event);
+        let at_connect_tout = matches!(event, Event::TimerExpired(Timer::ConnectTimeout));
         let mut actions = std::mem::take(&mut self.actions);
         actions.clear();
         let outcome = self
@@ -522,11 +603,48 @@ impl State {
             observe(&Record::Ignored { at, why });
         }
         for &action in &actions {
+            let stalled = self.stalled(action, at_connect_tout);
             self.carry_out(action, targets, io);
-            observe(&Record::Action { at, action });
+            observe(&Record::Action {
+                at,
+                action,
+                stalled,
+            });
         }
         self.actions = actions;
         Ok(())
+    }
+
+    /// Notes what a connection event shows the connector has done.
+    fn progress(&mut self, event: &Event) {
+        let next = match event {
+            Event::TcpAccepted(_) => Some(WaitingFor::AssociationResponse),
+            Event::AssociationAccepted(_) => Some(WaitingFor::SystemStatus),
+            Event::SystemStatus(..) => None,
+            _ => return,
+        };
+        if let Some(handle) = event.conn().and_then(|c| self.conns.get_mut(&c)) {
+            handle.waiting_for = next;
+        }
+    }
+
+    /// For a close because another link was selected or connect-tout expired: what
+    /// the connection had not done yet.
+    fn stalled(&self, action: Action, at_connect_tout: bool) -> Option<Stalled> {
+        let Action::Close { conn, reason } = action else {
+            return None;
+        };
+        if !matches!(
+            reason,
+            CloseReason::NotSelected | CloseReason::ConnectTimeout
+        ) {
+            return None;
+        }
+        let waiting_for = self.conns.get(&conn)?.waiting_for?;
+        Some(Stalled {
+            waiting_for,
+            at_connect_tout,
+        })
     }
 
     fn carry_out<F: Framing + Clone>(&mut self, action: Action, targets: &[Target], io: &Io<F>) {
@@ -544,7 +662,12 @@ impl State {
                     commands_rx,
                     self.events_tx.clone(),
                 ));
-                if let Some(old) = self.conns.insert(conn, ConnHandle { commands, task }) {
+                let handle = ConnHandle {
+                    commands,
+                    task,
+                    waiting_for: Some(WaitingFor::TcpConnect),
+                };
+                if let Some(old) = self.conns.insert(conn, handle) {
                     old.task.abort();
                 }
             }

@@ -5,6 +5,8 @@
 //! - [`driver`]: [`Driver`] owns a [`link_core::LinkCore`], carries out its actions
 //!   (connect, send the session start or a keep-alive, close, arm timers) and feeds it
 //!   what the sockets and timers report. Link decisions stay in the core.
+//! - [`flood`]: [`LogLimiter`], which keeps a flooding peer from flooding the log: a few
+//!   records of a kind per second, then one summary line.
 //! - [`stub`]: [`Stub`], a scriptable CSTA Connector to test against; the
 //!   `csta-connector-stub` binary runs one from the command line.
 //!
@@ -30,7 +32,9 @@
 #![forbid(unsafe_code)]
 
 pub mod driver;
+pub mod flood;
 pub mod stub;
 
-pub use driver::{Control, Driver, DriverError, Record, RecordText, Target};
+pub use driver::{Control, Driver, DriverError, Record, RecordText, Stalled, Target, WaitingFor};
+pub use flood::{FloodGate, LogLimiter};
 pub use stub::{AssociationAnswer, KeepAliveAnswer, Stub, StubLog, StubScript};

@@ -6,6 +6,11 @@
 //! keep-alives, and when to die (close the port and every connection at once). It speaks
 //! the same framing and codec as the driver (`csta-wire`). The `csta-connector-stub`
 //! binary is a command line over this module.
+//!
+//! No client can stop it: it serves at most [`StubScript::max_connections`] connections
+//! at once ([`MAX_CONNECTIONS`] unless scripted) and closes any more as soon as they are
+//! accepted, and a failed accept (such as EMFILE, too many open files) is logged and
+//! retried after [`ACCEPT_BACKOFF`] instead of ending [`Stub::run`].
 
 use std::collections::VecDeque;
 use std::io;
@@ -60,6 +65,38 @@ pub struct StubScript {
     /// When the stub dies, counted from its start: the port closes and every connection
     /// drops. `None`: it runs until its task is dropped.
     pub die_after: Option<Duration>,
+    /// How many connections are served at once; one more is closed as soon as it is
+    /// accepted ([`MAX_CONNECTIONS`] by default).
+    pub max_connections: usize,
+}
+
+/// How many connections a stub serves at once unless its script says otherwise.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// How long the stub waits before accepting again after an accept failed for want of
+/// resources (e.g. too many open files), so that it neither spins nor stops.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What the stub does after `accept` failed: it never stops listening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcceptRetry {
+    /// The failure belonged to one connection (aborted or reset before it was taken,
+    /// an interrupted call): accept the next at once.
+    Now,
+    /// Anything else, such as running out of file descriptors (EMFILE, ENFILE) or
+    /// memory: wait this long, then accept again.
+    After(Duration),
+}
+
+/// How the stub goes on after `accept` failed with `error`.
+pub fn accept_retry(error: &io::Error) -> AcceptRetry {
+    match error.kind() {
+        io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::Interrupted
+        | io::ErrorKind::WouldBlock => AcceptRetry::Now,
+        _ => AcceptRetry::After(ACCEPT_BACKOFF),
+    }
 }
 
 impl Default for StubScript {
@@ -72,6 +109,7 @@ impl Default for StubScript {
             statuses: vec![(Duration::ZERO, SystemStatus::Normal)],
             keepalive: KeepAliveAnswer::Answer,
             die_after: None,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -142,18 +180,7 @@ impl Stub {
                 }
             };
             say(&format!("listening on {}", self.addr));
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        let (stream, peer) = accepted?;
-                        say(&format!("connection from {peer}"));
-                        let say = say.clone();
-                        connections.spawn(serve(stream, script.clone(), say));
-                    }
-                    Some(_) = connections.join_next() => {}
-                }
-            }
+            accept_loop(&listener, &script, &say).await
         };
         match script.die_after {
             Some(after) => match tokio::time::timeout(after, life).await {
@@ -164,6 +191,45 @@ impl Stub {
                 }
             },
             None => life.await,
+        }
+    }
+}
+
+/// Accepts connections for ever, serving each with `script`: past
+/// `script.max_connections` at once a connection is closed at once, and a failed
+/// accept is logged and retried (see [`accept_retry`]).
+async fn accept_loop<S>(
+    listener: &tokio::net::TcpListener,
+    script: &Arc<StubScript>,
+    say: &S,
+) -> io::Result<()>
+where
+    S: Fn(&str) + Clone + Send + 'static,
+{
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) if connections.len() >= script.max_connections => {
+                    drop(stream);
+                    say(&format!(
+                        "connection from {peer} closed: {} connections already (the most)",
+                        connections.len()
+                    ));
+                }
+                Ok((stream, peer)) => {
+                    say(&format!("connection from {peer}"));
+                    connections.spawn(serve(stream, script.clone(), say.clone()));
+                }
+                Err(e) => match accept_retry(&e) {
+                    AcceptRetry::Now => say(&format!("accept failed: {e}; accepting the next")),
+                    AcceptRetry::After(wait) => {
+                        say(&format!("accept failed: {e}; accepting again in {wait:?}"));
+                        tokio::time::sleep(wait).await;
+                    }
+                },
+            },
+            Some(_) = connections.join_next() => {}
         }
     }
 }
@@ -269,7 +335,13 @@ fn describe(message: &Message) -> String {
     }
 }
 
-/// Reads a duration written with its unit: `250ms`, `2s`, `1.5s`, `1m`.
+/// The longest duration [`parse_duration`] accepts: a year. Anything longer is surely a
+/// typo, and a deadline that far out (`now + 18000000000000000000s`) would overflow the
+/// clock.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Reads a duration written with its unit: `250ms`, `2s`, `1.5s`, `1m`; at most
+/// [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = text
@@ -289,7 +361,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ))
         }
     };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
+    let duration = Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))?;
+    if duration > MAX_DURATION {
+        return Err(format!(
+            "{text:?} is longer than a year ({}m), the longest accepted",
+            MAX_DURATION.as_secs() / 60
+        ));
+    }
+    Ok(duration)
 }
 
 /// Reads a SystemStatus sequence: comma-separated ECMA-269 values, each optionally
@@ -324,6 +403,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_accept_never_stops_the_stub() {
+        // Linux's EMFILE and ENFILE: out of file descriptors, for the process or all.
+        for errno in [24, 23] {
+            assert_eq!(
+                accept_retry(&io::Error::from_raw_os_error(errno)),
+                AcceptRetry::After(ACCEPT_BACKOFF),
+                "errno {errno}"
+            );
+        }
+        assert_eq!(
+            accept_retry(&io::Error::from(io::ErrorKind::OutOfMemory)),
+            AcceptRetry::After(ACCEPT_BACKOFF)
+        );
+        for kind in [
+            io::ErrorKind::ConnectionAborted,
+            io::ErrorKind::ConnectionReset,
+        ] {
+            assert_eq!(
+                accept_retry(&io::Error::from(kind)),
+                AcceptRetry::Now,
+                "{kind:?}"
+            );
+        }
+        assert!(ACCEPT_BACKOFF >= Duration::from_millis(10), "no busy loop");
+    }
+
+    #[test]
     fn durations_need_a_unit() {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
@@ -331,6 +437,10 @@ mod tests {
         assert!(parse_duration("5").unwrap_err().contains("needs a unit"));
         assert!(parse_duration("5h").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("525600m"), Ok(MAX_DURATION));
+        let far = parse_duration("18000000000000000000s").unwrap_err();
+        assert!(far.contains("longer than a year"), "{far}");
+        assert!(parse_statuses("normal@18000000000000000000s").is_err());
     }
 
     #[test]

@@ -84,6 +84,129 @@ fn the_driver_names_the_line_of_a_bad_options_file() {
     let out = run(DRIVER, &["--options", "/nonexistent/linkpilot.ini"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+
+    // Not UTF-8 (a Latin-1 export): the line of the first bad byte, not just "invalid".
+    let path = temp_file("latin1.ini", "");
+    std::fs::write(
+        &path,
+        b"[TServer]\nlink-1-name = A\n[A]\nhostname = z\xfcrich\n",
+    )
+    .unwrap();
+    let out = run(DRIVER, &["--options", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("latin1.ini: line 4: byte 0xFC at column 13 is not UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A connector on a free loopback port that accepts the session start, then floods
+/// for `flood_for`: SystemStatus events and undecodable documents, as fast as the
+/// socket takes them. Then it waits (at most 10 s) for the driver to close. Returns its
+/// port and how many documents it flooded.
+fn flooding_connector(flood_for: std::time::Duration) -> (u16, std::thread::JoinHandle<u64>) {
+    use bytes::BytesMut;
+    use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message};
+    use std::io::{Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().unwrap().port();
+    let flooder = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().expect("the driver connects");
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let (mut inbound, mut buf) = (BytesMut::new(), [0u8; 4096]);
+        let request = loop {
+            if let Some(frame) = HeaderFraming.decode(&mut inbound).expect("framed") {
+                break frame;
+            }
+            let n = socket.read(&mut buf).expect("the session start");
+            assert!(n > 0, "the driver closed before its session start");
+            inbound.extend_from_slice(&buf[..n]);
+        };
+        let accept = Message::StartApplicationSessionPosResponse {
+            session_id: "flood".into(),
+            protocol_version: csta_wire::ECMA_323_NAMESPACE.into(),
+            session_duration_s: 180,
+        };
+        let mut out = BytesMut::new();
+        let frame = |body| Frame {
+            invoke_id: InvokeId::EVENT,
+            body,
+        };
+        HeaderFraming
+            .encode(
+                &Frame {
+                    invoke_id: request.invoke_id,
+                    body: accept.encode(),
+                },
+                &mut out,
+            )
+            .unwrap();
+        socket.write_all(&out).unwrap();
+        // 100 documents a write: statuses and bodies that are not XML, alternately.
+        let mut batch = BytesMut::new();
+        for i in 0..100 {
+            let body = match i % 2 {
+                0 => Message::SystemStatus(link_core::SystemStatus::Normal).encode(),
+                _ => b"<unclosed".to_vec(),
+            };
+            HeaderFraming.encode(&frame(body), &mut batch).unwrap();
+        }
+        let (until, mut sent) = (std::time::Instant::now() + flood_for, 0u64);
+        while std::time::Instant::now() < until && socket.write_all(&batch).is_ok() {
+            sent += 100;
+        }
+        // Idle until the driver closes (or the read times out).
+        while matches!(socket.read(&mut buf), Ok(n) if n > 0) {}
+        sent
+    });
+    (port, flooder)
+}
+
+/// docs/wire.md: a flooding peer cannot flood the operator's log. A connector sending
+/// statuses and undecodable documents as fast as it can for 1.5 s gets a few lines a
+/// second of each and one summary line a second saying how many were not shown.
+#[test]
+fn a_flooding_connector_gets_a_few_lines_and_a_summary_a_second() {
+    let (port, flooder) = flooding_connector(std::time::Duration::from_millis(1500));
+    let options = format!(
+        "[TServer]\nlink-1-name = CSTA_FLOOD\n[CSTA_FLOOD]\nhostname = 127.0.0.1\nport = {port}\n"
+    );
+    let path = temp_file("flood.ini", &options);
+    let out = run(
+        DRIVER,
+        &["--options", path.to_str().unwrap(), "--run-for", "2500ms"],
+    );
+    let sent = flooder.join().expect("the flooder ran");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(sent > 1_000, "a flood: {sent} documents");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // Per kind and second: 5 lines and a summary; 3 windows at most, a few kinds.
+    assert!(
+        lines.len() < 120,
+        "{} lines for {sent} documents:\n{}",
+        lines.len(),
+        lines[..200.min(lines.len())].join("\n")
+    );
+    let shown = |what: &str| lines.iter().filter(|l| l.ends_with(what)).count();
+    assert!(
+        shown("<- CSTA_FLOOD: SystemStatus normal") <= 15,
+        "{stdout}"
+    );
+    assert!(shown("<- CSTA_FLOOD: other message") <= 15, "{stdout}");
+    let summary = |what: &str| {
+        lines.iter().any(|l| {
+            l.contains(&format!("more \"<- CSTA_FLOOD: {what}\" in the 1s from"))
+                && l.ends_with("(not shown)")
+        })
+    };
+    assert!(summary("SystemStatus normal"), "{stdout}");
+    assert!(summary("other message"), "{stdout}");
+    assert!(stdout.contains("input Shutdown"), "{stdout}");
 }
 
 /// The README's manual demo, reduced to one connector: the driver reads the options,

@@ -14,7 +14,8 @@ use link_core::{
     Action, CloseReason, Config, Event, Instant, LinkConfig, LinkId, LogRecord, Role, Timer,
 };
 use link_tokio::{
-    AssociationAnswer, Control, Driver, KeepAliveAnswer, Record, Stub, StubScript, Target,
+    AssociationAnswer, Control, Driver, KeepAliveAnswer, Record, Stalled, Stub, StubScript, Target,
+    WaitingFor,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -220,6 +221,7 @@ async fn a_refusing_port_is_retried_each_connect_timeout_until_it_listens() {
             Record::Action {
                 at,
                 action: Action::Open(_),
+                ..
             } => Some(*at),
             _ => None,
         })
@@ -757,6 +759,180 @@ async fn a_slow_connector_is_selected_within_connect_tout_and_closed_beyond_it()
         )),
         "selected at connect-tout, not before:\n{}",
         h.transcript()
+    );
+    h.shutdown().await;
+}
+
+/// A connector on a free loopback port that reads the session start and then trickles
+/// its positive response, one byte every 100 ms (30 bytes at most), never completing it
+/// before `connect-tout`.
+async fn trickling_connector() -> (u16, tokio::task::JoinHandle<()>) {
+    use csta_wire::{Frame, Framing, HeaderFraming, Message};
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut inbound = bytes::BytesMut::new();
+        let request = loop {
+            if let Ok(Some(frame)) = HeaderFraming.decode(&mut inbound) {
+                break frame;
+            }
+            if !matches!(socket.read_buf(&mut inbound).await, Ok(n) if n > 0) {
+                return;
+            }
+        };
+        let answer = Message::StartApplicationSessionPosResponse {
+            session_id: "slow".into(),
+            protocol_version: csta_wire::ECMA_323_NAMESPACE.into(),
+            session_duration_s: 180,
+        };
+        let mut out = bytes::BytesMut::new();
+        let frame = Frame {
+            invoke_id: request.invoke_id,
+            body: answer.encode(),
+        };
+        HeaderFraming.encode(&frame, &mut out).unwrap();
+        for byte in out.iter().take(30) {
+            if socket.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    (port, task)
+}
+
+/// R8 over TCP with connectors that fail quietly: one never answers the session start
+/// (the stub's silent mode), one trickles its answer a byte at a time. At connect-tout
+/// the healthy link is selected and both are closed, and the record text says what
+/// they failed to do, not just "not selected".
+#[tokio::test]
+async fn a_silent_or_trickling_connector_is_closed_saying_what_it_never_answered() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (silent, _s) = in_process(
+        StubScript {
+            name: "SILENT".into(),
+            association: AssociationAnswer::Silent,
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (healthy, _h) = in_process(
+        StubScript {
+            name: "HEALTHY".into(),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let (trickle, _t) = trickling_connector().await;
+    let config = fast(Config::new([
+        LinkConfig::new("SILENT").with_priority(3),
+        LinkConfig::new("TRICKLE").with_priority(2),
+        LinkConfig::new("HEALTHY").with_priority(1),
+    ]));
+    let targets = vec![
+        Target::new("127.0.0.1", silent.port()),
+        Target::new("127.0.0.1", trickle),
+        Target::new("127.0.0.1", healthy.port()),
+    ];
+    let mut h = Harness::start(Driver::new(config, targets).unwrap());
+    let healthy_link = h.link("HEALTHY");
+    h.until(
+        "HEALTHY selected at connect-tout",
+        Duration::from_secs(3),
+        connected(healthy_link),
+    )
+    .await;
+    let (silent_link, trickle_link) = (h.link("SILENT"), h.link("TRICKLE"));
+    // Both closes come in the step that selects HEALTHY, just after its notification.
+    for _ in 0..2 {
+        if close_reason(&h.seen, silent_link).is_some()
+            && close_reason(&h.seen, trickle_link).is_some()
+        {
+            break;
+        }
+        h.until("a close", Duration::from_secs(1), |r| {
+            matches!(
+                r,
+                Record::Action {
+                    action: Action::Close { .. },
+                    ..
+                }
+            )
+        })
+        .await;
+    }
+    let transcript = h.transcript();
+    for name in ["SILENT", "TRICKLE"] {
+        let link = h.link(name);
+        assert_eq!(
+            close_reason(&h.seen, link),
+            Some(CloseReason::NotSelected),
+            "{transcript}"
+        );
+        let line =
+            format!("-> {name}: close (not selected: no association response within connect-tout)");
+        assert!(transcript.contains(&line), "{line:?} in\n{transcript}");
+        let stalled = h.seen.iter().find_map(|r| match r {
+            Record::Action {
+                action: Action::Close { conn, .. },
+                stalled,
+                ..
+            } if conn.link == link => Some(*stalled),
+            _ => None,
+        });
+        assert_eq!(
+            stalled,
+            Some(Some(Stalled {
+                waiting_for: WaitingFor::AssociationResponse,
+                at_connect_tout: true
+            }))
+        );
+    }
+    assert!(
+        logs.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("SILENT: not answering the session start")),
+        "the stub was silent"
+    );
+    h.shutdown().await;
+}
+
+/// The only link, silent: connect-tout expires with no operational link, and the
+/// close says what was missing.
+#[tokio::test]
+async fn a_lone_silent_connector_s_close_at_connect_tout_says_what_was_missing() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (silent, _s) = in_process(
+        StubScript {
+            name: "ONLY".into(),
+            association: AssociationAnswer::Silent,
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config = fast(Config::new([LinkConfig::new("ONLY")]));
+    let mut h =
+        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", silent.port())]).unwrap());
+    let only = h.link("ONLY");
+    h.until("ONLY closed", Duration::from_secs(3), |r| {
+        matches!(r, Record::Action { action: Action::Close { conn, .. }, .. } if conn.link == only)
+    })
+    .await;
+    assert_eq!(
+        close_reason(&h.seen, only),
+        Some(CloseReason::ConnectTimeout)
+    );
+    let transcript = h.transcript();
+    assert!(
+        transcript.contains("-> ONLY: close (connect-tout expired: no association response)"),
+        "{transcript}"
     );
     h.shutdown().await;
 }

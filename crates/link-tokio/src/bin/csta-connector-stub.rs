@@ -71,6 +71,9 @@ struct Args {
     /// Die (close the port and every connection, exit 0) this long after start.
     #[arg(long, value_parser = parse_duration)]
     die_after: Option<Duration>,
+    /// Serve at most this many connections at once; one more is closed at once.
+    #[arg(long, default_value_t = link_tokio::stub::MAX_CONNECTIONS, value_parser = clap::value_parser!(usize))]
+    max_connections: usize,
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
             KeepAlive::Ignore => KeepAliveAnswer::Ignore,
         },
         die_after: args.die_after,
+        max_connections: args.max_connections,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

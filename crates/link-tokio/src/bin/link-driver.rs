@@ -1,5 +1,7 @@
 //! `link-driver`: runs link-core against real CSTA Connectors described by a T-Server
-//! options file, printing every input, action, log record and client notification.
+//! options file, printing every input, action, log record and client notification;
+//! past a few records of one kind a second (a flooding peer), one summary line a second
+//! stands for the rest (see `link_tokio::flood`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,7 +11,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use link_core::{Action, Role};
 use link_tokio::stub::parse_duration;
-use link_tokio::{Control, Driver, Record};
+use link_tokio::{Control, Driver, LogLimiter, Record};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum RoleArg {
@@ -53,14 +55,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let text = match std::fs::read_to_string(&args.options) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(&args.options) {
+        Ok(bytes) => bytes,
         Err(e) => {
             eprintln!("link-driver: cannot read {}: {e}", args.options.display());
             return ExitCode::from(2);
         }
     };
-    let mut options = match tserver_options::parse(&text) {
+    let mut options = match tserver_options::parse_bytes(&bytes) {
         Ok(options) => options,
         Err(e) => {
             eprintln!("link-driver: {}: {e}", args.options.display());
@@ -123,7 +125,12 @@ fn main() -> ExitCode {
             }
             let _ = control.send(Control::Shutdown).await;
         });
-        driver
+        // A closed stdout must not stop the driver: it has links to keep.
+        let print = |line: &dyn std::fmt::Display| {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        };
+        let mut limiter = LogLimiter::default();
+        let result = driver
             .run(control_rx, |record| {
                 let quiet = matches!(
                     record,
@@ -134,11 +141,12 @@ fn main() -> ExitCode {
                         }
                 );
                 if verbose || !quiet {
-                    // A closed stdout must not stop the driver: it has links to keep.
-                    let _ = writeln!(std::io::stdout().lock(), "{}", record.text(&config));
+                    limiter.write(record, &config, print);
                 }
             })
-            .await
+            .await;
+        limiter.finish(&config, print);
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
