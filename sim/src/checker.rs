@@ -93,6 +93,51 @@ impl PerServer {
         }
     }
 
+    /// After a step's actions: the connections and the clients' view agree with the
+    /// core (I7, I6); the invariant and what differs if not.
+    fn agrees_with(&self, core: &LinkCore, touched: &[LinkId]) -> Option<(&'static str, String)> {
+        // I7: the core's open connections are exactly those its actions and inputs
+        // opened and did not close: nothing forgotten without a Close, nothing invented.
+        // Nothing opened or closed without an action: the counts agree (constant time),
+        // and the links the step named hold exactly the connections (see
+        // `update_snapshot` for why only those can have changed).
+        if core.open_links() != self.conns.len() {
+            return Some((
+                "I7",
+                format!(
+                    "the core holds {} open link(s); its actions and inputs left {} open",
+                    core.open_links(),
+                    self.conns.len()
+                ),
+            ));
+        }
+        for &link in touched {
+            let simulated = self.conns.get(&link).map(|(c, _)| *c);
+            if simulated != core.connection(link) {
+                let detail = format!(
+                    "{}: the core's connection {:?} differs from the one its actions left open {:?}",
+                    link_name(core, link),
+                    core.connection(link),
+                    simulated
+                );
+                return Some(("I7", detail));
+            }
+        }
+        if self.selected_logs != self.connected_events {
+            return Some((
+                "I6",
+                "log 35115 and EventLinkConnected counts differ".into(),
+            ));
+        }
+        if self.connected != core.active_link() {
+            return Some((
+                "I6",
+                "clients' view of the active link differs from the core's".into(),
+            ));
+        }
+        None
+    }
+
     /// Whether `conn` is the connection the simulator knows open on its link.
     fn is_current(&self, conn: ConnId) -> bool {
         self.conns.get(&conn.link).is_some_and(|(c, _)| *c == conn)
@@ -248,18 +293,26 @@ impl Checker {
     }
 
     /// Brings `snapshot` up to date after a step that touched `touched`. Debug builds
-    /// (every test) also prove that no other link changed.
-    pub(crate) fn update_snapshot(core: &LinkCore, snapshot: &mut Snapshot, touched: &[LinkId]) {
+    /// (every test) also prove that no other link changed, and say so if one did.
+    pub(crate) fn update_snapshot(
+        core: &LinkCore,
+        snapshot: &mut Snapshot,
+        touched: &[LinkId],
+    ) -> Result<(), String> {
         for &link in touched {
             snapshot[link.index()] = link_snapshot(core, link);
         }
         #[cfg(debug_assertions)]
+        if let Some(link) = core
+            .link_ids()
+            .find(|&l| snapshot[l.index()] != link_snapshot(core, l))
         {
-            assert!(
-                Self::snapshot(core) == *snapshot,
-                "a link changed in a step without being named by its input or an action"
-            );
+            return Err(format!(
+                "{} changed in a step whose input and actions do not name it",
+                link_name(core, link)
+            ));
         }
+        Ok(())
     }
 
     /// After one step of `server`: I1-I9 for that step.
@@ -401,36 +454,8 @@ impl Checker {
                 _ => {}
             }
         }
-        // I7: the core's open connections are exactly those its actions and inputs
-        // opened and did not close: nothing forgotten without a Close, nothing invented.
-        // Only links the step named can have changed (see `update_snapshot`).
-        for &link in touched {
-            let simulated = per.conns.get(&link).map(|(c, _)| *c);
-            if simulated != core.connection(link) {
-                return fail(
-                    "I7",
-                    format!(
-                        "{}: the core's connection {:?} differs from the one its actions left open {:?}",
-                        link_name(core, link),
-                        core.connection(link),
-                        simulated
-                    ),
-                );
-            }
-        }
-        if per.selected_logs != per.connected_events {
-            return fail(
-                "I6",
-                "log 35115 and EventLinkConnected counts differ".into(),
-            );
-        }
-        if per.connected != core.active_link() {
-            return fail(
-                "I6",
-                "clients' view of the active link differs from the core's".into(),
-            );
-        }
-        None
+        per.agrees_with(core, touched)
+            .map(|(invariant, detail)| found(invariant, detail))
     }
 
     /// After a step's actions are carried out: the pair's safety (H1) and L1's

@@ -214,6 +214,10 @@ fn paths(checked: &Checked) -> Vec<Vec<Path>> {
         .collect()
 }
 
+/// How many of the last timeline lines a run keeps beyond the timeline (or instead of
+/// it, see [`RunOptions::timeline_tail`]): what a violation shows as its last steps.
+pub const RECENT_LINES: usize = 8;
+
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
@@ -231,6 +235,9 @@ pub struct RunOptions {
     pub verbose: bool,
     /// Build no timeline (for runs nobody reads, such as `explore`'s; faster).
     pub no_timeline: bool,
+    /// Keep only the last [`RECENT_LINES`] of the timeline (`--quiet`: memory stays
+    /// constant, and a violation still shows its last steps).
+    pub timeline_tail: bool,
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
@@ -278,8 +285,13 @@ pub struct Engine {
     actions: Vec<Action>,
     steps: u64,
     step_budget: u64,
+    /// Set when an input would have been the step past the budget.
+    out_of_steps: bool,
     /// Timeline lines not kept past [`TIMELINE_LIMIT`].
     pub(crate) timeline_omitted: u64,
+    /// The last [`RECENT_LINES`] lines not in the timeline.
+    pub(crate) recent: std::collections::VecDeque<TimelineEntry>,
+    timeline_tail: bool,
 }
 
 impl Engine {
@@ -329,7 +341,10 @@ impl Engine {
             actions: Vec::new(),
             steps: 0,
             step_budget: options.step_budget.unwrap_or(DEFAULT_STEP_BUDGET),
+            out_of_steps: false,
             timeline_omitted: 0,
+            recent: std::collections::VecDeque::new(),
+            timeline_tail: options.timeline_tail,
             checked,
         };
         engine.snapshots = engine
@@ -372,12 +387,6 @@ impl Engine {
             if next.at > self.end {
                 break;
             }
-            if self.steps >= self.step_budget {
-                return Ending::OutOfSteps {
-                    budget: self.step_budget,
-                    at: self.now,
-                };
-            }
             let Reverse(next) = self.queue.pop().expect("peeked");
             if let Some(found) = self.check_before(next.at, false) {
                 return self.stop(found);
@@ -385,6 +394,12 @@ impl Engine {
             self.now = next.at;
             if let Some(found) = self.handle(next.item) {
                 return self.stop(found);
+            }
+            if self.out_of_steps {
+                return Ending::OutOfSteps {
+                    budget: self.step_budget,
+                    at: self.now,
+                };
             }
         }
         if let Some(found) = self.check_before(self.end, true) {
@@ -399,7 +414,7 @@ impl Engine {
         self.trace
             .push(at, TraceRecord::Violation { found: &found });
         let server = found.server.clone().unwrap_or_default();
-        self.timeline.push(TimelineEntry {
+        self.push_line(TimelineEntry {
             at: Instant::from_nanos(found.at_ns),
             server,
             link: String::new(),
@@ -456,22 +471,34 @@ impl Engine {
         if !self.timeline_on {
             return;
         }
-        if self.timeline.len() >= TIMELINE_LIMIT {
-            self.timeline_omitted += 1;
-            return;
-        }
         let server = server
             .map(|s| self.servers[s].name.clone())
             .unwrap_or_default();
         let link = link
             .map(|l| self.checked.config.links[l].name.clone())
             .unwrap_or_default();
-        self.timeline.push(TimelineEntry {
+        self.push_line(TimelineEntry {
             at: self.now,
             server,
             link,
             text,
         });
+    }
+
+    /// Keeps a timeline line: in the timeline while it has room (and is wanted whole),
+    /// and always among the last [`RECENT_LINES`], which a violation shows.
+    fn push_line(&mut self, entry: TimelineEntry) {
+        if !self.timeline_tail && self.timeline.len() < TIMELINE_LIMIT {
+            self.timeline.push(entry);
+            return;
+        }
+        if !self.timeline_tail {
+            self.timeline_omitted += 1;
+        }
+        if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(entry);
     }
 
     fn handle(&mut self, item: Item) -> Option<Found> {
@@ -523,6 +550,11 @@ impl Engine {
 
     /// Feeds one input to a server's core and carries out its actions.
     fn feed(&mut self, server: usize, event: Event) -> Option<Found> {
+        // The step past the budget is not made; the run stops after this item.
+        if self.steps >= self.step_budget {
+            self.out_of_steps = true;
+            return None;
+        }
         self.steps += 1;
         let now = self.now;
         let mut pre = std::mem::take(&mut self.snapshots[server]);
@@ -587,12 +619,16 @@ impl Engine {
                 self.checker.after_step(&self.servers[server], step)
             }
         };
+        let unnamed = Checker::update_snapshot(&self.servers[server].core, &mut pre, &touched);
+        let found = found.or_else(|| {
+            let detail = unnamed.err()?;
+            Some(self.checker.found(now, "I7", Some(server), detail))
+        });
         if found.is_none() {
             for action in &actions {
                 self.apply(server, *action);
             }
         }
-        Checker::update_snapshot(&self.servers[server].core, &mut pre, &touched);
         self.actions = actions;
         self.touched = touched;
         self.snapshots[server] = pre;

@@ -27,7 +27,7 @@ mod trace;
 
 pub use crate::checker::Found;
 pub use crate::duration::SimDuration;
-pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, TIMELINE_LIMIT};
+pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, RECENT_LINES, TIMELINE_LIMIT};
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
 pub use crate::report::{

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// `println!` that ends the process (exit 141, as a shell reports SIGPIPE) when standard
-/// output is closed, e.g. by `| head`, instead of panicking on the broken pipe.
+/// `println!` that stops writing, instead of panicking, once a reader has closed
+/// standard output (e.g. `| head`); the run goes on (a trace file is still finished)
+/// and the process then exits with [`EXIT_BROKEN_PIPE`].
 macro_rules! outln {
     () => { emit(format_args!("\n")) };
     ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
@@ -19,14 +20,30 @@ macro_rules! out {
     ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
 }
 
+/// `eprintln!` that never panics: a closed standard error loses the message.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Whether a reader closed standard output.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Writes to standard output; see [`outln!`].
 fn emit(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     if let Err(e) = std::io::stdout().write_fmt(args) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(EXIT_BROKEN_PIPE);
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            return;
         }
-        eprintln!("error: cannot write to standard output: {e}");
+        errln!("error: cannot write to standard output: {e}");
         std::process::exit(EXIT_BAD_INPUT);
     }
 }
@@ -197,7 +214,7 @@ fn main() -> ExitCode {
                     planted_bug: Some(bug),
                 },
                 Some(Err(name)) => {
-                    eprintln!("error: no planted bug named {name:?}");
+                    errln!("error: no planted bug named {name:?}");
                     return ExitCode::from(EXIT_BAD_INPUT as u8);
                 }
             };
@@ -214,6 +231,9 @@ fn main() -> ExitCode {
             EXIT_OK
         }
     };
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return ExitCode::from(EXIT_BROKEN_PIPE as u8);
+    }
     ExitCode::from(code as u8)
 }
 
@@ -247,7 +267,7 @@ fn check(paths: &[PathBuf], access: scenario::Access) -> i32 {
     let files = match expand(paths) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
@@ -267,7 +287,7 @@ fn check(paths: &[PathBuf], access: scenario::Access) -> i32 {
                 warn_if_long(file, &c);
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 code = EXIT_BAD_INPUT;
             }
         }
@@ -276,19 +296,28 @@ fn check(paths: &[PathBuf], access: scenario::Access) -> i32 {
 }
 
 /// Core steps per second of a release build, rounded down from `explore`'s measured
-/// 1.6 million: what `check` divides by to warn about long runs.
+/// 1.6 million, and link visits per second of the invariant check that every step makes
+/// (a 65,535-link run: 196,607 steps x 65,535 links in 85 s is 1.5e8): what `check`
+/// divides by to estimate a run's time.
 const STEPS_PER_SECOND: f64 = 1_000_000.0;
+const LINK_CHECKS_PER_SECOND: f64 = 150_000_000.0;
 
 /// `check`'s warning for a run that may need more than the default step budget or
 /// more than two minutes.
 fn warn_if_long(file: &Path, checked: &scenario::Checked) {
     let steps = checked.estimated_steps();
+    let links = checked.config.links.len() as f64;
+    let seconds = steps / STEPS_PER_SECOND + steps * links / LINK_CHECKS_PER_SECOND;
     let budget = linksim::DEFAULT_STEP_BUDGET;
-    if steps > budget as f64 || steps / STEPS_PER_SECOND > 120.0 {
-        eprintln!(
-            "warning: {}: this run may need up to about {steps:.0} core steps (~{:.0} s); past the step budget of {budget} it stops with an error (raise it with run --max-steps)",
-            file.display(),
-            steps / STEPS_PER_SECOND
+    if steps > budget as f64 {
+        errln!(
+            "warning: {}: this run may need up to about {steps:.0} core steps; past the step budget of {budget} it stops with an error (raise it with run --max-steps)",
+            file.display()
+        );
+    } else if seconds > 120.0 {
+        errln!(
+            "warning: {}: this run may take up to about {seconds:.0} s ({steps:.0} core steps, each checking {links} links)",
+            file.display()
         );
     }
 }
@@ -338,12 +367,12 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
     let files = match expand(paths) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
     if pictures.wanted() && files.len() != 1 {
-        eprintln!(
+        errln!(
             "error: --svg and --html draw one scenario; {} were given",
             files.len()
         );
@@ -353,7 +382,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
     let mut out = match trace.map(open_trace).transpose() {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
@@ -362,7 +391,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         let checked = match scenario::load_with(file, output.access) {
             Ok(checked) => checked,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 code = code.max(EXIT_BAD_INPUT);
                 failed += 1;
                 continue;
@@ -378,7 +407,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
     }
     if let (Some(out), Some(path)) = (out, trace) {
         if let Err(e) = out.into_inner().and_then(|mut w| w.flush()) {
-            eprintln!("error: cannot write the trace to {}: {e}", path.display());
+            errln!("error: cannot write the trace to {}: {e}", path.display());
             code = code.max(EXIT_BAD_INPUT);
         }
     }
@@ -422,15 +451,16 @@ fn run_one(
 ) -> i32 {
     let pictures = &output.pictures;
     // Keep only what is printed or asked about, so that memory does not grow with
-    // the length of a run nobody reads (a timeline under --quiet, a history without
-    // expectations or pictures, trace lines: the trace is streamed to its file).
+    // the length of a run nobody reads (under --quiet only the timeline's last lines,
+    // for a violation's context; no history without expectations or pictures; no
+    // trace lines: the trace is streamed to its file).
     let pictures_wanted = pictures.wanted();
     // In test builds every field is given; elsewhere the update fills the rest.
     #[allow(clippy::needless_update)]
     let options = linksim::RunOptions {
         hash_trace: check_determinism,
         step_budget: Some(output.max_steps),
-        no_timeline: output.quiet && !pictures_wanted,
+        timeline_tail: output.quiet && !pictures_wanted,
         no_history: checked.scenario.expect.is_empty() && !pictures_wanted,
         verbose: output.verbose,
         #[cfg(feature = "planted-bugs")]
@@ -472,7 +502,7 @@ fn run_one(
         }
     }
     if let Err(e) = pictures.write(&report) {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         file_code = file_code.max(EXIT_BAD_INPUT);
     }
     outln!(
@@ -536,7 +566,7 @@ fn new_scenario(name: &str) -> i32 {
         .file_stem()
         .map_or(name.to_string(), |s| s.to_string_lossy().into_owned());
     if path.exists() {
-        eprintln!(
+        errln!(
             "error: {} exists; choose another name or remove it",
             path.display()
         );
@@ -544,7 +574,7 @@ fn new_scenario(name: &str) -> i32 {
     }
     let text = STARTER.replace("NAME", &stem);
     if let Err(e) = std::fs::write(&path, text) {
-        eprintln!("error: cannot write {}: {e}", path.display());
+        errln!("error: cannot write {}: {e}", path.display());
         return EXIT_BAD_INPUT;
     }
     outln!(
@@ -567,20 +597,20 @@ fn explore(
     let range = match explore::parse_seeds(seeds) {
         Ok(range) => range,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
     let shard = match shard.map(explore::parse_shard).transpose() {
         Ok(shard) => shard.unwrap_or((1, 1)),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
     let set = explore::SeedSet::new(range.clone(), shard);
     if set.count > explore::MAX_SEEDS {
-        eprintln!(
+        errln!(
             "error: {} seeds in one run; at most {} (split the range with --shard or into several runs)",
             set.count,
             explore::MAX_SEEDS
@@ -615,7 +645,7 @@ fn explore(
             .map_err(|e| e.to_string())
             .and_then(|text| std::fs::write(&file, text + "\n").map_err(|e| e.to_string()));
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {}: {e}", file.display());
         }
         found.push((
             result.seed,

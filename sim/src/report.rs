@@ -58,6 +58,9 @@ pub struct RunReport {
     pub config: link_core::Config,
     /// Timeline lines not kept past [`crate::engine::TIMELINE_LIMIT`].
     pub timeline_omitted: u64,
+    /// The last lines of the run that are not in `timeline` (past its limit, or all of
+    /// them with [`RunOptions::timeline_tail`]), at most [`crate::engine::RECENT_LINES`].
+    pub recent: Vec<TimelineEntry>,
     /// The scenario's `run_for`.
     pub run_for: std::time::Duration,
 }
@@ -131,9 +134,15 @@ impl RunReport {
                 self.seed
             );
             let _ = writeln!(out, "  last steps:");
-            for line in
-                format_timeline(&self.timeline[self.timeline.len().saturating_sub(8)..]).lines()
-            {
+            let kept = self.timeline.len() + self.recent.len();
+            let last: Vec<TimelineEntry> = self
+                .timeline
+                .iter()
+                .chain(&self.recent)
+                .skip(kept.saturating_sub(crate::engine::RECENT_LINES))
+                .cloned()
+                .collect();
+            for line in format_timeline(&last).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
@@ -221,6 +230,7 @@ fn report(mut engine: Engine, ending: Ending, name: String, seed: u64) -> RunRep
         liveness: engine.liveness_notes(),
         config: engine.checked.config.clone(),
         timeline_omitted: engine.timeline_omitted,
+        recent: std::mem::take(&mut engine.recent).into(),
         run_for: engine.checked.scenario.run_for.0,
     }
 }

@@ -904,7 +904,7 @@ fn import_options(
             ));
         }
     }
-    let needle = Some(format!("\"{options}\""));
+    let needle = serde_json::to_string(&options).ok();
     let fail = |message: String| (needle.clone(), format!("config.options: {message}"));
     let folder = path.parent().unwrap_or(Path::new("."));
     let file = folder.join(&options);
@@ -1125,7 +1125,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             return Ok(());
         }
         Err((
-            Some(format!("\"{name}\"")),
+            serde_json::to_string(name).ok(),
             format!(
                 "{what}: no link named {name:?} in config.links (configured: {})",
                 link_names.join(", ")
@@ -1136,7 +1136,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         match name {
             Some(name) if server_names.contains(&name) => Ok(()),
             Some(name) => Err((
-                Some(format!("\"{name}\"")),
+                serde_json::to_string(name).ok(),
                 format!(
                     "{what}: no server named {name:?} (servers: {})",
                     server_names.join(", ")
@@ -1287,7 +1287,7 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
         }
         if servers[..i].iter().any(|s| s.name == server.name) {
             return Err((
-                Some(format!("\"{}\"", server.name)),
+                serde_json::to_string(&server.name).ok(),
                 format!("servers[{i}]: the name {:?} is used twice", server.name),
             ));
         }

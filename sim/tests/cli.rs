@@ -505,6 +505,7 @@ fn fifos_are_refused_and_a_file_that_is_not_options_is_not_echoed() {
 fn a_closed_pipe_ends_the_output_without_a_panic() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
+    let trace = std::env::temp_dir().join(format!("linksim-pipe-{}.jsonl", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_linksim"))
         // Megabytes of timeline: far more than a pipe holds.
         .args([
@@ -512,6 +513,8 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
             "sim/tests/fixtures/limits/a-million-hours.json",
             "--max-steps",
             "100000",
+            "--trace",
+            trace.to_str().unwrap(),
         ])
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -528,6 +531,24 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
+    // The run went on without its reader: the trace file is whole.
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    std::fs::remove_file(&trace).unwrap();
+    let inputs = lines
+        .lines()
+        .filter(|l| l.contains(r#""kind":"input""#))
+        .count();
+    assert_eq!(inputs, 100_000);
+    // A closed standard error loses the messages, and panics nothing.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linksim"))
+        .args(["check", "sim/tests/broken"])
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("linksim starts");
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(3));
 }
 
 /// D10: no seed range or shard makes `explore` collect or scan the whole range.
@@ -596,4 +617,30 @@ fn the_trace_is_streamed_and_a_partial_run_leaves_its_steps() {
     assert!(trace
         .lines()
         .all(|l| l.starts_with(r#"{"scenario":"a-million-hours","at_ns":"#)));
+}
+
+/// D3: `check` warns about a run that would take minutes because every step checks
+/// every one of many links, though its step count is well inside the budget.
+#[test]
+fn check_warns_about_a_run_that_checks_many_links_for_minutes() {
+    let dir = std::env::temp_dir().join(format!("linksim-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let links: Vec<String> = (0..65_535)
+        .map(|i| format!(r#"{{"name":"L{i}","priority":{}}}"#, i % 100))
+        .collect();
+    let file = dir.join("wide.json");
+    let scenario = format!(
+        r#"{{"format":1,"name":"wide","run_for":"5s","config":{{"links":[{}]}}}}"#,
+        links.join(",")
+    );
+    std::fs::write(&file, scenario).unwrap();
+    let out = linksim(&["check", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("this run may take up to about")
+            && stderr.contains("each checking 65535 links"),
+        "{stderr}"
+    );
 }

@@ -96,12 +96,24 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         let file: std::path::PathBuf = dir.join(format!("{bug}.json"));
         std::fs::write(&file, serde_json::to_string_pretty(&shrunk).unwrap()).unwrap();
         let replay = linksim::scenario::load(&file).unwrap();
+        // As `linksim run --quiet` runs it: only the timeline's last lines are kept,
+        // and the violation still shows them.
         let run = linksim::run_with(
             replay,
             linksim::RunOptions {
                 planted_bug: Some(bug),
+                timeline_tail: true,
                 ..Default::default()
             },
+        );
+        assert!(run.timeline.is_empty());
+        let verdict = run.verdict_text();
+        let context = verdict.split("last steps:\n").nth(1).map_or(0, |rest| {
+            rest.lines().take_while(|l| l.starts_with("  ")).count()
+        });
+        assert!(
+            (2..=linksim::RECENT_LINES).contains(&context),
+            "{bug}: the violation shows {context} last steps:\n{verdict}"
         );
         let replayed = match &run.ending {
             linksim::Ending::Violation(again) => again.invariant == found.invariant,

@@ -81,6 +81,7 @@ fn fail(invariant: Invariant, link: Option<LinkId>, detail: &'static str) -> Res
 #[derive(Default)]
 struct Survey {
     waiting: u32,
+    open: u32,
     /// A waiting link's cached rank outside the queue's ranks.
     rank_out_of_range: bool,
     stale_rank: Option<usize>,
@@ -106,7 +107,7 @@ pub struct CheckBuffer(Vec<u32>);
 
 impl LinkCore {
     /// Checks invariants I1-I8 against the current state and returns the first broken.
-    /// Its cost is linear in the number of links (plus a binary search per open link).
+    /// Its cost is linear in the number of links (one pass over them).
     /// It allocates a small buffer; [`check_invariants_with`](Self::check_invariants_with)
     /// reuses one.
     pub fn check_invariants(&self) -> Result<(), Violation> {
@@ -153,6 +154,7 @@ impl LinkCore {
             if stale && survey.stale_rank.is_none() {
                 survey.stale_rank = Some(index);
             }
+            survey.open += u32::from(state.is_open());
             if state.is_waiting() {
                 survey.waiting += 1;
                 match buffer.get_mut(slot.rank as usize) {
@@ -251,6 +253,13 @@ impl LinkCore {
                 "the waiting-link count differs from the links",
             );
         }
+        if survey.rank_out_of_range || !self.queue.counts_are(histogram) {
+            return fail(
+                Invariant::I3,
+                None,
+                "the waiting count of a priority differs from the links",
+            );
+        }
         if let Some(index) = survey.stale_rank {
             return fail(
                 Invariant::I3,
@@ -258,12 +267,11 @@ impl LinkCore {
                 "a cached queue rank is stale",
             );
         }
-        // Every waiting link is open, so its cached rank was just checked.
-        if survey.rank_out_of_range || !self.queue.counts_are(histogram) {
+        if survey.open != self.open_count {
             return fail(
-                Invariant::I3,
+                Invariant::I7,
                 None,
-                "the waiting count of a priority differs from the links",
+                "the open-link count differs from the links",
             );
         }
         if !self.queue.ends_are_exact() {
@@ -549,6 +557,21 @@ mod bookkeeping_tests {
                 .unwrap_err()
                 .invariant,
             Invariant::I3
+        );
+    }
+
+    #[test]
+    fn an_open_count_that_drifted_breaks_i7() {
+        let config = Config::new([LinkConfig::new("A"), LinkConfig::new("B")]);
+        let mut core = LinkCore::new(config).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        assert_eq!(core.open_links(), 2);
+        core.open_count = 1;
+        let violation = core.check_invariants().unwrap_err();
+        assert_eq!(violation.invariant, Invariant::I7);
+        assert_eq!(
+            violation.detail,
+            "the open-link count differs from the links"
         );
     }
 }

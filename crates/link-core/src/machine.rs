@@ -267,6 +267,8 @@ pub struct LinkCore {
     /// The best operational link (highest priority, then earliest `normal`), kept up to
     /// date as links change state.
     pub(crate) best_operational: Option<usize>,
+    /// How many links are open, kept up to date as links change state.
+    pub(crate) open_count: u32,
 }
 
 impl LinkCore {
@@ -306,6 +308,7 @@ impl LinkCore {
             clients_connected: None,
             queue,
             best_operational: None,
+            open_count: 0,
             #[cfg(feature = "planted-bugs")]
             planted: None,
         };
@@ -421,6 +424,12 @@ impl LinkCore {
         } else {
             self.config.links[link.index()].effective_priority()
         })
+    }
+
+    /// How many links have an open connection (in constant time: a runtime or a
+    /// checker can compare it with the connections it holds after every step).
+    pub fn open_links(&self) -> usize {
+        self.open_count as usize
     }
 
     /// The server's current role.
@@ -900,6 +909,11 @@ impl LinkCore {
             _ => {}
         }
         self.slots[index].state = state;
+        match (old.is_open(), state.is_open()) {
+            (true, false) => self.open_count -= 1,
+            (false, true) => self.open_count += 1,
+            _ => {}
+        }
         if old == LinkState::Operational
             && state != LinkState::Operational
             && self.best_operational == Some(index)

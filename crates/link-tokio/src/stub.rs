@@ -7,10 +7,12 @@
 //! the same framing and codec as the driver (`csta-wire`). The `csta-connector-stub`
 //! binary is a command line over this module.
 //!
-//! No client can stop it: it serves at most [`StubScript::max_connections`] connections
+//! No client can end it: it serves at most [`StubScript::max_connections`] connections
 //! at once ([`MAX_CONNECTIONS`] unless scripted) and closes any more as soon as they are
 //! accepted, and a failed accept (such as EMFILE, too many open files) is logged and
-//! retried after [`ACCEPT_BACKOFF`] instead of ending [`Stub::run`].
+//! retried after [`ACCEPT_BACKOFF`] instead of ending [`Stub::run`]. It is a test
+//! connector, not a hardened server: connections have no idle timeout, so clients that
+//! hold every slot keep newcomers out until they leave.
 
 use std::collections::VecDeque;
 use std::io;
@@ -269,7 +271,7 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
                     };
                     match Message::decode(&frame.body) {
                         Ok(Message::StartApplicationSession { application_id, .. }) => {
-                            say(&format!("StartApplicationSession from {application_id}"));
+                            say(&format!("StartApplicationSession from {application_id:?}"));
                             match &script.association {
                                 AssociationAnswer::Accept => {
                                     replies.push((frame.invoke_id, Message::StartApplicationSessionPosResponse {

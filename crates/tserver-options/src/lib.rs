@@ -173,6 +173,13 @@ fn sections(text: &str) -> Result<Sections, OptionsError> {
             return Err(err(line, "an option before any [section]"));
         };
         let section = sections.get_mut(name).expect("the current section exists");
+        // Every key may be echoed in an error (a duplicate, an unknown option, a link
+        // name from [Connections]): none may carry what a terminal would act on.
+        let what = match name == "connections" {
+            true => "link name",
+            false => "option name",
+        };
+        printable(key.trim(), what, line)?;
         let entry = Entry {
             line,
             key: key.trim().to_owned(),
@@ -702,6 +709,10 @@ CSTA_C = priority=1; trace=on
             (
                 "[TServer]\nlink-1-name = A\n[A\u{0}]\nhostname = h\n",
                 "line 3: section name \"A\\0\" holds the unprintable character U+0000",
+            ),
+            (
+                "[TServer]\nlink-1-name = A\n\u{1b}]0;x\u{7}k = 1\n\u{1b}]0;x\u{7}k = 2\n",
+                "line 3: option name \"\\u{1b}]0;x\\u{7}k\" holds the unprintable character U+001B",
             ),
         ];
         for (text, expected) in cases {
