@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-UNITS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
+UNITS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9}
 RATE = {"item/s": 1.0, "Kitem/s": 1e3, "Mitem/s": 1e6, "Gitem/s": 1e9}
 
 
@@ -29,7 +29,7 @@ def parse(path):
             continue
         tokens = cells[0].split()
         median = cells[2]
-        time = re.match(r"([\d.]+)\s*(ps|ns|µs|us|ms|s)$", median)
+        time = re.match(r"([\d.]+)\s*(ps|ns|µs|us|ms|s|m)$", median)
         rate = re.match(r"([\d.]+)\s*((?:[KMG])?item/s)$", median)
         if rate and last is not None and len(tokens) == 2:
             rows[last]["median_rate"] = float(rate.group(1)) * RATE[rate.group(2)]
@@ -56,6 +56,8 @@ def machine():
 
 
 def fmt_ns(ns):
+    if ns >= 1e9:
+        return f"{ns / 1e9:.2f} s"
     if ns >= 1e6:
         return f"{ns / 1e6:.2f} ms"
     if ns >= 1e3:
@@ -135,6 +137,19 @@ def main():
               f"  {sim_ns_per_event:.0f} ns per step including the simulator.",
               f"- `explore` on the default swarm (4 links, HA pair, 10 simulated minutes per seed):",
               f"  {ex1:,.0f} seeds/s on 1 thread, {ex2:,.0f} seeds/s on 2 threads.", ""]
+    scaling = [(n, sim.get(("links_scaling", str(n)))) for n in [250, 1000, 4000, 16384, 65535]]
+    if all(row for _, row in scaling):
+        lines += ["### A run's cost against the link count", "",
+                  "A 5 s run of N links (one procedure: 3N + 2 steps, 196,607 at 65,535 links); every step",
+                  "checks every invariant in one pass over the links, so the run costs links x",
+                  "steps: quadratic in N, and a flat last column means exactly that (it was cubic:",
+                  "2,000 links took 24 s before, see the reliability issue).", "",
+                  "| links | run | ns per link per step |", "|---|---|---|"]
+        for n, row in scaling:
+            rate = row.get("median_rate", 0.0)
+            per = 1e9 / rate if rate else float("nan")
+            lines.append(f"| {n:,} | {fmt_ns(row['median_ns'])} | {per:.2f} |")
+        lines.append("")
     if codec:
         burst = codec[("unframe_and_decode_burst", None)]
         per_message = burst["median_ns"] / 64
@@ -181,7 +196,13 @@ def main():
               "- **Noise.** This is a shared virtual machine: consecutive runs of the simulator",
               "  benchmark differed by up to 2x (0.51 ms to 1.04 ms for the one-hour run). Compare",
               "  figures from one run of `scripts/bench.sh`, and prefer `valgrind --tool=callgrind`",
-              "  instruction counts when judging an optimisation.", ""]
+              "  instruction counts when judging an optimisation. On 2026-12-01 (an AMD EPYC; the",
+              "  2026-11-24 figures came from an Intel Xeon) the step table read 13.0 -> 16.7 ns",
+              "  for `active_traffic`, whose code path did not change; callgrind",
+              "  over `linksim explore --seeds 0..300 --jobs 1` counted 8,816,770 instructions inside",
+              "  `step_into` before the reliability issue and 8,906,270 after (+1.0%: the open-link",
+              "  count that I7 now compares), and 148.5 M -> 139.0 M for the whole run (-6.4%: the",
+              "  simulator checks and records only the links a step names).", ""]
     open("BENCHMARKS.md", "w", encoding="utf-8").write("\n".join(lines) + "\n")
     open("docs/scaling.svg", "w", encoding="utf-8").write(scaling_svg(step, kinds, links))
 
