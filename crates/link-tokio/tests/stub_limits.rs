@@ -12,12 +12,11 @@ use link_tokio::{Stub, StubScript};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Sends a session start and waits (at most 2 s) for the first answer: `Some` when
-/// served, `None` when the stub closed the connection instead.
-async fn session_start(socket: &mut TcpStream) -> Option<Message> {
+/// A framed `StartApplicationSession` from `application_id`.
+fn session_start_frame(application_id: &str) -> BytesMut {
     let mut out = BytesMut::new();
     let request = Message::StartApplicationSession {
-        application_id: "limits".into(),
+        application_id: application_id.into(),
         protocol_version: ECMA_323_NAMESPACE.into(),
         session_duration_s: 180,
     };
@@ -26,6 +25,13 @@ async fn session_start(socket: &mut TcpStream) -> Option<Message> {
         body: request.encode(),
     };
     HeaderFraming.encode(&frame, &mut out).unwrap();
+    out
+}
+
+/// Sends a session start and waits (at most 2 s) for the first answer: `Some` when
+/// served, `None` when the stub closed the connection instead.
+async fn session_start(socket: &mut TcpStream) -> Option<Message> {
+    let out = session_start_frame("limits");
     // A closed connection may refuse the write; the read below tells.
     let _ = socket.write_all(&out).await;
     let mut inbound = BytesMut::new();
@@ -156,17 +162,7 @@ fn a_stub_out_of_file_descriptors_serves_again_once_clients_leave() {
         socket
             .set_read_timeout(Some(Duration::from_millis(500)))
             .unwrap();
-        let mut out = BytesMut::new();
-        let request = Message::StartApplicationSession {
-            application_id: "newcomer".into(),
-            protocol_version: ECMA_323_NAMESPACE.into(),
-            session_duration_s: 180,
-        };
-        let frame = Frame {
-            invoke_id: InvokeId::FIRST,
-            body: request.encode(),
-        };
-        HeaderFraming.encode(&frame, &mut out).unwrap();
+        let out = session_start_frame("newcomer");
         let mut answer = [0u8; 8];
         if socket.write_all(&out).is_ok() && socket.read_exact(&mut answer).is_ok() {
             served = true;
