@@ -55,23 +55,13 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let bytes = match std::fs::read(&args.options) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            eprintln!("link-driver: cannot read {}: {e}", args.options.display());
-            return ExitCode::from(2);
-        }
-    };
-    let mut options = match tserver_options::parse_bytes(&bytes) {
+    let options = match load_options(&args) {
         Ok(options) => options,
         Err(e) => {
-            eprintln!("link-driver: {}: {e}", args.options.display());
+            eprintln!("link-driver: {e}");
             return ExitCode::from(2);
         }
     };
-    if let Some(timeout) = args.restart_timeout {
-        options.config = options.config.with_restart_timeout(timeout);
-    }
     let role = match args.role {
         RoleArg::Standalone => Role::Standalone,
         RoleArg::Primary => Role::Primary,
@@ -155,6 +145,18 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The options file, read as bytes (a byte that is not UTF-8 is reported at its line),
+/// with `--restart-timeout` applied.
+fn load_options(args: &Args) -> Result<tserver_options::Options, String> {
+    let path = args.options.display();
+    let bytes = std::fs::read(&args.options).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut options = tserver_options::parse_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(timeout) = args.restart_timeout {
+        options.config = options.config.with_restart_timeout(timeout);
+    }
+    Ok(options)
 }
 
 /// Turns standard input into [`Control`]s until it ends or says `quit`.
