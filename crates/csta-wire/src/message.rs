@@ -341,8 +341,18 @@ fn ill_formed(what: &str) -> DecodeError {
     DecodeError::Xml(what.to_owned())
 }
 
+/// quick-xml's description, which may quote the peer's bytes, with every control
+/// character escaped: the text reaches logs and terminals.
 fn xml_error(e: impl fmt::Display) -> DecodeError {
-    DecodeError::Xml(e.to_string())
+    let text = e.to_string();
+    let escaped = text
+        .chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect();
+    DecodeError::Xml(escaped)
 }
 
 impl Document {
@@ -855,5 +865,13 @@ mod tests {
         // A document the codec does not know keeps its root's name alone.
         let other = nested("Other", &name, depth, 14_000, tail);
         assert_eq!(Document::read(&other).expect("read").retained(), 5);
+    }
+
+    #[test]
+    fn a_peer_s_bytes_quoted_in_an_xml_error_have_their_control_characters_escaped() {
+        let error = Message::decode(b"<a></a\x1b[2J>").expect_err("a mismatched end tag");
+        let text = error.to_string();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("\\u{1b}[2J"), "{text:?}");
     }
 }
