@@ -805,7 +805,18 @@ pub fn load_with(path: &Path, access: Access) -> Result<Checked, ScenarioError> 
 /// more than `limit` bytes even if the file grows while it is read.
 pub fn read_regular_file(path: &Path, limit: u64) -> Result<String, String> {
     use std::io::Read;
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
+    // Open without blocking (a FIFO with no writer would block an ordinary open), then
+    // ask the open file what it is: no other file can take its place in between.
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = open.open(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
     if !metadata.is_file() {
         return Err("not a regular file (a device, FIFO or directory is never read)".into());
     }
@@ -813,7 +824,6 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<String, String> {
     if metadata.len() > limit {
         return Err(too_big());
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
