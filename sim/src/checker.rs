@@ -18,13 +18,14 @@ use serde::Serialize;
 
 use crate::engine::Server;
 use crate::scenario::{Checked, Fault, Health};
+use crate::verdict::Invariant;
 use crate::SimDuration;
 
 /// An invariant violation: which, where, when, what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Found {
-    /// The invariant, e.g. `I3` or `L1`.
-    pub invariant: String,
+    /// The invariant, e.g. `I3` or `L1` (it prints and serializes as its name).
+    pub invariant: Invariant,
     /// The server, if one is to blame.
     pub server: Option<String>,
     /// Virtual time, nanoseconds.
@@ -95,7 +96,7 @@ impl PerServer {
 
     /// After a step's actions: the connections and the clients' view agree with the
     /// core (I7, I6); the invariant and what differs if not.
-    fn agrees_with(&self, core: &LinkCore, touched: &[LinkId]) -> Option<(&'static str, String)> {
+    fn agrees_with(&self, core: &LinkCore, touched: &[LinkId]) -> Option<(Invariant, String)> {
         // I7: the core's open connections are exactly those its actions and inputs
         // opened and did not close: nothing forgotten without a Close, nothing invented.
         // Nothing opened or closed without an action: the counts agree (constant time),
@@ -103,7 +104,7 @@ impl PerServer {
         // `update_snapshot` for why only those can have changed).
         if core.open_links() != self.conns.len() {
             return Some((
-                "I7",
+                Invariant::I7,
                 format!(
                     "the core holds {} open link(s); its actions and inputs left {} open",
                     core.open_links(),
@@ -120,18 +121,18 @@ impl PerServer {
                     core.connection(link),
                     simulated
                 );
-                return Some(("I7", detail));
+                return Some((Invariant::I7, detail));
             }
         }
         if self.selected_logs != self.connected_events {
             return Some((
-                "I6",
+                Invariant::I6,
                 "log 35115 and EventLinkConnected counts differ".into(),
             ));
         }
         if self.connected != core.active_link() {
             return Some((
-                "I6",
+                Invariant::I6,
                 "clients' view of the active link differs from the core's".into(),
             ));
         }
@@ -152,6 +153,8 @@ pub struct Checker {
     /// L1: when it is checked (None: not applicable), and whether it has been.
     l1_at: Option<Instant>,
     l1_done: bool,
+    /// Whether L1 was checked and held for a server whose liveness was claimed.
+    l1_held: bool,
     /// The window within which a pair must recover after a primary's failure (H1).
     pair_window: Duration,
     /// Each fault as (start, end, link index or None for all).
@@ -267,12 +270,12 @@ impl Checker {
     pub(crate) fn found(
         &self,
         at: Instant,
-        invariant: &str,
+        invariant: Invariant,
         server: Option<usize>,
         detail: String,
     ) -> Found {
         Found {
-            invariant: invariant.into(),
+            invariant,
             server: server.map(|s| self.names[s].clone()),
             at_ns: at.as_nanos(),
             detail,
@@ -327,22 +330,22 @@ impl Checker {
             touched,
         } = step;
         let names = &self.names;
-        let found = |inv: &str, detail: String| Found {
-            invariant: inv.into(),
+        let found = |invariant: Invariant, detail: String| Found {
+            invariant,
             server: Some(names[index].clone()),
             at_ns: now.as_nanos(),
             detail,
         };
-        let fail = |inv: &str, detail: String| Some(found(inv, detail));
+        let fail = |invariant: Invariant, detail: String| Some(found(invariant, detail));
         if let Err(violation) = server.core.check_invariants_with(&mut self.check_buffer) {
             return fail(
-                &format!("{:?}", violation.invariant),
+                violation.invariant.into(),
                 format!("core state after {event:?}: {violation}"),
             );
         }
         if outcome != Outcome::Applied && !actions.is_empty() {
             return fail(
-                "I8",
+                Invariant::I8,
                 format!("an ignored input ({event:?}, {outcome:?}) produced actions"),
             );
         }
@@ -359,7 +362,7 @@ impl Checker {
                 Action::Open(conn) => {
                     if per.conns.contains_key(&conn.link) {
                         return Some(found(
-                            "I7",
+                            Invariant::I7,
                             format!("open of {} which is open", link_name(core, conn.link)),
                         ));
                     }
@@ -370,7 +373,7 @@ impl Checker {
                         && core.link_priority(conn.link).unwrap_or(0) < highest
                     {
                         return Some(found(
-                            "I5",
+                            Invariant::I5,
                             format!(
                                 "backup opened {} below priority {highest}",
                                 link_name(core, conn.link)
@@ -385,7 +388,7 @@ impl Checker {
                         "association request on {} which is not accepted",
                         link_name(core, conn.link)
                     );
-                    return Some(found("I7", what));
+                    return Some(found(Invariant::I7, what));
                 }
                 Action::SendKeepAlive(conn)
                     if core.active_link() != Some(conn.link) || !per.is_current(conn) =>
@@ -394,13 +397,13 @@ impl Checker {
                         "keep-alive on {} which is not the active connection",
                         link_name(core, conn.link)
                     );
-                    return Some(found("I7", what));
+                    return Some(found(Invariant::I7, what));
                 }
                 Action::Close { conn, .. } => {
                     if !per.is_current(conn) {
                         let what =
                             format!("close of {} which is not open", link_name(core, conn.link));
-                        return Some(found("I7", what));
+                        return Some(found(Invariant::I7, what));
                     }
                     per.conns.remove(&conn.link);
                     dropped_in_step.push(conn.link);
@@ -424,24 +427,23 @@ impl Checker {
                             .chain(dropped_in_step.iter().copied())
                             .collect(),
                     };
-                    if let Some(detail) =
+                    if let Some((invariant, detail)) =
                         activation_problem(core, pre, &per.normal_order, &activation)
                     {
-                        let inv = if detail.starts_with("I4") { "I4" } else { "I3" };
-                        return Some(found(inv, detail));
+                        return Some(found(invariant, detail));
                     }
                 }
                 Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
                     per.connected_events += 1;
                     if per.connected.is_some() || selected_here != Some(link) {
-                        return Some(found("I6", format!("EventLinkConnected for {} without its own log 35115 or while connected", link_name(core, link))));
+                        return Some(found(Invariant::I6, format!("EventLinkConnected for {} without its own log 35115 or while connected", link_name(core, link))));
                     }
                     per.connected = Some(link);
                 }
                 Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
                     if per.connected != Some(link) {
                         return Some(found(
-                            "I6",
+                            Invariant::I6,
                             format!(
                                 "EventLinkDisconnected for {} which clients do not think connected",
                                 link_name(core, link)
@@ -471,7 +473,7 @@ impl Checker {
             .filter(|s| s.core.role() == Role::Primary)
             .count();
         if primaries > 1 {
-            return Some(self.found(now, "H1", None, "both servers are primary".into()));
+            return Some(self.found(now, Invariant::H1, None, "both servers are primary".into()));
         }
         if self.l1_done {
             for (index, server) in servers.iter().enumerate() {
@@ -481,7 +483,7 @@ impl Checker {
                     && self.all_allowed_healthy(server, index, &usable)
                 {
                     let detail = "the active link was lost after faults healed although every connector is healthy";
-                    return Some(self.found(now, "L1", Some(index), detail.into()));
+                    return Some(self.found(now, Invariant::L1, Some(index), detail.into()));
                 }
             }
         }
@@ -523,9 +525,10 @@ impl Checker {
                 let detail = format!(
                     "no active link by {bound} although a connector its role allows has been healthy since the faults healed"
                 );
-                return Some(self.found(bound.max(now), "L1", Some(index), detail));
+                return Some(self.found(bound.max(now), Invariant::L1, Some(index), detail));
             }
             held.push(format!("{name} active"));
+            self.l1_held = true;
         }
         self.notes
             .push(format!("L1 checked at {bound}: {}", held.join(", ")));
@@ -580,7 +583,12 @@ impl Checker {
             "the primary's link failed at {failed_at} and the pair has no active link {} later",
             SimDuration(self.pair_window)
         );
-        Some(self.found(now, "H1", None, detail))
+        Some(self.found(now, Invariant::H1Recovery, None, detail))
+    }
+
+    /// Whether L1 was checked and held with some server claimed and active.
+    pub(crate) fn l1_held(&self) -> bool {
+        self.l1_held
     }
 
     /// How long after a primary's failure the pair check runs.
@@ -694,7 +702,7 @@ fn activation_problem(
     pre: &Snapshot,
     normal_order: &BTreeMap<LinkId, u64>,
     activation: &Activation,
-) -> Option<String> {
+) -> Option<(Invariant, String)> {
     let Activation {
         selected,
         priority,
@@ -708,18 +716,20 @@ fn activation_problem(
         let (state, other_priority) = pre[other.index()];
         let name = link_name(core, other);
         if state == LinkState::Operational && other_priority > priority {
-            return Some(format!("I3: a higher operational link {name} ({other_priority}) was passed over for priority {priority}"));
+            let detail = format!("I3: a higher operational link {name} ({other_priority}) was passed over for priority {priority}");
+            return Some((Invariant::I3, detail));
         }
         if state == LinkState::Operational
             && other_priority == priority
             && normal_order.get(&other) < normal_order.get(&selected)
         {
-            return Some(format!(
-                "I4: {name} reported normal earlier at the same priority {priority}"
-            ));
+            let detail =
+                format!("I4: {name} reported normal earlier at the same priority {priority}");
+            return Some((Invariant::I4, detail));
         }
         if state.is_waiting() && other_priority > priority && !by_timeout {
-            return Some(format!("I3: activated at priority {priority} while {name} ({other_priority}) was still waiting"));
+            let detail = format!("I3: activated at priority {priority} while {name} ({other_priority}) was still waiting");
+            return Some((Invariant::I3, detail));
         }
     }
     None

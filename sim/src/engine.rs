@@ -25,6 +25,7 @@ use crate::scenario::{
     AssociationBehaviour, Checked, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
 };
 use crate::trace::{Trace, TraceRecord};
+use crate::verdict::Invariant;
 use crate::SimDuration;
 
 /// A message from a server to a connector.
@@ -367,6 +368,11 @@ impl Engine {
         self.checker.liveness_notes(self.checked.is_pair())
     }
 
+    /// Whether L1 was checked and held with some server claimed and active.
+    pub fn l1_held(&self) -> bool {
+        self.checker.l1_held()
+    }
+
     /// How many core steps the run made.
     pub fn steps(&self) -> u64 {
         self.steps
@@ -602,7 +608,7 @@ impl Engine {
         let found = match result {
             Err(error) => Some(self.checker.found(
                 now,
-                "I9",
+                Invariant::I9,
                 Some(server),
                 format!("the core refused a simulated input: {error}"),
             )),
@@ -622,7 +628,7 @@ impl Engine {
         let unnamed = Checker::update_snapshot(&self.servers[server].core, &mut pre, &touched);
         let found = found.or_else(|| {
             let detail = unnamed.err()?;
-            Some(self.checker.found(now, "I7", Some(server), detail))
+            Some(self.checker.found(now, Invariant::I7, Some(server), detail))
         });
         if found.is_none() {
             for action in &actions {
@@ -648,11 +654,7 @@ impl Engine {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "a panic without a message".into());
-        let invariant = message
-            .split_whitespace()
-            .zip(message.split_whitespace().skip(1))
-            .find(|(name, next)| *next == "violated:" && name.starts_with('I'))
-            .map_or("I9", |(name, _)| name);
+        let invariant = Invariant::named_in_panic(&message).unwrap_or(Invariant::I9);
         self.checker.found(
             self.now,
             invariant,

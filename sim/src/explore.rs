@@ -20,6 +20,7 @@ use crate::scenario::{
     LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig, ServerSpec, StatusSpec,
     StatusStep,
 };
+use crate::verdict::Invariant;
 use crate::{Found, SimDuration};
 
 /// How long the safety phase (the one with faults) lasts.
@@ -293,10 +294,7 @@ fn run_scenario_noted(
     let mut engine = Engine::new(checked, options.run_options());
     let ending = engine.run();
     let simulated = Duration::from_nanos(engine.now.as_nanos());
-    let checked = engine
-        .liveness_notes()
-        .iter()
-        .any(|n| n.starts_with("L1 checked") && n.contains(" active"));
+    let checked = engine.l1_held();
     match ending {
         Ending::Completed => (None, simulated, engine.steps(), checked),
         Ending::Violation(found) => (Some(found), simulated, engine.steps(), checked),
@@ -304,7 +302,7 @@ fn run_scenario_noted(
         Ending::OutOfSteps { budget, at } => {
             let detail = format!("the run used its step budget of {budget} steps by {at}");
             let found = Found {
-                invariant: "steps".into(),
+                invariant: Invariant::StepBudget,
                 server: None,
                 at_ns: at.as_nanos(),
                 detail,
@@ -337,7 +335,7 @@ pub fn size(scenario: &Scenario) -> usize {
 
 /// Shrinks `scenario`, which violates `invariant`, to a smaller one that still does.
 /// Delta debugging, one element at a time, until nothing more can go.
-pub fn shrink(scenario: &Scenario, invariant: &str, options: &ExploreOptions) -> Scenario {
+pub fn shrink(scenario: &Scenario, invariant: Invariant, options: &ExploreOptions) -> Scenario {
     let fails = |candidate: &Scenario| {
         check_scenario(candidate.clone()).is_ok()
             && run_scenario(candidate, options)

@@ -24,6 +24,7 @@ pub mod picture;
 mod report;
 pub mod scenario;
 mod trace;
+pub mod verdict;
 
 pub use crate::checker::Found;
 pub use crate::duration::SimDuration;
@@ -32,9 +33,11 @@ pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
 pub use crate::report::{
     describe_action, describe_event, describe_fault, format_timeline, run, run_streaming, run_with,
-    use_color, RunReport, TimelineEntry, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_OK,
+    use_color, violation_exit_code, worse_exit_code, RunReport, TimelineEntry, EXIT_BAD_INPUT,
+    EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_LIVENESS, EXIT_OK,
 };
 pub use crate::trace::TraceSink;
+pub use crate::verdict::{Invariant, Kind};
 
 /// The JSON Schema of the scenario format, as pretty JSON.
 pub fn schema_json() -> String {

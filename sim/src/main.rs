@@ -50,13 +50,15 @@ fn emit(args: std::fmt::Arguments<'_>) {
 
 /// The exit code when a reader closed standard output early (128 + SIGPIPE).
 const EXIT_BROKEN_PIPE: i32 = 141;
-use linksim::{scenario, RunReport, EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK};
+use linksim::{scenario, worse_exit_code, RunReport, EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK};
 
 /// Deterministic simulator for prioritized CTI link selection and failover.
 #[derive(Parser)]
 #[command(name = "linksim", version, about, long_about = None, after_help = "\
 Exit codes: 0 every expectation and invariant held, 1 an expectation failed,
-2 an invariant was violated, 3 bad input (the highest code of all files wins).
+2 a safety invariant was violated (I1-I10, H1's never two primaries), 4 a liveness
+property was violated (L1, H1's recovery), 3 bad input or a run past its step budget,
+141 standard output closed early. Of several files the worst wins: 2, then 4, 3, 1.
 
 Examples:
   linksim run scenarios/ha-primary-failover.json
@@ -130,8 +132,8 @@ Examples:
   linksim explore --seeds 0..5000
   linksim explore --seeds 0..1000000 --jobs 2 --shard 3/8 --json
 
-Exit codes: 0 no violation, 2 a violation was found (its shrunk scenario is
-written to --out), 3 bad arguments.")]
+Exit codes: 0 no violation, 2 a safety violation was found, 4 only liveness
+violations were found (each shrunk scenario is written to --out), 3 bad arguments.")]
     Explore {
         /// The seeds to run, A..B (B excluded).
         #[arg(long, default_value = "0..1000")]
@@ -392,7 +394,7 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
             Ok(checked) => checked,
             Err(e) => {
                 errln!("error: {e}");
-                code = code.max(EXIT_BAD_INPUT);
+                code = worse_exit_code(code, EXIT_BAD_INPUT);
                 failed += 1;
                 continue;
             }
@@ -403,12 +405,12 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
         } else {
             failed += 1;
         }
-        code = code.max(file_code);
+        code = worse_exit_code(code, file_code);
     }
     if let (Some(out), Some(path)) = (out, trace) {
         if let Err(e) = out.into_inner().and_then(|mut w| w.flush()) {
             errln!("error: cannot write the trace to {}: {e}", path.display());
-            code = code.max(EXIT_BAD_INPUT);
+            code = worse_exit_code(code, EXIT_BAD_INPUT);
         }
     }
     outln!("linksim: {passed} passed, {failed} failed");
@@ -498,12 +500,12 @@ fn run_one(
             );
         } else {
             outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
-            file_code = file_code.max(EXIT_INVARIANT);
+            file_code = worse_exit_code(file_code, EXIT_INVARIANT);
         }
     }
     if let Err(e) = pictures.write(&report) {
         errln!("error: {e}");
-        file_code = file_code.max(EXIT_BAD_INPUT);
+        file_code = worse_exit_code(file_code, EXIT_BAD_INPUT);
     }
     outln!(
         "{} {} ({} steps)\n",
@@ -639,7 +641,7 @@ fn explore(
     for result in &tally.violators {
         let violation = result.found.clone().expect("filtered");
         let original = explore::generate(result.seed);
-        let shrunk = explore::shrink(&original, &violation.invariant, options);
+        let shrunk = explore::shrink(&original, violation.invariant, options);
         let file = out.join(format!("explore-{}.json", result.seed));
         let written = serde_json::to_string_pretty(&shrunk)
             .map_err(|e| e.to_string())
@@ -715,11 +717,7 @@ fn explore(
             set.count - violations
         );
     }
-    if violations > 0 {
-        EXIT_INVARIANT
-    } else {
-        EXIT_OK
-    }
+    tally.exit_code
 }
 
 /// What an exploration saw, summed seed by seed: memory stays constant however many
@@ -730,6 +728,8 @@ struct Tally {
     liveness: u64,
     steps: u64,
     violations: u64,
+    /// The worst exit code the violations call for (see `linksim::violation_exit_code`).
+    exit_code: i32,
     /// The first violating seeds (at most [`VIOLATIONS_SHOWN`]), to shrink and show.
     violators: Vec<linksim::explore::SeedResult>,
 }
@@ -761,8 +761,10 @@ fn explore_set(
             tally.simulated_s += result.simulated.as_secs_f64();
             tally.liveness += u64::from(result.liveness_checked);
             tally.steps += result.steps;
-            if result.found.is_some() {
+            if let Some(found) = &result.found {
                 tally.violations += 1;
+                let code = linksim::violation_exit_code(found.invariant);
+                tally.exit_code = worse_exit_code(tally.exit_code, code);
                 if tally.violators.len() < VIOLATIONS_SHOWN {
                     tally.violators.push(result);
                 }

@@ -10,6 +10,7 @@ use crate::expect::{evaluate, ExpectationResult};
 use crate::history::History;
 use crate::scenario::{Checked, Direction, Fault};
 use crate::trace::TraceSink;
+use crate::verdict::{Invariant, Kind};
 use link_core::{Action, Event};
 
 /// One line of the timeline.
@@ -69,16 +70,45 @@ pub struct RunReport {
 pub const EXIT_OK: i32 = 0;
 /// Exit code: an expectation failed.
 pub const EXIT_EXPECTATION: i32 = 1;
-/// Exit code: an invariant was violated.
+/// Exit code: a safety invariant was violated (I1-I10, H1's "never two primaries").
 pub const EXIT_INVARIANT: i32 = 2;
-/// Exit code: bad input (a scenario that cannot be read or checked, a bad argument).
+/// Exit code: bad input (a scenario that cannot be read or checked, a bad argument), or
+/// a run that used its step budget.
 pub const EXIT_BAD_INPUT: i32 = 3;
+/// Exit code: a liveness property was violated (L1, H1's recovery).
+pub const EXIT_LIVENESS: i32 = 4;
+
+/// The exit code for a violation of `invariant`.
+pub fn violation_exit_code(invariant: Invariant) -> i32 {
+    match invariant.kind() {
+        Kind::Safety => EXIT_INVARIANT,
+        Kind::Liveness => EXIT_LIVENESS,
+    }
+}
+
+/// The worse of two exit codes, for a run of several files: a safety violation, then
+/// a liveness violation, then bad input, then a failed expectation, then success.
+pub fn worse_exit_code(a: i32, b: i32) -> i32 {
+    let rank = |code: i32| match code {
+        EXIT_OK => 0,
+        EXIT_EXPECTATION => 1,
+        EXIT_BAD_INPUT => 2,
+        EXIT_LIVENESS => 3,
+        EXIT_INVARIANT => 4,
+        _ => 5,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
 
 impl RunReport {
     /// The CLI's exit code for this run.
     pub fn exit_code(&self) -> i32 {
-        match self.ending {
-            Ending::Violation(_) => EXIT_INVARIANT,
+        match &self.ending {
+            Ending::Violation(found) => violation_exit_code(found.invariant),
             Ending::OutOfSteps { .. } => EXIT_BAD_INPUT,
             Ending::Completed if self.expectations.iter().any(|e| !e.passed) => EXIT_EXPECTATION,
             Ending::Completed => EXIT_OK,

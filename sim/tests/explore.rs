@@ -91,7 +91,7 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         };
         let found = hit.found.unwrap();
         let original = explore::generate(hit.seed);
-        let shrunk = explore::shrink(&original, &found.invariant, &options);
+        let shrunk = explore::shrink(&original, found.invariant, &options);
         // The written file replays the same violation.
         let file: std::path::PathBuf = dir.join(format!("{bug}.json"));
         std::fs::write(&file, serde_json::to_string_pretty(&shrunk).unwrap()).unwrap();
