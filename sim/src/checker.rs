@@ -14,25 +14,11 @@ use link_core::{
     Action, CheckBuffer, ClientEvent, ConnId, Event, Instant, LinkCore, LinkId, LinkState,
     LogRecord, Outcome, Role, Timer,
 };
-use serde::Serialize;
 
-use crate::engine::Server;
 use crate::scenario::{Checked, Fault, Health};
-use crate::verdict::Invariant;
+use crate::server::Server;
+use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
-
-/// An invariant violation: which, where, when, what.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Found {
-    /// The invariant, e.g. `I3` or `L1` (it prints and serializes as its name).
-    pub invariant: Invariant,
-    /// The server, if one is to blame.
-    pub server: Option<String>,
-    /// Virtual time, nanoseconds.
-    pub at_ns: u64,
-    /// What was seen.
-    pub detail: String,
-}
 
 /// The simulator's own view of one server's connections (I7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

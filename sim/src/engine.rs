@@ -18,14 +18,15 @@ use link_core::{
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::checker::{Checker, Found, Snapshot, Step};
+use crate::checker::{Checker, Snapshot, Step};
 use crate::history::History;
-use crate::report::TimelineEntry;
 use crate::scenario::{
     AssociationBehaviour, Checked, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
 };
+use crate::server::Server;
+use crate::timeline::TimelineEntry;
 use crate::trace::{Trace, TraceRecord};
-use crate::verdict::Invariant;
+use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
 
 /// A message from a server to a connector.
@@ -147,13 +148,6 @@ struct Path {
     last_to_connector: Instant,
     last_to_server: Instant,
     rng: ChaCha8Rng,
-}
-
-/// A server: its core and the glue's own view of its connections.
-pub(crate) struct Server {
-    pub(crate) name: String,
-    pub(crate) core: LinkCore,
-    pub(crate) history: History,
 }
 
 /// A deterministic stream for the component named `name`.
@@ -459,15 +453,15 @@ impl Engine {
         self.note(
             Some(server),
             link,
-            format!("<- {}{outcome}", crate::report::describe_event(&event)),
+            format!("<- {}{outcome}", crate::timeline::describe_event(&event)),
         );
         // Log records get their own line when carried out; the rest are shown here.
         for action in actions.iter().filter(|a| !matches!(a, Action::Log(_))) {
-            let link = crate::report::action_link(action).map(LinkId::index);
+            let link = crate::timeline::action_link(action).map(LinkId::index);
             self.note(
                 Some(server),
                 link,
-                format!("-> {}", crate::report::describe_action(action)),
+                format!("-> {}", crate::timeline::describe_action(action)),
             );
         }
     }
@@ -669,7 +663,7 @@ impl Engine {
         let mut touched = std::mem::take(&mut self.touched);
         touched.clear();
         touched.extend(event.link());
-        touched.extend(actions.iter().filter_map(crate::report::action_link));
+        touched.extend(actions.iter().filter_map(crate::timeline::action_link));
         touched
     }
 
@@ -934,7 +928,7 @@ impl Engine {
         self.note(
             only,
             link,
-            format!("FAULT {}", crate::report::describe_fault(&fault)),
+            format!("FAULT {}", crate::timeline::describe_fault(&fault)),
         );
         let servers: Vec<usize> = match only {
             Some(s) => vec![s],

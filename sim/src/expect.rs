@@ -3,9 +3,9 @@
 
 use link_core::{ClientEvent, Instant, LinkId};
 
-use crate::engine::Server;
 use crate::history::History;
 use crate::scenario::{Checked, ClientEventName, Expectation};
+use crate::server::Server;
 use crate::SimDuration;
 
 /// The verdict on one expectation.

@@ -14,14 +14,14 @@ use link_core::{Role, SystemStatus};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::engine::{Ending, Engine, RunOptions};
+use crate::engine::{Ending, RunOptions};
 use crate::scenario::{
     check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
     LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig, ServerSpec, StatusSpec,
     StatusStep,
 };
-use crate::verdict::Invariant;
-use crate::{Found, SimDuration};
+use crate::verdict::{Found, Invariant};
+use crate::SimDuration;
 
 /// How long the safety phase (the one with faults) lasts.
 pub const SAFETY_PHASE: Duration = Duration::from_secs(60);
@@ -291,8 +291,7 @@ fn run_scenario_noted(
             panic!("explore generated an invalid scenario (a bug in explore): {message}")
         }
     };
-    let mut engine = Engine::new(checked, options.run_options());
-    let ending = engine.run();
+    let (engine, ending) = crate::run::run_engine(checked, options.run_options(), None);
     let simulated = Duration::from_nanos(engine.now.as_nanos());
     let checked = engine.l1_held();
     match ending {

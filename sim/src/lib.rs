@@ -22,22 +22,27 @@ pub mod explore;
 mod history;
 pub mod picture;
 mod report;
+mod run;
 pub mod scenario;
+mod server;
+mod timeline;
 mod trace;
 pub mod verdict;
 
-pub use crate::checker::Found;
 pub use crate::duration::SimDuration;
 pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, RECENT_LINES, TIMELINE_LIMIT};
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
 pub use crate::report::{
-    describe_action, describe_event, describe_fault, format_timeline, run, run_streaming, run_with,
-    use_color, violation_exit_code, worse_exit_code, RunReport, TimelineEntry, EXIT_BAD_INPUT,
-    EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_LIVENESS, EXIT_OK,
+    use_color, violation_exit_code, worse_exit_code, RunReport, EXIT_BAD_INPUT, EXIT_EXPECTATION,
+    EXIT_INVARIANT, EXIT_LIVENESS, EXIT_OK,
+};
+pub use crate::run::{run, run_streaming, run_with};
+pub use crate::timeline::{
+    describe_action, describe_event, describe_fault, format_timeline, TimelineEntry,
 };
 pub use crate::trace::TraceSink;
-pub use crate::verdict::{Invariant, Kind};
+pub use crate::verdict::{Found, Invariant, Kind};
 
 /// The JSON Schema of the scenario format, as pretty JSON.
 pub fn schema_json() -> String {

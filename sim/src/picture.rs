@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 
 use link_core::{ClientEvent, Instant, LinkState, LogRecord, Role};
 
-use crate::report::{describe_fault, RunReport};
+use crate::report::RunReport;
+use crate::timeline::describe_fault;
 use crate::SimDuration;
 
 /// Idle stretches at least this long (and at least 5% of the run) become axis breaks.

@@ -1,30 +1,17 @@
-//! Running a checked scenario to a [`RunReport`], and writing it for people: the
-//! aligned text timeline, the verdicts, and the exit code the CLI returns.
+//! [`RunReport`], what a run produced, written for people: the verdicts, the coloured
+//! timeline, and the exit code the CLI returns. The `run` module makes reports;
+//! the `timeline` module puts events into words.
 
 use std::fmt::Write as _;
 
 use link_core::Instant;
 
-use crate::engine::{Ending, Engine, RunOptions};
-use crate::expect::{evaluate, ExpectationResult};
+use crate::engine::Ending;
+use crate::expect::ExpectationResult;
 use crate::history::History;
-use crate::scenario::{Checked, Direction, Fault};
-use crate::trace::TraceSink;
+use crate::scenario::Fault;
+use crate::timeline::{format_timeline, TimelineEntry};
 use crate::verdict::{Invariant, Kind};
-use link_core::{Action, Event};
-
-/// One line of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimelineEntry {
-    /// Virtual time.
-    pub at: Instant,
-    /// The server, or empty for the simulator itself.
-    pub server: String,
-    /// The link, or empty.
-    pub link: String,
-    /// What happened.
-    pub text: String,
-}
 
 /// Everything a run produced.
 #[derive(Debug)]
@@ -191,80 +178,6 @@ impl RunReport {
     }
 }
 
-/// Runs `checked` to the end or the first invariant violation.
-pub fn run(checked: Checked, record_trace: bool) -> RunReport {
-    run_with(
-        checked,
-        RunOptions {
-            record_trace,
-            ..RunOptions::default()
-        },
-    )
-}
-
-/// Runs `checked` with `options` to the end or the first invariant violation.
-pub fn run_with(checked: Checked, options: RunOptions) -> RunReport {
-    run_streaming(checked, options, None).0
-}
-
-/// [`run_with`], writing the trace to `sink` as the run goes (the report then keeps no
-/// trace lines); the sink is handed back with any write error it met.
-pub fn run_streaming(
-    checked: Checked,
-    options: RunOptions,
-    sink: Option<TraceSink>,
-) -> (RunReport, Option<TraceSink>) {
-    let name = checked.scenario.name.clone();
-    let seed = checked.scenario.seed;
-    let streamed = sink.is_some();
-    let options = RunOptions {
-        hash_trace: options.hash_trace || streamed,
-        ..options
-    };
-    let mut engine = Engine::new(checked, options);
-    engine.trace.sink = sink;
-    let ending = engine.run();
-    let sink = engine.trace.sink.take();
-    (report(engine, ending, name, seed), sink)
-}
-
-/// The report of a finished `engine`.
-fn report(mut engine: Engine, ending: Ending, name: String, seed: u64) -> RunReport {
-    let expectations = match ending {
-        Ending::Completed => evaluate(&engine.checked, &engine.servers),
-        Ending::Violation(_) | Ending::OutOfSteps { .. } => Vec::new(),
-    };
-    RunReport {
-        name,
-        seed,
-        ending,
-        expectations,
-        trace: engine.trace.lines().to_vec(),
-        trace_hash: engine.trace.hash(),
-        steps: engine.steps(),
-        timeline: std::mem::take(&mut engine.timeline),
-        servers: engine
-            .servers
-            .iter()
-            .map(|s| (s.name.clone(), s.history.clone()))
-            .collect(),
-        links: engine
-            .checked
-            .config
-            .links
-            .iter()
-            .map(|l| (l.name.clone(), l.effective_priority()))
-            .collect(),
-        faults: engine.checked.scenario.faults.clone(),
-        end: engine.now,
-        liveness: engine.liveness_notes(),
-        config: engine.checked.config.clone(),
-        timeline_omitted: engine.timeline_omitted,
-        recent: std::mem::take(&mut engine.recent).into(),
-        run_for: engine.checked.scenario.run_for.0,
-    }
-}
-
 /// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set to
 /// anything but the empty string (<https://no-color.org>).
 pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
@@ -298,156 +211,5 @@ fn paint(line: &str) -> String {
         format!("{DIM}{time}{RESET}{rest}")
     } else {
         format!("{DIM}{time}{RESET}{colour}{rest}{RESET}")
-    }
-}
-
-/// An input in words, for `--verbose`.
-pub fn describe_event(event: &Event) -> String {
-    let generation = event
-        .conn()
-        .map_or(String::new(), |c| format!(" [conn {}]", c.generation));
-    let what = match event {
-        Event::Start => "start".to_string(),
-        Event::TcpAccepted(_) => "TCP accepted".into(),
-        Event::TcpRefused(_) => "TCP refused".into(),
-        Event::TcpClosed(_) => "TCP closed".into(),
-        Event::AssociationAccepted(_) => "association accepted".into(),
-        Event::AssociationRejected(_) => "association rejected".into(),
-        Event::SystemStatus(_, status) => format!("SystemStatus {status}"),
-        Event::KeepAliveAnswered(_) => "keep-alive answered".into(),
-        Event::MessageReceived(_) => "message received".into(),
-        Event::TimerExpired(timer) => format!("timer {timer} fired"),
-        Event::RoleChanged(role) => format!("role changed to {role}"),
-        Event::Reconfigured { priority, .. } => {
-            format!("reconfigured to priority {}", priority.unwrap_or(0))
-        }
-        Event::Shutdown => "shutdown".into(),
-    };
-    what + &generation
-}
-
-/// The link an action concerns, if any.
-pub fn action_link(action: &Action) -> Option<link_core::LinkId> {
-    match action {
-        Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => {
-            Some(c.link)
-        }
-        Action::Close { conn, .. } => Some(conn.link),
-        Action::Log(record) => record.link(),
-        Action::NotifyClients(event) => Some(event.link()),
-        Action::ReportLinkFailure { link } => Some(*link),
-        Action::ArmTimer { .. } | Action::CancelTimer(_) => None,
-    }
-}
-
-/// An action in words, for `--verbose`.
-pub fn describe_action(action: &Action) -> String {
-    match action {
-        Action::Open(c) => format!("open TCP [conn {}]", c.generation),
-        Action::SendAssociationRequest(c) => {
-            format!("send association request [conn {}]", c.generation)
-        }
-        Action::SendKeepAlive(c) => format!("send keep-alive [conn {}]", c.generation),
-        Action::Close { conn, reason } => {
-            format!("close [conn {}] ({})", conn.generation, reason.as_str())
-        }
-        Action::ArmTimer { timer, at } => format!("arm {timer} for {at}"),
-        Action::CancelTimer(timer) => format!("cancel {timer}"),
-        Action::Log(record) => format!("log {record:?}"),
-        Action::NotifyClients(event) => format!("notify clients: {}", event.name()),
-        Action::ReportLinkFailure { .. } => "report link failure to the Management Layer".into(),
-    }
-}
-
-/// Formats timeline entries in aligned columns.
-pub fn format_timeline(entries: &[TimelineEntry]) -> String {
-    let time_width = entries
-        .iter()
-        .map(|e| e.at.to_string().len())
-        .max()
-        .unwrap_or(0);
-    let server_width = entries
-        .iter()
-        .map(|e| e.server.len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let link_width = entries
-        .iter()
-        .map(|e| e.link.len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut out = String::new();
-    for e in entries {
-        let server = if e.server.is_empty() { "-" } else { &e.server };
-        let link = if e.link.is_empty() { "-" } else { &e.link };
-        let _ = writeln!(
-            out,
-            "{:>time_width$}  {server:<server_width$}  {link:<link_width$}  {}",
-            e.at.to_string(),
-            e.text
-        );
-    }
-    out
-}
-
-/// A fault in words, for the timeline.
-pub fn describe_fault(fault: &Fault) -> String {
-    let to = |server: &Option<String>| {
-        server
-            .as_deref()
-            .map_or(String::new(), |s| format!(" (server {s})"))
-    };
-    match fault {
-        Fault::Crash { link, duration, .. } => format!("connector {link} crashes for {duration}"),
-        Fault::Drop { link, server, .. } => {
-            format!("connector {link} drops its connections{}", to(server))
-        }
-        Fault::Status { link, status, .. } => {
-            format!("connector {link} sends SystemStatus {status}")
-        }
-        Fault::Partition {
-            link,
-            server,
-            duration,
-            direction,
-            ..
-        } => {
-            let way = match direction {
-                Direction::Both => "both ways",
-                Direction::ToConnector => "towards the connector",
-                Direction::ToServer => "towards the server",
-            };
-            format!(
-                "network to {link} partitioned {way} for {duration}{}",
-                to(server)
-            )
-        }
-        Fault::Latency {
-            link,
-            server,
-            add,
-            duration,
-            ..
-        } => {
-            format!(
-                "network to {link} gets {add} more latency for {duration}{}",
-                to(server)
-            )
-        }
-        Fault::Switchover { .. } => "Management Layer switchover".into(),
-        Fault::Reconfigure {
-            link,
-            priority,
-            server,
-            ..
-        } => {
-            format!(
-                "{link} reconfigured to priority {}{}",
-                priority.unwrap_or(0),
-                to(server)
-            )
-        }
     }
 }

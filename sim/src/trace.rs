@@ -4,8 +4,8 @@
 use link_core::{Action, Event, Instant, Outcome, StepError};
 use serde::Serialize;
 
-use crate::checker::Found;
 use crate::scenario::Fault;
+use crate::verdict::Found;
 
 /// One record of the trace.
 #[derive(Serialize)]

@@ -2,11 +2,25 @@
 //! check that finds it to the exit code, and whether that property is about *safety*
 //! (something wrong happened: I1-I10, and H1's "never two primaries") or *liveness*
 //! (something needed did not happen in time: L1, H1's recovery, and a run that used its
-//! whole step budget). The two kinds get distinct exit codes.
+//! whole step budget). The two kinds get distinct exit codes. [`Found`] is one
+//! violation: which, where, when, what.
 
 use std::fmt;
 
 use serde::{Serialize, Serializer};
+
+/// An invariant violation: which, where, when, what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Found {
+    /// The invariant, e.g. `I3` or `L1` (it prints and serializes as its name).
+    pub invariant: Invariant,
+    /// The server, if one is to blame.
+    pub server: Option<String>,
+    /// Virtual time, nanoseconds.
+    pub at_ns: u64,
+    /// What was seen.
+    pub detail: String,
+}
 
 /// What a property promises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
