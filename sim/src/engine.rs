@@ -152,12 +152,7 @@ struct Path {
 
 /// A deterministic stream for the component named `name`.
 fn stream(seed: u64, name: &str) -> ChaCha8Rng {
-    // FNV-1a: a fixed hash, the same on every machine and every Rust version.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = crate::trace::fnv1a(crate::trace::FNV_OFFSET, name.bytes());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(hash);
     rng

@@ -1104,12 +1104,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
 
     // The core refuses a time so late that a timer armed from it would overflow (I8).
-    let longest_timer = c
-        .connect_tout
-        .0
-        .max(c.restart_timeout.0)
-        .max(c.kpl_interval.0);
-    if (scenario.run_for.0 + longest_timer).as_nanos() >= u128::from(u64::MAX) {
+    if (scenario.run_for.0 + config.longest_timer()).as_nanos() >= u128::from(u64::MAX) {
         return Err((
             Some("\"run_for\"".into()),
             format!(

@@ -63,6 +63,19 @@ struct Line<'a> {
     record: TraceRecord<'a>,
 }
 
+/// FNV-1a's starting value.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from `hash`: a fixed hash, the same on every machine and every
+/// Rust version (for the trace's hash and the simulator's random streams).
+pub(crate) fn fnv1a(mut hash: u64, bytes: impl IntoIterator<Item = u8>) -> u64 {
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 /// Where a streamed trace goes: each line is written as it is made, with the
 /// scenario's name in front, so a run's memory does not grow with its trace.
 pub struct TraceSink {
@@ -129,7 +142,7 @@ impl Trace {
             record: hash || keep_lines,
             keep_lines,
             lines: Vec::new(),
-            hash: 0xcbf2_9ce4_8422_2325,
+            hash: FNV_OFFSET,
             sink: None,
         }
     }
@@ -144,10 +157,7 @@ impl Trace {
             record,
         })
         .expect("trace records serialize");
-        for byte in line.bytes().chain(std::iter::once(b'\n')) {
-            self.hash ^= u64::from(byte);
-            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        self.hash = fnv1a(self.hash, line.bytes().chain(std::iter::once(b'\n')));
         if let Some(sink) = &mut self.sink {
             sink.write(&line);
         }

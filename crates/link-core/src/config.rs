@@ -165,6 +165,14 @@ impl Config {
         self
     }
 
+    /// The longest delay a core with this configuration may arm a timer for: `now` plus
+    /// this must still fit the clock ([`StepError::TimeOutOfRange`](crate::StepError)).
+    pub fn longest_timer(&self) -> Duration {
+        self.connect_timeout
+            .max(self.restart_timeout)
+            .max(self.keepalive_interval)
+    }
+
     /// Checks every rule of the configuration and names the first one broken.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.links.is_empty() {

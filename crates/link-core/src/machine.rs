@@ -357,7 +357,7 @@ impl LinkCore {
                 latest: self.latest,
             });
         }
-        if now.saturating_add(self.longest_timer()) == Instant::from_nanos(u64::MAX) {
+        if now.saturating_add(self.config.longest_timer()) == Instant::from_nanos(u64::MAX) {
             return Err(StepError::TimeOutOfRange { now });
         }
         if let Some(link) = event.link() {
@@ -1041,14 +1041,6 @@ impl LinkCore {
 
     fn configured_priority(&self, index: usize) -> i32 {
         self.config.links[index].effective_priority()
-    }
-
-    /// The longest delay the core may arm a timer for.
-    fn longest_timer(&self) -> core::time::Duration {
-        let c = &self.config;
-        c.connect_timeout
-            .max(c.restart_timeout)
-            .max(c.keepalive_interval)
     }
 
     fn keepalive_enabled(&self) -> bool {
