@@ -15,7 +15,8 @@ use link_core::{
     LogRecord, Outcome, Role, Timer,
 };
 
-use crate::scenario::{Checked, Fault, Health};
+use crate::liveness;
+use crate::scenario::{Checked, Health};
 use crate::server::Server;
 use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
@@ -38,6 +39,17 @@ struct PerServer {
     connected_events: u64,
     /// When clients were last told EventLinkDisconnected (L1's "lost", H1's recovery).
     disconnected_at: Option<Instant>,
+}
+
+/// What the actions of one step have shown so far, for the checks of the later ones.
+#[derive(Default)]
+struct StepSoFar {
+    /// The link log 35115 selected in this step.
+    selected: Option<LinkId>,
+    /// The highest configured priority, once an Open needed it.
+    highest: Option<i32>,
+    /// Links closed earlier in this step.
+    dropped: Vec<LinkId>,
 }
 
 /// One link's state and connection priority just before a step.
@@ -77,6 +89,128 @@ impl PerServer {
                 self.conns.remove(&conn.link);
             }
             _ => {}
+        }
+    }
+
+    /// I5 and I7 for one action that opens, uses or closes a connection (`None` for
+    /// any other action, or when it is right).
+    fn audit_connection(
+        &mut self,
+        core: &LinkCore,
+        action: &Action,
+        so_far: &mut StepSoFar,
+    ) -> Option<(Invariant, String)> {
+        match *action {
+            Action::Open(conn) => {
+                if self.conns.contains_key(&conn.link) {
+                    let what = format!("open of {} which is open", link_name(core, conn.link));
+                    return Some((Invariant::I7, what));
+                }
+                self.conns.insert(conn.link, (conn, GlueConn::Connecting));
+                // Computed once per step: a start opens every link.
+                let highest = *so_far
+                    .highest
+                    .get_or_insert_with(|| core.config().highest_priority());
+                if core.role() == Role::Backup
+                    && core.link_priority(conn.link).unwrap_or(0) < highest
+                {
+                    let what = format!(
+                        "backup opened {} below priority {highest}",
+                        link_name(core, conn.link)
+                    );
+                    return Some((Invariant::I5, what));
+                }
+                None
+            }
+            Action::SendAssociationRequest(conn)
+                if self.conns.get(&conn.link) != Some(&(conn, GlueConn::Accepted)) =>
+            {
+                let what = format!(
+                    "association request on {} which is not accepted",
+                    link_name(core, conn.link)
+                );
+                Some((Invariant::I7, what))
+            }
+            Action::SendKeepAlive(conn)
+                if core.active_link() != Some(conn.link) || !self.is_current(conn) =>
+            {
+                let what = format!(
+                    "keep-alive on {} which is not the active connection",
+                    link_name(core, conn.link)
+                );
+                Some((Invariant::I7, what))
+            }
+            Action::Close { conn, .. } => {
+                if !self.is_current(conn) {
+                    let what = format!("close of {} which is not open", link_name(core, conn.link));
+                    return Some((Invariant::I7, what));
+                }
+                self.conns.remove(&conn.link);
+                so_far.dropped.push(conn.link);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// I3, I4 and I6 for one log record or client notification; `step` is the step's
+    /// time, its input and the link states before it.
+    fn audit_selection(
+        &mut self,
+        core: &LinkCore,
+        action: &Action,
+        so_far: &mut StepSoFar,
+        step: (Instant, Event, &Snapshot),
+    ) -> Option<(Invariant, String)> {
+        let (now, event, pre) = step;
+        match *action {
+            Action::Log(LogRecord::LinkOperational { link }) => {
+                self.normal_count += 1;
+                self.normal_order.insert(link, self.normal_count);
+                None
+            }
+            Action::Log(LogRecord::LinkSelected { link, priority }) => {
+                self.selected_logs += 1;
+                so_far.selected = Some(link);
+                let activation = Activation {
+                    selected: link,
+                    priority,
+                    by_timeout: event == Event::TimerExpired(Timer::ConnectTimeout),
+                    // The link the input concerns, and links closed earlier in this
+                    // step (R6, R11), have dropped out of the queue: not waiting.
+                    dropped: event
+                        .link()
+                        .into_iter()
+                        .chain(so_far.dropped.iter().copied())
+                        .collect(),
+                };
+                activation_problem(core, pre, &self.normal_order, &activation)
+            }
+            Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
+                self.connected_events += 1;
+                if self.connected.is_some() || so_far.selected != Some(link) {
+                    let what = format!(
+                        "EventLinkConnected for {} without its own log 35115 or while connected",
+                        link_name(core, link)
+                    );
+                    return Some((Invariant::I6, what));
+                }
+                self.connected = Some(link);
+                None
+            }
+            Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
+                if self.connected != Some(link) {
+                    let what = format!(
+                        "EventLinkDisconnected for {} which clients do not think connected",
+                        link_name(core, link)
+                    );
+                    return Some((Invariant::I6, what));
+                }
+                self.connected = None;
+                self.disconnected_at = Some(now);
+                None
+            }
+            _ => None,
         }
     }
 
@@ -160,77 +294,11 @@ pub struct Checker {
 impl Checker {
     /// A checker for `checked`.
     pub fn new(checked: &Checked) -> Self {
-        let s = &checked.scenario;
-        let c = &s.config;
-        let ct = c.connect_tout.0;
-        let partitions = s
-            .faults
-            .iter()
-            .any(|f| matches!(f, Fault::Partition { .. }));
-        let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
-        let health: Vec<Health> = checked
-            .connectors
-            .iter()
-            .map(|spec| spec.health(c.connect_tout, c.kpl_interval, round_trip))
-            .collect();
-        // Keep-alive detection delays recovery when a close may have been lost in a
-        // partition (R14).
-        let keepalive_term = if partitions && !c.kpl_interval.0.is_zero() {
-            c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1)
-        } else {
-            Duration::ZERO
-        };
-        let switch = if checked.is_pair() {
-            s.management.switch_after.0
-        } else {
-            Duration::ZERO
-        };
-        let margin = (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100);
-        let heal = s.last_heal();
-        // Without faults one procedure suffices. After faults: a failure waits the
-        // restart timeout (and the Management Layer's switch), and a procedure begun
-        // just before the heal may still fail once.
-        // Messages sent while a latency fault lasted still arrive after it heals, and
-        // keep later ones on the same path behind them (order is kept): a procedure is
-        // clean only once the largest added latency has passed.
-        let latency_term = s.largest_added_latency();
-        let recovery = if s.faults.is_empty() {
-            ct + margin
-        } else {
-            keepalive_term + latency_term + c.restart_timeout.0 + ct * 2 + switch + margin
-        };
-        // L1 and H1 promise recovery when nothing fails after the heal. A connector that
-        // can be selected and then lose keep-alive (flapping) fails again and again, as
-        // often as procedures and role switches happen to pick it: no bound holds.
-        let flapping = checked
-            .config
-            .links
-            .iter()
-            .zip(&health)
-            .find(|(_, h)| **h == Health::Flapping);
-        let l1_skipped = if let Some((link, _)) = flapping {
-            Some(format!("connector {} can be selected and then lose keep-alive (flapping); liveness assumes nothing fails", link.name))
-        } else if partitions && c.kpl_interval.0.is_zero() {
-            Some(
-                "a partition with keep-alive off: a close lost in it cannot be noticed".to_string(),
-            )
-        } else {
-            None
-        };
-        let fault_windows = s
-            .faults
-            .iter()
-            .map(|f| {
-                let link = f.link().and_then(|name| checked.link_index(name));
-                let crash = matches!(f, Fault::Crash { .. });
-                (
-                    Instant::ZERO + f.at().0,
-                    Instant::ZERO + f.healed_at().0,
-                    link,
-                    crash,
-                )
-            })
-            .collect();
+        let health = liveness::health(checked);
+        let bounds = liveness::Bounds::of(checked);
+        let l1_skipped = liveness::l1_skip_reason(checked, &health);
+        let heal = checked.scenario.last_heal();
+        let fault_windows = liveness::fault_windows(checked);
         Checker {
             names: checked.servers.iter().map(|s| s.name.clone()).collect(),
             per_server: checked
@@ -240,8 +308,8 @@ impl Checker {
                 .collect(),
             l1_at: l1_skipped
                 .is_none()
-                .then(|| Instant::ZERO + heal + recovery),
-            pair_window: c.restart_timeout.0 + ct * 2 + switch + keepalive_term + margin,
+                .then(|| Instant::ZERO + heal + bounds.recovery),
+            pair_window: bounds.pair_window,
             fault_windows,
             health,
             notes: l1_skipped
@@ -340,106 +408,13 @@ impl Checker {
         if outcome == Outcome::Applied {
             per.track_input(event);
         }
-        let mut selected_here: Option<LinkId> = None;
-        let mut highest: Option<i32> = None;
-        let mut dropped_in_step: Vec<LinkId> = Vec::new();
+        let mut so_far = StepSoFar::default();
         for action in actions {
-            match *action {
-                Action::Open(conn) => {
-                    if per.conns.contains_key(&conn.link) {
-                        return Some(found(
-                            Invariant::I7,
-                            format!("open of {} which is open", link_name(core, conn.link)),
-                        ));
-                    }
-                    per.conns.insert(conn.link, (conn, GlueConn::Connecting));
-                    // Computed once per step: a start opens every link.
-                    let highest = *highest.get_or_insert_with(|| core.config().highest_priority());
-                    if core.role() == Role::Backup
-                        && core.link_priority(conn.link).unwrap_or(0) < highest
-                    {
-                        return Some(found(
-                            Invariant::I5,
-                            format!(
-                                "backup opened {} below priority {highest}",
-                                link_name(core, conn.link)
-                            ),
-                        ));
-                    }
-                }
-                Action::SendAssociationRequest(conn)
-                    if per.conns.get(&conn.link) != Some(&(conn, GlueConn::Accepted)) =>
-                {
-                    let what = format!(
-                        "association request on {} which is not accepted",
-                        link_name(core, conn.link)
-                    );
-                    return Some(found(Invariant::I7, what));
-                }
-                Action::SendKeepAlive(conn)
-                    if core.active_link() != Some(conn.link) || !per.is_current(conn) =>
-                {
-                    let what = format!(
-                        "keep-alive on {} which is not the active connection",
-                        link_name(core, conn.link)
-                    );
-                    return Some(found(Invariant::I7, what));
-                }
-                Action::Close { conn, .. } => {
-                    if !per.is_current(conn) {
-                        let what =
-                            format!("close of {} which is not open", link_name(core, conn.link));
-                        return Some(found(Invariant::I7, what));
-                    }
-                    per.conns.remove(&conn.link);
-                    dropped_in_step.push(conn.link);
-                }
-                Action::Log(LogRecord::LinkOperational { link }) => {
-                    per.normal_count += 1;
-                    per.normal_order.insert(link, per.normal_count);
-                }
-                Action::Log(LogRecord::LinkSelected { link, priority }) => {
-                    per.selected_logs += 1;
-                    selected_here = Some(link);
-                    let activation = Activation {
-                        selected: link,
-                        priority,
-                        by_timeout: event == Event::TimerExpired(Timer::ConnectTimeout),
-                        // The link the input concerns, and links closed earlier in this
-                        // step (R6, R11), have dropped out of the queue: not waiting.
-                        dropped: event
-                            .link()
-                            .into_iter()
-                            .chain(dropped_in_step.iter().copied())
-                            .collect(),
-                    };
-                    if let Some((invariant, detail)) =
-                        activation_problem(core, pre, &per.normal_order, &activation)
-                    {
-                        return Some(found(invariant, detail));
-                    }
-                }
-                Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
-                    per.connected_events += 1;
-                    if per.connected.is_some() || selected_here != Some(link) {
-                        return Some(found(Invariant::I6, format!("EventLinkConnected for {} without its own log 35115 or while connected", link_name(core, link))));
-                    }
-                    per.connected = Some(link);
-                }
-                Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
-                    if per.connected != Some(link) {
-                        return Some(found(
-                            Invariant::I6,
-                            format!(
-                                "EventLinkDisconnected for {} which clients do not think connected",
-                                link_name(core, link)
-                            ),
-                        ));
-                    }
-                    per.connected = None;
-                    per.disconnected_at = Some(now);
-                }
-                _ => {}
+            let problem = per
+                .audit_connection(core, action, &mut so_far)
+                .or_else(|| per.audit_selection(core, action, &mut so_far, (now, event, pre)));
+            if let Some((invariant, detail)) = problem {
+                return Some(found(invariant, detail));
             }
         }
         per.agrees_with(core, touched)

@@ -20,6 +20,7 @@ mod engine;
 mod expect;
 pub mod explore;
 mod history;
+mod liveness;
 pub mod picture;
 mod report;
 mod run;
