@@ -73,7 +73,10 @@ fn count_words(count: Option<u32>) -> String {
     count.map_or("at least once".into(), |n| format!("exactly {n} time(s)"))
 }
 
-fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (String, bool, String) {
+/// What an expectation says, whether it held, and what was seen.
+type Judgement = (String, bool, String);
+
+fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> Judgement {
     match e {
         Expectation::ActiveAt { at: t, link, .. } => {
             let want = wanted(checked, link);
@@ -84,139 +87,20 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (Stri
                 format!("active link at {t} was {}", name(checked, got)),
             )
         }
-        Expectation::ActiveBy { by, link, .. } => {
-            let want = wanted(checked, &Some(link.clone()));
-            let first = h
-                .active
-                .iter()
-                .find(|(t, l)| *t <= at(*by) && *l == want)
-                .map(|(t, _)| *t);
-            let seen = match first {
-                Some(t) => format!("{link} became active at {t}"),
-                None => format!(
-                    "{link} was not active by {by}; active at {by}: {}",
-                    name(checked, h.active_at(at(*by)))
-                ),
-            };
-            (
-                format!("{server}: {link} active by {by}"),
-                first.is_some(),
-                seen,
-            )
-        }
+        Expectation::ActiveBy { by, link, .. } => active_by(checked, server, h, *by, link),
         Expectation::ActiveDuring {
             from, until, link, ..
-        } => {
-            let want = wanted(checked, link);
-            let start = h.active_at(at(*from));
-            let break_at = h
-                .active
-                .iter()
-                .find(|(t, l)| *t > at(*from) && *t <= at(*until) && *l != want);
-            let passed = start == want && break_at.is_none();
-            let seen = match (start == want, break_at) {
-                (false, _) => format!("active at {from} was {}", name(checked, start)),
-                (true, Some((t, l))) => {
-                    format!("at {t} the active link became {}", name(checked, *l))
-                }
-                (true, None) => format!("{} held throughout", name(checked, want)),
-            };
-            (
-                format!(
-                    "{server}: {} active from {from} to {until}",
-                    name(checked, want)
-                ),
-                passed,
-                seen,
-            )
-        }
-        Expectation::NeverActive { link, .. } => {
-            let want = wanted(checked, &Some(link.clone()));
-            let first = h
-                .active
-                .iter()
-                .find(|(_, l)| *l == want && want.is_some())
-                .map(|(t, _)| *t);
-            let seen = first.map_or(format!("{link} was never active"), |t| {
-                format!("{link} was active at {t}")
-            });
-            (
-                format!("{server}: {link} never active"),
-                first.is_none(),
-                seen,
-            )
-        }
+        } => active_during(checked, server, h, (*from, *until), link),
+        Expectation::NeverActive { link, .. } => never_active(checked, server, h, link),
         Expectation::Log {
             number,
             text,
             count,
             ..
-        } => {
-            let matching: Vec<_> = h
-                .logs
-                .iter()
-                .filter(|l| number.is_none_or(|n| l.record.number() == Some(n)))
-                .filter(|l| {
-                    text.as_ref()
-                        .is_none_or(|t| l.record.text(&checked.config).to_string() == *t)
-                })
-                .collect();
-            let what = match (number, text) {
-                (Some(n), Some(t)) => format!("log {n} {t:?}"),
-                (Some(n), None) => format!("log {n}"),
-                (None, Some(t)) => format!("log {t:?}"),
-                (None, None) => "any log".into(),
-            };
-            let mut seen = format!("{} matching record(s)", matching.len());
-            if let Some(first) = matching.first() {
-                seen.push_str(&format!(", first at {}", first.at));
-            } else if let Some(n) = number {
-                let texts: Vec<_> = h
-                    .logs
-                    .iter()
-                    .filter(|l| l.record.number() == Some(*n))
-                    .map(|l| format!("{:?}", l.record.text(&checked.config).to_string()))
-                    .collect();
-                if !texts.is_empty() {
-                    seen.push_str(&format!("; log {n} texts seen: {}", texts.join(", ")));
-                }
-            }
-            (
-                format!("{server}: {what} {}", count_words(*count)),
-                count_ok(*count, matching.len()),
-                seen,
-            )
-        }
+        } => log(checked, server, h, (*number, text.as_deref()), *count),
         Expectation::ClientEvent {
             event, link, count, ..
-        } => {
-            let want = wanted(checked, link);
-            let matching = h
-                .client_events
-                .iter()
-                .filter(|(_, e)| {
-                    matches!(
-                        (event, e),
-                        (
-                            ClientEventName::EventLinkConnected,
-                            ClientEvent::LinkConnected { .. }
-                        ) | (
-                            ClientEventName::EventLinkDisconnected,
-                            ClientEvent::LinkDisconnected { .. }
-                        )
-                    )
-                })
-                .filter(|(_, e)| want.is_none() || Some(e.link()) == want)
-                .count();
-            let target = link
-                .as_deref()
-                .map_or(String::new(), |l| format!(" for {l}"));
-            (
-                format!("{server}: {event:?}{target} {}", count_words(*count)),
-                count_ok(*count, matching),
-                format!("{matching} sent"),
-            )
-        }
+        } => client_event(checked, server, h, (*event, link), *count),
         Expectation::RoleAt { at: t, role, .. } => {
             let got = h.role_at(at(*t));
             (
@@ -234,4 +118,154 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> (Stri
             )
         }
     }
+}
+
+fn active_by(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    by: SimDuration,
+    link: &str,
+) -> Judgement {
+    let want = wanted(checked, &Some(link.to_string()));
+    let first = h
+        .active
+        .iter()
+        .find(|(t, l)| *t <= at(by) && *l == want)
+        .map(|(t, _)| *t);
+    let seen = match first {
+        Some(t) => format!("{link} became active at {t}"),
+        None => format!(
+            "{link} was not active by {by}; active at {by}: {}",
+            name(checked, h.active_at(at(by)))
+        ),
+    };
+    (
+        format!("{server}: {link} active by {by}"),
+        first.is_some(),
+        seen,
+    )
+}
+
+fn active_during(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    (from, until): (SimDuration, SimDuration),
+    link: &Option<String>,
+) -> Judgement {
+    let want = wanted(checked, link);
+    let start = h.active_at(at(from));
+    let break_at = h
+        .active
+        .iter()
+        .find(|(t, l)| *t > at(from) && *t <= at(until) && *l != want);
+    let passed = start == want && break_at.is_none();
+    let seen = match (start == want, break_at) {
+        (false, _) => format!("active at {from} was {}", name(checked, start)),
+        (true, Some((t, l))) => {
+            format!("at {t} the active link became {}", name(checked, *l))
+        }
+        (true, None) => format!("{} held throughout", name(checked, want)),
+    };
+    (
+        format!(
+            "{server}: {} active from {from} to {until}",
+            name(checked, want)
+        ),
+        passed,
+        seen,
+    )
+}
+
+fn never_active(checked: &Checked, server: &str, h: &History, link: &str) -> Judgement {
+    let want = wanted(checked, &Some(link.to_string()));
+    let first = h
+        .active
+        .iter()
+        .find(|(_, l)| *l == want && want.is_some())
+        .map(|(t, _)| *t);
+    let seen = first.map_or(format!("{link} was never active"), |t| {
+        format!("{link} was active at {t}")
+    });
+    (
+        format!("{server}: {link} never active"),
+        first.is_none(),
+        seen,
+    )
+}
+
+fn log(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    (number, text): (Option<u32>, Option<&str>),
+    count: Option<u32>,
+) -> Judgement {
+    let matching: Vec<_> = h
+        .logs
+        .iter()
+        .filter(|l| number.is_none_or(|n| l.record.number() == Some(n)))
+        .filter(|l| text.is_none_or(|t| l.record.text(&checked.config).to_string() == t))
+        .collect();
+    let what = match (number, text) {
+        (Some(n), Some(t)) => format!("log {n} {t:?}"),
+        (Some(n), None) => format!("log {n}"),
+        (None, Some(t)) => format!("log {t:?}"),
+        (None, None) => "any log".into(),
+    };
+    let mut seen = format!("{} matching record(s)", matching.len());
+    if let Some(first) = matching.first() {
+        seen.push_str(&format!(", first at {}", first.at));
+    } else if let Some(n) = number {
+        let texts: Vec<_> = h
+            .logs
+            .iter()
+            .filter(|l| l.record.number() == Some(n))
+            .map(|l| format!("{:?}", l.record.text(&checked.config).to_string()))
+            .collect();
+        if !texts.is_empty() {
+            seen.push_str(&format!("; log {n} texts seen: {}", texts.join(", ")));
+        }
+    }
+    (
+        format!("{server}: {what} {}", count_words(count)),
+        count_ok(count, matching.len()),
+        seen,
+    )
+}
+
+fn client_event(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    (event, link): (ClientEventName, &Option<String>),
+    count: Option<u32>,
+) -> Judgement {
+    let want = wanted(checked, link);
+    let matching = h
+        .client_events
+        .iter()
+        .filter(|(_, e)| {
+            matches!(
+                (event, e),
+                (
+                    ClientEventName::EventLinkConnected,
+                    ClientEvent::LinkConnected { .. }
+                ) | (
+                    ClientEventName::EventLinkDisconnected,
+                    ClientEvent::LinkDisconnected { .. }
+                )
+            )
+        })
+        .filter(|(_, e)| want.is_none() || Some(e.link()) == want)
+        .count();
+    let target = link
+        .as_deref()
+        .map_or(String::new(), |l| format!(" for {l}"));
+    (
+        format!("{server}: {event:?}{target} {}", count_words(count)),
+        count_ok(count, matching),
+        format!("{matching} sent"),
+    )
 }
