@@ -16,9 +16,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::engine::{Ending, RunOptions};
 use crate::scenario::{
-    check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
-    LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig, ServerSpec, StatusSpec,
-    StatusStep,
+    check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, FaultKind,
+    KeepaliveBehaviour, LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig,
+    ServerSpec, StatusSpec, StatusStep,
 };
 use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
@@ -31,137 +31,15 @@ fn ms(n: u64) -> SimDuration {
 }
 
 /// The world of seed `seed`: a scenario with no expectations (the invariants are the
-/// oracle).
+/// oracle). The draws come in a fixed order from one stream, so a seed always gives
+/// the same world.
 pub fn generate(seed: u64) -> Scenario {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x0065_7870_6c6f_7265); // "explore" in ASCII
-    let links_n = rng.random_range(1..=6usize);
-    let spread = rng.random_range(1..=4i32); // few distinct priorities: many ties
-    let links: Vec<LinkSpec> = (0..links_n)
-        .map(|i| LinkSpec {
-            name: format!("L{i}"),
-            priority: Some(rng.random_range(0..spread)),
-        })
-        .collect();
-    let pair = rng.random_bool(0.6);
+    let (config, pair, spread) = draw_config(&mut rng);
     let servers = if pair { ha_pair() } else { Vec::new() };
-    let kpl_on = rng.random_bool(0.7);
-    let config = ScenarioConfig {
-        connect_tout: SimDuration::from_secs(rng.random_range(1..=3)),
-        restart_timeout: SimDuration::from_secs(rng.random_range(1..=10)),
-        kpl_interval: SimDuration::from_secs(if kpl_on { rng.random_range(1..=10) } else { 0 }),
-        kpl_tolerance: rng.random_range(0..=4),
-        links,
-        options: None,
-    };
-
-    // Connector weather: how often connectors misbehave, drawn per seed.
-    let p_bad = rng.random_range(0.0..0.5);
-    let mut connectors = BTreeMap::new();
-    for link in &config.links {
-        if !rng.random_bool(p_bad) && !rng.random_bool(0.5) {
-            continue; // a default, healthy connector
-        }
-        let mut spec = ConnectorSpec {
-            accept_after: ms(rng.random_range(0..200)),
-            associate_after: ms(rng.random_range(0..1_500)),
-            status_after: ms(rng.random_range(0..300)),
-            keepalive_after: ms(rng.random_range(0..50)),
-            jitter: ms(rng.random_range(0..50)),
-            ..ConnectorSpec::default()
-        };
-        if rng.random_bool(p_bad) {
-            match rng.random_range(0..5) {
-                0 => spec.refuse = true,
-                1 => spec.association = AssociationBehaviour::Reject,
-                2 => spec.association = AssociationBehaviour::Never,
-                3 => spec.keepalive = KeepaliveBehaviour::Ignore,
-                _ => {
-                    let first = SystemStatus::ALL[rng.random_range(0..9)];
-                    spec.status = StatusSpec::Steps(vec![
-                        StatusStep {
-                            status: first,
-                            after: ms(0),
-                        },
-                        StatusStep {
-                            status: SystemStatus::Normal,
-                            after: ms(rng.random_range(0..800)),
-                        },
-                    ]);
-                }
-            }
-        }
-        connectors.insert(link.name.clone(), spec);
-    }
-
-    // Fault weather: each kind's weight is drawn per seed (some kinds never happen).
-    let kinds = 7;
-    let weights: Vec<f64> = (0..kinds)
-        .map(|_| {
-            if rng.random_bool(0.3) {
-                0.0
-            } else {
-                rng.random_range(0.0..1.0)
-            }
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let fault_count = if total == 0.0 {
-        0
-    } else {
-        rng.random_range(0..=12)
-    };
-    let mut faults = Vec::new();
-    for _ in 0..fault_count {
-        let mut pick = rng.random_range(0.0..total);
-        let kind = weights.iter().position(|w| {
-            pick -= w;
-            pick < 0.0
-        });
-        let at = SimDuration(Duration::from_millis(
-            rng.random_range(0..SAFETY_PHASE.as_millis() as u64),
-        ));
-        let link = config.links[rng.random_range(0..links_n)].name.clone();
-        let server = (pair && rng.random_bool(0.3))
-            .then(|| ["ts1", "ts2"][rng.random_range(0..2)].to_string());
-        let duration = ms(rng.random_range(100..20_000));
-        let fault = match kind.unwrap_or(kinds - 1) {
-            0 => Fault::Crash { at, link, duration },
-            1 => Fault::Drop { at, link, server },
-            2 => Fault::Status {
-                at,
-                link,
-                status: SystemStatus::ALL[rng.random_range(0..9)],
-            },
-            3 => {
-                let direction = [Direction::Both, Direction::ToConnector, Direction::ToServer]
-                    [rng.random_range(0..3)];
-                Fault::Partition {
-                    at,
-                    link,
-                    server,
-                    duration,
-                    direction,
-                }
-            }
-            4 => Fault::Latency {
-                at,
-                link,
-                server,
-                add: ms(rng.random_range(1..3_000)),
-                duration,
-            },
-            5 if pair => Fault::Switchover { at },
-            _ => Fault::Reconfigure {
-                at,
-                link,
-                priority: Some(rng.random_range(-1..spread + 1)),
-                server,
-            },
-        };
-        faults.push(fault);
-    }
-
+    let connectors = draw_connectors(&mut rng, &config);
+    let faults = draw_faults(&mut rng, &config, pair, spread);
     let network = NetworkSpec {
         latency: ms(rng.random_range(0..5)),
         jitter: ms(rng.random_range(0..4)),
@@ -185,6 +63,172 @@ pub fn generate(seed: u64) -> Scenario {
     };
     scenario.run_for = liveness_end(&scenario);
     scenario
+}
+
+/// Links (1-6, few distinct priorities: many ties), whether an HA pair runs, and the
+/// timing options; with the number of distinct priorities.
+fn draw_config(rng: &mut ChaCha8Rng) -> (ScenarioConfig, bool, i32) {
+    let links_n = rng.random_range(1..=6usize);
+    let spread = rng.random_range(1..=4i32);
+    let links: Vec<LinkSpec> = (0..links_n)
+        .map(|i| LinkSpec {
+            name: format!("L{i}"),
+            priority: Some(rng.random_range(0..spread)),
+        })
+        .collect();
+    let pair = rng.random_bool(0.6);
+    let kpl_on = rng.random_bool(0.7);
+    let config = ScenarioConfig {
+        connect_tout: SimDuration::from_secs(rng.random_range(1..=3)),
+        restart_timeout: SimDuration::from_secs(rng.random_range(1..=10)),
+        kpl_interval: SimDuration::from_secs(if kpl_on { rng.random_range(1..=10) } else { 0 }),
+        kpl_tolerance: rng.random_range(0..=4),
+        links,
+        options: None,
+    };
+    (config, pair, spread)
+}
+
+/// Connector weather: how often connectors misbehave is drawn per seed, then each
+/// link's connector.
+fn draw_connectors(
+    rng: &mut ChaCha8Rng,
+    config: &ScenarioConfig,
+) -> BTreeMap<String, ConnectorSpec> {
+    let p_bad = rng.random_range(0.0..0.5);
+    let mut connectors = BTreeMap::new();
+    for link in &config.links {
+        if !rng.random_bool(p_bad) && !rng.random_bool(0.5) {
+            continue; // a default, healthy connector
+        }
+        connectors.insert(link.name.clone(), draw_connector(rng, p_bad));
+    }
+    connectors
+}
+
+/// One connector's delays and, with probability `p_bad`, one misbehaviour.
+fn draw_connector(rng: &mut ChaCha8Rng, p_bad: f64) -> ConnectorSpec {
+    let mut spec = ConnectorSpec {
+        accept_after: ms(rng.random_range(0..200)),
+        associate_after: ms(rng.random_range(0..1_500)),
+        status_after: ms(rng.random_range(0..300)),
+        keepalive_after: ms(rng.random_range(0..50)),
+        jitter: ms(rng.random_range(0..50)),
+        ..ConnectorSpec::default()
+    };
+    if rng.random_bool(p_bad) {
+        match rng.random_range(0..5) {
+            0 => spec.refuse = true,
+            1 => spec.association = AssociationBehaviour::Reject,
+            2 => spec.association = AssociationBehaviour::Never,
+            3 => spec.keepalive = KeepaliveBehaviour::Ignore,
+            _ => {
+                let first = SystemStatus::ALL[rng.random_range(0..9)];
+                spec.status = StatusSpec::Steps(vec![
+                    StatusStep {
+                        status: first,
+                        after: ms(0),
+                    },
+                    StatusStep {
+                        status: SystemStatus::Normal,
+                        after: ms(rng.random_range(0..800)),
+                    },
+                ]);
+            }
+        }
+    }
+    spec
+}
+
+/// Fault weather: each kind's weight is drawn per seed (some kinds never happen), then
+/// up to 12 faults in the safety phase.
+fn draw_faults(
+    rng: &mut ChaCha8Rng,
+    config: &ScenarioConfig,
+    pair: bool,
+    spread: i32,
+) -> Vec<Fault> {
+    let weights: Vec<f64> = FaultKind::ALL
+        .iter()
+        .map(|_| {
+            if rng.random_bool(0.3) {
+                0.0
+            } else {
+                rng.random_range(0.0..1.0)
+            }
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let fault_count = if total == 0.0 {
+        0
+    } else {
+        rng.random_range(0..=12)
+    };
+    let mut faults = Vec::new();
+    for _ in 0..fault_count {
+        let mut pick = rng.random_range(0.0..total);
+        let kind = weights.iter().position(|w| {
+            pick -= w;
+            pick < 0.0
+        });
+        // Rounding can leave `pick` unspent: the last kind then.
+        let kind = FaultKind::ALL[kind.unwrap_or(FaultKind::ALL.len() - 1)];
+        faults.push(draw_fault(rng, kind, config, pair, spread));
+    }
+    faults
+}
+
+/// One fault of `kind` (a switchover without a pair is a reconfiguration instead).
+fn draw_fault(
+    rng: &mut ChaCha8Rng,
+    kind: FaultKind,
+    config: &ScenarioConfig,
+    pair: bool,
+    spread: i32,
+) -> Fault {
+    let at = SimDuration(Duration::from_millis(
+        rng.random_range(0..SAFETY_PHASE.as_millis() as u64),
+    ));
+    let link = config.links[rng.random_range(0..config.links.len())]
+        .name
+        .clone();
+    let server =
+        (pair && rng.random_bool(0.3)).then(|| ["ts1", "ts2"][rng.random_range(0..2)].to_string());
+    let duration = ms(rng.random_range(100..20_000));
+    match kind {
+        FaultKind::Crash => Fault::Crash { at, link, duration },
+        FaultKind::Drop => Fault::Drop { at, link, server },
+        FaultKind::Status => Fault::Status {
+            at,
+            link,
+            status: SystemStatus::ALL[rng.random_range(0..9)],
+        },
+        FaultKind::Partition => {
+            let direction = [Direction::Both, Direction::ToConnector, Direction::ToServer]
+                [rng.random_range(0..3)];
+            Fault::Partition {
+                at,
+                link,
+                server,
+                duration,
+                direction,
+            }
+        }
+        FaultKind::Latency => Fault::Latency {
+            at,
+            link,
+            server,
+            add: ms(rng.random_range(1..3_000)),
+            duration,
+        },
+        FaultKind::Switchover if pair => Fault::Switchover { at },
+        FaultKind::Switchover | FaultKind::Reconfigure => Fault::Reconfigure {
+            at,
+            link,
+            priority: Some(rng.random_range(-1..spread + 1)),
+            server,
+        },
+    }
 }
 
 /// The two servers of an HA pair: ts1 primary, ts2 backup.

@@ -399,6 +399,39 @@ pub enum Direction {
     ToServer,
 }
 
+/// Each kind of [`Fault`], in a fixed order: what `explore` draws from. A new fault
+/// kind is a compile error in [`Fault::kind`] and wherever a kind must be handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// [`Fault::Crash`].
+    Crash,
+    /// [`Fault::Drop`].
+    Drop,
+    /// [`Fault::Status`].
+    Status,
+    /// [`Fault::Partition`].
+    Partition,
+    /// [`Fault::Latency`].
+    Latency,
+    /// [`Fault::Switchover`].
+    Switchover,
+    /// [`Fault::Reconfigure`].
+    Reconfigure,
+}
+
+impl FaultKind {
+    /// Every kind, in the order `explore` draws their weights.
+    pub const ALL: [FaultKind; 7] = [
+        FaultKind::Crash,
+        FaultKind::Drop,
+        FaultKind::Status,
+        FaultKind::Partition,
+        FaultKind::Latency,
+        FaultKind::Switchover,
+        FaultKind::Reconfigure,
+    ];
+}
+
 /// A fault injected at a time. The `fault` field says which.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
@@ -512,6 +545,19 @@ impl Scenario {
 }
 
 impl Fault {
+    /// Which kind of fault this is.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Crash { .. } => FaultKind::Crash,
+            Fault::Drop { .. } => FaultKind::Drop,
+            Fault::Status { .. } => FaultKind::Status,
+            Fault::Partition { .. } => FaultKind::Partition,
+            Fault::Latency { .. } => FaultKind::Latency,
+            Fault::Switchover { .. } => FaultKind::Switchover,
+            Fault::Reconfigure { .. } => FaultKind::Reconfigure,
+        }
+    }
+
     /// When the fault starts.
     pub fn at(&self) -> SimDuration {
         match self {
