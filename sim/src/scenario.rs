@@ -1127,6 +1127,46 @@ type CheckError = (Option<String>, String);
 /// Semantic checks: the things JSON types cannot say. The error carries a text to
 /// locate in the file (a quoted name or a field) and the message.
 fn check(scenario: Scenario) -> Result<Checked, CheckError> {
+    let config = check_config(&scenario)?;
+    let servers = if scenario.servers.is_empty() {
+        vec![ServerSpec {
+            name: "ts".into(),
+            role: Role::Standalone,
+        }]
+    } else {
+        scenario.servers.clone()
+    };
+    check_servers(&servers)?;
+    let names = Names {
+        links: config.links.iter().map(|l| l.name.as_str()).collect(),
+        servers: servers.iter().map(|s| s.name.as_str()).collect(),
+    };
+    for name in scenario.connectors.keys() {
+        names.link("connectors", name)?;
+    }
+    check_faults(&scenario, &names)?;
+    check_expectations(&scenario, &names)?;
+    let connectors = config
+        .links
+        .iter()
+        .map(|l| {
+            scenario
+                .connectors
+                .get(&l.name)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok(Checked {
+        servers,
+        config,
+        connectors,
+        scenario,
+    })
+}
+
+/// The format version, the texts, the core configuration and `run_for`.
+fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
     if scenario.format != FORMAT_VERSION {
         return Err((
             Some("\"format\"".into()),
@@ -1136,7 +1176,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             ),
         ));
     }
-    check_texts(&scenario)?;
+    check_texts(scenario)?;
     let c = &scenario.config;
     let config = Config::new(c.links.iter().map(|l| LinkConfig {
         name: l.name.clone(),
@@ -1148,7 +1188,6 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
     config
         .validate()
         .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
-
     // The core refuses a time so late that a timer armed from it would overflow (I8).
     if (scenario.run_for.0 + config.longest_timer()).as_nanos() >= u128::from(u64::MAX) {
         return Err((
@@ -1159,53 +1198,54 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             ),
         ));
     }
-    let servers = if scenario.servers.is_empty() {
-        vec![ServerSpec {
-            name: "ts".into(),
-            role: Role::Standalone,
-        }]
-    } else {
-        scenario.servers.clone()
-    };
-    check_servers(&servers)?;
+    Ok(config)
+}
 
-    let link_names: Vec<&str> = config.links.iter().map(|l| l.name.as_str()).collect();
-    let server_names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
-    let known_link = |what: &str, name: &str| -> Result<(), CheckError> {
-        if link_names.contains(&name) {
+/// The links and servers a scenario names, for checking references to them.
+struct Names<'a> {
+    links: Vec<&'a str>,
+    servers: Vec<&'a str>,
+}
+
+impl Names<'_> {
+    /// `name` (in `what`) is a configured link.
+    fn link(&self, what: &str, name: &str) -> Result<(), CheckError> {
+        if self.links.contains(&name) {
             return Ok(());
         }
         Err((
             serde_json::to_string(name).ok(),
             format!(
                 "{what}: no link named {name:?} in config.links (configured: {})",
-                link_names.join(", ")
+                self.links.join(", ")
             ),
         ))
-    };
-    let known_server = |what: &str, name: Option<&str>| -> Result<(), CheckError> {
+    }
+
+    /// `name` (in `what`), if given, is a server of the scenario.
+    fn server(&self, what: &str, name: Option<&str>) -> Result<(), CheckError> {
         match name {
-            Some(name) if server_names.contains(&name) => Ok(()),
-            Some(name) => Err((
+            Some(name) if !self.servers.contains(&name) => Err((
                 serde_json::to_string(name).ok(),
                 format!(
                     "{what}: no server named {name:?} (servers: {})",
-                    server_names.join(", ")
+                    self.servers.join(", ")
                 ),
             )),
-            None => Ok(()),
+            _ => Ok(()),
         }
-    };
-
-    for name in scenario.connectors.keys() {
-        known_link("connectors", name)?;
     }
+}
+
+/// Every fault names known links and servers, starts within the run, and a switchover
+/// has a pair to switch.
+fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
     for (i, fault) in scenario.faults.iter().enumerate() {
         let what = format!("faults[{i}]");
         if let Some(link) = fault.link() {
-            known_link(&what, link)?;
+            names.link(&what, link)?;
         }
-        known_server(&what, fault.server())?;
+        names.server(&what, fault.server())?;
         if fault.at() > scenario.run_for {
             return Err((
                 Some(format!("\"{}\"", fault.at())),
@@ -1216,7 +1256,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
                 ),
             ));
         }
-        if matches!(fault, Fault::Switchover { .. }) && servers.len() != 2 {
+        if matches!(fault, Fault::Switchover { .. }) && names.servers.len() != 2 {
             return Err((
                 Some("\"switchover\"".into()),
                 format!(
@@ -1225,18 +1265,24 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Every expectation names known links and servers (a server when there are two),
+/// looks inside the run, and an interval runs forwards.
+fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
     for (i, expectation) in scenario.expect.iter().enumerate() {
         let what = format!("expect[{i}]");
         for link in expectation.links() {
-            known_link(&what, link)?;
+            names.link(&what, link)?;
         }
-        known_server(&what, expectation.server())?;
-        if expectation.server().is_none() && servers.len() > 1 {
+        names.server(&what, expectation.server())?;
+        if expectation.server().is_none() && names.servers.len() > 1 {
             return Err((
                 Some("\"expect\"".into()),
                 format!(
                     "{what}: say which server with \"server\" (this scenario has {})",
-                    server_names.join(", ")
+                    names.servers.join(", ")
                 ),
             ));
         }
@@ -1258,24 +1304,7 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             }
         }
     }
-
-    let connectors = config
-        .links
-        .iter()
-        .map(|l| {
-            scenario
-                .connectors
-                .get(&l.name)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
-    Ok(Checked {
-        servers,
-        config,
-        connectors,
-        scenario,
-    })
+    Ok(())
 }
 
 /// The text an error about the configuration points at (to locate it in the file).
