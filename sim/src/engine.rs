@@ -576,24 +576,7 @@ impl Engine {
         if self.verbose {
             self.note_step(server, event, &result, &actions);
         }
-        let name = &self.servers[server].name;
-        self.trace.push(
-            now,
-            TraceRecord::Input {
-                server: name,
-                event: &event,
-                outcome: &result,
-            },
-        );
-        for action in &actions {
-            self.trace.push(
-                now,
-                TraceRecord::Action {
-                    server: name,
-                    action,
-                },
-            );
-        }
+        self.trace_step(server, event, &result, &actions);
         let found = match result {
             Err(error) => Some(self.checker.found(
                 now,
@@ -628,6 +611,30 @@ impl Engine {
         self.touched = touched;
         self.snapshots[server] = pre;
         found.or_else(|| self.check_after_actions())
+    }
+
+    /// The step's input, its outcome and its actions, on the trace.
+    fn trace_step(
+        &mut self,
+        server: usize,
+        event: Event,
+        result: &Result<link_core::Outcome, link_core::StepError>,
+        actions: &[Action],
+    ) {
+        let name = &self.servers[server].name;
+        let input = TraceRecord::Input {
+            server: name,
+            event: &event,
+            outcome: result,
+        };
+        self.trace.push(self.now, input);
+        for action in actions {
+            let record = TraceRecord::Action {
+                server: name,
+                action,
+            };
+            self.trace.push(self.now, record);
+        }
     }
 
     /// A panic of a core's `step` as a violation. A debug build of the core asserts its
