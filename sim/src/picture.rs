@@ -164,45 +164,87 @@ fn text_width(text: &str) -> f64 {
     text.chars().count() as f64 * 6.8
 }
 
+/// Where everything goes in the picture of one run.
+struct Layout<'a> {
+    /// The end of the run, nanoseconds.
+    end: u64,
+    axis: Axis,
+    /// Each fault's x, label and link.
+    faults: Vec<(f64, String, Option<&'a str>)>,
+    /// Each fault label's row above the lanes.
+    fault_rows: Vec<usize>,
+    /// The top of the first server's block.
+    top: f64,
+    lanes_per_server: f64,
+    server_h: f64,
+    plot_bottom: f64,
+    height: f64,
+}
+
+impl<'a> Layout<'a> {
+    fn of(report: &'a RunReport) -> Self {
+        let end = report.end.as_nanos();
+        let mut moments: Vec<u64> = Vec::new();
+        for (_, history) in &report.servers {
+            for lane in &history.link_states {
+                moments.extend(lane.iter().map(|(t, _)| t.as_nanos()));
+            }
+            moments.extend(history.roles.iter().map(|(t, _)| t.as_nanos()));
+            moments.extend(history.client_events.iter().map(|(t, _)| t.as_nanos()));
+        }
+        for fault in &report.faults {
+            moments.push(fault.at().as_nanos());
+            moments.push(fault.healed_at().as_nanos());
+        }
+        let axis = Axis::new(moments, end);
+        // Fault labels above the lanes, staggered so none overlaps.
+        let faults: Vec<(f64, String, Option<&str>)> = report
+            .faults
+            .iter()
+            .filter(|f| f.at().as_nanos() <= end)
+            .map(|f| (axis.x(f.at().as_nanos()), describe_fault(f), f.link()))
+            .collect();
+        let spans: Vec<(f64, f64)> = faults
+            .iter()
+            .map(|(x, text, _)| (*x, x + text_width(text) + 4.0))
+            .collect();
+        let fault_rows = stagger(&spans, 4);
+        let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
+        let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
+        let lanes_per_server = report.links.len() as f64;
+        let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + 10.0;
+        let plot_bottom = top + report.servers.len() as f64 * server_h;
+        Layout {
+            end,
+            axis,
+            faults,
+            fault_rows,
+            top,
+            lanes_per_server,
+            server_h,
+            plot_bottom,
+            height: plot_bottom + 50.0,
+        }
+    }
+}
+
 /// The SVG picture of a run.
 pub fn svg(report: &RunReport) -> String {
-    let end = report.end.as_nanos();
-    let mut moments: Vec<u64> = Vec::new();
-    for (_, history) in &report.servers {
-        for lane in &history.link_states {
-            moments.extend(lane.iter().map(|(t, _)| t.as_nanos()));
-        }
-        moments.extend(history.roles.iter().map(|(t, _)| t.as_nanos()));
-        moments.extend(history.client_events.iter().map(|(t, _)| t.as_nanos()));
-    }
-    for fault in &report.faults {
-        moments.push(fault.at().as_nanos());
-        moments.push(fault.healed_at().as_nanos());
-    }
-    let axis = Axis::new(moments, end);
-
-    // Fault labels above the lanes, staggered so none overlaps.
-    let faults: Vec<(f64, String, Option<&str>)> = report
-        .faults
-        .iter()
-        .filter(|f| f.at().as_nanos() <= end)
-        .map(|f| (axis.x(f.at().as_nanos()), describe_fault(f), f.link()))
-        .collect();
-    let spans: Vec<(f64, f64)> = faults
-        .iter()
-        .map(|(x, text, _)| (*x, x + text_width(text) + 4.0))
-        .collect();
-    let fault_rows = stagger(&spans, 4);
-    let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
-
-    let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
-    let lanes_per_server = report.links.len() as f64;
-    let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + 10.0;
-    let plot_bottom = top + report.servers.len() as f64 * server_h;
-    let height = plot_bottom + 50.0;
-
+    let layout = Layout::of(report);
     let mut out = String::new();
     let w = &mut out;
+    title(w, report, &layout);
+    for (s, (server_name, history)) in report.servers.iter().enumerate() {
+        server_block(w, report, &layout, s, (server_name, history));
+    }
+    time_axis(w, report, &layout);
+    let _ = writeln!(w, "</svg>");
+    out
+}
+
+/// The opening of the SVG, the title, the legend, and the fault lines and labels.
+fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
+    let (height, end, plot_bottom) = (layout.height, layout.end, layout.plot_bottom);
     let _ = writeln!(
         w,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">"#
@@ -226,7 +268,7 @@ pub fn svg(report: &RunReport) -> String {
     legend(w, 20.0, 64.0);
 
     // Fault lines and labels.
-    for ((x, text, _), row) in faults.iter().zip(&fault_rows) {
+    for ((x, text, _), row) in layout.faults.iter().zip(&layout.fault_rows) {
         let y = 86.0 + *row as f64 * LABEL_ROW_H;
         let _ = writeln!(
             w,
@@ -239,101 +281,127 @@ pub fn svg(report: &RunReport) -> String {
             y + 3.0
         );
     }
+}
 
-    for (s, (server_name, history)) in report.servers.iter().enumerate() {
-        let y0 = top + s as f64 * server_h;
-        // Server header: name and its role over time.
+/// One server's block: its name and roles over time, and a lane per link.
+fn server_block(
+    w: &mut String,
+    report: &RunReport,
+    layout: &Layout<'_>,
+    s: usize,
+    (server_name, history): (&String, &crate::History),
+) {
+    let (axis, top, server_h) = (&layout.axis, layout.top, layout.server_h);
+    let y0 = top + s as f64 * server_h;
+    // Server header: name and its role over time.
+    let _ = writeln!(
+        w,
+        r##"<text x="20" y="{:.1}" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
+        y0 + 15.0,
+        escape(server_name)
+    );
+    let roles = &history.roles;
+    let role_spans: Vec<(f64, f64)> = roles
+        .iter()
+        .map(|(t, r)| {
+            let x = axis.x(t.as_nanos());
+            (x, x + text_width(r.as_str()) + 14.0)
+        })
+        .collect();
+    let role_rows = stagger(&role_spans, 2);
+    for (((t, role), row), _) in roles.iter().zip(&role_rows).zip(&role_spans) {
+        let x = axis.x(t.as_nanos());
+        let y = y0 + 15.0 - *row as f64 * 11.0;
+        let mark = if *role == Role::Primary { "◆" } else { "◇" };
         let _ = writeln!(
             w,
-            r##"<text x="20" y="{:.1}" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
-            y0 + 15.0,
-            escape(server_name)
+            r#"<text x="{x:.1}" y="{y:.1}" fill="{ROLE}">{mark} {}</text>"#,
+            role.as_str()
         );
-        let roles = &history.roles;
-        let role_spans: Vec<(f64, f64)> = roles
-            .iter()
-            .map(|(t, r)| {
-                let x = axis.x(t.as_nanos());
-                (x, x + text_width(r.as_str()) + 14.0)
-            })
-            .collect();
-        let role_rows = stagger(&role_spans, 2);
-        for (((t, role), row), _) in roles.iter().zip(&role_rows).zip(&role_spans) {
-            let x = axis.x(t.as_nanos());
-            let y = y0 + 15.0 - *row as f64 * 11.0;
-            let mark = if *role == Role::Primary { "◆" } else { "◇" };
-            let _ = writeln!(
-                w,
-                r#"<text x="{x:.1}" y="{y:.1}" fill="{ROLE}">{mark} {}</text>"#,
-                role.as_str()
-            );
-        }
-        for (l, (link_name, priority)) in report.links.iter().enumerate() {
-            let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP);
-            let _ = writeln!(
-                w,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{} ({priority})</text>"##,
-                PLOT_X0 - 8.0,
-                y + 13.0,
-                escape(link_name)
-            );
-            let _ = writeln!(
-                w,
-                r##"<rect x="{PLOT_X0:.1}" y="{y:.1}" width="{:.1}" height="{LANE_H}" fill="#f3f3f3"/>"##,
-                PLOT_X1 - PLOT_X0
-            );
-            let lane = &history.link_states[l];
-            for (i, (t, state)) in lane.iter().enumerate() {
-                let Some((_, colour, _)) = STATES.iter().find(|(s, _, _)| s == state) else {
-                    continue;
-                };
-                let until = lane.get(i + 1).map_or(end, |(t, _)| t.as_nanos());
-                let (x0, x1) = (axis.x(t.as_nanos()), axis.x(until));
-                let width = (x1 - x0).max(1.5);
+    }
+    for (l, link) in report.links.iter().enumerate() {
+        let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP);
+        link_lane(w, report, layout, (server_name, history), (l, link, y));
+    }
+}
+
+/// One link's lane in one server's block: its label, its states over time, and the
+/// markers of log 35115 and the client notifications.
+fn link_lane(
+    w: &mut String,
+    report: &RunReport,
+    layout: &Layout<'_>,
+    (server_name, history): (&String, &crate::History),
+    (l, (link_name, priority), y): (usize, &(String, i32), f64),
+) {
+    let (axis, end) = (&layout.axis, layout.end);
+    let _ = writeln!(
+        w,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{} ({priority})</text>"##,
+        PLOT_X0 - 8.0,
+        y + 13.0,
+        escape(link_name)
+    );
+    let _ = writeln!(
+        w,
+        r##"<rect x="{PLOT_X0:.1}" y="{y:.1}" width="{:.1}" height="{LANE_H}" fill="#f3f3f3"/>"##,
+        PLOT_X1 - PLOT_X0
+    );
+    let lane = &history.link_states[l];
+    for (i, (t, state)) in lane.iter().enumerate() {
+        let Some((_, colour, _)) = STATES.iter().find(|(s, _, _)| s == state) else {
+            continue;
+        };
+        let until = lane.get(i + 1).map_or(end, |(t, _)| t.as_nanos());
+        let (x0, x1) = (axis.x(t.as_nanos()), axis.x(until));
+        let width = (x1 - x0).max(1.5);
+        let _ = writeln!(
+            w,
+            r#"<rect x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{LANE_H}" fill="{colour}"><title>{} {}: {} from {}</title></rect>"#,
+            escape(server_name),
+            escape(link_name),
+            state.as_str(),
+            Instant::from_nanos(t.as_nanos())
+        );
+    }
+    // Markers on this lane: log 35115, client events.
+    for entry in &history.logs {
+        if let LogRecord::LinkSelected { link, .. } = entry.record {
+            if link.index() == l {
+                let x = axis.x(entry.at.as_nanos());
                 let _ = writeln!(
                     w,
-                    r#"<rect x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{LANE_H}" fill="{colour}"><title>{} {}: {} from {}</title></rect>"#,
-                    escape(server_name),
-                    escape(link_name),
-                    state.as_str(),
-                    Instant::from_nanos(t.as_nanos())
-                );
-            }
-            // Markers on this lane: log 35115, client events.
-            for entry in &history.logs {
-                if let LogRecord::LinkSelected { link, .. } = entry.record {
-                    if link.index() == l {
-                        let x = axis.x(entry.at.as_nanos());
-                        let _ = writeln!(
-                            w,
-                            r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{SELECTED}" stroke="#7a5a00" stroke-width="0.4">★<title>log 35115 at {}: {}</title></text>"##,
-                            y - 1.0,
-                            entry.at,
-                            escape(&entry.record.text(&report.config).to_string())
-                        );
-                    }
-                }
-            }
-            for (t, event) in &history.client_events {
-                if event.link().index() != l {
-                    continue;
-                }
-                let x = axis.x(t.as_nanos());
-                let (mark, colour) = match event {
-                    ClientEvent::LinkConnected { .. } => ("▲", CONNECTED),
-                    ClientEvent::LinkDisconnected { .. } => ("✖", DISCONNECTED),
-                };
-                let _ = writeln!(
-                    w,
-                    r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="bold" fill="{colour}">{mark}<title>{} at {t}</title></text>"#,
-                    y + LANE_H + 10.0,
-                    event.name()
+                    r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{SELECTED}" stroke="#7a5a00" stroke-width="0.4">★<title>log 35115 at {}: {}</title></text>"##,
+                    y - 1.0,
+                    entry.at,
+                    escape(&entry.record.text(&report.config).to_string())
                 );
             }
         }
     }
+    for (t, event) in &history.client_events {
+        if event.link().index() != l {
+            continue;
+        }
+        let x = axis.x(t.as_nanos());
+        let (mark, colour) = match event {
+            ClientEvent::LinkConnected { .. } => ("▲", CONNECTED),
+            ClientEvent::LinkDisconnected { .. } => ("✖", DISCONNECTED),
+        };
+        let _ = writeln!(
+            w,
+            r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="bold" fill="{colour}">{mark}<title>{} at {t}</title></text>"#,
+            y + LANE_H + 10.0,
+            event.name()
+        );
+    }
+}
 
-    // Axis: breaks and ticks.
+/// The time axis: its line, the breaks over idle stretches, and the ticks.
+fn time_axis(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
+    let (axis, end, top) = (&layout.axis, layout.end, layout.top);
+    let (server_h, lanes_per_server, plot_bottom) =
+        (layout.server_h, layout.lanes_per_server, layout.plot_bottom);
     let axis_y = plot_bottom + 4.0;
     let _ = writeln!(
         w,
@@ -402,8 +470,6 @@ pub fn svg(report: &RunReport) -> String {
         }
     }
     tick(w, PLOT_X1, &short_time(end), &mut last_label_end);
-    let _ = writeln!(w, "</svg>");
-    out
 }
 
 /// A tick step of 1, 2 or 5 × 10^k ns giving about 90 px between ticks.
