@@ -1,8 +1,12 @@
 //! `step_into` makes no heap allocation once the core is built and the caller's action
-//! buffer has room: measured with a counting global allocator over every kind of step
-//! (a procedure, activation, keep-alive traffic, failover, restart, role changes,
-//! reconfiguration, stale and refused inputs). Runtimes can embed the core in a hot
-//! loop without touching the allocator.
+//! buffer has room: measured with a counting global allocator over every kind of step.
+//! One test cycles a 64-link core through procedures, activation, keep-alive traffic,
+//! failover, restart, role changes, reconfiguration, stale and refused inputs; another
+//! walks every path (R3 refusal, R4 rejection and close, R5 non-normal first status, R7
+//! waiting, R8 with and without an operational link, R9, R10 by close and by keep-alive
+//! loss, R11, R12, R13 on the active link, a status on the active link, shutdown) and
+//! proves that all 17 kinds of log record were produced. Runtimes can embed the core in
+//! a hot loop without touching the allocator.
 
 // A global allocator cannot be written without `unsafe`; this test file is the only
 // place in the project that needs it, and it only counts and forwards to `System`.
@@ -12,7 +16,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 
-use link_core::{Action, Config, Event, Instant, LinkConfig, LinkCore, Role, SystemStatus, Timer};
+use link_core::{
+    Action, Config, Event, Instant, LinkConfig, LinkCore, LogRecord, Role, SystemStatus, Timer,
+};
 
 struct Counting;
 
@@ -199,4 +205,169 @@ fn a_cloned_core_allocates_nothing_either() {
     }
     assert_eq!(total, 0);
     drop(original);
+}
+
+/// Which of the 17 log records `record` is (exhaustive: a new record fails to compile
+/// here until this test covers it).
+fn record_kind(record: &LogRecord) -> usize {
+    match record {
+        LogRecord::ProcedureStarted { .. } => 0,
+        LogRecord::LinkRefused { .. } => 1,
+        LogRecord::LinkEstablished { .. } => 2,
+        LogRecord::AssociationRejected { .. } => 3,
+        LogRecord::LinkClosedByPeer { .. } => 4,
+        LogRecord::LinkOperational { .. } => 5,
+        LogRecord::LinkNotOperational { .. } => 6,
+        LogRecord::LinkSelected { .. } => 7,
+        LogRecord::NoOperationalLink => 8,
+        LogRecord::ActiveLinkLost { .. } => 9,
+        LogRecord::RestartScheduled { .. } => 10,
+        LogRecord::BackupDropsLowerLink { .. } => 11,
+        LogRecord::RoleChanged { .. } => 12,
+        LogRecord::LinkReconfigured { .. } => 13,
+        LogRecord::KeepAliveMissed { .. } => 14,
+        LogRecord::StatusOnActiveLink { .. } => 15,
+        LogRecord::Shutdown => 16,
+    }
+}
+
+/// Feeds inputs to one core, counting allocations per step and the log records seen.
+struct Driver {
+    core: LinkCore,
+    now: Instant,
+    actions: Vec<Action>,
+    allocations: usize,
+    steps: usize,
+    seen: [bool; 17],
+}
+
+impl Driver {
+    /// A started core for `links` (name, priority) in `role`, keep-alive every 5 s with
+    /// tolerance 1.
+    fn started(links: &[(&str, i32)], role: Role) -> Self {
+        let config = Config::new(
+            links
+                .iter()
+                .map(|(name, p)| LinkConfig::new(*name).with_priority(*p)),
+        )
+        .with_role(role)
+        .with_keepalive(Duration::from_secs(5), 1);
+        let mut driver = Driver {
+            core: LinkCore::new(config).unwrap(),
+            now: Instant::ZERO,
+            actions: Vec::with_capacity(64),
+            allocations: 0,
+            steps: 0,
+            seen: [false; 17],
+        };
+        driver.feed(Event::Start);
+        driver
+    }
+
+    fn feed(&mut self, event: Event) {
+        let n = allocations_in(&mut self.core, self.now, event, &mut self.actions);
+        assert_eq!(n, 0, "{event:?} allocated {n} time(s)");
+        self.allocations += n;
+        self.steps += 1;
+        for action in &self.actions {
+            if let Action::Log(record) = action {
+                self.seen[record_kind(record)] = true;
+            }
+        }
+    }
+
+    fn conn(&self, name: &str) -> link_core::ConnId {
+        let link = self.core.link_id(name).unwrap();
+        self.core.connection(link).expect("the link is open")
+    }
+
+    /// `event` for the connection of link `name`.
+    fn on(&mut self, name: &str, event: fn(link_core::ConnId) -> Event) {
+        let conn = self.conn(name);
+        self.feed(event(conn));
+    }
+
+    /// Brings link `name` up to its first SystemStatus, `status`.
+    fn bring_up(&mut self, name: &str, status: SystemStatus) {
+        self.on(name, Event::TcpAccepted);
+        self.on(name, Event::AssociationAccepted);
+        let conn = self.conn(name);
+        self.feed(Event::SystemStatus(conn, status));
+    }
+
+    /// Moves time to `timer`'s deadline (the earliest armed one) and fires it.
+    fn fire(&mut self, timer: Timer) {
+        let (at, earliest) = self.core.next_deadline().expect("a timer is armed");
+        assert_eq!(earliest, timer, "the next timer");
+        self.now = at;
+        self.feed(Event::TimerExpired(timer));
+    }
+}
+
+#[test]
+fn every_path_and_every_log_record_allocates_nothing() {
+    let abc = [("A", 3), ("B", 2), ("C", 1)];
+    let mut seen = [false; 17];
+    let mut steps = 0;
+    let mut done = |d: Driver| {
+        assert_eq!(d.allocations, 0);
+        steps += d.steps;
+        for (all, now) in seen.iter_mut().zip(d.seen) {
+            *all |= now;
+        }
+    };
+    // R3, R4, R5 drop-outs, then R8 with nothing operational: a new procedure at once.
+    let mut d = Driver::started(&abc, Role::Primary);
+    d.on("A", Event::TcpRefused);
+    d.on("B", Event::TcpAccepted);
+    d.on("B", Event::AssociationRejected);
+    d.bring_up("C", SystemStatus::Initializing);
+    d.fire(Timer::ConnectTimeout);
+    d.on("A", Event::TcpAccepted);
+    d.on("A", Event::TcpClosed);
+    done(d);
+    // R7: a lower link operational waits for the higher; R8 activates it at connect-tout.
+    // Then R14 keep-alive, a status on the active link, and keep-alive loss (R10).
+    let mut d = Driver::started(&abc, Role::Primary);
+    d.bring_up("C", SystemStatus::Normal);
+    d.on("A", Event::TcpAccepted);
+    d.fire(Timer::ConnectTimeout);
+    assert_eq!(d.core.active_link(), d.core.link_id("C"));
+    d.on("C", |c| {
+        Event::SystemStatus(c, SystemStatus::OverloadReached)
+    });
+    d.fire(Timer::KeepAlive);
+    d.on("C", Event::KeepAliveAnswered);
+    d.fire(Timer::KeepAlive);
+    d.fire(Timer::KeepAlive);
+    d.fire(Timer::RestartDelay);
+    done(d);
+    // R9: a primary on a lower link is demoted; R11: promoted again; R13 on the active link.
+    let mut d = Driver::started(&abc, Role::Primary);
+    d.on("A", Event::TcpRefused);
+    d.on("B", Event::TcpRefused);
+    d.bring_up("C", SystemStatus::Normal);
+    d.feed(Event::RoleChanged(Role::Backup));
+    d.feed(Event::RoleChanged(Role::Primary));
+    d.bring_up("A", SystemStatus::Normal);
+    let a = d.core.link_id("A").unwrap();
+    d.feed(Event::Reconfigured {
+        link: a,
+        priority: Some(0),
+    });
+    d.feed(Event::Shutdown);
+    done(d);
+    // R12: one link without a priority.
+    let mut d = Driver::started(&[("ONLY", 0)], Role::Standalone);
+    d.bring_up("ONLY", SystemStatus::Normal);
+    assert!(d.core.active_link().is_some());
+    d.on("ONLY", Event::TcpClosed);
+    d.fire(Timer::RestartDelay);
+    done(d);
+    let missing: Vec<usize> = (0..17).filter(|&k| !seen[k]).collect();
+    assert!(
+        missing.is_empty(),
+        "log records never produced: {missing:?}"
+    );
+    assert!(steps > 40, "{steps} steps");
 }
