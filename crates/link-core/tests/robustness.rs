@@ -534,3 +534,25 @@ fn random_walks_reach_activation_and_failover() {
         assert!(traces.contains(needle), "the walks never reach {needle}");
     }
 }
+
+// I8: a timer can never be due forever; the clock's end and huge timeouts are refused.
+#[test]
+fn time_too_close_to_the_end_of_the_clock_is_refused() {
+    let mut core = LinkCore::new(config(AB, Role::Standalone)).unwrap();
+    let late = Instant::from_nanos(u64::MAX - 1);
+    assert_eq!(
+        core.step(late, Event::Start),
+        Err(StepError::TimeOutOfRange { now: late })
+    );
+    assert_eq!(core.phase(), Phase::Idle);
+    let huge = Config::new(config(AB, Role::Standalone).links).with_restart_timeout(Duration::MAX);
+    assert!(matches!(
+        LinkCore::new(huge),
+        Err(ConfigError::RestartTimeoutOutOfRange { .. })
+    ));
+    // The last instant that still leaves room for every timer is accepted.
+    let last = Instant::from_nanos(u64::MAX - Duration::from_secs(10).as_nanos() as u64 - 1);
+    assert!(core.step(last, Event::Start).is_ok());
+    let (deadline, _) = core.next_deadline().unwrap();
+    assert!(deadline > last);
+}

@@ -628,6 +628,15 @@ fn promotion_to_primary_keeps_the_active_link() {
     assert!(actions.is_empty());
 }
 
+// R11: links a backup may not hold are closed even before they connect
+#[test]
+fn primary_made_backup_at_procedure_start_closes_its_connecting_lower_links() {
+    let mut h = Harness::started(ABC, Role::Primary);
+    let actions = h.role(Role::Backup);
+    assert_eq!(h.closed(&actions), ["CSTA_B", "CSTA_C"]);
+    assert_eq!(h.state("CSTA_A"), LinkState::Connecting);
+}
+
 // ---------- R12: one link ----------
 
 // R12
@@ -815,6 +824,19 @@ fn traffic_on_the_active_link_postpones_the_keepalive() {
 }
 
 // R14: kpl-interval 0 disables keep-alive
+// R14, R10: a keep-alive loss in an HA pair is reported to the Management Layer.
+#[test]
+fn keepalive_loss_of_the_primary_is_reported_to_the_management_layer() {
+    let mut h = Harness::new(config(AB, Role::Primary).with_keepalive(Duration::from_secs(5), 0));
+    h.start();
+    h.bring_up("CSTA_A");
+    let actions = h.advance(Duration::from_secs(10));
+    assert!(has_disconnected(&actions));
+    assert!(actions.contains(&Action::ReportLinkFailure {
+        link: h.id("CSTA_A")
+    }));
+}
+
 #[test]
 fn kpl_interval_zero_disables_keepalive() {
     let mut h = keepalive_harness(0, 3);
@@ -841,13 +863,4 @@ fn non_normal_status_on_the_active_link_is_logged_and_the_link_stays() {
     );
     assert!(!has_disconnected(&actions));
     assert_eq!(h.active().as_deref(), Some("CSTA_A"));
-}
-
-// R11: links a backup may not hold are closed even before they connect
-#[test]
-fn primary_made_backup_at_procedure_start_closes_its_connecting_lower_links() {
-    let mut h = Harness::started(ABC, Role::Primary);
-    let actions = h.role(Role::Backup);
-    assert_eq!(h.closed(&actions), ["CSTA_B", "CSTA_C"]);
-    assert_eq!(h.state("CSTA_A"), LinkState::Connecting);
 }
