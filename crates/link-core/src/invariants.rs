@@ -144,7 +144,7 @@ impl LinkCore {
         buffer.resize(self.queue.rank_count(), 0);
         let open_allowed = matches!(self.phase, Phase::Selecting | Phase::Active(_));
         let active_phase = matches!(self.phase, Phase::Active(_));
-        let backup = self.role == Role::Backup;
+        let backup = self.config.role == Role::Backup;
         let mut survey = Survey::default();
         for (index, slot) in self.slots.iter().enumerate() {
             let state = slot.state;
@@ -366,7 +366,7 @@ mod tests {
         .with_role(Role::Primary);
         let mut core = LinkCore::new(config).unwrap();
         core.step(Instant::ZERO, Event::Start).unwrap();
-        core.role = role;
+        core.config.role = role;
         core
     }
 

@@ -247,7 +247,6 @@ pub(crate) struct KeepAlive {
 pub struct LinkCore {
     pub(crate) config: Config,
     pub(crate) slots: Vec<Slot>,
-    pub(crate) role: Role,
     pub(crate) phase: Phase,
     pub(crate) timers: [Option<Instant>; Timer::COUNT],
     /// The latest `now` seen.
@@ -296,7 +295,6 @@ impl LinkCore {
             })
             .collect();
         let mut core = LinkCore {
-            role: config.role,
             highest_priority: config.highest_priority(),
             config,
             slots,
@@ -434,7 +432,7 @@ impl LinkCore {
 
     /// The server's current role.
     pub fn role(&self) -> Role {
-        self.role
+        self.config.role
     }
 
     /// What the core is doing now.
@@ -706,11 +704,10 @@ impl LinkCore {
 
     /// R11: a role change takes effect at once.
     fn on_role_changed(&mut self, now: Instant, role: Role, out: &mut Vec<Action>) -> Outcome {
-        if role == self.role {
+        if role == self.config.role {
             return Outcome::Ignored(Ignored::SameRole);
         }
-        let from = self.role;
-        self.role = role;
+        let from = self.config.role;
         self.config.role = role;
         out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
         if role == Role::Backup {
@@ -762,7 +759,7 @@ impl LinkCore {
             self.close(index, CloseReason::Reconfigured, out);
             self.leave_active(link, out);
             self.begin_procedure(now, out);
-        } else if self.role == Role::Backup {
+        } else if self.config.role == Role::Backup {
             self.enforce_backup_restriction(now, out);
         }
         Outcome::Applied
@@ -792,7 +789,7 @@ impl LinkCore {
         }
         let log_at = out.len();
         out.push(Action::Log(LogRecord::ProcedureStarted {
-            role: self.role,
+            role: self.config.role,
             links_opened: 0,
         }));
         let mut opened: u16 = 0;
@@ -803,7 +800,7 @@ impl LinkCore {
             }
         }
         out[log_at] = Action::Log(LogRecord::ProcedureStarted {
-            role: self.role,
+            role: self.config.role,
             links_opened: opened,
         });
         self.arm(
@@ -972,7 +969,7 @@ impl LinkCore {
                 link,
             }));
         }
-        if self.role.is_ha() {
+        if self.config.role.is_ha() {
             out.push(Action::ReportLinkFailure { link });
         }
         self.phase = Phase::Restarting;
@@ -1034,7 +1031,7 @@ impl LinkCore {
     // ----- primitives -----
 
     fn role_may_open(&self, index: usize) -> bool {
-        self.role != Role::Backup
+        self.config.role != Role::Backup
             || self.configured_priority(index) >= self.highest_priority
             || self.bug(crate::PlantedBug::BackupOpensEveryLink)
     }
