@@ -306,8 +306,10 @@ pub struct ExploreOptions {
 
 impl ExploreOptions {
     fn run_options(&self) -> RunOptions {
+        // Nobody reads a drawn world's timeline or history: the invariants are the oracle.
         RunOptions {
             no_timeline: true,
+            no_history: true,
             #[cfg(feature = "planted-bugs")]
             planted_bug: self.planted_bug,
             ..RunOptions::default()
