@@ -772,6 +772,82 @@ impl Reporter {
     }
 }
 
+/// One connection's invoke IDs: the next to use, and the requests awaiting an answer
+/// (a response is matched to its request by invoke ID).
+struct Invokes {
+    next: InvokeId,
+    association: Option<InvokeId>,
+    keepalive: Option<InvokeId>,
+}
+
+impl Invokes {
+    fn new() -> Self {
+        Invokes {
+            next: InvokeId::FIRST,
+            association: None,
+            keepalive: None,
+        }
+    }
+
+    /// The frame that carries `command`, remembered as outstanding.
+    fn request(&mut self, command: Outgoing, application_id: &str) -> Frame {
+        let invoke_id = self.next;
+        self.next = self.next.next();
+        let message = match command {
+            Outgoing::Association => {
+                self.association = Some(invoke_id);
+                Message::StartApplicationSession {
+                    application_id: application_id.to_owned(),
+                    protocol_version: ECMA_323_NAMESPACE.to_owned(),
+                    session_duration_s: 180,
+                }
+            }
+            Outgoing::KeepAlive => {
+                self.keepalive = Some(invoke_id);
+                Message::SystemStatus(SystemStatus::Normal)
+            }
+        };
+        Frame {
+            invoke_id,
+            body: message.encode(),
+        }
+    }
+
+    /// The core's input for `message`, which came in `frame`; the answer to write back
+    /// (a connector's own SystemStatus request); a note for the operator.
+    fn inbound(
+        &mut self,
+        conn: ConnId,
+        frame: &Frame,
+        message: Message,
+    ) -> (Event, Option<Frame>, Option<String>) {
+        let id = Some(frame.invoke_id);
+        match message {
+            Message::StartApplicationSessionPosResponse { .. } if self.association == id => {
+                self.association = None;
+                (Event::AssociationAccepted(conn), None, None)
+            }
+            Message::StartApplicationSessionNegResponse { error } if self.association == id => {
+                self.association = None;
+                let note = format!("association refused: {error}");
+                (Event::AssociationRejected(conn), None, Some(note))
+            }
+            Message::SystemStatusResponse if self.keepalive == id => {
+                self.keepalive = None;
+                (Event::KeepAliveAnswered(conn), None, None)
+            }
+            Message::SystemStatus(status) => {
+                let answer = (frame.invoke_id != InvokeId::EVENT).then(|| Frame {
+                    invoke_id: frame.invoke_id,
+                    body: Message::SystemStatusResponse.encode(),
+                });
+                (Event::SystemStatus(conn, status), answer, None)
+            }
+            _ => (Event::MessageReceived(conn), None, None),
+        }
+    }
+}
+
 impl<F: Framing> Link<F> {
     /// Runs the connection; returns whether its end was reported (false only when the
     /// driver went away first).
@@ -797,34 +873,14 @@ impl<F: Framing> Link<F> {
         let (mut reader, mut writer) = stream.into_split();
         let mut inbound = BytesMut::with_capacity(4096);
         let mut outbound = BytesMut::with_capacity(512);
-        let mut next_invoke = InvokeId::FIRST;
-        let mut pending_association: Option<InvokeId> = None;
-        let mut pending_keepalive: Option<InvokeId> = None;
+        let mut invokes = Invokes::new();
         loop {
             tokio::select! {
                 command = commands.recv() => {
                     let Some(command) = command else { return false };
-                    let invoke_id = next_invoke;
-                    next_invoke = next_invoke.next();
-                    let message = match command {
-                        Outgoing::Association => {
-                            pending_association = Some(invoke_id);
-                            Message::StartApplicationSession {
-                                application_id: application_id.clone(),
-                                protocol_version: ECMA_323_NAMESPACE.to_owned(),
-                                session_duration_s: 180,
-                            }
-                        }
-                        Outgoing::KeepAlive => {
-                            pending_keepalive = Some(invoke_id);
-                            Message::SystemStatus(SystemStatus::Normal)
-                        }
-                    };
-                    let frame = Frame { invoke_id, body: message.encode() };
+                    let frame = invokes.request(command, &application_id);
                     if let Err(e) = write(&mut self.framing, &frame, &mut outbound, &mut writer).await {
-                        self.out.note(format!("write failed: {e}")).await;
-                        self.out.report(Event::TcpClosed(conn)).await;
-                        return true;
+                        return self.closed(format!("write failed: {e}")).await;
                     }
                 }
                 read = reader.read_buf(&mut inbound) => {
@@ -833,78 +889,73 @@ impl<F: Framing> Link<F> {
                             self.out.report(Event::TcpClosed(conn)).await;
                             return true;
                         }
-                        Err(e) => {
-                            self.out.note(format!("read failed: {e}")).await;
-                            self.out.report(Event::TcpClosed(conn)).await;
-                            return true;
-                        }
+                        Err(e) => return self.closed(format!("read failed: {e}")).await,
                         Ok(_) => {}
                     }
-                    loop {
-                        let frame = match self.framing.decode(&mut inbound) {
-                            Ok(Some(frame)) => frame,
-                            Ok(None) => break,
-                            Err(e) => {
-                                self.out.note(format!("framing error, dropping the connection: {e}")).await;
-                                self.out.report(Event::TcpClosed(conn)).await;
-                                return true;
-                            }
-                        };
-                        let mut answer = None;
-                        let event = match Message::decode(&frame.body) {
-                            Ok(Message::StartApplicationSessionPosResponse { .. })
-                                if pending_association == Some(frame.invoke_id) =>
-                            {
-                                pending_association = None;
-                                Event::AssociationAccepted(conn)
-                            }
-                            Ok(Message::StartApplicationSessionNegResponse { error })
-                                if pending_association == Some(frame.invoke_id) =>
-                            {
-                                pending_association = None;
-                                self.out.note(format!("association refused: {error}")).await;
-                                Event::AssociationRejected(conn)
-                            }
-                            Ok(Message::SystemStatusResponse)
-                                if pending_keepalive == Some(frame.invoke_id) =>
-                            {
-                                pending_keepalive = None;
-                                Event::KeepAliveAnswered(conn)
-                            }
-                            Ok(Message::SystemStatus(status)) => {
-                                if frame.invoke_id != InvokeId::EVENT {
-                                    answer = Some(Frame {
-                                        invoke_id: frame.invoke_id,
-                                        body: Message::SystemStatusResponse.encode(),
-                                    });
-                                }
-                                Event::SystemStatus(conn, status)
-                            }
-                            Ok(_) => Event::MessageReceived(conn),
-                            Err(e) => {
-                                self.undecodable += 1;
-                                if self.undecodable <= NOTED_UNDECODABLE {
-                                    self.out.note(format!("undecodable message (counted as traffic): {e}")).await;
-                                }
-                                if self.undecodable == NOTED_UNDECODABLE {
-                                    self.out.note("further undecodable messages are not noted".to_owned()).await;
-                                }
-                                Event::MessageReceived(conn)
-                            }
-                        };
-                        // The core hears the status before the answer is written, so a
-                        // peer that does not read cannot hold R5 back.
-                        self.out.report(event).await;
-                        if let Some(answer) = answer {
-                            if let Err(e) = write(&mut self.framing, &answer, &mut outbound, &mut writer).await {
-                                self.out.note(format!("write failed: {e}")).await;
-                                self.out.report(Event::TcpClosed(conn)).await;
-                                return true;
-                            }
-                        }
+                    let io = (&mut outbound, &mut writer);
+                    if let Err(note) = self.read_frames(&mut inbound, &mut invokes, io).await {
+                        return self.closed(note).await;
                     }
                 }
             }
+        }
+    }
+
+    /// Notes `why`, and reports the connection closed; its end was reported.
+    async fn closed(&self, why: String) -> bool {
+        self.out.note(why).await;
+        self.out.report(Event::TcpClosed(self.conn)).await;
+        true
+    }
+
+    /// Feeds the core every whole frame in `inbound` and writes the answers; the note
+    /// to close the connection with when the framing or a write fails.
+    async fn read_frames(
+        &mut self,
+        inbound: &mut BytesMut,
+        invokes: &mut Invokes,
+        (outbound, writer): (&mut BytesMut, &mut tokio::net::tcp::OwnedWriteHalf),
+    ) -> Result<(), String> {
+        loop {
+            let frame = match self.framing.decode(inbound) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(format!("framing error, dropping the connection: {e}")),
+            };
+            let (event, answer, note) = match Message::decode(&frame.body) {
+                Ok(message) => invokes.inbound(self.conn, &frame, message),
+                Err(e) => {
+                    self.note_undecodable(e).await;
+                    (Event::MessageReceived(self.conn), None, None)
+                }
+            };
+            if let Some(note) = note {
+                self.out.note(note).await;
+            }
+            // The core hears the status before the answer is written, so a peer that
+            // does not read cannot hold R5 back.
+            self.out.report(event).await;
+            if let Some(answer) = answer {
+                if let Err(e) = write(&mut self.framing, &answer, outbound, writer).await {
+                    return Err(format!("write failed: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Notes the first few undecodable documents (counted as traffic), then that the
+    /// rest are not noted.
+    async fn note_undecodable(&mut self, error: csta_wire::DecodeError) {
+        self.undecodable += 1;
+        if self.undecodable <= NOTED_UNDECODABLE {
+            self.out
+                .note(format!("undecodable message (counted as traffic): {error}"))
+                .await;
+        }
+        if self.undecodable == NOTED_UNDECODABLE {
+            self.out
+                .note("further undecodable messages are not noted".to_owned())
+                .await;
         }
     }
 }

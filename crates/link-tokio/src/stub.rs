@@ -245,11 +245,9 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
     let mut framing = HeaderFraming;
     let mut inbound = BytesMut::with_capacity(4096);
     let mut outbound = BytesMut::with_capacity(512);
-    let mut next_invoke = InvokeId::FIRST;
-    let mut statuses: VecDeque<(Duration, SystemStatus)> = VecDeque::new();
-    let mut next_status_at: Option<Instant> = None;
+    let mut session = Session::default();
     loop {
-        let due = next_status_at.unwrap_or_else(Instant::now);
+        let due = session.next_status_at.unwrap_or_else(Instant::now);
         let mut replies: Vec<(InvokeId, Message)> = Vec::new();
         tokio::select! {
             read = reader.read_buf(&mut inbound) => {
@@ -269,44 +267,11 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
                             return;
                         }
                     };
-                    match Message::decode(&frame.body) {
-                        Ok(Message::StartApplicationSession { application_id, .. }) => {
-                            say(&format!("StartApplicationSession from {application_id:?}"));
-                            match &script.association {
-                                AssociationAnswer::Accept => {
-                                    replies.push((frame.invoke_id, Message::StartApplicationSessionPosResponse {
-                                        session_id: format!("{}-session", script.name),
-                                        protocol_version: csta_wire::ECMA_323_NAMESPACE.to_owned(),
-                                        session_duration_s: 180,
-                                    }));
-                                    statuses = script.statuses.iter().copied().collect();
-                                    next_status_at = statuses.front().map(|(d, _)| Instant::now() + *d);
-                                }
-                                AssociationAnswer::Reject(error) => {
-                                    replies.push((frame.invoke_id, Message::StartApplicationSessionNegResponse {
-                                        error: error.clone(),
-                                    }));
-                                }
-                                AssociationAnswer::Silent => say("not answering the session start"),
-                            }
-                        }
-                        Ok(Message::SystemStatus(_)) => match script.keepalive {
-                            KeepAliveAnswer::Answer => {
-                                replies.push((frame.invoke_id, Message::SystemStatusResponse));
-                            }
-                            KeepAliveAnswer::Ignore => say("ignoring a keep-alive"),
-                        },
-                        Ok(_) => {}
-                        Err(e) => say(&format!("undecodable message: {e}")),
-                    }
+                    session.on_frame(&script, &frame, &say, &mut replies);
                 }
             }
-            () = tokio::time::sleep_until(due), if next_status_at.is_some() => {
-                if let Some((_, status)) = statuses.pop_front() {
-                    replies.push((next_invoke, Message::SystemStatus(status)));
-                    next_invoke = next_invoke.next();
-                }
-                next_status_at = statuses.front().map(|(d, _)| Instant::now() + *d);
+            () = tokio::time::sleep_until(due), if session.next_status_at.is_some() => {
+                session.status_due(&mut replies);
             }
         }
         for (invoke_id, message) in replies {
@@ -324,6 +289,81 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
             }
             say(&format!("sent {}", describe(&message)));
         }
+    }
+}
+
+/// One served connection's script progress: the status sequence still to send (after
+/// the session was accepted) and when the next is due.
+struct Session {
+    next_invoke: InvokeId,
+    statuses: VecDeque<(Duration, SystemStatus)>,
+    next_status_at: Option<Instant>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            next_invoke: InvokeId::FIRST,
+            statuses: VecDeque::new(),
+            next_status_at: None,
+        }
+    }
+}
+
+impl Session {
+    /// Answers one frame from the server as `script` says, into `replies`.
+    fn on_frame(
+        &mut self,
+        script: &StubScript,
+        frame: &Frame,
+        say: &impl Fn(&str),
+        replies: &mut Vec<(InvokeId, Message)>,
+    ) {
+        match Message::decode(&frame.body) {
+            Ok(Message::StartApplicationSession { application_id, .. }) => {
+                say(&format!("StartApplicationSession from {application_id:?}"));
+                match &script.association {
+                    AssociationAnswer::Accept => {
+                        let response = Message::StartApplicationSessionPosResponse {
+                            session_id: format!("{}-session", script.name),
+                            protocol_version: csta_wire::ECMA_323_NAMESPACE.to_owned(),
+                            session_duration_s: 180,
+                        };
+                        replies.push((frame.invoke_id, response));
+                        self.statuses = script.statuses.iter().copied().collect();
+                        self.next_status_at = self.next_due();
+                    }
+                    AssociationAnswer::Reject(error) => {
+                        let response = Message::StartApplicationSessionNegResponse {
+                            error: error.clone(),
+                        };
+                        replies.push((frame.invoke_id, response));
+                    }
+                    AssociationAnswer::Silent => say("not answering the session start"),
+                }
+            }
+            Ok(Message::SystemStatus(_)) => match script.keepalive {
+                KeepAliveAnswer::Answer => {
+                    replies.push((frame.invoke_id, Message::SystemStatusResponse));
+                }
+                KeepAliveAnswer::Ignore => say("ignoring a keep-alive"),
+            },
+            Ok(_) => {}
+            Err(e) => say(&format!("undecodable message: {e}")),
+        }
+    }
+
+    /// The next status of the sequence is due: send it.
+    fn status_due(&mut self, replies: &mut Vec<(InvokeId, Message)>) {
+        if let Some((_, status)) = self.statuses.pop_front() {
+            replies.push((self.next_invoke, Message::SystemStatus(status)));
+            self.next_invoke = self.next_invoke.next();
+        }
+        self.next_status_at = self.next_due();
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.statuses.front().map(|(d, _)| Instant::now() + *d)
     }
 }
 

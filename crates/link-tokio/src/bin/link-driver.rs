@@ -98,46 +98,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let verbose = args.verbose;
-    let stdin_commands = args.stdin_commands;
-    let commands_config = config.clone();
-    let result = runtime.block_on(async move {
-        let (control, control_rx) = tokio::sync::mpsc::channel(4);
-        if stdin_commands {
-            tokio::spawn(read_commands(commands_config, control.clone()));
-        }
-        tokio::spawn(async move {
-            match args.run_for {
-                Some(after) => tokio::time::sleep(after).await,
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-            let _ = control.send(Control::Shutdown).await;
-        });
-        // A closed stdout must not stop the driver: it has links to keep.
-        let print = |line: &dyn std::fmt::Display| {
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
-        };
-        let mut limiter = LogLimiter::default();
-        let result = driver
-            .run(control_rx, |record| {
-                let quiet = matches!(
-                    record,
-                    Record::Ignored { .. }
-                        | Record::Action {
-                            action: Action::ArmTimer { .. } | Action::CancelTimer(_),
-                            ..
-                        }
-                );
-                if verbose || !quiet {
-                    limiter.write(record, &config, print);
-                }
-            })
-            .await;
-        limiter.finish(&config, print);
-        result
-    });
+    let result = runtime.block_on(drive(driver, config, &args));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -145,6 +106,52 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Runs `driver` until `--run-for` passes or Ctrl-C, printing its records through the
+/// flood limiter (timers and ignored inputs only with `--verbose`).
+async fn drive(
+    driver: Driver,
+    config: link_core::Config,
+    args: &Args,
+) -> Result<(), link_tokio::DriverError> {
+    let (control, control_rx) = tokio::sync::mpsc::channel(4);
+    if args.stdin_commands {
+        tokio::spawn(read_commands(config.clone(), control.clone()));
+    }
+    let run_for = args.run_for;
+    tokio::spawn(async move {
+        match run_for {
+            Some(after) => tokio::time::sleep(after).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        let _ = control.send(Control::Shutdown).await;
+    });
+    // A closed stdout must not stop the driver: it has links to keep.
+    let print = |line: &dyn std::fmt::Display| {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    };
+    let mut limiter = LogLimiter::default();
+    let verbose = args.verbose;
+    let result = driver
+        .run(control_rx, |record| {
+            let quiet = matches!(
+                record,
+                Record::Ignored { .. }
+                    | Record::Action {
+                        action: Action::ArmTimer { .. } | Action::CancelTimer(_),
+                        ..
+                    }
+            );
+            if verbose || !quiet {
+                limiter.write(record, &config, print);
+            }
+        })
+        .await;
+    limiter.finish(&config, print);
+    result
 }
 
 /// The options file, read as bytes (a byte that is not UTF-8 is reported at its line),
