@@ -47,7 +47,7 @@ pub struct RunReport {
     /// Timeline lines not kept past [`crate::engine::TIMELINE_LIMIT`].
     pub timeline_omitted: u64,
     /// The last lines of the run that are not in `timeline` (past its limit, or all of
-    /// them with [`RunOptions::timeline_tail`]), at most [`crate::engine::RECENT_LINES`].
+    /// them with [`crate::RunOptions::timeline_tail`]), at most [`crate::engine::RECENT_LINES`].
     pub recent: Vec<TimelineEntry>,
     /// The scenario's `run_for`.
     pub run_for: std::time::Duration,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use link_core::{Config, ConfigError, LinkConfig, Role, SystemStatus};
+use link_core::{is_unprintable, printable, Config, ConfigError, LinkConfig, Role, SystemStatus};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
@@ -1024,25 +1024,6 @@ fn confined(folder: &Path, options: &str, file: &Path) -> Result<(), String> {
     }
 }
 
-/// `text` with every control character (escape, line break, ...) written as a Rust
-/// escape, so that text from a file cannot drive the terminal or forge output lines.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
 /// Where and what the top-level value is, when it is not an object (serde would read
 /// an array as the struct's fields in order and say "expected u32").
 fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
@@ -1329,20 +1310,20 @@ fn config_error_field(error: &ConfigError) -> String {
 /// control character (an escape sequence would reach the terminal), but for line
 /// breaks and tabs in the description.
 fn check_texts(scenario: &Scenario) -> Result<(), CheckError> {
-    if scenario.name.chars().any(char::is_control) {
+    if scenario.name.chars().any(is_unprintable) {
         return Err((
             Some("\"name\"".into()),
             format!(
-                "the scenario's name {:?} holds a control character; names must be printable",
+                "the scenario's name {:?} holds a control character or an invisible one; names must be printable",
                 scenario.name
             ),
         ));
     }
-    let unprintable = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let unprintable = |c: char| is_unprintable(c) && c != '\n' && c != '\t';
     if scenario.description.chars().any(unprintable) {
         return Err((
             Some("\"description\"".into()),
-            "the description holds a control character other than a line break or a tab".into(),
+            "the description holds a control or invisible character other than a line break or a tab".into(),
         ));
     }
     Ok(())
@@ -1356,11 +1337,11 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
                 format!("servers[{i}]: the name is empty"),
             ));
         }
-        if server.name.chars().any(char::is_control) {
+        if server.name.chars().any(is_unprintable) {
             return Err((
                 serde_json::to_string(&server.name).ok(),
                 format!(
-                    "servers[{i}]: the name {:?} holds a control character; names must be printable",
+                    "servers[{i}]: the name {:?} holds a control character or an invisible one; names must be printable",
                     server.name
                 ),
             ));

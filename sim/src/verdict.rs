@@ -34,21 +34,21 @@ pub enum Kind {
 /// A property the simulator checks. Each prints as the name `docs/spec.md` gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Invariant {
-    /// At most one link is active.
+    /// As [`link_core::Invariant::I1`] says.
     I1,
     /// The active link was validated by `normal`.
     I2,
-    /// A link is activated as soon as no higher link waits, never earlier.
+    /// As [`link_core::Invariant::I3`] says.
     I3,
-    /// The first `normal` wins a tie.
+    /// As [`link_core::Invariant::I4`] says.
     I4,
-    /// A backup keeps nothing below the highest configured priority.
+    /// As [`link_core::Invariant::I5`] says.
     I5,
-    /// Clients hear EventLinkConnected and EventLinkDisconnected alternately.
+    /// As [`link_core::Invariant::I6`] says.
     I6,
-    /// No action targets a link in a state that does not allow it.
+    /// As [`link_core::Invariant::I7`] says.
     I7,
-    /// Each timer is pending at most once; stale inputs change nothing.
+    /// As [`link_core::Invariant::I8`] says.
     I8,
     /// No input makes the core panic or refuse a well-formed input.
     I9,

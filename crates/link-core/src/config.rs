@@ -7,6 +7,7 @@
 //! project's own setting. Host names and ports belong to the runtime that opens sockets
 //! and do not appear here.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -127,6 +128,36 @@ pub struct Config {
     pub keepalive_tolerance: u8,
 }
 
+/// Whether a name must not hold `c`: a control character (below U+0020, U+007F-U+009F)
+/// or an invisible format character that can disguise text (zero-width characters, bidi
+/// embeddings, overrides and isolates, the byte-order mark, line and paragraph
+/// separators, interlinear annotation). Link names are checked with it here; the options
+/// import and the simulator check their other names with it too.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `text` with every character [`is_unprintable`] refuses written as a Rust escape
+/// (`\u{1b}`, `\n`), so that text from a file or a peer cannot drive a terminal or forge
+/// output lines. Borrowed when there is nothing to escape.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unprintable(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 impl Config {
     /// A configuration for `links` with every option at its default and role standalone.
     pub fn new(links: impl IntoIterator<Item = LinkConfig>) -> Self {
@@ -189,7 +220,7 @@ impl Config {
         if let Some(index) = self
             .links
             .iter()
-            .position(|l| l.name.chars().any(char::is_control))
+            .position(|l| l.name.chars().any(is_unprintable))
         {
             let name = self.links[index].name.clone();
             return Err(ConfigError::UnprintableLinkName { index, name });
@@ -270,8 +301,9 @@ pub enum ConfigError {
         /// The link's position in the configuration.
         index: usize,
     },
-    /// A link's name holds a control character (an escape sequence or a line break
-    /// would reach operators' terminals and forge log and timeline lines).
+    /// A link's name holds a character [`is_unprintable`] refuses (an escape sequence
+    /// or a line break would reach operators' terminals and forge log and timeline
+    /// lines; an invisible one would disguise the name).
     UnprintableLinkName {
         /// The link's position in the configuration.
         index: usize,
@@ -324,7 +356,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::UnprintableLinkName { index, name } => write!(
                 f,
-                "link {} is named {name:?}, which holds a control character; names must be printable",
+                "link {} is named {name:?}, which holds a control character or an invisible one; names must be printable",
                 index + 1
             ),
             ConfigError::DuplicateLinkName {

@@ -23,7 +23,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::machine::{LinkState, Phase};
+use crate::machine::{link_id, LinkState, Phase};
 use crate::{LinkCore, LinkId, Role, Timer};
 
 /// Which invariant a [`Violation`] breaks.
@@ -94,10 +94,6 @@ struct Survey {
     /// An open link where none may be (I7) or beside the active one (I3).
     misplaced_open: Option<(usize, Invariant)>,
     backup_below_highest: Option<usize>,
-}
-
-fn link_id(index: usize) -> LinkId {
-    LinkId::new(index as u16)
 }
 
 /// Reusable room for [`LinkCore::check_invariants_with`]: a hot loop that checks after

@@ -1107,6 +1107,6 @@ impl LinkCore {
 }
 
 /// The id of the link at `index` (indices fit: `Config::validate` caps the count).
-fn link_id(index: usize) -> LinkId {
+pub(crate) fn link_id(index: usize) -> LinkId {
     LinkId::new(index as u16)
 }

@@ -21,6 +21,8 @@ pub(crate) struct Queue {
     bottom: Option<usize>,
     /// Room for the consistency check's histogram (one count per rank), reserved at
     /// construction so that the check inside a debug build's `step` allocates nothing.
+    /// Release builds do not check inside `step` and reserve nothing.
+    #[cfg(debug_assertions)]
     pub(crate) check_buffer: Vec<u32>,
 }
 
@@ -37,6 +39,7 @@ impl Clone for Queue {
             waiting,
             top: self.top,
             bottom: self.bottom,
+            #[cfg(debug_assertions)]
             check_buffer: Vec::with_capacity(self.check_buffer.capacity()),
         }
     }
@@ -51,6 +54,7 @@ impl Queue {
             waiting: Vec::with_capacity(2 * links),
             top: None,
             bottom: None,
+            #[cfg(debug_assertions)]
             check_buffer: Vec::with_capacity(2 * links),
         };
         queue.rebuild(priorities, core::iter::empty());

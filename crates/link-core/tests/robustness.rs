@@ -295,6 +295,14 @@ fn configuration_errors_are_typed_and_readable() {
             },
         ),
         (
+            // Invisible: a zero-width space would make two names look the same.
+            Config::new([LinkConfig::new("A"), LinkConfig::new("A\u{200b}")]),
+            ConfigError::UnprintableLinkName {
+                index: 1,
+                name: "A\u{200b}".into(),
+            },
+        ),
+        (
             Config::new([
                 LinkConfig::new("X"),
                 LinkConfig::new("Y"),

@@ -292,7 +292,11 @@ impl fmt::Display for RecordText<'_> {
                 action, stalled, ..
             } => self.action(f, action, *stalled),
             Record::Refused { error, .. } => write!(f, "   control refused: {error}"),
-            Record::Wire { conn, note, .. } => write!(f, "   {}: {note}", self.name(conn.link)),
+            // A note may quote the peer (an error code, a document it could not read).
+            Record::Wire { conn, note, .. } => {
+                let note = link_core::printable(note);
+                write!(f, "   {}: {note}", self.name(conn.link))
+            }
         }
     }
 }
@@ -971,4 +975,38 @@ async fn write<F: Framing>(
         .encode(frame, outbound)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     writer.write_all(outbound).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use link_core::LinkConfig;
+
+    /// D9: what a peer wrote reaches the operator's terminal escaped, whichever note
+    /// quotes it (its error code, or a document the codec could not read).
+    #[test]
+    fn a_wire_note_quoting_the_peer_is_printed_escaped() {
+        let config = Config::new([LinkConfig::new("CSTA_A")]);
+        let conn = ConnId {
+            link: LinkId::new(0),
+            generation: 1,
+        };
+        let undecodable = Message::decode(b"<a></a\x1b[2J>").expect_err("ill-formed");
+        for note in [
+            "association refused: \x1b]0;owned\x07".to_owned(),
+            format!("undecodable message (counted as traffic): {undecodable}"),
+        ] {
+            let record = Record::Wire {
+                at: Instant::from_secs(1),
+                conn,
+                note,
+            };
+            let text = record.text(&config).to_string();
+            assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+            assert!(
+                text.contains("CSTA_A: ") && text.contains("\\u{1b}"),
+                "{text:?}"
+            );
+        }
+    }
 }

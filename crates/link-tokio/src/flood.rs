@@ -60,11 +60,12 @@ pub struct FloodGate<K, T> {
 }
 
 impl<K: Hash + Eq + Clone, T: Clone> FloodGate<K, T> {
-    /// A gate letting `shown` items of a kind through per `window`.
+    /// A gate letting `shown` items of a kind through per `window` (at least one: the
+    /// first of a window opens it and is always shown).
     pub fn new(window: Duration, shown: u32) -> Self {
         FloodGate {
             window,
-            shown,
+            shown: shown.max(1),
             buckets: HashMap::new(),
             ends: VecDeque::new(),
         }
@@ -88,9 +89,6 @@ impl<K: Hash + Eq + Clone, T: Clone> FloodGate<K, T> {
                 false
             }
             None => {
-                if self.shown == 0 {
-                    return false;
-                }
                 let bucket = Bucket {
                     start: at,
                     shown: 1,

@@ -81,7 +81,7 @@ pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What the stub does after `accept` failed: it never stops listening.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AcceptRetry {
+enum AcceptRetry {
     /// The failure belonged to one connection (aborted or reset before it was taken,
     /// an interrupted call): accept the next at once.
     Now,
@@ -91,7 +91,7 @@ pub enum AcceptRetry {
 }
 
 /// How the stub goes on after `accept` failed with `error`.
-pub fn accept_retry(error: &io::Error) -> AcceptRetry {
+fn accept_retry(error: &io::Error) -> AcceptRetry {
     match error.kind() {
         io::ErrorKind::ConnectionAborted
         | io::ErrorKind::ConnectionReset

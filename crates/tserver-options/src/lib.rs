@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
-use link_core::{Config, ConfigError, LinkConfig, MAX_LINKS};
+use link_core::{is_unprintable, Config, ConfigError, LinkConfig, MAX_LINKS};
 
 /// Where a runtime finds one link's CSTA Connector.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,17 +112,6 @@ fn err(line: usize, message: impl Into<String>) -> OptionsError {
         line,
         message: message.into(),
     }
-}
-
-/// Whether `c` cannot be shown: a control character (below U+0020, U+007F-U+009F) or
-/// an invisible format character that can disguise text (zero-width characters, bidi
-/// embeddings, overrides and isolates, the byte-order mark, line and paragraph
-/// separators, interlinear annotation).
-fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Refuses a name (`what`: "link name", "section name") holding a character that
@@ -456,8 +445,8 @@ fn connection_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), Op
         return Ok(());
     };
     for entry in &section.entries {
+        // Printable: sections() checked every key of [Connections] as a link name.
         let name = entry.key.as_str();
-        printable(name, "link name", entry.line)?;
         let mut priority = None;
         for parameter in entry
             .value
