@@ -161,3 +161,58 @@ fn a_backup_active_through_the_primarys_failure_is_not_an_h1_violation() {
         assert_eq!(result.found, None, "seed {}", result.seed);
     }
 }
+
+/// A liveness violation (the planted R8 bug leaves the core idle for ever: only L1 can
+/// see it) exits 4; a safety violation (a backup opening every link: I5) exits 2; and
+/// `run` of the shrunk scenario exits the same.
+#[cfg(feature = "planted-bugs")]
+#[test]
+fn liveness_and_safety_violations_exit_4_and_2() {
+    let bin = env!("CARGO_BIN_EXE_linksim");
+    let dir = std::env::temp_dir().join(format!("linksim-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_dir = dir.to_str().unwrap();
+    for (bug, seeds, invariant, code) in [
+        ("gives-up-when-nothing-operational", "0..100", "L1", 4),
+        ("backup-opens-every-link", "0..100", "I5", 2),
+    ] {
+        let explore = Command::new(bin)
+            .args([
+                "explore",
+                "--seeds",
+                seeds,
+                "--planted-bug",
+                bug,
+                "--out",
+                out_dir,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&explore.stdout).into_owned();
+        assert_eq!(explore.status.code(), Some(code), "{bug}: {stdout}");
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("VIOLATION seed "))
+            .unwrap_or_else(|| panic!("{bug}: no violation in {stdout}"));
+        assert!(line.contains(&format!(": {invariant} ")), "{bug}: {line}");
+        let seed = line["VIOLATION seed ".len()..].split(':').next().unwrap();
+        let file = dir.join(format!("explore-{seed}.json"));
+        let run = Command::new(bin)
+            .args([
+                "run",
+                file.to_str().unwrap(),
+                "--quiet",
+                "--planted-bug",
+                bug,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(code),
+            "{bug}: replay of {}",
+            file.display()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

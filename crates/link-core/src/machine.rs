@@ -676,6 +676,10 @@ impl LinkCore {
         }
         out.push(Action::Log(LogRecord::NoOperationalLink));
         self.close_open_links(CloseReason::ConnectTimeout, out);
+        if self.bug(crate::PlantedBug::GivesUpWhenNothingOperational) {
+            self.phase = Phase::Idle;
+            return;
+        }
         self.begin_procedure(now, out);
     }
 

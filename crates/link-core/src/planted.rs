@@ -19,15 +19,20 @@ pub enum PlantedBug {
     DisconnectedSentTwice,
     /// R7/I3: a waiting higher-priority link is ignored at activation.
     WaitingHigherIgnored,
+    /// R8/L1: `connect-tout` with nothing operational ends the procedure instead of
+    /// starting the next one. The core's state stays consistent (idle, nothing open, no
+    /// timer), so only a liveness check can catch it.
+    GivesUpWhenNothingOperational,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [PlantedBug; 4] = [
+    pub const ALL: [PlantedBug; 5] = [
         PlantedBug::TieWonByLastNormal,
         PlantedBug::BackupOpensEveryLink,
         PlantedBug::DisconnectedSentTwice,
         PlantedBug::WaitingHigherIgnored,
+        PlantedBug::GivesUpWhenNothingOperational,
     ];
 
     /// A kebab-case name for command lines, e.g. `tie-won-by-last-normal`.
@@ -37,6 +42,7 @@ impl PlantedBug {
             PlantedBug::BackupOpensEveryLink => "backup-opens-every-link",
             PlantedBug::DisconnectedSentTwice => "disconnected-sent-twice",
             PlantedBug::WaitingHigherIgnored => "waiting-higher-ignored",
+            PlantedBug::GivesUpWhenNothingOperational => "gives-up-when-nothing-operational",
         }
     }
 
