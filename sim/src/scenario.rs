@@ -1303,6 +1303,7 @@ fn config_error_field(error: &ConfigError) -> String {
         ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
         ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
         ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
+        ConfigError::NormalStatusIsFailure => "\"status_policy\"".into(),
     }
 }
 

@@ -40,6 +40,7 @@ pub fn describe_event(event: &Event) -> String {
         Event::Reconfigured { priority, .. } => {
             format!("reconfigured to priority {}", priority.unwrap_or(0))
         }
+        Event::OptionChanged(change) => format!("option changed: {change}"),
         Event::Shutdown => "shutdown".into(),
     };
     what + &generation

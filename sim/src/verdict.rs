@@ -104,6 +104,7 @@ impl Invariant {
             .map(|pair| pair[0])?;
         let core = match name {
             "I1" => link_core::Invariant::I1,
+            "I2" => link_core::Invariant::I2,
             "I3" => link_core::Invariant::I3,
             "I4" => link_core::Invariant::I4,
             "I5" => link_core::Invariant::I5,
@@ -120,6 +121,7 @@ impl From<link_core::Invariant> for Invariant {
     fn from(invariant: link_core::Invariant) -> Self {
         match invariant {
             link_core::Invariant::I1 => Invariant::I1,
+            link_core::Invariant::I2 => Invariant::I2,
             link_core::Invariant::I3 => Invariant::I3,
             link_core::Invariant::I4 => Invariant::I4,
             link_core::Invariant::I5 => Invariant::I5,

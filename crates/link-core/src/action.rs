@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::{Config, ConnId, Instant, LinkId, Role, SystemStatus};
+use crate::{Config, ConnId, FirstStatusPolicy, Instant, LinkId, OptionChange, Role, SystemStatus};
 
 /// The timers the core uses. A closed set: each has one slot in a fixed table, so at
 /// most one instance of each is pending (I8).
@@ -60,8 +60,11 @@ impl fmt::Display for Timer {
 pub enum CloseReason {
     /// The connector rejected the association (R4).
     AssociationRejected,
-    /// The first SystemStatus was not `normal` (R5).
+    /// The first SystemStatus was not `normal`, under [`FirstStatusPolicy::Close`] (R5).
     NotOperational,
+    /// A SystemStatus the status policy calls a failure, on the active link or (under
+    /// [`FirstStatusPolicy::Close`]) on an operational one (R15).
+    StatusFailure,
     /// A link of the same or higher priority became operational first (R6).
     Superseded,
     /// Another link was activated (R7, R8).
@@ -85,6 +88,7 @@ impl CloseReason {
         match self {
             CloseReason::AssociationRejected => "association rejected",
             CloseReason::NotOperational => "not operational",
+            CloseReason::StatusFailure => "SystemStatus failure",
             CloseReason::Superseded => "superseded",
             CloseReason::NotSelected => "not selected",
             CloseReason::ConnectTimeout => "connect-tout expired",
@@ -103,8 +107,10 @@ impl CloseReason {
 pub enum LossCause {
     /// Its connection closed or failed.
     ConnectionClosed,
-    /// It missed `kpl-tolerance` keep-alives (R14).
+    /// Its keep-alive failure counter reached `kpl-tolerance` (R14).
     KeepAliveLost,
+    /// It reported a SystemStatus the status policy calls a failure (R15).
+    Status(SystemStatus),
 }
 
 /// A notification for all T-Server clients.
@@ -179,8 +185,26 @@ pub enum LogRecord {
         /// The link.
         link: LinkId,
     },
-    /// The first SystemStatus was not `normal`: the link is closed (R5).
+    /// The first SystemStatus was not `normal` and the first-status policy is
+    /// [`FirstStatusPolicy::Close`]: the link is closed (R5).
     LinkNotOperational {
+        /// The link.
+        link: LinkId,
+        /// The status it reported.
+        status: SystemStatus,
+    },
+    /// A SystemStatus other than `normal` on an established link not yet operational,
+    /// under [`FirstStatusPolicy::WaitForNormal`]: it stays in the queue (R5).
+    LinkNotYetOperational {
+        /// The link.
+        link: LinkId,
+        /// The status it reported.
+        status: SystemStatus,
+    },
+    /// An operational link not yet selected reported a failure status: it is no longer
+    /// a candidate. It waits for `normal` again, or is closed under
+    /// [`FirstStatusPolicy::Close`] (R15).
+    CandidateWithdrawn {
         /// The link.
         link: LinkId,
         /// The status it reported.
@@ -234,15 +258,34 @@ pub enum LogRecord {
     KeepAliveMissed {
         /// The link.
         link: LinkId,
-        /// Failures counted so far.
+        /// The failure counter after this miss.
         failures: u8,
     },
-    /// The active link reported a SystemStatus other than `normal`; it stays active.
-    StatusOnActiveLink {
+    /// The active link's keep-alive warning counter reached `kpl-tolerance`: the link
+    /// is unstable (R14). Logged once, until the counter falls below again.
+    LinkUnstable {
+        /// The link.
+        link: LinkId,
+        /// The warning counter.
+        warnings: u32,
+    },
+    /// A validated link reported a SystemStatus the status policy calls a warning; it
+    /// stays (R15).
+    StatusWarning {
         /// The link.
         link: LinkId,
         /// The status it reported.
         status: SystemStatus,
+    },
+    /// A link that had reported a warning status reported `normal` again (R15).
+    StatusRecovered {
+        /// The link.
+        link: LinkId,
+    },
+    /// The runtime changed a timing option (R16).
+    OptionChanged {
+        /// The option and its new value.
+        change: OptionChange,
     },
     /// The server shut down.
     Shutdown,
@@ -270,18 +313,79 @@ impl LogRecord {
             | LogRecord::LinkClosedByPeer { link }
             | LogRecord::LinkOperational { link }
             | LogRecord::LinkNotOperational { link, .. }
+            | LogRecord::LinkNotYetOperational { link, .. }
+            | LogRecord::CandidateWithdrawn { link, .. }
             | LogRecord::LinkSelected { link, .. }
             | LogRecord::ActiveLinkLost { link, .. }
             | LogRecord::BackupDropsLowerLink { link, .. }
             | LogRecord::LinkReconfigured { link, .. }
             | LogRecord::KeepAliveMissed { link, .. }
-            | LogRecord::StatusOnActiveLink { link, .. } => Some(link),
+            | LogRecord::LinkUnstable { link, .. }
+            | LogRecord::StatusWarning { link, .. }
+            | LogRecord::StatusRecovered { link } => Some(link),
             LogRecord::ProcedureStarted { .. }
             | LogRecord::NoOperationalLink
             | LogRecord::RestartScheduled { .. }
             | LogRecord::RoleChanged { .. }
+            | LogRecord::OptionChanged { .. }
             | LogRecord::Shutdown => None,
         }
+    }
+
+    /// Every record kind's name (see [`kind`](Self::kind)), in declaration order.
+    pub const KINDS: [&'static str; 22] = [
+        "procedure_started",
+        "link_refused",
+        "link_established",
+        "association_rejected",
+        "link_closed_by_peer",
+        "link_operational",
+        "link_not_operational",
+        "link_not_yet_operational",
+        "candidate_withdrawn",
+        "link_selected",
+        "no_operational_link",
+        "active_link_lost",
+        "restart_scheduled",
+        "backup_drops_lower_link",
+        "role_changed",
+        "link_reconfigured",
+        "keep_alive_missed",
+        "link_unstable",
+        "status_warning",
+        "status_recovered",
+        "option_changed",
+        "shutdown",
+    ];
+
+    /// The record's kind as a snake_case name, e.g. `status_warning` (the name its
+    /// serialized form uses): what scenario expectations count records by.
+    pub const fn kind(&self) -> &'static str {
+        let index = match self {
+            LogRecord::ProcedureStarted { .. } => 0,
+            LogRecord::LinkRefused { .. } => 1,
+            LogRecord::LinkEstablished { .. } => 2,
+            LogRecord::AssociationRejected { .. } => 3,
+            LogRecord::LinkClosedByPeer { .. } => 4,
+            LogRecord::LinkOperational { .. } => 5,
+            LogRecord::LinkNotOperational { .. } => 6,
+            LogRecord::LinkNotYetOperational { .. } => 7,
+            LogRecord::CandidateWithdrawn { .. } => 8,
+            LogRecord::LinkSelected { .. } => 9,
+            LogRecord::NoOperationalLink => 10,
+            LogRecord::ActiveLinkLost { .. } => 11,
+            LogRecord::RestartScheduled { .. } => 12,
+            LogRecord::BackupDropsLowerLink { .. } => 13,
+            LogRecord::RoleChanged { .. } => 14,
+            LogRecord::LinkReconfigured { .. } => 15,
+            LogRecord::KeepAliveMissed { .. } => 16,
+            LogRecord::LinkUnstable { .. } => 17,
+            LogRecord::StatusWarning { .. } => 18,
+            LogRecord::StatusRecovered { .. } => 19,
+            LogRecord::OptionChanged { .. } => 20,
+            LogRecord::Shutdown => 21,
+        };
+        Self::KINDS[index]
     }
 
     /// The record as text, with link names taken from `config`.
@@ -333,6 +437,20 @@ impl fmt::Display for LogText<'_> {
                 "CTI link {} is not operational (SystemStatus {status}); closing it",
                 self.name(link)
             ),
+            LogRecord::LinkNotYetOperational { link, status } => write!(
+                f,
+                "CTI link {} is established but not operational (SystemStatus {status}); waiting for normal",
+                self.name(link)
+            ),
+            LogRecord::CandidateWithdrawn { link, status } => write!(
+                f,
+                "CTI link {} reports SystemStatus {status} before it was selected; {}",
+                self.name(link),
+                match self.config.first_status {
+                    FirstStatusPolicy::WaitForNormal => "no longer a candidate, waiting for normal",
+                    FirstStatusPolicy::Close => "no longer a candidate, closing it",
+                }
+            ),
             LogRecord::LinkSelected { link, priority } => write!(
                 f,
                 "STANDARD CTI link {} with priority {priority} is selected",
@@ -345,6 +463,9 @@ impl fmt::Display for LogText<'_> {
                 let how = match cause {
                     LossCause::ConnectionClosed => "connection closed",
                     LossCause::KeepAliveLost => "keep-alive lost",
+                    LossCause::Status(status) => {
+                        return write!(f, "active CTI link {} failed (SystemStatus {status})", self.name(link));
+                    }
                 };
                 write!(f, "active CTI link {} failed ({how})", self.name(link))
             }
@@ -368,10 +489,26 @@ impl fmt::Display for LogText<'_> {
                 "keep-alive on CTI link {} unanswered ({failures} failure(s))",
                 self.name(link)
             ),
-            LogRecord::StatusOnActiveLink { link, status } => write!(
+            LogRecord::LinkUnstable { link, warnings } => write!(
                 f,
-                "active CTI link {} reports SystemStatus {status}; it stays active",
+                "CTI link {} is unstable: keep-alive warning counter {warnings} reached kpl-tolerance",
                 self.name(link)
+            ),
+            LogRecord::StatusWarning { link, status } => write!(
+                f,
+                "CTI link {} reports SystemStatus {status} (warning); it stays",
+                self.name(link)
+            ),
+            LogRecord::StatusRecovered { link } => {
+                write!(f, "CTI link {} reports SystemStatus normal again (recovered)", self.name(link))
+            }
+            LogRecord::OptionChanged { change } => write!(
+                f,
+                "option {change} {}",
+                match change {
+                    OptionChange::ConnectTimeout(_) => "applies at the next connection procedure",
+                    _ => "applies now",
+                }
             ),
             LogRecord::Shutdown => f.write_str("shutting down; all CTI links closed"),
         }

@@ -2,9 +2,10 @@
 //! the server's initial HA role and the timing options, with typed validation.
 //!
 //! Option names follow the T-Server options they stand for: `connect_timeout` is
-//! `connect-tout`, `keepalive_interval` and `keepalive_tolerance` are `kpl-interval` and
-//! `kpl-tolerance`. The link restart timeout has no public option name; it is this
-//! project's own setting. Host names and ports belong to the runtime that opens sockets
+//! `connect-tout`, `keepalive_interval`, `keepalive_tolerance` and `keepalive_loss_rate`
+//! are `kpl-interval`, `kpl-tolerance` and `kpl-loss-rate`. The link restart timeout has
+//! no public option name; it is this project's own setting. The two status policies
+//! (R5, R15) are the product's behaviour by default and can be changed by a runtime. Host names and ports belong to the runtime that opens sockets
 //! and do not appear here.
 
 use alloc::borrow::Cow;
@@ -12,6 +13,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
+
+use crate::{FirstStatusPolicy, KeepaliveLossRate, OptionChange, StatusPolicy, SystemStatus};
 
 /// The HA role the Management Layer gives a server.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,9 +126,16 @@ pub struct Config {
     /// `kpl-interval`: idle time on the active link before a keep-alive is sent (R14).
     /// 0..=600 s; zero disables keep-alive.
     pub keepalive_interval: Duration,
-    /// `kpl-tolerance`: failed keep-alives at which the active link is lost (R14).
-    /// 0..=10; 0 and 1 both mean the first failure is enough.
+    /// `kpl-tolerance`: the failure counter value at which the active link is lost, and
+    /// the warning counter value at which it is unstable (R14). 0..=10; 0 and 1 both
+    /// mean the first failure is enough.
     pub keepalive_tolerance: u8,
+    /// `kpl-loss-rate`: positive answers per decrement of each counter (R14).
+    pub keepalive_loss_rate: KeepaliveLossRate,
+    /// What a first SystemStatus other than `normal` does (R5).
+    pub first_status: FirstStatusPolicy,
+    /// What each SystemStatus value means on a validated link (R15).
+    pub status_policy: StatusPolicy,
 }
 
 /// Whether a name must not hold `c`: a control character (below U+0020, U+007F-U+009F)
@@ -168,6 +178,9 @@ impl Config {
             restart_timeout: DEFAULT_RESTART_TIMEOUT,
             keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
             keepalive_tolerance: DEFAULT_KEEPALIVE_TOLERANCE,
+            keepalive_loss_rate: KeepaliveLossRate::default(),
+            first_status: FirstStatusPolicy::default(),
+            status_policy: StatusPolicy::default(),
         }
     }
 
@@ -194,6 +207,53 @@ impl Config {
         self.keepalive_interval = interval;
         self.keepalive_tolerance = tolerance;
         self
+    }
+
+    /// The same configuration with `kpl-loss-rate` set.
+    pub fn with_keepalive_loss_rate(mut self, rate: KeepaliveLossRate) -> Self {
+        self.keepalive_loss_rate = rate;
+        self
+    }
+
+    /// The same configuration with the first-status policy set (R5).
+    pub fn with_first_status(mut self, policy: FirstStatusPolicy) -> Self {
+        self.first_status = policy;
+        self
+    }
+
+    /// The same configuration with the status policy set (R15).
+    pub fn with_status_policy(mut self, policy: StatusPolicy) -> Self {
+        self.status_policy = policy;
+        self
+    }
+
+    /// Whether `change` holds a value its option allows (R16).
+    pub fn check_option(change: OptionChange) -> Result<(), ConfigError> {
+        match change {
+            OptionChange::ConnectTimeout(value)
+                if !(MIN_CONNECT_TIMEOUT..=MAX_CONNECT_TIMEOUT).contains(&value) =>
+            {
+                Err(ConfigError::ConnectTimeoutOutOfRange { value })
+            }
+            OptionChange::KeepaliveInterval(value) if value > MAX_KEEPALIVE_INTERVAL => {
+                Err(ConfigError::KeepaliveIntervalOutOfRange { value })
+            }
+            OptionChange::KeepaliveTolerance(value) if value > MAX_KEEPALIVE_TOLERANCE => {
+                Err(ConfigError::KeepaliveToleranceOutOfRange { value })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies `change` (the value is not checked; see
+    /// [`check_option`](Self::check_option)).
+    pub fn apply_option(&mut self, change: OptionChange) {
+        match change {
+            OptionChange::ConnectTimeout(value) => self.connect_timeout = value,
+            OptionChange::KeepaliveInterval(value) => self.keepalive_interval = value,
+            OptionChange::KeepaliveTolerance(value) => self.keepalive_tolerance = value,
+            OptionChange::KeepaliveLossRate(rate) => self.keepalive_loss_rate = rate,
+        }
     }
 
     /// The longest delay a core with this configuration may arm a timer for: `now` plus
@@ -256,15 +316,10 @@ impl Config {
                 value: self.restart_timeout,
             });
         }
-        if self.keepalive_interval > MAX_KEEPALIVE_INTERVAL {
-            return Err(ConfigError::KeepaliveIntervalOutOfRange {
-                value: self.keepalive_interval,
-            });
-        }
-        if self.keepalive_tolerance > MAX_KEEPALIVE_TOLERANCE {
-            return Err(ConfigError::KeepaliveToleranceOutOfRange {
-                value: self.keepalive_tolerance,
-            });
+        Self::check_option(OptionChange::KeepaliveInterval(self.keepalive_interval))?;
+        Self::check_option(OptionChange::KeepaliveTolerance(self.keepalive_tolerance))?;
+        if self.status_policy.is_failure(SystemStatus::Normal) {
+            return Err(ConfigError::NormalStatusIsFailure);
         }
         Ok(())
     }
@@ -339,6 +394,9 @@ pub enum ConfigError {
         /// The refused value.
         value: u8,
     },
+    /// The status policy makes `normal` a failure; `normal` is what validates and
+    /// recovers a link (R5, R15).
+    NormalStatusIsFailure,
 }
 
 impl fmt::Display for ConfigError {
@@ -384,6 +442,9 @@ impl fmt::Display for ConfigError {
             ConfigError::KeepaliveToleranceOutOfRange { value } => {
                 write!(f, "kpl-tolerance is {value}; it must be between 0 and 10")
             }
+            ConfigError::NormalStatusIsFailure => f.write_str(
+                "the status policy makes SystemStatus normal a failure; normal validates and recovers a link, so it cannot be one",
+            ),
         }
     }
 }

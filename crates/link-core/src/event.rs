@@ -3,11 +3,12 @@
 
 use core::fmt;
 
-use crate::{ConnId, LinkId, Role, Timer};
+use crate::{ConnId, LinkId, OptionChange, Role, Timer};
 
 /// The nine values of the ECMA-269 SystemStatus event's `systemStatus` parameter.
 ///
-/// Only [`SystemStatus::Normal`] validates a link (R5).
+/// Only [`SystemStatus::Normal`] validates a link (R5); what the others mean on a
+/// validated link is the configuration's [`StatusPolicy`](crate::StatusPolicy) (R15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
@@ -45,6 +46,26 @@ impl SystemStatus {
         SystemStatus::OverloadRelieved,
         SystemStatus::PartiallyDisabled,
     ];
+
+    /// This value's position in [`SystemStatus::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            SystemStatus::Initializing => 0,
+            SystemStatus::Enabled => 1,
+            SystemStatus::Normal => 2,
+            SystemStatus::MessagesLost => 3,
+            SystemStatus::Disabled => 4,
+            SystemStatus::OverloadImminent => 5,
+            SystemStatus::OverloadReached => 6,
+            SystemStatus::OverloadRelieved => 7,
+            SystemStatus::PartiallyDisabled => 8,
+        }
+    }
+
+    /// The value named `name` (its ECMA-269 name, see [`as_str`](Self::as_str)).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
+    }
 
     /// Whether this value makes a link operational (R5).
     pub const fn is_normal(self) -> bool {
@@ -94,12 +115,12 @@ pub enum Event {
     AssociationAccepted(ConnId),
     /// The connector rejected the association request (R4).
     AssociationRejected(ConnId),
-    /// A SystemStatus event arrived on the connection (R5).
+    /// A SystemStatus event arrived on the connection (R5, R15).
     SystemStatus(ConnId, SystemStatus),
     /// The connector answered a keep-alive request (R14).
     KeepAliveAnswered(ConnId),
     /// Any other message arrived on the connection; it counts as traffic for the
-    /// keep-alive idle timer (R14).
+    /// keep-alive idle timer (R14): it postpones the next request, but it answers none.
     MessageReceived(ConnId),
     /// A timer the core armed has fired. Early or cancelled firings are ignored.
     TimerExpired(Timer),
@@ -113,6 +134,10 @@ pub enum Event {
         /// The link's new priority.
         priority: Option<i32>,
     },
+    /// The runtime changed a timing option (R16): `connect-tout` applies at the next
+    /// procedure, the `kpl-*` options at once. A value out of range is refused
+    /// ([`StepError::OptionOutOfRange`](crate::StepError::OptionOutOfRange)).
+    OptionChanged(OptionChange),
     /// The server stops: close everything and ignore all later input.
     Shutdown,
 }
@@ -133,6 +158,7 @@ impl Event {
             | Event::TimerExpired(_)
             | Event::RoleChanged(_)
             | Event::Reconfigured { .. }
+            | Event::OptionChanged(_)
             | Event::Shutdown => None,
         }
     }

@@ -4,6 +4,8 @@
 //!
 //! What is checked here, in state form (what must hold between any two steps):
 //! - I1: at most one link is `Active`, and it is the one the phase names.
+//! - I2 (state part): the active link's keep-alive failure counter is below
+//!   `kpl-tolerance` (at it, R14 has lost the link).
 //! - I3: while a link is active no other link is open; during a procedure an operational
 //!   link that no higher waiting link holds back does not exist (it would have been
 //!   activated).
@@ -14,8 +16,11 @@
 //! - I7 (state part): no link is open outside a procedure or an active phase.
 //! - I8: each timer is armed exactly when its phase needs it.
 //!
-//! I2 holds by construction (only `activate` makes a link active, and only for an
-//! operational one; a `debug_assert` there says so). The parts of I3, I4, I6 and I7 that
+//! The rest of I2 holds by construction (only `activate` makes a link active, and only
+//! for an operational one, a `debug_assert` there says so; a failure status closes the
+//! link in the step that reports it). The simulator's checker verifies both from
+//! outside: the keep-alive counters from the requests and answers it carried, and the
+//! status policy from the statuses it delivered. The parts of I3, I4, I6 and I7 that
 //! are about *actions* (the order of notifications, no close of a closed connection, the
 //! earliest `normal` at the moment of activation) are checked from outside, against the
 //! action stream, by the simulator's checker and by the test harness in `tests/common`.
@@ -31,6 +36,8 @@ use crate::{LinkCore, LinkId, Role, Timer};
 pub enum Invariant {
     /// I1: at most one link is active.
     I1,
+    /// I2: the active link has not failed since it was validated.
+    I2,
     /// I3: a link is activated as soon as no higher link is waiting, never earlier
     /// (unless `connect-tout` expired).
     I3,
@@ -200,7 +207,7 @@ impl LinkCore {
         survey
     }
 
-    /// I1, I3 (while active), I6, I7.
+    /// I1, I2, I3 (while active), I6, I7.
     fn check_active(&self, survey: &Survey) -> Result<(), Violation> {
         if let Some(second) = survey.second_active {
             return fail(
@@ -215,6 +222,14 @@ impl LinkCore {
                 Invariant::I1,
                 active,
                 "the active link and the phase disagree",
+            );
+        }
+        let threshold = u32::from(self.config.keepalive_tolerance.max(1));
+        if active.is_some() && u32::from(self.keepalive.failures) >= threshold {
+            return fail(
+                Invariant::I2,
+                active,
+                "the active link's keep-alive failure counter is at kpl-tolerance",
             );
         }
         if self.clients_connected != active {

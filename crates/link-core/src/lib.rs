@@ -8,7 +8,7 @@
 //! inputs give the same outputs on every machine (I10).
 //!
 //! Start with [`LinkCore`]: its documentation states the driving contract and has a
-//! runnable example. The rules the core implements (R1-R14) and the invariants it keeps
+//! runnable example. The rules the core implements (R1-R16) and the invariants it keeps
 //! (I1-I10) are numbered in the repository's `docs/spec.md`; the code and tests cite
 //! them.
 //!
@@ -25,9 +25,12 @@ mod config;
 mod event;
 mod ids;
 mod invariants;
+mod keepalive;
 mod machine;
 mod planted;
+mod policy;
 mod queue;
+mod status;
 mod time;
 
 pub use crate::action::{
@@ -44,4 +47,8 @@ pub use crate::ids::{ConnId, LinkId};
 pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
 pub use crate::planted::PlantedBug;
+pub use crate::policy::{
+    FirstStatusPolicy, KeepaliveLossRate, LossRateError, OptionChange, StatusPolicy, StatusVerdict,
+    DEFAULT_KEEPALIVE_LOSS_RATE,
+};
 pub use crate::time::Instant;

@@ -1,13 +1,14 @@
 //! [`LinkCore`]: the link-selection state machine. It owns the per-link states, the
 //! procedure's phase, the role and the timer table, and turns each input into actions.
-//! Rule numbers (R1-R14) refer to `docs/spec.md`.
+//! Rule numbers (R1-R16) refer to `docs/spec.md`. What a SystemStatus does lives in
+//! `status.rs` (R5, R15), keep-alive in `keepalive.rs` (R14, R16).
 
 use alloc::vec::Vec;
 use core::fmt;
 
 use crate::{
     Action, ClientEvent, CloseReason, Config, ConfigError, ConnId, Event, Instant, LinkId,
-    LogRecord, LogText, LossCause, Role, SystemStatus, Timer,
+    LogRecord, LogText, LossCause, Role, Timer,
 };
 
 /// Where one link stands. Open states, in the order a link passes through them:
@@ -22,10 +23,11 @@ pub enum LinkState {
     Connecting,
     /// TCP accepted, association request sent (waiting).
     Associating,
-    /// Association accepted, first SystemStatus not yet received (waiting; the link
-    /// is *established*).
+    /// Association accepted, no `normal` SystemStatus yet (waiting; the link is
+    /// *established*). Under the default R5 policy a link stays here through any other
+    /// value until `normal` arrives or `connect-tout` ends the procedure.
     AwaitingStatus,
-    /// First SystemStatus was `normal`; a candidate for activation.
+    /// Reported `normal`; a candidate for activation.
     Operational,
     /// The selected link, used for all CTI traffic.
     Active,
@@ -123,6 +125,8 @@ pub enum StepError {
     },
     /// The input names a link the configuration does not have.
     UnknownLink(LinkId),
+    /// An [`Event::OptionChanged`] holds a value its option does not allow.
+    OptionOutOfRange(crate::OptionChange),
     /// `now` is so close to the end of [`Instant`]'s range that a timer armed from it
     /// could not be later than `now` (it would be due forever).
     TimeOutOfRange {
@@ -138,6 +142,10 @@ impl fmt::Display for StepError {
                 write!(f, "time went backwards: given {now}, already at {latest}")
             }
             StepError::UnknownLink(link) => write!(f, "no configured link has id {link}"),
+            StepError::OptionOutOfRange(change) => match Config::check_option(*change) {
+                Err(error) => write!(f, "option change refused: {error}"),
+                Ok(()) => write!(f, "option change refused: {change}"),
+            },
             StepError::TimeOutOfRange { now } => {
                 write!(
                     f,
@@ -167,15 +175,8 @@ pub(crate) struct Slot {
     pub(crate) rank: u32,
     /// The queue rank of the configured priority (what the next open will use).
     pub(crate) configured_rank: u32,
-}
-
-/// Keep-alive bookkeeping for the active link (R14).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct KeepAlive {
-    /// A request was sent and no traffic arrived since.
-    pub(crate) outstanding: bool,
-    /// Consecutive unanswered requests.
-    pub(crate) failures: u8,
+    /// Reported a warning status since it was validated, not yet `normal` again (R15).
+    pub(crate) warned: bool,
 }
 
 /// The link-selection state machine of one CTI server: which links to open, which one
@@ -253,7 +254,7 @@ pub struct LinkCore {
     pub(crate) latest: Instant,
     /// Counter behind [`Slot::normal_order`].
     pub(crate) normal_count: u64,
-    pub(crate) keepalive: KeepAlive,
+    pub(crate) keepalive: crate::keepalive::KeepAlive,
     /// Cached [`Config::highest_priority`].
     pub(crate) highest_priority: i32,
     /// The link clients were last told is connected (I6).
@@ -292,6 +293,7 @@ impl LinkCore {
                 tried: false,
                 rank: 0,
                 configured_rank: 0,
+                warned: false,
             })
             .collect();
         let mut core = LinkCore {
@@ -302,7 +304,7 @@ impl LinkCore {
             timers: [None; Timer::COUNT],
             latest: Instant::ZERO,
             normal_count: 0,
-            keepalive: KeepAlive::default(),
+            keepalive: crate::keepalive::KeepAlive::default(),
             clients_connected: None,
             queue,
             best_operational: None,
@@ -323,7 +325,7 @@ impl LinkCore {
 
     /// Whether `bug` is planted in this core; always false without the feature.
     #[inline(always)]
-    fn bug(&self, bug: crate::PlantedBug) -> bool {
+    pub(crate) fn bug(&self, bug: crate::PlantedBug) -> bool {
         #[cfg(feature = "planted-bugs")]
         return self.planted == Some(bug);
         #[cfg(not(feature = "planted-bugs"))]
@@ -355,7 +357,20 @@ impl LinkCore {
                 latest: self.latest,
             });
         }
-        if now.saturating_add(self.config.longest_timer()) == Instant::from_nanos(u64::MAX) {
+        let longest = match event {
+            Event::OptionChanged(change) => {
+                Config::check_option(change).map_err(|_| StepError::OptionOutOfRange(change))?;
+                match change {
+                    crate::OptionChange::ConnectTimeout(value)
+                    | crate::OptionChange::KeepaliveInterval(value) => {
+                        self.config.longest_timer().max(value)
+                    }
+                    _ => self.config.longest_timer(),
+                }
+            }
+            _ => self.config.longest_timer(),
+        };
+        if now.saturating_add(longest) == Instant::from_nanos(u64::MAX) {
             return Err(StepError::TimeOutOfRange { now });
         }
         if let Some(link) = event.link() {
@@ -470,9 +485,19 @@ impl LinkCore {
         record.text(&self.config)
     }
 
-    /// Consecutive unanswered keep-alives on the active link (R14).
+    /// The active link's keep-alive failure counter (R14): unanswered requests, less
+    /// one per `kpl-loss-rate` failure rate of positive answers.
     pub fn keepalive_failures(&self) -> u8 {
         self.keepalive.failures
+    }
+
+    /// The active link's keep-alive warning counter (R14), or `None` when
+    /// `kpl-loss-rate` is a single value (no warning counter).
+    pub fn keepalive_warnings(&self) -> Option<u32> {
+        self.config
+            .keepalive_loss_rate
+            .warning_every()
+            .map(|_| self.keepalive.warnings)
     }
 
     // ----- dispatch -----
@@ -489,6 +514,7 @@ impl LinkCore {
                 self.on_reconfigured(now, link, priority, out)
             }
             Event::TimerExpired(timer) => self.on_timer(now, timer, out),
+            Event::OptionChanged(change) => self.on_option_changed(now, change, out),
             _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
             Event::TcpAccepted(conn) => self.on_conn(conn, |core, i| core.on_tcp_accepted(i, out)),
             Event::TcpRefused(conn) => {
@@ -504,8 +530,11 @@ impl LinkCore {
             Event::SystemStatus(conn, status) => {
                 self.on_conn(conn, |core, i| core.on_system_status(now, i, status, out))
             }
-            Event::KeepAliveAnswered(conn) | Event::MessageReceived(conn) => {
-                self.on_conn(conn, |core, i| core.on_traffic(now, i, out))
+            Event::KeepAliveAnswered(conn) => {
+                self.on_conn(conn, |core, i| core.on_keepalive_answer(now, i, out))
+            }
+            Event::MessageReceived(conn) => {
+                self.on_conn(conn, |core, i| core.on_message(now, i, out))
             }
         }
     }
@@ -524,7 +553,7 @@ impl LinkCore {
         handler(self, index)
     }
 
-    fn unexpected(&self, index: usize) -> Outcome {
+    pub(crate) fn unexpected(&self, index: usize) -> Outcome {
         Outcome::Ignored(Ignored::UnexpectedInLinkState(self.slots[index].state))
     }
 
@@ -606,54 +635,6 @@ impl LinkCore {
         Outcome::Applied
     }
 
-    /// R5 (the first status decides), R6 and R7; on the active link, traffic for R14.
-    fn on_system_status(
-        &mut self,
-        now: Instant,
-        index: usize,
-        status: SystemStatus,
-        out: &mut Vec<Action>,
-    ) -> Outcome {
-        match self.slots[index].state {
-            LinkState::AwaitingStatus if status.is_normal() => {
-                self.become_operational(index, out);
-                self.evaluate(now, out);
-                Outcome::Applied
-            }
-            LinkState::AwaitingStatus => {
-                out.push(Action::Log(LogRecord::LinkNotOperational {
-                    link: link_id(index),
-                    status,
-                }));
-                self.close(index, CloseReason::NotOperational, out);
-                self.evaluate(now, out);
-                Outcome::Applied
-            }
-            LinkState::Active => {
-                if !status.is_normal() {
-                    out.push(Action::Log(LogRecord::StatusOnActiveLink {
-                        link: link_id(index),
-                        status,
-                    }));
-                }
-                self.on_traffic(now, index, out)
-            }
-            _ => self.unexpected(index),
-        }
-    }
-
-    /// R14: traffic on the active link proves it alive and restarts the idle timer.
-    fn on_traffic(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) -> Outcome {
-        if self.slots[index].state != LinkState::Active {
-            return self.unexpected(index);
-        }
-        self.keepalive = KeepAlive::default();
-        if self.keepalive_enabled() {
-            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
-        }
-        Outcome::Applied
-    }
-
     fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut Vec<Action>) -> Outcome {
         match self.timers[timer.index()] {
             Some(at) if at <= now => {}
@@ -681,29 +662,6 @@ impl LinkCore {
             return;
         }
         self.begin_procedure(now, out);
-    }
-
-    /// R14: count an unanswered keep-alive, declare the link lost at the tolerance,
-    /// otherwise send the next request.
-    fn on_keepalive_due(&mut self, now: Instant, out: &mut Vec<Action>) {
-        let Phase::Active(link) = self.phase else {
-            return;
-        };
-        if self.keepalive.outstanding {
-            self.keepalive.failures = self.keepalive.failures.saturating_add(1);
-            out.push(Action::Log(LogRecord::KeepAliveMissed {
-                link,
-                failures: self.keepalive.failures,
-            }));
-            if self.keepalive.failures >= self.config.keepalive_tolerance.max(1) {
-                self.close(link.index(), CloseReason::KeepAliveLost, out);
-                self.lose_active(now, link.index(), LossCause::KeepAliveLost, out);
-                return;
-            }
-        }
-        self.keepalive.outstanding = true;
-        out.push(Action::SendKeepAlive(self.conn_id(link.index())));
-        self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
     }
 
     /// R11: a role change takes effect at once.
@@ -816,7 +774,7 @@ impl LinkCore {
 
     /// R5/R6: the link is operational; close every waiting link of the same or lower
     /// priority (so among equals the first to report `normal` wins).
-    fn become_operational(&mut self, index: usize, out: &mut Vec<Action>) {
+    pub(crate) fn become_operational(&mut self, index: usize, out: &mut Vec<Action>) {
         self.normal_count += 1;
         self.slots[index].normal_order = self.normal_count;
         self.set_state(index, LinkState::Operational);
@@ -850,7 +808,7 @@ impl LinkCore {
 
     /// R7: during a procedure, activate the best operational link as soon as no link
     /// of higher priority is still waiting.
-    fn evaluate(&mut self, now: Instant, out: &mut Vec<Action>) {
+    pub(crate) fn evaluate(&mut self, now: Instant, out: &mut Vec<Action>) {
         if self.phase != Phase::Selecting {
             return;
         }
@@ -932,7 +890,7 @@ impl LinkCore {
 
     /// R7: make the link active: log 35115, tell the clients, close the rest, stop
     /// `connect-tout`, start keep-alive (R14).
-    fn activate(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) {
+    pub(crate) fn activate(&mut self, now: Instant, index: usize, out: &mut Vec<Action>) {
         debug_assert_eq!(self.slots[index].state, LinkState::Operational, "I2");
         let link = link_id(index);
         self.set_state(index, LinkState::Active);
@@ -945,7 +903,7 @@ impl LinkCore {
         self.clients_connected = Some(link);
         self.close_open_links(CloseReason::NotSelected, out);
         self.cancel(Timer::ConnectTimeout, out);
-        self.keepalive = KeepAlive::default();
+        self.keepalive = crate::keepalive::KeepAlive::default();
         if self.keepalive_enabled() {
             self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
         }
@@ -955,7 +913,7 @@ impl LinkCore {
     /// keep-alive and tell the clients once (I6).
     fn leave_active(&mut self, link: LinkId, out: &mut Vec<Action>) {
         self.cancel(Timer::KeepAlive, out);
-        self.keepalive = KeepAlive::default();
+        self.keepalive = crate::keepalive::KeepAlive::default();
         out.push(Action::NotifyClients(ClientEvent::LinkDisconnected {
             link,
         }));
@@ -964,7 +922,13 @@ impl LinkCore {
     }
 
     /// R10: the active link failed (its connection is already closed).
-    fn lose_active(&mut self, now: Instant, index: usize, cause: LossCause, out: &mut Vec<Action>) {
+    pub(crate) fn lose_active(
+        &mut self,
+        now: Instant,
+        index: usize,
+        cause: LossCause,
+        out: &mut Vec<Action>,
+    ) {
         let link = link_id(index);
         out.push(Action::Log(LogRecord::ActiveLinkLost { link, cause }));
         self.leave_active(link, out);
@@ -1044,11 +1008,11 @@ impl LinkCore {
         self.config.links[index].effective_priority()
     }
 
-    fn keepalive_enabled(&self) -> bool {
+    pub(crate) fn keepalive_enabled(&self) -> bool {
         !self.config.keepalive_interval.is_zero()
     }
 
-    fn conn_id(&self, index: usize) -> ConnId {
+    pub(crate) fn conn_id(&self, index: usize) -> ConnId {
         ConnId {
             link: link_id(index),
             generation: self.slots[index].generation,
@@ -1069,12 +1033,13 @@ impl LinkCore {
         slot.rank = slot.configured_rank;
         slot.normal_order = 0;
         slot.tried = true;
+        slot.warned = false;
         self.set_state(index, LinkState::Connecting);
         out.push(Action::Open(self.conn_id(index)));
     }
 
     /// Closes an open link (I7).
-    fn close(&mut self, index: usize, reason: CloseReason, out: &mut Vec<Action>) {
+    pub(crate) fn close(&mut self, index: usize, reason: CloseReason, out: &mut Vec<Action>) {
         debug_assert!(
             self.slots[index].state.is_open(),
             "I7: close of a closed link"
@@ -1094,7 +1059,7 @@ impl LinkCore {
         }
     }
 
-    fn arm(&mut self, timer: Timer, at: Instant, out: &mut Vec<Action>) {
+    pub(crate) fn arm(&mut self, timer: Timer, at: Instant, out: &mut Vec<Action>) {
         debug_assert!(
             at > self.latest,
             "I8: {timer} armed for {at}, not after now"
@@ -1103,7 +1068,7 @@ impl LinkCore {
         out.push(Action::ArmTimer { timer, at });
     }
 
-    fn cancel(&mut self, timer: Timer, out: &mut Vec<Action>) {
+    pub(crate) fn cancel(&mut self, timer: Timer, out: &mut Vec<Action>) {
         if self.timers[timer.index()].take().is_some() {
             out.push(Action::CancelTimer(timer));
         }

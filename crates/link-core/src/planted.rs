@@ -23,16 +23,21 @@ pub enum PlantedBug {
     /// starting the next one. The core's state stays consistent (idle, nothing open, no
     /// timer), so only a liveness check can catch it.
     GivesUpWhenNothingOperational,
+    /// R14: a positive keep-alive answer clears both counters instead of taking one off
+    /// every `kpl-loss-rate` answers, so a link that loses most keep-alives is never
+    /// declared lost.
+    PositiveAnswerClearsFailures,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [PlantedBug; 5] = [
+    pub const ALL: [PlantedBug; 6] = [
         PlantedBug::TieWonByLastNormal,
         PlantedBug::BackupOpensEveryLink,
         PlantedBug::DisconnectedSentTwice,
         PlantedBug::WaitingHigherIgnored,
         PlantedBug::GivesUpWhenNothingOperational,
+        PlantedBug::PositiveAnswerClearsFailures,
     ];
 
     /// A kebab-case name for command lines, e.g. `tie-won-by-last-normal`.
@@ -43,6 +48,7 @@ impl PlantedBug {
             PlantedBug::DisconnectedSentTwice => "disconnected-sent-twice",
             PlantedBug::WaitingHigherIgnored => "waiting-higher-ignored",
             PlantedBug::GivesUpWhenNothingOperational => "gives-up-when-nothing-operational",
+            PlantedBug::PositiveAnswerClearsFailures => "positive-answer-clears-failures",
         }
     }
 

@@ -17,7 +17,8 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use link_core::{
-    Action, Config, Event, Instant, LinkConfig, LinkCore, LogRecord, Role, SystemStatus, Timer,
+    Action, Config, Event, FirstStatusPolicy, Instant, KeepaliveLossRate, LinkConfig, LinkCore,
+    LogRecord, OptionChange, Role, SystemStatus, Timer,
 };
 
 struct Counting;
@@ -207,7 +208,7 @@ fn a_cloned_core_allocates_nothing_either() {
     drop(original);
 }
 
-/// Which of the 17 log records `record` is (exhaustive: a new record fails to compile
+/// Which of the 22 log records `record` is (exhaustive: a new record fails to compile
 /// here until this test covers it).
 fn record_kind(record: &LogRecord) -> usize {
     match record {
@@ -226,8 +227,13 @@ fn record_kind(record: &LogRecord) -> usize {
         LogRecord::RoleChanged { .. } => 12,
         LogRecord::LinkReconfigured { .. } => 13,
         LogRecord::KeepAliveMissed { .. } => 14,
-        LogRecord::StatusOnActiveLink { .. } => 15,
+        LogRecord::StatusWarning { .. } => 15,
         LogRecord::Shutdown => 16,
+        LogRecord::LinkNotYetOperational { .. } => 17,
+        LogRecord::CandidateWithdrawn { .. } => 18,
+        LogRecord::LinkUnstable { .. } => 19,
+        LogRecord::StatusRecovered { .. } => 20,
+        LogRecord::OptionChanged { .. } => 21,
     }
 }
 
@@ -238,27 +244,32 @@ struct Driver {
     actions: Vec<Action>,
     allocations: usize,
     steps: usize,
-    seen: [bool; 17],
+    seen: [bool; 22],
 }
 
 impl Driver {
     /// A started core for `links` (name, priority) in `role`, keep-alive every 5 s with
     /// tolerance 1.
     fn started(links: &[(&str, i32)], role: Role) -> Self {
+        Self::started_with(links, |config| config.with_role(role))
+    }
+
+    /// A started core for `links`, its configuration (keep-alive every 5 s with
+    /// tolerance 1) changed by `change`.
+    fn started_with(links: &[(&str, i32)], change: impl FnOnce(Config) -> Config) -> Self {
         let config = Config::new(
             links
                 .iter()
                 .map(|(name, p)| LinkConfig::new(*name).with_priority(*p)),
         )
-        .with_role(role)
         .with_keepalive(Duration::from_secs(5), 1);
         let mut driver = Driver {
-            core: LinkCore::new(config).unwrap(),
+            core: LinkCore::new(change(config)).unwrap(),
             now: Instant::ZERO,
             actions: Vec::with_capacity(64),
             allocations: 0,
             steps: 0,
-            seen: [false; 17],
+            seen: [false; 22],
         };
         driver.feed(Event::Start);
         driver
@@ -307,7 +318,7 @@ impl Driver {
 #[test]
 fn every_path_and_every_log_record_allocates_nothing() {
     let abc = [("A", 3), ("B", 2), ("C", 1)];
-    let mut seen = [false; 17];
+    let mut seen = [false; 22];
     let mut steps = 0;
     let mut done = |d: Driver| {
         assert_eq!(d.allocations, 0);
@@ -336,6 +347,7 @@ fn every_path_and_every_log_record_allocates_nothing() {
     d.on("C", |c| {
         Event::SystemStatus(c, SystemStatus::OverloadReached)
     });
+    d.on("C", |c| Event::SystemStatus(c, SystemStatus::Normal));
     d.fire(Timer::KeepAlive);
     d.on("C", Event::KeepAliveAnswered);
     d.fire(Timer::KeepAlive);
@@ -364,7 +376,37 @@ fn every_path_and_every_log_record_allocates_nothing() {
     d.on("ONLY", Event::TcpClosed);
     d.fire(Timer::RestartDelay);
     done(d);
-    let missing: Vec<usize> = (0..17).filter(|&k| !seen[k]).collect();
+    // R5 under the close policy; R15 on a candidate and on the active link; R16.
+    let mut d = Driver::started_with(&abc, |c| c.with_first_status(FirstStatusPolicy::Close));
+    d.bring_up("B", SystemStatus::Enabled);
+    d.bring_up("C", SystemStatus::Normal);
+    d.on("C", |c| Event::SystemStatus(c, SystemStatus::Disabled));
+    done(d);
+    let mut d = Driver::started(&abc, Role::Standalone);
+    d.bring_up("C", SystemStatus::Normal);
+    d.on("C", |c| Event::SystemStatus(c, SystemStatus::Disabled));
+    d.on("C", |c| Event::SystemStatus(c, SystemStatus::Normal));
+    d.on("A", Event::TcpRefused);
+    d.on("B", Event::TcpRefused);
+    assert!(d.core.active_link().is_some());
+    d.feed(Event::OptionChanged(OptionChange::KeepaliveInterval(
+        Duration::from_secs(3),
+    )));
+    d.on("C", |c| Event::SystemStatus(c, SystemStatus::Initializing));
+    done(d);
+    // R14: the warning counter reaches the tolerance before the failure counter.
+    let mut d = Driver::started_with(&abc, |c| {
+        c.with_keepalive(Duration::from_secs(5), 2)
+            .with_keepalive_loss_rate(KeepaliveLossRate::pair(1, 2))
+    });
+    d.bring_up("A", SystemStatus::Normal);
+    d.fire(Timer::KeepAlive);
+    d.fire(Timer::KeepAlive);
+    d.on("A", Event::KeepAliveAnswered);
+    d.fire(Timer::KeepAlive);
+    d.fire(Timer::KeepAlive);
+    done(d);
+    let missing: Vec<usize> = (0..22).filter(|&k| !seen[k]).collect();
     assert!(
         missing.is_empty(),
         "log records never produced: {missing:?}"

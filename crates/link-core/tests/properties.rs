@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use common::Harness;
 use link_core::{
-    Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, Role, SystemStatus, Timer,
+    Config, ConnId, Event, FirstStatusPolicy, Instant, KeepaliveLossRate, LinkConfig, LinkCore,
+    LinkId, OptionChange, Role, StatusPolicy, StatusVerdict, SystemStatus, Timer,
 };
 use model::Model;
 use proptest::prelude::*;
@@ -47,6 +48,10 @@ enum Op {
     /// The next step a healthy connector would take on this link.
     Progress(u8),
     Conn(u8, Generation, ConnInput),
+    /// The active link (if any) answers a keep-alive (R14).
+    AnswerActive,
+    /// A SystemStatus on the link's current connection (R5, R15).
+    Status(u8, u8),
     Advance(u32),
     LongJump(u16),
     FireNext,
@@ -54,6 +59,8 @@ enum Op {
     Backwards(u16),
     Role(u8),
     Reconfigure(u8, Option<i8>),
+    /// R16: a timing option changes (some values out of range).
+    Option(OptionChange),
     Start,
     Shutdown,
 }
@@ -77,6 +84,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         12 => any::<u8>().prop_map(Op::Progress),
         6 => (any::<u8>(), generation, input).prop_map(|(l, g, i)| Op::Conn(l, g, i)),
+        3 => (any::<u8>(), 0u8..9).prop_map(|(l, s)| Op::Status(l, s)),
+        2 => Just(Op::AnswerActive),
         4 => (0u32..3_000).prop_map(Op::Advance),
         1 => (0u16..2_000).prop_map(Op::LongJump),
         5 => Just(Op::FireNext),
@@ -84,9 +93,55 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1u16..2_000).prop_map(Op::Backwards),
         2 => (0u8..3).prop_map(Op::Role),
         2 => (any::<u8>(), proptest::option::of(-2i8..5)).prop_map(|(l, p)| Op::Reconfigure(l, p)),
+        1 => option_change().prop_map(Op::Option),
         1 => Just(Op::Start),
         1 => prop_oneof![9 => Just(Op::Progress(0)), 1 => Just(Op::Shutdown)],
     ]
+}
+
+/// `kpl-loss-rate` values: single and pairs, small enough that decrements happen.
+fn loss_rate() -> impl Strategy<Value = KeepaliveLossRate> {
+    prop_oneof![
+        (0u32..4).prop_map(KeepaliveLossRate::single),
+        (0u32..4, 0u32..6).prop_map(|(a, b)| KeepaliveLossRate::pair(a, b)),
+        Just(KeepaliveLossRate::default()),
+    ]
+}
+
+/// R16 changes, a few of them out of range.
+fn option_change() -> impl Strategy<Value = OptionChange> {
+    prop_oneof![
+        (0u64..5).prop_map(|s| OptionChange::ConnectTimeout(Duration::from_secs(s))),
+        prop_oneof![Just(0u64), 1u64..4, Just(601)]
+            .prop_map(|s| OptionChange::KeepaliveInterval(Duration::from_secs(s))),
+        prop_oneof![0u8..4, Just(11)].prop_map(OptionChange::KeepaliveTolerance),
+        loss_rate().prop_map(OptionChange::KeepaliveLossRate),
+    ]
+}
+
+/// R5 and R15 policies: the default, the old behaviour, and random verdicts.
+fn policies() -> impl Strategy<Value = (FirstStatusPolicy, StatusPolicy)> {
+    let first = prop_oneof![
+        Just(FirstStatusPolicy::WaitForNormal),
+        Just(FirstStatusPolicy::Close)
+    ];
+    let status = prop_oneof![
+        2 => Just(StatusPolicy::default()),
+        1 => Just(StatusPolicy::ALL_WARNINGS),
+        1 => proptest::collection::vec(any::<bool>(), 9).prop_map(|failures| {
+            SystemStatus::ALL.iter().zip(failures).fold(
+                StatusPolicy::ALL_WARNINGS,
+                |policy, (&status, failure)| {
+                    if failure && !status.is_normal() {
+                        policy.with(status, StatusVerdict::Failure)
+                    } else {
+                        policy
+                    }
+                },
+            )
+        }),
+    ];
+    (first, status)
 }
 
 fn config() -> impl Strategy<Value = Config> {
@@ -97,18 +152,25 @@ fn config() -> impl Strategy<Value = Config> {
         1u64..13,
         prop_oneof![Just(0u64), 1u64..4],
         0u8..4,
+        loss_rate(),
+        policies(),
     )
-        .prop_map(|(priorities, role, ct, restart, kpl, tolerance)| {
-            let links = priorities.iter().enumerate().map(|(i, p)| LinkConfig {
-                name: format!("L{i}"),
-                priority: *p,
-            });
-            Config::new(links)
-                .with_role([Role::Standalone, Role::Primary, Role::Backup][role as usize])
-                .with_connect_timeout(Duration::from_secs(ct))
-                .with_restart_timeout(Duration::from_secs(restart))
-                .with_keepalive(Duration::from_secs(kpl), tolerance)
-        })
+        .prop_map(
+            |(priorities, role, ct, restart, kpl, tolerance, rate, (first, status))| {
+                let links = priorities.iter().enumerate().map(|(i, p)| LinkConfig {
+                    name: format!("L{i}"),
+                    priority: *p,
+                });
+                Config::new(links)
+                    .with_role([Role::Standalone, Role::Primary, Role::Backup][role as usize])
+                    .with_connect_timeout(Duration::from_secs(ct))
+                    .with_restart_timeout(Duration::from_secs(restart))
+                    .with_keepalive(Duration::from_secs(kpl), tolerance)
+                    .with_keepalive_loss_rate(rate)
+                    .with_first_status(first)
+                    .with_status_policy(status)
+            },
+        )
 }
 
 const ROLES: [Role; 3] = [Role::Standalone, Role::Primary, Role::Backup];
@@ -154,6 +216,14 @@ fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant, Ev
             };
             (now, event)
         }
+        Op::AnswerActive => match core.active_link().and_then(|link| core.connection(link)) {
+            Some(c) => (now, Event::KeepAliveAnswered(c)),
+            None => (now, Event::Start),
+        },
+        Op::Status(l, s) => (
+            now,
+            Event::SystemStatus(conn(l, Generation::Current), SystemStatus::ALL[s as usize]),
+        ),
         Op::Advance(ms) => (
             now + Duration::from_millis(u64::from(ms)),
             Event::MessageReceived(conn(0, Generation::Current)),
@@ -179,6 +249,7 @@ fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant, Ev
                 priority: p.map(i32::from),
             },
         ),
+        Op::Option(change) => (now, Event::OptionChanged(change)),
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
     }
@@ -298,6 +369,13 @@ fn generated_runs_reach_activation_failover_and_backup_drops() {
         "KeepAliveMissed",
         "LinkReconfigured",
         "NoOperationalLink",
+        "LinkNotYetOperational",
+        "LinkNotOperational",
+        "CandidateWithdrawn",
+        "StatusWarning",
+        "StatusRecovered",
+        "LinkUnstable",
+        "OptionChanged",
     ] {
         assert!(
             seen.contains(wanted),

@@ -1,4 +1,4 @@
-//! A deliberately simple reference model of R1-R14, written for clarity, not speed: one
+//! A deliberately simple reference model of R1-R16, written for clarity, not speed: one
 //! function per input, plain loops, no caching. The property tests run it side by side
 //! with `LinkCore` and require the same actions, in the same order, for every input.
 //!
@@ -6,11 +6,15 @@
 //! runtime sees): a procedure logs its start, then opens links in configuration order,
 //! then arms `connect-tout`; an activation logs 35115, notifies clients, closes the
 //! others in configuration order, cancels `connect-tout`, then arms keep-alive; a loss
-//! logs, cancels keep-alive, notifies clients, reports (HA), logs the restart, arms it.
+//! logs, cancels keep-alive, notifies clients, reports (HA), logs the restart, arms it;
+//! a keep-alive miss logs, then either loses the link or logs "unstable" (when the
+//! warning counter just reached the tolerance), then sends the next request; an option
+//! change logs first.
 
 use link_core::{
-    Action, ClientEvent, CloseReason, Config, ConnId, Event, Ignored, Instant, LinkId, LinkState,
-    LogRecord, LossCause, Outcome, Role, StepError, SystemStatus, Timer,
+    Action, ClientEvent, CloseReason, Config, ConnId, Event, FirstStatusPolicy, Ignored, Instant,
+    LinkId, LinkState, LogRecord, LossCause, OptionChange, Outcome, Role, StatusVerdict, StepError,
+    SystemStatus, Timer,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -32,6 +36,19 @@ struct Link {
     normal_at: u64,
     /// Opened during this procedure.
     tried: bool,
+    /// Reported a warning status and no `normal` since (R15).
+    warned: bool,
+}
+
+/// R14's counters for the active link.
+#[derive(Clone, Debug, Default)]
+struct Kpl {
+    outstanding: bool,
+    failures: u32,
+    warnings: u32,
+    answers_since_failure_decrement: u32,
+    answers_since_warning_decrement: u32,
+    unstable: bool,
 }
 
 /// The reference model.
@@ -44,8 +61,7 @@ pub struct Model {
     timers: [Option<Instant>; 3],
     latest: Instant,
     normals: u64,
-    keepalive_outstanding: bool,
-    keepalive_failures: u8,
+    kpl: Kpl,
     out: Vec<Action>,
 }
 
@@ -72,6 +88,7 @@ impl Model {
                 priority: l.effective_priority(),
                 normal_at: 0,
                 tried: false,
+                warned: false,
             })
             .collect();
         Model {
@@ -82,8 +99,7 @@ impl Model {
             timers: [None; 3],
             latest: Instant::ZERO,
             normals: 0,
-            keepalive_outstanding: false,
-            keepalive_failures: 0,
+            kpl: Kpl::default(),
             out: Vec::new(),
         }
     }
@@ -100,11 +116,27 @@ impl Model {
                 latest: self.latest,
             });
         }
-        let longest = self
+        let mut longest = self
             .config
             .connect_timeout
             .max(self.config.restart_timeout)
             .max(self.config.keepalive_interval);
+        if let Event::OptionChanged(change) = event {
+            let valid = match change {
+                OptionChange::ConnectTimeout(t) => {
+                    t.as_secs_f64() >= 1.0 && t.as_secs_f64() <= 1000.0
+                }
+                OptionChange::KeepaliveInterval(t) => t.as_secs_f64() <= 600.0,
+                OptionChange::KeepaliveTolerance(n) => n <= 10,
+                OptionChange::KeepaliveLossRate(_) => true,
+            };
+            if !valid {
+                return Err(StepError::OptionOutOfRange(change));
+            }
+            if let OptionChange::ConnectTimeout(t) | OptionChange::KeepaliveInterval(t) = change {
+                longest = longest.max(t);
+            }
+        }
         if now.saturating_add(longest) == Instant::from_nanos(u64::MAX) {
             return Err(StepError::TimeOutOfRange { now });
         }
@@ -141,6 +173,10 @@ impl Model {
                 Outcome::Applied
             }
             Event::TimerExpired(timer) => self.timer(now, timer),
+            Event::OptionChanged(change) => {
+                self.option_changed(now, change);
+                Outcome::Applied
+            }
             _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
             _ => {
                 let conn = event.conn().expect("the other events carry a connection");
@@ -205,35 +241,161 @@ impl Model {
                 self.decide(now);
             }
             (Event::SystemStatus(_, status), LinkState::AwaitingStatus) => {
-                self.out.push(Action::Log(LogRecord::LinkNotOperational {
-                    link: id(i),
-                    status,
-                }));
-                self.close(i, CloseReason::NotOperational);
-                self.decide(now);
-            }
-            (Event::SystemStatus(_, status), LinkState::Active) => {
-                if status != SystemStatus::Normal {
-                    self.out.push(Action::Log(LogRecord::StatusOnActiveLink {
+                if self.config.first_status == FirstStatusPolicy::Close {
+                    self.out.push(Action::Log(LogRecord::LinkNotOperational {
+                        link: id(i),
+                        status,
+                    }));
+                    self.close(i, CloseReason::NotOperational);
+                    self.decide(now);
+                } else {
+                    self.out.push(Action::Log(LogRecord::LinkNotYetOperational {
                         link: id(i),
                         status,
                     }));
                 }
-                self.traffic(now);
             }
-            (Event::KeepAliveAnswered(_) | Event::MessageReceived(_), LinkState::Active) => {
+            (Event::SystemStatus(_, status), LinkState::Operational | LinkState::Active) => {
+                return self.validated_status(now, i, status);
+            }
+            (Event::KeepAliveAnswered(_), LinkState::Active) => {
+                if self.kpl.outstanding {
+                    self.kpl.outstanding = false;
+                    self.positive_answer();
+                }
                 self.traffic(now)
             }
+            (Event::MessageReceived(_), LinkState::Active) => self.traffic(now),
             _ => return unexpected,
         }
         Outcome::Applied
     }
 
+    /// R15 on an operational or active link.
+    fn validated_status(&mut self, now: Instant, i: usize, status: SystemStatus) -> Outcome {
+        let active = self.links[i].state == LinkState::Active;
+        if status == SystemStatus::Normal {
+            if self.links[i].warned {
+                self.links[i].warned = false;
+                self.out
+                    .push(Action::Log(LogRecord::StatusRecovered { link: id(i) }));
+            } else if !active {
+                return Outcome::Ignored(Ignored::UnexpectedInLinkState(LinkState::Operational));
+            }
+        } else if self.config.status_policy.verdict(status) == StatusVerdict::Failure {
+            if active {
+                self.close(i, CloseReason::StatusFailure);
+                self.lost(now, i, LossCause::Status(status));
+            } else {
+                self.out.push(Action::Log(LogRecord::CandidateWithdrawn {
+                    link: id(i),
+                    status,
+                }));
+                if self.config.first_status == FirstStatusPolicy::Close {
+                    self.close(i, CloseReason::StatusFailure);
+                } else {
+                    self.links[i].state = LinkState::AwaitingStatus;
+                    self.links[i].normal_at = 0;
+                    let p = self.links[i].priority;
+                    let outranked = self
+                        .links
+                        .iter()
+                        .any(|l| l.state == LinkState::Operational && l.priority >= p);
+                    if outranked {
+                        self.close(i, CloseReason::Superseded);
+                    }
+                }
+                self.decide(now);
+            }
+            return Outcome::Applied;
+        } else {
+            self.links[i].warned = true;
+            self.out.push(Action::Log(LogRecord::StatusWarning {
+                link: id(i),
+                status,
+            }));
+        }
+        if active {
+            self.traffic(now);
+        }
+        Outcome::Applied
+    }
+
+    /// R14: traffic postpones the next request unless one is outstanding.
     fn traffic(&mut self, now: Instant) {
-        self.keepalive_outstanding = false;
-        self.keepalive_failures = 0;
-        if !self.config.keepalive_interval.is_zero() {
+        if !self.config.keepalive_interval.is_zero() && !self.kpl.outstanding {
             self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
+        }
+    }
+
+    /// R14: one positive answer, counted toward each counter's rate.
+    fn positive_answer(&mut self) {
+        let rate = self.config.keepalive_loss_rate;
+        if rate.failure_every() != 0 {
+            self.kpl.answers_since_failure_decrement += 1;
+            if self.kpl.answers_since_failure_decrement >= rate.failure_every() {
+                self.kpl.answers_since_failure_decrement = 0;
+                self.kpl.failures = self.kpl.failures.saturating_sub(1);
+            }
+        }
+        if let Some(every) = rate.warning_every() {
+            if every != 0 {
+                self.kpl.answers_since_warning_decrement += 1;
+                if self.kpl.answers_since_warning_decrement >= every {
+                    self.kpl.answers_since_warning_decrement = 0;
+                    self.kpl.warnings = self.kpl.warnings.saturating_sub(1);
+                }
+            }
+            let threshold = u32::from(self.config.keepalive_tolerance.max(1));
+            if self.kpl.warnings < threshold {
+                self.kpl.unstable = false;
+            }
+        }
+    }
+
+    /// R14 after a miss or a tolerance change: lost (true), or maybe unstable.
+    fn judge(&mut self, now: Instant, i: usize) -> bool {
+        let threshold = u32::from(self.config.keepalive_tolerance.max(1));
+        if self.kpl.failures >= threshold {
+            self.close(i, CloseReason::KeepAliveLost);
+            self.lost(now, i, LossCause::KeepAliveLost);
+            return true;
+        }
+        if self.config.keepalive_loss_rate.warning_every().is_some() {
+            if self.kpl.warnings < threshold {
+                self.kpl.unstable = false;
+            } else if !self.kpl.unstable {
+                self.kpl.unstable = true;
+                self.out.push(Action::Log(LogRecord::LinkUnstable {
+                    link: id(i),
+                    warnings: self.kpl.warnings,
+                }));
+            }
+        }
+        false
+    }
+
+    /// R16.
+    fn option_changed(&mut self, now: Instant, change: OptionChange) {
+        match change {
+            OptionChange::ConnectTimeout(t) => self.config.connect_timeout = t,
+            OptionChange::KeepaliveInterval(t) => self.config.keepalive_interval = t,
+            OptionChange::KeepaliveTolerance(n) => self.config.keepalive_tolerance = n,
+            OptionChange::KeepaliveLossRate(r) => self.config.keepalive_loss_rate = r,
+        }
+        self.out
+            .push(Action::Log(LogRecord::OptionChanged { change }));
+        let Phase::Active(i) = self.phase else { return };
+        match change {
+            OptionChange::KeepaliveInterval(t) if t.is_zero() => {
+                self.kpl.outstanding = false;
+                self.cancel(Timer::KeepAlive);
+            }
+            OptionChange::KeepaliveInterval(t) => self.arm(Timer::KeepAlive, now + t),
+            OptionChange::KeepaliveTolerance(_) | OptionChange::KeepaliveLossRate(_) => {
+                self.judge(now, i);
+            }
+            OptionChange::ConnectTimeout(_) => {}
         }
     }
 
@@ -256,20 +418,18 @@ impl Model {
                 let Phase::Active(i) = self.phase else {
                     return Outcome::Applied;
                 };
-                if self.keepalive_outstanding {
-                    self.keepalive_failures += 1;
-                    let failures = self.keepalive_failures;
+                if self.kpl.outstanding {
+                    self.kpl.failures += 1;
+                    self.kpl.warnings += 1;
                     self.out.push(Action::Log(LogRecord::KeepAliveMissed {
                         link: id(i),
-                        failures,
+                        failures: self.kpl.failures as u8,
                     }));
-                    if failures >= self.config.keepalive_tolerance.max(1) {
-                        self.close(i, CloseReason::KeepAliveLost);
-                        self.lost(now, i, LossCause::KeepAliveLost);
+                    if self.judge(now, i) {
                         return Outcome::Applied;
                     }
                 }
-                self.keepalive_outstanding = true;
+                self.kpl.outstanding = true;
                 self.out.push(Action::SendKeepAlive(self.conn(i)));
                 self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
             }
@@ -404,8 +564,7 @@ impl Model {
             }));
         self.close_all_but_active(CloseReason::NotSelected);
         self.cancel(Timer::ConnectTimeout);
-        self.keepalive_outstanding = false;
-        self.keepalive_failures = 0;
+        self.kpl = Kpl::default();
         if !self.config.keepalive_interval.is_zero() {
             self.arm(Timer::KeepAlive, now + self.config.keepalive_interval);
         }
@@ -414,8 +573,7 @@ impl Model {
     /// The active link `i` is gone (already closed): clients are told once.
     fn deactivate(&mut self, i: usize) {
         self.cancel(Timer::KeepAlive);
-        self.keepalive_outstanding = false;
-        self.keepalive_failures = 0;
+        self.kpl = Kpl::default();
         self.out
             .push(Action::NotifyClients(ClientEvent::LinkDisconnected {
                 link: id(i),
@@ -500,6 +658,7 @@ impl Model {
         link.priority = priority;
         link.normal_at = 0;
         link.tried = true;
+        link.warned = false;
         self.out.push(Action::Open(self.conn(i)));
     }
 

@@ -1,0 +1,184 @@
+//! Keep-alive on the active link (R14) and the timing options a runtime changes at run
+//! time (R16). When the link has been idle for `kpl-interval` a request is sent; a
+//! request still unanswered when the next interval ends adds one to the failure counter
+//! and one to the warning counter. Positive answers take one off the failure counter
+//! every `kpl-loss-rate` failure rate and one off the warning counter every warning
+//! rate. The failure counter at `kpl-tolerance` loses the link (R10); the warning
+//! counter at `kpl-tolerance` logs it unstable, once, until it falls below again.
+//! Other traffic postpones the next request while none is outstanding; it answers none.
+
+use alloc::vec::Vec;
+
+use crate::{
+    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, OptionChange, Outcome,
+    Phase, Timer,
+};
+
+/// Keep-alive bookkeeping for the active link (R14); reset at every activation.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeepAlive {
+    /// A request was sent and not answered yet.
+    pub(crate) outstanding: bool,
+    /// The failure counter.
+    pub(crate) failures: u8,
+    /// The warning counter (kept only with a two-value `kpl-loss-rate`).
+    pub(crate) warnings: u32,
+    /// Positive answers since the failure counter was last decremented.
+    pub(crate) answers_for_failure: u32,
+    /// Positive answers since the warning counter was last decremented.
+    pub(crate) answers_for_warning: u32,
+    /// The unstable warning was logged and the warning counter has not fallen below
+    /// `kpl-tolerance` since.
+    pub(crate) unstable: bool,
+}
+
+impl LinkCore {
+    /// The counter value at which the link is lost or unstable: `kpl-tolerance`, where
+    /// 0 means the first failure is enough.
+    fn keepalive_threshold(&self) -> u32 {
+        u32::from(self.config.keepalive_tolerance.max(1))
+    }
+
+    /// R14: the idle interval ended. Count the outstanding request as a failure (and
+    /// lose the link at the tolerance), then send the next request.
+    pub(crate) fn on_keepalive_due(&mut self, now: Instant, out: &mut Vec<Action>) {
+        let Phase::Active(link) = self.phase else {
+            return;
+        };
+        if self.keepalive.outstanding {
+            let keepalive = &mut self.keepalive;
+            keepalive.failures = keepalive.failures.saturating_add(1);
+            keepalive.warnings = keepalive.warnings.saturating_add(1);
+            out.push(Action::Log(LogRecord::KeepAliveMissed {
+                link,
+                failures: self.keepalive.failures,
+            }));
+            if self.judge_counters(now, out) {
+                return;
+            }
+        }
+        self.keepalive.outstanding = true;
+        out.push(Action::SendKeepAlive(self.conn_id(link.index())));
+        self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+    }
+
+    /// R14 against the counters as they are now: the failure counter at the threshold
+    /// loses the active link (returns true); the warning counter at it logs the link
+    /// unstable once, and below it clears that.
+    fn judge_counters(&mut self, now: Instant, out: &mut Vec<Action>) -> bool {
+        let Phase::Active(link) = self.phase else {
+            return false;
+        };
+        let threshold = self.keepalive_threshold();
+        if u32::from(self.keepalive.failures) >= threshold {
+            self.close(link.index(), CloseReason::KeepAliveLost, out);
+            self.lose_active(now, link.index(), LossCause::KeepAliveLost, out);
+            return true;
+        }
+        if self.config.keepalive_loss_rate.warning_every().is_some() {
+            let warnings = self.keepalive.warnings;
+            if warnings >= threshold && !self.keepalive.unstable {
+                self.keepalive.unstable = true;
+                out.push(Action::Log(LogRecord::LinkUnstable { link, warnings }));
+            } else if warnings < threshold {
+                self.keepalive.unstable = false;
+            }
+        }
+        false
+    }
+
+    /// R14: a keep-alive answer. It answers the outstanding request, if any (a positive
+    /// answer, counted toward `kpl-loss-rate`); either way it is traffic.
+    pub(crate) fn on_keepalive_answer(
+        &mut self,
+        now: Instant,
+        index: usize,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        if self.slots[index].state != LinkState::Active {
+            return self.unexpected(index);
+        }
+        if core::mem::take(&mut self.keepalive.outstanding) {
+            self.count_positive_answer();
+            self.judge_counters(now, out);
+        }
+        self.on_message(now, index, out)
+    }
+
+    /// Takes one off each counter when its rate of positive answers is reached.
+    fn count_positive_answer(&mut self) {
+        let rate = self.config.keepalive_loss_rate;
+        let clears_all = self.bug(crate::PlantedBug::PositiveAnswerClearsFailures);
+        let keepalive = &mut self.keepalive;
+        if clears_all {
+            keepalive.failures = 0;
+            keepalive.warnings = 0;
+            return;
+        }
+        if rate.failure_every() > 0 {
+            keepalive.answers_for_failure += 1;
+            if keepalive.answers_for_failure >= rate.failure_every() {
+                keepalive.answers_for_failure = 0;
+                keepalive.failures = keepalive.failures.saturating_sub(1);
+            }
+        }
+        if let Some(every) = rate.warning_every().filter(|&every| every > 0) {
+            keepalive.answers_for_warning += 1;
+            if keepalive.answers_for_warning >= every {
+                keepalive.answers_for_warning = 0;
+                keepalive.warnings = keepalive.warnings.saturating_sub(1);
+            }
+        }
+    }
+
+    /// R14: traffic on the active link. While no request is outstanding the link is not
+    /// idle, so the next request is postponed; an outstanding request keeps its
+    /// deadline, since only an answer answers it.
+    pub(crate) fn on_message(
+        &mut self,
+        now: Instant,
+        index: usize,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        if self.slots[index].state != LinkState::Active {
+            return self.unexpected(index);
+        }
+        if self.keepalive_enabled() && !self.keepalive.outstanding {
+            self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+        }
+        Outcome::Applied
+    }
+
+    /// R16: a timing option changed. `connect-tout` is read when the next procedure
+    /// starts; the `kpl-*` options apply to the active link at once: a new interval
+    /// restarts the idle (or answer) interval from now (0 stops keep-alive), and the
+    /// counters are judged against a new tolerance or loss rate at once. (The warning
+    /// counter is counted with a single-value rate too; only a two-value rate reports
+    /// it, so a change to two values can make the link unstable at once.)
+    pub(crate) fn on_option_changed(
+        &mut self,
+        now: Instant,
+        change: OptionChange,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        self.config.apply_option(change);
+        out.push(Action::Log(LogRecord::OptionChanged { change }));
+        if !matches!(self.phase, Phase::Active(_)) {
+            return Outcome::Applied;
+        }
+        match change {
+            OptionChange::ConnectTimeout(_) => {}
+            OptionChange::KeepaliveInterval(_) if !self.keepalive_enabled() => {
+                self.keepalive.outstanding = false;
+                self.cancel(Timer::KeepAlive, out);
+            }
+            OptionChange::KeepaliveInterval(interval) => {
+                self.arm(Timer::KeepAlive, now + interval, out);
+            }
+            OptionChange::KeepaliveTolerance(_) | OptionChange::KeepaliveLossRate(_) => {
+                self.judge_counters(now, out);
+            }
+        }
+        Outcome::Applied
+    }
+}

@@ -1,0 +1,129 @@
+//! What a SystemStatus does to a link: the first one decides whether it is operational
+//! (R5, with [`FirstStatusPolicy`]); on a validated link the [`StatusPolicy`] judges it
+//! (R15). Every status on the active link is also traffic for keep-alive (R14).
+
+use alloc::vec::Vec;
+
+use crate::machine::link_id;
+use crate::{
+    Action, CloseReason, FirstStatusPolicy, Instant, LinkCore, LinkState, LogRecord, LossCause,
+    Outcome, SystemStatus,
+};
+
+impl LinkCore {
+    /// R5, R6, R7 for a link not yet operational; R15 for a validated one.
+    pub(crate) fn on_system_status(
+        &mut self,
+        now: Instant,
+        index: usize,
+        status: SystemStatus,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        match self.slots[index].state {
+            LinkState::AwaitingStatus if status.is_normal() => {
+                self.become_operational(index, out);
+                self.evaluate(now, out);
+            }
+            LinkState::AwaitingStatus => self.on_not_yet_operational(now, index, status, out),
+            LinkState::Operational | LinkState::Active => {
+                return self.on_validated_status(now, index, status, out)
+            }
+            _ => return self.unexpected(index),
+        }
+        Outcome::Applied
+    }
+
+    /// R5: a status other than `normal` before validation. By default the link stays
+    /// established and in the queue; under [`FirstStatusPolicy::Close`] it is closed.
+    fn on_not_yet_operational(
+        &mut self,
+        now: Instant,
+        index: usize,
+        status: SystemStatus,
+        out: &mut Vec<Action>,
+    ) {
+        let link = link_id(index);
+        match self.config.first_status {
+            FirstStatusPolicy::WaitForNormal => {
+                out.push(Action::Log(LogRecord::LinkNotYetOperational {
+                    link,
+                    status,
+                }));
+            }
+            FirstStatusPolicy::Close => {
+                out.push(Action::Log(LogRecord::LinkNotOperational { link, status }));
+                self.close(index, CloseReason::NotOperational, out);
+                self.evaluate(now, out);
+            }
+        }
+    }
+
+    /// R15 on an operational or active link: a failure ends the active link (R10) or
+    /// the candidacy; a warning is logged and remembered; `normal` after a warning is
+    /// logged as recovered. On the active link every status is traffic (R14).
+    fn on_validated_status(
+        &mut self,
+        now: Instant,
+        index: usize,
+        status: SystemStatus,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        let link = link_id(index);
+        let active = self.slots[index].state == LinkState::Active;
+        if status.is_normal() {
+            if core::mem::take(&mut self.slots[index].warned) {
+                out.push(Action::Log(LogRecord::StatusRecovered { link }));
+            } else if !active {
+                // A repeated `normal` on a candidate changes nothing.
+                return self.unexpected(index);
+            }
+        } else if self.config.status_policy.is_failure(status) {
+            if active {
+                self.close(index, CloseReason::StatusFailure, out);
+                self.lose_active(now, index, LossCause::Status(status), out);
+            } else {
+                self.withdraw_candidate(now, index, status, out);
+            }
+            return Outcome::Applied;
+        } else {
+            self.slots[index].warned = true;
+            out.push(Action::Log(LogRecord::StatusWarning { link, status }));
+        }
+        if active {
+            self.on_message(now, index, out)
+        } else {
+            Outcome::Applied
+        }
+    }
+
+    /// R15: an operational link not yet selected reported a failure status. It is no
+    /// longer a candidate: as if this had been its first status (R5), it waits for
+    /// `normal` again in the queue, or is closed under [`FirstStatusPolicy::Close`].
+    /// A waiting link that an operational one outranks or equals could never win, so
+    /// R6 closes it then (`superseded`). Then R7 re-evaluates.
+    fn withdraw_candidate(
+        &mut self,
+        now: Instant,
+        index: usize,
+        status: SystemStatus,
+        out: &mut Vec<Action>,
+    ) {
+        let link = link_id(index);
+        out.push(Action::Log(LogRecord::CandidateWithdrawn { link, status }));
+        match self.config.first_status {
+            FirstStatusPolicy::Close => self.close(index, CloseReason::StatusFailure, out),
+            FirstStatusPolicy::WaitForNormal => {
+                self.slots[index].normal_order = 0;
+                self.set_state(index, LinkState::AwaitingStatus);
+                let priority = self.slots[index].conn_priority;
+                let outranked = self
+                    .best_operational()
+                    .is_some_and(|best| self.slots[best].conn_priority >= priority);
+                if outranked {
+                    self.close(index, CloseReason::Superseded, out);
+                }
+            }
+        }
+        self.evaluate(now, out);
+    }
+}
