@@ -5,7 +5,7 @@
 //! state just before them (I3, I4), a backup's opens (I5), the alternation of client
 //! notifications (I6), stale inputs producing nothing (I8, I9); and across servers and
 //! time, bounded liveness after faults heal (L1) and the HA pair's safety and liveness
-//! (H1). I10 is `--check-determinism`.
+//! (H1); the active link's health (I2) is `account.rs`. I10 is `--check-determinism`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use link_core::{
     LogRecord, Outcome, Role, Timer,
 };
 
+use crate::account::Account;
 use crate::liveness;
 use crate::scenario::{Checked, Health};
 use crate::server::Server;
@@ -39,6 +40,8 @@ struct PerServer {
     connected_events: u64,
     /// When clients were last told EventLinkDisconnected (L1's "lost", H1's recovery).
     disconnected_at: Option<Instant>,
+    /// The active link's health from outside the core (I2).
+    account: Account,
 }
 
 /// What the actions of one step have shown so far, for the checks of the later ones.
@@ -417,8 +420,12 @@ impl Checker {
                 return Some(found(invariant, detail));
             }
         }
-        per.agrees_with(core, touched)
-            .map(|(invariant, detail)| found(invariant, detail))
+        if let Some((invariant, detail)) = per.agrees_with(core, touched) {
+            return Some(found(invariant, detail));
+        }
+        per.account
+            .after_step(core, event, outcome, actions)
+            .map(|detail| found(Invariant::I2, detail))
     }
 
     /// After a step's actions are carried out: the pair's safety (H1) and L1's

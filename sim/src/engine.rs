@@ -73,6 +73,12 @@ enum Item {
     Fault {
         index: usize,
     },
+    /// A later step of a `status` fault's sequence: the connector of `link` sends
+    /// `status` on every connection established at that time.
+    StatusStep {
+        link: usize,
+        status: SystemStatus,
+    },
     /// The Management Layer's switch after `reporter`'s failure report.
     RoleSwitch {
         reporter: usize,
@@ -117,6 +123,8 @@ enum ConnPhase {
 struct Connector {
     spec: ConnectorSpec,
     down_until: Option<Instant>,
+    /// An `ignore_keepalive` fault: no keep-alive request is answered before this.
+    keepalive_silent_until: Instant,
     conns: BTreeMap<(usize, ConnId), ConnPhase>,
     rng: ChaCha8Rng,
 }
@@ -178,6 +186,7 @@ fn connectors(checked: &Checked) -> Vec<Connector> {
         .map(|(spec, link)| Connector {
             spec: spec.clone(),
             down_until: None,
+            keepalive_silent_until: Instant::ZERO,
             conns: BTreeMap::new(),
             rng: stream(seed, &format!("connector/{}", link.name)),
         })
@@ -521,6 +530,10 @@ impl Engine {
                 None
             }
             Item::Fault { index } => self.fault(index),
+            Item::StatusStep { link, status } => {
+                self.status_to_established(link, status);
+                None
+            }
             Item::RoleSwitch { reporter } => {
                 self.switch_pending = false;
                 // A switchover since the report may have demoted the reporter already.
@@ -827,7 +840,9 @@ impl Engine {
                 );
             }
             (ToConnector::KeepAlive, Some(ConnPhase::Associated)) => {
-                if connector.spec.keepalive == KeepaliveBehaviour::Answer {
+                if connector.spec.keepalive == KeepaliveBehaviour::Answer
+                    && now >= connector.keepalive_silent_until
+                {
                     let at = now + connector.delay(connector.spec.keepalive_after);
                     self.schedule(
                         at,
@@ -918,11 +933,23 @@ impl Engine {
 
     // ----- faults -----
 
+    /// The connector of `link` sends `status` on every connection established now.
+    fn status_to_established(&mut self, link: usize, status: SystemStatus) {
+        let associated: Vec<(usize, ConnId)> = self.connectors[link]
+            .conns
+            .iter()
+            .filter(|(_, phase)| **phase == ConnPhase::Associated)
+            .map(|(k, _)| *k)
+            .collect();
+        for (server, conn) in associated {
+            self.send_to_server(server, link, Event::SystemStatus(conn, status));
+        }
+    }
+
     fn fault(&mut self, index: usize) -> Option<Found> {
         let fault = self.checked.scenario.faults[index].clone();
         self.trace
             .push(self.now, TraceRecord::Fault { fault: &fault });
-        let now = self.now;
         let link = fault.link().and_then(|name| self.checked.link_index(name));
         let only = fault
             .server()
@@ -937,34 +964,86 @@ impl Engine {
             None => (0..self.servers.len()).collect(),
         };
         match fault {
+            Fault::SetRole { .. }
+            | Fault::Options { .. }
+            | Fault::Reconfigure { .. }
+            | Fault::Switchover { .. } => self.fault_inputs(&fault, link, &servers),
+            _ => {
+                self.fault_weather(&fault, link.expect("checked"), only, &servers);
+                None
+            }
+        }
+    }
+
+    /// A fault that is an input to the servers (R11, R13, R16, a switchover): fed to
+    /// each of `servers` in turn, stopping at a violation.
+    fn fault_inputs(
+        &mut self,
+        fault: &Fault,
+        link: Option<usize>,
+        servers: &[usize],
+    ) -> Option<Found> {
+        let events: Vec<Event> = match fault {
+            Fault::Switchover { .. } => return self.switch_roles("switchover (fault)"),
+            Fault::SetRole { role, .. } => vec![Event::RoleChanged(*role)],
+            Fault::Options { .. } => {
+                let changes = fault.option_values().changes().expect("checked");
+                changes.into_iter().map(Event::OptionChanged).collect()
+            }
+            Fault::Reconfigure { priority, .. } => vec![Event::Reconfigured {
+                link: LinkId::new(link.expect("checked") as u16),
+                priority: *priority,
+            }],
+            _ => Vec::new(),
+        };
+        for &server in servers {
+            for &event in &events {
+                if let Some(found) = self.feed(server, event) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// A fault of the connector of `link` or of the network to it.
+    fn fault_weather(
+        &mut self,
+        fault: &Fault,
+        link: usize,
+        only: Option<usize>,
+        servers: &[usize],
+    ) {
+        let now = self.now;
+        match *fault {
             Fault::Crash { duration, .. } => {
-                let link = link.expect("checked");
                 // Overlapping crashes: the connector is down until the later end.
                 let until = now + duration.0;
                 let down = &mut self.connectors[link].down_until;
                 *down = Some(down.map_or(until, |d| d.max(until)));
                 self.connector_drops(link, None);
             }
-            Fault::Drop { .. } => self.connector_drops(link.expect("checked"), only),
-            Fault::Status { status, .. } => {
-                let link = link.expect("checked");
-                let associated: Vec<(usize, ConnId)> = self.connectors[link]
-                    .conns
-                    .iter()
-                    .filter(|(_, phase)| **phase == ConnPhase::Associated)
-                    .map(|(k, _)| *k)
-                    .collect();
-                for (server, conn) in associated {
-                    self.send_to_server(server, link, Event::SystemStatus(conn, status));
+            Fault::Drop { .. } => self.connector_drops(link, only),
+            Fault::Status { ref status, .. } => {
+                for (offset, status) in crate::scenario::status_offsets(status) {
+                    if offset.0.is_zero() {
+                        self.status_to_established(link, status);
+                    } else {
+                        self.schedule(now + offset.0, Item::StatusStep { link, status });
+                    }
                 }
+            }
+            Fault::IgnoreKeepalive { duration, .. } => {
+                let connector = &mut self.connectors[link];
+                connector.keepalive_silent_until =
+                    connector.keepalive_silent_until.max(now + duration.0);
             }
             Fault::Partition {
                 duration,
                 direction,
                 ..
             } => {
-                let link = link.expect("checked");
-                for server in servers {
+                for &server in servers {
                     let path = &mut self.paths[server][link];
                     // Overlapping partitions: the path is cut until the later end.
                     let until = now + duration.0;
@@ -979,24 +1058,17 @@ impl Engine {
                 }
             }
             Fault::Latency { add, duration, .. } => {
-                let link = link.expect("checked");
-                for server in servers {
+                for &server in servers {
                     self.paths[server][link]
                         .extra_latency
                         .push((now + duration.0, add.0));
                 }
             }
-            Fault::Switchover { .. } => return self.switch_roles("switchover (fault)"),
-            Fault::Reconfigure { priority, .. } => {
-                let link = LinkId::new(link.expect("checked") as u16);
-                for server in servers {
-                    if let Some(found) = self.feed(server, Event::Reconfigured { link, priority }) {
-                        return Some(found);
-                    }
-                }
-            }
+            Fault::Switchover { .. }
+            | Fault::Reconfigure { .. }
+            | Fault::SetRole { .. }
+            | Fault::Options { .. } => {}
         }
-        None
     }
 }
 

@@ -94,10 +94,18 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> Judge
         Expectation::NeverActive { link, .. } => never_active(checked, server, h, link),
         Expectation::Log {
             number,
+            kind,
             text,
             count,
             ..
-        } => log(checked, server, h, (*number, text.as_deref()), *count),
+        } => {
+            let filter = LogFilter {
+                number: *number,
+                kind: kind.as_deref(),
+                text: text.as_deref(),
+            };
+            log(checked, server, h, filter, *count)
+        }
         Expectation::ClientEvent {
             event, link, count, ..
         } => client_event(checked, server, h, (*event, link), *count),
@@ -195,25 +203,51 @@ fn never_active(checked: &Checked, server: &str, h: &History, link: &str) -> Jud
     )
 }
 
+/// Which log records a `log` expectation counts: every given field must match.
+struct LogFilter<'a> {
+    number: Option<u32>,
+    kind: Option<&'a str>,
+    text: Option<&'a str>,
+}
+
+impl LogFilter<'_> {
+    fn matches(&self, checked: &Checked, record: &link_core::LogRecord) -> bool {
+        self.number.is_none_or(|n| record.number() == Some(n))
+            && self.kind.is_none_or(|k| record.kind() == k)
+            && self
+                .text
+                .is_none_or(|t| record.text(&checked.config).to_string() == t)
+    }
+
+    /// The records asked for, in words: `log 35115 "..."`, `status_warning log`.
+    fn words(&self) -> String {
+        let mut words = vec!["log".to_string()];
+        if let Some(k) = self.kind {
+            words.insert(0, k.to_string());
+        }
+        words.extend(self.number.map(|n| n.to_string()));
+        words.extend(self.text.map(|t| format!("{t:?}")));
+        if words.len() == 1 {
+            return "any log".into();
+        }
+        words.join(" ")
+    }
+}
+
 fn log(
     checked: &Checked,
     server: &str,
     h: &History,
-    (number, text): (Option<u32>, Option<&str>),
+    filter: LogFilter<'_>,
     count: Option<u32>,
 ) -> Judgement {
     let matching: Vec<_> = h
         .logs
         .iter()
-        .filter(|l| number.is_none_or(|n| l.record.number() == Some(n)))
-        .filter(|l| text.is_none_or(|t| l.record.text(&checked.config).to_string() == t))
+        .filter(|l| filter.matches(checked, &l.record))
         .collect();
-    let what = match (number, text) {
-        (Some(n), Some(t)) => format!("log {n} {t:?}"),
-        (Some(n), None) => format!("log {n}"),
-        (None, Some(t)) => format!("log {t:?}"),
-        (None, None) => "any log".into(),
-    };
+    let what = filter.words();
+    let number = filter.number;
     let mut seen = format!("{} matching record(s)", matching.len());
     if let Some(first) = matching.first() {
         seen.push_str(&format!(", first at {}", first.at));

@@ -15,6 +15,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::engine::{Ending, RunOptions};
+use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::scenario::{
     check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, FaultKind,
     KeepaliveBehaviour, LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig,
@@ -83,10 +84,75 @@ fn draw_config(rng: &mut ChaCha8Rng) -> (ScenarioConfig, bool, i32) {
         restart_timeout: SimDuration::from_secs(rng.random_range(1..=10)),
         kpl_interval: SimDuration::from_secs(if kpl_on { rng.random_range(1..=10) } else { 0 }),
         kpl_tolerance: rng.random_range(0..=4),
+        kpl_loss_rate: draw_loss_rate(rng),
+        first_status: if rng.random_bool(0.25) {
+            FirstStatusSpec::Close
+        } else {
+            FirstStatusSpec::WaitForNormal
+        },
+        status_policy: draw_status_policy(rng),
         links,
         options: None,
     };
     (config, pair, spread)
+}
+
+/// `kpl-loss-rate`: often the default, else small rates (decrements happen) in both
+/// forms.
+fn draw_loss_rate(rng: &mut ChaCha8Rng) -> LossRateSpec {
+    match rng.random_range(0..4) {
+        0 | 1 => LossRateSpec::default(),
+        2 => LossRateSpec::Number(rng.random_range(0..4)),
+        _ => LossRateSpec::Text(format!(
+            "{}, {}",
+            rng.random_range(0..4),
+            rng.random_range(0..8)
+        )),
+    }
+}
+
+/// R15: usually the default policy, sometimes a few values changed.
+fn draw_status_policy(rng: &mut ChaCha8Rng) -> BTreeMap<String, VerdictSpec> {
+    let mut overrides = BTreeMap::new();
+    if rng.random_bool(0.6) {
+        return overrides;
+    }
+    for _ in 0..rng.random_range(1..=3) {
+        let status = SystemStatus::ALL[rng.random_range(0..9)];
+        if status.is_normal() {
+            continue;
+        }
+        let verdict = if rng.random_bool(0.5) {
+            VerdictSpec::Failure
+        } else {
+            VerdictSpec::Warning
+        };
+        overrides.insert(status.as_str().to_string(), verdict);
+    }
+    overrides
+}
+
+/// A status sequence: one value, or a value followed by another (often `normal`).
+fn draw_status_spec(rng: &mut ChaCha8Rng) -> StatusSpec {
+    let first = SystemStatus::ALL[rng.random_range(0..9)];
+    if rng.random_bool(0.5) {
+        return StatusSpec::One(first);
+    }
+    let then = if rng.random_bool(0.7) {
+        SystemStatus::Normal
+    } else {
+        SystemStatus::ALL[rng.random_range(0..9)]
+    };
+    StatusSpec::Steps(vec![
+        StatusStep {
+            status: first,
+            after: ms(0),
+        },
+        StatusStep {
+            status: then,
+            after: ms(rng.random_range(0..3_000)),
+        },
+    ])
 }
 
 /// Connector weather: how often connectors misbehave is drawn per seed, then each
@@ -201,8 +267,15 @@ fn draw_fault(
         FaultKind::Status => Fault::Status {
             at,
             link,
-            status: SystemStatus::ALL[rng.random_range(0..9)],
+            status: draw_status_spec(rng),
         },
+        FaultKind::IgnoreKeepalive => Fault::IgnoreKeepalive { at, link, duration },
+        FaultKind::SetRole if !pair => Fault::SetRole {
+            at,
+            server: None,
+            role: [Role::Standalone, Role::Primary, Role::Backup][rng.random_range(0..3)],
+        },
+        FaultKind::Options | FaultKind::SetRole => draw_options_fault(rng, at, server),
         FaultKind::Partition => {
             let direction = [Direction::Both, Direction::ToConnector, Direction::ToServer]
                 [rng.random_range(0..3)];
@@ -228,6 +301,25 @@ fn draw_fault(
             priority: Some(rng.random_range(-1..spread + 1)),
             server,
         },
+    }
+}
+
+/// R16: one timing option changed, to a valid value.
+fn draw_options_fault(rng: &mut ChaCha8Rng, at: SimDuration, server: Option<String>) -> Fault {
+    let mut values = OptionValues::default();
+    match rng.random_range(0..4) {
+        0 => values.connect_tout = Some(SimDuration::from_secs(rng.random_range(1..=3))),
+        1 => values.kpl_interval = Some(SimDuration::from_secs(rng.random_range(0..=10))),
+        2 => values.kpl_tolerance = Some(rng.random_range(0..=4)),
+        _ => values.kpl_loss_rate = Some(draw_loss_rate(rng)),
+    }
+    Fault::Options {
+        at,
+        server,
+        connect_tout: values.connect_tout,
+        kpl_interval: values.kpl_interval,
+        kpl_tolerance: values.kpl_tolerance,
+        kpl_loss_rate: values.kpl_loss_rate,
     }
 }
 
@@ -270,11 +362,12 @@ pub fn generate_default_swarm(seed: u64) -> Scenario {
 /// The end of the liveness phase: after the last fault heals, long enough for L1.
 fn liveness_end(s: &Scenario) -> SimDuration {
     let c = &s.config;
+    let timing = crate::liveness::Timing::of(s);
     let heal = s.last_heal();
-    let keepalive = c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1);
+    let keepalive = timing.keepalive_detection();
     let latency = s.largest_added_latency();
     let bound = c.restart_timeout.0
-        + c.connect_tout.0 * 2
+        + timing.connect_tout_max * 2
         + s.management.switch_after.0
         + keepalive
         + latency;

@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+mod account;
 mod checker;
 mod duration;
 mod engine;
@@ -21,6 +22,7 @@ mod expect;
 pub mod explore;
 mod history;
 mod liveness;
+pub mod options;
 pub mod picture;
 mod report;
 mod run;

@@ -7,18 +7,76 @@ use std::time::Duration;
 
 use link_core::Instant;
 
-use crate::scenario::{Checked, Fault, Health};
+use crate::scenario::{Checked, Fault, Health, Scenario};
 use crate::SimDuration;
+
+/// The timing options a scenario runs under, over its configuration and every value an
+/// `options` fault sets (R16): a connector must beat the shortest, and bounds allow for
+/// the longest.
+pub(crate) struct Timing {
+    /// The shortest `connect-tout`.
+    pub(crate) connect_tout_min: Duration,
+    /// The longest `connect-tout`.
+    pub(crate) connect_tout_max: Duration,
+    /// The shortest `kpl-interval` other than 0 (0: keep-alive is never on).
+    pub(crate) kpl_interval_min: Duration,
+    /// The longest `kpl-interval`.
+    pub(crate) kpl_interval_max: Duration,
+    /// The largest `kpl-tolerance`, at least 1.
+    pub(crate) kpl_tolerance_max: u32,
+    /// Whether keep-alive is off at some time.
+    pub(crate) kpl_ever_off: bool,
+}
+
+impl Timing {
+    /// The timing of `s`.
+    pub(crate) fn of(s: &Scenario) -> Self {
+        let c = &s.config;
+        let values: Vec<_> = s.faults.iter().map(Fault::option_values).collect();
+        let tout = values.iter().filter_map(|v| v.connect_tout.map(|t| t.0));
+        let tout: Vec<Duration> = tout.chain([c.connect_tout.0]).collect();
+        let kpl = values.iter().filter_map(|v| v.kpl_interval.map(|t| t.0));
+        let kpl: Vec<Duration> = kpl.chain([c.kpl_interval.0]).collect();
+        let tolerance = values.iter().filter_map(|v| v.kpl_tolerance);
+        let kpl_tolerance_max = tolerance.chain([c.kpl_tolerance]).max().unwrap_or(0).max(1);
+        Timing {
+            connect_tout_min: tout.iter().copied().min().unwrap_or_default(),
+            connect_tout_max: tout.iter().copied().max().unwrap_or_default(),
+            kpl_interval_min: kpl
+                .iter()
+                .copied()
+                .filter(|t| !t.is_zero())
+                .min()
+                .unwrap_or_default(),
+            kpl_interval_max: kpl.iter().copied().max().unwrap_or_default(),
+            kpl_tolerance_max: u32::from(kpl_tolerance_max),
+            kpl_ever_off: kpl.iter().any(Duration::is_zero),
+        }
+    }
+
+    /// How long keep-alive may take to notice a dead link: one interval per tolerated
+    /// failure and one for the request itself.
+    pub(crate) fn keepalive_detection(&self) -> Duration {
+        self.kpl_interval_max * (self.kpl_tolerance_max + 1)
+    }
+}
 
 /// Each link's connector, judged for liveness, in link order.
 pub(crate) fn health(checked: &Checked) -> Vec<Health> {
     let s = &checked.scenario;
-    let c = &s.config;
+    let timing = Timing::of(s);
     let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
     checked
         .connectors
         .iter()
-        .map(|spec| spec.health(c.connect_tout, c.kpl_interval, round_trip))
+        .map(|spec| {
+            spec.health(
+                SimDuration(timing.connect_tout_min),
+                SimDuration(timing.kpl_interval_min),
+                round_trip,
+                &checked.config,
+            )
+        })
         .collect()
 }
 
@@ -35,11 +93,12 @@ impl Bounds {
     pub(crate) fn of(checked: &Checked) -> Self {
         let s = &checked.scenario;
         let c = &s.config;
-        let ct = c.connect_tout.0;
+        let timing = Timing::of(s);
+        let ct = timing.connect_tout_max;
         // Keep-alive detection delays recovery when a close may have been lost in a
-        // partition (R14).
-        let keepalive_term = if has_partition(checked) && !c.kpl_interval.0.is_zero() {
-            c.kpl_interval.0 * (u32::from(c.kpl_tolerance.max(1)) + 1)
+        // partition, or a connector did not answer for a while (R14).
+        let keepalive_term = if needs_keepalive_to_notice(checked) {
+            timing.keepalive_detection()
         } else {
             Duration::ZERO
         };
@@ -76,6 +135,16 @@ fn has_partition(checked: &Checked) -> bool {
         .any(|f| matches!(f, Fault::Partition { .. }))
 }
 
+/// Whether a failure may be noticed only by keep-alive: a partition, or a connector
+/// that ignored keep-alives for a while.
+fn needs_keepalive_to_notice(checked: &Checked) -> bool {
+    checked
+        .scenario
+        .faults
+        .iter()
+        .any(|f| matches!(f, Fault::Partition { .. } | Fault::IgnoreKeepalive { .. }))
+}
+
 /// Why L1 cannot be promised for `checked`, if it cannot. L1 and H1 promise recovery
 /// when nothing fails after the heal. A connector that can be selected and then lose
 /// keep-alive (flapping) fails again and again, as often as procedures and role
@@ -90,7 +159,7 @@ pub(crate) fn l1_skip_reason(checked: &Checked, health: &[Health]) -> Option<Str
     if let Some((link, _)) = flapping {
         return Some(format!("connector {} can be selected and then lose keep-alive (flapping); liveness assumes nothing fails", link.name));
     }
-    if has_partition(checked) && checked.scenario.config.kpl_interval.0.is_zero() {
+    if has_partition(checked) && Timing::of(&checked.scenario).kpl_ever_off {
         return Some(
             "a partition with keep-alive off: a close lost in it cannot be noticed".to_string(),
         );

@@ -7,10 +7,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use link_core::{is_unprintable, printable, Config, ConfigError, LinkConfig, Role, SystemStatus};
+use link_core::{
+    is_unprintable, printable, Config, ConfigError, FirstStatusPolicy, LinkConfig, LogRecord, Role,
+    SystemStatus,
+};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
+use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::SimDuration;
 
 /// Reads the `connectors` object, refusing a link named twice (JSON allows duplicate
@@ -113,6 +117,19 @@ pub struct ScenarioConfig {
     /// `kpl-tolerance`: 0..=10.
     #[serde(default = "default_kpl_tolerance")]
     pub kpl_tolerance: u8,
+    /// `kpl-loss-rate`: positive keep-alive answers per decrement of the failure and
+    /// warning counters, `"F, W"` or one integer (R14). Default `"10, 100"`.
+    #[serde(default, skip_serializing_if = "LossRateSpec::is_default")]
+    pub kpl_loss_rate: LossRateSpec,
+    /// What a first SystemStatus other than `normal` does (R5): `wait_for_normal` (the
+    /// default) or `close`.
+    #[serde(default, skip_serializing_if = "FirstStatusSpec::is_default")]
+    pub first_status: FirstStatusSpec,
+    /// What SystemStatus values mean on a validated link (R15), by value name:
+    /// `failure` or `warning`. Unnamed values keep the default (`disabled` and
+    /// `initializing` are failures, the rest warnings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub status_policy: BTreeMap<String, VerdictSpec>,
     /// The links, in configuration order (absent when `options` supplies them).
     #[serde(default)]
     pub links: Vec<LinkSpec>,
@@ -276,49 +293,66 @@ impl Default for ConnectorSpec {
     }
 }
 
+/// A status spec's steps with absolute offsets from its start (one value: at once).
+pub fn status_offsets(spec: &StatusSpec) -> Vec<(SimDuration, SystemStatus)> {
+    match spec {
+        StatusSpec::One(status) => vec![(SimDuration::default(), *status)],
+        StatusSpec::Steps(steps) => {
+            let mut offset = std::time::Duration::ZERO;
+            steps
+                .iter()
+                .map(|step| {
+                    offset += step.after.0;
+                    (SimDuration(offset), step.status)
+                })
+                .collect()
+        }
+    }
+}
+
 impl ConnectorSpec {
     /// The status steps with absolute offsets from the association response.
     pub fn status_steps(&self) -> Vec<(SimDuration, SystemStatus)> {
         match &self.status {
             StatusSpec::One(status) => vec![(self.status_after, *status)],
-            StatusSpec::Steps(steps) => {
-                let mut offset = std::time::Duration::ZERO;
-                steps
-                    .iter()
-                    .map(|step| {
-                        offset += step.after.0;
-                        (SimDuration(offset), step.status)
-                    })
-                    .collect()
-            }
+            StatusSpec::Steps(_) => status_offsets(&self.status),
         }
     }
 
-    /// What this connector does to liveness (L1, H1), given the scenario's timing.
+    /// What this connector does to liveness (L1, H1), given the scenario's timing (the
+    /// shortest `connect_tout` and `kpl_interval` it runs under) and the core's status
+    /// policies: its `normal` must come (first, under the close policy) within
+    /// `connect_tout`, and nothing it reports after `normal` may be a failure.
     pub fn health(
         &self,
         connect_tout: SimDuration,
         kpl_interval: SimDuration,
         round_trip: SimDuration,
+        config: &Config,
     ) -> Health {
-        let first = self.status_steps().first().copied();
-        let Some((status_after, status)) = first else {
+        let steps = self.status_steps();
+        let first_normal = match config.first_status {
+            FirstStatusPolicy::WaitForNormal => steps.iter().position(|(_, s)| s.is_normal()),
+            FirstStatusPolicy::Close => steps.first().filter(|(_, s)| s.is_normal()).map(|_| 0),
+        };
+        let Some(first_normal) = first_normal else {
             return Health::Harmless;
         };
-        let could_win =
-            !self.refuse && self.association == AssociationBehaviour::Accept && status.is_normal();
-        if !could_win {
+        if self.refuse || self.association != AssociationBehaviour::Accept {
             return Health::Harmless;
         }
+        let fails_later = steps[first_normal + 1..]
+            .iter()
+            .any(|(_, s)| config.status_policy.is_failure(*s));
         let slowest = self.accept_after.0
             + self.associate_after.0
-            + status_after.0
+            + steps[first_normal].0 .0
             + self.jitter.0 * 3
             + round_trip.0 * 3;
         let keepalive_ok = kpl_interval.0.is_zero()
             || (self.keepalive == KeepaliveBehaviour::Answer
                 && self.keepalive_after.0 + self.jitter.0 + round_trip.0 < kpl_interval.0);
-        match (keepalive_ok, slowest < connect_tout.0) {
+        match (keepalive_ok && !fails_later, slowest < connect_tout.0) {
             (false, _) => Health::Flapping,
             (true, true) => Health::Healthy,
             (true, false) => Health::Harmless,
@@ -329,12 +363,15 @@ impl ConnectorSpec {
 /// What a connector, as specified, does to a server's liveness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Health {
-    /// Accepts, associates, reports `normal` first within `connect_tout`, and answers
-    /// keep-alives in time: a server that may use it must end up active.
+    /// Accepts, associates, reports `normal` within `connect_tout` (first, under the
+    /// close policy; after any other values, under the default), answers keep-alives in
+    /// time and reports no failure status afterwards: a server that may use it must end
+    /// up active.
     Healthy,
-    /// Can be selected but then loses keep-alive: it may win and fail again and again.
+    /// Can be selected but then loses keep-alive or reports a failure status: it may
+    /// win and fail again and again.
     Flapping,
-    /// Never selected (refuses, rejects, never answers, not `normal` first, too slow), or
+    /// Never selected (refuses, rejects, never answers, never `normal`, too slow), or
     /// selected and kept: it drops out of the queue and holds nothing back for long.
     Harmless,
 }
@@ -417,11 +454,17 @@ pub enum FaultKind {
     Switchover,
     /// [`Fault::Reconfigure`].
     Reconfigure,
+    /// [`Fault::IgnoreKeepalive`].
+    IgnoreKeepalive,
+    /// [`Fault::SetRole`].
+    SetRole,
+    /// [`Fault::Options`].
+    Options,
 }
 
 impl FaultKind {
     /// Every kind, in the order `explore` draws their weights.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Crash,
         FaultKind::Drop,
         FaultKind::Status,
@@ -429,6 +472,9 @@ impl FaultKind {
         FaultKind::Latency,
         FaultKind::Switchover,
         FaultKind::Reconfigure,
+        FaultKind::IgnoreKeepalive,
+        FaultKind::SetRole,
+        FaultKind::Options,
     ];
 }
 
@@ -457,15 +503,16 @@ pub enum Fault {
         #[serde(default)]
         server: Option<String>,
     },
-    /// The connector sends this SystemStatus on every established connection.
+    /// The connector sends this SystemStatus, or this sequence of them (`after` each
+    /// previous step, the first after `at`), on every established connection at the
+    /// time of each step, the active one included.
     Status {
         /// When.
         at: SimDuration,
         /// Which link.
         link: String,
-        /// The value sent.
-        #[schemars(schema_with = "status_schema")]
-        status: SystemStatus,
+        /// The value sent, or a list of `{"status", "after"}` steps.
+        status: StatusSpec,
     },
     /// Messages between a server (or every server) and the connector are lost for `for`.
     Partition {
@@ -516,6 +563,50 @@ pub enum Fault {
         #[serde(default)]
         server: Option<String>,
     },
+    /// The connector stops answering keep-alive requests for `for`, then answers again
+    /// (a request that arrived in the window is never answered).
+    IgnoreKeepalive {
+        /// When.
+        at: SimDuration,
+        /// Which link's connector.
+        link: String,
+        /// How long.
+        #[serde(rename = "for")]
+        duration: SimDuration,
+    },
+    /// The Management Layer sets the role of a lone server (R11); a pair's roles change
+    /// by `switchover`.
+    SetRole {
+        /// When.
+        at: SimDuration,
+        /// The server (may be left out: there is one).
+        #[serde(default)]
+        server: Option<String>,
+        /// The role.
+        #[schemars(schema_with = "role_schema")]
+        role: Role,
+    },
+    /// The runtime changes timing options (R16): `connect_tout` applies at the next
+    /// procedure, the `kpl_*` options at once. At least one must be given.
+    Options {
+        /// When.
+        at: SimDuration,
+        /// Only this server; absent: every server.
+        #[serde(default)]
+        server: Option<String>,
+        /// New `connect-tout`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect_tout: Option<SimDuration>,
+        /// New `kpl-interval`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kpl_interval: Option<SimDuration>,
+        /// New `kpl-tolerance`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kpl_tolerance: Option<u8>,
+        /// New `kpl-loss-rate`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kpl_loss_rate: Option<LossRateSpec>,
+    },
 }
 
 impl Scenario {
@@ -555,6 +646,28 @@ impl Fault {
             Fault::Latency { .. } => FaultKind::Latency,
             Fault::Switchover { .. } => FaultKind::Switchover,
             Fault::Reconfigure { .. } => FaultKind::Reconfigure,
+            Fault::IgnoreKeepalive { .. } => FaultKind::IgnoreKeepalive,
+            Fault::SetRole { .. } => FaultKind::SetRole,
+            Fault::Options { .. } => FaultKind::Options,
+        }
+    }
+
+    /// The option values an `options` fault sets (empty for other faults).
+    pub fn option_values(&self) -> OptionValues {
+        match self {
+            Fault::Options {
+                connect_tout,
+                kpl_interval,
+                kpl_tolerance,
+                kpl_loss_rate,
+                ..
+            } => OptionValues {
+                connect_tout: *connect_tout,
+                kpl_interval: *kpl_interval,
+                kpl_tolerance: *kpl_tolerance,
+                kpl_loss_rate: kpl_loss_rate.clone(),
+            },
+            _ => OptionValues::default(),
         }
     }
 
@@ -567,7 +680,10 @@ impl Fault {
             | Fault::Partition { at, .. }
             | Fault::Latency { at, .. }
             | Fault::Switchover { at }
-            | Fault::Reconfigure { at, .. } => *at,
+            | Fault::Reconfigure { at, .. }
+            | Fault::IgnoreKeepalive { at, .. }
+            | Fault::SetRole { at, .. }
+            | Fault::Options { at, .. } => *at,
         }
     }
 
@@ -576,7 +692,13 @@ impl Fault {
         match self {
             Fault::Crash { at, duration, .. }
             | Fault::Partition { at, duration, .. }
-            | Fault::Latency { at, duration, .. } => SimDuration(at.0 + duration.0),
+            | Fault::Latency { at, duration, .. }
+            | Fault::IgnoreKeepalive { at, duration, .. } => SimDuration(at.0 + duration.0),
+            Fault::Status { at, status, .. } => SimDuration(
+                at.0 + status_offsets(status)
+                    .last()
+                    .map_or_else(Default::default, |s| s.0 .0),
+            ),
             other => other.at(),
         }
     }
@@ -589,8 +711,9 @@ impl Fault {
             | Fault::Status { link, .. }
             | Fault::Partition { link, .. }
             | Fault::Latency { link, .. }
-            | Fault::Reconfigure { link, .. } => Some(link),
-            Fault::Switchover { .. } => None,
+            | Fault::Reconfigure { link, .. }
+            | Fault::IgnoreKeepalive { link, .. } => Some(link),
+            Fault::Switchover { .. } | Fault::SetRole { .. } | Fault::Options { .. } => None,
         }
     }
 
@@ -600,7 +723,9 @@ impl Fault {
             Fault::Drop { server, .. }
             | Fault::Partition { server, .. }
             | Fault::Latency { server, .. }
-            | Fault::Reconfigure { server, .. } => server.as_deref(),
+            | Fault::Reconfigure { server, .. }
+            | Fault::SetRole { server, .. }
+            | Fault::Options { server, .. } => server.as_deref(),
             _ => None,
         }
     }
@@ -660,8 +785,8 @@ pub enum Expectation {
         /// The link.
         link: String,
     },
-    /// Log records: by `number` (e.g. 35115) and/or exact `text`; `count` exact, or at
-    /// least one when absent.
+    /// Log records: by `number` (e.g. 35115), `kind` (e.g. `status_warning`) and/or
+    /// exact `text`; `count` exact, or at least one when absent.
     Log {
         /// The server.
         #[serde(default)]
@@ -669,6 +794,10 @@ pub enum Expectation {
         /// The LMS message number.
         #[serde(default)]
         number: Option<u32>,
+        /// The record's kind, by name (`linksim schema` and scenarios/README.md list
+        /// them), e.g. `link_unstable`, `status_recovered`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
         /// The exact text.
         #[serde(default)]
         text: Option<String>,
@@ -952,7 +1081,13 @@ fn import_options(
         return Ok(scenario);
     };
     let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-    for key in ["links", "connect_tout", "kpl_interval", "kpl_tolerance"] {
+    for key in [
+        "links",
+        "connect_tout",
+        "kpl_interval",
+        "kpl_tolerance",
+        "kpl_loss_rate",
+    ] {
         if value["config"].get(key).is_some() {
             return Err((
                 Some(format!("\"{key}\"")),
@@ -990,6 +1125,7 @@ fn import_options(
     c.connect_tout = SimDuration(imported.config.connect_timeout);
     c.kpl_interval = SimDuration(imported.config.keepalive_interval);
     c.kpl_tolerance = imported.config.keepalive_tolerance;
+    c.kpl_loss_rate = LossRateSpec::Text(imported.config.keepalive_loss_rate.to_string());
     Ok(scenario)
 }
 
@@ -1165,7 +1301,17 @@ fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
     }))
     .with_connect_timeout(c.connect_tout.0)
     .with_restart_timeout(c.restart_timeout.0)
-    .with_keepalive(c.kpl_interval.0, c.kpl_tolerance);
+    .with_keepalive(c.kpl_interval.0, c.kpl_tolerance)
+    .with_first_status(c.first_status.policy());
+    let rate = c
+        .kpl_loss_rate
+        .rate()
+        .map_err(|e| (Some("\"kpl_loss_rate\"".into()), format!("config: {e}")))?;
+    let policy = crate::options::status_policy(&c.status_policy)
+        .map_err(|e| (Some("\"status_policy\"".into()), format!("config: {e}")))?;
+    let config = config
+        .with_keepalive_loss_rate(rate)
+        .with_status_policy(policy);
     config
         .validate()
         .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
@@ -1245,6 +1391,18 @@ fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError
                 ),
             ));
         }
+        if matches!(fault, Fault::SetRole { .. }) && names.servers.len() > 1 {
+            return Err((
+                Some("\"set_role\"".into()),
+                format!("{what}: set_role is for a lone server; a pair's roles change by \"switchover\""),
+            ));
+        }
+        if let Fault::Options { .. } = fault {
+            fault
+                .option_values()
+                .changes()
+                .map_err(|e| (Some("\"options\"".into()), format!("{what}: {e}")))?;
+        }
     }
     Ok(())
 }
@@ -1275,6 +1433,20 @@ fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), Chec
                     scenario.run_for
                 ),
             ));
+        }
+        if let Expectation::Log {
+            kind: Some(kind), ..
+        } = expectation
+        {
+            if !LogRecord::KINDS.contains(&kind.as_str()) {
+                return Err((
+                    serde_json::to_string(kind).ok(),
+                    format!(
+                        "{what}: {kind:?} is not a log record kind (kinds: {})",
+                        LogRecord::KINDS.join(", ")
+                    ),
+                ));
+            }
         }
         if let Expectation::ActiveDuring { from, until, .. } = expectation {
             if from > until {

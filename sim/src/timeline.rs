@@ -112,6 +112,25 @@ pub fn format_timeline(entries: &[TimelineEntry]) -> String {
     out
 }
 
+/// A status fault's values: `disabled`, or `overloadReached, normal +2s`.
+fn status_words(status: &crate::scenario::StatusSpec) -> String {
+    let steps: Vec<String> = crate::scenario::status_offsets(status)
+        .iter()
+        .map(|(offset, status)| match offset.0.is_zero() {
+            true => status.to_string(),
+            false => format!("{status} +{offset}"),
+        })
+        .collect();
+    steps.join(", ")
+}
+
+/// An options fault's changes: `connect-tout = 5s, kpl-tolerance = 2`.
+fn option_words(fault: &Fault) -> String {
+    let changes = fault.option_values().changes().unwrap_or_default();
+    let words: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    words.join(", ")
+}
+
 /// A fault in words, for the timeline.
 pub fn describe_fault(fault: &Fault) -> String {
     let to = |server: &Option<String>| {
@@ -125,7 +144,19 @@ pub fn describe_fault(fault: &Fault) -> String {
             format!("connector {link} drops its connections{}", to(server))
         }
         Fault::Status { link, status, .. } => {
-            format!("connector {link} sends SystemStatus {status}")
+            format!(
+                "connector {link} sends SystemStatus {}",
+                status_words(status)
+            )
+        }
+        Fault::IgnoreKeepalive { link, duration, .. } => {
+            format!("connector {link} ignores keep-alives for {duration}")
+        }
+        Fault::SetRole { role, server, .. } => {
+            format!("Management Layer sets the role {role}{}", to(server))
+        }
+        Fault::Options { server, .. } => {
+            format!("options changed: {}{}", option_words(fault), to(server))
         }
         Fault::Partition {
             link,

@@ -408,6 +408,46 @@ impl LogText<'_> {
     fn name(&self, link: LinkId) -> &str {
         self.config.link_name(link).unwrap_or("<unknown link>")
     }
+
+    fn withdrawn(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        link: LinkId,
+        status: SystemStatus,
+    ) -> fmt::Result {
+        let then = match self.config.first_status {
+            FirstStatusPolicy::WaitForNormal => "no longer a candidate, waiting for normal",
+            FirstStatusPolicy::Close => "no longer a candidate, closing it",
+        };
+        let name = self.name(link);
+        write!(
+            f,
+            "CTI link {name} reports SystemStatus {status} before it was selected; {then}"
+        )
+    }
+
+    fn option_changed(f: &mut fmt::Formatter<'_>, change: OptionChange) -> fmt::Result {
+        let when = match change {
+            OptionChange::ConnectTimeout(_) => "applies at the next connection procedure",
+            _ => "applies now",
+        };
+        write!(f, "option {change} {when}")
+    }
+
+    fn lost(&self, f: &mut fmt::Formatter<'_>, link: LinkId, cause: LossCause) -> fmt::Result {
+        let name = self.name(link);
+        match cause {
+            LossCause::ConnectionClosed => {
+                write!(f, "active CTI link {name} failed (connection closed)")
+            }
+            LossCause::KeepAliveLost => {
+                write!(f, "active CTI link {name} failed (keep-alive lost)")
+            }
+            LossCause::Status(status) => {
+                write!(f, "active CTI link {name} failed (SystemStatus {status})")
+            }
+        }
+    }
 }
 
 impl fmt::Display for LogText<'_> {
@@ -442,15 +482,7 @@ impl fmt::Display for LogText<'_> {
                 "CTI link {} is established but not operational (SystemStatus {status}); waiting for normal",
                 self.name(link)
             ),
-            LogRecord::CandidateWithdrawn { link, status } => write!(
-                f,
-                "CTI link {} reports SystemStatus {status} before it was selected; {}",
-                self.name(link),
-                match self.config.first_status {
-                    FirstStatusPolicy::WaitForNormal => "no longer a candidate, waiting for normal",
-                    FirstStatusPolicy::Close => "no longer a candidate, closing it",
-                }
-            ),
+            LogRecord::CandidateWithdrawn { link, status } => self.withdrawn(f, link, status),
             LogRecord::LinkSelected { link, priority } => write!(
                 f,
                 "STANDARD CTI link {} with priority {priority} is selected",
@@ -459,16 +491,7 @@ impl fmt::Display for LogText<'_> {
             LogRecord::NoOperationalLink => {
                 f.write_str("no operational CTI link when connect-tout expired; restarting the procedure")
             }
-            LogRecord::ActiveLinkLost { link, cause } => {
-                let how = match cause {
-                    LossCause::ConnectionClosed => "connection closed",
-                    LossCause::KeepAliveLost => "keep-alive lost",
-                    LossCause::Status(status) => {
-                        return write!(f, "active CTI link {} failed (SystemStatus {status})", self.name(link));
-                    }
-                };
-                write!(f, "active CTI link {} failed ({how})", self.name(link))
-            }
+            LogRecord::ActiveLinkLost { link, cause } => self.lost(f, link, cause),
             LogRecord::RestartScheduled { at } => {
                 write!(f, "reconnecting to the CTI links at {at} (link restart timeout)")
             }
@@ -478,12 +501,13 @@ impl fmt::Display for LogText<'_> {
                 self.name(link)
             ),
             LogRecord::RoleChanged { from, to } => write!(f, "role changed from {from} to {to}"),
-            LogRecord::LinkReconfigured { link, was_active } => write!(
-                f,
-                "CTI link {} reconfigured{}",
-                self.name(link),
-                if was_active { "; it was active and is dropped" } else { "; applies at its next open" }
-            ),
+            LogRecord::LinkReconfigured { link, was_active } => {
+                let then = match was_active {
+                    true => "it was active and is dropped",
+                    false => "applies at its next open",
+                };
+                write!(f, "CTI link {} reconfigured; {then}", self.name(link))
+            }
             LogRecord::KeepAliveMissed { link, failures } => write!(
                 f,
                 "keep-alive on CTI link {} unanswered ({failures} failure(s))",
@@ -502,14 +526,7 @@ impl fmt::Display for LogText<'_> {
             LogRecord::StatusRecovered { link } => {
                 write!(f, "CTI link {} reports SystemStatus normal again (recovered)", self.name(link))
             }
-            LogRecord::OptionChanged { change } => write!(
-                f,
-                "option {change} {}",
-                match change {
-                    OptionChange::ConnectTimeout(_) => "applies at the next connection procedure",
-                    _ => "applies now",
-                }
-            ),
+            LogRecord::OptionChanged { change } => Self::option_changed(f, change),
             LogRecord::Shutdown => f.write_str("shutting down; all CTI links closed"),
         }
     }
