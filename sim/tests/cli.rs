@@ -143,6 +143,41 @@ const BROKEN: &[(&str, &str, bool)] = &[
         "not-options.ini: not a T-Server options export",
         true,
     ),
+    (
+        "loss-rate-three-values",
+        "kpl_loss_rate \"1, 2, 3\": more than two comma-separated values",
+        true,
+    ),
+    (
+        "status-policy-unknown-value",
+        "status_policy: \"down\" is not a SystemStatus value",
+        true,
+    ),
+    (
+        "status-policy-normal-failure",
+        "makes SystemStatus normal a failure",
+        true,
+    ),
+    (
+        "log-kind-unknown",
+        "expect[0]: \"link_selcted\" is not a log record kind",
+        true,
+    ),
+    (
+        "set-role-in-a-pair",
+        "faults[0]: set_role is for a lone server",
+        true,
+    ),
+    (
+        "options-fault-empty",
+        "faults[0]: an options fault changes nothing",
+        true,
+    ),
+    (
+        "options-fault-out-of-range",
+        "faults[0]: kpl-tolerance is 11; it must be between 0 and 10",
+        true,
+    ),
 ];
 
 #[test]
