@@ -13,6 +13,9 @@
 //!   `SystemStatusResponse` that answers nothing outstanding is plain traffic
 //!   ([`Event::MessageReceived`]);
 //! - a `SystemStatus` request from the connector is answered with `SystemStatusResponse`;
+//!   every `SystemStatus` a connector sends, on any connection and in any link state (the
+//!   active link's included), reaches the core as [`Event::SystemStatus`]: what it means
+//!   (R5, R15: `disabled` on the active link is a failure by default) is the core's call;
 //! - a document that does not decode is traffic, and reported as a [`Record::Wire`];
 //!   a framing error leaves the stream unreadable, so the socket is dropped and the core
 //!   hears [`Event::TcpClosed`].
@@ -27,7 +30,7 @@ use bytes::BytesMut;
 use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message, ECMA_323_NAMESPACE};
 use link_core::{
     Action, CloseReason, Config, ConfigError, ConnId, Event, Ignored, Instant, LinkCore, LinkId,
-    Outcome, Role, StepError, SystemStatus, Timer,
+    LinkState, Outcome, Role, StepError, SystemStatus, Timer,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -145,6 +148,9 @@ pub enum WaitingFor {
     AssociationResponse,
     /// The session was accepted, but no `SystemStatus` had come.
     SystemStatus,
+    /// SystemStatus values came, but not `normal` (R5: the link waits for it), or a
+    /// failure status withdrew an operational link (R15); the last one is given.
+    NormalStatus(SystemStatus),
 }
 
 impl fmt::Display for WaitingFor {
@@ -153,6 +159,9 @@ impl fmt::Display for WaitingFor {
             WaitingFor::TcpConnect => "TCP connect not completed",
             WaitingFor::AssociationResponse => "no association response",
             WaitingFor::SystemStatus => "no SystemStatus after the association",
+            WaitingFor::NormalStatus(last) => {
+                return write!(f, "SystemStatus {last} but no normal");
+            }
         })
     }
 }
@@ -595,7 +604,6 @@ impl State {
     ) -> Result<(), DriverError> {
         let at = self.now();
         observe(&Record::Input { at, event });
-        self.progress(&event);
         let at_connect_tout = matches!(event, Event::TimerExpired(Timer::ConnectTimeout));
         let mut actions = std::mem::take(&mut self.actions);
         actions.clear();
@@ -606,6 +614,7 @@ impl State {
         if let Outcome::Ignored(why) = outcome {
             observe(&Record::Ignored { at, why });
         }
+        self.progress(&event);
         for &action in &actions {
             let stalled = self.stalled(action, at_connect_tout);
             self.carry_out(action, targets, io);
@@ -619,12 +628,17 @@ impl State {
         Ok(())
     }
 
-    /// Notes what a connection event shows the connector has done.
+    /// Notes what a connection event, just fed to the core, shows the connector has
+    /// done. After a SystemStatus the core's link state tells whether the link still
+    /// waits for `normal` (R5, R15: any value but `normal` may leave it waiting).
     fn progress(&mut self, event: &Event) {
-        let next = match event {
+        let next = match *event {
             Event::TcpAccepted(_) => Some(WaitingFor::AssociationResponse),
             Event::AssociationAccepted(_) => Some(WaitingFor::SystemStatus),
-            Event::SystemStatus(..) => None,
+            Event::SystemStatus(conn, status) => {
+                let waiting = self.core.link_state(conn.link) == Some(LinkState::AwaitingStatus);
+                waiting.then_some(WaitingFor::NormalStatus(status))
+            }
             _ => return,
         };
         if let Some(handle) = event.conn().and_then(|c| self.conns.get_mut(&c)) {

@@ -7,8 +7,10 @@
 //!   what the sockets and timers report. Link decisions stay in the core.
 //! - [`flood`]: [`LogLimiter`], which keeps a flooding peer from flooding the log: a few
 //!   records of a kind per second, then one summary line.
-//! - [`stub`]: [`Stub`], a scriptable CSTA Connector to test against; the
-//!   `csta-connector-stub` binary runs one from the command line.
+//! - [`stub`]: [`Stub`], a scriptable CSTA Connector to test against (its session
+//!   answer, SystemStatus sequences that go on after the link is selected, keep-alive
+//!   answers that stop after a while, its death); the `csta-connector-stub` binary runs
+//!   one from the command line.
 //!
 //! The wire (CSTA-XML behind the 8-byte CSTA XML header) lives in `csta-wire`; a driver
 //! takes any [`csta_wire::Framing`].

@@ -3,9 +3,16 @@
 //! A [`Stub`] listens on one TCP port and plays a [`StubScript`] to every connection:
 //! how long to keep the port closed, how long to wait before talking, how to answer the
 //! session start, which SystemStatus values to send and when, whether to answer
-//! keep-alives, and when to die (close the port and every connection at once). It speaks
-//! the same framing and codec as the driver (`csta-wire`). The `csta-connector-stub`
-//! binary is a command line over this module.
+//! keep-alives (always, never, or for a while), and when to die (close the port and every
+//! connection at once). It speaks the same framing and codec as the driver
+//! (`csta-wire`). The `csta-connector-stub` binary is a command line over this module.
+//!
+//! The SystemStatus sequence plays on in an established session whatever the server
+//! does with it, so a connector can report `normal`, be selected, and report `disabled`
+//! on the active link later (R15): [`StubScript::statuses`] `normal` then `disabled`
+//! 300 ms later. A connector whose later sessions behave otherwise (it recovered) has
+//! [`StubScript::later_statuses`]. [`KeepAliveAnswer::AnswerFor`] answers keep-alives for
+//! a while in each session, then stops (R14).
 //!
 //! No client can end it: it serves at most [`StubScript::max_connections`] connections
 //! at once ([`MAX_CONNECTIONS`] unless scripted) and closes any more as soon as they are
@@ -17,6 +24,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +54,9 @@ pub enum KeepAliveAnswer {
     Answer,
     /// Say nothing (the server counts a failure each time).
     Ignore,
+    /// Answer for this long in each session, counted from the positive session
+    /// response (from when the connection is served, before one), then say nothing.
+    AnswerFor(Duration),
 }
 
 /// What one stub does. [`StubScript::default`] is a healthy connector.
@@ -60,8 +71,13 @@ pub struct StubScript {
     /// The answer to the session start.
     pub association: AssociationAnswer,
     /// The SystemStatus values sent after a positive session response; each waits its
-    /// delay after the previous one (the first after the response).
+    /// delay after the previous one (the first after the response). The sequence goes
+    /// on whatever the server makes of it (selected or not).
     pub statuses: Vec<(Duration, SystemStatus)>,
+    /// The sequence for every session after the stub's first accepted one (sessions
+    /// are counted over all connections); `None`: [`statuses`](Self::statuses) for
+    /// every session.
+    pub later_statuses: Option<Vec<(Duration, SystemStatus)>>,
     /// Whether keep-alives are answered.
     pub keepalive: KeepAliveAnswer,
     /// When the stub dies, counted from its start: the port closes and every connection
@@ -109,6 +125,7 @@ impl Default for StubScript {
             accept_delay: Duration::ZERO,
             association: AssociationAnswer::Accept,
             statuses: vec![(Duration::ZERO, SystemStatus::Normal)],
+            later_statuses: None,
             keepalive: KeepAliveAnswer::Answer,
             die_after: None,
             max_connections: MAX_CONNECTIONS,
@@ -209,6 +226,7 @@ where
     S: Fn(&str) + Clone + Send + 'static,
 {
     let mut connections = JoinSet::new();
+    let sessions = Arc::new(AtomicUsize::new(0));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -221,7 +239,11 @@ where
                 }
                 Ok((stream, peer)) => {
                     say(&format!("connection from {peer}"));
-                    connections.spawn(serve(stream, script.clone(), say.clone()));
+                    let played = Played {
+                        script: script.clone(),
+                        sessions: sessions.clone(),
+                    };
+                    connections.spawn(serve(stream, played, say.clone()));
                 }
                 Err(e) => match accept_retry(&e) {
                     AcceptRetry::Now => say(&format!("accept failed: {e}; accepting the next")),
@@ -236,16 +258,23 @@ where
     }
 }
 
-async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
-    if !script.accept_delay.is_zero() {
-        tokio::time::sleep(script.accept_delay).await;
+/// What one connection plays: the script, and the count of sessions the stub has
+/// accepted so far on any connection (which sequence a session gets).
+struct Played {
+    script: Arc<StubScript>,
+    sessions: Arc<AtomicUsize>,
+}
+
+async fn serve(stream: TcpStream, played: Played, say: impl Fn(&str)) {
+    if !played.script.accept_delay.is_zero() {
+        tokio::time::sleep(played.script.accept_delay).await;
     }
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
     let mut framing = HeaderFraming;
     let mut inbound = BytesMut::with_capacity(4096);
     let mut outbound = BytesMut::with_capacity(512);
-    let mut session = Session::default();
+    let mut session = Session::new(&played.script);
     loop {
         let due = session.next_status_at.unwrap_or_else(Instant::now);
         let mut replies: Vec<(InvokeId, Message)> = Vec::new();
@@ -267,7 +296,7 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
                             return;
                         }
                     };
-                    session.on_frame(&script, &frame, &say, &mut replies);
+                    session.on_frame(&played, &frame, &say, &mut replies);
                 }
             }
             () = tokio::time::sleep_until(due), if session.next_status_at.is_some() => {
@@ -293,32 +322,49 @@ async fn serve(stream: TcpStream, script: Arc<StubScript>, say: impl Fn(&str)) {
 }
 
 /// One served connection's script progress: the status sequence still to send (after
-/// the session was accepted) and when the next is due.
+/// the session was accepted), when the next is due, and until when keep-alives are
+/// answered ([`KeepAliveAnswer::AnswerFor`]).
 struct Session {
     next_invoke: InvokeId,
     statuses: VecDeque<(Duration, SystemStatus)>,
     next_status_at: Option<Instant>,
-}
-
-impl Default for Session {
-    fn default() -> Self {
-        Session {
-            next_invoke: InvokeId::FIRST,
-            statuses: VecDeque::new(),
-            next_status_at: None,
-        }
-    }
+    /// The end of the [`KeepAliveAnswer::AnswerFor`] period (`None`: no end).
+    answer_until: Option<Instant>,
+    /// The stop of keep-alive answers was logged.
+    stop_logged: bool,
 }
 
 impl Session {
-    /// Answers one frame from the server as `script` says, into `replies`.
+    /// A connection served from now.
+    fn new(script: &StubScript) -> Self {
+        let mut session = Session {
+            next_invoke: InvokeId::FIRST,
+            statuses: VecDeque::new(),
+            next_status_at: None,
+            answer_until: None,
+            stop_logged: false,
+        };
+        session.start_keepalive_clock(script);
+        session
+    }
+
+    /// [`KeepAliveAnswer::AnswerFor`] counts from now (a period past the clock's end
+    /// never ends).
+    fn start_keepalive_clock(&mut self, script: &StubScript) {
+        if let KeepAliveAnswer::AnswerFor(period) = script.keepalive {
+            self.answer_until = Instant::now().checked_add(period);
+        }
+    }
+
+    /// Answers one frame from the server as the script says, into `replies`.
     fn on_frame(
         &mut self,
-        script: &StubScript,
+        played: &Played,
         frame: &Frame,
         say: &impl Fn(&str),
         replies: &mut Vec<(InvokeId, Message)>,
     ) {
+        let script = &*played.script;
         match Message::decode(&frame.body) {
             Ok(Message::StartApplicationSession { application_id, .. }) => {
                 say(&format!("StartApplicationSession from {application_id:?}"));
@@ -330,8 +376,7 @@ impl Session {
                             session_duration_s: 180,
                         };
                         replies.push((frame.invoke_id, response));
-                        self.statuses = script.statuses.iter().copied().collect();
-                        self.next_status_at = self.next_due();
+                        self.accepted(played, say);
                     }
                     AssociationAnswer::Reject(error) => {
                         let response = Message::StartApplicationSessionNegResponse {
@@ -342,14 +387,53 @@ impl Session {
                     AssociationAnswer::Silent => say("not answering the session start"),
                 }
             }
-            Ok(Message::SystemStatus(_)) => match script.keepalive {
-                KeepAliveAnswer::Answer => {
+            Ok(Message::SystemStatus(_)) => {
+                if self.answers_keepalive(script, say) {
                     replies.push((frame.invoke_id, Message::SystemStatusResponse));
+                } else {
+                    say("ignoring a keep-alive");
                 }
-                KeepAliveAnswer::Ignore => say("ignoring a keep-alive"),
-            },
+            }
             Ok(_) => {}
             Err(e) => say(&format!("undecodable message: {e}")),
+        }
+    }
+
+    /// The session was accepted: its SystemStatus sequence starts (the first session's
+    /// or a later one's) and so does the keep-alive answering period.
+    fn accepted(&mut self, played: &Played, say: &impl Fn(&str)) {
+        let script = &*played.script;
+        let earlier = played.sessions.fetch_add(1, Ordering::Relaxed);
+        let statuses = match &script.later_statuses {
+            Some(later) if earlier > 0 => {
+                say(&format!(
+                    "session {}: playing the later SystemStatus sequence",
+                    earlier + 1
+                ));
+                later
+            }
+            _ => &script.statuses,
+        };
+        self.statuses = statuses.iter().copied().collect();
+        self.next_status_at = self.next_due();
+        self.start_keepalive_clock(script);
+    }
+
+    /// Whether a keep-alive arriving now is answered; the first one past an
+    /// [`KeepAliveAnswer::AnswerFor`] period logs the stop.
+    fn answers_keepalive(&mut self, script: &StubScript, say: &impl Fn(&str)) -> bool {
+        match script.keepalive {
+            KeepAliveAnswer::Answer => true,
+            KeepAliveAnswer::Ignore => false,
+            KeepAliveAnswer::AnswerFor(period) => {
+                let answering = self.answer_until.is_none_or(|until| Instant::now() < until);
+                if !answering && !std::mem::replace(&mut self.stop_logged, true) {
+                    say(&format!(
+                        "stopped answering keep-alives ({period:?} are over)"
+                    ));
+                }
+                answering
+            }
         }
     }
 
@@ -469,6 +553,76 @@ mod tests {
             );
         }
         assert!(ACCEPT_BACKOFF >= Duration::from_millis(10), "no busy loop");
+    }
+
+    fn playing(script: StubScript) -> Played {
+        Played {
+            script: Arc::new(script),
+            sessions: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    #[test]
+    fn later_sessions_play_the_later_sequence() {
+        let played = playing(StubScript {
+            statuses: vec![(Duration::ZERO, SystemStatus::Disabled)],
+            later_statuses: Some(vec![(Duration::ZERO, SystemStatus::Normal)]),
+            ..StubScript::default()
+        });
+        let said = std::cell::RefCell::new(Vec::new());
+        let say = |line: &str| said.borrow_mut().push(line.to_owned());
+        let mut first = Session::new(&played.script);
+        first.accepted(&played, &say);
+        let mut second = Session::new(&played.script);
+        second.accepted(&played, &say);
+        assert_eq!(first.statuses, [(Duration::ZERO, SystemStatus::Disabled)]);
+        assert_eq!(second.statuses, [(Duration::ZERO, SystemStatus::Normal)]);
+        assert_eq!(
+            *said.borrow(),
+            ["session 2: playing the later SystemStatus sequence"]
+        );
+        // Without later statuses every session plays the same.
+        let same = playing(StubScript::default());
+        for _ in 0..2 {
+            let mut session = Session::new(&same.script);
+            session.accepted(&same, &say);
+            assert_eq!(session.statuses, [(Duration::ZERO, SystemStatus::Normal)]);
+        }
+    }
+
+    #[test]
+    fn keep_alives_are_answered_for_the_scripted_period_only() {
+        let said = std::cell::RefCell::new(Vec::new());
+        let say = |line: &str| said.borrow_mut().push(line.to_owned());
+        let answers = |keepalive: KeepAliveAnswer| {
+            let script = StubScript {
+                keepalive,
+                ..StubScript::default()
+            };
+            let mut session = Session::new(&script);
+            [(); 2].map(|()| session.answers_keepalive(&script, &say))
+        };
+        assert_eq!(answers(KeepAliveAnswer::Answer), [true, true]);
+        assert_eq!(answers(KeepAliveAnswer::Ignore), [false, false]);
+        assert_eq!(
+            answers(KeepAliveAnswer::AnswerFor(MAX_DURATION)),
+            [true, true]
+        );
+        // A period past the clock's end never ends (and does not overflow it).
+        assert_eq!(
+            answers(KeepAliveAnswer::AnswerFor(Duration::MAX)),
+            [true, true]
+        );
+        assert!(said.borrow().is_empty());
+        assert_eq!(
+            answers(KeepAliveAnswer::AnswerFor(Duration::ZERO)),
+            [false, false]
+        );
+        assert_eq!(
+            *said.borrow(),
+            ["stopped answering keep-alives (0ns are over)"],
+            "the stop is logged once"
+        );
     }
 
     #[test]

@@ -60,6 +60,50 @@ fn the_stub_refuses_a_status_that_ecma_269_does_not_have() {
     let out = run(STUB, &["--die-after", "5"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("needs a unit"), "{}", stderr(&out));
+    // `--die-after`: should the flags be taken, the stub still ends by itself.
+    let out = run(
+        STUB,
+        &["--later-status", "disabled@soon", "--die-after", "2s"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--later-status: \"soon\" is not a duration"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        STUB,
+        &[
+            "--keepalive",
+            "ignore",
+            "--keepalive-stop-after",
+            "2s",
+            "--die-after",
+            "2s",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--keepalive-stop-after: needs --keepalive answer"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `--help` documents the scripted status sequence on the active link and the
+/// keep-alive stop.
+#[test]
+fn the_stub_s_help_names_its_status_and_keep_alive_scripts() {
+    let out = run(STUB, &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for wanted in [
+        "--later-status",
+        "--keepalive-stop-after",
+        "--status normal,disabled@300ms --later-status normal",
+    ] {
+        assert!(help.contains(wanted), "{wanted:?} in\n{help}");
+    }
 }
 
 #[test]

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use common::{connected, disconnected, secs, selected_log, Harness};
 use link_core::{
-    Action, CloseReason, Config, Event, Instant, LinkConfig, LinkId, LogRecord, Role, Timer,
+    Action, ClientEvent, CloseReason, Config, Event, FirstStatusPolicy, Instant, LinkConfig,
+    LinkId, LogRecord, LossCause, Role, SystemStatus, Timer,
 };
 use link_tokio::{
     AssociationAnswer, Control, Driver, KeepAliveAnswer, Record, Stalled, Stub, StubScript, Target,
@@ -49,51 +50,128 @@ fn close_reason(records: &[Record], link: LinkId) -> Option<CloseReason> {
     })
 }
 
-/// R4, R5 on the wire: a negative session response and a first SystemStatus other than
-/// `normal` close those links; the one healthy (and lowest) link is selected.
-#[tokio::test]
-async fn a_negative_session_response_and_a_disabled_status_close_their_links() {
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let (reject, _a) = in_process(
+/// Three stubs: A rejects the session, B reports `disabled` first, C is healthy (and the
+/// lowest); the driver configured for them, with `first_status`.
+fn rejecting_disabled_healthy(
+    first_status: FirstStatusPolicy,
+    logs: &Arc<Mutex<Vec<String>>>,
+) -> Harness {
+    let (reject, _) = in_process(
         StubScript {
             name: "A".into(),
             association: AssociationAnswer::Reject("invalidApplicationInfo".into()),
             ..StubScript::default()
         },
-        &logs,
+        logs,
     );
-    let (disabled, _b) = in_process(
+    let (disabled, _) = in_process(
         StubScript {
             name: "B".into(),
-            statuses: vec![(Duration::from_millis(50), link_core::SystemStatus::Disabled)],
+            statuses: vec![(Duration::from_millis(50), SystemStatus::Disabled)],
             ..StubScript::default()
         },
-        &logs,
+        logs,
     );
-    let (healthy, _c) = in_process(
+    let (healthy, _) = in_process(
         StubScript {
             name: "C".into(),
             ..StubScript::default()
         },
-        &logs,
+        logs,
     );
     let config = fast(Config::new([
         LinkConfig::new("A").with_priority(3),
         LinkConfig::new("B").with_priority(2),
         LinkConfig::new("C").with_priority(1),
-    ]));
+    ]))
+    .with_first_status(first_status);
     let targets = [reject, disabled, healthy]
         .map(|a| Target::new("127.0.0.1", a.port()))
         .to_vec();
-    let mut h = Harness::start(Driver::new(config, targets).unwrap());
-    let c = h.link("C");
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        h.until("C selected", Duration::from_secs(4), connected(c)),
-    )
-    .await
-    .expect("bounded");
-    let (a, b) = (h.link("A"), h.link("B"));
+    Harness::start(Driver::new(config, targets).unwrap())
+}
+
+/// R4, R5 on the wire, the product's R5: a negative session response closes its link;
+/// a first SystemStatus `disabled` leaves B established and waiting for `normal`, so
+/// the healthy (and lowest) link is selected only at connect-tout, which closes B
+/// saying what it never reported.
+#[tokio::test]
+async fn a_disabled_first_status_keeps_its_link_waiting_until_connect_tout() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let mut h = rejecting_disabled_healthy(FirstStatusPolicy::WaitForNormal, &logs);
+    let (a, b, c) = (h.link("A"), h.link("B"), h.link("C"));
+    h.until("C selected", Duration::from_secs(4), connected(c))
+        .await;
+    assert_eq!(
+        close_reason(&h.seen, a),
+        Some(CloseReason::AssociationRejected),
+        "R4"
+    );
+    assert!(h.seen.iter().any(
+        |r| matches!(r, Record::Wire { note, .. } if note.contains("invalidApplicationInfo"))
+    ));
+    assert!(
+        h.seen.iter().any(|r| matches!(
+            r,
+            Record::Action { action: Action::Log(LogRecord::LinkNotYetOperational { link, status: SystemStatus::Disabled }), .. } if *link == b
+        )),
+        "R5: B waits\n{}",
+        h.transcript()
+    );
+    assert!(
+        h.seen.iter().any(|r| matches!(
+            r,
+            Record::Input {
+                event: Event::TimerExpired(Timer::ConnectTimeout),
+                ..
+            }
+        )),
+        "C waited for B until connect-tout:\n{}",
+        h.transcript()
+    );
+    // B's close comes in the step that selects C, after C's notification.
+    let closed = h
+        .until("B closed", Duration::from_secs(1), |r| {
+            matches!(r, Record::Action { action: Action::Close { conn, .. }, .. } if conn.link == b)
+        })
+        .await;
+    let Record::Action { stalled, .. } = closed else {
+        unreachable!("matched an action")
+    };
+    assert_eq!(close_reason(&h.seen, b), Some(CloseReason::NotSelected));
+    assert_eq!(
+        stalled,
+        Some(Stalled {
+            waiting_for: WaitingFor::NormalStatus(SystemStatus::Disabled),
+            at_connect_tout: true
+        })
+    );
+    let line =
+        "-> B: close (not selected: SystemStatus disabled but no normal within connect-tout)";
+    assert!(
+        h.transcript().contains(line),
+        "{line:?} in\n{}",
+        h.transcript()
+    );
+    let records = h.shutdown().await;
+    assert_eq!(selected_log(&records, c), Some(1));
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("A: sent StartApplicationSessionNegResponse (invalidApplicationInfo)"),
+        "{logs}"
+    );
+    assert!(logs.contains("B: sent SystemStatus disabled"), "{logs}");
+}
+
+/// R5 under [`FirstStatusPolicy::Close`]: the `disabled` link is closed at once, so the
+/// healthy link waits for nobody.
+#[tokio::test]
+async fn under_the_close_policy_a_disabled_first_status_closes_its_link() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let mut h = rejecting_disabled_healthy(FirstStatusPolicy::Close, &logs);
+    let (a, b, c) = (h.link("A"), h.link("B"), h.link("C"));
+    h.until("C selected", Duration::from_secs(4), connected(c))
+        .await;
     assert_eq!(
         close_reason(&h.seen, a),
         Some(CloseReason::AssociationRejected),
@@ -104,17 +182,233 @@ async fn a_negative_session_response_and_a_disabled_status_close_their_links() {
         Some(CloseReason::NotOperational),
         "R5"
     );
-    assert!(h.seen.iter().any(
-        |r| matches!(r, Record::Wire { note, .. } if note.contains("invalidApplicationInfo"))
-    ));
+    assert!(
+        !h.seen.iter().any(|r| matches!(
+            r,
+            Record::Input {
+                event: Event::TimerExpired(Timer::ConnectTimeout),
+                ..
+            }
+        )),
+        "selected before connect-tout:\n{}",
+        h.transcript()
+    );
     let records = h.shutdown().await;
     assert_eq!(selected_log(&records, c), Some(1));
-    let logs = logs.lock().unwrap().join("\n");
+}
+
+/// What the driver's core logged of `link`'s loss as the active link, in `records`.
+fn loss_causes(records: &[Record], link: LinkId) -> Vec<LossCause> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Action {
+                action: Action::Log(LogRecord::ActiveLinkLost { link: l, cause }),
+                ..
+            } if *l == link => Some(*cause),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_input(record: &Record, wanted: impl Fn(&Event) -> bool) -> bool {
+    matches!(record, Record::Input { event, .. } if wanted(event))
+}
+
+/// R15 over TCP: A (priority 10) reports `normal`, is selected, and reports `disabled`
+/// 300 ms later on the active link. The driver passes it on; the core fails A with
+/// cause `Status(disabled)`: the connection closed, one EventLinkDisconnected. After the 1 s restart timeout both links are dialled again, and
+/// A, whose later sessions only report `normal` (it recovered), is selected again over
+/// B (priority 5).
+#[tokio::test]
+async fn disabled_on_the_active_link_fails_it_and_the_restart_selects_it_again() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let mut h = disabled_after_selection(&logs);
+    let (a, b) = (h.link("A"), h.link("B"));
+    let lost = lost_to_its_status(&mut h, a).await;
+    let reselected = h
+        .until("A selected again", Duration::from_secs(4), connected(a))
+        .await;
     assert!(
-        logs.contains("A: sent StartApplicationSessionNegResponse (invalidApplicationInfo)"),
+        secs(lost.at(), reselected.at()) >= 0.99,
+        "after the restart timeout:\n{}",
+        h.transcript()
+    );
+    let reopened = h.seen.iter().filter(|r| {
+        matches!(r, Record::Action { action: Action::Open(c), at, .. } if c.link == b && *at > lost.at())
+    });
+    assert_eq!(reopened.count(), 1, "R10, R1: B dialled again too");
+    let disconnections = h.seen.iter().filter(|r| {
+        matches!(
+            r,
+            Record::Action {
+                action: Action::NotifyClients(ClientEvent::LinkDisconnected { .. }),
+                ..
+            }
+        )
+    });
+    assert_eq!(disconnections.count(), 1, "{}", h.transcript());
+    let connections = h.seen.iter().filter(|r| connected(a)(r) || connected(b)(r));
+    assert_eq!(
+        connections.count(),
+        2,
+        "A, then A again:\n{}",
+        h.transcript()
+    );
+    h.shutdown().await;
+    let logs = logs.lock().unwrap().join("\n");
+    assert_eq!(
+        logs.matches("A: sent SystemStatus disabled").count(),
+        1,
         "{logs}"
     );
-    assert!(logs.contains("B: sent SystemStatus disabled"), "{logs}");
+    assert!(
+        logs.contains("A: session 2: playing the later SystemStatus sequence"),
+        "{logs}"
+    );
+}
+
+/// A (priority 10) reports `normal`, then `disabled` 300 ms later, in its first
+/// session, and only `normal` in later ones; B (priority 5) is healthy. The driver,
+/// standalone, with 1 s timeouts.
+fn disabled_after_selection(logs: &Arc<Mutex<Vec<String>>>) -> Harness {
+    let (a_addr, _) = in_process(
+        StubScript {
+            name: "A".into(),
+            statuses: vec![
+                (Duration::ZERO, SystemStatus::Normal),
+                (Duration::from_millis(300), SystemStatus::Disabled),
+            ],
+            later_statuses: Some(vec![(Duration::ZERO, SystemStatus::Normal)]),
+            ..StubScript::default()
+        },
+        logs,
+    );
+    let (b_addr, _) = in_process(
+        StubScript {
+            name: "B".into(),
+            ..StubScript::default()
+        },
+        logs,
+    );
+    let config = fast(Config::new([
+        LinkConfig::new("A").with_priority(10),
+        LinkConfig::new("B").with_priority(5),
+    ]));
+    let targets = [a_addr, b_addr]
+        .map(|a| Target::new("127.0.0.1", a.port()))
+        .to_vec();
+    Harness::start(Driver::new(config, targets).unwrap())
+}
+
+/// Waits for `a` to be selected and then lost to its `disabled` (R15), checking how;
+/// returns the EventLinkDisconnected record.
+async fn lost_to_its_status(h: &mut Harness, a: LinkId) -> Record {
+    let selected = h
+        .until("A selected", Duration::from_secs(3), connected(a))
+        .await;
+    let status = h
+        .until("A's disabled", Duration::from_secs(2), |r| {
+            is_input(
+                r,
+                |e| matches!(e, Event::SystemStatus(c, SystemStatus::Disabled) if c.link == a),
+            )
+        })
+        .await;
+    assert!(
+        secs(selected.at(), status.at()) >= 0.25,
+        "disabled came 300 ms after normal, on the active link:\n{}",
+        h.transcript()
+    );
+    // The failure is carried out in the step that took the status.
+    let lost = h
+        .until(
+            "EventLinkDisconnected",
+            Duration::from_secs(1),
+            disconnected(a),
+        )
+        .await;
+    assert_eq!(lost.at(), status.at(), "{}", h.transcript());
+    assert_eq!(
+        loss_causes(&h.seen, a),
+        [LossCause::Status(SystemStatus::Disabled)],
+        "{}",
+        h.transcript()
+    );
+    assert_eq!(close_reason(&h.seen, a), Some(CloseReason::StatusFailure));
+    let line = "LOG active CTI link A failed (SystemStatus disabled)";
+    assert!(h.transcript().contains(line), "{}", h.transcript());
+    lost
+}
+
+/// R14 over TCP with a connector that answers keep-alives for 2.5 s of its session and
+/// then stops: with kpl-interval 1 s and kpl-tolerance 1, the answered requests cost
+/// nothing, and the first unanswered one loses the link (cause KeepAliveLost) when the
+/// next interval ends.
+#[tokio::test]
+async fn a_connector_that_stops_answering_keep_alives_loses_the_link() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (addr, _stub) = in_process(
+        StubScript {
+            name: "TIRED".into(),
+            keepalive: KeepAliveAnswer::AnswerFor(Duration::from_millis(2500)),
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config =
+        fast(Config::new([LinkConfig::new("TIRED")])).with_keepalive(Duration::from_secs(1), 1);
+    let mut h =
+        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let tired = h.link("TIRED");
+    let selected = h
+        .until("selected", Duration::from_secs(3), connected(tired))
+        .await;
+    let lost = h
+        .until("the link lost", Duration::from_secs(8), disconnected(tired))
+        .await;
+    assert_eq!(loss_causes(&h.seen, tired), [LossCause::KeepAliveLost]);
+    assert_eq!(
+        close_reason(&h.seen, tired),
+        Some(CloseReason::KeepAliveLost)
+    );
+    let answered = h
+        .seen
+        .iter()
+        .filter(|r| is_input(r, |e| matches!(e, Event::KeepAliveAnswered(_))))
+        .count();
+    assert!(answered >= 1, "answered at first:\n{}", h.transcript());
+    let missed: Vec<u8> = h
+        .seen
+        .iter()
+        .filter_map(|r| match r {
+            Record::Action {
+                action: Action::Log(LogRecord::KeepAliveMissed { failures, .. }),
+                ..
+            } => Some(*failures),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        missed,
+        [1],
+        "one miss is the tolerance:\n{}",
+        h.transcript()
+    );
+    // Stopped 2.5 s into the session: the unanswered request went out at 3 s at the
+    // earliest and was counted one interval later.
+    assert!(
+        secs(selected.at(), lost.at()) >= 3.4,
+        "lost only after the answers stopped:\n{}",
+        h.transcript()
+    );
+    h.shutdown().await;
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("TIRED: stopped answering keep-alives"),
+        "{logs}"
+    );
+    assert!(logs.contains("TIRED: ignoring a keep-alive"), "{logs}");
 }
 
 /// R14 over TCP: a connector that stops answering keep-alives loses the active link

@@ -3,8 +3,12 @@
 //! Reads a T-Server application's options, in the INI form they are exported in, into
 //! [`link_core::Config`] plus the endpoints a runtime connects to. What is read:
 //!
-//! - `[link-control]`: `connect-tout`, `kpl-interval`, `kpl-tolerance` (whole seconds,
-//!   as T-Server has them); other options of the section are ignored.
+//! - `[link-control]`: `connect-tout` and `kpl-interval` (whole seconds, as T-Server
+//!   has them), `kpl-tolerance` (a whole number), and `kpl-loss-rate` (R14: one whole
+//!   number, `10`, or two separated by a comma, `10, 100`; read by
+//!   [`link_core::KeepaliveLossRate::parse`] into
+//!   [`Config::keepalive_loss_rate`](link_core::Config::keepalive_loss_rate), `10, 100`
+//!   when absent); other options of the section are ignored.
 //! - `[TServer]`: `link-1-name`, `link-2-name`, ...: each names a section that
 //!   describes one link: `hostname` (required), `port` (default 1040), `priority`
 //!   (default 0). Links are taken in the order of their numbers.
@@ -27,6 +31,9 @@
 //!   byte-order mark, line and paragraph separators);
 //! - a `hostname` with whitespace, quotes or such characters in it, and `port = 0`
 //!   (a port is 1-65535);
+//! - a timing option that is not a whole number or is out of its range, and a
+//!   `kpl-loss-rate` that is not one or two comma-separated whole numbers (an empty
+//!   value, a negative or fractional one, one above 4,294,967,295, or three values);
 //! - more than [`link_core::MAX_LINKS`] (65,535) links, at the line of the first link too
 //!   many;
 //! - through [`parse_bytes`], a file that is not UTF-8, at the line of its first invalid
@@ -38,7 +45,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
-use link_core::{is_unprintable, Config, ConfigError, LinkConfig, MAX_LINKS};
+use link_core::{is_unprintable, Config, ConfigError, KeepaliveLossRate, LinkConfig, MAX_LINKS};
 
 /// Where a runtime finds one link's CSTA Connector.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -477,7 +484,8 @@ fn connection_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), Op
     Ok(())
 }
 
-/// `[link-control]`: connect-tout, kpl-interval (whole seconds) and kpl-tolerance.
+/// `[link-control]`: connect-tout, kpl-interval (whole seconds), kpl-tolerance and
+/// kpl-loss-rate.
 fn link_control(sections: &Sections, config: &mut Config) -> Result<(), OptionsError> {
     let seconds = |key: &str| -> Result<Option<u64>, OptionsError> {
         lookup(sections, "link-control", key)
@@ -493,7 +501,21 @@ fn link_control(sections: &Sections, config: &mut Config) -> Result<(), OptionsE
     if let Some(entry) = lookup(sections, "link-control", "kpl-tolerance") {
         config.keepalive_tolerance = number::<u8>(entry, "kpl-tolerance")?;
     }
+    if let Some(entry) = lookup(sections, "link-control", "kpl-loss-rate") {
+        config.keepalive_loss_rate = loss_rate(entry)?;
+    }
     Ok(())
+}
+
+/// `kpl-loss-rate = F` or `F, W` (R14); a value link-core refuses is an error at its
+/// line that quotes it and says what is allowed.
+fn loss_rate(entry: &Entry) -> Result<KeepaliveLossRate, OptionsError> {
+    KeepaliveLossRate::parse(&entry.value).map_err(|e| {
+        err(
+            entry.line,
+            format!("kpl-loss-rate is {:?}: {e}", entry.value),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -641,6 +663,125 @@ CSTA_C = priority=1; trace=on
                 "{text:?}\n  gave {error:?}\n  want {expected:?}"
             );
         }
+    }
+
+    /// One link, then `[link-control]` at line 5: an option added after it is on line 6.
+    const ONE_LINK: &str = "[TServer]\nlink-1-name = X\n[X]\nhostname = h\n[link-control]\n";
+
+    fn loss_rate_of(value: &str) -> KeepaliveLossRate {
+        let text = format!("{ONE_LINK}kpl-loss-rate = {value}\n");
+        parse(&text)
+            .unwrap_or_else(|e| panic!("{value:?}: {e}"))
+            .config
+            .keepalive_loss_rate
+    }
+
+    #[test]
+    fn kpl_loss_rate_is_read_as_one_value_or_two() {
+        assert_eq!(loss_rate_of("10"), KeepaliveLossRate::single(10));
+        assert_eq!(
+            loss_rate_of("10").warning_every(),
+            None,
+            "no warning counter"
+        );
+        assert_eq!(loss_rate_of("10, 100"), KeepaliveLossRate::pair(10, 100));
+        assert_eq!(loss_rate_of("5,50").failure_every(), 5);
+        assert_eq!(loss_rate_of("5,50").warning_every(), Some(50));
+        // "The failure rate is always the lower value", whichever comes first.
+        assert_eq!(
+            loss_rate_of(" 100 ,  10 "),
+            KeepaliveLossRate::pair(10, 100)
+        );
+        assert_eq!(loss_rate_of("0"), KeepaliveLossRate::single(0), "0: never");
+        assert_eq!(
+            loss_rate_of("4294967295").failure_every(),
+            u32::MAX,
+            "the largest"
+        );
+        // Option names ignore case, as for the other options of the section.
+        let text = format!("{ONE_LINK}KPL-Loss-Rate = 3\n");
+        assert_eq!(
+            parse(&text).unwrap().config.keepalive_loss_rate,
+            KeepaliveLossRate::single(3)
+        );
+        // Next to the other keep-alive options, each keeps its own value.
+        let text =
+            format!("{ONE_LINK}kpl-interval = 7\nkpl-loss-rate = 2, 20\nkpl-tolerance = 4\n");
+        let config = parse(&text).unwrap().config;
+        assert_eq!(config.keepalive_interval, Duration::from_secs(7));
+        assert_eq!(config.keepalive_tolerance, 4);
+        assert_eq!(config.keepalive_loss_rate, KeepaliveLossRate::pair(2, 20));
+    }
+
+    #[test]
+    fn kpl_loss_rate_is_10_100_when_absent() {
+        for text in [ONE_LINK, EXPORT] {
+            let rate = parse(text).unwrap().config.keepalive_loss_rate;
+            assert_eq!(rate, link_core::DEFAULT_KEEPALIVE_LOSS_RATE, "{text:?}");
+            assert_eq!(rate, KeepaliveLossRate::pair(10, 100));
+        }
+    }
+
+    #[test]
+    fn a_bad_kpl_loss_rate_is_refused_at_its_line() {
+        const ALLOWED: &str =
+            "; kpl-loss-rate is one integer or two separated by a comma, e.g. \"10, 100\"";
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "kpl-loss-rate = ten\n",
+                6,
+                "\"ten\": a value is not a non-negative integer",
+            ),
+            ("kpl-loss-rate =\n", 6, "\"\": a value is missing"),
+            (
+                "kpl-interval = 5\nkpl-loss-rate = 10,\n",
+                7,
+                "\"10,\": a value is missing",
+            ),
+            (
+                "\n; a comment\nkpl-loss-rate = 10, 100, 1000\n",
+                8,
+                "\"10, 100, 1000\": more than two comma-separated values",
+            ),
+            (
+                "kpl-loss-rate = -1\n",
+                6,
+                "\"-1\": a value is not a non-negative integer",
+            ),
+            (
+                "kpl-loss-rate = 1.5, 10\n",
+                6,
+                "\"1.5, 10\": a value is not a non-negative integer",
+            ),
+            (
+                "kpl-loss-rate = 10, 4294967296\n",
+                6,
+                "\"10, 4294967296\": a value is above 4294967295",
+            ),
+            (
+                "kpl-loss-rate = 10; 100\n",
+                6,
+                "\"10; 100\": a value is not a non-negative integer",
+            ),
+        ];
+        for (body, line, what) in cases {
+            let error = parse(&format!("{ONE_LINK}{body}")).unwrap_err();
+            assert_eq!(error.line, *line, "{body:?}: {error}");
+            assert_eq!(
+                error.to_string(),
+                format!("line {line}: kpl-loss-rate is {what}{ALLOWED}"),
+                "{body:?}"
+            );
+        }
+        // Reported with its line even when the file has no links, like connect-tout.
+        let error = parse("[link-control]\nkpl-loss-rate = often\n").unwrap_err();
+        assert_eq!(error.line, 2, "{error}");
+        // Given twice, like any option.
+        let text = format!("{ONE_LINK}kpl-loss-rate = 1\nkpl-loss-rate = 2\n");
+        assert!(parse(&text)
+            .unwrap_err()
+            .to_string()
+            .starts_with("line 7: kpl-loss-rate given twice (first on line 6)"));
     }
 
     /// Line `n` of a generated `[Connections]` file with `count` entries is entry n - 1.

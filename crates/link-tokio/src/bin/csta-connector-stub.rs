@@ -3,6 +3,12 @@
 //! `csta-connector-stub NAME bound to ADDR`, so a script (or a test) can learn a port
 //! picked with `--port 0`. Connections are accepted from that line on, unless
 //! `--refuse-for` keeps the port closed a while longer.
+//!
+//! `--status normal,disabled@300ms` reports `normal` and, 300 ms later, `disabled` in
+//! every session (on the active link, if the server selected it: R15);
+//! `--later-status normal` gives every session after the first its own sequence (the
+//! connector recovered). `--keepalive-stop-after 3s` answers keep-alives for 3 s of each
+//! session, then stops (R14).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -33,11 +39,15 @@ enum KeepAlive {
     Ignore,
 }
 
+/// What `--keepalive-stop-after` and `--keepalive ignore` together would mean: nothing.
+const STOP_NEEDS_ANSWER: &str =
+    "--keepalive-stop-after: needs --keepalive answer (an ignoring stub has nothing to stop)";
+
 /// A scriptable CSTA Connector (CSTA-XML over TCP) for local testing.
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  csta-connector-stub --port 7101 --name CSTA_EAST\n  csta-connector-stub --port 7102 --status initializing,normal@2s\n  csta-connector-stub --port 7103 --association reject\n  csta-connector-stub --port 7104 --refuse-for 5s --die-after 30s --keepalive ignore"
+    after_help = "Examples:\n  csta-connector-stub --port 7101 --name CSTA_EAST\n  csta-connector-stub --port 7102 --status initializing,normal@2s\n  csta-connector-stub --port 7103 --association reject\n  csta-connector-stub --port 7104 --refuse-for 5s --die-after 30s --keepalive ignore\n  csta-connector-stub --port 7105 --status normal,disabled@300ms --later-status normal\n  csta-connector-stub --port 7106 --keepalive-stop-after 3s"
 )]
 struct Args {
     /// Address to listen on; loopback by default.
@@ -65,9 +75,18 @@ struct Args {
     /// with the wait before it: e.g. `normal` or `initializing,normal@2s`. Empty: none.
     #[arg(long, default_value = "normal")]
     status: String,
+    /// The SystemStatus sequence for every session after the first the stub accepts
+    /// (same form as --status), e.g. `normal` for a connector that recovered after
+    /// `--status normal,disabled@300ms`. Without it, every session plays --status.
+    #[arg(long)]
+    later_status: Option<String>,
     /// Whether keep-alives are answered.
     #[arg(long, value_enum, default_value = "answer")]
     keepalive: KeepAlive,
+    /// With `--keepalive answer`: stop answering keep-alives this long after each
+    /// session was accepted, e.g. 3s (the server then counts failures).
+    #[arg(long, value_parser = parse_duration)]
+    keepalive_stop_after: Option<Duration>,
     /// Die (close the port and every connection, exit 0) this long after start.
     #[arg(long, value_parser = parse_duration)]
     die_after: Option<Duration>,
@@ -76,31 +95,47 @@ struct Args {
     max_connections: usize,
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let statuses: Vec<(Duration, SystemStatus)> = match parse_statuses(&args.status) {
-        Ok(statuses) => statuses,
-        Err(e) => {
-            eprintln!("csta-connector-stub: --status: {e}");
-            return ExitCode::from(2);
-        }
+/// The script the arguments describe, or what is wrong with them.
+fn script(args: &Args) -> Result<StubScript, String> {
+    let statuses: Vec<(Duration, SystemStatus)> =
+        parse_statuses(&args.status).map_err(|e| format!("--status: {e}"))?;
+    let later_statuses = args
+        .later_status
+        .as_deref()
+        .map(parse_statuses)
+        .transpose()
+        .map_err(|e| format!("--later-status: {e}"))?;
+    let keepalive = match (args.keepalive, args.keepalive_stop_after) {
+        (KeepAlive::Answer, None) => KeepAliveAnswer::Answer,
+        (KeepAlive::Answer, Some(after)) => KeepAliveAnswer::AnswerFor(after),
+        (KeepAlive::Ignore, None) => KeepAliveAnswer::Ignore,
+        (KeepAlive::Ignore, Some(_)) => return Err(STOP_NEEDS_ANSWER.to_owned()),
     };
-    let script = StubScript {
+    Ok(StubScript {
         name: args.name.clone(),
         refuse_for: args.refuse_for,
         accept_delay: args.accept_delay,
         association: match args.association {
             Association::Accept => AssociationAnswer::Accept,
-            Association::Reject => AssociationAnswer::Reject(args.reject_reason),
+            Association::Reject => AssociationAnswer::Reject(args.reject_reason.clone()),
             Association::Silent => AssociationAnswer::Silent,
         },
         statuses,
-        keepalive: match args.keepalive {
-            KeepAlive::Answer => KeepAliveAnswer::Answer,
-            KeepAlive::Ignore => KeepAliveAnswer::Ignore,
-        },
+        later_statuses,
+        keepalive,
         die_after: args.die_after,
         max_connections: args.max_connections,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let script = match script(&args) {
+        Ok(script) => script,
+        Err(e) => {
+            eprintln!("csta-connector-stub: {e}");
+            return ExitCode::from(2);
+        }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -140,4 +175,62 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script_of(flags: &[&str]) -> Result<StubScript, String> {
+        let args = Args::try_parse_from([&["csta-connector-stub"], flags].concat())
+            .map_err(|e| e.to_string())?;
+        script(&args)
+    }
+
+    #[test]
+    fn status_sequences_and_keep_alive_stops_become_the_script() {
+        let ms = Duration::from_millis;
+        let script = script_of(&[
+            "--status",
+            "normal,disabled@300ms",
+            "--later-status",
+            "normal",
+            "--keepalive-stop-after",
+            "3s",
+        ])
+        .unwrap();
+        assert_eq!(
+            script.statuses,
+            [
+                (Duration::ZERO, SystemStatus::Normal),
+                (ms(300), SystemStatus::Disabled)
+            ]
+        );
+        assert_eq!(
+            script.later_statuses,
+            Some(vec![(Duration::ZERO, SystemStatus::Normal)])
+        );
+        assert_eq!(
+            script.keepalive,
+            KeepAliveAnswer::AnswerFor(Duration::from_secs(3))
+        );
+        let plain = script_of(&[]).unwrap();
+        assert_eq!(plain.later_statuses, None, "every session plays --status");
+        assert_eq!(plain.keepalive, KeepAliveAnswer::Answer);
+        let ignoring = script_of(&["--keepalive", "ignore"]).unwrap();
+        assert_eq!(ignoring.keepalive, KeepAliveAnswer::Ignore);
+    }
+
+    #[test]
+    fn contradictory_or_bad_flags_are_named() {
+        let both = script_of(&["--keepalive", "ignore", "--keepalive-stop-after", "1s"]);
+        assert_eq!(both.unwrap_err(), STOP_NEEDS_ANSWER);
+        let later = script_of(&["--later-status", "normal,fine"]).unwrap_err();
+        assert!(
+            later.starts_with("--later-status: \"fine\" is not a SystemStatus value"),
+            "{later}"
+        );
+        let stop = script_of(&["--keepalive-stop-after", "3"]).unwrap_err();
+        assert!(stop.contains("needs a unit"), "{stop}");
+    }
 }
