@@ -1,12 +1,35 @@
-//! Fuzzes `LinkCore::step` with arbitrary configurations and input streams: no input
-//! may make it panic (I9), and its invariants (I1, I3-I8) must hold after every step.
+//! Fuzzes `LinkCore::step` with arbitrary configurations (both R5 policies, R15 policies,
+//! `kpl-loss-rate` values) and input streams (R16 option changes, some out of range):
+//! no input may make it panic (I9), and its invariants (I1-I8) must hold after every step.
 //! Fuzz builds keep debug assertions, so the core also checks itself inside `step`.
 #![no_main]
 
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use link_core::{Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, Role, SystemStatus, Timer};
+use link_core::{
+    Config, ConnId, Event, FirstStatusPolicy, Instant, KeepaliveLossRate, LinkConfig, LinkCore,
+    LinkId, OptionChange, Role, StatusPolicy, StatusVerdict, SystemStatus, Timer,
+};
+
+/// A loss rate from one byte: a single value or a pair, small enough to decrement.
+fn loss_rate(b: u8) -> KeepaliveLossRate {
+    match b & 0x80 {
+        0 => KeepaliveLossRate::single(u32::from(b % 4)),
+        _ => KeepaliveLossRate::pair(u32::from(b % 4), u32::from((b >> 2) % 8)),
+    }
+}
+
+/// An R16 change from one byte, sometimes out of range.
+fn option_change(b: u8) -> OptionChange {
+    let value = u64::from(b >> 2);
+    match b % 4 {
+        0 => OptionChange::ConnectTimeout(Duration::from_secs(value % 6)),
+        1 => OptionChange::KeepaliveInterval(Duration::from_secs(value % 5 * 150)),
+        2 => OptionChange::KeepaliveTolerance((b >> 2) % 12),
+        _ => OptionChange::KeepaliveLossRate(loss_rate(b)),
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = data.iter().copied();
@@ -24,7 +47,14 @@ fuzz_target!(|data: &[u8]| {
         .with_role(role)
         .with_connect_timeout(Duration::from_secs(u64::from(next().unwrap_or(1) % 5) + 1))
         .with_restart_timeout(Duration::from_secs(u64::from(next().unwrap_or(1) % 12) + 1))
-        .with_keepalive(Duration::from_secs(u64::from(next().unwrap_or(0) % 4)), next().unwrap_or(0) % 5);
+        .with_keepalive(Duration::from_secs(u64::from(next().unwrap_or(0) % 4)), next().unwrap_or(0) % 5)
+        .with_keepalive_loss_rate(loss_rate(next().unwrap_or(0)));
+    let policy_bits = u16::from(next().unwrap_or(0)) << 8 | u16::from(next().unwrap_or(0));
+    let status_policy = SystemStatus::ALL.iter().enumerate().fold(StatusPolicy::ALL_WARNINGS, |p, (i, &s)| {
+        if policy_bits & (1 << i) != 0 && !s.is_normal() { p.with(s, StatusVerdict::Failure) } else { p }
+    });
+    let first = if policy_bits & 0x8000 != 0 { FirstStatusPolicy::Close } else { FirstStatusPolicy::WaitForNormal };
+    let config = config.with_status_policy(status_policy).with_first_status(first);
     let Ok(mut core) = LinkCore::new(config) else { return };
     let mut now = Instant::ZERO;
     let mut actions = Vec::new();
@@ -55,7 +85,8 @@ fuzz_target!(|data: &[u8]| {
             12 => Event::RoleChanged([Role::Standalone, Role::Primary, Role::Backup][usize::from(arg) % 3]),
             13 => Event::Reconfigured { link, priority: Some(i32::from(arg as i8 % 6)) },
             14 => Event::Shutdown,
-            _ => Event::Reconfigured { link, priority: None },
+            _ if arg & 1 == 0 => Event::Reconfigured { link, priority: None },
+            _ => Event::OptionChanged(option_change(arg >> 1)),
         };
         actions.clear();
         match core.step_into(at, event, &mut actions) {
