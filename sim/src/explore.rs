@@ -183,11 +183,31 @@ fn draw_connector(rng: &mut ChaCha8Rng, p_bad: f64) -> ConnectorSpec {
         ..ConnectorSpec::default()
     };
     if rng.random_bool(p_bad) {
-        match rng.random_range(0..5) {
+        match rng.random_range(0..6) {
             0 => spec.refuse = true,
             1 => spec.association = AssociationBehaviour::Reject,
             2 => spec.association = AssociationBehaviour::Never,
             3 => spec.keepalive = KeepaliveBehaviour::Ignore,
+            4 => {
+                // R15 before selection: normal, a failure, normal again (a candidate
+                // withdrawn while a higher link still waits, then back).
+                let failure =
+                    [SystemStatus::Disabled, SystemStatus::Initializing][rng.random_range(0..2)];
+                spec.status = StatusSpec::Steps(vec![
+                    StatusStep {
+                        status: SystemStatus::Normal,
+                        after: ms(0),
+                    },
+                    StatusStep {
+                        status: failure,
+                        after: ms(rng.random_range(0..600)),
+                    },
+                    StatusStep {
+                        status: SystemStatus::Normal,
+                        after: ms(rng.random_range(0..800)),
+                    },
+                ]);
+            }
             _ => {
                 let first = SystemStatus::ALL[rng.random_range(0..9)];
                 spec.status = StatusSpec::Steps(vec![
@@ -269,7 +289,16 @@ fn draw_fault(
             link,
             status: draw_status_spec(rng),
         },
-        FaultKind::IgnoreKeepalive => Fault::IgnoreKeepalive { at, link, duration },
+        FaultKind::IgnoreKeepalive => {
+            // Often just long enough for one or two misses, so that answers come in
+            // between and the counters go up and down (R14).
+            let interval = config.kpl_interval.0.as_millis() as u64;
+            let duration = match interval {
+                0 => duration,
+                _ => ms(rng.random_range(100..interval * 2 + 100)),
+            };
+            Fault::IgnoreKeepalive { at, link, duration }
+        }
         FaultKind::SetRole if !pair => Fault::SetRole {
             at,
             server: None,

@@ -216,3 +216,60 @@ fn liveness_and_safety_violations_exit_4_and_2() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The drawn worlds reach what the revised rules added (so exploring them is not
+/// vacuous): every fault kind, both first-status policies, changed status policies,
+/// both forms of kpl-loss-rate, and, run, the log records of R5, R14, R15 and R16.
+#[test]
+fn drawn_worlds_reach_every_fault_kind_policy_and_new_log_record() {
+    use linksim::options::{FirstStatusSpec, LossRateSpec};
+    use linksim::scenario::FaultKind;
+    let mut kinds = std::collections::BTreeSet::new();
+    let (mut close, mut policies, mut single, mut pair) = (0, 0, 0, 0);
+    let mut records = std::collections::BTreeSet::new();
+    for seed in 0..400u64 {
+        let world = explore::generate(seed);
+        kinds.extend(world.faults.iter().map(|f| format!("{:?}", f.kind())));
+        close += usize::from(world.config.first_status == FirstStatusSpec::Close);
+        policies += usize::from(!world.config.status_policy.is_empty());
+        match &world.config.kpl_loss_rate {
+            LossRateSpec::Number(_) => single += 1,
+            LossRateSpec::Text(t) if t.contains(',') && t != "10, 100" => pair += 1,
+            LossRateSpec::Text(_) => {}
+        }
+        if seed < 400 {
+            let checked = linksim::scenario::check_scenario(world).expect("a drawn world is valid");
+            let report = linksim::run(checked, false);
+            for (_, server) in &report.servers {
+                records.extend(server.logs.iter().map(|l| l.record.kind()));
+            }
+        }
+    }
+    assert_eq!(
+        kinds.len(),
+        FaultKind::ALL.len(),
+        "fault kinds drawn: {kinds:?}"
+    );
+    for (what, count) in [
+        ("close", close),
+        ("status policies", policies),
+        ("single rates", single),
+        ("pairs", pair),
+    ] {
+        assert!(count >= 20, "{what}: only {count} of 400 worlds");
+    }
+    for kind in [
+        "link_not_yet_operational",
+        "link_not_operational",
+        "candidate_withdrawn",
+        "status_warning",
+        "status_recovered",
+        "link_unstable",
+        "option_changed",
+    ] {
+        assert!(
+            records.contains(kind),
+            "no world of 400 logged {kind}: {records:?}"
+        );
+    }
+}
