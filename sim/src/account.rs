@@ -3,8 +3,10 @@
 //! keep-alive requests sent, the firings that found one unanswered and the answers
 //! delivered; R15's failures from the statuses delivered. It proves I2 ("the active
 //! link has not failed since") from outside: a link whose failure counter reached
-//! `kpl-tolerance`, or that reported a failure status, must not stay active, and a link
-//! lost to keep-alive must have reached it.
+//! `kpl-tolerance`, or that reported a failure status, must not stay active; a link
+//! lost to keep-alive must have reached it, and one lost to a status must have reported
+//! a failure; and the "unstable" warning comes exactly when the warning counter reaches
+//! the tolerance (once, until it falls below).
 
 use link_core::{
     Action, ConnId, Event, LinkCore, LogRecord, LossCause, OptionChange, Outcome, Timer,
@@ -21,6 +23,9 @@ pub(crate) struct Account {
     warnings: u32,
     answers_for_failure: u32,
     answers_for_warning: u32,
+    /// The warning counter is at `kpl-tolerance` and the core said so (R14's one
+    /// "unstable" log until it falls below).
+    unstable: bool,
 }
 
 impl Account {
@@ -38,8 +43,11 @@ impl Account {
                 return Some(problem);
             }
         }
-        let problem = self.judge(core, actions);
         let active = core.active_link().and_then(|link| core.connection(link));
+        let mut problem = self.judge(core, actions);
+        if problem.is_none() && active.is_some() && active == self.conn {
+            problem = self.judge_unstable(core, actions);
+        }
         if active != self.conn {
             *self = Account {
                 conn: active,
@@ -80,7 +88,10 @@ impl Account {
             Event::OptionChanged(OptionChange::KeepaliveInterval(interval))
                 if interval.is_zero() =>
             {
-                self.outstanding = false;
+                *self = Account {
+                    conn: self.conn,
+                    ..Account::default()
+                };
             }
             _ => {}
         }
@@ -90,14 +101,15 @@ impl Account {
     /// One positive answer, toward each counter's `kpl-loss-rate`.
     fn count_answer(&mut self, core: &LinkCore) {
         let rate = core.config().keepalive_loss_rate;
-        if rate.failure_every() > 0 {
+        if rate.failure_every() > 0 && self.failures > 0 {
             self.answers_for_failure += 1;
             if self.answers_for_failure >= rate.failure_every() {
                 self.answers_for_failure = 0;
                 self.failures = self.failures.saturating_sub(1);
             }
         }
-        if let Some(every) = rate.warning_every().filter(|&every| every > 0) {
+        let warning_every = rate.warning_every().filter(|&every| every > 0);
+        if let Some(every) = warning_every.filter(|_| self.warnings > 0) {
             self.answers_for_warning += 1;
             if self.answers_for_warning >= every {
                 self.answers_for_warning = 0;
@@ -120,21 +132,55 @@ impl Account {
                 core.config().keepalive_loss_rate
             ));
         }
-        let lost_to_keepalive = actions.iter().any(|a| {
-            matches!(
-                a,
+        for action in actions {
+            match action {
                 Action::Log(LogRecord::ActiveLinkLost {
                     cause: LossCause::KeepAliveLost,
                     ..
-                })
-            )
-        });
-        if lost_to_keepalive && self.failures < threshold {
-            return Some(format!(
-                "the link was lost to keep-alive with {} failure(s) counted, below kpl-tolerance {threshold} (R14)",
-                self.failures
-            ));
+                }) if self.failures < threshold => {
+                    return Some(format!(
+                        "the link was lost to keep-alive with {} failure(s) counted, below kpl-tolerance {threshold} (R14)",
+                        self.failures
+                    ));
+                }
+                Action::Log(LogRecord::ActiveLinkLost {
+                    cause: LossCause::Status(status),
+                    ..
+                }) if !core.config().status_policy.is_failure(*status) => {
+                    return Some(format!(
+                        "the link was lost to SystemStatus {status}, a warning under the status policy (R15)"
+                    ));
+                }
+                _ => {}
+            }
         }
         None
+    }
+
+    /// R14's "unstable" warning against the account, after the step (the link still
+    /// active): logged exactly when the warning counter has just reached the tolerance
+    /// with a two-value `kpl-loss-rate`.
+    fn judge_unstable(&mut self, core: &LinkCore, actions: &[Action]) -> Option<String> {
+        let threshold = u32::from(core.config().keepalive_tolerance.max(1));
+        let counted = core.config().keepalive_loss_rate.warning_every().is_some();
+        let at_tolerance = counted && self.warnings >= threshold;
+        let logged = actions
+            .iter()
+            .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. })));
+        let warned_before = self.unstable;
+        let expected = at_tolerance && !warned_before;
+        self.unstable = at_tolerance;
+        match (expected, logged) {
+            (true, false) => Some(format!(
+                "the warning counter reached kpl-tolerance {threshold} ({} unanswered net of kpl-loss-rate {}) and no \"unstable\" warning was logged (R14)",
+                self.warnings,
+                core.config().keepalive_loss_rate
+            )),
+            (false, true) => Some(format!(
+                "an \"unstable\" warning was logged with the warning counter at {} (kpl-tolerance {threshold}, already warned: {}) (R14)",
+                self.warnings, warned_before
+            )),
+            _ => None,
+        }
     }
 }

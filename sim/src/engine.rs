@@ -34,7 +34,8 @@ use crate::SimDuration;
 enum ToConnector {
     Connect,
     AssociationRequest,
-    KeepAlive,
+    /// The keep-alive request of this number on its path.
+    KeepAlive(u32),
     Close,
 }
 
@@ -44,7 +45,8 @@ enum ConnectorAct {
     Accept,
     Associate,
     SendStatus(SystemStatus),
-    AnswerKeepAlive,
+    /// Answers the keep-alive request of this number.
+    AnswerKeepAlive(u32),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +57,14 @@ enum Item {
     Deliver {
         server: usize,
         event: Event,
+    },
+    /// The answer to keep-alive request `request` on `conn`'s path. A runtime matches
+    /// an answer to its request (the driver by invoke id): an answer to an older
+    /// request than the latest sent is only traffic for the core.
+    DeliverAnswer {
+        server: usize,
+        conn: ConnId,
+        request: u32,
     },
     Timer {
         server: usize,
@@ -155,6 +165,8 @@ struct Path {
     extra_latency: Vec<(Instant, Duration)>,
     last_to_connector: Instant,
     last_to_server: Instant,
+    /// The number of the latest keep-alive request sent on this path.
+    keepalive_requests: u32,
     rng: ChaCha8Rng,
 }
 
@@ -203,6 +215,7 @@ fn paths(checked: &Checked) -> Vec<Vec<Path>> {
         extra_latency: Vec::new(),
         last_to_connector: Instant::ZERO,
         last_to_server: Instant::ZERO,
+        keepalive_requests: 0,
         rng: stream(seed, &format!("network/{server}/{link}")),
     };
     let links = &checked.config.links;
@@ -517,6 +530,21 @@ impl Engine {
                 }
                 _ => self.feed(server, event),
             },
+            Item::DeliverAnswer {
+                server,
+                conn,
+                request,
+            } => {
+                let path = &self.paths[server][conn.link.index()];
+                if self.now < path.partitioned_to_server_until {
+                    return None;
+                }
+                let event = match request == path.keepalive_requests {
+                    true => Event::KeepAliveAnswered(conn),
+                    false => Event::MessageReceived(conn),
+                };
+                self.feed(server, event)
+            }
             Item::Timer { server, timer } => self.feed(server, Event::TimerExpired(timer)),
             Item::AtConnector { server, conn, msg } => {
                 if self.now >= self.paths[server][conn.link.index()].partitioned_to_connector_until
@@ -690,7 +718,10 @@ impl Engine {
                 self.send_to_connector(server, conn, ToConnector::AssociationRequest)
             }
             Action::SendKeepAlive(conn) => {
-                self.send_to_connector(server, conn, ToConnector::KeepAlive)
+                let path = &mut self.paths[server][conn.link.index()];
+                path.keepalive_requests = path.keepalive_requests.wrapping_add(1);
+                let request = path.keepalive_requests;
+                self.send_to_connector(server, conn, ToConnector::KeepAlive(request))
             }
             Action::Close { conn, .. } => self.send_to_connector(server, conn, ToConnector::Close),
             Action::ArmTimer { timer, at } => self.schedule(at, Item::Timer { server, timer }),
@@ -795,14 +826,22 @@ impl Engine {
     }
 
     fn send_to_server(&mut self, server: usize, link: usize, event: Event) {
+        if let Some(at) = self.arrival_at_server(server, link) {
+            self.schedule(at, Item::Deliver { server, event });
+        }
+    }
+
+    /// When a message the connector of `link` sends now reaches `server`, in order on
+    /// its path; `None` when the path is cut.
+    fn arrival_at_server(&mut self, server: usize, link: usize) -> Option<Instant> {
         if self.now < self.paths[server][link].partitioned_to_server_until {
-            return;
+            return None;
         }
         let latency = self.latency(server, link);
         let path = &mut self.paths[server][link];
         let at = (self.now + latency).max(path.last_to_server);
         path.last_to_server = at;
-        self.schedule(at, Item::Deliver { server, event });
+        Some(at)
     }
 
     // ----- connectors -----
@@ -839,7 +878,7 @@ impl Engine {
                     },
                 );
             }
-            (ToConnector::KeepAlive, Some(ConnPhase::Associated)) => {
+            (ToConnector::KeepAlive(request), Some(ConnPhase::Associated)) => {
                 if connector.spec.keepalive == KeepaliveBehaviour::Answer
                     && now >= connector.keepalive_silent_until
                 {
@@ -849,7 +888,7 @@ impl Engine {
                         Item::Connector {
                             server,
                             conn,
-                            act: ConnectorAct::AnswerKeepAlive,
+                            act: ConnectorAct::AnswerKeepAlive(request),
                         },
                     );
                 }
@@ -858,10 +897,10 @@ impl Engine {
                 connector.conns.remove(&(server, conn));
             }
             // Data for a connection the connector does not know: TCP answers with a reset.
-            (ToConnector::AssociationRequest | ToConnector::KeepAlive, None) => {
+            (ToConnector::AssociationRequest | ToConnector::KeepAlive(_), None) => {
                 self.send_to_server(server, link, Event::TcpClosed(conn));
             }
-            (ToConnector::AssociationRequest | ToConnector::KeepAlive, Some(_)) => {}
+            (ToConnector::AssociationRequest | ToConnector::KeepAlive(_), Some(_)) => {}
         }
     }
 
@@ -904,8 +943,17 @@ impl Engine {
             (ConnectorAct::SendStatus(status), ConnPhase::Associated) => {
                 self.send_to_server(server, link, Event::SystemStatus(conn, status));
             }
-            (ConnectorAct::AnswerKeepAlive, ConnPhase::Associated) => {
-                self.send_to_server(server, link, Event::KeepAliveAnswered(conn));
+            (ConnectorAct::AnswerKeepAlive(request), ConnPhase::Associated) => {
+                if let Some(at) = self.arrival_at_server(server, link) {
+                    self.schedule(
+                        at,
+                        Item::DeliverAnswer {
+                            server,
+                            conn,
+                            request,
+                        },
+                    );
+                }
             }
             _ => {}
         }

@@ -103,10 +103,12 @@ fn draw_loss_rate(rng: &mut ChaCha8Rng) -> LossRateSpec {
     match rng.random_range(0..4) {
         0 | 1 => LossRateSpec::default(),
         2 => LossRateSpec::Number(rng.random_range(0..4)),
+        // Pairs mostly with a small failure rate and a larger warning rate, the shape
+        // in which the warning counter can reach the tolerance first (R14's "unstable").
         _ => LossRateSpec::Text(format!(
             "{}, {}",
-            rng.random_range(0..4),
-            rng.random_range(0..8)
+            rng.random_range(0..3),
+            rng.random_range(2..8)
         )),
     }
 }
@@ -259,9 +261,30 @@ fn draw_faults(
         });
         // Rounding can leave `pick` unspent: the last kind then.
         let kind = FaultKind::ALL[kind.unwrap_or(FaultKind::ALL.len() - 1)];
-        faults.push(draw_fault(rng, kind, config, pair, spread));
+        let fault = draw_fault(rng, kind, config, pair, spread);
+        let echo = keepalive_echo(rng, &fault, config);
+        faults.push(fault);
+        faults.extend(echo);
     }
     faults
+}
+
+/// Half the time, a second keep-alive silence on the same connector a few intervals
+/// after `fault` (when it is one): misses with answers between them, the pattern in which
+/// R14's counters accumulate and the warning counter can reach the tolerance.
+fn keepalive_echo(rng: &mut ChaCha8Rng, fault: &Fault, config: &ScenarioConfig) -> Option<Fault> {
+    let Fault::IgnoreKeepalive { at, link, duration } = fault else {
+        return None;
+    };
+    if config.kpl_interval.0.is_zero() || !rng.random_bool(0.5) {
+        return None;
+    }
+    let gap = config.kpl_interval.0 * rng.random_range(2..5);
+    Some(Fault::IgnoreKeepalive {
+        at: SimDuration(at.0 + duration.0 + gap),
+        link: link.clone(),
+        duration: *duration,
+    })
 }
 
 /// One fault of `kind` (a switchover without a pair is a reconfiguration instead).

@@ -1554,6 +1554,68 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
 mod tests {
     use super::*;
 
+    fn steps(values: &[(&str, u64)]) -> StatusSpec {
+        StatusSpec::Steps(
+            values
+                .iter()
+                .map(|(name, after)| StatusStep {
+                    status: SystemStatus::from_name(name).unwrap(),
+                    after: SimDuration::from_millis(*after),
+                })
+                .collect(),
+        )
+    }
+
+    fn health_of(status: StatusSpec, config: &Config) -> Health {
+        let spec = ConnectorSpec {
+            status,
+            ..ConnectorSpec::default()
+        };
+        let (two_s, ten_s) = (SimDuration::from_secs(2), SimDuration::from_secs(10));
+        spec.health(two_s, ten_s, SimDuration::from_millis(2), config)
+    }
+
+    #[test]
+    fn health_follows_the_status_policies() {
+        let wait = Config::new([LinkConfig::new("A")]);
+        let close = wait.clone().with_first_status(FirstStatusPolicy::Close);
+        let late_normal = steps(&[("initializing", 0), ("normal", 500)]);
+        assert_eq!(
+            health_of(late_normal.clone(), &wait),
+            Health::Healthy,
+            "R5: waits"
+        );
+        assert_eq!(
+            health_of(late_normal, &close),
+            Health::Harmless,
+            "closed at once"
+        );
+        let too_late = steps(&[("initializing", 0), ("normal", 2_500)]);
+        assert_eq!(
+            health_of(too_late, &wait),
+            Health::Harmless,
+            "after connect-tout"
+        );
+        let never = steps(&[("initializing", 0), ("enabled", 100)]);
+        assert_eq!(health_of(never, &wait), Health::Harmless);
+        let fails = steps(&[("normal", 0), ("disabled", 300)]);
+        assert_eq!(
+            health_of(fails.clone(), &wait),
+            Health::Flapping,
+            "R15 failure"
+        );
+        let lenient = wait
+            .clone()
+            .with_status_policy(link_core::StatusPolicy::ALL_WARNINGS);
+        assert_eq!(
+            health_of(fails, &lenient),
+            Health::Healthy,
+            "only a warning"
+        );
+        let warns = steps(&[("normal", 0), ("overloadReached", 300), ("normal", 300)]);
+        assert_eq!(health_of(warns, &wait), Health::Healthy);
+    }
+
     #[test]
     fn comments_are_blanked_outside_strings_and_positions_are_kept() {
         let text = "{ // zap\n  \"name\": \"a // kept \\\" still\" // gone\n}";

@@ -105,7 +105,9 @@ impl LinkCore {
         self.on_message(now, index, out)
     }
 
-    /// Takes one off each counter when its rate of positive answers is reached.
+    /// Takes one off each counter when its rate of positive answers is reached. Answers
+    /// count toward a decrement only while the counter is above 0: a healthy stretch
+    /// does not bank credit against later failures.
     fn count_positive_answer(&mut self) {
         let rate = self.config.keepalive_loss_rate;
         let clears_all = self.bug(crate::PlantedBug::PositiveAnswerClearsFailures);
@@ -115,14 +117,15 @@ impl LinkCore {
             keepalive.warnings = 0;
             return;
         }
-        if rate.failure_every() > 0 {
+        if rate.failure_every() > 0 && keepalive.failures > 0 {
             keepalive.answers_for_failure += 1;
             if keepalive.answers_for_failure >= rate.failure_every() {
                 keepalive.answers_for_failure = 0;
                 keepalive.failures = keepalive.failures.saturating_sub(1);
             }
         }
-        if let Some(every) = rate.warning_every().filter(|&every| every > 0) {
+        let warning_every = rate.warning_every().filter(|&every| every > 0);
+        if let Some(every) = warning_every.filter(|_| keepalive.warnings > 0) {
             keepalive.answers_for_warning += 1;
             if keepalive.answers_for_warning >= every {
                 keepalive.answers_for_warning = 0;
@@ -151,7 +154,8 @@ impl LinkCore {
 
     /// R16: a timing option changed. `connect-tout` is read when the next procedure
     /// starts; the `kpl-*` options apply to the active link at once: a new interval
-    /// restarts the idle (or answer) interval from now (0 stops keep-alive), and the
+    /// restarts the idle (or answer) interval from now (0 stops keep-alive and clears
+    /// its counters), and the
     /// counters are judged against a new tolerance or loss rate at once. (The warning
     /// counter is counted with a single-value rate too; only a two-value rate reports
     /// it, so a change to two values can make the link unstable at once.)
@@ -169,7 +173,8 @@ impl LinkCore {
         match change {
             OptionChange::ConnectTimeout(_) => {}
             OptionChange::KeepaliveInterval(_) if !self.keepalive_enabled() => {
-                self.keepalive.outstanding = false;
+                // Keep-alive off: nothing is counted any more; on again, it starts at 0.
+                self.keepalive = KeepAlive::default();
                 self.cancel(Timer::KeepAlive, out);
             }
             OptionChange::KeepaliveInterval(interval) => {

@@ -100,7 +100,9 @@ impl LinkCore {
     /// longer a candidate: as if this had been its first status (R5), it waits for
     /// `normal` again in the queue, or is closed under [`FirstStatusPolicy::Close`].
     /// A waiting link that an operational one outranks or equals could never win, so
-    /// R6 closes it then (`superseded`). Then R7 re-evaluates.
+    /// R6 closes it then (`superseded`). Then R7 re-evaluates: a link that waits again
+    /// holds lower operational links back, like any higher link in the queue, until it
+    /// turns `normal` or `connect-tout` expires.
     fn withdraw_candidate(
         &mut self,
         now: Instant,
@@ -110,6 +112,8 @@ impl LinkCore {
     ) {
         let link = link_id(index);
         out.push(Action::Log(LogRecord::CandidateWithdrawn { link, status }));
+        // A warning of this candidacy is over with it: a later `normal` validates anew.
+        self.slots[index].warned = false;
         match self.config.first_status {
             FirstStatusPolicy::Close => self.close(index, CloseReason::StatusFailure, out),
             FirstStatusPolicy::WaitForNormal => {

@@ -442,6 +442,9 @@ fn other_traffic_postpones_the_next_request_but_answers_none() {
 #[test]
 fn tolerance_zero_ignores_the_loss_rate() {
     let mut h = keepalive(0, KeepaliveLossRate::pair(1, 1));
+    for _ in 0..5 {
+        answered(&mut h); // answers first: nothing to bank against the miss
+    }
     h.fire(Timer::KeepAlive);
     let actions = miss(&mut h);
     assert!(has_disconnected(&actions));
@@ -569,9 +572,11 @@ fn an_option_value_out_of_range_is_refused_and_changes_nothing() {
     ] {
         let mut h = keepalive(3, KeepaliveLossRate::default());
         let before = h.core.config().clone();
+        let (deadline, phase) = (h.core.next_deadline(), h.core.phase());
         let result = h.core.step(h.now, Event::OptionChanged(change));
         assert_eq!(result, Err(StepError::OptionOutOfRange(change)));
         assert_eq!(h.core.config(), &before);
+        assert_eq!((h.core.next_deadline(), h.core.phase()), (deadline, phase));
     }
 }
 
@@ -597,4 +602,101 @@ fn lower_links_close_when_a_link_becomes_operational_not_when_it_is_established(
         conn: b,
         reason: CloseReason::Superseded
     }));
+}
+
+// R15, R7 (decision): a candidate waiting again holds lower operational links back,
+// like any higher link in the queue, until it turns normal or connect-tout expires
+#[test]
+fn a_withdrawn_candidate_holds_lower_operational_links_back_until_connect_tout() {
+    const THREE: &[(&str, i32)] = &[("CSTA_X", 30), ("CSTA_Y", 20), ("CSTA_Z", 10)];
+    let mut h = Harness::started(THREE, Role::Standalone);
+    h.bring_up("CSTA_Z");
+    h.bring_up("CSTA_Y"); // X still connecting: Y and Z operational, nothing active
+    h.status("CSTA_Y", SystemStatus::Disabled);
+    assert_eq!(h.state("CSTA_Y"), LinkState::AwaitingStatus);
+    assert_eq!(h.state("CSTA_Z"), LinkState::Operational);
+    h.refuse("CSTA_X");
+    assert_eq!(h.active(), None, "Y waits again and holds Z back (R7)");
+    h.fire(Timer::ConnectTimeout);
+    assert_eq!(
+        h.active().as_deref(),
+        Some("CSTA_Z"),
+        "R8: the best operational"
+    );
+}
+
+// R15: a warning belongs to one candidacy; after a withdrawal nothing is "recovered"
+#[test]
+fn a_warning_before_a_withdrawal_is_not_recovered_after_it() {
+    let mut h = Harness::started(HAB, Role::Standalone);
+    h.bring_up("CSTA_A");
+    h.status("CSTA_A", SystemStatus::OverloadImminent);
+    h.status("CSTA_A", SystemStatus::Disabled); // withdrawn: waits for normal again
+    h.status("CSTA_A", SystemStatus::Normal);
+    h.refuse("CSTA_H");
+    assert_eq!(h.active().as_deref(), Some("CSTA_A"));
+    h.status("CSTA_A", SystemStatus::Normal);
+    assert_eq!(history_logs(&h, "status_recovered"), 0);
+}
+
+// R14 (decision): answers count toward a decrement only while the counter is above 0
+#[test]
+fn answers_while_nothing_has_failed_bank_no_credit() {
+    let mut h = keepalive(3, KeepaliveLossRate::single(3));
+    for _ in 0..5 {
+        answered(&mut h);
+    }
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    assert_eq!(h.core.keepalive_failures(), 1);
+    h.advance(ms(1));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a));
+    answered(&mut h);
+    assert_eq!(
+        h.core.keepalive_failures(),
+        1,
+        "two answers since the miss, of three"
+    );
+    answered(&mut h);
+    assert_eq!(h.core.keepalive_failures(), 0, "the third");
+}
+
+// R16: an outstanding request gets the new interval; keep-alive off forgets it and the
+// counters, and a late answer is then only traffic
+#[test]
+fn a_kpl_interval_change_with_a_request_outstanding() {
+    let mut h = keepalive(3, KeepaliveLossRate::default());
+    let a = h.conn("CSTA_A");
+    h.fire(Timer::KeepAlive);
+    miss(&mut h); // failures 1, the next request outstanding
+    h.advance(ms(1_000));
+    h.step(Event::OptionChanged(OptionChange::KeepaliveInterval(
+        Duration::from_secs(4),
+    )));
+    assert_eq!(
+        h.core.deadline(Timer::KeepAlive),
+        Some(h.now + Duration::from_secs(4))
+    );
+    miss(&mut h);
+    assert_eq!(
+        h.core.keepalive_failures(),
+        2,
+        "the outstanding one missed the new interval"
+    );
+    h.step(Event::OptionChanged(OptionChange::KeepaliveInterval(
+        Duration::ZERO,
+    )));
+    assert_eq!(h.core.keepalive_failures(), 0, "off: nothing counted");
+    let actions = h.step(Event::KeepAliveAnswered(a));
+    assert!(
+        actions.is_empty(),
+        "a late answer is traffic; nothing is armed"
+    );
+    h.step(Event::OptionChanged(OptionChange::KeepaliveInterval(
+        Duration::from_secs(2),
+    )));
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    assert_eq!(h.core.keepalive_failures(), 1, "on again: counting from 0");
 }

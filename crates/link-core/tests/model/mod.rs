@@ -291,6 +291,7 @@ impl Model {
                     link: id(i),
                     status,
                 }));
+                self.links[i].warned = false;
                 if self.config.first_status == FirstStatusPolicy::Close {
                     self.close(i, CloseReason::StatusFailure);
                 } else {
@@ -331,7 +332,8 @@ impl Model {
     /// R14: one positive answer, counted toward each counter's rate.
     fn positive_answer(&mut self) {
         let rate = self.config.keepalive_loss_rate;
-        if rate.failure_every() != 0 {
+        // Answers count only while there is something to take off (no banked credit).
+        if rate.failure_every() != 0 && self.kpl.failures != 0 {
             self.kpl.answers_since_failure_decrement += 1;
             if self.kpl.answers_since_failure_decrement >= rate.failure_every() {
                 self.kpl.answers_since_failure_decrement = 0;
@@ -339,7 +341,7 @@ impl Model {
             }
         }
         if let Some(every) = rate.warning_every() {
-            if every != 0 {
+            if every != 0 && self.kpl.warnings != 0 {
                 self.kpl.answers_since_warning_decrement += 1;
                 if self.kpl.answers_since_warning_decrement >= every {
                     self.kpl.answers_since_warning_decrement = 0;
@@ -388,7 +390,7 @@ impl Model {
         let Phase::Active(i) = self.phase else { return };
         match change {
             OptionChange::KeepaliveInterval(t) if t.is_zero() => {
-                self.kpl.outstanding = false;
+                self.kpl = Kpl::default();
                 self.cancel(Timer::KeepAlive);
             }
             OptionChange::KeepaliveInterval(t) => self.arm(Timer::KeepAlive, now + t),
