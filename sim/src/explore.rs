@@ -413,17 +413,7 @@ pub fn generate_default_swarm(seed: u64) -> Scenario {
 
 /// The end of the liveness phase: after the last fault heals, long enough for L1.
 fn liveness_end(s: &Scenario) -> SimDuration {
-    let c = &s.config;
-    let timing = crate::liveness::Timing::of(s);
-    let heal = s.last_heal();
-    let keepalive = timing.keepalive_detection();
-    let latency = s.largest_added_latency();
-    let bound = c.restart_timeout.0
-        + timing.connect_tout_max * 2
-        + s.management.switch_after.0
-        + keepalive
-        + latency;
-    SimDuration(heal.max(SAFETY_PHASE) + bound + Duration::from_secs(5))
+    SimDuration(crate::liveness::exploration_end(s, SAFETY_PHASE))
 }
 
 /// What one seed's run found.

@@ -80,6 +80,46 @@ pub(crate) fn health(checked: &Checked) -> Vec<Health> {
         .collect()
 }
 
+/// The terms every liveness bound is made of, for one scenario; [`Bounds`] (the
+/// checker's L1 and H1) and [`exploration_end`] (how long `explore` runs a world) are
+/// sums of them, so the bounds are written once.
+pub(crate) struct Terms {
+    /// The link restart timeout: a failure waits it (R10).
+    restart: Duration,
+    /// One procedure at the longest `connect-tout` the run uses.
+    procedure: Duration,
+    /// The Management Layer's switch delay.
+    switch: Duration,
+    /// Keep-alive detection at the longest interval and tolerance (R14).
+    keepalive: Duration,
+    /// The largest latency a fault adds: messages delayed by it still arrive after it
+    /// heals, and keep later ones on the same path behind them (order is kept).
+    latency: Duration,
+    /// Room for the simulated latencies: 10 × (latency + jitter) + 100 ms.
+    margin: Duration,
+}
+
+impl Terms {
+    /// The terms of `s`.
+    pub(crate) fn of(s: &Scenario) -> Self {
+        let timing = Timing::of(s);
+        Terms {
+            restart: s.config.restart_timeout.0,
+            procedure: timing.connect_tout_max,
+            switch: s.management.switch_after.0,
+            keepalive: timing.keepalive_detection(),
+            latency: s.largest_added_latency(),
+            margin: (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100),
+        }
+    }
+
+    /// After faults: a failure waits the restart timeout (and the Management Layer's
+    /// switch), and a procedure begun just before the heal may still fail once.
+    fn after_faults(&self, switch: Duration, keepalive: Duration) -> Duration {
+        self.restart + self.procedure * 2 + switch + keepalive
+    }
+}
+
 /// How long recovery may take.
 pub(crate) struct Bounds {
     /// L1: from the last heal to an active link.
@@ -89,42 +129,41 @@ pub(crate) struct Bounds {
 }
 
 impl Bounds {
-    /// The bounds for `checked`.
+    /// The bounds for `checked`: without faults one procedure; after faults
+    /// [`Terms::after_faults`], with keep-alive detection only when a close may have
+    /// been lost (a partition, or a connector that ignored keep-alives), the switch
+    /// only in a pair, and the largest added latency for L1.
     pub(crate) fn of(checked: &Checked) -> Self {
         let s = &checked.scenario;
-        let c = &s.config;
-        let timing = Timing::of(s);
-        let ct = timing.connect_tout_max;
-        // Keep-alive detection delays recovery when a close may have been lost in a
-        // partition, or a connector did not answer for a while (R14).
-        let keepalive_term = if needs_keepalive_to_notice(checked) {
-            timing.keepalive_detection()
-        } else {
-            Duration::ZERO
+        let terms = Terms::of(s);
+        let keepalive = match needs_keepalive_to_notice(checked) {
+            true => terms.keepalive,
+            false => Duration::ZERO,
         };
-        let switch = if checked.is_pair() {
-            s.management.switch_after.0
-        } else {
-            Duration::ZERO
+        let switch = match checked.is_pair() {
+            true => terms.switch,
+            false => Duration::ZERO,
         };
-        let margin = (s.network.latency.0 + s.network.jitter.0) * 10 + Duration::from_millis(100);
-        // Without faults one procedure suffices. After faults: a failure waits the
-        // restart timeout (and the Management Layer's switch), and a procedure begun
-        // just before the heal may still fail once.
-        // Messages sent while a latency fault lasted still arrive after it heals, and
-        // keep later ones on the same path behind them (order is kept): a procedure is
-        // clean only once the largest added latency has passed.
-        let latency_term = s.largest_added_latency();
+        let after_faults = terms.after_faults(switch, keepalive);
         let recovery = if s.faults.is_empty() {
-            ct + margin
+            terms.procedure + terms.margin
         } else {
-            keepalive_term + latency_term + c.restart_timeout.0 + ct * 2 + switch + margin
+            after_faults + terms.latency + terms.margin
         };
         Bounds {
             recovery,
-            pair_window: c.restart_timeout.0 + ct * 2 + switch + keepalive_term + margin,
+            pair_window: after_faults + terms.margin,
         }
     }
+}
+
+/// How long `explore` runs a world: past the safety phase and the last heal by the
+/// longest L1 bound any world of that shape could need (keep-alive detection and the
+/// switch always counted), and 5 s more.
+pub(crate) fn exploration_end(s: &Scenario, safety_phase: Duration) -> Duration {
+    let terms = Terms::of(s);
+    let bound = terms.after_faults(terms.switch, terms.keepalive) + terms.latency;
+    s.last_heal().max(safety_phase) + bound + Duration::from_secs(5)
 }
 
 fn has_partition(checked: &Checked) -> bool {

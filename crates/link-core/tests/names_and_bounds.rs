@@ -142,3 +142,99 @@ fn instants_convert_exactly() {
     assert_eq!(Instant::from_secs(2).as_millis(), 2_000);
     assert_eq!(Instant::from_nanos(7).as_nanos(), 7);
 }
+
+/// The texts and kinds of the records R5, R14, R15 and R16 added: operators grep for
+/// them and scenario expectations count them by kind.
+#[test]
+fn the_revised_rules_records_have_stable_texts_and_kinds() {
+    use core::time::Duration;
+    use link_core::{FirstStatusPolicy, KeepaliveLossRate, LossCause, OptionChange};
+    let wait = Config::new([LinkConfig::new("CSTA_A")]);
+    let close = wait.clone().with_first_status(FirstStatusPolicy::Close);
+    let link = LinkId::new(0);
+    let status = SystemStatus::Disabled;
+    let cases: [(LogRecord, &Config, &str, &str); 10] = [
+        (
+            LogRecord::LinkNotYetOperational { link, status },
+            &wait,
+            "link_not_yet_operational",
+            "CTI link CSTA_A is established but not operational (SystemStatus disabled); waiting for normal",
+        ),
+        (
+            LogRecord::CandidateWithdrawn { link, status },
+            &wait,
+            "candidate_withdrawn",
+            "CTI link CSTA_A reports SystemStatus disabled before it was selected; no longer a candidate, waiting for normal",
+        ),
+        (
+            LogRecord::CandidateWithdrawn { link, status },
+            &close,
+            "candidate_withdrawn",
+            "CTI link CSTA_A reports SystemStatus disabled before it was selected; no longer a candidate, closing it",
+        ),
+        (
+            LogRecord::ActiveLinkLost { link, cause: LossCause::Status(status) },
+            &wait,
+            "active_link_lost",
+            "active CTI link CSTA_A failed (SystemStatus disabled)",
+        ),
+        (
+            LogRecord::ActiveLinkLost { link, cause: LossCause::KeepAliveLost },
+            &wait,
+            "active_link_lost",
+            "active CTI link CSTA_A failed (keep-alive lost)",
+        ),
+        (
+            LogRecord::LinkUnstable { link, warnings: 3 },
+            &wait,
+            "link_unstable",
+            "CTI link CSTA_A is unstable: keep-alive warning counter 3 reached kpl-tolerance",
+        ),
+        (
+            LogRecord::StatusWarning { link, status: SystemStatus::OverloadReached },
+            &wait,
+            "status_warning",
+            "CTI link CSTA_A reports SystemStatus overloadReached (warning); it stays",
+        ),
+        (
+            LogRecord::StatusRecovered { link },
+            &wait,
+            "status_recovered",
+            "CTI link CSTA_A reports SystemStatus normal again (recovered)",
+        ),
+        (
+            LogRecord::OptionChanged { change: OptionChange::ConnectTimeout(Duration::from_secs(5)) },
+            &wait,
+            "option_changed",
+            "option connect-tout = 5s applies at the next connection procedure",
+        ),
+        (
+            LogRecord::OptionChanged {
+                change: OptionChange::KeepaliveLossRate(KeepaliveLossRate::pair(100, 10)),
+            },
+            &wait,
+            "option_changed",
+            "option kpl-loss-rate = \"10, 100\" applies now",
+        ),
+    ];
+    for (record, config, kind, text) in cases {
+        assert_eq!(record.kind(), kind, "{record:?}");
+        assert_eq!(record.text(config).to_string(), text);
+    }
+    assert_eq!(LogRecord::KINDS.len(), 22);
+    let mut unique = LogRecord::KINDS.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 22, "kinds are unique");
+    assert_eq!(LogRecord::Shutdown.kind(), "shutdown");
+    assert_eq!(LogRecord::NoOperationalLink.kind(), "no_operational_link");
+    assert_eq!(
+        OptionChange::KeepaliveTolerance(2).to_string(),
+        "kpl-tolerance = 2"
+    );
+    assert_eq!(
+        OptionChange::KeepaliveInterval(Duration::from_millis(1500)).to_string(),
+        "kpl-interval = 1.5s"
+    );
+    assert_eq!(CloseReason::StatusFailure.as_str(), "SystemStatus failure");
+}
