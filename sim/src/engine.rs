@@ -467,19 +467,22 @@ impl Engine {
             Err(e) => format!(" (refused: {e})"),
         };
         let link = event.link().map(LinkId::index);
-        self.note(
-            Some(server),
-            link,
-            format!("<- {}{outcome}", crate::timeline::describe_event(&event)),
-        );
-        // Log records get their own line when carried out; the rest are shown here.
-        for action in actions.iter().filter(|a| !matches!(a, Action::Log(_))) {
-            let link = crate::timeline::action_link(action).map(LinkId::index);
-            self.note(
-                Some(server),
-                link,
-                format!("-> {}", crate::timeline::describe_action(action)),
-            );
+        let config = self.servers[server].core.config();
+        let input = crate::timeline::describe_event(&event, config);
+        let lines: Vec<(Option<usize>, String)> = actions
+            .iter()
+            // Log records get their own line when carried out; the rest are shown here.
+            .filter(|a| !matches!(a, Action::Log(_)))
+            .map(|a| {
+                (
+                    a.link().map(LinkId::index),
+                    crate::timeline::describe_action(a, config),
+                )
+            })
+            .collect();
+        self.note(Some(server), link, format!("<- {input}{outcome}"));
+        for (link, text) in lines {
+            self.note(Some(server), link, format!("-> {text}"));
         }
     }
 
@@ -706,7 +709,7 @@ impl Engine {
         let mut touched = std::mem::take(&mut self.touched);
         touched.clear();
         touched.extend(event.link());
-        touched.extend(actions.iter().filter_map(crate::timeline::action_link));
+        touched.extend(actions.iter().filter_map(Action::link));
         touched
     }
 

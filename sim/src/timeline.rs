@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use link_core::{Action, Event, Instant};
+use link_core::{Action, Config, Event, Instant};
 
 use crate::scenario::{Direction, Fault};
 
@@ -20,63 +20,24 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
-/// An input in words, for `--verbose`.
-pub fn describe_event(event: &Event) -> String {
+/// An input in words, for `--verbose`: link-core's words (the link has a column of
+/// its own) and the connection's generation.
+pub fn describe_event(event: &Event, config: &Config) -> String {
     let generation = event
         .conn()
         .map_or(String::new(), |c| format!(" [conn {}]", c.generation));
-    let what = match event {
-        Event::Start => "start".to_string(),
-        Event::TcpAccepted(_) => "TCP accepted".into(),
-        Event::TcpRefused(_) => "TCP refused".into(),
-        Event::TcpClosed(_) => "TCP closed".into(),
-        Event::AssociationAccepted(_) => "association accepted".into(),
-        Event::AssociationRejected(_) => "association rejected".into(),
-        Event::SystemStatus(_, status) => format!("SystemStatus {status}"),
-        Event::KeepAliveAnswered(_) => "keep-alive answered".into(),
-        Event::MessageReceived(_) => "message received".into(),
-        Event::TimerExpired(timer) => format!("timer {timer} fired"),
-        Event::RoleChanged(role) => format!("role changed to {role}"),
-        Event::Reconfigured { priority, .. } => {
-            format!("reconfigured to priority {}", priority.unwrap_or(0))
-        }
-        Event::OptionChanged(change) => format!("option changed: {change}"),
-        Event::Shutdown => "shutdown".into(),
+    format!("{}{generation}", event.text(config).without_link())
+}
+
+/// An action in words, for `--verbose`, like [`describe_event`].
+pub fn describe_action(action: &Action, config: &Config) -> String {
+    let conn = match *action {
+        Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => Some(c),
+        Action::Close { conn, .. } => Some(conn),
+        _ => None,
     };
-    what + &generation
-}
-
-/// The link an action concerns, if any.
-pub fn action_link(action: &Action) -> Option<link_core::LinkId> {
-    match action {
-        Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => {
-            Some(c.link)
-        }
-        Action::Close { conn, .. } => Some(conn.link),
-        Action::Log(record) => record.link(),
-        Action::NotifyClients(event) => Some(event.link()),
-        Action::ReportLinkFailure { link } => Some(*link),
-        Action::ArmTimer { .. } | Action::CancelTimer(_) => None,
-    }
-}
-
-/// An action in words, for `--verbose`.
-pub fn describe_action(action: &Action) -> String {
-    match action {
-        Action::Open(c) => format!("open TCP [conn {}]", c.generation),
-        Action::SendAssociationRequest(c) => {
-            format!("send association request [conn {}]", c.generation)
-        }
-        Action::SendKeepAlive(c) => format!("send keep-alive [conn {}]", c.generation),
-        Action::Close { conn, reason } => {
-            format!("close [conn {}] ({})", conn.generation, reason.as_str())
-        }
-        Action::ArmTimer { timer, at } => format!("arm {timer} for {at}"),
-        Action::CancelTimer(timer) => format!("cancel {timer}"),
-        Action::Log(record) => format!("log {record:?}"),
-        Action::NotifyClients(event) => format!("notify clients: {}", event.name()),
-        Action::ReportLinkFailure { .. } => "report link failure to the Management Layer".into(),
-    }
+    let generation = conn.map_or(String::new(), |c| format!(" [conn {}]", c.generation));
+    format!("{}{generation}", action.text(config).without_link())
 }
 
 /// Formats timeline entries in aligned columns.

@@ -3,13 +3,14 @@
 //! restart timeout to the highest-priority links only.
 //!
 //! The example is its own tiny runtime: it feeds `LinkCore` by hand and prints every
-//! input and every action it gets back, stamped with virtual time.
+//! input and every action it gets back (in link-core's own words, `Event::text` and
+//! `Action::text`), stamped with virtual time.
 //!
 //! Run it with `cargo run -p link-core --example failover`.
 
 use std::time::Duration;
 
-use link_core::{Action, Config, Event, Instant, LinkConfig, LinkCore, Role, SystemStatus};
+use link_core::{Config, Event, Instant, LinkConfig, LinkCore, Role, SystemStatus};
 
 struct Runtime {
     core: LinkCore,
@@ -17,60 +18,16 @@ struct Runtime {
 }
 
 impl Runtime {
-    fn name(&self, link: link_core::LinkId) -> &str {
-        self.core.link_name(link).unwrap_or("?")
-    }
-
-    fn describe(&self, event: &Event) -> String {
-        match event {
-            Event::TcpAccepted(c) => format!("{} accepts the TCP connection", self.name(c.link)),
-            Event::TcpRefused(c) => format!("{} refuses the TCP connection", self.name(c.link)),
-            Event::TcpClosed(c) => format!("{}'s connection drops", self.name(c.link)),
-            Event::AssociationAccepted(c) => {
-                format!("{} accepts the association", self.name(c.link))
-            }
-            Event::SystemStatus(c, s) => format!("{} sends SystemStatus {s}", self.name(c.link)),
-            Event::TimerExpired(t) => format!("timer {t} fires"),
-            Event::RoleChanged(r) => format!("Management Layer: you are now {r}"),
-            other => format!("{other:?}"),
-        }
-    }
-
-    fn action(&self, action: &Action) -> String {
-        match action {
-            Action::Open(c) => format!("open TCP to {}", self.name(c.link)),
-            Action::SendAssociationRequest(c) => {
-                format!("send association request to {}", self.name(c.link))
-            }
-            Action::SendKeepAlive(c) => format!("send keep-alive to {}", self.name(c.link)),
-            Action::Close { conn, reason } => {
-                format!("close {} ({})", self.name(conn.link), reason.as_str())
-            }
-            Action::ArmTimer { timer, at } => format!("arm {timer} for {at}"),
-            Action::CancelTimer(timer) => format!("cancel {timer}"),
-            Action::Log(record) => match record.number() {
-                Some(n) => format!("log {n}: {}", self.core.log_text(record)),
-                None => format!("log: {}", self.core.log_text(record)),
-            },
-            Action::NotifyClients(e) => {
-                format!("to all clients: {} ({})", e.name(), self.name(e.link()))
-            }
-            Action::ReportLinkFailure { link } => {
-                format!("to Management Layer: link {} failed", self.name(*link))
-            }
-        }
-    }
-
     /// Feeds one input at `at` and prints it with its actions.
     fn feed(&mut self, at: Instant, event: Event) {
         self.now = at;
-        println!("{:>8}  {}", at.to_string(), self.describe(&event));
+        println!("{:>8}  {}", at.to_string(), event.text(self.core.config()));
         let actions = self
             .core
             .step(at, event)
             .expect("the example feeds valid input");
         for action in &actions {
-            println!("{:>8}    -> {}", "", self.action(action));
+            println!("{:>8}    -> {}", "", action.text(self.core.config()));
         }
     }
 
@@ -135,7 +92,11 @@ fn main() {
         Event::SystemStatus(a, SystemStatus::Normal),
     );
 
-    let active = rt.core.active_link().map(|l| rt.name(l).to_string());
+    let active = rt
+        .core
+        .active_link()
+        .and_then(|l| rt.core.link_name(l))
+        .map(str::to_string);
     println!(
         "== active link at {}: {}",
         rt.now,

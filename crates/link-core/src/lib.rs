@@ -31,6 +31,7 @@ mod planted;
 mod policy;
 mod queue;
 mod status;
+mod text;
 mod time;
 
 pub use crate::action::{
@@ -51,4 +52,5 @@ pub use crate::policy::{
     FirstStatusPolicy, KeepaliveLossRate, LossRateError, OptionChange, StatusPolicy, StatusVerdict,
     DEFAULT_KEEPALIVE_LOSS_RATE,
 };
+pub use crate::text::{ActionText, EventText};
 pub use crate::time::Instant;

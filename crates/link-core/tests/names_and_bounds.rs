@@ -238,3 +238,139 @@ fn the_revised_rules_records_have_stable_texts_and_kinds() {
     );
     assert_eq!(CloseReason::StatusFailure.as_str(), "SystemStatus failure");
 }
+
+/// Names a scenario file and an options export use for the revised rules' settings.
+#[test]
+fn policy_and_status_names_round_trip_and_loss_rate_errors_say_what_is_allowed() {
+    use link_core::{FirstStatusPolicy, KeepaliveLossRate, LossRateError};
+    for status in SystemStatus::ALL {
+        assert_eq!(SystemStatus::from_name(status.as_str()), Some(status));
+    }
+    assert_eq!(
+        SystemStatus::from_name("Normal"),
+        None,
+        "names are case-sensitive"
+    );
+    assert_eq!(SystemStatus::from_name("down"), None);
+    assert_eq!(FirstStatusPolicy::WaitForNormal.as_str(), "wait_for_normal");
+    assert_eq!(FirstStatusPolicy::Close.as_str(), "close");
+    assert_eq!(
+        LossRateError::TooManyValues.to_string(),
+        "more than two comma-separated values; kpl-loss-rate is one integer or two separated by a comma, e.g. \"10, 100\""
+    );
+    assert_eq!(KeepaliveLossRate::single(7).to_string(), "7");
+}
+
+/// Inputs and actions in words (`Event::text`, `Action::text`): what the simulator's
+/// `--verbose`, the driver's transcript and the example print.
+#[test]
+fn inputs_and_actions_have_stable_words() {
+    use link_core::{Action, OptionChange};
+    let config = Config::new([LinkConfig::new("CSTA_A")]);
+    let conn = ConnId {
+        link: LinkId::new(0),
+        generation: 1,
+    };
+    let events = [
+        (Event::Start, "start"),
+        (Event::TcpAccepted(conn), "CSTA_A: TCP accepted"),
+        (Event::TcpRefused(conn), "CSTA_A: TCP refused"),
+        (Event::TcpClosed(conn), "CSTA_A: connection closed"),
+        (
+            Event::AssociationAccepted(conn),
+            "CSTA_A: association accepted",
+        ),
+        (
+            Event::AssociationRejected(conn),
+            "CSTA_A: association rejected",
+        ),
+        (
+            Event::SystemStatus(conn, SystemStatus::Disabled),
+            "CSTA_A: SystemStatus disabled",
+        ),
+        (
+            Event::KeepAliveAnswered(conn),
+            "CSTA_A: keep-alive answered",
+        ),
+        (Event::MessageReceived(conn), "CSTA_A: other message"),
+        (
+            Event::TimerExpired(Timer::KeepAlive),
+            "timer keep-alive fired",
+        ),
+        (Event::RoleChanged(Role::Backup), "role set to backup"),
+        (
+            Event::Reconfigured {
+                link: conn.link,
+                priority: Some(4),
+            },
+            "CSTA_A: reconfigured to priority 4",
+        ),
+        (
+            Event::OptionChanged(OptionChange::KeepaliveTolerance(2)),
+            "option kpl-tolerance = 2",
+        ),
+        (Event::Shutdown, "shutdown"),
+    ];
+    for (event, words) in events {
+        assert_eq!(event.text(&config).to_string(), words);
+    }
+    assert_eq!(
+        Event::TcpAccepted(conn)
+            .text(&config)
+            .without_link()
+            .to_string(),
+        "TCP accepted"
+    );
+    let actions = [
+        (Action::Open(conn), "CSTA_A: open TCP"),
+        (
+            Action::SendAssociationRequest(conn),
+            "CSTA_A: send association request",
+        ),
+        (Action::SendKeepAlive(conn), "CSTA_A: send keep-alive"),
+        (
+            Action::Close {
+                conn,
+                reason: CloseReason::Superseded,
+            },
+            "CSTA_A: close (superseded)",
+        ),
+        (
+            Action::ArmTimer {
+                timer: Timer::ConnectTimeout,
+                at: Instant::from_secs(2),
+            },
+            "arm connect-tout for 2.000s",
+        ),
+        (
+            Action::CancelTimer(Timer::RestartDelay),
+            "cancel link-restart",
+        ),
+        (
+            Action::Log(LogRecord::LinkSelected {
+                link: conn.link,
+                priority: 3,
+            }),
+            "log 35115: STANDARD CTI link CSTA_A with priority 3 is selected",
+        ),
+        (
+            Action::Log(LogRecord::Shutdown),
+            "log: shutting down; all CTI links closed",
+        ),
+        (
+            Action::NotifyClients(ClientEvent::LinkDisconnected { link: conn.link }),
+            "CSTA_A: EventLinkDisconnected to all clients",
+        ),
+        (
+            Action::ReportLinkFailure { link: conn.link },
+            "CSTA_A: link failure reported to the Management Layer",
+        ),
+    ];
+    for (action, words) in actions {
+        assert_eq!(action.text(&config).to_string(), words);
+    }
+    assert_eq!(
+        Action::Open(conn).text(&config).without_link().to_string(),
+        "open TCP"
+    );
+}

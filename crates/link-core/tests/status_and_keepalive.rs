@@ -700,3 +700,42 @@ fn a_kpl_interval_change_with_a_request_outstanding() {
     miss(&mut h);
     assert_eq!(h.core.keepalive_failures(), 1, "on again: counting from 0");
 }
+
+// R14: "once, until it falls below again": an answer that leaves the warning counter
+// at the tolerance does not re-arm the warning
+#[test]
+fn the_unstable_warning_is_not_repeated_while_the_counter_stays_at_the_tolerance() {
+    let mut h = keepalive(2, KeepaliveLossRate::pair(1, 100));
+    let a = h.conn("CSTA_A");
+    h.fire(Timer::KeepAlive);
+    miss(&mut h); // failures 1, warnings 1
+    h.advance(ms(1));
+    h.step(Event::KeepAliveAnswered(a)); // failures 0
+    h.fire(Timer::KeepAlive);
+    miss(&mut h); // failures 1, warnings 2: unstable
+    h.advance(ms(1));
+    h.step(Event::KeepAliveAnswered(a)); // failures 0, warnings still 2
+    h.fire(Timer::KeepAlive);
+    miss(&mut h); // warnings 3: still unstable, no second warning
+    assert_eq!(h.core.keepalive_warnings(), Some(3));
+    assert_eq!(history_logs(&h, "link_unstable"), 1);
+}
+
+// R14 (decision): the warning counter banks no credit either
+#[test]
+fn answers_while_the_warning_counter_is_zero_bank_no_credit() {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(1, 3));
+    for _ in 0..5 {
+        answered(&mut h);
+    }
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    assert_eq!(h.core.keepalive_warnings(), Some(1));
+    h.advance(ms(1));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a));
+    answered(&mut h);
+    assert_eq!(h.core.keepalive_warnings(), Some(1), "two answers of three");
+    answered(&mut h);
+    assert_eq!(h.core.keepalive_warnings(), Some(0), "the third");
+}

@@ -220,33 +220,17 @@ impl RecordText<'_> {
         self.config.link_name(link).unwrap_or("?")
     }
 
+    /// An input: link-core's words, `<- ` in front of what a connector sent.
     fn input(&self, f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
-        match event {
-            Event::TcpAccepted(c) => write!(f, "<- {}: TCP connected", self.name(c.link)),
-            Event::TcpRefused(c) => write!(f, "<- {}: TCP connect failed", self.name(c.link)),
-            Event::TcpClosed(c) => write!(f, "<- {}: connection closed", self.name(c.link)),
-            Event::AssociationAccepted(c) => write!(
-                f,
-                "<- {}: StartApplicationSessionPosResponse",
-                self.name(c.link)
-            ),
-            Event::AssociationRejected(c) => write!(
-                f,
-                "<- {}: StartApplicationSessionNegResponse",
-                self.name(c.link)
-            ),
-            Event::SystemStatus(c, s) => {
-                write!(f, "<- {}: SystemStatus {s}", self.name(c.link))
-            }
-            Event::KeepAliveAnswered(c) => {
-                write!(f, "<- {}: keep-alive answered", self.name(c.link))
-            }
-            Event::MessageReceived(c) => write!(f, "<- {}: other message", self.name(c.link)),
-            Event::TimerExpired(t) => write!(f, "timer {t} fired"),
-            other => write!(f, "input {other:?}"),
+        match event.conn() {
+            Some(_) => write!(f, "<- {}", event.text(self.config)),
+            None => write!(f, "{}", event.text(self.config)),
         }
     }
 
+    /// An action: link-core's words, `-> ` in front of what goes to a connector (a
+    /// close says why the link was still waiting, when it was), and the transcript's
+    /// own tags for log records, client notifications and the Management Layer.
     fn action(
         &self,
         f: &mut fmt::Formatter<'_>,
@@ -254,27 +238,23 @@ impl RecordText<'_> {
         stalled: Option<Stalled>,
     ) -> fmt::Result {
         match action {
-            Action::Open(c) => write!(f, "-> {}: connect", self.name(c.link)),
-            Action::SendAssociationRequest(c) => {
-                write!(f, "-> {}: StartApplicationSession", self.name(c.link))
-            }
-            Action::SendKeepAlive(c) => {
-                write!(f, "-> {}: keep-alive (SystemStatus)", self.name(c.link))
-            }
             Action::Close { conn, reason } => {
+                let Some(stalled) = stalled else {
+                    return write!(f, "-> {}", action.text(self.config));
+                };
                 write!(f, "-> {}: close ({}", self.name(conn.link), reason.as_str())?;
-                match stalled {
+                match *reason == CloseReason::ConnectTimeout {
                     // "connect-tout expired" says when already.
-                    Some(s) if *reason == CloseReason::ConnectTimeout => {
-                        write!(f, ": {}", s.waiting_for)?
-                    }
-                    Some(s) => write!(f, ": {s}")?,
-                    None => {}
+                    true => write!(f, ": {})", stalled.waiting_for),
+                    false => write!(f, ": {stalled})"),
                 }
-                f.write_str(")")
             }
-            Action::ArmTimer { timer, at } => write!(f, "   arm {timer} for {at}"),
-            Action::CancelTimer(timer) => write!(f, "   cancel {timer}"),
+            Action::Open(_) | Action::SendAssociationRequest(_) | Action::SendKeepAlive(_) => {
+                write!(f, "-> {}", action.text(self.config))
+            }
+            Action::ArmTimer { .. } | Action::CancelTimer(_) => {
+                write!(f, "   {}", action.text(self.config))
+            }
             Action::Log(record) => match record.number() {
                 Some(n) => write!(f, "LOG {n} {}", record.text(self.config)),
                 None => write!(f, "LOG {}", record.text(self.config)),
