@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use link_core::{
-    Action, CheckBuffer, ClientEvent, ConnId, Event, Instant, LinkCore, LinkId, LinkState,
-    LogRecord, Outcome, Role, Timer,
+    Action, ActionAudit, AuditViolation, CheckBuffer, ClientEvent, ConnId, Event, Instant,
+    LinkCore, LinkId, LinkState, LogRecord, Outcome, Role, Timer,
 };
 
 use crate::account::Account;
@@ -22,22 +22,13 @@ use crate::server::Server;
 use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
 
-/// The simulator's own view of one server's connections (I7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum GlueConn {
-    Connecting,
-    Accepted,
-}
-
-#[derive(Default)]
+/// What the checker knows of one server beyond the core's state.
 struct PerServer {
-    conns: BTreeMap<LinkId, (ConnId, GlueConn)>,
+    /// The action stream against the inputs (I6, I7, I8), from link-core.
+    audit: ActionAudit,
     /// Order of `normal` reports (from LinkOperational records) for I4.
     normal_order: BTreeMap<LinkId, u64>,
     normal_count: u64,
-    connected: Option<LinkId>,
-    selected_logs: u64,
-    connected_events: u64,
     /// When clients were last told EventLinkDisconnected (L1's "lost", H1's recovery).
     disconnected_at: Option<Instant>,
     /// The active link's health from outside the core (I2).
@@ -47,8 +38,6 @@ struct PerServer {
 /// What the actions of one step have shown so far, for the checks of the later ones.
 #[derive(Default)]
 struct StepSoFar {
-    /// The link log 35115 selected in this step.
-    selected: Option<LinkId>,
     /// The highest configured priority, once an Open needed it.
     highest: Option<i32>,
     /// Links closed earlier in this step.
@@ -78,103 +67,64 @@ pub(crate) struct Step<'a> {
 }
 
 impl PerServer {
-    /// The simulator's view of the connections after an applied input.
-    fn track_input(&mut self, event: Event) {
-        let Some(conn) = event.conn() else { return };
-        if !self.is_current(conn) {
-            return;
-        }
-        match event {
-            Event::TcpAccepted(_) => {
-                self.conns.insert(conn.link, (conn, GlueConn::Accepted));
-            }
-            Event::TcpRefused(_) | Event::TcpClosed(_) => {
-                self.conns.remove(&conn.link);
-            }
-            _ => {}
+    fn new(links: usize) -> Self {
+        PerServer {
+            audit: ActionAudit::new(links),
+            normal_order: BTreeMap::new(),
+            normal_count: 0,
+            disconnected_at: None,
+            account: Account::default(),
         }
     }
 
-    /// I5 and I7 for one action that opens, uses or closes a connection (`None` for
-    /// any other action, or when it is right).
-    fn audit_connection(
-        &mut self,
+    /// I5 for an open: a backup opens only links of the highest configured priority.
+    fn audit_open(
+        &self,
         core: &LinkCore,
-        action: &Action,
+        conn: ConnId,
         so_far: &mut StepSoFar,
     ) -> Option<(Invariant, String)> {
-        match *action {
-            Action::Open(conn) => {
-                if self.conns.contains_key(&conn.link) {
-                    let what = format!("open of {} which is open", link_name(core, conn.link));
-                    return Some((Invariant::I7, what));
-                }
-                self.conns.insert(conn.link, (conn, GlueConn::Connecting));
-                // Computed once per step: a start opens every link.
-                let highest = *so_far
-                    .highest
-                    .get_or_insert_with(|| core.config().highest_priority());
-                if core.role() == Role::Backup
-                    && core.link_priority(conn.link).unwrap_or(0) < highest
-                {
-                    let what = format!(
-                        "backup opened {} below priority {highest}",
-                        link_name(core, conn.link)
-                    );
-                    return Some((Invariant::I5, what));
-                }
-                None
-            }
-            Action::SendAssociationRequest(conn)
-                if self.conns.get(&conn.link) != Some(&(conn, GlueConn::Accepted)) =>
-            {
-                let what = format!(
-                    "association request on {} which is not accepted",
-                    link_name(core, conn.link)
-                );
-                Some((Invariant::I7, what))
-            }
-            Action::SendKeepAlive(conn)
-                if core.active_link() != Some(conn.link) || !self.is_current(conn) =>
-            {
-                let what = format!(
-                    "keep-alive on {} which is not the active connection",
-                    link_name(core, conn.link)
-                );
-                Some((Invariant::I7, what))
-            }
-            Action::Close { conn, .. } => {
-                if !self.is_current(conn) {
-                    let what = format!("close of {} which is not open", link_name(core, conn.link));
-                    return Some((Invariant::I7, what));
-                }
-                self.conns.remove(&conn.link);
-                so_far.dropped.push(conn.link);
-                None
-            }
-            _ => None,
+        // Computed once per step: a start opens every link.
+        let highest = *so_far
+            .highest
+            .get_or_insert_with(|| core.config().highest_priority());
+        if core.role() == Role::Backup && core.link_priority(conn.link).unwrap_or(0) < highest {
+            let what = format!(
+                "backup opened {} below priority {highest}",
+                link_name(core, conn.link)
+            );
+            return Some((Invariant::I5, what));
         }
+        None
     }
 
-    /// I3, I4 and I6 for one log record or client notification; `step` is the step's
-    /// time, its input and the link states before it.
-    fn audit_selection(
+    /// One action: the action stream (I6, I7) through link-core's audit, then what
+    /// only the simulator checks: a backup's opens (I5) and each activation against
+    /// the state just before the step (I3, I4). `step` is the step's time, its input
+    /// and the link states before it.
+    fn audit_action(
         &mut self,
         core: &LinkCore,
         action: &Action,
         so_far: &mut StepSoFar,
         step: (Instant, Event, &Snapshot),
     ) -> Option<(Invariant, String)> {
+        if let Err(violation) = self.audit.action(core, action) {
+            return Some(audit_problem(core, &violation));
+        }
         let (now, event, pre) = step;
         match *action {
+            Action::Open(conn) => self.audit_open(core, conn, so_far),
+            Action::Close { conn, .. } => {
+                so_far.dropped.push(conn.link);
+                None
+            }
             Action::Log(LogRecord::LinkOperational { link }) => {
                 self.normal_count += 1;
                 self.normal_order.insert(link, self.normal_count);
                 None
             }
             Action::Log(LogRecord::LinkSelected { link, priority }) => {
-                self.selected_logs += 1;
-                so_far.selected = Some(link);
                 let activation = Activation {
                     selected: link,
                     priority,
@@ -189,83 +139,21 @@ impl PerServer {
                 };
                 activation_problem(core, pre, &self.normal_order, &activation)
             }
-            Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
-                self.connected_events += 1;
-                if self.connected.is_some() || so_far.selected != Some(link) {
-                    let what = format!(
-                        "EventLinkConnected for {} without its own log 35115 or while connected",
-                        link_name(core, link)
-                    );
-                    return Some((Invariant::I6, what));
-                }
-                self.connected = Some(link);
-                None
-            }
-            Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
-                if self.connected != Some(link) {
-                    let what = format!(
-                        "EventLinkDisconnected for {} which clients do not think connected",
-                        link_name(core, link)
-                    );
-                    return Some((Invariant::I6, what));
-                }
-                self.connected = None;
+            Action::NotifyClients(ClientEvent::LinkDisconnected { .. }) => {
                 self.disconnected_at = Some(now);
                 None
             }
             _ => None,
         }
     }
+}
 
-    /// After a step's actions: the connections and the clients' view agree with the
-    /// core (I7, I6); the invariant and what differs if not.
-    fn agrees_with(&self, core: &LinkCore, touched: &[LinkId]) -> Option<(Invariant, String)> {
-        // I7: the core's open connections are exactly those its actions and inputs
-        // opened and did not close: nothing forgotten without a Close, nothing invented.
-        // Nothing opened or closed without an action: the counts agree (constant time),
-        // and the links the step named hold exactly the connections (see
-        // `update_snapshot` for why only those can have changed).
-        if core.open_links() != self.conns.len() {
-            return Some((
-                Invariant::I7,
-                format!(
-                    "the core holds {} open link(s); its actions and inputs left {} open",
-                    core.open_links(),
-                    self.conns.len()
-                ),
-            ));
-        }
-        for &link in touched {
-            let simulated = self.conns.get(&link).map(|(c, _)| *c);
-            if simulated != core.connection(link) {
-                let detail = format!(
-                    "{}: the core's connection {:?} differs from the one its actions left open {:?}",
-                    link_name(core, link),
-                    core.connection(link),
-                    simulated
-                );
-                return Some((Invariant::I7, detail));
-            }
-        }
-        if self.selected_logs != self.connected_events {
-            return Some((
-                Invariant::I6,
-                "log 35115 and EventLinkConnected counts differ".into(),
-            ));
-        }
-        if self.connected != core.active_link() {
-            return Some((
-                Invariant::I6,
-                "clients' view of the active link differs from the core's".into(),
-            ));
-        }
-        None
-    }
-
-    /// Whether `conn` is the connection the simulator knows open on its link.
-    fn is_current(&self, conn: ConnId) -> bool {
-        self.conns.get(&conn.link).is_some_and(|(c, _)| *c == conn)
-    }
+/// A violation link-core's audit found, as the checker reports it.
+fn audit_problem(core: &LinkCore, violation: &AuditViolation) -> (Invariant, String) {
+    (
+        violation.invariant.into(),
+        violation.text(core.config()).to_string(),
+    )
 }
 
 /// Checks every invariant; see the module docs.
@@ -307,7 +195,7 @@ impl Checker {
             per_server: checked
                 .servers
                 .iter()
-                .map(|_| PerServer::default())
+                .map(|_| PerServer::new(checked.config.links.len()))
                 .collect(),
             l1_at: l1_skipped
                 .is_none()
@@ -400,27 +288,23 @@ impl Checker {
                 format!("core state after {event:?}: {violation}"),
             );
         }
-        if outcome != Outcome::Applied && !actions.is_empty() {
+        let core = &server.core;
+        let per = &mut self.per_server[index];
+        if per.audit.input(event, outcome, actions).is_err() {
             return fail(
                 Invariant::I8,
                 format!("an ignored input ({event:?}, {outcome:?}) produced actions"),
             );
         }
-        let core = &server.core;
-        let per = &mut self.per_server[index];
-        if outcome == Outcome::Applied {
-            per.track_input(event);
-        }
         let mut so_far = StepSoFar::default();
         for action in actions {
-            let problem = per
-                .audit_connection(core, action, &mut so_far)
-                .or_else(|| per.audit_selection(core, action, &mut so_far, (now, event, pre)));
+            let problem = per.audit_action(core, action, &mut so_far, (now, event, pre));
             if let Some((invariant, detail)) = problem {
                 return Some(found(invariant, detail));
             }
         }
-        if let Some((invariant, detail)) = per.agrees_with(core, touched) {
+        if let Err(violation) = per.audit.agrees(core, touched) {
+            let (invariant, detail) = audit_problem(core, &violation);
             return Some(found(invariant, detail));
         }
         per.account

@@ -21,9 +21,10 @@
 //! link in the step that reports it). The simulator's checker verifies both from
 //! outside: the keep-alive counters from the requests and answers it carried, and the
 //! status policy from the statuses it delivered. The parts of I3, I4, I6 and I7 that
-//! are about *actions* (the order of notifications, no close of a closed connection, the
-//! earliest `normal` at the moment of activation) are checked from outside, against the
-//! action stream, by the simulator's checker and by the test harness in `tests/common`.
+//! are about *actions* (the order of notifications, no close of a closed connection) are
+//! [`ActionAudit`](crate::ActionAudit)'s, which the simulator's checker and the test
+//! harness in `tests/common` both use; the earliest `normal` at the moment of
+//! activation (I3, I4 on actions) is the simulator's.
 
 use alloc::vec::Vec;
 use core::fmt;

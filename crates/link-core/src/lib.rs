@@ -21,6 +21,7 @@
 extern crate alloc;
 
 mod action;
+mod audit;
 mod config;
 mod event;
 mod ids;
@@ -37,6 +38,7 @@ mod time;
 pub use crate::action::{
     Action, ClientEvent, CloseReason, LogRecord, LogText, LossCause, Timer, LOG_LINK_SELECTED,
 };
+pub use crate::audit::{ActionAudit, AuditProblem, AuditText, AuditViolation};
 pub use crate::config::{
     is_unprintable, printable, Config, ConfigError, LinkConfig, Role, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TOLERANCE, DEFAULT_RESTART_TIMEOUT,

@@ -3,12 +3,11 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use link_core::{
-    Action, ClientEvent, Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, LinkState,
-    LogRecord, Outcome, Role, SystemStatus, Timer,
+    Action, ActionAudit, ClientEvent, Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId,
+    LinkState, Outcome, Role, SystemStatus, Timer,
 };
 
 /// `(name, priority)` pairs as a configuration with defaults and `role`.
@@ -26,31 +25,22 @@ pub struct Harness {
     pub now: Instant,
     /// Every action so far, with the time it was produced.
     pub history: Vec<(Instant, Action)>,
-    /// The harness's own view of the connections, from inputs and actions (I7).
-    open: BTreeMap<LinkId, (ConnId, bool)>,
-    /// The link clients were last told is connected (I6).
-    connected: Option<LinkId>,
+    /// The action stream checked against the inputs (I6, I7, I8).
+    audit: ActionAudit,
 }
 
 impl Harness {
     pub fn new(config: Config) -> Self {
-        Harness {
-            core: LinkCore::new(config).expect("valid config"),
-            now: Instant::ZERO,
-            history: Vec::new(),
-            open: BTreeMap::new(),
-            connected: None,
-        }
+        Harness::from_core(LinkCore::new(config).expect("valid config"))
     }
 
     /// A harness around a core made elsewhere (e.g. with a planted bug).
     pub fn from_core(core: LinkCore) -> Self {
         Harness {
+            audit: ActionAudit::new(core.config().links.len()),
             core,
             now: Instant::ZERO,
             history: Vec::new(),
-            open: BTreeMap::new(),
-            connected: None,
         }
     }
 
@@ -103,82 +93,17 @@ impl Harness {
         (outcome, actions)
     }
 
-    /// I6 and I7 from outside the core: every action must fit the connections and
-    /// notifications the inputs and earlier actions left, and the core's open
-    /// connections must be exactly those.
+    /// I6, I7 and I8 from outside the core, with link-core's `ActionAudit`: every
+    /// action must fit the connections and notifications the inputs and earlier actions
+    /// left, and the core's open connections must be exactly those.
     pub fn check_actions(&mut self, event: Event, outcome: Outcome, actions: &[Action]) {
-        if outcome != Outcome::Applied {
-            assert!(actions.is_empty(), "ignored {event:?} produced {actions:?}");
-        }
-        if let (Outcome::Applied, Some(conn)) = (outcome, event.conn()) {
-            let current = self.open.get(&conn.link).is_some_and(|(c, _)| *c == conn);
-            match event {
-                Event::TcpAccepted(_) if current => {
-                    self.open.insert(conn.link, (conn, true));
-                }
-                Event::TcpRefused(_) | Event::TcpClosed(_) if current => {
-                    self.open.remove(&conn.link);
-                }
-                _ => {}
-            }
-        }
-        let mut selected = None;
-        for action in actions {
-            match *action {
-                Action::Open(c) => {
-                    assert!(
-                        self.open.insert(c.link, (c, false)).is_none(),
-                        "I7: open of open {c}"
-                    );
-                }
-                Action::SendAssociationRequest(c) => {
-                    assert_eq!(
-                        self.open.get(&c.link),
-                        Some(&(c, true)),
-                        "I7: association request on {c}"
-                    );
-                }
-                Action::Close { conn, .. } => {
-                    assert!(
-                        self.open.remove(&conn.link).is_some_and(|(c, _)| c == conn),
-                        "I7: close of {conn}, which is not open"
-                    );
-                }
-                Action::Log(LogRecord::LinkSelected { link, .. }) => selected = Some(link),
-                Action::NotifyClients(ClientEvent::LinkConnected { link }) => {
-                    assert_eq!(
-                        selected,
-                        Some(link),
-                        "I6: EventLinkConnected without its log 35115"
-                    );
-                    assert!(
-                        self.connected.replace(link).is_none(),
-                        "I6: connected twice"
-                    );
-                }
-                Action::NotifyClients(ClientEvent::LinkDisconnected { link }) => {
-                    assert_eq!(
-                        self.connected.take(),
-                        Some(link),
-                        "I6: disconnected without connected"
-                    );
-                }
-                _ => {}
-            }
-        }
-        for link in self.core.link_ids() {
-            let own = self.open.get(&link).map(|(c, _)| *c);
-            assert_eq!(
-                own,
-                self.core.connection(link),
-                "I7: the core's connection of {link}"
+        if let Err(violation) = self.audit.step(&self.core, event, outcome, actions) {
+            panic!(
+                "{:?} after {event:?}: {}",
+                violation.invariant,
+                violation.text(self.core.config())
             );
         }
-        assert_eq!(
-            self.connected,
-            self.core.active_link(),
-            "I6: clients' view of the active link"
-        );
     }
 
     pub fn start(&mut self) -> Vec<Action> {
