@@ -739,3 +739,19 @@ fn answers_while_the_warning_counter_is_zero_bank_no_credit() {
     answered(&mut h);
     assert_eq!(h.core.keepalive_warnings(), Some(0), "the third");
 }
+
+// R14: a rate of 0 never takes anything off, on either counter
+#[test]
+fn a_loss_rate_of_zero_decrements_neither_counter() {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(0, 0));
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    h.advance(ms(1));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a));
+    for _ in 0..4 {
+        answered(&mut h);
+    }
+    assert_eq!(h.core.keepalive_failures(), 1);
+    assert_eq!(h.core.keepalive_warnings(), Some(1));
+}
