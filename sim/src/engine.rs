@@ -1,6 +1,7 @@
 //! The discrete-event engine: a queue ordered by (virtual time, sequence number), the
-//! simulated connectors, network and Management Layer, and the glue that turns each
-//! server's `LinkCore` actions into simulated sends, closes and timers. After every
+//! dispatch of each item to a server's `LinkCore` or to a component of the simulated
+//! world ([`crate::world`]: connectors, network paths, the Management Layer), and the
+//! glue that turns each core's actions into sends, closes and timers. After every
 //! step it runs the invariant checks of [`crate::checker`]; the first violation ends
 //! the run.
 //!
@@ -9,45 +10,23 @@
 //! adding a connector does not change what another component draws.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::time::Duration;
+use std::collections::BinaryHeap;
 
 use link_core::{
     Action, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus, Timer,
 };
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::checker::{Checker, Snapshot, Step};
 use crate::history::History;
-use crate::scenario::{
-    AssociationBehaviour, Checked, ConnectorSpec, Direction, Fault, KeepaliveBehaviour,
-};
+use crate::scenario::{Checked, Fault};
 use crate::server::Server;
 use crate::timeline::TimelineEntry;
 use crate::trace::{Trace, TraceRecord};
 use crate::verdict::{Found, Invariant};
-use crate::SimDuration;
-
-/// A message from a server to a connector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ToConnector {
-    Connect,
-    AssociationRequest,
-    /// The keep-alive request of this number on its path.
-    KeepAlive(u32),
-    Close,
-}
-
-/// Something a connector does after its own delay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ConnectorAct {
-    Accept,
-    Associate,
-    SendStatus(SystemStatus),
-    /// Answers the keep-alive request of this number.
-    AnswerKeepAlive(u32),
-}
+use crate::world::connector::{Connector, ConnectorAct, ConnectorOut, ToConnector};
+use crate::world::management::Management;
+use crate::world::network::Path;
+use crate::world::stream;
 
 #[derive(Clone, Copy, Debug)]
 enum Item {
@@ -121,63 +100,6 @@ impl Ord for Scheduled {
     }
 }
 
-/// A connection as the connector sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ConnPhase {
-    /// Connect received, accept pending.
-    Pending,
-    Accepted,
-    Associated,
-}
-
-struct Connector {
-    spec: ConnectorSpec,
-    down_until: Option<Instant>,
-    /// An `ignore_keepalive` fault: no keep-alive request is answered before this.
-    keepalive_silent_until: Instant,
-    conns: BTreeMap<(usize, ConnId), ConnPhase>,
-    rng: ChaCha8Rng,
-}
-
-impl Connector {
-    fn is_down(&self, now: Instant) -> bool {
-        self.down_until.is_some_and(|until| now < until)
-    }
-
-    fn delay(&mut self, base: SimDuration) -> Duration {
-        base.0 + jitter(&mut self.rng, self.spec.jitter)
-    }
-}
-
-fn jitter(rng: &mut ChaCha8Rng, max: SimDuration) -> Duration {
-    let max = max.as_nanos();
-    if max == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_nanos(rng.random_range(0..=max))
-    }
-}
-
-/// The path between one server and one connector.
-struct Path {
-    partitioned_to_connector_until: Instant,
-    partitioned_to_server_until: Instant,
-    extra_latency: Vec<(Instant, Duration)>,
-    last_to_connector: Instant,
-    last_to_server: Instant,
-    /// The number of the latest keep-alive request sent on this path.
-    keepalive_requests: u32,
-    rng: ChaCha8Rng,
-}
-
-/// A deterministic stream for the component named `name`.
-fn stream(seed: u64, name: &str) -> ChaCha8Rng {
-    let hash = crate::trace::fnv1a(crate::trace::FNV_OFFSET, name.bytes());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(hash);
-    rng
-}
-
 /// How many core steps a run may make unless [`RunOptions::step_budget`] says
 /// otherwise: far more than any bundled scenario (the longest makes a few thousand) or
 /// a 65,535-link procedure (about 200,000), and small enough that a run stays within a
@@ -195,12 +117,11 @@ fn connectors(checked: &Checked) -> Vec<Connector> {
         .connectors
         .iter()
         .zip(&checked.config.links)
-        .map(|(spec, link)| Connector {
-            spec: spec.clone(),
-            down_until: None,
-            keepalive_silent_until: Instant::ZERO,
-            conns: BTreeMap::new(),
-            rng: stream(seed, &format!("connector/{}", link.name)),
+        .map(|(spec, link)| {
+            Connector::new(
+                spec.clone(),
+                stream(seed, &format!("connector/{}", link.name)),
+            )
         })
         .collect()
 }
@@ -209,15 +130,8 @@ fn connectors(checked: &Checked) -> Vec<Connector> {
 /// random stream.
 fn paths(checked: &Checked) -> Vec<Vec<Path>> {
     let seed = checked.scenario.seed;
-    let path = |server: &str, link: &str| Path {
-        partitioned_to_connector_until: Instant::ZERO,
-        partitioned_to_server_until: Instant::ZERO,
-        extra_latency: Vec::new(),
-        last_to_connector: Instant::ZERO,
-        last_to_server: Instant::ZERO,
-        keepalive_requests: 0,
-        rng: stream(seed, &format!("network/{server}/{link}")),
-    };
+    let path =
+        |server: &str, link: &str| Path::new(stream(seed, &format!("network/{server}/{link}")));
     let links = &checked.config.links;
     checked
         .servers
@@ -282,7 +196,7 @@ pub struct Engine {
     pub(crate) servers: Vec<Server>,
     connectors: Vec<Connector>,
     paths: Vec<Vec<Path>>,
-    switch_pending: bool,
+    management: Management,
     checker: Checker,
     pub(crate) trace: Trace,
     pub(crate) timeline: Vec<TimelineEntry>,
@@ -342,7 +256,7 @@ impl Engine {
             servers,
             connectors,
             paths,
-            switch_pending: false,
+            management: Management::new(checked.scenario.management.switch_after.0),
             checker,
             trace: Trace::hashing(options.hash_trace || record_trace, record_trace),
             timeline: Vec::new(),
@@ -526,11 +440,7 @@ impl Engine {
             Item::Start { server } => self.feed(server, Event::Start),
             // A message in flight when a partition starts is lost too.
             Item::Deliver { server, event } => match event.link() {
-                Some(link)
-                    if self.now < self.paths[server][link.index()].partitioned_to_server_until =>
-                {
-                    None
-                }
+                Some(link) if !self.paths[server][link.index()].passes_to_server(self.now) => None,
                 _ => self.feed(server, event),
             },
             Item::DeliverAnswer {
@@ -539,10 +449,10 @@ impl Engine {
                 request,
             } => {
                 let path = &self.paths[server][conn.link.index()];
-                if self.now < path.partitioned_to_server_until {
+                if !path.passes_to_server(self.now) {
                     return None;
                 }
-                let event = match request == path.keepalive_requests {
+                let event = match path.is_latest_request(request) {
                     true => Event::KeepAliveAnswered(conn),
                     false => Event::MessageReceived(conn),
                 };
@@ -550,14 +460,19 @@ impl Engine {
             }
             Item::Timer { server, timer } => self.feed(server, Event::TimerExpired(timer)),
             Item::AtConnector { server, conn, msg } => {
-                if self.now >= self.paths[server][conn.link.index()].partitioned_to_connector_until
-                {
-                    self.at_connector(server, conn, msg);
+                if self.paths[server][conn.link.index()].passes_to_connector(self.now) {
+                    let mut out = Vec::new();
+                    let link = conn.link.index();
+                    self.connectors[link].receive(self.now, server, conn, msg, &mut out);
+                    self.carry_out(link, out);
                 }
                 None
             }
             Item::Connector { server, conn, act } => {
-                self.connector_act(server, conn, act);
+                let mut out = Vec::new();
+                let link = conn.link.index();
+                self.connectors[link].act(self.now, server, conn, act, &mut out);
+                self.carry_out(link, out);
                 None
             }
             Item::Fault { index } => self.fault(index),
@@ -566,7 +481,7 @@ impl Engine {
                 None
             }
             Item::RoleSwitch { reporter } => {
-                self.switch_pending = false;
+                self.management.switch_due();
                 // A switchover since the report may have demoted the reporter already.
                 if self.servers[reporter].core.role() != Role::Primary {
                     self.note(
@@ -721,9 +636,7 @@ impl Engine {
                 self.send_to_connector(server, conn, ToConnector::AssociationRequest)
             }
             Action::SendKeepAlive(conn) => {
-                let path = &mut self.paths[server][conn.link.index()];
-                path.keepalive_requests = path.keepalive_requests.wrapping_add(1);
-                let request = path.keepalive_requests;
+                let request = self.paths[server][conn.link.index()].next_keepalive_request();
                 self.send_to_connector(server, conn, ToConnector::KeepAlive(request))
             }
             Action::Close { conn, .. } => self.send_to_connector(server, conn, ToConnector::Close),
@@ -766,13 +679,12 @@ impl Engine {
     // ----- management layer -----
 
     fn management_report(&mut self, server: usize) {
-        if !self.checked.is_pair() || self.servers[server].core.role() != Role::Primary {
+        let role = self.servers[server].core.role();
+        if !self.checked.is_pair() || role != Role::Primary {
             return;
         }
         let now = self.now;
-        if !self.switch_pending {
-            self.switch_pending = true;
-            let at = now + self.checked.scenario.management.switch_after.0;
+        if let Some(at) = self.management.report(now, true, role) {
             self.note(
                 None,
                 None,
@@ -787,17 +699,8 @@ impl Engine {
 
     /// Demotes the primary, then promotes the backup: never two primaries (H1).
     fn switch_roles(&mut self, why: &str) -> Option<Found> {
-        let primary = self
-            .servers
-            .iter()
-            .position(|s| s.core.role() == Role::Primary);
-        let backup = self
-            .servers
-            .iter()
-            .position(|s| s.core.role() == Role::Backup);
-        let (Some(primary), Some(backup)) = (primary, backup) else {
-            return None;
-        };
+        let roles: Vec<Role> = self.servers.iter().map(|s| s.core.role()).collect();
+        let (primary, backup) = Management::switch_plan(&roles)?;
         self.trace.push(self.now, TraceRecord::Note { text: why });
         self.note(None, None, format!("Management Layer: {why}"));
         // `feed` answers Some(violation); stop at the first one.
@@ -807,178 +710,50 @@ impl Engine {
 
     // ----- network -----
 
-    fn latency(&mut self, server: usize, link: usize) -> Duration {
-        let now = self.now;
-        let network = &self.checked.scenario.network;
-        let path = &mut self.paths[server][link];
-        path.extra_latency.retain(|(until, _)| *until > now);
-        let extra: Duration = path.extra_latency.iter().map(|(_, add)| *add).sum();
-        network.latency.0 + extra + jitter(&mut path.rng, network.jitter)
-    }
-
     fn send_to_connector(&mut self, server: usize, conn: ConnId, msg: ToConnector) {
-        let link = conn.link.index();
-        if self.now < self.paths[server][link].partitioned_to_connector_until {
-            return;
+        let network = &self.checked.scenario.network;
+        if let Some(at) = self.paths[server][conn.link.index()].send_to_connector(self.now, network)
+        {
+            self.schedule(at, Item::AtConnector { server, conn, msg });
         }
-        let latency = self.latency(server, link);
-        let path = &mut self.paths[server][link];
-        let at = (self.now + latency).max(path.last_to_connector);
-        path.last_to_connector = at;
-        self.schedule(at, Item::AtConnector { server, conn, msg });
     }
 
     fn send_to_server(&mut self, server: usize, link: usize, event: Event) {
-        if let Some(at) = self.arrival_at_server(server, link) {
+        let network = &self.checked.scenario.network;
+        if let Some(at) = self.paths[server][link].send_to_server(self.now, network) {
             self.schedule(at, Item::Deliver { server, event });
         }
     }
 
-    /// When a message the connector of `link` sends now reaches `server`, in order on
-    /// its path; `None` when the path is cut.
-    fn arrival_at_server(&mut self, server: usize, link: usize) -> Option<Instant> {
-        if self.now < self.paths[server][link].partitioned_to_server_until {
-            return None;
-        }
-        let latency = self.latency(server, link);
-        let path = &mut self.paths[server][link];
-        let at = (self.now + latency).max(path.last_to_server);
-        path.last_to_server = at;
-        Some(at)
-    }
-
-    // ----- connectors -----
-
-    fn at_connector(&mut self, server: usize, conn: ConnId, msg: ToConnector) {
-        let now = self.now;
-        let link = conn.link.index();
-        let connector = &mut self.connectors[link];
-        let phase = connector.conns.get(&(server, conn)).copied();
-        match (msg, phase) {
-            (ToConnector::Connect, _) if connector.is_down(now) || connector.spec.refuse => {
-                self.send_to_server(server, link, Event::TcpRefused(conn));
-            }
-            (ToConnector::Connect, _) => {
-                connector.conns.insert((server, conn), ConnPhase::Pending);
-                let at = now + connector.delay(connector.spec.accept_after);
-                self.schedule(
-                    at,
-                    Item::Connector {
-                        server,
-                        conn,
-                        act: ConnectorAct::Accept,
-                    },
-                );
-            }
-            (ToConnector::AssociationRequest, Some(ConnPhase::Accepted)) => {
-                let at = now + connector.delay(connector.spec.associate_after);
-                self.schedule(
-                    at,
-                    Item::Connector {
-                        server,
-                        conn,
-                        act: ConnectorAct::Associate,
-                    },
-                );
-            }
-            (ToConnector::KeepAlive(request), Some(ConnPhase::Associated)) => {
-                if connector.spec.keepalive == KeepaliveBehaviour::Answer
-                    && now >= connector.keepalive_silent_until
-                {
-                    let at = now + connector.delay(connector.spec.keepalive_after);
-                    self.schedule(
-                        at,
-                        Item::Connector {
-                            server,
-                            conn,
-                            act: ConnectorAct::AnswerKeepAlive(request),
-                        },
-                    );
+    /// Carries out, in order, what the connector of `link` asked for.
+    fn carry_out(&mut self, link: usize, out: Vec<ConnectorOut>) {
+        for item in out {
+            match item {
+                ConnectorOut::ToServer { server, event } => {
+                    self.send_to_server(server, link, event)
                 }
-            }
-            (ToConnector::Close, _) => {
-                connector.conns.remove(&(server, conn));
-            }
-            // Data for a connection the connector does not know: TCP answers with a reset.
-            (ToConnector::AssociationRequest | ToConnector::KeepAlive(_), None) => {
-                self.send_to_server(server, link, Event::TcpClosed(conn));
-            }
-            (ToConnector::AssociationRequest | ToConnector::KeepAlive(_), Some(_)) => {}
-        }
-    }
-
-    fn connector_act(&mut self, server: usize, conn: ConnId, act: ConnectorAct) {
-        let now = self.now;
-        let link = conn.link.index();
-        let connector = &mut self.connectors[link];
-        let Some(phase) = connector.conns.get(&(server, conn)).copied() else {
-            return;
-        };
-        match (act, phase) {
-            (ConnectorAct::Accept, ConnPhase::Pending) => {
-                connector.conns.insert((server, conn), ConnPhase::Accepted);
-                self.send_to_server(server, link, Event::TcpAccepted(conn));
-            }
-            (ConnectorAct::Associate, ConnPhase::Accepted) => match connector.spec.association {
-                AssociationBehaviour::Accept => {
-                    connector
-                        .conns
-                        .insert((server, conn), ConnPhase::Associated);
-                    let base = connector.delay(SimDuration::default());
-                    for (offset, status) in connector.spec.status_steps() {
-                        let at = now + base + offset.0;
-                        self.schedule(
-                            at,
-                            Item::Connector {
-                                server,
-                                conn,
-                                act: ConnectorAct::SendStatus(status),
-                            },
-                        );
-                    }
-                    self.send_to_server(server, link, Event::AssociationAccepted(conn));
-                }
-                AssociationBehaviour::Reject => {
-                    self.send_to_server(server, link, Event::AssociationRejected(conn))
-                }
-                AssociationBehaviour::Never => {}
-            },
-            (ConnectorAct::SendStatus(status), ConnPhase::Associated) => {
-                self.send_to_server(server, link, Event::SystemStatus(conn, status));
-            }
-            (ConnectorAct::AnswerKeepAlive(request), ConnPhase::Associated) => {
-                if let Some(at) = self.arrival_at_server(server, link) {
-                    self.schedule(
-                        at,
-                        Item::DeliverAnswer {
+                ConnectorOut::Answer {
+                    server,
+                    conn,
+                    request,
+                } => {
+                    let network = &self.checked.scenario.network;
+                    if let Some(at) = self.paths[server][link].send_to_server(self.now, network) {
+                        let item = Item::DeliverAnswer {
                             server,
                             conn,
                             request,
-                        },
-                    );
+                        };
+                        self.schedule(at, item);
+                    }
                 }
+                ConnectorOut::Later {
+                    at,
+                    server,
+                    conn,
+                    act,
+                } => self.schedule(at, Item::Connector { server, conn, act }),
             }
-            _ => {}
-        }
-    }
-
-    /// The connector of `link` forgets its connections (to `only` server, or all) and
-    /// tells each server: a reset for a pending connect, a close for the others.
-    fn connector_drops(&mut self, link: usize, only: Option<usize>) {
-        let dropped: Vec<((usize, ConnId), ConnPhase)> = self.connectors[link]
-            .conns
-            .iter()
-            .filter(|((server, _), _)| only.is_none_or(|o| o == *server))
-            .map(|(k, v)| (*k, *v))
-            .collect();
-        for ((server, conn), phase) in dropped {
-            self.connectors[link].conns.remove(&(server, conn));
-            let event = if phase == ConnPhase::Pending {
-                Event::TcpRefused(conn)
-            } else {
-                Event::TcpClosed(conn)
-            };
-            self.send_to_server(server, link, event);
         }
     }
 
@@ -986,15 +761,9 @@ impl Engine {
 
     /// The connector of `link` sends `status` on every connection established now.
     fn status_to_established(&mut self, link: usize, status: SystemStatus) {
-        let associated: Vec<(usize, ConnId)> = self.connectors[link]
-            .conns
-            .iter()
-            .filter(|(_, phase)| **phase == ConnPhase::Associated)
-            .map(|(k, _)| *k)
-            .collect();
-        for (server, conn) in associated {
-            self.send_to_server(server, link, Event::SystemStatus(conn, status));
-        }
+        let mut out = Vec::new();
+        self.connectors[link].status_to_established(status, &mut out);
+        self.carry_out(link, out);
     }
 
     fn fault(&mut self, index: usize) -> Option<Found> {
@@ -1068,13 +837,15 @@ impl Engine {
         let now = self.now;
         match *fault {
             Fault::Crash { duration, .. } => {
-                // Overlapping crashes: the connector is down until the later end.
-                let until = now + duration.0;
-                let down = &mut self.connectors[link].down_until;
-                *down = Some(down.map_or(until, |d| d.max(until)));
-                self.connector_drops(link, None);
+                let mut out = Vec::new();
+                self.connectors[link].crash(now + duration.0, &mut out);
+                self.carry_out(link, out);
             }
-            Fault::Drop { .. } => self.connector_drops(link, only),
+            Fault::Drop { .. } => {
+                let mut out = Vec::new();
+                self.connectors[link].drop_connections(only, &mut out);
+                self.carry_out(link, out);
+            }
             Fault::Status { ref status, .. } => {
                 for (offset, status) in crate::scenario::status_offsets(status) {
                     if offset.0.is_zero() {
@@ -1085,9 +856,7 @@ impl Engine {
                 }
             }
             Fault::IgnoreKeepalive { duration, .. } => {
-                let connector = &mut self.connectors[link];
-                connector.keepalive_silent_until =
-                    connector.keepalive_silent_until.max(now + duration.0);
+                self.connectors[link].ignore_keepalives_until(now + duration.0);
             }
             Fault::Partition {
                 duration,
@@ -1095,24 +864,12 @@ impl Engine {
                 ..
             } => {
                 for &server in servers {
-                    let path = &mut self.paths[server][link];
-                    // Overlapping partitions: the path is cut until the later end.
-                    let until = now + duration.0;
-                    if direction != Direction::ToServer {
-                        path.partitioned_to_connector_until =
-                            path.partitioned_to_connector_until.max(until);
-                    }
-                    if direction != Direction::ToConnector {
-                        path.partitioned_to_server_until =
-                            path.partitioned_to_server_until.max(until);
-                    }
+                    self.paths[server][link].partition(now + duration.0, direction);
                 }
             }
             Fault::Latency { add, duration, .. } => {
                 for &server in servers {
-                    self.paths[server][link]
-                        .extra_latency
-                        .push((now + duration.0, add.0));
+                    self.paths[server][link].add_latency(now + duration.0, add.0);
                 }
             }
             Fault::Switchover { .. }
@@ -1133,7 +890,5 @@ fn usable(
     link: usize,
 ) -> bool {
     let path = &paths[server][link];
-    now >= path.partitioned_to_connector_until
-        && now >= path.partitioned_to_server_until
-        && !connectors[link].is_down(now)
+    path.passes_to_connector(now) && path.passes_to_server(now) && !connectors[link].is_down(now)
 }

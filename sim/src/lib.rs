@@ -31,6 +31,7 @@ mod server;
 mod timeline;
 mod trace;
 pub mod verdict;
+mod world;
 
 pub use crate::duration::SimDuration;
 pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, RECENT_LINES, TIMELINE_LIMIT};
