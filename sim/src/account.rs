@@ -162,11 +162,18 @@ impl Account {
     /// with a two-value `kpl-loss-rate`.
     fn judge_unstable(&mut self, core: &LinkCore, actions: &[Action]) -> Option<String> {
         let threshold = u32::from(core.config().keepalive_tolerance.max(1));
-        let counted = core.config().keepalive_loss_rate.warning_every().is_some();
-        let at_tolerance = counted && self.warnings >= threshold;
         let logged = actions
             .iter()
             .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. })));
+        if core.config().keepalive_loss_rate.warning_every().is_none() {
+            // A one-value rate reports no warning counter: the warning state stays as it
+            // is (the counter cannot fall meanwhile) until two values are set again.
+            return logged.then(|| {
+                "an \"unstable\" warning was logged with a one-value kpl-loss-rate (R14)"
+                    .to_string()
+            });
+        }
+        let at_tolerance = self.warnings >= threshold;
         let warned_before = self.unstable;
         let expected = at_tolerance && !warned_before;
         self.unstable = at_tolerance;
