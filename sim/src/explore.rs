@@ -407,6 +407,8 @@ pub fn generate_default_swarm(seed: u64) -> Scenario {
         });
     }
     s.servers = ha_pair();
+    // A lone server's role faults have no place in a pair (its roles change by switchover).
+    s.faults.retain(|f| !matches!(f, Fault::SetRole { .. }));
     s.run_for = SimDuration(Duration::from_secs(600));
     s
 }
