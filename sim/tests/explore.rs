@@ -286,3 +286,33 @@ fn the_default_swarm_draws_only_valid_pairs() {
         }
     }
 }
+
+/// I8 keeps its proof: a sample of stale timer firings still reaches the cores (and is
+/// ignored), while most are dropped unfed (docs/decisions.md, `STALE_SAMPLE`).
+#[test]
+fn a_sample_of_stale_timer_firings_is_still_fed() {
+    let mut fed = 0;
+    let mut steps = 0;
+    for seed in 0..40u64 {
+        let checked = linksim::scenario::check_scenario(explore::generate(seed)).unwrap();
+        let report = linksim::run(checked, true);
+        steps += report
+            .trace
+            .iter()
+            .filter(|l| l.contains("\"kind\":\"input\""))
+            .count();
+        fed += report
+            .trace
+            .iter()
+            .filter(|l| l.contains("TimerNotDue"))
+            .count();
+    }
+    assert!(
+        fed > 0,
+        "no stale firing was fed in 40 worlds ({steps} inputs)"
+    );
+    assert!(
+        fed * 20 < steps,
+        "{fed} stale firings fed of {steps} inputs: the sample is not a sample"
+    );
+}
