@@ -206,6 +206,8 @@ pub struct Engine {
     management: Management,
     /// Stale timer firings seen (see [`STALE_SAMPLE`]).
     stale_timers: u64,
+    /// Room reused for what a connector returns.
+    connector_out: Vec<ConnectorOut>,
     checker: Checker,
     pub(crate) trace: Trace,
     pub(crate) timeline: Vec<TimelineEntry>,
@@ -267,6 +269,7 @@ impl Engine {
             paths,
             management: Management::new(checked.scenario.management.switch_after.0),
             stale_timers: 0,
+            connector_out: Vec::new(),
             checker,
             trace: Trace::hashing(options.hash_trace || record_trace, record_trace),
             timeline: Vec::new(),
@@ -482,7 +485,7 @@ impl Engine {
             }
             Item::AtConnector { server, conn, msg } => {
                 if self.paths[server][conn.link.index()].passes_to_connector(self.now) {
-                    let mut out = Vec::new();
+                    let mut out = self.take_connector_out();
                     let link = conn.link.index();
                     self.connectors[link].receive(self.now, server, conn, msg, &mut out);
                     self.carry_out(link, out);
@@ -490,7 +493,7 @@ impl Engine {
                 None
             }
             Item::Connector { server, conn, act } => {
-                let mut out = Vec::new();
+                let mut out = self.take_connector_out();
                 let link = conn.link.index();
                 self.connectors[link].act(self.now, server, conn, act, &mut out);
                 self.carry_out(link, out);
@@ -747,8 +750,16 @@ impl Engine {
     }
 
     /// Carries out, in order, what the connector of `link` asked for.
-    fn carry_out(&mut self, link: usize, out: Vec<ConnectorOut>) {
-        for item in out {
+    /// The buffer connectors write into, emptied (taken, and given back by
+    /// [`carry_out`](Self::carry_out), so that no connector item allocates).
+    fn take_connector_out(&mut self) -> Vec<ConnectorOut> {
+        let mut out = std::mem::take(&mut self.connector_out);
+        out.clear();
+        out
+    }
+
+    fn carry_out(&mut self, link: usize, mut out: Vec<ConnectorOut>) {
+        for &item in &out {
             match item {
                 ConnectorOut::ToServer { server, event } => {
                     self.send_to_server(server, link, event)
@@ -776,13 +787,15 @@ impl Engine {
                 } => self.schedule(at, Item::Connector { server, conn, act }),
             }
         }
+        out.clear();
+        self.connector_out = out;
     }
 
     // ----- faults -----
 
     /// The connector of `link` sends `status` on every connection established now.
     fn status_to_established(&mut self, link: usize, status: SystemStatus) {
-        let mut out = Vec::new();
+        let mut out = self.take_connector_out();
         self.connectors[link].status_to_established(status, &mut out);
         self.carry_out(link, out);
     }
@@ -858,12 +871,12 @@ impl Engine {
         let now = self.now;
         match *fault {
             Fault::Crash { duration, .. } => {
-                let mut out = Vec::new();
+                let mut out = self.take_connector_out();
                 self.connectors[link].crash(now + duration.0, &mut out);
                 self.carry_out(link, out);
             }
             Fault::Drop { .. } => {
-                let mut out = Vec::new();
+                let mut out = self.take_connector_out();
                 self.connectors[link].drop_connections(only, &mut out);
                 self.carry_out(link, out);
             }
