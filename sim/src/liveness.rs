@@ -196,7 +196,7 @@ pub(crate) fn l1_skip_reason(checked: &Checked, health: &[Health]) -> Option<Str
         .zip(health)
         .find(|(_, h)| **h == Health::Flapping);
     if let Some((link, _)) = flapping {
-        return Some(format!("connector {} can be selected and then lose keep-alive (flapping); liveness assumes nothing fails", link.name));
+        return Some(format!("connector {} can be selected and then fail again (keep-alive, or a failure status: flapping); liveness assumes nothing fails", link.name));
     }
     if has_partition(checked) && Timing::of(&checked.scenario).kpl_ever_off {
         return Some(
