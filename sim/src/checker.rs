@@ -185,9 +185,11 @@ pub struct Checker {
 impl Checker {
     /// A checker for `checked`.
     pub fn new(checked: &Checked) -> Self {
-        let health = liveness::health(checked);
-        let bounds = liveness::Bounds::of(checked);
-        let l1_skipped = liveness::l1_skip_reason(checked, &health);
+        // The timing the run uses, with every options fault (R16), worked out once.
+        let timing = liveness::Timing::of(&checked.scenario);
+        let health = liveness::health(checked, &timing);
+        let bounds = liveness::Bounds::of(checked, &timing);
+        let l1_skipped = liveness::l1_skip_reason(checked, &health, &timing);
         let heal = checked.scenario.last_heal();
         let fault_windows = liveness::fault_windows(checked);
         Checker {

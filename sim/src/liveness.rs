@@ -62,9 +62,8 @@ impl Timing {
 }
 
 /// Each link's connector, judged for liveness, in link order.
-pub(crate) fn health(checked: &Checked) -> Vec<Health> {
+pub(crate) fn health(checked: &Checked, timing: &Timing) -> Vec<Health> {
     let s = &checked.scenario;
-    let timing = Timing::of(s);
     let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
     checked
         .connectors
@@ -100,9 +99,8 @@ pub(crate) struct Terms {
 }
 
 impl Terms {
-    /// The terms of `s`.
-    pub(crate) fn of(s: &Scenario) -> Self {
-        let timing = Timing::of(s);
+    /// The terms of `s`, which runs under `timing`.
+    pub(crate) fn of(s: &Scenario, timing: &Timing) -> Self {
         Terms {
             restart: s.config.restart_timeout.0,
             procedure: timing.connect_tout_max,
@@ -133,9 +131,9 @@ impl Bounds {
     /// [`Terms::after_faults`], with keep-alive detection only when a close may have
     /// been lost (a partition, or a connector that ignored keep-alives), the switch
     /// only in a pair, and the largest added latency for L1.
-    pub(crate) fn of(checked: &Checked) -> Self {
+    pub(crate) fn of(checked: &Checked, timing: &Timing) -> Self {
         let s = &checked.scenario;
-        let terms = Terms::of(s);
+        let terms = Terms::of(s, timing);
         let keepalive = match needs_keepalive_to_notice(checked) {
             true => terms.keepalive,
             false => Duration::ZERO,
@@ -161,7 +159,7 @@ impl Bounds {
 /// longest L1 bound any world of that shape could need (keep-alive detection and the
 /// switch always counted), and 5 s more.
 pub(crate) fn exploration_end(s: &Scenario, safety_phase: Duration) -> Duration {
-    let terms = Terms::of(s);
+    let terms = Terms::of(s, &Timing::of(s));
     let bound = terms.after_faults(terms.switch, terms.keepalive) + terms.latency;
     s.last_heal().max(safety_phase) + bound + Duration::from_secs(5)
 }
@@ -188,7 +186,11 @@ fn needs_keepalive_to_notice(checked: &Checked) -> bool {
 /// when nothing fails after the heal. A connector that can be selected and then lose
 /// keep-alive (flapping) fails again and again, as often as procedures and role
 /// switches happen to pick it: no bound holds.
-pub(crate) fn l1_skip_reason(checked: &Checked, health: &[Health]) -> Option<String> {
+pub(crate) fn l1_skip_reason(
+    checked: &Checked,
+    health: &[Health],
+    timing: &Timing,
+) -> Option<String> {
     let flapping = checked
         .config
         .links
@@ -198,7 +200,7 @@ pub(crate) fn l1_skip_reason(checked: &Checked, health: &[Health]) -> Option<Str
     if let Some((link, _)) = flapping {
         return Some(format!("connector {} can be selected and then fail again (keep-alive, or a failure status: flapping); liveness assumes nothing fails", link.name));
     }
-    if has_partition(checked) && Timing::of(&checked.scenario).kpl_ever_off {
+    if has_partition(checked) && timing.kpl_ever_off {
         return Some(
             "a partition with keep-alive off: a close lost in it cannot be noticed".to_string(),
         );

@@ -31,12 +31,9 @@ pub fn describe_event(event: &Event, config: &Config) -> String {
 
 /// An action in words, for `--verbose`, like [`describe_event`].
 pub fn describe_action(action: &Action, config: &Config) -> String {
-    let conn = match *action {
-        Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => Some(c),
-        Action::Close { conn, .. } => Some(conn),
-        _ => None,
-    };
-    let generation = conn.map_or(String::new(), |c| format!(" [conn {}]", c.generation));
+    let generation = action
+        .conn()
+        .map_or(String::new(), |c| format!(" [conn {}]", c.generation));
     format!("{}{generation}", action.text(config).without_link())
 }
 

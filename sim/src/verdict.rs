@@ -36,7 +36,8 @@ pub enum Kind {
 pub enum Invariant {
     /// As [`link_core::Invariant::I1`] says.
     I1,
-    /// The active link was validated by `normal`.
+    /// As [`link_core::Invariant::I2`] says; the simulator also checks it from outside
+    /// (the keep-alive counters and failure statuses it carried).
     I2,
     /// As [`link_core::Invariant::I3`] says.
     I3,
@@ -102,17 +103,9 @@ impl Invariant {
             .windows(2)
             .find(|pair| pair[1] == "violated:")
             .map(|pair| pair[0])?;
-        let core = match name {
-            "I1" => link_core::Invariant::I1,
-            "I2" => link_core::Invariant::I2,
-            "I3" => link_core::Invariant::I3,
-            "I4" => link_core::Invariant::I4,
-            "I5" => link_core::Invariant::I5,
-            "I6" => link_core::Invariant::I6,
-            "I7" => link_core::Invariant::I7,
-            "I8" => link_core::Invariant::I8,
-            _ => return None,
-        };
+        let core = link_core::Invariant::ALL
+            .into_iter()
+            .find(|invariant| invariant.name() == name)?;
         Some(core.into())
     }
 }

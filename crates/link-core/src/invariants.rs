@@ -55,6 +55,34 @@ pub enum Invariant {
     I8,
 }
 
+impl Invariant {
+    /// Every invariant the core's own checks name, in order.
+    pub const ALL: [Invariant; 8] = [
+        Invariant::I1,
+        Invariant::I2,
+        Invariant::I3,
+        Invariant::I4,
+        Invariant::I5,
+        Invariant::I6,
+        Invariant::I7,
+        Invariant::I8,
+    ];
+
+    /// The name `docs/spec.md` gives it, e.g. `I3` (as a violation prints it).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Invariant::I1 => "I1",
+            Invariant::I2 => "I2",
+            Invariant::I3 => "I3",
+            Invariant::I4 => "I4",
+            Invariant::I5 => "I5",
+            Invariant::I6 => "I6",
+            Invariant::I7 => "I7",
+            Invariant::I8 => "I8",
+        }
+    }
+}
+
 /// A broken invariant: which one, which link if one is to blame, and what was seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -68,7 +96,7 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} violated: {}", self.invariant, self.detail)?;
+        write!(f, "{} violated: {}", self.invariant.name(), self.detail)?;
         if let Some(link) = self.link {
             write!(f, " ({link})")?;
         }

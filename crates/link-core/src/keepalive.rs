@@ -102,7 +102,8 @@ impl LinkCore {
             self.count_positive_answer();
             self.judge_counters(now, out);
         }
-        self.on_message(now, index, out)
+        self.postpone_request(now, out);
+        Outcome::Applied
     }
 
     /// Takes one off each counter when its rate of positive answers is reached. Answers
@@ -117,20 +118,16 @@ impl LinkCore {
             keepalive.warnings = 0;
             return;
         }
-        if rate.failure_every() > 0 && keepalive.failures > 0 {
-            keepalive.answers_for_failure += 1;
-            if keepalive.answers_for_failure >= rate.failure_every() {
-                keepalive.answers_for_failure = 0;
-                keepalive.failures = keepalive.failures.saturating_sub(1);
-            }
-        }
-        let warning_every = rate.warning_every().filter(|&every| every > 0);
-        if let Some(every) = warning_every.filter(|_| keepalive.warnings > 0) {
-            keepalive.answers_for_warning += 1;
-            if keepalive.answers_for_warning >= every {
-                keepalive.answers_for_warning = 0;
-                keepalive.warnings = keepalive.warnings.saturating_sub(1);
-            }
+        let failures = u32::from(keepalive.failures);
+        let failures = one_off_every(
+            failures,
+            &mut keepalive.answers_for_failure,
+            rate.failure_every(),
+        );
+        keepalive.failures = u8::try_from(failures).unwrap_or(u8::MAX);
+        if let Some(every) = rate.warning_every() {
+            let answers = &mut keepalive.answers_for_warning;
+            keepalive.warnings = one_off_every(keepalive.warnings, answers, every);
         }
     }
 
@@ -146,17 +143,23 @@ impl LinkCore {
         if self.slots[index].state != LinkState::Active {
             return self.unexpected(index);
         }
+        self.postpone_request(now, out);
+        Outcome::Applied
+    }
+
+    /// The active link is not idle: unless a request is outstanding (which keeps its
+    /// deadline), the next one is due a whole `kpl-interval` from now.
+    fn postpone_request(&mut self, now: Instant, out: &mut Vec<Action>) {
         if self.keepalive_enabled() && !self.keepalive.outstanding {
             self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
         }
-        Outcome::Applied
     }
 
     /// R16: a timing option changed. `connect-tout` is read when the next procedure
     /// starts; the `kpl-*` options apply to the active link at once: a new interval
     /// restarts the idle (or answer) interval from now (0 stops keep-alive and clears
-    /// its counters), and the
-    /// counters are judged against a new tolerance or loss rate at once. (The warning
+    /// its counters), and the counters are judged against a new tolerance or loss rate
+    /// at once. (The warning
     /// counter is counted with a single-value rate too; only a two-value rate reports
     /// it, so a change to two values can make the link unstable at once.)
     pub(crate) fn on_option_changed(
@@ -186,4 +189,18 @@ impl LinkCore {
         }
         Outcome::Applied
     }
+}
+
+/// `counter` after one more positive answer, `answers` counting toward the next
+/// decrement: one off every `every` answers while it is above 0 (0: never).
+fn one_off_every(counter: u32, answers: &mut u32, every: u32) -> u32 {
+    if every == 0 || counter == 0 {
+        return counter;
+    }
+    *answers += 1;
+    if *answers < every {
+        return counter;
+    }
+    *answers = 0;
+    counter - 1
 }

@@ -5,7 +5,7 @@
 
 use core::fmt;
 
-use crate::{Action, Config, Event, LinkId};
+use crate::{Action, Config, ConnId, Event, LinkId};
 
 /// An [`Event`] ready to print; see [`Event::text`].
 #[derive(Clone, Copy, Debug)]
@@ -133,17 +133,37 @@ impl fmt::Display for ActionText<'_> {
 }
 
 impl Action {
+    /// The connection the action uses, if it uses one.
+    pub const fn conn(&self) -> Option<ConnId> {
+        match *self {
+            Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => {
+                Some(c)
+            }
+            Action::Close { conn, .. } => Some(conn),
+            Action::ArmTimer { .. }
+            | Action::CancelTimer(_)
+            | Action::Log(_)
+            | Action::NotifyClients(_)
+            | Action::ReportLinkFailure { .. } => None,
+        }
+    }
+
     /// The link the action concerns, if any (a log record's link for a log).
     pub const fn link(&self) -> Option<LinkId> {
+        if let Some(conn) = self.conn() {
+            return Some(conn.link);
+        }
         match self {
-            Action::Open(c) | Action::SendAssociationRequest(c) | Action::SendKeepAlive(c) => {
-                Some(c.link)
-            }
-            Action::Close { conn, .. } => Some(conn.link),
             Action::Log(record) => record.link(),
             Action::NotifyClients(event) => Some(event.link()),
             Action::ReportLinkFailure { link } => Some(*link),
-            Action::ArmTimer { .. } | Action::CancelTimer(_) => None,
+            // The rest use a connection (above) or concern no link.
+            Action::Open(_)
+            | Action::SendAssociationRequest(_)
+            | Action::SendKeepAlive(_)
+            | Action::Close { .. }
+            | Action::ArmTimer { .. }
+            | Action::CancelTimer(_) => None,
         }
     }
 }

@@ -34,6 +34,23 @@ fn in_process(
     (addr, task)
 }
 
+/// A stub script that only names its connector (healthy, default timings).
+fn named(name: &str) -> StubScript {
+    StubScript {
+        name: name.into(),
+        ..StubScript::default()
+    }
+}
+
+/// A driver for `config` started against the stubs at `addrs`, in link order.
+fn drive(config: Config, addrs: &[SocketAddr]) -> Harness {
+    let targets = addrs
+        .iter()
+        .map(|a| Target::new("127.0.0.1", a.port()))
+        .collect();
+    Harness::start(Driver::new(config, targets).unwrap())
+}
+
 fn fast(config: Config) -> Config {
     config
         .with_connect_timeout(Duration::from_secs(1))
@@ -72,23 +89,14 @@ fn rejecting_disabled_healthy(
         },
         logs,
     );
-    let (healthy, _) = in_process(
-        StubScript {
-            name: "C".into(),
-            ..StubScript::default()
-        },
-        logs,
-    );
+    let (healthy, _) = in_process(named("C"), logs);
     let config = fast(Config::new([
         LinkConfig::new("A").with_priority(3),
         LinkConfig::new("B").with_priority(2),
         LinkConfig::new("C").with_priority(1),
     ]))
     .with_first_status(first_status);
-    let targets = [reject, disabled, healthy]
-        .map(|a| Target::new("127.0.0.1", a.port()))
-        .to_vec();
-    Harness::start(Driver::new(config, targets).unwrap())
+    drive(config, &[reject, disabled, healthy])
 }
 
 /// R4, R5 on the wire, the product's R5: a negative session response closes its link;
@@ -284,21 +292,12 @@ fn disabled_after_selection(logs: &Arc<Mutex<Vec<String>>>) -> Harness {
         },
         logs,
     );
-    let (b_addr, _) = in_process(
-        StubScript {
-            name: "B".into(),
-            ..StubScript::default()
-        },
-        logs,
-    );
+    let (b_addr, _) = in_process(named("B"), logs);
     let config = fast(Config::new([
         LinkConfig::new("A").with_priority(10),
         LinkConfig::new("B").with_priority(5),
     ]));
-    let targets = [a_addr, b_addr]
-        .map(|a| Target::new("127.0.0.1", a.port()))
-        .to_vec();
-    Harness::start(Driver::new(config, targets).unwrap())
+    drive(config, &[a_addr, b_addr])
 }
 
 /// Waits for `a` to be selected and then lost to its `disabled` (R15), checking how;
@@ -358,8 +357,7 @@ async fn a_connector_that_stops_answering_keep_alives_loses_the_link() {
     );
     let config =
         fast(Config::new([LinkConfig::new("TIRED")])).with_keepalive(Duration::from_secs(1), 1);
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let mut h = drive(config, &[addr]);
     let tired = h.link("TIRED");
     let selected = h
         .until("selected", Duration::from_secs(3), connected(tired))
@@ -427,8 +425,7 @@ async fn unanswered_keep_alives_lose_the_link_and_the_driver_reconnects() {
     );
     let config =
         fast(Config::new([LinkConfig::new("ONLY")])).with_keepalive(Duration::from_secs(1), 1);
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let mut h = drive(config, &[addr]);
     let only = h.link("ONLY");
     h.until("selected", Duration::from_secs(3), connected(only))
         .await;
@@ -492,8 +489,7 @@ async fn a_refusing_port_is_retried_each_connect_timeout_until_it_listens() {
         &logs,
     );
     let config = fast(Config::new([LinkConfig::new("LATE")]));
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let mut h = drive(config, &[addr]);
     let late = h.link("LATE");
     h.until("selected", Duration::from_secs(4), connected(late))
         .await;
@@ -625,8 +621,7 @@ async fn a_control_for_an_unknown_link_is_refused_and_the_driver_goes_on() {
     let logs = Arc::new(Mutex::new(Vec::new()));
     let (addr, _stub) = in_process(StubScript::default(), &logs);
     let config = fast(Config::new([LinkConfig::new("ONE")]));
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", addr.port())]).unwrap());
+    let mut h = drive(config, &[addr]);
     let one = h.link("ONE");
     h.until("selected", Duration::from_secs(3), connected(one))
         .await;
@@ -797,30 +792,15 @@ async fn a_backup_dials_only_the_highest_link_until_promoted() {
         },
         &logs,
     );
-    let (mid, _m) = in_process(
-        StubScript {
-            name: "MID".into(),
-            ..StubScript::default()
-        },
-        &logs,
-    );
-    let (low, _l) = in_process(
-        StubScript {
-            name: "LOW".into(),
-            ..StubScript::default()
-        },
-        &logs,
-    );
+    let (mid, _m) = in_process(named("MID"), &logs);
+    let (low, _l) = in_process(named("LOW"), &logs);
     let config = fast(Config::new([
         LinkConfig::new("HIGH").with_priority(3),
         LinkConfig::new("MID").with_priority(2),
         LinkConfig::new("LOW").with_priority(1),
     ]))
     .with_role(Role::Backup);
-    let targets = [high, mid, low]
-        .map(|a| Target::new("127.0.0.1", a.port()))
-        .to_vec();
-    let mut h = Harness::start(Driver::new(config, targets).unwrap());
+    let mut h = drive(config, &[high, mid, low]);
     let (high_link, mid_link) = (h.link("HIGH"), h.link("MID"));
     // Two procedures as backup: the refusal, connect-tout, and the restart.
     h.until(
@@ -870,23 +850,10 @@ async fn a_backup_dials_only_the_highest_link_until_promoted() {
 #[tokio::test]
 async fn reconfiguring_the_active_link_to_a_new_address_moves_it_there() {
     let logs = Arc::new(Mutex::new(Vec::new()));
-    let (old, _o) = in_process(
-        StubScript {
-            name: "OLD".into(),
-            ..StubScript::default()
-        },
-        &logs,
-    );
-    let (new, _n) = in_process(
-        StubScript {
-            name: "NEW".into(),
-            ..StubScript::default()
-        },
-        &logs,
-    );
+    let (old, _o) = in_process(named("OLD"), &logs);
+    let (new, _n) = in_process(named("NEW"), &logs);
     let config = fast(Config::new([LinkConfig::new("MOVING").with_priority(1)]));
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", old.port())]).unwrap());
+    let mut h = drive(config, &[old]);
     let moving = h.link("MOVING");
     h.until(
         "selected at the old address",
@@ -1007,10 +974,7 @@ async fn a_slow_connector_is_selected_within_connect_tout_and_closed_beyond_it()
         LinkConfig::new("TOO_SLOW").with_priority(2),
         LinkConfig::new("SLOW").with_priority(1),
     ]));
-    let targets = [too_slow, slow]
-        .map(|a| Target::new("127.0.0.1", a.port()))
-        .to_vec();
-    let mut h = Harness::start(Driver::new(config, targets).unwrap());
+    let mut h = drive(config, &[too_slow, slow]);
     let (slow_link, too_slow_link) = (h.link("SLOW"), h.link("TOO_SLOW"));
     h.until(
         "SLOW selected",
@@ -1116,13 +1080,7 @@ async fn a_silent_or_trickling_connector_is_closed_saying_what_it_never_answered
         },
         &logs,
     );
-    let (healthy, _h) = in_process(
-        StubScript {
-            name: "HEALTHY".into(),
-            ..StubScript::default()
-        },
-        &logs,
-    );
+    let (healthy, _h) = in_process(named("HEALTHY"), &logs);
     let (trickle, _t) = trickling_connector().await;
     let config = fast(Config::new([
         LinkConfig::new("SILENT").with_priority(3),
@@ -1212,8 +1170,7 @@ async fn a_lone_silent_connector_s_close_at_connect_tout_says_what_was_missing()
         &logs,
     );
     let config = fast(Config::new([LinkConfig::new("ONLY")]));
-    let mut h =
-        Harness::start(Driver::new(config, vec![Target::new("127.0.0.1", silent.port())]).unwrap());
+    let mut h = drive(config, &[silent]);
     let only = h.link("ONLY");
     h.until("ONLY closed", Duration::from_secs(3), |r| {
         matches!(r, Record::Action { action: Action::Close { conn, .. }, .. } if conn.link == only)
