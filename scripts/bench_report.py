@@ -102,6 +102,34 @@ def scaling_svg(step, kinds, links):
     return "\n".join(out) + "\n"
 
 
+def kept_minus_floor(step, kind, n):
+    """A `*_kept` median less the harness floor at the same link count (at least 0)."""
+    return max(0.0, step[(kind + "_kept", str(n))]["median_ns"] - step[("kept_floor", str(n))]["median_ns"])
+
+
+def kept_core_table(step, links, kinds):
+    """The same one-link events on a core kept warm across samples (see benches/step.rs)."""
+    lines = ["### The same events on a kept core", "",
+             "divan builds a batch of fresh cores before timing them, so at 1,024 links the table",
+             "above measures a cold cache. Here one core is kept and reset from a template outside",
+             "the timed region before each step; one sample is one step, so the timer's own cost",
+             "(`kept_floor`, the harness with no step) is in every median and is subtracted in the",
+             "last columns. The timer ticks in 10 ns steps: read these to about 10 ns.", "",
+             "| event | " + " | ".join(f"{n} links" for n in links) + " | 8 links less floor | 1024 links less floor | 1024 / 8 |",
+             "|---|" + "---|" * (len(links) + 3)]
+    for k in ["kept_floor"] + [k + "_kept" for k in kinds]:
+        vals = [step[(k, str(n))]["median_ns"] for n in links]
+        row = f"| `{k}` | " + " | ".join(fmt_ns(v) for v in vals)
+        if k == "kept_floor":
+            lines.append(row + " | | | |")
+            continue
+        base = k[: -len("_kept")]
+        small, large = kept_minus_floor(step, base, 8), kept_minus_floor(step, base, 1024)
+        ratio = f"{large / small:.1f}x" if small > 0 else "n/a"
+        lines.append(row + f" | {fmt_ns(small)} | {fmt_ns(large)} | {ratio} |")
+    return lines + [""]
+
+
 def main():
     step = parse(sys.argv[1])
     sim = parse(sys.argv[2])
@@ -124,6 +152,7 @@ def main():
         ratio = vals[3] / vals[1]
         lines.append(f"| `{k}` | " + " | ".join(fmt_ns(v) for v in vals) + f" | {ratio:.1f}x |")
     lines += ["", "![scaling](docs/scaling.svg)", ""]
+    lines += kept_core_table(step, links, one_link[1:])
     hour = sim[("one_hour_ha_pair", None)]
     hour_ms = hour["median_ns"] / 1e6
     events_per_s = hour.get("median_rate", 0.0)
@@ -166,11 +195,14 @@ def main():
                   "interval, so the codec is on no hot path and was not optimised further.", ""]
     worst = max(one_link, key=lambda k: step[(k, "1024")]["median_ns"] / step[(k, "8")]["median_ns"])
     worst_ratio = step[(worst, "1024")]["median_ns"] / step[(worst, "8")]["median_ns"]
+    kept_ratios = {k: kept_minus_floor(step, k, 1024) / max(1e-9, kept_minus_floor(step, k, 8)) for k in one_link[1:]}
+    kept_worst = max(kept_ratios, key=kept_ratios.get)
     verdict = lambda ok: "met" if ok else "**missed**"
     lines += ["## Goals", "",
               "| goal | measured | |", "|---|---|---|",
               f"| `step` median ≤ 50 ns at 8 links | {fmt_ns(core_ns)} (`active_traffic`); slowest one-link event at 8 links: {fmt_ns(max(step[(k, '8')]['median_ns'] for k in one_link))} | {verdict(core_ns <= 50)} |",
-              f"| one-link events at 1024 links within 2x of 8 links | worst `{worst}`: {worst_ratio:.1f}x | {verdict(worst_ratio <= 2)} |",
+              f"| one-link events at 1024 links within 2x of 8 links (fresh core, cold cache) | worst `{worst}`: {worst_ratio:.1f}x | {verdict(worst_ratio <= 2)} |",
+              f"| the same on a kept core, floor subtracted | worst `{kept_worst}_kept`: {kept_ratios[kept_worst]:.1f}x | {verdict(kept_ratios[kept_worst] <= 2)} |",
               f"| zero heap allocations per `step` after construction | `tests/allocations.rs` (counting allocator, every kind of step, 64 links) {'passes' if alloc_ok else 'FAILS'} | {verdict(alloc_ok)} |",
               f"| simulator overhead ≤ 3x the core per event | {sim_ns_per_event:.0f} ns per simulated step vs {fmt_ns(core_ns)} per core step: {sim_ns_per_event / core_ns:.1f}x | {verdict(sim_ns_per_event / core_ns <= 3)} |",
               f"| `explore` ≥ 5,000 seeds/s per core on the default swarm | {ex1:,.0f} seeds/s on one thread | {verdict(ex1 >= 5000)} |", ""]
@@ -180,8 +212,9 @@ def main():
               "  one-link events cost the same from 2 to 64 links. At 1024 links every one of them",
               "  rises by about the same 30-60 ns, `waiting_accept` included, whose code path has no",
               "  loop at all: the benchmark builds a fresh core per sample, so a 1024-link core's",
-              "  slots and queue are cold in the cache. A runtime that keeps its core warm does not",
-              "  pay this; the benchmark as written still reports it, so the goal stays missed.",
+              "  slots and queue are cold in the cache. The kept-core table measures what a runtime",
+              "  that keeps its core warm pays; its figures are a few timer ticks, so its ratio is",
+              "  coarse. Both rows are reported; neither hides the other.",
               "- **Simulator overhead.** Each simulated step also runs the full invariant checker",
               "  (`check_invariants`, and the outside checks of I3-I9 against the simulator's own",
               "  view), the event queue, the network and connector models and the history the",

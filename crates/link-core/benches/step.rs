@@ -10,7 +10,14 @@
 //!   activation is expected).
 //!
 //! Each sample gets a fresh core prepared outside the timed region, so the timed region
-//! is exactly one `step_into` (or one procedure). Run: `cargo bench -p link-core`.
+//! is exactly one `step_into` (or one procedure). divan builds a whole batch of those
+//! cores before it times them, so at 1,024 links each one is cold in the cache when its
+//! step runs: the `*_kept` variants time the same event on one core kept across samples
+//! and reset from a template outside the timed region just before each step (one step
+//! per sample), which is what a runtime that keeps its core sees. The fresh figure is
+//! the cold-cache cost, the kept one the algorithm's. Run: `cargo bench -p link-core`.
+
+use std::cell::RefCell;
 
 use std::time::Duration;
 
@@ -94,9 +101,67 @@ fn one_event_on_a_waiting_link(bencher: Bencher, n: usize, event: fn(ConnId) -> 
         });
 }
 
+/// Times one `event` on the middle link of a procedure over `n` links, on one core kept
+/// across samples: it is reset from `template` before each (untimed) step.
+fn one_event_on_a_kept_core(bencher: Bencher, template: LinkCore, event: Event) {
+    let kept = RefCell::new((template.clone(), Vec::with_capacity(2 * LINKS[3] + 16)));
+    bencher
+        .with_inputs(|| {
+            let (core, actions) = &mut *kept.borrow_mut();
+            core.clone_from(&template);
+            actions.clear();
+        })
+        .bench_local_values(|()| {
+            let (core, actions) = &mut *kept.borrow_mut();
+            divan::black_box(core.step_into(Instant::ZERO, event, actions).unwrap());
+        });
+}
+
+/// The floor under every `*_kept` figure: the same harness with no step in the timed
+/// region (one sample is one step, so the timer's own cost is in each of them).
+#[divan::bench(args = LINKS, sample_size = 1, sample_count = 2000)]
+fn kept_floor(bencher: Bencher, n: usize) {
+    let (template, _) = middle_of_a_procedure(n);
+    let kept = RefCell::new((template.clone(), Vec::<Action>::new()));
+    bencher
+        .with_inputs(|| kept.borrow_mut().0.clone_from(&template))
+        .bench_local_values(|()| divan::black_box(kept.borrow_mut().1.len()));
+}
+
+/// A procedure over `n` links and the middle link's connection.
+fn middle_of_a_procedure(n: usize) -> (LinkCore, ConnId) {
+    let (core, _) = selecting(n);
+    let c = conn(&core, n / 2);
+    (core, c)
+}
+
 #[divan::bench(args = LINKS)]
 fn waiting_accept(bencher: Bencher, n: usize) {
     one_event_on_a_waiting_link(bencher, n, Event::TcpAccepted);
+}
+
+#[divan::bench(args = LINKS, sample_size = 1, sample_count = 2000)]
+fn waiting_accept_kept(bencher: Bencher, n: usize) {
+    let (core, c) = middle_of_a_procedure(n);
+    one_event_on_a_kept_core(bencher, core, Event::TcpAccepted(c));
+}
+
+#[divan::bench(args = LINKS, sample_size = 1, sample_count = 2000)]
+fn refused_one_kept(bencher: Bencher, n: usize) {
+    let (core, c) = middle_of_a_procedure(n);
+    one_event_on_a_kept_core(bencher, core, Event::TcpRefused(c));
+}
+
+#[divan::bench(args = LINKS, sample_size = 1, sample_count = 2000)]
+fn first_normal_lowest_kept(bencher: Bencher, n: usize) {
+    let (mut core, mut actions) = selecting(n);
+    let c = conn(&core, 0);
+    core.step_into(Instant::ZERO, Event::TcpAccepted(c), &mut actions)
+        .unwrap();
+    core.step_into(Instant::ZERO, Event::AssociationAccepted(c), &mut actions)
+        .unwrap();
+    let normal = Event::SystemStatus(c, SystemStatus::Normal);
+    one_event_on_a_kept_core(bencher, core, normal);
 }
 
 #[divan::bench(args = LINKS)]

@@ -5,8 +5,8 @@
 //! walks every path (R3 refusal, R4 rejection and close, R5 non-normal first status, R7
 //! waiting, R8 with and without an operational link, R9, R10 by close and by keep-alive
 //! loss, R11, R12, R13 on the active link, a status on the active link, shutdown) and
-//! proves that all 17 kinds of log record were produced. Runtimes can embed the core in
-//! a hot loop without touching the allocator.
+//! proves that every kind of log record (`LogRecord::KINDS`, 22) was produced. Runtimes
+//! can embed the core in a hot loop without touching the allocator.
 
 // A global allocator cannot be written without `unsafe`; this test file is the only
 // place in the project that needs it, and it only counts and forwards to `System`.
