@@ -164,6 +164,125 @@ impl JsonSchema for SimDuration {
     }
 }
 
+/// A fault's `at`, `for` or `add`: a duration (`"20s"`), or a range to draw one from
+/// with the scenario's seed (`"20s..40s"`, both ends included). [`value`](Self::value)
+/// is what the run uses: the duration, or the value drawn (the range's start until
+/// [`crate::scenario::Checked`] draws it). It serializes as the value, so a scenario
+/// written back out replays the drawn run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DrawnDuration {
+    /// The duration the run uses.
+    pub value: SimDuration,
+    /// The range it is drawn from, if the file gave one.
+    pub range: Option<(SimDuration, SimDuration)>,
+}
+
+impl DrawnDuration {
+    /// A fixed duration.
+    pub const fn fixed(value: SimDuration) -> Self {
+        DrawnDuration { value, range: None }
+    }
+
+    /// The latest value it can take (the range's end, or the value).
+    pub fn latest(&self) -> SimDuration {
+        self.range.map_or(self.value, |(_, hi)| hi)
+    }
+
+    /// Parses `"20s"` or `"20s..40s"` (start at most end).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let Some((lo, hi)) = text.split_once("..") else {
+            return SimDuration::parse(text).map(Self::fixed);
+        };
+        let (lo, hi) = (SimDuration::parse(lo)?, SimDuration::parse(hi)?);
+        if lo > hi {
+            return Err(format!(
+                "range {text:?} runs backwards; write the earlier duration first"
+            ));
+        }
+        Ok(DrawnDuration {
+            value: lo,
+            range: Some((lo, hi)),
+        })
+    }
+
+    /// Draws the value from the range with `rng` (a fixed duration stays): whole
+    /// milliseconds when both ends are, else nanoseconds.
+    pub fn draw(&mut self, rng: &mut impl rand::Rng) {
+        let Some((lo, hi)) = self.range else { return };
+        let (lo, hi) = (lo.as_nanos(), hi.as_nanos());
+        const MS: u64 = 1_000_000;
+        let nanos = if lo % MS == 0 && hi % MS == 0 {
+            rand::RngExt::random_range(rng, lo / MS..=hi / MS) * MS
+        } else {
+            rand::RngExt::random_range(rng, lo..=hi)
+        };
+        self.value = SimDuration(Duration::from_nanos(nanos));
+    }
+}
+
+impl fmt::Display for DrawnDuration {
+    /// The value the run uses; a drawn one in seconds (`18.728s`), which reads better
+    /// beside the timeline's times than the exact unit (`18728ms`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.range.is_none() {
+            return self.value.fmt(f);
+        }
+        let nanos = self.value.as_nanos();
+        let fraction = format!("{:09}", nanos % 1_000_000_000);
+        let fraction = fraction.trim_end_matches('0');
+        match fraction.is_empty() {
+            true => write!(f, "{}s", nanos / 1_000_000_000),
+            false => write!(f, "{}.{fraction}s", nanos / 1_000_000_000),
+        }
+    }
+}
+
+impl Serialize for DrawnDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for DrawnDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DrawnVisitor;
+        impl Visitor<'_> for DrawnVisitor {
+            type Value = DrawnDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration with a unit (\"20s\") or a range (\"20s..40s\")")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DrawnDuration, E> {
+                DrawnDuration::parse(text).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<DrawnDuration, E> {
+                SimDurationVisitor.visit_u64(n).map(DrawnDuration::fixed)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<DrawnDuration, E> {
+                SimDurationVisitor.visit_i64(n).map(DrawnDuration::fixed)
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<DrawnDuration, E> {
+                SimDurationVisitor.visit_f64(n).map(DrawnDuration::fixed)
+            }
+        }
+        deserializer.deserialize_any(DrawnVisitor)
+    }
+}
+
+impl JsonSchema for DrawnDuration {
+    fn schema_name() -> Cow<'static, str> {
+        "DurationOrRange".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h)(\\.\\.[0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))?$",
+            "description": "A duration with a unit (\"20s\"), or a range drawn from the scenario's seed (\"20s..40s\", both ends included).",
+            "examples": ["20s", "20s..40s"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +340,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("negative"), "{error}");
+    }
+
+    #[test]
+    fn a_range_parses_draws_within_its_ends_and_serializes_as_the_drawn_value() {
+        use rand::SeedableRng;
+        let mut range = DrawnDuration::parse("20s..40s").unwrap();
+        assert_eq!(
+            range.range,
+            Some((SimDuration::from_secs(20), SimDuration::from_secs(40)))
+        );
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            range.draw(&mut rng);
+            assert!(range.value >= SimDuration::from_secs(20));
+            assert!(range.value <= SimDuration::from_secs(40));
+            assert_eq!(range.value.as_nanos() % 1_000_000, 0, "whole milliseconds");
+            seen.insert(range.value);
+        }
+        assert!(
+            seen.len() > 150,
+            "draws spread over the range: {}",
+            seen.len()
+        );
+        let json = serde_json::to_string(&range).unwrap();
+        assert_eq!(json, format!("\"{}\"", range.value));
+        range.value = SimDuration::from_millis(18_728);
+        assert_eq!(range.to_string(), "18.728s");
+        range.value = SimDuration::from_secs(20);
+        assert_eq!(range.to_string(), "20s");
+        let fixed: DrawnDuration = serde_json::from_str("\"5s\"").unwrap();
+        assert_eq!(fixed, DrawnDuration::fixed(SimDuration::from_secs(5)));
+        let error = DrawnDuration::parse("40s..20s").unwrap_err();
+        assert!(error.contains("backwards"), "{error}");
+        assert!(DrawnDuration::parse("20s..").is_err());
     }
 
     #[test]

@@ -13,11 +13,13 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use link_core::{
-    Action, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus, Timer,
+    Action, ClientEvent, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus,
+    Timer,
 };
 
 use crate::checker::{Checker, Snapshot, Step};
 use crate::history::History;
+use crate::outage::OutageMeter;
 use crate::scenario::{Checked, Fault};
 use crate::server::Server;
 use crate::timeline::TimelineEntry;
@@ -229,6 +231,8 @@ pub struct Engine {
     /// The last [`RECENT_LINES`] lines not in the timeline.
     pub(crate) recent: std::collections::VecDeque<TimelineEntry>,
     timeline_tail: bool,
+    /// Every server's outages and the service's, measured as the run goes.
+    pub(crate) outages: OutageMeter,
 }
 
 impl Engine {
@@ -259,7 +263,9 @@ impl Engine {
         let paths = paths(&checked);
         let end = Instant::ZERO + checked.scenario.run_for.0;
         let checker = Checker::new(&checked);
+        let roles: Vec<Role> = checked.servers.iter().map(|s| s.role).collect();
         let mut engine = Engine {
+            outages: OutageMeter::new(&roles),
             now: Instant::ZERO,
             end,
             queue: BinaryHeap::new(),
@@ -678,6 +684,7 @@ impl Engine {
                 self.servers[server].history.log(now, record);
                 if let LogRecord::RoleChanged { to, .. } = record {
                     self.servers[server].history.role(now, to);
+                    self.outages.role(now, server, to);
                 }
             }
             Action::NotifyClients(event) => {
@@ -687,6 +694,11 @@ impl Engine {
                     format!("{} to all clients", event.name()),
                 );
                 self.servers[server].history.client_event(now, event);
+                let active = match event {
+                    ClientEvent::LinkConnected { link } => Some(link),
+                    ClientEvent::LinkDisconnected { .. } => None,
+                };
+                self.outages.active(now, server, active);
             }
             Action::ReportLinkFailure { link } => {
                 self.note(
@@ -872,7 +884,7 @@ impl Engine {
         match *fault {
             Fault::Crash { duration, .. } => {
                 let mut out = self.take_connector_out();
-                self.connectors[link].crash(now + duration.0, &mut out);
+                self.connectors[link].crash(now + duration.value.0, &mut out);
                 self.carry_out(link, out);
             }
             Fault::Drop { .. } => {
@@ -890,7 +902,7 @@ impl Engine {
                 }
             }
             Fault::IgnoreKeepalive { duration, .. } => {
-                self.connectors[link].ignore_keepalives_until(now + duration.0);
+                self.connectors[link].ignore_keepalives_until(now + duration.value.0);
             }
             Fault::Partition {
                 duration,
@@ -898,12 +910,12 @@ impl Engine {
                 ..
             } => {
                 for &server in servers {
-                    self.paths[server][link].partition(now + duration.0, direction);
+                    self.paths[server][link].partition(now + duration.value.0, direction);
                 }
             }
             Fault::Latency { add, duration, .. } => {
                 for &server in servers {
-                    self.paths[server][link].add_latency(now + duration.0, add.0);
+                    self.paths[server][link].add_latency(now + duration.value.0, add.value.0);
                 }
             }
             Fault::Switchover { .. }

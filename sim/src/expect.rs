@@ -4,7 +4,8 @@
 use link_core::{ClientEvent, Instant, LinkId};
 
 use crate::history::History;
-use crate::scenario::{Checked, ClientEventName, Expectation};
+use crate::outage::{describe, seconds, Figures, Names, Outage, OutageReport};
+use crate::scenario::{Checked, ClientEventName, Expectation, SERVICE};
 use crate::server::Server;
 use crate::SimDuration;
 
@@ -25,21 +26,54 @@ fn at(d: SimDuration) -> Instant {
     Instant::ZERO + d.0
 }
 
-/// Judges every expectation of `checked` against the servers' histories.
-pub fn evaluate(checked: &Checked, servers: &[Server]) -> Vec<ExpectationResult> {
+/// Judges every expectation of `checked` against the servers' histories and the run's
+/// outage figures.
+pub fn evaluate(
+    checked: &Checked,
+    servers: &[Server],
+    outages: &OutageReport,
+) -> Vec<ExpectationResult> {
+    let names = Names {
+        servers: servers.iter().map(|s| s.name.as_str()).collect(),
+        links: checked
+            .config
+            .links
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect(),
+    };
     checked
         .scenario
         .expect
         .iter()
         .enumerate()
         .map(|(index, expectation)| {
+            let service = expectation.server() == Some(SERVICE);
             let server = expectation
                 .server()
                 .and_then(|n| checked.server_index(n))
                 .unwrap_or(0);
+            let outage_view = OutageView {
+                who: if service {
+                    "service"
+                } else {
+                    &servers[server].name
+                },
+                figures: match service {
+                    true => &outages.service,
+                    false => &outages.servers[server],
+                },
+                names: &names,
+                service,
+            };
             let server = &servers[server];
-            let (expected, passed, seen) =
-                judge(checked, &server.name, &server.history, expectation);
+            let (expected, passed, seen) = judge(
+                checked,
+                &server.name,
+                &server.history,
+                &outage_view,
+                expectation,
+            );
             ExpectationResult {
                 index,
                 expected,
@@ -76,7 +110,21 @@ fn count_words(count: Option<u32>) -> String {
 /// What an expectation says, whether it held, and what was seen.
 type Judgement = (String, bool, String);
 
-fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> Judgement {
+/// The outage figures an expectation reads: the server's, or the service's.
+struct OutageView<'a> {
+    who: &'a str,
+    figures: &'a Figures,
+    names: &'a Names<'a>,
+    service: bool,
+}
+
+fn judge(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    outages: &OutageView<'_>,
+    e: &Expectation,
+) -> Judgement {
     match e {
         Expectation::ActiveAt { at: t, link, .. } => {
             let want = wanted(checked, link);
@@ -125,7 +173,62 @@ fn judge(checked: &Checked, server: &str, h: &History, e: &Expectation) -> Judge
                 format!("{seen} sent"),
             )
         }
+        Expectation::MaxOutage { at_most, .. } => max_outage(outages, *at_most),
+        Expectation::Availability { at_least, .. } => availability(outages, *at_least),
+        Expectation::RecoveredWithin { within, .. } => recovered_within(outages, *within),
     }
+}
+
+/// The longest outage against `at_most`; a failure shows that outage.
+fn max_outage(v: &OutageView<'_>, at_most: SimDuration) -> Judgement {
+    let longest = v.figures.longest;
+    (
+        format!("{}: no outage longer than {at_most}", v.who),
+        longest.is_none_or(|o| o.length() <= at_most.0),
+        longest.map_or("no outage".into(), |o| {
+            format!("longest outage {}", describe(&o, v.names, v.service))
+        }),
+    )
+}
+
+/// The time up against `at_least` of the run; a failure shows the longest outage.
+fn availability(v: &OutageView<'_>, at_least: f64) -> Judgement {
+    let f = v.figures;
+    let longest = f.longest.map_or(String::new(), |o| {
+        format!("; longest outage {}", describe(&o, v.names, v.service))
+    });
+    (
+        format!("{}: availability at least {:.3}%", v.who, 100.0 * at_least),
+        f.availability() >= at_least,
+        format!(
+            "availability {:.3}% ({} up of {}{longest})",
+            100.0 * f.availability(),
+            seconds(f.up),
+            seconds(f.run)
+        ),
+    )
+}
+
+/// Every outage restored within `within`; a failure shows the first that was not
+/// (listed, else the open one, else the longest when the list was full).
+fn recovered_within(v: &OutageView<'_>, within: SimDuration) -> Judgement {
+    let f = v.figures;
+    let broke = |o: &Outage| o.is_open() || o.length() > within.0;
+    let first_broken = f
+        .outages
+        .iter()
+        .copied()
+        .find(broke)
+        .or(f.open)
+        .or(f.longest.filter(broke));
+    (
+        format!("{}: every outage recovered within {within}", v.who),
+        first_broken.is_none(),
+        match first_broken {
+            Some(o) => format!("outage {}", describe(&o, v.names, v.service)),
+            None => format!("{} outage(s), all recovered in time", f.count),
+        },
+    )
 }
 
 fn active_by(

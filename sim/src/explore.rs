@@ -14,6 +14,7 @@ use link_core::{Role, SystemStatus};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::duration::DrawnDuration;
 use crate::engine::{Ending, RunOptions};
 use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::scenario::{
@@ -281,7 +282,7 @@ fn keepalive_echo(rng: &mut ChaCha8Rng, fault: &Fault, config: &ScenarioConfig) 
     }
     let gap = config.kpl_interval.0 * rng.random_range(2..5);
     Some(Fault::IgnoreKeepalive {
-        at: SimDuration(at.0 + duration.0 + gap),
+        at: DrawnDuration::fixed(SimDuration(at.value.0 + duration.value.0 + gap)),
         link: link.clone(),
         duration: *duration,
     })
@@ -295,15 +296,15 @@ fn draw_fault(
     pair: bool,
     spread: i32,
 ) -> Fault {
-    let at = SimDuration(Duration::from_millis(
+    let at = DrawnDuration::fixed(SimDuration(Duration::from_millis(
         rng.random_range(0..SAFETY_PHASE.as_millis() as u64),
-    ));
+    )));
     let link = config.links[rng.random_range(0..config.links.len())]
         .name
         .clone();
     let server =
         (pair && rng.random_bool(0.3)).then(|| ["ts1", "ts2"][rng.random_range(0..2)].to_string());
-    let duration = ms(rng.random_range(100..20_000));
+    let duration = DrawnDuration::fixed(ms(rng.random_range(100..20_000)));
     match kind {
         FaultKind::Crash => Fault::Crash { at, link, duration },
         FaultKind::Drop => Fault::Drop { at, link, server },
@@ -318,7 +319,7 @@ fn draw_fault(
             let interval = config.kpl_interval.0.as_millis() as u64;
             let duration = match interval {
                 0 => duration,
-                _ => ms(rng.random_range(100..interval * 2 + 100)),
+                _ => DrawnDuration::fixed(ms(rng.random_range(100..interval * 2 + 100))),
             };
             Fault::IgnoreKeepalive { at, link, duration }
         }
@@ -343,7 +344,7 @@ fn draw_fault(
             at,
             link,
             server,
-            add: ms(rng.random_range(1..3_000)),
+            add: DrawnDuration::fixed(ms(rng.random_range(1..3_000))),
             duration,
         },
         FaultKind::Switchover if pair => Fault::Switchover { at },
@@ -357,7 +358,7 @@ fn draw_fault(
 }
 
 /// R16: one timing option changed, to a valid value.
-fn draw_options_fault(rng: &mut ChaCha8Rng, at: SimDuration, server: Option<String>) -> Fault {
+fn draw_options_fault(rng: &mut ChaCha8Rng, at: DrawnDuration, server: Option<String>) -> Fault {
     let mut values = OptionValues::default();
     match rng.random_range(0..4) {
         0 => values.connect_tout = Some(SimDuration::from_secs(rng.random_range(1..=3))),

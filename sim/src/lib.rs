@@ -23,6 +23,7 @@ pub mod explore;
 mod history;
 mod liveness;
 pub mod options;
+pub mod outage;
 pub mod picture;
 mod report;
 mod run;
@@ -33,7 +34,7 @@ mod trace;
 pub mod verdict;
 mod world;
 
-pub use crate::duration::SimDuration;
+pub use crate::duration::{DrawnDuration, SimDuration};
 pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, RECENT_LINES, TIMELINE_LIMIT};
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};

@@ -75,7 +75,7 @@ struct Cli {
 enum Command {
     /// Run scenarios and print each one's timeline and verdicts.
     #[command(
-        after_help = "Examples:\n  linksim run scenarios/ha-primary-failover.json\n  linksim run scenarios/ --quiet\n  linksim run my.json --trace my.jsonl"
+        after_help = "Examples:\n  linksim run scenarios/ha-primary-failover.json\n  linksim run scenarios/ --quiet\n  linksim run my.json --trace my.jsonl\n  linksim run scenarios/ha-primary-failover.json --json | jq .service.longest"
     )]
     Run {
         /// Scenario files, or directories whose *.json files are run in name order.
@@ -93,6 +93,10 @@ enum Command {
         /// Print every input and action on the timeline, not only the significant steps.
         #[arg(long, short)]
         verbose: bool,
+        /// Print each run as one JSON object per line (verdict, violation, expectations,
+        /// notes, outage figures) instead of the timeline and verdicts.
+        #[arg(long, conflicts_with_all = ["verbose", "quiet"])]
+        json: bool,
         /// Write the timeline picture as SVG (one scenario only).
         #[arg(long, value_name = "OUT.svg")]
         svg: Option<PathBuf>,
@@ -172,6 +176,7 @@ fn main() -> ExitCode {
             check_determinism,
             quiet,
             verbose,
+            json,
             svg,
             html,
             max_steps,
@@ -182,8 +187,9 @@ fn main() -> ExitCode {
             let output = Output {
                 access: scenario::Access { options_outside },
                 max_steps,
-                quiet,
+                quiet: quiet || json,
                 verbose,
+                json,
                 color: linksim::use_color(
                     std::io::stdout().is_terminal(),
                     std::env::var_os("NO_COLOR").as_deref(),
@@ -330,6 +336,8 @@ struct Output {
     max_steps: u64,
     quiet: bool,
     verbose: bool,
+    /// One JSON object per run on standard output, nothing else there.
+    json: bool,
     color: bool,
     pictures: Pictures,
     #[cfg(feature = "planted-bugs")]
@@ -347,7 +355,7 @@ impl Pictures {
         self.svg.is_some() || self.html.is_some()
     }
 
-    fn write(&self, report: &RunReport) -> Result<(), String> {
+    fn write(&self, report: &RunReport, json: bool) -> Result<(), String> {
         type Render = fn(&RunReport) -> String;
         let renderers: [(&Option<PathBuf>, Render); 2] = [
             (&self.svg, linksim::picture::svg),
@@ -357,7 +365,11 @@ impl Pictures {
             if let Some(path) = path {
                 std::fs::write(path, render(report))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                outln!("picture written to {}", path.display());
+                if json {
+                    errln!("picture written to {}", path.display());
+                } else {
+                    outln!("picture written to {}", path.display());
+                }
             }
         }
         Ok(())
@@ -413,7 +425,11 @@ fn run(paths: &[PathBuf], trace: Option<&Path>, check_determinism: bool, output:
             code = worse_exit_code(code, EXIT_BAD_INPUT);
         }
     }
-    outln!("linksim: {passed} passed, {failed} failed");
+    if output.json {
+        errln!("linksim: {passed} passed, {failed} failed");
+    } else {
+        outln!("linksim: {passed} passed, {failed} failed");
+    }
     code
 }
 
@@ -480,39 +496,53 @@ fn run_one(
         out.error = out.error.take().or(sink.error);
     }
     let mut file_code = report.exit_code();
-    outln!(
-        "== {} ({}, seed {})",
-        report.name,
-        file.display(),
-        report.seed
-    );
-    if !output.quiet {
-        out!("{}", report.timeline_styled(output.color));
+    if !output.json {
+        outln!(
+            "== {} ({}, seed {})",
+            report.name,
+            file.display(),
+            report.seed
+        );
+        if !output.quiet {
+            out!("{}", report.timeline_styled(output.color));
+        }
+        out!("{}", report.verdict_text());
     }
-    out!("{}", report.verdict_text());
-    if let Some(checked) = again {
+    let determinism = again.map(|checked| {
         let again = linksim::run_with(checked, options);
-        if again.trace_hash == report.trace_hash && again.steps == report.steps {
-            outln!(
+        let same = again.trace_hash == report.trace_hash && again.steps == report.steps;
+        match (output.json, same) {
+            (true, _) => {}
+            (false, true) => outln!(
                 "ok   determinism: two runs gave the same trace ({} steps, hash {:016x})",
                 report.steps,
                 report.trace_hash
-            );
-        } else {
-            outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash);
-            file_code = worse_exit_code(file_code, EXIT_INVARIANT);
+            ),
+            (false, false) => outln!("FAIL determinism (I10): two runs of the same seed gave different traces ({:016x} vs {:016x})", report.trace_hash, again.trace_hash),
         }
+        same
+    });
+    if determinism == Some(false) {
+        file_code = worse_exit_code(file_code, EXIT_INVARIANT);
     }
-    if let Err(e) = pictures.write(&report) {
+    if let Err(e) = pictures.write(&report, output.json) {
         errln!("error: {e}");
         file_code = worse_exit_code(file_code, EXIT_BAD_INPUT);
     }
-    outln!(
-        "{} {} ({} steps)\n",
-        if file_code == EXIT_OK { "PASS" } else { "FAIL" },
-        report.name,
-        report.steps
-    );
+    if output.json {
+        let mut json = report.json();
+        json["file"] = file.display().to_string().into();
+        json["exit_code"] = file_code.into();
+        json["determinism"] = determinism.into();
+        outln!("{json}");
+    } else {
+        outln!(
+            "{} {} ({} steps)\n",
+            if file_code == EXIT_OK { "PASS" } else { "FAIL" },
+            report.name,
+            report.steps
+        );
+    }
     file_code
 }
 

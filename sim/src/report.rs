@@ -9,6 +9,7 @@ use link_core::Instant;
 use crate::engine::Ending;
 use crate::expect::ExpectationResult;
 use crate::history::History;
+use crate::outage::{self, OutageReport};
 use crate::scenario::Fault;
 use crate::timeline::{format_timeline, TimelineEntry};
 use crate::verdict::{Invariant, Kind};
@@ -51,6 +52,8 @@ pub struct RunReport {
     pub recent: Vec<TimelineEntry>,
     /// The scenario's `run_for`.
     pub run_for: std::time::Duration,
+    /// Every server's outages and the service's ([`crate::outage`]).
+    pub outages: OutageReport,
 }
 
 /// Exit code: every expectation and invariant held.
@@ -174,7 +177,87 @@ impl RunReport {
             }
             out.push('\n');
         }
+        out.push_str(&self.outage_text());
         out
+    }
+
+    /// The outage block: one line per server, one for the service.
+    pub fn outage_text(&self) -> String {
+        let names = self.names();
+        let mut out = String::new();
+        for (server, figures) in self.outages.servers.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "outage {}: {}",
+                names.server(server),
+                outage::summary(figures, &names, false)
+            );
+        }
+        let service = if self.servers.len() == 1 {
+            format!("as {}'s (one server)", names.server(0))
+        } else {
+            outage::summary(&self.outages.service, &names, true)
+        };
+        let _ = writeln!(out, "service: {service}");
+        out
+    }
+
+    /// The verdict in one word: `pass`, `expectation_failed`, `safety_violation`,
+    /// `liveness_violation` or `partial` (the step budget ran out).
+    pub fn verdict_word(&self) -> &'static str {
+        match &self.ending {
+            Ending::Violation(found) => match found.invariant.kind() {
+                Kind::Safety => "safety_violation",
+                Kind::Liveness => "liveness_violation",
+            },
+            Ending::OutOfSteps { .. } => "partial",
+            Ending::Completed if self.exit_code() == EXIT_OK => "pass",
+            Ending::Completed => "expectation_failed",
+        }
+    }
+
+    /// The run as one JSON object (`linksim run --json`): the verdict, the violation,
+    /// the expectations, the notes and the outage figures; times in seconds.
+    pub fn json(&self) -> serde_json::Value {
+        let names = self.names();
+        let violation = match &self.ending {
+            Ending::Violation(found) => serde_json::json!({
+                "invariant": found.invariant.name(),
+                "server": found.server,
+                "at_s": found.at_ns as f64 / 1e9,
+                "detail": found.detail,
+            }),
+            _ => serde_json::Value::Null,
+        };
+        let expectations: Vec<_> = self
+            .expectations
+            .iter()
+            .map(|e| serde_json::json!({"index": e.index, "expected": e.expected, "passed": e.passed, "seen": e.seen}))
+            .collect();
+        let servers: Vec<_> = (self.servers.iter().zip(&self.outages.servers))
+            .map(|((name, _), figures)| serde_json::json!({"server": name, "outage": figures.json(&names)}))
+            .collect();
+        serde_json::json!({
+            "name": self.name,
+            "seed": self.seed,
+            "verdict": self.verdict_word(),
+            "exit_code": self.exit_code(),
+            "steps": self.steps,
+            "end_s": self.end.as_nanos() as f64 / 1e9,
+            "violation": violation,
+            "expectations": expectations,
+            "notes": self.liveness,
+            "servers": servers,
+            "service": self.outages.service.json(&names),
+        })
+    }
+
+    /// The server and link names, for rendering outages.
+    pub fn names(&self) -> outage::Names<'_> {
+        outage::Names {
+            servers: self.servers.iter().map(|(n, _)| n.as_str()).collect(),
+            links: self.links.iter().map(|(n, _)| n.as_str()).collect(),
+        }
     }
 }
 

@@ -45,8 +45,9 @@ pub fn run_streaming(
 
 /// The report of a finished `engine`.
 fn report(mut engine: Engine, ending: Ending, name: String, seed: u64) -> RunReport {
+    let outages = engine.outages.finish(engine.now);
     let expectations = match ending {
-        Ending::Completed => evaluate(&engine.checked, &engine.servers),
+        Ending::Completed => evaluate(&engine.checked, &engine.servers, &outages),
         Ending::Violation(_) | Ending::OutOfSteps { .. } => Vec::new(),
     };
     RunReport {
@@ -77,6 +78,7 @@ fn report(mut engine: Engine, ending: Ending, name: String, seed: u64) -> RunRep
         timeline_omitted: engine.timeline_omitted,
         recent: std::mem::take(&mut engine.recent).into(),
         run_for: engine.checked.scenario.run_for.0,
+        outages,
     }
 }
 

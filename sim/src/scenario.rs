@@ -14,6 +14,7 @@ use link_core::{
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
+use crate::duration::DrawnDuration;
 use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::SimDuration;
 
@@ -486,17 +487,17 @@ pub enum Fault {
     /// connections for `for`.
     Crash {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link's connector.
         link: String,
         /// How long it stays down.
         #[serde(rename = "for")]
-        duration: SimDuration,
+        duration: DrawnDuration,
     },
     /// The connector drops its connections (to one server, or to all).
     Drop {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link.
         link: String,
         /// Only this server's connection; absent: every server's.
@@ -508,7 +509,7 @@ pub enum Fault {
     /// time of each step, the active one included.
     Status {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link.
         link: String,
         /// The value sent, or a list of `{"status", "after"}` steps.
@@ -517,7 +518,7 @@ pub enum Fault {
     /// Messages between a server (or every server) and the connector are lost for `for`.
     Partition {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link.
         link: String,
         /// Only this server; absent: every server.
@@ -525,7 +526,7 @@ pub enum Fault {
         server: Option<String>,
         /// How long.
         #[serde(rename = "for")]
-        duration: SimDuration,
+        duration: DrawnDuration,
         /// Which way.
         #[serde(default)]
         direction: Direction,
@@ -533,27 +534,27 @@ pub enum Fault {
     /// Extra one-way latency between a server (or every server) and the connector.
     Latency {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link.
         link: String,
         /// Only this server; absent: every server.
         #[serde(default)]
         server: Option<String>,
         /// The latency added.
-        add: SimDuration,
+        add: DrawnDuration,
         /// How long.
         #[serde(rename = "for")]
-        duration: SimDuration,
+        duration: DrawnDuration,
     },
     /// The Management Layer swaps the primary and the backup.
     Switchover {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
     },
     /// The link's priority changes on a server (or every server) (R13).
     Reconfigure {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link.
         link: String,
         /// The new priority (absent: 0).
@@ -567,18 +568,18 @@ pub enum Fault {
     /// (a request that arrived in the window is never answered).
     IgnoreKeepalive {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Which link's connector.
         link: String,
         /// How long.
         #[serde(rename = "for")]
-        duration: SimDuration,
+        duration: DrawnDuration,
     },
     /// The Management Layer sets the role of a lone server (R11); a pair's roles change
     /// by `switchover`.
     SetRole {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// The server (may be left out: there is one).
         #[serde(default)]
         server: Option<String>,
@@ -590,7 +591,7 @@ pub enum Fault {
     /// procedure, the `kpl_*` options at once. At least one must be given.
     Options {
         /// When.
-        at: SimDuration,
+        at: DrawnDuration,
         /// Only this server; absent: every server.
         #[serde(default)]
         server: Option<String>,
@@ -627,7 +628,7 @@ impl Scenario {
         self.faults
             .iter()
             .filter_map(|f| match f {
-                Fault::Latency { add, .. } => Some(add.0),
+                Fault::Latency { add, .. } => Some(add.value.0),
                 _ => None,
             })
             .max()
@@ -683,7 +684,73 @@ impl Fault {
             | Fault::Reconfigure { at, .. }
             | Fault::IgnoreKeepalive { at, .. }
             | Fault::SetRole { at, .. }
+            | Fault::Options { at, .. } => at.value,
+        }
+    }
+
+    /// The fields a range may give (`at`, `for`, `add`), by their names in the file.
+    pub fn drawn_fields(&self) -> Vec<(&'static str, DrawnDuration)> {
+        let mut fields = vec![("at", self.at_field())];
+        match self {
+            Fault::Crash { duration, .. }
+            | Fault::Partition { duration, .. }
+            | Fault::IgnoreKeepalive { duration, .. } => fields.push(("for", *duration)),
+            Fault::Latency { add, duration, .. } => {
+                fields.push(("add", *add));
+                fields.push(("for", *duration));
+            }
+            _ => {}
+        }
+        fields
+    }
+
+    /// The fault's `at` as written (a duration or a range).
+    fn at_field(&self) -> DrawnDuration {
+        match self {
+            Fault::Crash { at, .. }
+            | Fault::Drop { at, .. }
+            | Fault::Status { at, .. }
+            | Fault::Partition { at, .. }
+            | Fault::Latency { at, .. }
+            | Fault::Switchover { at }
+            | Fault::Reconfigure { at, .. }
+            | Fault::IgnoreKeepalive { at, .. }
+            | Fault::SetRole { at, .. }
             | Fault::Options { at, .. } => *at,
+        }
+    }
+
+    /// Draws every ranged field from the scenario's `seed`, fault `index` and the
+    /// field's name (each its own stream: a range added elsewhere changes no draw).
+    pub fn draw(&mut self, seed: u64, index: usize) {
+        let draw = |field: &str, value: &mut DrawnDuration| {
+            if value.range.is_some() {
+                value.draw(&mut crate::world::stream(
+                    seed,
+                    &format!("fault/{index}/{field}"),
+                ));
+            }
+        };
+        match self {
+            Fault::Crash { at, duration, .. }
+            | Fault::Partition { at, duration, .. }
+            | Fault::IgnoreKeepalive { at, duration, .. } => {
+                draw("at", at);
+                draw("for", duration);
+            }
+            Fault::Latency {
+                at, add, duration, ..
+            } => {
+                draw("at", at);
+                draw("add", add);
+                draw("for", duration);
+            }
+            Fault::Drop { at, .. }
+            | Fault::Status { at, .. }
+            | Fault::Switchover { at }
+            | Fault::Reconfigure { at, .. }
+            | Fault::SetRole { at, .. }
+            | Fault::Options { at, .. } => draw("at", at),
         }
     }
 
@@ -693,11 +760,14 @@ impl Fault {
             Fault::Crash { at, duration, .. }
             | Fault::Partition { at, duration, .. }
             | Fault::Latency { at, duration, .. }
-            | Fault::IgnoreKeepalive { at, duration, .. } => SimDuration(at.0 + duration.0),
+            | Fault::IgnoreKeepalive { at, duration, .. } => {
+                SimDuration(at.value.0 + duration.value.0)
+            }
             Fault::Status { at, status, .. } => SimDuration(
-                at.0 + status_offsets(status)
-                    .last()
-                    .map_or_else(Default::default, |s| s.0 .0),
+                at.value.0
+                    + status_offsets(status)
+                        .last()
+                        .map_or_else(Default::default, |s| s.0 .0),
             ),
             other => other.at(),
         }
@@ -838,7 +908,39 @@ pub enum Expectation {
         /// Exactly this many.
         count: u32,
     },
+    /// The server's longest outage (or, with `"server": "pair"`, the service's: the
+    /// time the primary of the moment had no active link) lasts at most `at_most`. An
+    /// outage the run ends inside counts with its length so far.
+    MaxOutage {
+        /// The server, or `"pair"` for the service.
+        #[serde(default)]
+        server: Option<String>,
+        /// The longest outage allowed.
+        at_most: SimDuration,
+    },
+    /// The server (or `"pair"`: the service) has an active link for at least
+    /// `at_least` of the run (a fraction from 0 to 1; start-up counts as down).
+    Availability {
+        /// The server, or `"pair"` for the service.
+        #[serde(default)]
+        server: Option<String>,
+        /// The least fraction of the run with an active link.
+        at_least: f64,
+    },
+    /// Every outage of the server (or `"pair"`: the service) ended within `within`; an
+    /// outage still open when the run ends breaks it.
+    RecoveredWithin {
+        /// The server, or `"pair"` for the service.
+        #[serde(default)]
+        server: Option<String>,
+        /// The longest time to recover allowed.
+        within: SimDuration,
+    },
 }
+
+/// The `server` value outage expectations use for the service of the scenario's
+/// servers (the primary of the moment, or the lone server).
+pub const SERVICE: &str = "pair";
 
 impl Expectation {
     /// The server the expectation names, if it names one.
@@ -851,8 +953,21 @@ impl Expectation {
             | Expectation::Log { server, .. }
             | Expectation::ClientEvent { server, .. }
             | Expectation::RoleAt { server, .. }
-            | Expectation::FailureReports { server, .. } => server.as_deref(),
+            | Expectation::FailureReports { server, .. }
+            | Expectation::MaxOutage { server, .. }
+            | Expectation::Availability { server, .. }
+            | Expectation::RecoveredWithin { server, .. } => server.as_deref(),
         }
+    }
+
+    /// Whether the expectation is about outages (and may name the service, `"pair"`).
+    pub fn is_about_outages(&self) -> bool {
+        matches!(
+            self,
+            Expectation::MaxOutage { .. }
+                | Expectation::Availability { .. }
+                | Expectation::RecoveredWithin { .. }
+        )
     }
 
     /// The latest virtual time the expectation looks at, if it names one.
@@ -876,7 +991,10 @@ impl Expectation {
             }
             Expectation::Log { .. }
             | Expectation::RoleAt { .. }
-            | Expectation::FailureReports { .. } => vec![],
+            | Expectation::FailureReports { .. }
+            | Expectation::MaxOutage { .. }
+            | Expectation::Availability { .. }
+            | Expectation::RecoveredWithin { .. } => vec![],
         }
     }
 }
@@ -916,6 +1034,24 @@ impl Checked {
     /// The index of the server named `name`.
     pub fn server_index(&self, name: &str) -> Option<usize> {
         self.servers.iter().position(|s| s.name == name)
+    }
+
+    /// This scenario with seed `seed`: every random stream, and every fault field
+    /// drawn from a range, follows the new seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.scenario.seed = seed;
+        for (index, fault) in self.scenario.faults.iter_mut().enumerate() {
+            fault.draw(seed, index);
+        }
+        self
+    }
+
+    /// Whether the scenario has a fault field drawn from a range.
+    pub fn has_ranges(&self) -> bool {
+        self.scenario
+            .faults
+            .iter()
+            .any(|f| f.drawn_fields().iter().any(|(_, d)| d.range.is_some()))
     }
 
     /// Whether the scenario runs an HA pair.
@@ -1263,6 +1399,11 @@ fn check(scenario: Scenario) -> Result<Checked, CheckError> {
     }
     check_faults(&scenario, &names)?;
     check_expectations(&scenario, &names)?;
+    let mut scenario = scenario;
+    let seed = scenario.seed;
+    for (index, fault) in scenario.faults.iter_mut().enumerate() {
+        fault.draw(seed, index);
+    }
     let connectors = config
         .links
         .iter()
@@ -1373,12 +1514,17 @@ fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError
             names.link(&what, link)?;
         }
         names.server(&what, fault.server())?;
-        if fault.at() > scenario.run_for {
+        let latest = fault.at_field().latest();
+        if latest > scenario.run_for {
             return Err((
-                Some(format!("\"{}\"", fault.at())),
+                Some("\"at\"".into()),
                 format!(
-                    "{what}: starts at {}, after run_for ({}); it would never happen",
-                    fault.at(),
+                    "{what}: starts at {}{latest}, after run_for ({}); it would never happen",
+                    if fault.at_field().range.is_some() {
+                        "up to "
+                    } else {
+                        ""
+                    },
                     scenario.run_for
                 ),
             ));
@@ -1415,7 +1561,18 @@ fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), Chec
         for link in expectation.links() {
             names.link(&what, link)?;
         }
-        names.server(&what, expectation.server())?;
+        let service = expectation.is_about_outages() && expectation.server() == Some(SERVICE);
+        if !service {
+            names.server(&what, expectation.server())?;
+        }
+        if let Expectation::Availability { at_least, .. } = expectation {
+            if !(0.0..=1.0).contains(at_least) {
+                return Err((
+                    Some("\"at_least\"".into()),
+                    format!("{what}: \"at_least\" is a fraction from 0 to 1 (0.999 for 99.9%); {at_least} is not"),
+                ));
+            }
+        }
         if expectation.server().is_none() && names.servers.len() > 1 {
             return Err((
                 Some("\"expect\"".into()),
@@ -1523,6 +1680,12 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
             return Err((
                 serde_json::to_string(&server.name).ok(),
                 format!("servers[{i}]: the name {:?} is used twice", server.name),
+            ));
+        }
+        if server.name == SERVICE {
+            return Err((
+                serde_json::to_string(&server.name).ok(),
+                format!("servers[{i}]: the name {SERVICE:?} is reserved: outage expectations use it for the service of the servers"),
             ));
         }
     }

@@ -91,6 +91,22 @@ fn option_words(fault: &Fault) -> String {
 
 /// A fault in words, for the timeline.
 pub fn describe_fault(fault: &Fault) -> String {
+    let drawn: Vec<String> = fault
+        .drawn_fields()
+        .into_iter()
+        .filter_map(|(field, d)| {
+            d.range
+                .map(|(lo, hi)| format!("{field} {d} from {lo}..{hi}"))
+        })
+        .collect();
+    match drawn.is_empty() {
+        true => fault_words(fault),
+        false => format!("{} (drawn: {})", fault_words(fault), drawn.join(", ")),
+    }
+}
+
+/// The fault in words, its fields as the run uses them.
+fn fault_words(fault: &Fault) -> String {
     let to = |server: &Option<String>| {
         server
             .as_deref()
