@@ -14,6 +14,10 @@
 //!   x steps (D2 of the reliability issue: it was cubic). Up to 65,535, the most links a
 //!   configuration may have; one sample each.
 //!
+//! - `sweep_ha_primary_failover`, `sweep_outage_drawn_moment`: `linksim sweep`'s runs
+//!   per second on one thread, over 500 seeds of a bundled scenario as bundled; the
+//!   counter is runs (the issue's goal: at least 5,000 per second per core).
+//!
 //! Run: `cargo bench -p linksim`.
 
 use divan::counter::ItemsCount;
@@ -65,6 +69,36 @@ fn one_hour_ha_pair(bencher: Bencher) {
 }
 
 const SEEDS: u64 = 200;
+
+/// `linksim sweep`'s throughput: one bundled scenario (as bundled, `run_for` included)
+/// over 500 seeds, every invariant checked, on one thread; the counter is runs.
+fn sweep_bundled(bencher: Bencher, file: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("the bundled scenario");
+    let combinations = linksim::sweep::plan(&[(path, text)], &[]).expect("a valid scenario");
+    let seeds = explore::SeedSet::new(0..500, (1, 1));
+    bencher.counter(ItemsCount::new(seeds.count)).bench(|| {
+        let options = linksim::sweep::SweepOptions {
+            jobs: 1,
+            ..Default::default()
+        };
+        let results = linksim::sweep::run(&combinations, &seeds, options, &|_| {});
+        assert_eq!(results.aggregates[0].violations, 0);
+        divan::black_box(results.aggregates[0].runs)
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn sweep_ha_primary_failover(bencher: Bencher) {
+    sweep_bundled(bencher, "ha-primary-failover.json");
+}
+
+#[divan::bench(sample_count = 10)]
+fn sweep_outage_drawn_moment(bencher: Bencher) {
+    sweep_bundled(bencher, "outage-connector-dies-at-a-drawn-moment.json");
+}
 
 #[divan::bench(args = [1, 2], sample_count = 10)]
 fn explore_default_swarm(bencher: Bencher, jobs: usize) {

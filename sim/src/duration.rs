@@ -167,7 +167,7 @@ impl JsonSchema for SimDuration {
 /// A fault's `at`, `for` or `add`: a duration (`"20s"`), or a range to draw one from
 /// with the scenario's seed (`"20s..40s"`, both ends included). [`value`](Self::value)
 /// is what the run uses: the duration, or the value drawn (the range's start until
-/// [`crate::scenario::Checked`] draws it). It serializes as the value, so a scenario
+/// the scenario is checked, which draws it). It serializes as the value, so a scenario
 /// written back out replays the drawn run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DrawnDuration {

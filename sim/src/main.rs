@@ -11,13 +11,13 @@ use clap::{Parser, Subcommand};
 /// standard output (e.g. `| head`); the run goes on (a trace file is still finished)
 /// and the process then exits with [`EXIT_BROKEN_PIPE`].
 macro_rules! outln {
-    () => { emit(format_args!("\n")) };
-    ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::emit(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::emit(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `print!` with [`outln!`]'s handling of a closed standard output.
 macro_rules! out {
-    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::emit(format_args!($($arg)*)) };
 }
 
 /// `eprintln!` that never panics: a closed standard error loses the message.
@@ -47,6 +47,8 @@ fn emit(args: std::fmt::Arguments<'_>) {
         std::process::exit(EXIT_BAD_INPUT);
     }
 }
+
+mod sweep_cli;
 
 /// The exit code when a reader closed standard output early (128 + SIGPIPE).
 const EXIT_BROKEN_PIPE: i32 = 141;
@@ -159,6 +161,65 @@ violations were found (each shrunk scenario is written to --out), 3 bad argument
         #[arg(long, value_name = "NAME")]
         planted_bug: Option<String>,
     },
+    /// Run every combination of swept settings over many seeds and say how long the
+    /// service was out: p50/p90/p99/max of each run's longest service outage,
+    /// availability, failovers and invariant verdicts, per combination.
+    #[command(after_help = "\
+Examples:
+  linksim sweep scenarios/ha-primary-failover.json \\
+      --set connect_tout=1s,2s,5s --set restart_timeout=2s,5s,10s --seeds 0..1000 \\
+      --html sweep.html --csv sweep.csv --worst 3 worst/
+  linksim sweep a.json b.json --seeds 0..500            (two configurations compared)
+  linksim sweep a.json --set links.CSTA_B.priority=5,10,20 --set network.latency=1ms,50ms
+  linksim sweep a.json --seeds 0..100000 --shard 2/4 --json part2.json
+  linksim sweep --merge part1.json part2.json part3.json part4.json --csv all.csv
+
+Keys: a timing option (connect_tout, restart_timeout, kpl_interval, kpl_tolerance,
+kpl_loss_rate), a top-level field (run_for), or a path: links.NAME.priority,
+connectors.NAME.accept_after, network.latency, management.switch_after.
+
+Results do not depend on --jobs or the sharding; the same command writes the same CSV.
+Exit codes: 0 no violation, 2 a safety violation, 4 only liveness violations (each
+written as a scenario file to --out), 3 bad input.")]
+    Sweep {
+        /// Scenario files (each one more variant), or with --merge sweep JSON outputs.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A swept setting, KEY=VALUE[,VALUE...]; repeat for more (every combination runs).
+        #[arg(long = "set", value_name = "KEY=VALUES")]
+        sets: Vec<String>,
+        /// The seeds every combination runs, A..B (B excluded).
+        #[arg(long, default_value = "0..100")]
+        seeds: String,
+        /// Worker threads; results do not depend on it.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Write the results as CSV (`-`: standard output, instead of the table).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Write the results as JSON, with the sums --merge needs (`-`: standard output).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write a self-contained HTML page with the table and a plot.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Write the N worst runs (longest service outage) as scenario files into DIR.
+        #[arg(long, num_args = 2, value_names = ["N", "DIR"])]
+        worst: Vec<String>,
+        /// Directory for the scenario files of violations.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// The files are sweep JSON outputs of shards: merge them.
+        #[arg(long)]
+        merge: bool,
+        /// Plant a deliberate bug in every core (test builds only).
+        #[cfg(feature = "planted-bugs")]
+        #[arg(long, value_name = "NAME")]
+        planted_bug: Option<String>,
+    },
     /// Write a commented starter scenario that runs as is.
     #[command(after_help = "Example:\n  linksim new my-failover && linksim run my-failover.json")]
     New {
@@ -203,6 +264,61 @@ fn main() -> ExitCode {
             run(&paths, trace.as_deref(), check_determinism, &output)
         }
         Command::New { name } => new_scenario(&name),
+        Command::Sweep {
+            files,
+            sets,
+            seeds,
+            jobs,
+            shard,
+            csv,
+            json,
+            html,
+            worst,
+            out,
+            merge,
+            #[cfg(feature = "planted-bugs")]
+            planted_bug,
+        } => {
+            #[allow(unused_mut)]
+            let mut run = linksim::RunOptions::default();
+            #[cfg(feature = "planted-bugs")]
+            if let Some(name) = planted_bug {
+                match link_core::PlantedBug::from_name(&name) {
+                    Some(bug) => run.planted_bug = Some(bug),
+                    None => {
+                        errln!("error: no planted bug named {name:?}");
+                        return ExitCode::from(EXIT_BAD_INPUT as u8);
+                    }
+                }
+            }
+            let worst = match worst.as_slice() {
+                [] => None,
+                [n, dir] => match n.parse::<usize>() {
+                    Ok(n) => Some((n, PathBuf::from(dir))),
+                    Err(_) => {
+                        errln!("error: --worst N DIR: N is a number of runs, not {n:?}");
+                        return ExitCode::from(EXIT_BAD_INPUT as u8);
+                    }
+                },
+                _ => unreachable!("clap takes two values"),
+            };
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            sweep_cli::sweep(&sweep_cli::SweepArgs {
+                files,
+                sets,
+                seeds,
+                jobs,
+                shard,
+                csv,
+                json,
+                html,
+                worst,
+                out,
+                merge,
+                command,
+                run,
+            })
+        }
         Command::Explore {
             seeds,
             jobs,

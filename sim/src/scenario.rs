@@ -725,7 +725,7 @@ impl Fault {
     pub fn draw(&mut self, seed: u64, index: usize) {
         let draw = |field: &str, value: &mut DrawnDuration| {
             if value.range.is_some() {
-                value.draw(&mut crate::world::stream(
+                value.draw(&mut crate::seeded::stream(
                     seed,
                     &format!("fault/{index}/{field}"),
                 ));

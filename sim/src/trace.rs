@@ -5,6 +5,7 @@ use link_core::{Action, Event, Instant, Outcome, StepError};
 use serde::Serialize;
 
 use crate::scenario::Fault;
+use crate::seeded::{fnv1a, FNV_OFFSET};
 use crate::verdict::Found;
 
 /// One record of the trace.
@@ -61,19 +62,6 @@ struct Line<'a> {
     at_ns: u64,
     #[serde(flatten)]
     record: TraceRecord<'a>,
-}
-
-/// FNV-1a's starting value.
-pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a over `bytes`, from `hash`: a fixed hash, the same on every machine and every
-/// Rust version (for the trace's hash and the simulator's random streams).
-pub(crate) fn fnv1a(mut hash: u64, bytes: impl IntoIterator<Item = u8>) -> u64 {
-    for byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 /// Where a streamed trace goes: each line is written as it is made, with the

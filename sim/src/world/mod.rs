@@ -11,19 +11,12 @@ pub(crate) mod network;
 
 use std::time::Duration;
 
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::SimDuration;
 
-/// A deterministic stream for the component named `name`: the seed's ChaCha8 stream
-/// numbered by the name's hash, so adding a component changes no other's draws.
-pub(crate) fn stream(seed: u64, name: &str) -> ChaCha8Rng {
-    let hash = crate::trace::fnv1a(crate::trace::FNV_OFFSET, name.bytes());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(hash);
-    rng
-}
+pub(crate) use crate::seeded::stream;
 
 /// Up to `max`, drawn from `rng` (nothing drawn when `max` is zero).
 pub(crate) fn jitter(rng: &mut ChaCha8Rng, max: SimDuration) -> Duration {

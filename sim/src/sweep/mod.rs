@@ -1,0 +1,461 @@
+//! `linksim sweep`: runs every combination of swept settings (`--set key=v1,v2`) of one
+//! or more scenario files over a range of seeds, and sums, per combination, how long
+//! the service was out: the distribution of each run's longest service outage, the
+//! availability, the failovers and any invariant violation. Sums are exact integers
+//! and a map of values, so results do not depend on the thread count or the sharding,
+//! and shards merge ([`Aggregate::merge`]).
+//!
+//! - this file: settings, the plan of combinations, one measured run, the aggregates;
+//! - [`output`]: the table, CSV and JSON, and reading shard outputs back to merge them;
+//! - [`page`]: the self-contained HTML page with its plot.
+
+pub mod output;
+pub mod page;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Ending, RunOptions};
+use crate::scenario::{self, Checked};
+use crate::verdict::{Found, Invariant};
+
+pub use settings::{parse_set, Setting};
+
+/// One combination of a file and a value for every setting.
+#[derive(Clone, Debug)]
+pub struct Combination {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The value of each setting, in `--set` order.
+    pub values: Vec<String>,
+    /// The scenario with those values, checked.
+    pub checked: Checked,
+}
+
+impl Combination {
+    /// `file key=value ...`, naming the combination in tables.
+    pub fn label(&self, settings: &[Setting]) -> String {
+        let mut label = file_stem(&self.file);
+        for (setting, value) in settings.iter().zip(&self.values) {
+            label.push_str(&format!(" {}={value}", setting.key));
+        }
+        label
+    }
+}
+
+/// The file's name without its folder and `.json`.
+pub fn file_stem(path: &Path) -> String {
+    path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into(),
+    )
+}
+
+/// Every combination of `files` (each given with its text) and the settings' values,
+/// in file order, then the settings' values in order (the last setting varies fastest).
+pub fn plan(files: &[(PathBuf, String)], settings: &[Setting]) -> Result<Vec<Combination>, String> {
+    let mut combinations = Vec::new();
+    for (file, text) in files {
+        for values in cartesian(settings) {
+            let edited = settings::apply(text, settings, &values)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let checked = scenario::parse(file, &edited).map_err(|e| {
+                let set: Vec<String> = settings
+                    .iter()
+                    .zip(&values)
+                    .map(|(s, v)| format!("{}={v}", s.key))
+                    .collect();
+                format!("{e} (with {})", set.join(" "))
+            })?;
+            combinations.push(Combination {
+                file: file.clone(),
+                values,
+                checked,
+            });
+        }
+    }
+    Ok(combinations)
+}
+
+/// Every choice of one value per setting, the last setting varying fastest.
+fn cartesian(settings: &[Setting]) -> Vec<Vec<String>> {
+    settings.iter().fold(vec![Vec::new()], |acc, setting| {
+        acc.iter()
+            .flat_map(|prefix| {
+                setting.values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect()
+    })
+}
+
+/// What one run of one combination measured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Measured {
+    /// The longest service outage, nanoseconds (0: none).
+    pub longest_ns: u64,
+    /// Time the service was up, nanoseconds.
+    pub up_ns: u64,
+    /// The run's length, nanoseconds.
+    pub run_ns: u64,
+    /// Service outages (each a loss of the service's link; failovers).
+    pub outages: u64,
+    /// Whether the service never came up.
+    pub never_up: bool,
+    /// The violation that stopped the run (a partial run is one: `StepBudget`).
+    pub found: Option<Found>,
+}
+
+/// Runs `checked` with seed `seed` (its ranges drawn from it) and measures it. Every
+/// invariant is checked; no timeline or history is kept (whatever `options` says).
+pub fn measure(checked: &Checked, seed: u64, options: RunOptions) -> Measured {
+    let options = RunOptions {
+        no_timeline: true,
+        no_history: true,
+        ..options
+    };
+    let checked = checked.clone().with_seed(seed);
+    let (engine, ending) = crate::run::run_engine(checked, options, None);
+    let service = engine.outages.finish(engine.now).service;
+    let found = match ending {
+        Ending::Completed => None,
+        Ending::Violation(found) => Some(found),
+        Ending::OutOfSteps { budget, at } => Some(Found {
+            invariant: Invariant::StepBudget,
+            server: None,
+            at_ns: at.as_nanos(),
+            detail: format!("the run used its step budget of {budget} steps by {at}"),
+        }),
+    };
+    Measured {
+        longest_ns: service.longest.map_or(0, |o| nanos(o.length())),
+        up_ns: nanos(service.up),
+        run_ns: nanos(service.run),
+        outages: service.count,
+        never_up: service.first_active.is_none(),
+        found,
+    }
+}
+
+fn nanos(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// One combination's runs, summed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    /// Runs made.
+    pub runs: u64,
+    /// How many runs had each longest service outage (nanoseconds -> runs).
+    pub longest: BTreeMap<u64, u64>,
+    /// Total service up time, nanoseconds.
+    pub up_ns: u128,
+    /// Total run time, nanoseconds.
+    pub run_ns: u128,
+    /// Total service outages.
+    pub outages: u64,
+    /// Runs in which the service never came up.
+    pub never_up: u64,
+    /// Runs stopped by a violation.
+    pub violations: u64,
+    /// The violation of the lowest violating seed.
+    pub first_violation: Option<(u64, Found)>,
+}
+
+impl Aggregate {
+    /// Adds run `seed`'s figures.
+    pub fn add(&mut self, seed: u64, m: Measured) {
+        self.runs += 1;
+        *self.longest.entry(m.longest_ns).or_default() += 1;
+        self.up_ns += u128::from(m.up_ns);
+        self.run_ns += u128::from(m.run_ns);
+        self.outages += m.outages;
+        self.never_up += u64::from(m.never_up);
+        if let Some(found) = m.found {
+            self.violations += 1;
+            self.note_violation(seed, found);
+        }
+    }
+
+    fn note_violation(&mut self, seed: u64, found: Found) {
+        if self.first_violation.as_ref().is_none_or(|(s, _)| seed < *s) {
+            self.first_violation = Some((seed, found));
+        }
+    }
+
+    /// Adds another part of the same combination's runs (another thread's or shard's).
+    pub fn merge(&mut self, other: Aggregate) {
+        self.runs += other.runs;
+        for (value, runs) in other.longest {
+            *self.longest.entry(value).or_default() += runs;
+        }
+        self.up_ns += other.up_ns;
+        self.run_ns += other.run_ns;
+        self.outages += other.outages;
+        self.never_up += other.never_up;
+        self.violations += other.violations;
+        if let Some((seed, found)) = other.first_violation {
+            self.note_violation(seed, found);
+        }
+    }
+
+    /// The `p`-th percentile (0 to 100) of the longest service outage, nanoseconds, by
+    /// nearest rank (the smallest value with at least p% of runs at or below it).
+    pub fn percentile_ns(&self, p: f64) -> u64 {
+        if self.runs == 0 {
+            return 0;
+        }
+        let rank = ((p / 100.0) * self.runs as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (&value, &runs) in &self.longest {
+            seen += runs;
+            if seen >= rank {
+                return value;
+            }
+        }
+        self.longest.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// Service up time over run time, all runs together (1 with no runs).
+    pub fn availability(&self) -> f64 {
+        if self.run_ns == 0 {
+            return 1.0;
+        }
+        self.up_ns as f64 / self.run_ns as f64
+    }
+
+    /// Mean service outages (failovers) per run.
+    pub fn failovers_per_run(&self) -> f64 {
+        self.outages as f64 / self.runs.max(1) as f64
+    }
+}
+
+/// One of the worst runs: its combination, seed and longest service outage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorstRun {
+    /// Index of the combination.
+    pub combination: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Its longest service outage, nanoseconds.
+    pub longest_ns: u64,
+}
+
+impl WorstRun {
+    /// Worst first: the longer outage, then the earlier combination, then the lower seed.
+    fn rank(&self) -> (std::cmp::Reverse<u64>, usize, u64) {
+        (
+            std::cmp::Reverse(self.longest_ns),
+            self.combination,
+            self.seed,
+        )
+    }
+}
+
+/// Keeps the `n` worst of `runs`, worst first (a total order: the result does not
+/// depend on the order runs arrive in).
+pub fn keep_worst(runs: &mut Vec<WorstRun>, n: usize) {
+    runs.sort_by_key(WorstRun::rank);
+    runs.dedup();
+    runs.truncate(n);
+}
+
+/// A whole sweep's results: one aggregate per combination, and the worst runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Results {
+    /// Per combination, in plan order.
+    pub aggregates: Vec<Aggregate>,
+    /// The worst runs, worst first (at most the number asked for).
+    pub worst: Vec<WorstRun>,
+}
+
+/// How a sweep runs: threads, how many worst runs to keep, and the options of each run
+/// (a planted bug, in test builds; the step budget).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SweepOptions {
+    /// Worker threads (at least one runs).
+    pub jobs: usize,
+    /// How many of the worst runs to keep.
+    pub worst: usize,
+    /// The options of every run.
+    pub run: RunOptions,
+}
+
+/// Runs every combination over `seeds` as `options` say; `progress` is told the number
+/// of runs done so far.
+pub fn run(
+    combinations: &[Combination],
+    seeds: &crate::explore::SeedSet,
+    options: SweepOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Results {
+    let (jobs, worst) = (options.jobs, options.worst);
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
+    let total = seeds.count * combinations.len() as u64;
+    let (next, done) = (AtomicU64::new(0), AtomicU64::new(0));
+    let parts = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                let mut part = Results {
+                    aggregates: vec![Aggregate::default(); combinations.len()],
+                    worst: Vec::new(),
+                };
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= total {
+                        break;
+                    }
+                    run_one(combinations, seeds, index, options, &mut part);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                }
+                parts
+                    .lock()
+                    .expect("no worker panics holding it")
+                    .push(part);
+            });
+        }
+    });
+    let mut results = Results {
+        aggregates: vec![Aggregate::default(); combinations.len()],
+        worst: Vec::new(),
+    };
+    for part in parts.into_inner().expect("workers finished") {
+        results.merge(part, worst);
+    }
+    results
+}
+
+/// Run number `index` of the sweep: seed-major, so every combination advances together
+/// and a progress bar's rate means the same throughout.
+fn run_one(
+    combinations: &[Combination],
+    seeds: &crate::explore::SeedSet,
+    index: u64,
+    options: SweepOptions,
+    part: &mut Results,
+) {
+    let worst = options.worst;
+    let combination = (index % combinations.len() as u64) as usize;
+    let seed = seeds.first + (index / combinations.len() as u64) * seeds.step;
+    let measured = measure(&combinations[combination].checked, seed, options.run);
+    if worst > 0 {
+        part.worst.push(WorstRun {
+            combination,
+            seed,
+            longest_ns: measured.longest_ns,
+        });
+        if part.worst.len() >= 4 * worst.max(64) {
+            keep_worst(&mut part.worst, worst);
+        }
+    }
+    part.aggregates[combination].add(seed, measured);
+}
+
+impl Results {
+    /// Adds another part of the same sweep, keeping the `worst` worst runs.
+    pub fn merge(&mut self, other: Results, worst: usize) {
+        for (mine, theirs) in self.aggregates.iter_mut().zip(other.aggregates) {
+            mine.merge(theirs);
+        }
+        self.worst.extend(other.worst);
+        keep_worst(&mut self.worst, worst);
+    }
+}
+
+/// Combination `c` with seed `seed` as a standalone scenario: ranges replaced by the
+/// values drawn, the seed fixed, the name saying where it came from.
+pub fn standalone(c: &Combination, settings: &[Setting], seed: u64) -> scenario::Scenario {
+    let mut s = c.checked.clone().with_seed(seed).scenario;
+    let was = std::mem::take(&mut s.description);
+    s.description = format!(
+        "Written by linksim sweep from {} with seed {seed} (fault ranges replaced by the values drawn); `linksim run` replays it. {was}",
+        c.label(settings)
+    )
+    .trim_end()
+    .to_string();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aggregate(values: &[u64]) -> Aggregate {
+        let mut a = Aggregate::default();
+        for (seed, &v) in values.iter().enumerate() {
+            a.add(
+                seed as u64,
+                Measured {
+                    longest_ns: v,
+                    up_ns: 9,
+                    run_ns: 10,
+                    outages: u64::from(v > 0),
+                    never_up: false,
+                    found: None,
+                },
+            );
+        }
+        a
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let a = aggregate(&(1..=100).collect::<Vec<_>>());
+        assert_eq!(a.percentile_ns(50.0), 50);
+        assert_eq!(a.percentile_ns(90.0), 90);
+        assert_eq!(a.percentile_ns(99.0), 99);
+        assert_eq!(a.percentile_ns(100.0), 100);
+        let one = aggregate(&[7]);
+        assert_eq!((one.percentile_ns(1.0), one.percentile_ns(99.0)), (7, 7));
+        assert_eq!(Aggregate::default().percentile_ns(50.0), 0);
+    }
+
+    #[test]
+    fn merging_parts_gives_the_whole_in_any_order() {
+        let values: Vec<u64> = (0..50).map(|i| (i * 37) % 11).collect();
+        let whole = aggregate(&values);
+        let (mut a, b) = (aggregate(&values[..20]), aggregate(&values[20..]));
+        let mut b_first = b.clone();
+        b_first.merge(a.clone());
+        a.merge(b);
+        assert_eq!(a.longest, whole.longest);
+        assert_eq!((a.runs, a.up_ns, a.outages), (50, 450, whole.outages));
+        assert_eq!(a, b_first);
+        assert!((a.availability() - 0.9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_worst_runs_are_a_total_order() {
+        let run = |combination, seed, longest_ns| WorstRun {
+            combination,
+            seed,
+            longest_ns,
+        };
+        let mut a = vec![run(1, 5, 10), run(0, 9, 10), run(0, 2, 30), run(2, 1, 1)];
+        let mut b = a.clone();
+        b.reverse();
+        keep_worst(&mut a, 3);
+        keep_worst(&mut b, 3);
+        assert_eq!(a, b);
+        assert_eq!(a, vec![run(0, 2, 30), run(0, 9, 10), run(1, 5, 10)]);
+    }
+
+    #[test]
+    fn the_cartesian_product_varies_the_last_setting_fastest() {
+        let settings = [
+            parse_set("connect_tout=1s,2s").unwrap(),
+            parse_set("restart_timeout=5s,10s,20s").unwrap(),
+        ];
+        let all = cartesian(&settings);
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0], ["1s", "5s"]);
+        assert_eq!(all[1], ["1s", "10s"]);
+        assert_eq!(all[5], ["2s", "20s"]);
+    }
+}

@@ -1,0 +1,355 @@
+//! A sweep's results written out: the table on standard output, CSV, and JSON that
+//! holds the exact sums, so that shard outputs merge back ([`merge`]) into what one
+//! unsharded run prints, byte for byte.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use super::{Aggregate, Results, Setting, WorstRun};
+use crate::verdict::{Found, Invariant, Kind};
+
+/// The format version of a sweep's JSON output.
+pub const FORMAT: u64 = 1;
+
+/// Everything a sweep's outputs show, with or without the scenarios behind it (a
+/// merge has only their names).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The swept settings.
+    pub settings: Vec<Setting>,
+    /// Per combination: its file's name and its values, in plan order.
+    pub rows: Vec<(String, Vec<String>)>,
+    /// The seed range, `A..B`.
+    pub seeds: String,
+    /// The shards the results cover, `(i, n)`; one `(1, 1)` for the whole range.
+    pub shards: Vec<(u64, u64)>,
+    /// The sums.
+    pub results: Results,
+}
+
+/// Seconds with milliseconds, for the table.
+fn secs(ns: u64) -> String {
+    format!("{}.{:03}s", ns / 1_000_000_000, (ns / 1_000_000) % 1000)
+}
+
+/// Seconds with microseconds, for CSV.
+fn csv_secs(ns: u64) -> String {
+    format!("{}.{:06}", ns / 1_000_000_000, (ns / 1_000) % 1_000_000)
+}
+
+impl Report {
+    /// Combination `i`'s label: `file key=value ...`.
+    pub fn label(&self, i: usize) -> String {
+        let (file, values) = &self.rows[i];
+        let mut label = file.clone();
+        for (setting, value) in self.settings.iter().zip(values) {
+            let _ = write!(label, " {}={value}", setting.key);
+        }
+        label
+    }
+
+    /// The table printed on standard output.
+    pub fn table(&self) -> String {
+        let labels: Vec<String> = (0..self.rows.len()).map(|i| self.label(i)).collect();
+        let width = labels.iter().map(String::len).max().unwrap_or(0).max(11);
+        let mut out = format!(
+            "{:width$}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>12}  {:>9}  {:>8}  {:>10}\n",
+            "combination",
+            "runs",
+            "p50",
+            "p90",
+            "p99",
+            "max",
+            "availability",
+            "failovers",
+            "never up",
+            "violations"
+        );
+        for (label, a) in labels.iter().zip(&self.results.aggregates) {
+            let _ = writeln!(
+                out,
+                "{label:width$}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>11.4}%  {:>9.2}  {:>8}  {:>10}",
+                a.runs,
+                secs(a.percentile_ns(50.0)),
+                secs(a.percentile_ns(90.0)),
+                secs(a.percentile_ns(99.0)),
+                secs(a.percentile_ns(100.0)),
+                100.0 * a.availability(),
+                a.failovers_per_run(),
+                a.never_up,
+                a.violations
+            );
+        }
+        out
+    }
+
+    /// The results as CSV, one row per combination.
+    pub fn csv(&self) -> String {
+        let mut out = String::from("file");
+        for setting in &self.settings {
+            out.push(',');
+            out.push_str(&csv_field(&setting.key));
+        }
+        out.push_str(",runs,p50_s,p90_s,p99_s,max_s,availability,failovers_per_run,never_up,violations,first_violation_seed,first_violation\n");
+        for ((file, values), a) in self.rows.iter().zip(&self.results.aggregates) {
+            out.push_str(&csv_field(file));
+            for value in values {
+                out.push(',');
+                out.push_str(&csv_field(value));
+            }
+            let (seed, what) = a
+                .first_violation
+                .as_ref()
+                .map_or((String::new(), String::new()), |(seed, f)| {
+                    (seed.to_string(), format!("{}: {}", f.invariant, f.detail))
+                });
+            let _ = writeln!(
+                out,
+                ",{},{},{},{},{},{:.6},{:.4},{},{},{seed},{}",
+                a.runs,
+                csv_secs(a.percentile_ns(50.0)),
+                csv_secs(a.percentile_ns(90.0)),
+                csv_secs(a.percentile_ns(99.0)),
+                csv_secs(a.percentile_ns(100.0)),
+                a.availability(),
+                a.failovers_per_run(),
+                a.never_up,
+                a.violations,
+                csv_field(&what)
+            );
+        }
+        out
+    }
+
+    /// The results as JSON, with the exact sums a merge needs.
+    pub fn json(&self) -> Value {
+        let combinations: Vec<Value> = (self.rows.iter().zip(&self.results.aggregates))
+            .enumerate()
+            .map(|(i, ((file, values), a))| combination_json(&self.label(i), file, values, a))
+            .collect();
+        json!({
+            "linksim_sweep": FORMAT,
+            "seeds": self.seeds,
+            "shards": self.shards.iter().map(|(i, n)| format!("{i}/{n}")).collect::<Vec<_>>(),
+            "settings": self.settings.iter().map(|s| json!({"key": s.key, "values": s.values})).collect::<Vec<_>>(),
+            "combinations": combinations,
+            "worst": self.results.worst.iter().map(|w| json!({
+                "combination": w.combination, "seed": w.seed, "longest_ns": w.longest_ns,
+                "longest_s": w.longest_ns as f64 / 1e9,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn combination_json(label: &str, file: &str, values: &[String], a: &Aggregate) -> Value {
+    let violation = a.first_violation.as_ref().map(|(seed, f)| {
+        json!({
+            "seed": seed, "invariant": f.invariant.name(), "kind": kind_name(f.invariant.kind()),
+            "server": f.server, "at_ns": f.at_ns, "detail": f.detail,
+        })
+    });
+    json!({
+        "label": label, "file": file, "values": values,
+        "runs": a.runs,
+        "p50_s": a.percentile_ns(50.0) as f64 / 1e9,
+        "p90_s": a.percentile_ns(90.0) as f64 / 1e9,
+        "p99_s": a.percentile_ns(99.0) as f64 / 1e9,
+        "max_s": a.percentile_ns(100.0) as f64 / 1e9,
+        "availability": a.availability(),
+        "failovers_per_run": a.failovers_per_run(),
+        "never_up": a.never_up,
+        "violations": a.violations,
+        "first_violation": violation,
+        "sums": {
+            "longest_ns": a.longest.iter().map(|(v, n)| [*v, *n]).collect::<Vec<_>>(),
+            "up_ns": a.up_ns.to_string(),
+            "run_ns": a.run_ns.to_string(),
+            "outages": a.outages,
+        },
+    })
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Safety => "safety",
+        Kind::Liveness => "liveness",
+    }
+}
+
+/// The invariant printed as `name` of `kind` (H1 is both a safety and a liveness name).
+fn invariant_named(name: &str, kind: &str) -> Option<Invariant> {
+    use Invariant::*;
+    [
+        I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, L1, H1, H1Recovery, StepBudget,
+    ]
+    .into_iter()
+    .find(|i| i.name() == name && kind_name(i.kind()) == kind)
+}
+
+/// Reads one sweep JSON output back.
+pub fn read(text: &str) -> Result<Report, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if v["linksim_sweep"] != FORMAT {
+        return Err(format!("not a linksim sweep output of format {FORMAT} (\"linksim_sweep\" is missing or different)"));
+    }
+    let text_of = |v: &Value, what: &str| {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{what} is not a string"))
+    };
+    let settings = array(&v["settings"], "settings")?
+        .iter()
+        .map(|s| {
+            let values = array(&s["values"], "settings.values")?
+                .iter()
+                .map(|x| text_of(x, "a value"))
+                .collect::<Result<_, _>>()?;
+            Ok(Setting {
+                key: text_of(&s["key"], "settings.key")?,
+                values,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut rows = Vec::new();
+    let mut aggregates = Vec::new();
+    for c in array(&v["combinations"], "combinations")? {
+        let values = array(&c["values"], "values")?
+            .iter()
+            .map(|x| text_of(x, "a value"))
+            .collect::<Result<_, _>>()?;
+        rows.push((text_of(&c["file"], "file")?, values));
+        aggregates.push(read_aggregate(c)?);
+    }
+    let worst = array(&v["worst"], "worst")?
+        .iter()
+        .map(|w| {
+            Ok(WorstRun {
+                combination: number(&w["combination"], "worst.combination")? as usize,
+                seed: number(&w["seed"], "worst.seed")?,
+                longest_ns: number(&w["longest_ns"], "worst.longest_ns")?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let shards = array(&v["shards"], "shards")?
+        .iter()
+        .map(|s| {
+            let s = text_of(s, "a shard")?;
+            crate::explore::parse_shard(&s)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Report {
+        settings,
+        rows,
+        seeds: text_of(&v["seeds"], "seeds")?,
+        shards,
+        results: Results { aggregates, worst },
+    })
+}
+
+fn array<'a>(v: &'a Value, what: &str) -> Result<&'a Vec<Value>, String> {
+    v.as_array().ok_or_else(|| format!("{what} is not a list"))
+}
+
+fn number(v: &Value, what: &str) -> Result<u64, String> {
+    v.as_u64()
+        .ok_or_else(|| format!("{what} is not a whole number"))
+}
+
+fn big(v: &Value, what: &str) -> Result<u128, String> {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{what} is not a number in a string"))
+}
+
+fn read_aggregate(c: &Value) -> Result<Aggregate, String> {
+    let sums = &c["sums"];
+    let mut longest = std::collections::BTreeMap::new();
+    for pair in array(&sums["longest_ns"], "sums.longest_ns")? {
+        let (value, runs) = (
+            number(&pair[0], "a longest value")?,
+            number(&pair[1], "a run count")?,
+        );
+        *longest.entry(value).or_default() += runs;
+    }
+    let first_violation = match &c["first_violation"] {
+        Value::Null => None,
+        f => {
+            let name = f["invariant"].as_str().unwrap_or_default();
+            let kind = f["kind"].as_str().unwrap_or_default();
+            let invariant = invariant_named(name, kind)
+                .ok_or_else(|| format!("unknown invariant {name:?} ({kind})"))?;
+            Some((
+                number(&f["seed"], "first_violation.seed")?,
+                Found {
+                    invariant,
+                    server: f["server"].as_str().map(str::to_string),
+                    at_ns: number(&f["at_ns"], "first_violation.at_ns")?,
+                    detail: f["detail"].as_str().unwrap_or_default().to_string(),
+                },
+            ))
+        }
+    };
+    Ok(Aggregate {
+        runs: number(&c["runs"], "runs")?,
+        longest,
+        up_ns: big(&sums["up_ns"], "sums.up_ns")?,
+        run_ns: big(&sums["run_ns"], "sums.run_ns")?,
+        outages: number(&sums["outages"], "sums.outages")?,
+        never_up: number(&c["never_up"], "never_up")?,
+        violations: number(&c["violations"], "violations")?,
+        first_violation,
+    })
+}
+
+/// Merges shard outputs of one sweep into one report, keeping the `worst` worst runs.
+/// They must be the same sweep (settings, combinations, seeds), their shards distinct
+/// and together every shard of `n`.
+pub fn merge(parts: Vec<Report>, worst: usize) -> Result<Report, String> {
+    let mut parts = parts.into_iter();
+    let mut merged = parts.next().ok_or("nothing to merge")?;
+    for part in parts {
+        if (&part.settings, &part.rows, &part.seeds)
+            != (&merged.settings, &merged.rows, &merged.seeds)
+        {
+            return Err(format!(
+                "the outputs are of different sweeps (settings, combinations or seeds differ: {} vs {})",
+                merged.seeds, part.seeds
+            ));
+        }
+        for shard in &part.shards {
+            if merged.shards.contains(shard) {
+                return Err(format!("shard {}/{} is given twice", shard.0, shard.1));
+            }
+        }
+        merged.shards.extend(part.shards);
+        merged.results.merge(part.results, worst);
+    }
+    let n = merged.shards.first().map_or(1, |s| s.1);
+    let mut have: Vec<u64> = merged
+        .shards
+        .iter()
+        .filter(|s| s.1 == n)
+        .map(|s| s.0)
+        .collect();
+    have.sort_unstable();
+    if merged.shards.iter().any(|s| s.1 != n) || have != (1..=n).collect::<Vec<_>>() {
+        let shown: Vec<String> = merged
+            .shards
+            .iter()
+            .map(|(i, n)| format!("{i}/{n}"))
+            .collect();
+        return Err(format!("the shards given ({}) are not every shard of {n}; a partial merge would not be the sweep's result", shown.join(", ")));
+    }
+    merged.shards = vec![(1, 1)];
+    Ok(merged)
+}

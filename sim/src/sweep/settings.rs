@@ -1,0 +1,214 @@
+//! Swept settings: `--set key=v1,v2,...` parsed, and one value of each written into a
+//! scenario's JSON before it is checked, so a swept value is refused with the same
+//! message a file holding it would get.
+//!
+//! A key is a path into the scenario (`.` between parts):
+//! - a bare name is a top-level field the scenario has (`run_for`), else a timing
+//!   option of `config` (`connect_tout`, `restart_timeout`, `kpl_interval`, ...);
+//! - `links.NAME.priority` is a link's priority (`links` means `config.links`);
+//! - `connectors.NAME.accept_after` is a connector's delay, `network.latency`,
+//!   `management.switch_after` and any other field by its path;
+//! - inside a list, a part picks the element whose `name` it is (or its index).
+//!
+//! A value is JSON when it reads as a number, `true`, `false`, `null`, a list or an
+//! object, and a string otherwise (`2s`). Commas inside brackets or quotes do not split
+//! values: `kpl_loss_rate="10, 0","4"`.
+
+use serde_json::{Map, Value};
+
+/// One `--set`: a key and the values it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The key as written.
+    pub key: String,
+    /// The values as written, in order.
+    pub values: Vec<String>,
+}
+
+/// Parses `key=v1,v2,...`.
+pub fn parse_set(text: &str) -> Result<Setting, String> {
+    let Some((key, values)) = text.split_once('=') else {
+        return Err(format!(
+            "--set {text:?}: write KEY=VALUE[,VALUE...], e.g. connect_tout=1s,2s,5s"
+        ));
+    };
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(format!(
+            "--set {text:?}: the key is empty or has an empty part"
+        ));
+    }
+    let values = split_values(values);
+    if values.iter().any(String::is_empty) {
+        return Err(format!("--set {text:?}: a value is empty"));
+    }
+    Ok(Setting {
+        key: key.to_string(),
+        values,
+    })
+}
+
+/// Splits on commas outside brackets, braces and double quotes.
+fn split_values(text: &str) -> Vec<String> {
+    let (mut values, mut current, mut depth, mut quoted) = (Vec::new(), String::new(), 0i32, false);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '{' if !quoted => depth += 1,
+            ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                values.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    values.push(current.trim().to_string());
+    values
+}
+
+/// The value `raw` as JSON: itself when it parses as JSON, else a string.
+fn json_value(raw: &str) -> Value {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(value) => value,
+        Err(_) => Value::String(raw.to_string()),
+    }
+}
+
+/// `text` (a scenario file, comments allowed) with each setting set to its value.
+pub fn apply(text: &str, settings: &[Setting], values: &[String]) -> Result<String, String> {
+    if settings.is_empty() {
+        return Ok(text.to_string());
+    }
+    let uncommented = crate::scenario::strip_comments(text);
+    let mut root: Value = serde_json::from_str(&uncommented)
+        .map_err(|e| format!("not a JSON scenario ({e}); fix the file first"))?;
+    for (setting, raw) in settings.iter().zip(values) {
+        let path = resolve(&root, &setting.key);
+        set(&mut root, &path, json_value(raw))
+            .map_err(|e| format!("--set {}: {e}", setting.key))?;
+    }
+    Ok(serde_json::to_string(&root).expect("a JSON value serializes"))
+}
+
+/// The full path of `key`: a bare name is top-level if the scenario has it, else in
+/// `config`; `links.` means `config.links.`.
+fn resolve(root: &Value, key: &str) -> Vec<String> {
+    let parts: Vec<String> = key.split('.').map(str::to_string).collect();
+    let in_config = |mut parts: Vec<String>| {
+        parts.insert(0, "config".into());
+        parts
+    };
+    match parts.as_slice() {
+        [name] if root.get(name).is_none() => in_config(parts),
+        [first, ..] if first == "links" => in_config(parts),
+        _ => parts,
+    }
+}
+
+/// Sets the field at `path` to `value`, creating objects on the way (`management`
+/// absent, say); inside a list a part names an element.
+fn set(root: &mut Value, path: &[String], value: Value) -> Result<(), String> {
+    let mut at = root;
+    for (i, part) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        at = match at {
+            Value::Object(map) if last => {
+                map.insert(part.clone(), value);
+                return Ok(());
+            }
+            Value::Object(map) => map
+                .entry(part.clone())
+                .or_insert_with(|| Value::Object(Map::new())),
+            Value::Array(items) => element(items, part)?,
+            _ => {
+                return Err(format!(
+                    "{} is not an object or a list",
+                    path[..i].join(".")
+                ))
+            }
+        };
+    }
+    Err("a path to a list element needs a field after it".into())
+}
+
+/// The element of `items` named `part` (by its `name` field), or at index `part`.
+fn element<'a>(items: &'a mut [Value], part: &str) -> Result<&'a mut Value, String> {
+    let names: Vec<String> = items
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if let Some(i) = names.iter().position(|n| n == part) {
+        return Ok(&mut items[i]);
+    }
+    if let Ok(i) = part.parse::<usize>() {
+        let len = items.len();
+        return items
+            .get_mut(i)
+            .ok_or_else(|| format!("index {i} is past the list's {len} element(s)"));
+    }
+    Err(format!(
+        "no element named {part:?} (names: {})",
+        names.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"{"format":1,"name":"t","run_for":"60s",
+        // a comment
+        "config":{"links":[{"name":"A","priority":10},{"name":"B"}]}}"#;
+
+    fn applied(sets: &[&str]) -> Result<Value, String> {
+        let settings: Vec<Setting> = sets.iter().map(|s| parse_set(s).unwrap()).collect();
+        let values: Vec<String> = settings.iter().map(|s| s.values[0].clone()).collect();
+        apply(SCENARIO, &settings, &values).map(|t| serde_json::from_str(&t).unwrap())
+    }
+
+    #[test]
+    fn values_split_on_commas_outside_brackets_and_quotes() {
+        let s = parse_set(r#"kpl_loss_rate="10, 0",4,[1,2]"#).unwrap();
+        assert_eq!(s.values, [r#""10, 0""#, "4", "[1,2]"]);
+        assert!(parse_set("connect_tout").unwrap_err().contains("KEY=VALUE"));
+        assert!(parse_set("connect_tout=1s,,2s")
+            .unwrap_err()
+            .contains("empty"));
+        assert!(parse_set("links..priority=1")
+            .unwrap_err()
+            .contains("empty part"));
+    }
+
+    #[test]
+    fn keys_reach_options_top_level_fields_links_and_new_objects() {
+        let v = applied(&[
+            "connect_tout=5s",
+            "run_for=2m",
+            "links.B.priority=7",
+            "management.switch_after=2s",
+            "connectors.A.accept_after=300ms",
+        ])
+        .unwrap();
+        assert_eq!(v["config"]["connect_tout"], "5s");
+        assert_eq!(v["run_for"], "2m");
+        assert_eq!(
+            v["config"]["links"][1]["priority"], 7,
+            "a number stays a number"
+        );
+        assert_eq!(v["management"]["switch_after"], "2s");
+        assert_eq!(v["connectors"]["A"]["accept_after"], "300ms");
+    }
+
+    #[test]
+    fn a_path_that_leads_nowhere_is_refused_with_the_names_there_are() {
+        let error = applied(&["links.Z.priority=1"]).unwrap_err();
+        assert!(
+            error.contains(r#"no element named "Z" (names: A, B)"#),
+            "{error}"
+        );
+        let error = applied(&["run_for.x=1"]).unwrap_err();
+        assert!(error.contains("not an object"), "{error}");
+    }
+}

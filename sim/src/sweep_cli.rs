@@ -1,0 +1,311 @@
+//! `linksim sweep`: the command line around [`linksim::sweep`]: reading the files,
+//! the progress bar, writing the table, CSV, JSON, HTML, the violations' and the worst
+//! runs' scenario files, and merging shard outputs.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use linksim::sweep::{self, output, Combination, Setting};
+use linksim::{violation_exit_code, worse_exit_code, EXIT_BAD_INPUT, EXIT_OK};
+
+/// What `linksim sweep` was asked to do.
+pub struct SweepArgs {
+    /// Scenario files (or, with `merge`, sweep JSON outputs).
+    pub files: Vec<PathBuf>,
+    /// `--set` values.
+    pub sets: Vec<String>,
+    /// `--seeds A..B`.
+    pub seeds: String,
+    /// Threads.
+    pub jobs: usize,
+    /// `--shard I/N`.
+    pub shard: Option<String>,
+    /// Where to write CSV (`-`: standard output).
+    pub csv: Option<PathBuf>,
+    /// Where to write JSON (`-`: standard output).
+    pub json: Option<PathBuf>,
+    /// Where to write the HTML page.
+    pub html: Option<PathBuf>,
+    /// `--worst N DIR`.
+    pub worst: Option<(usize, PathBuf)>,
+    /// Directory for the scenario files of violations.
+    pub out: PathBuf,
+    /// The files are shard outputs to merge.
+    pub merge: bool,
+    /// The command as typed, for the page.
+    pub command: String,
+    /// The options of every run (a planted bug in test builds).
+    pub run: linksim::RunOptions,
+}
+
+/// Runs `linksim sweep`; the exit code.
+pub fn sweep(args: &SweepArgs) -> i32 {
+    match sweep_or_error(args) {
+        Ok(code) => code,
+        Err(e) => {
+            errln!("error: {e}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
+    if args.merge {
+        return merge(args);
+    }
+    let settings: Vec<Setting> = args
+        .sets
+        .iter()
+        .map(|s| sweep::parse_set(s))
+        .collect::<Result<_, _>>()?;
+    let files = read_files(&args.files)?;
+    let combinations = sweep::plan(&files, &settings)?;
+    let range = linksim::explore::parse_seeds(&args.seeds)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(linksim::explore::parse_shard)
+        .transpose()?
+        .unwrap_or((1, 1));
+    let seeds = linksim::explore::SeedSet::new(range.clone(), shard);
+    let total = seeds.count.saturating_mul(combinations.len() as u64);
+    if total > MAX_RUNS {
+        return Err(format!(
+            "{total} runs in one sweep; at most {MAX_RUNS} (fewer seeds, or --shard)"
+        ));
+    }
+    let worst = args.worst.as_ref().map_or(0, |(n, _)| *n);
+    let bar = progress_bar(total, args);
+    let started = std::time::Instant::now(); // throughput only; never enters a run
+    let progress = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let options = sweep::SweepOptions {
+        jobs: args.jobs,
+        worst,
+        run: args.run,
+    };
+    let results = sweep::run(&combinations, &seeds, options, &progress);
+    let wall = started.elapsed().as_secs_f64().max(1e-9);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = output::Report {
+        settings: settings.clone(),
+        rows: combinations
+            .iter()
+            .map(|c| (sweep::file_stem(&c.file), c.values.clone()))
+            .collect(),
+        seeds: format!("{}..{}", range.start, range.end),
+        shards: vec![shard],
+        results,
+    };
+    let code = write_outputs(&report, args)?;
+    errln!("swept {} combination(s) x {} seed(s) = {total} runs on {} thread(s) in {wall:.2} s: {:.0} runs/s", combinations.len(), seeds.count, args.jobs.max(1), total as f64 / wall);
+    let code = worse_exit_code(
+        code,
+        report_violations(&report, &combinations, &settings, args),
+    );
+    if let Some((_, dir)) = &args.worst {
+        write_worst(&report, &combinations, &settings, dir, args)?;
+    }
+    Ok(code)
+}
+
+/// The most runs one sweep makes (a larger one is split with `--shard`).
+const MAX_RUNS: u64 = 1_000_000_000;
+
+fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
+    if paths.is_empty() {
+        return Err("give at least one scenario file".into());
+    }
+    paths
+        .iter()
+        .map(|p| {
+            let text = linksim::scenario::read_regular_file(p, 16 << 20)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok((p.clone(), text))
+        })
+        .collect()
+}
+
+fn progress_bar(total: u64, args: &SweepArgs) -> Option<indicatif::ProgressBar> {
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if !std::io::stderr().is_terminal() || to_stdout(&args.json) || to_stdout(&args.csv) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
+            .expect("a valid template"),
+    );
+    Some(bar)
+}
+
+/// Whether CSV or JSON go to standard output (messages then go to standard error).
+fn stdout_taken(args: &SweepArgs) -> bool {
+    [&args.csv, &args.json]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")))
+}
+
+/// Prints a message where it does not mix with results on standard output.
+fn say(args: &SweepArgs, text: &str) {
+    if stdout_taken(args) {
+        errln!("{text}");
+    } else {
+        outln!("{text}");
+    }
+}
+
+/// Writes `text` to `path`, or to standard output for `-`.
+fn write_to(path: &Path, text: &str) -> Result<(), String> {
+    if path == Path::new("-") {
+        out!("{text}");
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    errln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// The table (unless CSV or JSON go to standard output), CSV, JSON and HTML.
+fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<i32, String> {
+    let stdout_taken = [&args.csv, &args.json]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")));
+    if !stdout_taken {
+        out!("{}", report.table());
+    }
+    if let Some(path) = &args.csv {
+        write_to(path, &report.csv())?;
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report.json()).expect("JSON") + "\n";
+        write_to(path, &text)?;
+    }
+    if let Some(path) = &args.html {
+        write_to(path, &sweep::page::html(report, &args.command))?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// Prints each combination's first violation with a scenario file that replays it.
+fn report_violations(
+    report: &output::Report,
+    combinations: &[Combination],
+    settings: &[Setting],
+    args: &SweepArgs,
+) -> i32 {
+    let out = &args.out;
+    let mut code = EXIT_OK;
+    for (i, a) in report.results.aggregates.iter().enumerate() {
+        let Some((seed, found)) = &a.first_violation else {
+            continue;
+        };
+        code = worse_exit_code(code, violation_exit_code(found.invariant));
+        let file = out.join(format!(
+            "sweep-{}-{i}-seed-{seed}.json",
+            sweep::file_stem(&combinations[i].file)
+        ));
+        let replay =
+            match write_scenario(&file, &sweep::standalone(&combinations[i], settings, *seed)) {
+                Ok(()) => format!(
+                    "replay: linksim run {}{}",
+                    file.display(),
+                    planted(args.run)
+                ),
+                Err(e) => format!("(cannot write the replay file: {e})"),
+            };
+        say(
+            args,
+            &format!(
+                "VIOLATION in {} seed {seed} ({} of {} runs): {} at {}: {}\n  {replay}",
+                report.label(i),
+                a.violations,
+                a.runs,
+                found.invariant,
+                link_core::Instant::from_nanos(found.at_ns),
+                found.detail
+            ),
+        );
+    }
+    code
+}
+
+/// ` --planted-bug NAME` when the runs carry one (test builds), for replay commands.
+fn planted(run: linksim::RunOptions) -> String {
+    #[cfg(feature = "planted-bugs")]
+    if let Some(bug) = run.planted_bug {
+        return format!(" --planted-bug {bug}");
+    }
+    let _ = run;
+    String::new()
+}
+
+fn write_scenario(path: &Path, scenario: &linksim::scenario::Scenario) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(scenario).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the worst runs as standalone scenarios into `dir`.
+fn write_worst(
+    report: &output::Report,
+    combinations: &[Combination],
+    settings: &[Setting],
+    dir: &Path,
+    args: &SweepArgs,
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (rank, w) in report.results.worst.iter().enumerate() {
+        let c = &combinations[w.combination];
+        let file = dir.join(format!(
+            "worst-{}-{}-seed-{}.json",
+            rank + 1,
+            sweep::file_stem(&c.file),
+            w.seed
+        ));
+        write_scenario(&file, &sweep::standalone(c, settings, w.seed))?;
+        say(
+            args,
+            &format!(
+                "worst {}: {} seed {}: longest service outage {:.3}s -> linksim run {}",
+                rank + 1,
+                report.label(w.combination),
+                w.seed,
+                w.longest_ns as f64 / 1e9,
+                file.display()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// `--merge`: shard outputs in, one sweep's outputs out.
+fn merge(args: &SweepArgs) -> Result<i32, String> {
+    if args.worst.is_some() || !args.sets.is_empty() {
+        return Err("--merge reads sweep JSON outputs: --set and --worst belong to the sweeps that wrote them".into());
+    }
+    let parts = args
+        .files
+        .iter()
+        .map(|p| {
+            let text = linksim::scenario::read_regular_file(p, 256 << 20)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            output::read(&text).map_err(|e| format!("{}: {e}", p.display()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let worst = parts.first().map_or(0, |p| p.results.worst.len());
+    let report = output::merge(parts, worst)?;
+    write_outputs(&report, args)?;
+    let mut code = EXIT_OK;
+    for (i, a) in report.results.aggregates.iter().enumerate() {
+        if let Some((seed, found)) = &a.first_violation {
+            code = worse_exit_code(code, violation_exit_code(found.invariant));
+            say(args, &format!("VIOLATION in {} seed {seed}: {}: {} (run the sweep of that seed to write its scenario)", report.label(i), found.invariant, found.detail));
+        }
+    }
+    Ok(code)
+}
