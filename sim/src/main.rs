@@ -105,6 +105,9 @@ enum Command {
         /// Write a self-contained HTML page with the picture and the timeline (one scenario only).
         #[arg(long, value_name = "OUT.html")]
         html: Option<PathBuf>,
+        /// Draw the picture's time linearly, without breaks over idle stretches.
+        #[arg(long)]
+        linear_time: bool,
         /// Let `config.options` name a file outside the scenario's folder.
         #[arg(long)]
         options_outside: bool,
@@ -240,6 +243,7 @@ fn main() -> ExitCode {
             json,
             svg,
             html,
+            linear_time,
             max_steps,
             options_outside,
             #[cfg(feature = "planted-bugs")]
@@ -255,7 +259,11 @@ fn main() -> ExitCode {
                     std::io::stdout().is_terminal(),
                     std::env::var_os("NO_COLOR").as_deref(),
                 ),
-                pictures: Pictures { svg, html },
+                pictures: Pictures {
+                    svg,
+                    html,
+                    options: linksim::picture::Options { linear_time },
+                },
                 #[cfg(feature = "planted-bugs")]
                 planted_bug: planted_bug
                     .as_deref()
@@ -464,6 +472,7 @@ struct Output {
 struct Pictures {
     svg: Option<PathBuf>,
     html: Option<PathBuf>,
+    options: linksim::picture::Options,
 }
 
 impl Pictures {
@@ -472,14 +481,14 @@ impl Pictures {
     }
 
     fn write(&self, report: &RunReport, json: bool) -> Result<(), String> {
-        type Render = fn(&RunReport) -> String;
+        type Render = fn(&RunReport, linksim::picture::Options) -> String;
         let renderers: [(&Option<PathBuf>, Render); 2] = [
-            (&self.svg, linksim::picture::svg),
-            (&self.html, linksim::picture::html),
+            (&self.svg, linksim::picture::svg_with),
+            (&self.html, linksim::picture::html_with),
         ];
         for (path, render) in renderers {
             if let Some(path) = path {
-                std::fs::write(path, render(report))
+                std::fs::write(path, render(report, self.options))
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 if json {
                     errln!("picture written to {}", path.display());

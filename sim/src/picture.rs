@@ -5,16 +5,29 @@
 //! Failovers happen in milliseconds inside runs of minutes, so a linear axis would
 //! squeeze everything that matters into a pixel. The axis is linear only where something
 //! happens: each idle stretch longer than [`IDLE_GAP_MIN`] is drawn as a fixed-width
-//! break marked with the time it skips. The output is deterministic (fixed decimals, no
-//! clock, no randomness) so it can be snapshot-tested.
+//! break marked on the axis with the time it skips, behind the lanes (a break never
+//! hatches over a state). An outage is never broken: its width keeps its true share of
+//! the linear time, and its band is labelled with its length. `--linear-time`
+//! ([`Options::linear_time`]) draws the whole run linearly. Every segment, marker, fault
+//! span and role change has a tooltip with its start, end and length. The output is
+//! deterministic (fixed decimals, no clock, no randomness) so it can be snapshot-tested.
 
 use std::fmt::Write as _;
 
 use link_core::{ClientEvent, Instant, LinkState, LogRecord, Role};
 
+use crate::outage::{seconds, Figures, Names, Outage};
 use crate::report::RunReport;
+use crate::scenario::Fault;
 use crate::timeline::describe_fault;
 use crate::SimDuration;
+
+/// How to draw the picture.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Draw time linearly, with no breaks over idle stretches.
+    pub linear_time: bool,
+}
 
 /// Idle stretches at least this long (and at least 5% of the run) become axis breaks.
 pub const IDLE_GAP_MIN: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -28,6 +41,11 @@ const LANE_H: f64 = 18.0;
 const LANE_GAP: f64 = 9.0;
 const HEADER_H: f64 = 24.0;
 const LABEL_ROW_H: f64 = 15.0;
+/// The outage row under each server's lanes, and the service row under the servers.
+const OUTAGE_H: f64 = 14.0;
+const OUTAGE_ROW_H: f64 = 22.0;
+const SERVICE_H: f64 = 34.0;
+const OUTAGE: &str = "#b2182b";
 
 /// The colour of each link state, and its name in the legend.
 const STATES: [(LinkState, &str, &str); 5] = [
@@ -59,17 +77,23 @@ struct Axis {
 }
 
 impl Axis {
-    /// Builds the axis around the `moments` where something happens.
-    fn new(mut moments: Vec<u64>, end: u64) -> Self {
+    /// Builds the axis around the `moments` where something happens; no stretch that
+    /// overlaps one of `linear` (the outages) becomes a break, nor any with `linear_time`.
+    fn new(mut moments: Vec<u64>, end: u64, linear: &[(u64, u64)], linear_time: bool) -> Self {
         moments.push(0);
         moments.push(end);
+        moments.extend(linear.iter().flat_map(|&(a, b)| [a, b]));
         moments.retain(|t| *t <= end);
         moments.sort_unstable();
         moments.dedup();
         let min_gap = (IDLE_GAP_MIN.as_nanos() as u64).max(end / 20);
+        let in_outage = |a: u64, b: u64| linear.iter().any(|&(o0, o1)| a < o1 && o0 < b);
         let spans: Vec<(u64, u64, bool)> = moments
             .windows(2)
-            .map(|w| (w[0], w[1], w[1] - w[0] >= min_gap))
+            .map(|w| {
+                let idle = w[1] - w[0] >= min_gap && !in_outage(w[0], w[1]);
+                (w[0], w[1], idle && !linear_time)
+            })
             .collect();
         let breaks = spans.iter().filter(|s| s.2).count() as f64;
         let linear: u64 = spans.iter().filter(|s| !s.2).map(|s| s.1 - s.0).sum();
@@ -177,12 +201,26 @@ struct Layout<'a> {
     top: f64,
     lanes_per_server: f64,
     server_h: f64,
+    /// The top of the service row (a pair only).
+    service_top: Option<f64>,
     plot_bottom: f64,
     height: f64,
+    linear_time: bool,
+}
+
+/// Every outage of every server and of the service, as nanosecond intervals.
+fn outage_intervals(report: &RunReport) -> Vec<(u64, u64)> {
+    let o = &report.outages;
+    o.servers
+        .iter()
+        .chain(std::iter::once(&o.service))
+        .flat_map(|f| f.outages.iter())
+        .map(|o| (o.from.as_nanos(), o.until.as_nanos()))
+        .collect()
 }
 
 impl<'a> Layout<'a> {
-    fn of(report: &'a RunReport) -> Self {
+    fn of(report: &'a RunReport, options: Options) -> Self {
         let end = report.end.as_nanos();
         let mut moments: Vec<u64> = Vec::new();
         for (_, history) in &report.servers {
@@ -196,7 +234,7 @@ impl<'a> Layout<'a> {
             moments.push(fault.at().as_nanos());
             moments.push(fault.healed_at().as_nanos());
         }
-        let axis = Axis::new(moments, end);
+        let axis = Axis::new(moments, end, &outage_intervals(report), options.linear_time);
         // Fault labels above the lanes, staggered so none overlaps.
         let faults: Vec<(f64, String, Option<&str>)> = report
             .faults
@@ -212,8 +250,11 @@ impl<'a> Layout<'a> {
         let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
         let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
         let lanes_per_server = report.links.len() as f64;
-        let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + 10.0;
-        let plot_bottom = top + report.servers.len() as f64 * server_h;
+        let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + OUTAGE_ROW_H + 8.0;
+        let servers_bottom = top + report.servers.len() as f64 * server_h;
+        let pair = report.servers.len() > 1;
+        let service_top = pair.then_some(servers_bottom);
+        let plot_bottom = servers_bottom + if pair { SERVICE_H } else { 0.0 };
         Layout {
             end,
             axis,
@@ -222,20 +263,38 @@ impl<'a> Layout<'a> {
             top,
             lanes_per_server,
             server_h,
+            service_top,
             plot_bottom,
             height: plot_bottom + 50.0,
+            linear_time: options.linear_time,
         }
     }
 }
 
 /// The SVG picture of a run.
 pub fn svg(report: &RunReport) -> String {
-    let layout = Layout::of(report);
+    svg_with(report, Options::default())
+}
+
+/// The SVG picture of a run, drawn as `options` say.
+pub fn svg_with(report: &RunReport, options: Options) -> String {
+    let layout = Layout::of(report, options);
     let mut out = String::new();
     let w = &mut out;
     title(w, report, &layout);
+    break_backgrounds(w, &layout);
     for (s, (server_name, history)) in report.servers.iter().enumerate() {
         server_block(w, report, &layout, s, (server_name, history));
+    }
+    fault_spans(w, report, &layout);
+    if let Some(y) = layout.service_top {
+        let names = report.names();
+        let row = OutageRow {
+            figures: &report.outages.service,
+            who: "service",
+            service: true,
+        };
+        outage_row(w, &layout, &names, row, y + 8.0);
     }
     time_axis(w, report, &layout);
     let _ = writeln!(w, "</svg>");
@@ -244,7 +303,7 @@ pub fn svg(report: &RunReport) -> String {
 
 /// The opening of the SVG, the title, the legend, and the fault lines and labels.
 fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
-    let (height, end, plot_bottom) = (layout.height, layout.end, layout.plot_bottom);
+    let (height, end) = (layout.height, layout.end);
     let _ = writeln!(
         w,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">"#
@@ -259,15 +318,19 @@ fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
         r##"<text x="20" y="26" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
         escape(&report.name)
     );
+    let time = match layout.linear_time {
+        true => "time drawn linearly",
+        false => "idle stretches are drawn as breaks ≈ (outages never are)",
+    };
     let _ = writeln!(
         w,
-        r##"<text x="20" y="44" fill="#555">seed {} · {} of virtual time · idle stretches are drawn as breaks ≈</text>"##,
+        r##"<text x="20" y="44" fill="#555">seed {} · {} of virtual time · {time}</text>"##,
         report.seed,
         SimDuration(std::time::Duration::from_nanos(end))
     );
     legend(w, 20.0, 64.0);
 
-    // Fault lines and labels.
+    // Fault labels; their lines and spans are drawn on the servers they affect.
     for ((x, text, _), row) in layout.faults.iter().zip(&layout.fault_rows) {
         let y = 86.0 + *row as f64 * LABEL_ROW_H;
         let _ = writeln!(
@@ -275,12 +338,147 @@ fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
             r#"<text x="{x:.1}" y="{y:.1}" fill="{FAULT}">⚡ {}</text>"#,
             escape(text)
         );
+    }
+}
+
+/// `from..until` in words: `from 30.001s to 40.320s (10.319s)`.
+fn span_words(from: u64, until: u64) -> String {
+    format!(
+        "from {} to {} ({})",
+        Instant::from_nanos(from),
+        Instant::from_nanos(until),
+        seconds(std::time::Duration::from_nanos(until.saturating_sub(from)))
+    )
+}
+
+/// The servers (by index) a fault affects: the one it names, else every server.
+fn affected_servers(report: &RunReport, fault: &Fault) -> Vec<usize> {
+    match fault.server() {
+        Some(name) => report
+            .servers
+            .iter()
+            .position(|(n, _)| n == name)
+            .into_iter()
+            .collect(),
+        None => (0..report.servers.len()).collect(),
+    }
+}
+
+/// Each fault on the servers it affects: a dashed line over each affected server's
+/// block at its start, and a span from start to heal over the lane of its link.
+fn fault_spans(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
+    let axis = &layout.axis;
+    for fault in report
+        .faults
+        .iter()
+        .filter(|f| f.at().as_nanos() <= layout.end)
+    {
+        let (t0, t1) = (
+            fault.at().as_nanos(),
+            fault.healed_at().as_nanos().min(layout.end),
+        );
+        let (x0, x1) = (axis.x(t0), axis.x(t1));
+        let tip = format!(
+            "FAULT {} · {}",
+            escape(&describe_fault(fault)),
+            span_words(t0, t1)
+        );
+        let lane = fault
+            .link()
+            .and_then(|l| report.links.iter().position(|(n, _)| n == l));
+        for s in affected_servers(report, fault) {
+            let y0 = layout.top + s as f64 * layout.server_h;
+            let y1 = y0 + layout.server_h - 8.0;
+            let _ = writeln!(
+                w,
+                r#"<line x1="{x0:.1}" y1="{y0:.1}" x2="{x0:.1}" y2="{y1:.1}" stroke="{FAULT}" stroke-width="1" stroke-dasharray="4 3"><title>{tip}</title></line>"#
+            );
+            let Some(l) = lane else { continue };
+            let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP) - 2.0;
+            let _ = writeln!(
+                w,
+                r#"<rect class="fault-span" x="{x0:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{FAULT}" fill-opacity="0.12" stroke="{FAULT}" stroke-width="1.2" stroke-dasharray="3 2"><title>{tip}</title></rect>"#,
+                (x1 - x0).max(2.0),
+                LANE_H + 4.0
+            );
+        }
+    }
+}
+
+/// The break columns, drawn before the lanes so that the lanes paint over them: a
+/// break shows between lanes and on the axis, never over a state.
+fn break_backgrounds(w: &mut String, layout: &Layout<'_>) {
+    for piece in layout.axis.pieces.iter().filter(|p| p.is_break) {
         let _ = writeln!(
             w,
-            r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="{FAULT}" stroke-width="1" stroke-dasharray="4 3"/>"#,
-            y + 3.0
+            r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="url(#break)" fill-opacity="0.6"><title>{} of idle time skipped</title></rect>"##,
+            piece.x0 + 3.0,
+            layout.top,
+            (piece.x1 - piece.x0 - 6.0).max(0.0),
+            layout.plot_bottom - layout.top,
+            short_time(piece.t1 - piece.t0)
         );
     }
+}
+
+/// Whose outages an outage row draws.
+struct OutageRow<'a> {
+    figures: &'a Figures,
+    who: &'a str,
+    service: bool,
+}
+
+/// A row of outage bands at `y`, each labelled with its length, with the row's name.
+fn outage_row(w: &mut String, layout: &Layout<'_>, names: &Names<'_>, row: OutageRow<'_>, y: f64) {
+    let label = if row.service {
+        "service (primary) out"
+    } else {
+        "no active link"
+    };
+    let _ = writeln!(
+        w,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{OUTAGE}" font-style="italic">{label}</text>"##,
+        PLOT_X0 - 8.0,
+        y + OUTAGE_H - 3.0
+    );
+    for outage in &row.figures.outages {
+        outage_band(w, layout, names, &row, outage, y);
+    }
+}
+
+fn outage_band(
+    w: &mut String,
+    layout: &Layout<'_>,
+    names: &Names<'_>,
+    row: &OutageRow<'_>,
+    o: &Outage,
+    y: f64,
+) {
+    let (t0, t1) = (o.from.as_nanos(), o.until.as_nanos());
+    let (x0, x1) = (layout.axis.x(t0), layout.axis.x(t1));
+    let width = (x1 - x0).max(2.0);
+    let tip = format!(
+        "{} out {} · {}",
+        escape(row.who),
+        span_words(t0, t1),
+        escape(&crate::outage::describe(o, names, row.service))
+    );
+    let _ = writeln!(
+        w,
+        r#"<rect class="outage" x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{OUTAGE_H}" fill="{OUTAGE}" fill-opacity="0.28" stroke="{OUTAGE}"><title>{tip}</title></rect>"#
+    );
+    let text = format!("{} out", seconds(o.length()));
+    let fits = text_width(&text) + 6.0 <= width;
+    let (x, anchor) = if fits {
+        ((x0 + x1) / 2.0, "middle")
+    } else {
+        (x0 + width + 3.0, "start")
+    };
+    let _ = writeln!(
+        w,
+        r#"<text class="outage-label" x="{x:.1}" y="{:.1}" text-anchor="{anchor}" font-weight="bold" fill="{OUTAGE}">{text}<title>{tip}</title></text>"#,
+        y + OUTAGE_H - 3.0
+    );
 }
 
 /// One server's block: its name and roles over time, and a lane per link.
@@ -309,20 +507,32 @@ fn server_block(
         })
         .collect();
     let role_rows = stagger(&role_spans, 2);
-    for (((t, role), row), _) in roles.iter().zip(&role_rows).zip(&role_spans) {
+    for (i, ((t, role), row)) in roles.iter().zip(&role_rows).enumerate() {
         let x = axis.x(t.as_nanos());
         let y = y0 + 15.0 - *row as f64 * 11.0;
         let mark = if *role == Role::Primary { "◆" } else { "◇" };
+        let until = roles.get(i + 1).map_or(layout.end, |(t, _)| t.as_nanos());
         let _ = writeln!(
             w,
-            r#"<text x="{x:.1}" y="{y:.1}" fill="{ROLE}">{mark} {}</text>"#,
-            role.as_str()
+            r#"<text x="{x:.1}" y="{y:.1}" fill="{ROLE}">{mark} {}<title>{} {} {}</title></text>"#,
+            role.as_str(),
+            escape(server_name),
+            role.as_str(),
+            span_words(t.as_nanos(), until)
         );
     }
     for (l, link) in report.links.iter().enumerate() {
         let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP);
         link_lane(w, report, layout, (server_name, history), (l, link, y));
     }
+    let names = report.names();
+    let row = OutageRow {
+        figures: &report.outages.servers[s],
+        who: server_name,
+        service: false,
+    };
+    let y = y0 + HEADER_H + layout.lanes_per_server * (LANE_H + LANE_GAP);
+    outage_row(w, layout, &names, row, y);
 }
 
 /// One link's lane in one server's block: its label, its states over time, and the
@@ -357,11 +567,11 @@ fn link_lane(
         let width = (x1 - x0).max(1.5);
         let _ = writeln!(
             w,
-            r#"<rect x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{LANE_H}" fill="{colour}"><title>{} {}: {} from {}</title></rect>"#,
+            r#"<rect x="{x0:.1}" y="{y:.1}" width="{width:.1}" height="{LANE_H}" fill="{colour}"><title>{} {}: {} {}</title></rect>"#,
             escape(server_name),
             escape(link_name),
             state.as_str(),
-            Instant::from_nanos(t.as_nanos())
+            span_words(t.as_nanos(), until)
         );
     }
     // Markers on this lane: log 35115, client events.
@@ -397,11 +607,10 @@ fn link_lane(
     }
 }
 
-/// The time axis: its line, the breaks over idle stretches, and the ticks.
-fn time_axis(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
-    let (axis, end, top) = (&layout.axis, layout.end, layout.top);
-    let (server_h, lanes_per_server, plot_bottom) =
-        (layout.server_h, layout.lanes_per_server, layout.plot_bottom);
+/// The time axis: its line, the labels of the breaks, and the ticks.
+fn time_axis(w: &mut String, _report: &RunReport, layout: &Layout<'_>) {
+    let (axis, end) = (&layout.axis, layout.end);
+    let plot_bottom = layout.plot_bottom;
     let axis_y = plot_bottom + 4.0;
     let _ = writeln!(
         w,
@@ -428,19 +637,6 @@ fn time_axis(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
     for piece in &axis.pieces {
         if piece.is_break {
             let (x0, x1) = (piece.x0, piece.x1);
-            // Hatched over each server's lanes (not its header), so the states stay
-            // readable through the break.
-            for s in 0..report.servers.len() {
-                let y0 = top + s as f64 * server_h + HEADER_H - 3.0;
-                let _ = writeln!(
-                    w,
-                    r##"<rect x="{:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="url(#break)"><title>{} skipped</title></rect>"##,
-                    x0 + 3.0,
-                    (x1 - x0 - 6.0).max(0.0),
-                    lanes_per_server * (LANE_H + LANE_GAP),
-                    short_time(piece.t1 - piece.t0)
-                );
-            }
             let label = format!("≈ +{}", short_time(piece.t1 - piece.t0));
             let width = text_width(&label);
             let centre = (x0 + x1) / 2.0;
@@ -523,10 +719,15 @@ fn legend(w: &mut String, x: f64, y: f64) {
 
 /// A self-contained HTML page holding the picture and the text timeline.
 pub fn html(report: &RunReport) -> String {
+    html_with(report, Options::default())
+}
+
+/// [`html`], the picture drawn as `options` say.
+pub fn html_with(report: &RunReport, options: Options) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} · linksim</title>\n<style>\nbody {{ font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; }}\npre {{ font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }}\n</style>\n</head>\n<body>\n{svg}<h2>Timeline</h2>\n<pre>{timeline}</pre>\n<h2>Verdicts</h2>\n<pre>{verdicts}</pre>\n</body>\n</html>\n",
         name = escape(&report.name),
-        svg = svg(report),
+        svg = svg_with(report, options),
         timeline = escape(&report.timeline_text()),
         verdicts = escape(&report.verdict_text()),
     )
@@ -539,7 +740,12 @@ mod tests {
     #[test]
     fn idle_stretches_become_breaks_and_busy_ones_get_the_room() {
         let ms = |n: u64| n * 1_000_000;
-        let axis = Axis::new(vec![ms(0), ms(100), ms(30_000), ms(30_400)], ms(60_000));
+        let axis = Axis::new(
+            vec![ms(0), ms(100), ms(30_000), ms(30_400)],
+            ms(60_000),
+            &[],
+            false,
+        );
         let breaks: Vec<_> = axis.pieces.iter().filter(|p| p.is_break).collect();
         assert_eq!(breaks.len(), 2, "{:?}", axis.pieces);
         // 100 ms at the start gets as much room as a fifth of the linear time (500 ms).

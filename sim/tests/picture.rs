@@ -122,7 +122,7 @@ fn screenshot(browser: &Path, html: &Path, dir: &Path) -> (Vec<u8>, u32) {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
-            "--window-size=1240,420",
+            "--window-size=1240,560",
         ])
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--screenshot={}", png_path.display()))
@@ -188,5 +188,227 @@ fn a_headless_browser_renders_the_page_to_a_picture_that_is_not_blank() {
         active_green > 500,
         "the active lanes are not visible ({active_green} pixels)"
     );
+    // The outage bands (#b2182b at 28% over white) of ts1, ts2 and the service.
+    let outage_pink = pixels
+        .iter()
+        .filter(|p| {
+            (224..=242).contains(&p[0])
+                && (178..=202).contains(&p[1])
+                && (184..=208).contains(&p[2])
+        })
+        .count();
+    eprintln!("{outage_pink} outage-band pixels");
+    assert!(
+        outage_pink > 10_000,
+        "the outage bands are not visible ({outage_pink} pixels)"
+    );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_headless_browser_renders_a_sweep_page_with_its_heatmap() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
+            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); the sweep screenshot check did not run");
+        return;
+    };
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/ha-primary-failover.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let settings = vec![
+        linksim::sweep::parse_set("restart_timeout=2s,5s,10s").unwrap(),
+        linksim::sweep::parse_set("connect_tout=1s,2s").unwrap(),
+    ];
+    let combinations = linksim::sweep::plan(&[(path, text)], &settings).unwrap();
+    let seeds = linksim::explore::SeedSet::new(0..5, (1, 1));
+    let options = linksim::sweep::SweepOptions {
+        jobs: 1,
+        ..Default::default()
+    };
+    let results = linksim::sweep::run(&combinations, &seeds, options, &|_| {});
+    let report = linksim::sweep::output::Report {
+        rows: combinations
+            .iter()
+            .map(|c| ("ha-primary-failover".into(), c.values.clone()))
+            .collect(),
+        settings,
+        seeds: "0..5".into(),
+        shards: vec![(1, 1)],
+        results,
+    };
+    let dir = std::env::temp_dir().join(format!("linksim-sweep-shot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("sweep.html");
+    std::fs::write(
+        &html,
+        linksim::sweep::page::html(&report, "linksim sweep (test)"),
+    )
+    .unwrap();
+    let (rgb, _) = screenshot(&browser, &html, &dir);
+    // The longest cells are near the heat scale's red end (214, 39, 40).
+    let red = rgb
+        .chunks(3)
+        .filter(|p| p[0] > 200 && p[1] < 70 && p[2] < 70)
+        .count();
+    eprintln!("{red} hot-cell pixels");
+    assert!(
+        red > 5_000,
+        "the heatmap's hottest cells are not visible ({red} pixels)"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Every `<text>` at `y` in `svg`, as (x, content), for label-overlap checks.
+fn texts_at(svg: &str, y: &str) -> Vec<(f64, String)> {
+    svg.lines()
+        .filter(|l| l.starts_with("<text x=\"") && l.contains(&format!(" y=\"{y}\"")))
+        .filter_map(|l| {
+            let x: f64 = l.split('"').nth(1)?.parse().ok()?;
+            let content = l.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((x, content))
+        })
+        .collect()
+}
+
+#[test]
+fn every_outage_has_a_band_labelled_with_its_length_and_a_tooltip() {
+    let svg = picture::svg(&report("ha-primary-failover"));
+    // ts1, ts2 and the pair's service were each out from 30.001 s to 40.320 s.
+    assert_eq!(svg.matches(r#"<rect class="outage""#).count(), 3, "{svg}");
+    assert_eq!(svg.matches(">10.319s out<title>").count(), 3);
+    assert!(svg.contains("<title>service out from 30.001s to 40.320s (10.319s)"));
+    assert!(svg.contains(">service (primary) out</text>"));
+    // The outage is drawn linearly: wider than the whole first 30 s, which hold no outage.
+    let band_x = |svg: &str| -> (f64, f64) {
+        let line = svg
+            .lines()
+            .find(|l| l.starts_with(r#"<rect class="outage""#))
+            .unwrap();
+        let attr = |name: &str| -> f64 {
+            line.split(&format!(" {name}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        (attr("x"), attr("width"))
+    };
+    let (x, width) = band_x(&svg);
+    assert!(
+        width > x,
+        "a 10 s outage is drawn wider ({width}) than the 30 s before it ({x})"
+    );
+    let lone = picture::svg(&report("r10-standalone-failure-restarts-after-timeout"));
+    assert!(
+        !lone.contains("service (primary) out"),
+        "a lone server has no separate service row"
+    );
+    assert!(lone.contains(r#"<rect class="outage""#));
+}
+
+#[test]
+fn breaks_are_drawn_beneath_the_lanes_and_linear_time_has_none() {
+    let svg = picture::svg(&report("ha-primary-failover"));
+    let first_break = svg.find(r#"fill="url(#break)""#).expect("a break");
+    let first_lane = svg.find(r##"fill="#f3f3f3""##).expect("a lane");
+    assert!(
+        first_break < first_lane,
+        "a break is painted before (beneath) every lane"
+    );
+    assert!(svg.contains("≈ +29.881s"));
+    let linear = picture::svg_with(
+        &report("ha-primary-failover"),
+        picture::Options { linear_time: true },
+    );
+    assert!(
+        !linear.contains("url(#break)\"><title>") && !linear.contains("≈ +"),
+        "no break"
+    );
+    assert!(linear.contains("time drawn linearly"));
+}
+
+#[test]
+fn tick_labels_never_overlap() {
+    for name in [
+        "ha-primary-failover",
+        "jitter-five-links",
+        "r14-keepalive-loss-after-tolerance",
+    ] {
+        let svg = picture::svg(&report(name));
+        let axis_y = svg
+            .lines()
+            .find(|l| l.starts_with("<line x1=") && l.contains(r##"stroke="#444"/>"##))
+            .and_then(|l| {
+                l.split("y1=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse::<f64>()
+                    .ok()
+            })
+            .expect("the axis line");
+        for row in [axis_y + 17.0, axis_y + 31.0] {
+            let mut labels = texts_at(&svg, &format!("{row:.1}"));
+            labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(
+                !labels.is_empty() || row > axis_y + 20.0,
+                "{name}: no tick labels"
+            );
+            for pair in labels.windows(2) {
+                let half = |t: &str| t.chars().count() as f64 * 6.8 / 2.0;
+                let gap = (pair[1].0 - half(&pair[1].1)) - (pair[0].0 + half(&pair[0].1));
+                assert!(
+                    gap >= 0.0,
+                    "{name}: {:?} and {:?} overlap",
+                    pair[0],
+                    pair[1]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_fault_on_one_server_is_drawn_on_that_server_only() {
+    let text = r#"{"format":1,"name":"one-server-fault","seed":1,"run_for":"30s",
+        "config":{"links":[{"name":"A","priority":10},{"name":"B","priority":5}]},
+        "servers":[{"name":"ts1","role":"primary"},{"name":"ts2","role":"backup"}],
+        "faults":[{"fault":"partition","at":"5s","link":"A","server":"ts2","for":"3s"}]}"#;
+    let checked = scenario::parse(Path::new("t.json"), text).unwrap();
+    let svg = picture::svg(&linksim::run(checked, false));
+    let spans: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.starts_with(r#"<rect class="fault-span""#))
+        .collect();
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert!(
+        spans[0].contains("from 5.000s to 8.000s (3.000s)"),
+        "{}",
+        spans[0]
+    );
+    // ts2's block is the second: the span's y is below ts1's block.
+    let y: f64 = spans[0]
+        .split(" y=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ts2_label_y: f64 = svg
+        .lines()
+        .find(|l| l.ends_with(">ts2</text>"))
+        .and_then(|l| l.split(" y=\"").nth(1)?.split('"').next()?.parse().ok())
+        .unwrap();
+    assert!(
+        y > ts2_label_y,
+        "the span ({y}) is in ts2's block (from {ts2_label_y})"
+    );
 }
