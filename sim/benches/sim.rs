@@ -6,6 +6,8 @@
 //!   wall second is 3600 / the time of one run.
 //! - `explore_default_swarm`: `explore` over 200 seeds of the default swarm (4 links, HA
 //!   pair, 10 simulated minutes per seed) on 1 and 2 threads; the counter is seeds.
+//! - `explore_cli`: what `linksim explore` itself runs (its drawn worlds), 2,000 seeds on
+//!   1 and 2 threads; the counter is seeds (the README's seeds/s figure).
 //!
 //! - `links_scaling`: a 5 s run of N links (priorities 0-99, every connector healthy,
 //!   one standalone server): one procedure, about three steps per link, and every step
@@ -111,6 +113,17 @@ fn explore_default_swarm(bencher: Bencher, jobs: usize) {
             explore::generate_default_swarm,
             &|_| {},
         );
+        assert!(results.iter().all(|r| r.found.is_none()));
+        divan::black_box(results.len())
+    });
+}
+
+/// What `linksim explore --seeds 0..2000` runs (the CLI's worlds, `explore::generate`).
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn explore_cli(bencher: Bencher, jobs: usize) {
+    let seeds: Vec<u64> = (0..2_000).collect();
+    bencher.counter(ItemsCount::new(2_000u64)).bench(|| {
+        let results = explore::run_seeds(&seeds, jobs, &ExploreOptions::default(), &|_| {});
         assert!(results.iter().all(|r| r.found.is_none()));
         divan::black_box(results.len())
     });

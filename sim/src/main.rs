@@ -67,7 +67,8 @@ Examples:
   linksim run scenarios/ --check-determinism
   linksim run scenarios/r06-tie-first-normal-wins.json --trace trace.jsonl
   linksim check scenarios/*.json
-  linksim schema > scenario.schema.json")]
+  linksim schema > scenario.schema.json
+  linksim sweep scenarios/outage-connector-dies-at-a-drawn-moment.json --set restart_timeout=2s,5s,10s")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,7 +78,7 @@ struct Cli {
 enum Command {
     /// Run scenarios and print each one's timeline and verdicts.
     #[command(
-        after_help = "Examples:\n  linksim run scenarios/ha-primary-failover.json\n  linksim run scenarios/ --quiet\n  linksim run my.json --trace my.jsonl\n  linksim run scenarios/ha-primary-failover.json --json | jq .service.longest"
+        after_help = "Examples:\n  linksim run scenarios/ha-primary-failover.json\n  linksim run scenarios/ --quiet\n  linksim run my.json --trace my.jsonl\n  linksim run scenarios/ha-primary-failover.json --json | jq .service.longest\n  linksim run scenarios/ha-primary-failover.json --html failover.html --linear-time"
     )]
     Run {
         /// Scenario files, or directories whose *.json files are run in name order.
@@ -172,7 +173,8 @@ Examples:
   linksim sweep scenarios/ha-primary-failover.json \\
       --set connect_tout=1s,2s,5s --set restart_timeout=2s,5s,10s --seeds 0..1000 \\
       --html sweep.html --csv sweep.csv --worst 3 worst/
-  linksim sweep a.json b.json --seeds 0..500            (two configurations compared)
+  linksim sweep a.json b.json --seeds 0..500 --jobs 2   (two configurations compared)
+  linksim sweep a.json --set restart_timeout=2s,5s,10s --svg plot.svg --out violations/
   linksim sweep a.json --set links.CSTA_B.priority=5,10,20 --set network.latency=1ms,50ms
   linksim sweep a.json --seeds 0..100000 --shard 2/4 --json part2.json
   linksim sweep --merge part1.json part2.json part3.json part4.json --csv all.csv
@@ -209,6 +211,9 @@ written as a scenario file to --out), 3 bad input.")]
         /// Write a self-contained HTML page with the table and a plot.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// Write the plot alone as SVG (a heatmap for two swept parameters, lines for one).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
         /// Write the N worst runs (longest service outage) as scenario files into DIR.
         #[arg(long, num_args = 2, value_names = ["N", "DIR"])]
         worst: Vec<String>,
@@ -281,6 +286,7 @@ fn main() -> ExitCode {
             csv,
             json,
             html,
+            svg,
             worst,
             out,
             merge,
@@ -320,6 +326,7 @@ fn main() -> ExitCode {
                 csv,
                 json,
                 html,
+                svg,
                 worst,
                 out,
                 merge,

@@ -26,6 +26,8 @@ pub struct SweepArgs {
     pub json: Option<PathBuf>,
     /// Where to write the HTML page.
     pub html: Option<PathBuf>,
+    /// Where to write the plot alone, as SVG.
+    pub svg: Option<PathBuf>,
     /// `--worst N DIR`.
     pub worst: Option<(usize, PathBuf)>,
     /// Directory for the scenario files of violations.
@@ -75,6 +77,11 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
         ));
     }
     let worst = args.worst.as_ref().map_or(0, |(n, _)| *n);
+    if worst > MAX_WORST {
+        return Err(format!(
+            "--worst {worst}: at most {MAX_WORST} runs are written"
+        ));
+    }
     let bar = progress_bar(total, args);
     let started = std::time::Instant::now(); // throughput only; never enters a run
     let progress = |done: u64| {
@@ -116,6 +123,9 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
 
 /// The most runs one sweep makes (a larger one is split with `--shard`).
 const MAX_RUNS: u64 = 1_000_000_000;
+
+/// The most worst runs `--worst` writes.
+const MAX_WORST: usize = 1_000;
 
 fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
     if paths.is_empty() {
@@ -188,6 +198,9 @@ fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<i32, Strin
     }
     if let Some(path) = &args.html {
         write_to(path, &sweep::page::html(report, &args.command))?;
+    }
+    if let Some(path) = &args.svg {
+        write_to(path, &sweep::page::plot_svg(report)?)?;
     }
     Ok(EXIT_OK)
 }

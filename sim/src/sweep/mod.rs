@@ -150,7 +150,7 @@ fn nanos(d: std::time::Duration) -> u64 {
 pub struct Aggregate {
     /// Runs made.
     pub runs: u64,
-    /// How many runs had each longest service outage (nanoseconds -> runs).
+    /// How many runs had each longest service outage, by [`bucket_ms`] (-> runs).
     pub longest: BTreeMap<u64, u64>,
     /// Total service up time, nanoseconds.
     pub up_ns: u128,
@@ -166,11 +166,28 @@ pub struct Aggregate {
     pub first_violation: Option<(u64, Found)>,
 }
 
+/// Significant bits an outage length keeps past [`EXACT_MS`].
+const SIGNIFICANT_BITS: u32 = 16;
+/// Lengths below this many milliseconds (65.536 s) are counted exactly.
+const EXACT_MS: u64 = 1 << SIGNIFICANT_BITS;
+
+/// The bucket an outage length is counted in: whole milliseconds (rounded down), exact
+/// below 65.536 s and to 16 significant bits beyond (at most 0.0016% low), so that the
+/// distinct buckets, and a sweep's memory, stay bounded however many runs it makes.
+pub fn bucket_ms(ns: u64) -> u64 {
+    let ms = ns / 1_000_000;
+    if ms < EXACT_MS {
+        return ms;
+    }
+    let drop = (64 - ms.leading_zeros()) - SIGNIFICANT_BITS;
+    (ms >> drop) << drop
+}
+
 impl Aggregate {
     /// Adds run `seed`'s figures.
     pub fn add(&mut self, seed: u64, m: Measured) {
         self.runs += 1;
-        *self.longest.entry(m.longest_ns).or_default() += 1;
+        *self.longest.entry(bucket_ms(m.longest_ns)).or_default() += 1;
         self.up_ns += u128::from(m.up_ns);
         self.run_ns += u128::from(m.run_ns);
         self.outages += m.outages;
@@ -203,8 +220,9 @@ impl Aggregate {
         }
     }
 
-    /// The `p`-th percentile (0 to 100) of the longest service outage, nanoseconds, by
-    /// nearest rank (the smallest value with at least p% of runs at or below it).
+    /// The `p`-th percentile (0 to 100) of the longest service outage, nanoseconds (to
+    /// the millisecond, see [`bucket_ms`]), by nearest rank: the smallest value with at
+    /// least p% of runs at or below it.
     pub fn percentile_ns(&self, p: f64) -> u64 {
         if self.runs == 0 {
             return 0;
@@ -214,10 +232,10 @@ impl Aggregate {
         for (&value, &runs) in &self.longest {
             seen += runs;
             if seen >= rank {
-                return value;
+                return value * 1_000_000;
             }
         }
-        self.longest.keys().next_back().copied().unwrap_or(0)
+        self.longest.keys().next_back().map_or(0, |v| v * 1_000_000)
     }
 
     /// Service up time over run time, all runs together (1 with no runs).
@@ -404,21 +422,48 @@ mod tests {
         a
     }
 
+    const MS: u64 = 1_000_000;
+
     #[test]
     fn percentiles_are_nearest_rank() {
-        let a = aggregate(&(1..=100).collect::<Vec<_>>());
-        assert_eq!(a.percentile_ns(50.0), 50);
-        assert_eq!(a.percentile_ns(90.0), 90);
-        assert_eq!(a.percentile_ns(99.0), 99);
-        assert_eq!(a.percentile_ns(100.0), 100);
-        let one = aggregate(&[7]);
-        assert_eq!((one.percentile_ns(1.0), one.percentile_ns(99.0)), (7, 7));
+        let a = aggregate(&(1..=100).map(|ms| ms * MS).collect::<Vec<_>>());
+        assert_eq!(a.percentile_ns(50.0), 50 * MS);
+        assert_eq!(a.percentile_ns(90.0), 90 * MS);
+        assert_eq!(a.percentile_ns(99.0), 99 * MS);
+        assert_eq!(a.percentile_ns(100.0), 100 * MS);
+        let one = aggregate(&[7 * MS + 999]);
+        assert_eq!(
+            (one.percentile_ns(1.0), one.percentile_ns(99.0)),
+            (7 * MS, 7 * MS)
+        );
         assert_eq!(Aggregate::default().percentile_ns(50.0), 0);
     }
 
     #[test]
+    fn buckets_are_exact_milliseconds_then_sixteen_significant_bits() {
+        assert_eq!(bucket_ms(0), 0);
+        assert_eq!(bucket_ms(10_319 * MS + 999_999), 10_319);
+        assert_eq!(bucket_ms(65_535 * MS), 65_535);
+        assert_eq!(
+            bucket_ms(65_537 * MS),
+            65_536,
+            "one bit dropped past 65.536 s"
+        );
+        let hour = 3_600_000;
+        let b = bucket_ms(hour * MS);
+        assert!(
+            b <= hour && (hour - b) as f64 / hour as f64 <= 1.6e-5,
+            "{b}"
+        );
+        // An hour's worth of distinct millisecond lengths falls into boundedly many buckets.
+        let distinct: std::collections::BTreeSet<u64> =
+            (0..hour).step_by(7).map(|ms| bucket_ms(ms * MS)).collect();
+        assert!(distinct.len() < 400_000, "{}", distinct.len());
+    }
+
+    #[test]
     fn merging_parts_gives_the_whole_in_any_order() {
-        let values: Vec<u64> = (0..50).map(|i| (i * 37) % 11).collect();
+        let values: Vec<u64> = (0..50).map(|i| ((i * 37) % 11) * MS).collect();
         let whole = aggregate(&values);
         let (mut a, b) = (aggregate(&values[..20]), aggregate(&values[20..]));
         let mut b_first = b.clone();

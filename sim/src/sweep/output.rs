@@ -171,7 +171,7 @@ fn combination_json(label: &str, file: &str, values: &[String], a: &Aggregate) -
         "violations": a.violations,
         "first_violation": violation,
         "sums": {
-            "longest_ns": a.longest.iter().map(|(v, n)| [*v, *n]).collect::<Vec<_>>(),
+            "longest_ms": a.longest.iter().map(|(v, n)| [*v, *n]).collect::<Vec<_>>(),
             "up_ns": a.up_ns.to_string(),
             "run_ns": a.run_ns.to_string(),
             "outages": a.outages,
@@ -274,7 +274,7 @@ fn big(v: &Value, what: &str) -> Result<u128, String> {
 fn read_aggregate(c: &Value) -> Result<Aggregate, String> {
     let sums = &c["sums"];
     let mut longest = std::collections::BTreeMap::new();
-    for pair in array(&sums["longest_ns"], "sums.longest_ns")? {
+    for pair in array(&sums["longest_ms"], "sums.longest_ms")? {
         let (value, runs) = (
             number(&pair[0], "a longest value")?,
             number(&pair[1], "a run count")?,
