@@ -179,11 +179,24 @@ fn judge(
     }
 }
 
-/// The longest outage against `at_most`; a failure shows that outage.
+/// What a never-active subject's outage expectations see: the whole run without a link.
+fn never_up(v: &OutageView<'_>) -> String {
+    format!(
+        "never active: no link in the whole run ({})",
+        seconds(v.figures.run)
+    )
+}
+
+/// The longest outage against `at_most`; a failure shows that outage. A subject that
+/// never had a link fails (its whole run was without one).
 fn max_outage(v: &OutageView<'_>, at_most: SimDuration) -> Judgement {
+    let expected = format!("{}: no outage longer than {at_most}", v.who);
+    if v.figures.first_active.is_none() {
+        return (expected, false, never_up(v));
+    }
     let longest = v.figures.longest;
     (
-        format!("{}: no outage longer than {at_most}", v.who),
+        expected,
         longest.is_none_or(|o| o.length() <= at_most.0),
         longest.map_or("no outage".into(), |o| {
             format!("longest outage {}", describe(&o, v.names, v.service))
@@ -210,9 +223,14 @@ fn availability(v: &OutageView<'_>, at_least: f64) -> Judgement {
 }
 
 /// Every outage restored within `within`; a failure shows the first that was not
-/// (listed, else the open one, else the longest when the list was full).
+/// (listed, else the open one, else the longest when the list was full). A subject that
+/// never had a link fails.
 fn recovered_within(v: &OutageView<'_>, within: SimDuration) -> Judgement {
     let f = v.figures;
+    if f.first_active.is_none() {
+        let expected = format!("{}: every outage recovered within {within}", v.who);
+        return (expected, false, never_up(v));
+    }
     let broke = |o: &Outage| o.is_open() || o.length() > within.0;
     let first_broken = f
         .outages

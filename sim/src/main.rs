@@ -186,48 +186,7 @@ connectors.NAME.accept_after, network.latency, management.switch_after.
 Results do not depend on --jobs or the sharding; the same command writes the same CSV.
 Exit codes: 0 no violation, 2 a safety violation, 4 only liveness violations (each
 written as a scenario file to --out), 3 bad input.")]
-    Sweep {
-        /// Scenario files (each one more variant), or with --merge sweep JSON outputs.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// A swept setting, KEY=VALUE[,VALUE...]; repeat for more (every combination runs).
-        #[arg(long = "set", value_name = "KEY=VALUES")]
-        sets: Vec<String>,
-        /// The seeds every combination runs, A..B (B excluded).
-        #[arg(long, default_value = "0..100")]
-        seeds: String,
-        /// Worker threads; results do not depend on it.
-        #[arg(long, default_value_t = 1)]
-        jobs: usize,
-        /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-        /// Write the results as CSV (`-`: standard output, instead of the table).
-        #[arg(long, value_name = "FILE")]
-        csv: Option<PathBuf>,
-        /// Write the results as JSON, with the sums --merge needs (`-`: standard output).
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Write a self-contained HTML page with the table and a plot.
-        #[arg(long, value_name = "FILE")]
-        html: Option<PathBuf>,
-        /// Write the plot alone as SVG (a heatmap for two swept parameters, lines for one).
-        #[arg(long, value_name = "FILE")]
-        svg: Option<PathBuf>,
-        /// Write the N worst runs (longest service outage) as scenario files into DIR.
-        #[arg(long, num_args = 2, value_names = ["N", "DIR"])]
-        worst: Vec<String>,
-        /// Directory for the scenario files of violations.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// The files are sweep JSON outputs of shards: merge them.
-        #[arg(long)]
-        merge: bool,
-        /// Plant a deliberate bug in every core (test builds only).
-        #[cfg(feature = "planted-bugs")]
-        #[arg(long, value_name = "NAME")]
-        planted_bug: Option<String>,
-    },
+    Sweep(sweep_cli::SweepFlags),
     /// Write a commented starter scenario that runs as is.
     #[command(after_help = "Example:\n  linksim new my-failover && linksim run my-failover.json")]
     New {
@@ -277,63 +236,7 @@ fn main() -> ExitCode {
             run(&paths, trace.as_deref(), check_determinism, &output)
         }
         Command::New { name } => new_scenario(&name),
-        Command::Sweep {
-            files,
-            sets,
-            seeds,
-            jobs,
-            shard,
-            csv,
-            json,
-            html,
-            svg,
-            worst,
-            out,
-            merge,
-            #[cfg(feature = "planted-bugs")]
-            planted_bug,
-        } => {
-            #[allow(unused_mut)]
-            let mut run = linksim::RunOptions::default();
-            #[cfg(feature = "planted-bugs")]
-            if let Some(name) = planted_bug {
-                match link_core::PlantedBug::from_name(&name) {
-                    Some(bug) => run.planted_bug = Some(bug),
-                    None => {
-                        errln!("error: no planted bug named {name:?}");
-                        return ExitCode::from(EXIT_BAD_INPUT as u8);
-                    }
-                }
-            }
-            let worst = match worst.as_slice() {
-                [] => None,
-                [n, dir] => match n.parse::<usize>() {
-                    Ok(n) => Some((n, PathBuf::from(dir))),
-                    Err(_) => {
-                        errln!("error: --worst N DIR: N is a number of runs, not {n:?}");
-                        return ExitCode::from(EXIT_BAD_INPUT as u8);
-                    }
-                },
-                _ => unreachable!("clap takes two values"),
-            };
-            let command = std::env::args().collect::<Vec<_>>().join(" ");
-            sweep_cli::sweep(&sweep_cli::SweepArgs {
-                files,
-                sets,
-                seeds,
-                jobs,
-                shard,
-                csv,
-                json,
-                html,
-                svg,
-                worst,
-                out,
-                merge,
-                command,
-                run,
-            })
-        }
+        Command::Sweep(flags) => sweep_cli::sweep_command(flags),
         Command::Explore {
             seeds,
             jobs,
@@ -666,6 +569,9 @@ fn run_one(
         json["file"] = file.display().to_string().into();
         json["exit_code"] = file_code.into();
         json["determinism"] = determinism.into();
+        if determinism == Some(false) {
+            json["verdict"] = "determinism_failed".into();
+        }
         outln!("{json}");
     } else {
         outln!(

@@ -12,6 +12,8 @@
 //!   a lone server) has an active link: clients are served by the primary. Its
 //!   outages have the same definition.
 //! - *Availability* is the time up over the whole run, start-up included.
+//! - A loss and a return at the same instant (a switchover to a backup that is already
+//!   active) is no outage: no time passed without a link.
 
 use std::time::Duration;
 
@@ -122,11 +124,16 @@ impl Subject {
         }
     }
 
-    /// The subject is now up (`Some`: restored by that server's link) or down.
-    fn set(&mut self, now: Instant, up: Option<Restored>) {
-        match (self.phase, up) {
+    /// The subject is now served (`Some`: by that server's link) or not (`None`). A
+    /// loss and a return at the same instant (a switchover to a backup that is already
+    /// active: the primary is demoted before the backup is promoted) is no outage.
+    fn serve(&mut self, now: Instant, serving: Option<Restored>) {
+        match (self.phase, serving) {
             (Phase::StartingUp, Some(_)) => {
                 self.figures.first_active = Some(now);
+                self.phase = Phase::Up { since: now };
+            }
+            (Phase::Down { since }, Some(_)) if since == now => {
                 self.phase = Phase::Up { since: now };
             }
             (Phase::Down { since }, Some(restored)) => {
@@ -198,7 +205,7 @@ impl OutageMeter {
     pub fn active(&mut self, now: Instant, server: usize, link: Option<LinkId>) {
         self.active[server] = link;
         let restored = link.map(|link| Restored::Activated { server, link });
-        self.servers[server].set(now, restored);
+        self.servers[server].serve(now, restored);
         self.update_service(now);
     }
 
@@ -219,7 +226,7 @@ impl OutageMeter {
 
     fn update_service(&mut self, now: Instant) {
         let serving = self.serving();
-        self.service.set(now, serving);
+        self.service.serve(now, serving);
     }
 
     /// The figures of a run that ended at `end`.
@@ -420,6 +427,18 @@ mod tests {
                 restored: Restored::Activated { server: 1, link: A }
             })
         );
+    }
+
+    #[test]
+    fn a_switchover_to_an_active_backup_is_no_outage() {
+        let mut meter = OutageMeter::new(&[Role::Primary, Role::Backup]);
+        meter.active(s(1), 0, Some(A));
+        meter.active(s(1), 1, Some(A));
+        meter.role(s(5), 0, Role::Backup); // demoted first: for an instant, no primary
+        meter.role(s(5), 1, Role::Primary);
+        let report = meter.finish(s(10));
+        assert_eq!(report.service.count, 0, "{:?}", report.service);
+        assert_eq!(report.service.up, Duration::from_secs(9));
     }
 
     #[test]

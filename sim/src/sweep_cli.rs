@@ -8,6 +8,93 @@ use std::path::{Path, PathBuf};
 use linksim::sweep::{self, output, Combination, Setting};
 use linksim::{violation_exit_code, worse_exit_code, EXIT_BAD_INPUT, EXIT_OK};
 
+/// `linksim sweep`'s flags, as clap reads them.
+#[derive(clap::Args)]
+pub struct SweepFlags {
+    /// Scenario files (each one more variant), or with --merge sweep JSON outputs.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A swept setting, KEY=VALUE[,VALUE...]; repeat for more (every combination runs).
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub sets: Vec<String>,
+    /// The seeds every combination runs, A..B (B excluded).
+    #[arg(long, default_value = "0..100")]
+    pub seeds: String,
+    /// Worker threads; results do not depend on it.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the results as CSV (`-`: standard output, instead of the table).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write the results as JSON, with the sums --merge needs (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page with the table and a plot.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the plot alone as SVG (a heatmap for two swept parameters, lines for one).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Write the N worst runs (longest service outage) as scenario files into DIR.
+    #[arg(long, num_args = 2, value_names = ["N", "DIR"])]
+    pub worst: Vec<String>,
+    /// Directory for the scenario files of violations.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+    /// The files are sweep JSON outputs of shards: merge them.
+    #[arg(long)]
+    pub merge: bool,
+    /// Plant a deliberate bug in every core (test builds only).
+    #[cfg(feature = "planted-bugs")]
+    #[arg(long, value_name = "NAME")]
+    pub planted_bug: Option<String>,
+}
+
+/// Runs `linksim sweep` with `flags`; the exit code.
+pub fn sweep_command(flags: SweepFlags) -> i32 {
+    #[allow(unused_mut)]
+    let mut run = linksim::RunOptions::default();
+    #[cfg(feature = "planted-bugs")]
+    if let Some(name) = &flags.planted_bug {
+        match link_core::PlantedBug::from_name(name) {
+            Some(bug) => run.planted_bug = Some(bug),
+            None => {
+                errln!("error: no planted bug named {name:?}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    let worst = match flags.worst.as_slice() {
+        [n, dir] => match n.parse::<usize>() {
+            Ok(n) => Some((n, PathBuf::from(dir))),
+            Err(_) => {
+                errln!("error: --worst N DIR: N is a number of runs, not {n:?}");
+                return EXIT_BAD_INPUT;
+            }
+        },
+        _ => None, // clap takes exactly two values or none
+    };
+    sweep(&SweepArgs {
+        files: flags.files,
+        sets: flags.sets,
+        seeds: flags.seeds,
+        jobs: flags.jobs,
+        shard: flags.shard,
+        csv: flags.csv,
+        json: flags.json,
+        html: flags.html,
+        svg: flags.svg,
+        worst,
+        out: flags.out,
+        merge: flags.merge,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        run,
+    })
+}
+
 /// What `linksim sweep` was asked to do.
 pub struct SweepArgs {
     /// Scenario files (or, with `merge`, sweep JSON outputs).
@@ -55,33 +142,10 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
     if args.merge {
         return merge(args);
     }
-    let settings: Vec<Setting> = args
-        .sets
-        .iter()
-        .map(|s| sweep::parse_set(s))
-        .collect::<Result<_, _>>()?;
-    let files = read_files(&args.files)?;
-    let combinations = sweep::plan(&files, &settings)?;
-    let range = linksim::explore::parse_seeds(&args.seeds)?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(linksim::explore::parse_shard)
-        .transpose()?
-        .unwrap_or((1, 1));
-    let seeds = linksim::explore::SeedSet::new(range.clone(), shard);
-    let total = seeds.count.saturating_mul(combinations.len() as u64);
-    if total > MAX_RUNS {
-        return Err(format!(
-            "{total} runs in one sweep; at most {MAX_RUNS} (fewer seeds, or --shard)"
-        ));
-    }
-    let worst = args.worst.as_ref().map_or(0, |(n, _)| *n);
-    if worst > MAX_WORST {
-        return Err(format!(
-            "--worst {worst}: at most {MAX_WORST} runs are written"
-        ));
-    }
+    let plan = prepare(args)?;
+    let (settings, combinations, seeds, worst) =
+        (&plan.settings, &plan.combinations, plan.seeds, plan.worst);
+    let total = seeds.count * combinations.len() as u64;
     let bar = progress_bar(total, args);
     let started = std::time::Instant::now(); // throughput only; never enters a run
     let progress = |done: u64| {
@@ -94,31 +158,113 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
         worst,
         run: args.run,
     };
-    let results = sweep::run(&combinations, &seeds, options, &progress);
+    let results = sweep::run(combinations, &seeds, options, &progress);
     let wall = started.elapsed().as_secs_f64().max(1e-9);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let report = output::Report {
         settings: settings.clone(),
-        rows: combinations
+        rows: row_names(combinations),
+        seeds: format!("{}..{}", plan.range.start, plan.range.end),
+        shards: vec![plan.shard],
+        fingerprints: combinations
             .iter()
-            .map(|c| (sweep::file_stem(&c.file), c.values.clone()))
+            .map(|c| c.fingerprint(args.run))
             .collect(),
-        seeds: format!("{}..{}", range.start, range.end),
-        shards: vec![shard],
+        worst_n: worst,
         results,
     };
     let code = write_outputs(&report, args)?;
     errln!("swept {} combination(s) x {} seed(s) = {total} runs on {} thread(s) in {wall:.2} s: {:.0} runs/s", combinations.len(), seeds.count, args.jobs.max(1), total as f64 / wall);
     let code = worse_exit_code(
         code,
-        report_violations(&report, &combinations, &settings, args),
+        report_violations(&report, combinations, settings, args),
     );
     if let Some((_, dir)) = &args.worst {
-        write_worst(&report, &combinations, &settings, dir, args)?;
+        write_worst(&report, combinations, settings, dir, args)?;
     }
     Ok(code)
+}
+
+/// A sweep's plan, checked before anything runs.
+struct Plan {
+    settings: Vec<Setting>,
+    combinations: Vec<Combination>,
+    range: std::ops::Range<u64>,
+    shard: (u64, u64),
+    seeds: linksim::explore::SeedSet,
+    worst: usize,
+}
+
+/// Parses and checks the arguments, then plans the combinations (the run count is
+/// checked before a single combination is built).
+fn prepare(args: &SweepArgs) -> Result<Plan, String> {
+    if args.csv.as_deref() == Some(Path::new("-")) && args.json.as_deref() == Some(Path::new("-")) {
+        return Err(
+            "--csv - and --json - would mix on standard output; write one to a file".into(),
+        );
+    }
+    let settings: Vec<Setting> = args
+        .sets
+        .iter()
+        .map(|s| sweep::parse_set(s))
+        .collect::<Result<_, _>>()?;
+    let range = linksim::explore::parse_seeds(&args.seeds)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(linksim::explore::parse_shard)
+        .transpose()?
+        .unwrap_or((1, 1));
+    let seeds = linksim::explore::SeedSet::new(range.clone(), shard);
+    let count = sweep::combination_count(args.files.len(), &settings);
+    let total = count
+        .and_then(|c| c.checked_mul(seeds.count))
+        .unwrap_or(u64::MAX);
+    if total > MAX_RUNS {
+        return Err(format!(
+            "{total} runs in one sweep; at most {MAX_RUNS} (fewer seeds or values, or --shard)"
+        ));
+    }
+    let worst = args.worst.as_ref().map_or(0, |(n, _)| *n);
+    if worst > MAX_WORST {
+        return Err(format!(
+            "--worst {worst}: at most {MAX_WORST} runs are written"
+        ));
+    }
+    let files = read_files(&args.files)?;
+    let combinations = sweep::plan(&files, &settings)?;
+    Ok(Plan {
+        settings,
+        combinations,
+        range,
+        shard,
+        seeds,
+        worst,
+    })
+}
+
+/// Each combination's file name for tables: its stem, or the path as given when two
+/// files share a stem.
+fn row_names(combinations: &[Combination]) -> Vec<(String, Vec<String>)> {
+    let stem_of = |c: &Combination| sweep::file_stem(&c.file);
+    let clash = combinations.iter().any(|a| {
+        combinations
+            .iter()
+            .any(|b| a.file != b.file && stem_of(a) == stem_of(b))
+    });
+    combinations
+        .iter()
+        .map(|c| {
+            let name = if clash {
+                c.file.display().to_string()
+            } else {
+                stem_of(c)
+            };
+            (name, c.values.clone())
+        })
+        .collect()
 }
 
 /// The most runs one sweep makes (a larger one is split with `--shard`).
@@ -218,7 +364,7 @@ fn report_violations(
         let Some((seed, found)) = &a.first_violation else {
             continue;
         };
-        code = worse_exit_code(code, violation_exit_code(found.invariant));
+        code = worse_exit_code(code, exit_code_of(found));
         let file = out.join(format!(
             "sweep-{}-{i}-seed-{seed}.json",
             sweep::file_stem(&combinations[i].file)
@@ -246,6 +392,15 @@ fn report_violations(
         );
     }
     code
+}
+
+/// The exit code a violation calls for; a run that used its step budget is a partial
+/// run (exit 3), as `linksim run` says.
+fn exit_code_of(found: &linksim::Found) -> i32 {
+    match found.invariant {
+        linksim::Invariant::StepBudget => EXIT_BAD_INPUT,
+        invariant => violation_exit_code(invariant),
+    }
 }
 
 /// ` --planted-bug NAME` when the runs carry one (test builds), for replay commands.
@@ -310,13 +465,12 @@ fn merge(args: &SweepArgs) -> Result<i32, String> {
             output::read(&text).map_err(|e| format!("{}: {e}", p.display()))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let worst = parts.first().map_or(0, |p| p.results.worst.len());
-    let report = output::merge(parts, worst)?;
+    let report = output::merge(parts)?;
     write_outputs(&report, args)?;
     let mut code = EXIT_OK;
     for (i, a) in report.results.aggregates.iter().enumerate() {
         if let Some((seed, found)) = &a.first_violation {
-            code = worse_exit_code(code, violation_exit_code(found.invariant));
+            code = worse_exit_code(code, exit_code_of(found));
             say(args, &format!("VIOLATION in {} seed {seed}: {}: {} (run the sweep of that seed to write its scenario)", report.label(i), found.invariant, found.detail));
         }
     }

@@ -199,3 +199,41 @@ fn the_json_report_carries_the_verdict_and_the_outage_figures() {
     assert_eq!(json["service"]["count"], 1);
     assert!((json["service"]["availability"].as_f64().unwrap() - 0.832_03).abs() < 1e-4);
 }
+
+#[test]
+fn a_server_that_never_comes_up_fails_every_outage_expectation() {
+    let report = run(r#"{"format":1,"name":"t","run_for":"30s",
+        "config":{"links":[{"name":"A"}]},
+        "connectors":{"A":{"refuse":true}},
+        "expect":[{"expect":"max_outage","at_most":"5s"},
+                  {"expect":"recovered_within","within":"5s"},
+                  {"expect":"availability","at_least":0.5}]}"#);
+    let verdicts: Vec<(bool, &str)> = report
+        .expectations
+        .iter()
+        .map(|e| (e.passed, e.seen.as_str()))
+        .collect();
+    assert!(verdicts.iter().all(|(passed, _)| !passed), "{verdicts:?}");
+    assert_eq!(
+        verdicts[0].1,
+        "never active: no link in the whole run (30.000s)"
+    );
+    assert!(report
+        .verdict_text()
+        .contains("outage ts: never active in 30.000s"));
+}
+
+#[test]
+fn a_switchover_to_an_active_backup_costs_the_service_nothing() {
+    let report = run(r#"{"format":1,"name":"t","run_for":"30s",
+        "config":{"links":[{"name":"A","priority":1}]},
+        "servers":[{"name":"ts1","role":"primary"},{"name":"ts2","role":"backup"}],
+        "faults":[{"fault":"switchover","at":"10s"}],
+        "expect":[{"expect":"max_outage","server":"pair","at_most":"0s"}]}"#);
+    assert_eq!(
+        report.outages.service.count, 0,
+        "{:?}",
+        report.outages.service
+    );
+    assert_eq!(report.exit_code(), EXIT_OK, "{}", report.verdict_text());
+}

@@ -84,9 +84,9 @@ fn shards_merged_give_what_one_unsharded_sweep_gives() {
         "--set",
         "restart_timeout=2s,5s",
         "--seeds",
-        "0..200",
+        "0..10",
         "--worst",
-        "4",
+        "12",
     ];
     let whole = dir.join("whole.json");
     let mut args: Vec<&str> = vec!["sweep"];
@@ -244,7 +244,6 @@ fn the_page_draws_a_heatmap_for_two_parameters_and_lines_for_one() {
     );
     let none = page(&[FAILOVER]);
     assert!(none.contains("No plot: nothing was swept"), "{none}");
-    assert!(!Path::new("sweep.html").exists());
 }
 
 #[cfg(feature = "planted-bugs")]
@@ -279,4 +278,141 @@ fn a_planted_bug_is_reported_with_a_scenario_that_replays_it() {
         "backup-opens-every-link",
     ]);
     assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn merge_refuses_shards_of_a_different_scenario() {
+    let dir = scratch("fingerprint");
+    let edited = dir.join("outage-connector-dies-at-a-drawn-moment.json");
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(DRAWN),
+    )
+    .unwrap();
+    std::fs::write(
+        &edited,
+        text.replace("\"restart_timeout\": \"5s\"", "\"restart_timeout\": \"6s\""),
+    )
+    .unwrap();
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    let one = |file: &str, shard: &str, out: &Path| {
+        let o = linksim(&[
+            "sweep",
+            file,
+            "--seeds",
+            "0..10",
+            "--shard",
+            shard,
+            "--json",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    one(DRAWN, "1/2", &a);
+    one(edited.to_str().unwrap(), "2/2", &b);
+    let out = linksim(&["sweep", "--merge", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("different sweeps"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn settings_that_would_do_nothing_or_undo_each_other_are_refused() {
+    for (args, reason) in [
+        (
+            vec![
+                "--set",
+                "connect_tout=1s",
+                "--set",
+                "config.connect_tout=2s",
+            ],
+            "both set config.connect_tout",
+        ),
+        (vec!["--set", "seed=1,2"], "comes from --seeds"),
+        (
+            vec!["--csv", "-", "--json", "-"],
+            "would mix on standard output",
+        ),
+        (vec!["--worst", "5000", "w"], "at most 1000"),
+        (
+            vec![
+                "--set",
+                "restart_timeout=1s,2s",
+                "--set",
+                "connect_tout=1s,2s",
+                "--seeds",
+                "0..1000000000",
+            ],
+            "runs in one sweep",
+        ),
+    ] {
+        let mut all = vec!["sweep", FAILOVER];
+        all.extend(args.iter());
+        let out = linksim(&all);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_file_error_keeps_its_line_and_column_and_a_swept_error_names_the_value() {
+    let dir = scratch("located");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"format\":1,\"name\":\"b\",\n\"run_for\":\"5s\",\n\"config\":{\"links\":[{\"name\":\"A\"}]},\n\"faults\":[{\"fault\":\"crash\",\"at\":\"1s\",\"link\":\"Z\",\"for\":\"1s\"}]}").unwrap();
+    let out = linksim(&[
+        "sweep",
+        broken.to_str().unwrap(),
+        "--set",
+        "connect_tout=1s,2s",
+    ]);
+    assert!(stderr(&out).contains("broken.json:4:"), "{}", stderr(&out));
+    let out = linksim(&["sweep", FAILOVER, "--set", "restart_timeout=1s,0s"]);
+    let error = stderr(&out);
+    assert!(
+        error.contains("(with restart_timeout=0s)") && !error.contains(".json:1:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_worst_run_of_an_options_import_scenario_stands_alone() {
+    let dir = scratch("ini");
+    let out = linksim(&[
+        "sweep",
+        "scenarios/tserver-options-import.json",
+        "--set",
+        "restart_timeout=5s,10s",
+        "--seeds",
+        "0..4",
+        "--worst",
+        "2",
+        dir.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for w in json["worst"].as_array().unwrap() {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.to_string_lossy()
+                    .ends_with(&format!("-seed-{}.json", w["seed"]))
+            })
+            .unwrap();
+        let run = linksim(&["run", file.to_str().unwrap(), "--json"]);
+        assert!(
+            matches!(run.status.code(), Some(0 | 1)),
+            "the written file loads and runs (its expectations were the bundled settings'): {}",
+            stderr(&run)
+        );
+        let report: serde_json::Value = serde_json::from_str(stdout(&run).trim())
+            .unwrap_or_else(|e| panic!("{e}: {}", stderr(&run)));
+        assert_eq!(report["service"]["longest"]["length_s"], w["longest_s"]);
+    }
 }

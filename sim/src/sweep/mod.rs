@@ -34,6 +34,27 @@ pub struct Combination {
 }
 
 impl Combination {
+    /// A hash of what this combination runs (the scenario after its settings, and the
+    /// run options that change outcomes): shard outputs merge only when theirs agree.
+    pub fn fingerprint(&self, options: RunOptions) -> u64 {
+        let text = serde_json::to_string(&self.checked.scenario).expect("a scenario serializes");
+        #[cfg(feature = "planted-bugs")]
+        let planted = options.planted_bug.map_or("", |b| b.name());
+        #[cfg(not(feature = "planted-bugs"))]
+        let planted = "";
+        let budget = options
+            .step_budget
+            .unwrap_or(crate::DEFAULT_STEP_BUDGET)
+            .to_string();
+        let bytes = text
+            .bytes()
+            .chain([0])
+            .chain(planted.bytes())
+            .chain([0])
+            .chain(budget.bytes());
+        crate::seeded::fnv1a(crate::seeded::FNV_OFFSET, bytes)
+    }
+
     /// `file key=value ...`, naming the combination in tables.
     pub fn label(&self, settings: &[Setting]) -> String {
         let mut label = file_stem(&self.file);
@@ -52,11 +73,22 @@ pub fn file_stem(path: &Path) -> String {
     )
 }
 
+/// How many combinations `files` files and `settings` make, if that fits a `u64`.
+pub fn combination_count(files: usize, settings: &[Setting]) -> Option<u64> {
+    settings
+        .iter()
+        .try_fold(files as u64, |n, s| n.checked_mul(s.values.len() as u64))
+}
+
 /// Every combination of `files` (each given with its text) and the settings' values,
 /// in file order, then the settings' values in order (the last setting varies fastest).
+/// Each file is checked as written first, so its own errors keep their line and column;
+/// an error only a swept value causes names the values instead.
 pub fn plan(files: &[(PathBuf, String)], settings: &[Setting]) -> Result<Vec<Combination>, String> {
     let mut combinations = Vec::new();
     for (file, text) in files {
+        scenario::parse(file, text).map_err(|e| e.to_string())?;
+        settings::check_distinct(text, settings).map_err(|e| format!("{}: {e}", file.display()))?;
         for values in cartesian(settings) {
             let edited = settings::apply(text, settings, &values)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -66,7 +98,7 @@ pub fn plan(files: &[(PathBuf, String)], settings: &[Setting]) -> Result<Vec<Com
                     .zip(&values)
                     .map(|(s, v)| format!("{}={v}", s.key))
                     .collect();
-                format!("{e} (with {})", set.join(" "))
+                format!("{}: {} (with {})", file.display(), e.message, set.join(" "))
             })?;
             combinations.push(Combination {
                 file: file.clone(),
@@ -96,7 +128,8 @@ fn cartesian(settings: &[Setting]) -> Vec<Vec<String>> {
 /// What one run of one combination measured.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Measured {
-    /// The longest service outage, nanoseconds (0: none).
+    /// The longest service outage, nanoseconds (0: none; the whole run when the service
+    /// never came up: its clients were without a link throughout).
     pub longest_ns: u64,
     /// Time the service was up, nanoseconds.
     pub up_ns: u64,
@@ -131,12 +164,16 @@ pub fn measure(checked: &Checked, seed: u64, options: RunOptions) -> Measured {
             detail: format!("the run used its step budget of {budget} steps by {at}"),
         }),
     };
+    let never_up = service.first_active.is_none();
     Measured {
-        longest_ns: service.longest.map_or(0, |o| nanos(o.length())),
+        longest_ns: match never_up {
+            true => nanos(service.run),
+            false => service.longest.map_or(0, |o| nanos(o.length())),
+        },
         up_ns: nanos(service.up),
         run_ns: nanos(service.run),
         outages: service.count,
-        never_up: service.first_active.is_none(),
+        never_up,
         found,
     }
 }
@@ -166,13 +203,14 @@ pub struct Aggregate {
     pub first_violation: Option<(u64, Found)>,
 }
 
-/// Significant bits an outage length keeps past [`EXACT_MS`].
+/// Significant bits an outage length keeps past [`EXACT_MS`] (so a length is at most
+/// 2^-15, about 0.003%, low).
 const SIGNIFICANT_BITS: u32 = 16;
 /// Lengths below this many milliseconds (65.536 s) are counted exactly.
 const EXACT_MS: u64 = 1 << SIGNIFICANT_BITS;
 
 /// The bucket an outage length is counted in: whole milliseconds (rounded down), exact
-/// below 65.536 s and to 16 significant bits beyond (at most 0.0016% low), so that the
+/// below 65.536 s and to 16 significant bits beyond (at most 0.003% low), so that the
 /// distinct buckets, and a sweep's memory, stay bounded however many runs it makes.
 pub fn bucket_ms(ns: u64) -> u64 {
     let ms = ns / 1_000_000;
@@ -205,16 +243,18 @@ impl Aggregate {
     }
 
     /// Adds another part of the same combination's runs (another thread's or shard's).
+    /// Sums saturate: only a hostile shard file could reach the limits.
     pub fn merge(&mut self, other: Aggregate) {
-        self.runs += other.runs;
+        self.runs = self.runs.saturating_add(other.runs);
         for (value, runs) in other.longest {
-            *self.longest.entry(value).or_default() += runs;
+            let count = self.longest.entry(value).or_default();
+            *count = count.saturating_add(runs);
         }
-        self.up_ns += other.up_ns;
-        self.run_ns += other.run_ns;
-        self.outages += other.outages;
-        self.never_up += other.never_up;
-        self.violations += other.violations;
+        self.up_ns = self.up_ns.saturating_add(other.up_ns);
+        self.run_ns = self.run_ns.saturating_add(other.run_ns);
+        self.outages = self.outages.saturating_add(other.outages);
+        self.never_up = self.never_up.saturating_add(other.never_up);
+        self.violations = self.violations.saturating_add(other.violations);
         if let Some((seed, found)) = other.first_violation {
             self.note_violation(seed, found);
         }
@@ -228,14 +268,18 @@ impl Aggregate {
             return 0;
         }
         let rank = ((p / 100.0) * self.runs as f64).ceil().max(1.0) as u64;
+        let rank = rank.min(self.runs);
         let mut seen = 0;
         for (&value, &runs) in &self.longest {
             seen += runs;
             if seen >= rank {
-                return value * 1_000_000;
+                return value.saturating_mul(1_000_000);
             }
         }
-        self.longest.keys().next_back().map_or(0, |v| v * 1_000_000)
+        self.longest
+            .keys()
+            .next_back()
+            .map_or(0, |v| v.saturating_mul(1_000_000))
     }
 
     /// Service up time over run time, all runs together (1 with no runs).
@@ -303,6 +347,9 @@ pub struct SweepOptions {
     pub run: RunOptions,
 }
 
+/// The most worker threads a sweep starts.
+pub const MAX_JOBS: usize = 256;
+
 /// Runs every combination over `seeds` as `options` say; `progress` is told the number
 /// of runs done so far.
 pub fn run(
@@ -311,7 +358,15 @@ pub fn run(
     options: SweepOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Results {
-    let (jobs, worst) = (options.jobs, options.worst);
+    let (worst, total_runs) = (
+        options.worst,
+        seeds.count.saturating_mul(combinations.len() as u64),
+    );
+    // More threads than runs, or than a few per core, only cost memory.
+    let jobs = options
+        .jobs
+        .clamp(1, MAX_JOBS)
+        .min(total_runs.max(1) as usize);
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
     let total = seeds.count * combinations.len() as u64;
@@ -390,6 +445,9 @@ impl Results {
 /// values drawn, the seed fixed, the name saying where it came from.
 pub fn standalone(c: &Combination, settings: &[Setting], seed: u64) -> scenario::Scenario {
     let mut s = c.checked.clone().with_seed(seed).scenario;
+    // An options import is already in `config` (links and timing): the written file
+    // stands alone, wherever it is written.
+    s.config.options = None;
     let was = std::mem::take(&mut s.description);
     s.description = format!(
         "Written by linksim sweep from {} with seed {seed} (fault ranges replaced by the values drawn); `linksim run` replays it. {was}",

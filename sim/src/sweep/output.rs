@@ -24,6 +24,10 @@ pub struct Report {
     pub seeds: String,
     /// The shards the results cover, `(i, n)`; one `(1, 1)` for the whole range.
     pub shards: Vec<(u64, u64)>,
+    /// Per combination, what it ran ([`super::Combination::fingerprint`]).
+    pub fingerprints: Vec<u64>,
+    /// How many worst runs were kept (`--worst N`).
+    pub worst_n: usize,
     /// The sums.
     pub results: Results,
 }
@@ -126,7 +130,12 @@ impl Report {
     pub fn json(&self) -> Value {
         let combinations: Vec<Value> = (self.rows.iter().zip(&self.results.aggregates))
             .enumerate()
-            .map(|(i, ((file, values), a))| combination_json(&self.label(i), file, values, a))
+            .map(|(i, ((file, values), a))| {
+                let mut c = combination_json(&self.label(i), file, values, a);
+                c["fingerprint"] =
+                    format!("{:016x}", self.fingerprints.get(i).copied().unwrap_or(0)).into();
+                c
+            })
             .collect();
         json!({
             "linksim_sweep": FORMAT,
@@ -134,6 +143,7 @@ impl Report {
             "shards": self.shards.iter().map(|(i, n)| format!("{i}/{n}")).collect::<Vec<_>>(),
             "settings": self.settings.iter().map(|s| json!({"key": s.key, "values": s.values})).collect::<Vec<_>>(),
             "combinations": combinations,
+            "worst_n": self.worst_n,
             "worst": self.results.worst.iter().map(|w| json!({
                 "combination": w.combination, "seed": w.seed, "longest_ns": w.longest_ns,
                 "longest_s": w.longest_ns as f64 / 1e9,
@@ -196,64 +206,99 @@ fn invariant_named(name: &str, kind: &str) -> Option<Invariant> {
     .find(|i| i.name() == name && kind_name(i.kind()) == kind)
 }
 
-/// Reads one sweep JSON output back.
+/// `v` as a string.
+fn text_of(v: &Value, what: &str) -> Result<String, String> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what} is not a string"))
+}
+
+/// The strings of list `v`.
+fn texts(v: &Value, what: &str) -> Result<Vec<String>, String> {
+    array(v, what)?.iter().map(|x| text_of(x, what)).collect()
+}
+
+/// Reads one sweep JSON output back, refusing anything a sweep could not have written.
 pub fn read(text: &str) -> Result<Report, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     if v["linksim_sweep"] != FORMAT {
         return Err(format!("not a linksim sweep output of format {FORMAT} (\"linksim_sweep\" is missing or different)"));
     }
-    let text_of = |v: &Value, what: &str| {
-        v.as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("{what} is not a string"))
-    };
     let settings = array(&v["settings"], "settings")?
         .iter()
         .map(|s| {
-            let values = array(&s["values"], "settings.values")?
-                .iter()
-                .map(|x| text_of(x, "a value"))
-                .collect::<Result<_, _>>()?;
+            let values = texts(&s["values"], "settings.values")?;
             Ok(Setting {
                 key: text_of(&s["key"], "settings.key")?,
                 values,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let mut rows = Vec::new();
-    let mut aggregates = Vec::new();
-    for c in array(&v["combinations"], "combinations")? {
-        let values = array(&c["values"], "values")?
-            .iter()
-            .map(|x| text_of(x, "a value"))
-            .collect::<Result<_, _>>()?;
-        rows.push((text_of(&c["file"], "file")?, values));
-        aggregates.push(read_aggregate(c)?);
-    }
-    let worst = array(&v["worst"], "worst")?
+    let (rows, fingerprints, aggregates) = read_combinations(&v, &settings)?;
+    let worst = read_worst(&v, rows.len())?;
+    let shards = texts(&v["shards"], "shards")?
         .iter()
-        .map(|w| {
-            Ok(WorstRun {
-                combination: number(&w["combination"], "worst.combination")? as usize,
-                seed: number(&w["seed"], "worst.seed")?,
-                longest_ns: number(&w["longest_ns"], "worst.longest_ns")?,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let shards = array(&v["shards"], "shards")?
-        .iter()
-        .map(|s| {
-            let s = text_of(s, "a shard")?;
-            crate::explore::parse_shard(&s)
-        })
+        .map(|s| crate::explore::parse_shard(s))
         .collect::<Result<Vec<_>, String>>()?;
     Ok(Report {
         settings,
         rows,
         seeds: text_of(&v["seeds"], "seeds")?,
         shards,
+        fingerprints,
+        worst_n: number(&v["worst_n"], "worst_n")? as usize,
         results: Results { aggregates, worst },
     })
+}
+
+type Rows = Vec<(String, Vec<String>)>;
+
+/// Each combination's file and values (one known value per setting), fingerprint and sums.
+fn read_combinations(
+    v: &Value,
+    settings: &[Setting],
+) -> Result<(Rows, Vec<u64>, Vec<Aggregate>), String> {
+    let (mut rows, mut fingerprints, mut aggregates) = (Vec::new(), Vec::new(), Vec::new());
+    for c in array(&v["combinations"], "combinations")? {
+        let values = texts(&c["values"], "values")?;
+        let known = values.len() == settings.len()
+            && values
+                .iter()
+                .zip(settings)
+                .all(|(v, s)| s.values.contains(v));
+        if !known {
+            return Err(format!(
+                "a combination's values {values:?} are not one value of each setting"
+            ));
+        }
+        let fingerprint = c["fingerprint"]
+            .as_str()
+            .and_then(|f| u64::from_str_radix(f, 16).ok());
+        fingerprints.push(fingerprint.ok_or("a combination has no fingerprint")?);
+        rows.push((text_of(&c["file"], "file")?, values));
+        aggregates.push(read_aggregate(c)?);
+    }
+    Ok((rows, fingerprints, aggregates))
+}
+
+/// The worst runs, each of one of the `combinations`.
+fn read_worst(v: &Value, combinations: usize) -> Result<Vec<WorstRun>, String> {
+    array(&v["worst"], "worst")?
+        .iter()
+        .map(|w| {
+            let combination = number(&w["combination"], "worst.combination")? as usize;
+            if combination >= combinations {
+                return Err(format!(
+                    "worst run of combination {combination}, of {combinations}"
+                ));
+            }
+            Ok(WorstRun {
+                combination,
+                seed: number(&w["seed"], "worst.seed")?,
+                longest_ns: number(&w["longest_ns"], "worst.longest_ns")?,
+            })
+        })
+        .collect()
 }
 
 fn array<'a>(v: &'a Value, what: &str) -> Result<&'a Vec<Value>, String> {
@@ -279,7 +324,11 @@ fn read_aggregate(c: &Value) -> Result<Aggregate, String> {
             number(&pair[0], "a longest value")?,
             number(&pair[1], "a run count")?,
         );
-        *longest.entry(value).or_default() += runs;
+        if value > u64::MAX / 1_000_000 {
+            return Err(format!("a longest outage of {value} ms is past any run"));
+        }
+        let count: &mut u64 = longest.entry(value).or_default();
+        *count = count.saturating_add(runs);
     }
     let first_violation = match &c["first_violation"] {
         Value::Null => None,
@@ -311,18 +360,26 @@ fn read_aggregate(c: &Value) -> Result<Aggregate, String> {
     })
 }
 
-/// Merges shard outputs of one sweep into one report, keeping the `worst` worst runs.
-/// They must be the same sweep (settings, combinations, seeds), their shards distinct
+/// Merges shard outputs of one sweep into one report. They must be the same sweep
+/// (settings, combinations and what each ran, seeds, `--worst`), their shards distinct
 /// and together every shard of `n`.
-pub fn merge(parts: Vec<Report>, worst: usize) -> Result<Report, String> {
+pub fn merge(parts: Vec<Report>) -> Result<Report, String> {
     let mut parts = parts.into_iter();
     let mut merged = parts.next().ok_or("nothing to merge")?;
+    let worst = merged.worst_n;
     for part in parts {
-        if (&part.settings, &part.rows, &part.seeds)
-            != (&merged.settings, &merged.rows, &merged.seeds)
-        {
+        let key = |r: &Report| {
+            (
+                r.settings.clone(),
+                r.rows.clone(),
+                r.seeds.clone(),
+                r.fingerprints.clone(),
+                r.worst_n,
+            )
+        };
+        if key(&part) != key(&merged) {
             return Err(format!(
-                "the outputs are of different sweeps (settings, combinations or seeds differ: {} vs {})",
+                "the outputs are of different sweeps (settings, scenarios, run options, seeds or --worst differ: {} vs {})",
                 merged.seeds, part.seeds
             ));
         }
@@ -342,7 +399,8 @@ pub fn merge(parts: Vec<Report>, worst: usize) -> Result<Report, String> {
         .map(|s| s.0)
         .collect();
     have.sort_unstable();
-    if merged.shards.iter().any(|s| s.1 != n) || have != (1..=n).collect::<Vec<_>>() {
+    let every = have.len() as u64 == n && have.iter().zip(1..).all(|(i, want)| *i == want);
+    if merged.shards.iter().any(|s| s.1 != n) || !every {
         let shown: Vec<String> = merged
             .shards
             .iter()

@@ -76,14 +76,46 @@ fn json_value(raw: &str) -> Value {
     }
 }
 
+fn parse_root(text: &str) -> Result<Value, String> {
+    let uncommented = crate::scenario::strip_comments(text);
+    serde_json::from_str(&uncommented)
+        .map_err(|e| format!("not a JSON scenario ({e}); fix the file first"))
+}
+
+/// Refuses settings that would silently do nothing or undo each other in `text`: two
+/// keys for the same field (`connect_tout` and `config.connect_tout`), and `seed`
+/// (each run's seed comes from `--seeds`).
+pub fn check_distinct(text: &str, settings: &[Setting]) -> Result<(), String> {
+    if settings.is_empty() {
+        return Ok(());
+    }
+    let root = parse_root(text)?;
+    let paths: Vec<Vec<String>> = settings.iter().map(|s| resolve(&root, &s.key)).collect();
+    for (i, path) in paths.iter().enumerate() {
+        if path.as_slice() == ["seed"] || settings[i].key == "seed" {
+            return Err(format!(
+                "--set {}: each run's seed comes from --seeds; sweep the seed range instead",
+                settings[i].key
+            ));
+        }
+        if let Some(j) = paths[..i].iter().position(|p| p == path) {
+            return Err(format!(
+                "--set {} and --set {} both set {}; give each field once",
+                settings[j].key,
+                settings[i].key,
+                path.join(".")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `text` (a scenario file, comments allowed) with each setting set to its value.
 pub fn apply(text: &str, settings: &[Setting], values: &[String]) -> Result<String, String> {
     if settings.is_empty() {
         return Ok(text.to_string());
     }
-    let uncommented = crate::scenario::strip_comments(text);
-    let mut root: Value = serde_json::from_str(&uncommented)
-        .map_err(|e| format!("not a JSON scenario ({e}); fix the file first"))?;
+    let mut root = parse_root(text)?;
     for (setting, raw) in settings.iter().zip(values) {
         let path = resolve(&root, &setting.key);
         set(&mut root, &path, json_value(raw))
@@ -199,6 +231,24 @@ mod tests {
         );
         assert_eq!(v["management"]["switch_after"], "2s");
         assert_eq!(v["connectors"]["A"]["accept_after"], "300ms");
+    }
+
+    #[test]
+    fn two_keys_for_one_field_and_the_seed_are_refused() {
+        let sets = |keys: &[&str]| -> Vec<Setting> {
+            keys.iter().map(|k| parse_set(k).unwrap()).collect()
+        };
+        let error = check_distinct(
+            SCENARIO,
+            &sets(&["connect_tout=1s", "config.connect_tout=2s"]),
+        )
+        .unwrap_err();
+        assert!(error.contains("both set config.connect_tout"), "{error}");
+        let error = check_distinct(SCENARIO, &sets(&["seed=1,2"])).unwrap_err();
+        assert!(error.contains("--seeds"), "{error}");
+        assert!(
+            check_distinct(SCENARIO, &sets(&["connect_tout=1s", "links.A.priority=3"])).is_ok()
+        );
     }
 
     #[test]
