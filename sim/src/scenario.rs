@@ -672,20 +672,9 @@ impl Fault {
         }
     }
 
-    /// When the fault starts.
+    /// When the fault starts (the value drawn, for a range).
     pub fn at(&self) -> SimDuration {
-        match self {
-            Fault::Crash { at, .. }
-            | Fault::Drop { at, .. }
-            | Fault::Status { at, .. }
-            | Fault::Partition { at, .. }
-            | Fault::Latency { at, .. }
-            | Fault::Switchover { at }
-            | Fault::Reconfigure { at, .. }
-            | Fault::IgnoreKeepalive { at, .. }
-            | Fault::SetRole { at, .. }
-            | Fault::Options { at, .. } => at.value,
-        }
+        self.at_field().value
     }
 
     /// The fields a range may give (`at`, `for`, `add`), by their names in the file.

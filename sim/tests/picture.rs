@@ -108,6 +108,20 @@ fn chromium() -> Option<PathBuf> {
         })
 }
 
+/// Chromium, or `None` after saying SKIPPED where a person sees it (and failing when
+/// CI asked for chromium with `LINKSIM_REQUIRE_CHROMIUM`).
+fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(
+            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
+            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
+    }
+    browser
+}
+
 /// Renders `html` headless and returns the screenshot's RGBA pixels and width.
 fn screenshot(browser: &Path, html: &Path, dir: &Path) -> (Vec<u8>, u32) {
     let png_path = dir.join("shot.png");
@@ -151,12 +165,7 @@ fn screenshot(browser: &Path, html: &Path, dir: &Path) -> (Vec<u8>, u32) {
 
 #[test]
 fn a_headless_browser_renders_the_page_to_a_picture_that_is_not_blank() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
-            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); the screenshot check did not run");
+    let Some(browser) = chromium_or_skip("the screenshot check") else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("linksim-shot-{}", std::process::id()));
@@ -207,12 +216,7 @@ fn a_headless_browser_renders_the_page_to_a_picture_that_is_not_blank() {
 
 #[test]
 fn a_headless_browser_renders_a_sweep_page_with_its_heatmap() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
-            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); the sweep screenshot check did not run");
+    let Some(browser) = chromium_or_skip("the sweep screenshot check") else {
         return;
     };
     let path =

@@ -154,29 +154,26 @@ fn refused_one_kept(bencher: Bencher, n: usize) {
 
 #[divan::bench(args = LINKS, sample_size = 1, sample_count = 2000)]
 fn first_normal_lowest_kept(bencher: Bencher, n: usize) {
+    let (core, _, c) = lowest_awaiting_status(n);
+    one_event_on_a_kept_core(bencher, core, Event::SystemStatus(c, SystemStatus::Normal));
+}
+
+/// A procedure over `n` links whose lowest link awaits its first status.
+fn lowest_awaiting_status(n: usize) -> (LinkCore, Vec<Action>, ConnId) {
     let (mut core, mut actions) = selecting(n);
     let c = conn(&core, 0);
     core.step_into(Instant::ZERO, Event::TcpAccepted(c), &mut actions)
         .unwrap();
     core.step_into(Instant::ZERO, Event::AssociationAccepted(c), &mut actions)
         .unwrap();
-    let normal = Event::SystemStatus(c, SystemStatus::Normal);
-    one_event_on_a_kept_core(bencher, core, normal);
+    actions.clear();
+    (core, actions, c)
 }
 
 #[divan::bench(args = LINKS)]
 fn first_normal_lowest(bencher: Bencher, n: usize) {
     bencher
-        .with_inputs(|| {
-            let (mut core, mut actions) = selecting(n);
-            let c = conn(&core, 0);
-            core.step_into(Instant::ZERO, Event::TcpAccepted(c), &mut actions)
-                .unwrap();
-            core.step_into(Instant::ZERO, Event::AssociationAccepted(c), &mut actions)
-                .unwrap();
-            actions.clear();
-            (core, actions, c)
-        })
+        .with_inputs(|| lowest_awaiting_status(n))
         .bench_local_refs(|(core, actions, c)| {
             divan::black_box(
                 core.step_into(

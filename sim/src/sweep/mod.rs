@@ -282,6 +282,11 @@ impl Aggregate {
             .map_or(0, |v| v.saturating_mul(1_000_000))
     }
 
+    /// The p50, p90, p99 and maximum of the longest service outage, nanoseconds.
+    pub fn quartet_ns(&self) -> [u64; 4] {
+        [50.0, 90.0, 99.0, 100.0].map(|p| self.percentile_ns(p))
+    }
+
     /// Service up time over run time, all runs together (1 with no runs).
     pub fn availability(&self) -> f64 {
         if self.run_ns == 0 {

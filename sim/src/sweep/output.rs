@@ -71,14 +71,11 @@ impl Report {
             "violations"
         );
         for (label, a) in labels.iter().zip(&self.results.aggregates) {
+            let [p50, p90, p99, max] = a.quartet_ns().map(secs);
             let _ = writeln!(
                 out,
-                "{label:width$}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>11.4}%  {:>9.2}  {:>8}  {:>10}",
+                "{label:width$}  {:>7}  {p50:>9}  {p90:>9}  {p99:>9}  {max:>9}  {:>11.4}%  {:>9.2}  {:>8}  {:>10}",
                 a.runs,
-                secs(a.percentile_ns(50.0)),
-                secs(a.percentile_ns(90.0)),
-                secs(a.percentile_ns(99.0)),
-                secs(a.percentile_ns(100.0)),
                 100.0 * a.availability(),
                 a.failovers_per_run(),
                 a.never_up,
@@ -108,14 +105,11 @@ impl Report {
                 .map_or((String::new(), String::new()), |(seed, f)| {
                     (seed.to_string(), format!("{}: {}", f.invariant, f.detail))
                 });
+            let [p50, p90, p99, max] = a.quartet_ns().map(csv_secs);
             let _ = writeln!(
                 out,
-                ",{},{},{},{},{},{:.6},{:.4},{},{},{seed},{}",
+                ",{},{p50},{p90},{p99},{max},{:.6},{:.4},{},{},{seed},{}",
                 a.runs,
-                csv_secs(a.percentile_ns(50.0)),
-                csv_secs(a.percentile_ns(90.0)),
-                csv_secs(a.percentile_ns(99.0)),
-                csv_secs(a.percentile_ns(100.0)),
                 a.availability(),
                 a.failovers_per_run(),
                 a.never_up,
