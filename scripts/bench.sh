@@ -8,5 +8,7 @@ cargo bench -q -p link-core --bench step 2>&1 | tee target/bench/step.txt
 cargo bench -q -p linksim --bench sim 2>&1 | tee target/bench/sim.txt
 cargo test -q --release -p link-core --test allocations 2>&1 | tee target/bench/allocations.txt
 cargo bench -q -p csta-wire --bench codec 2>&1 | tee target/bench/codec.txt
-python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt
+cargo build -q --release -p link-check
+for links in 1 2 3; do ./target/release/link-check --links "$links" --quiet; done 2>&1 | tee target/bench/link-check.txt
+python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt
 echo "wrote BENCHMARKS.md and docs/scaling.svg"

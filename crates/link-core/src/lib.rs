@@ -22,6 +22,7 @@ extern crate alloc;
 
 mod action;
 mod audit;
+mod canonical;
 mod config;
 mod event;
 mod ids;

@@ -1,0 +1,34 @@
+//! # link-check
+//!
+//! Exhaustive model checking of `link-core` for small configurations, with the
+//! [stateright](https://docs.rs/stateright) model checker: a breadth-first search of every
+//! state a core can reach under an adversarial environment, for every configuration of
+//! up to three links, checking on every transition what the property tests check on
+//! random ones.
+//!
+//! - [`setup`]: the configurations (links and priorities, role, keep-alive, R5 policy,
+//!   and which families of inputs the environment may deliver).
+//! - [`model`]: the state (the core, the reference model, the action audit and what the
+//!   environment has outstanding), every input the environment could deliver in it, and
+//!   the checks of each transition.
+//! - [`check`]: runs the search for one configuration and reports states, depth, time
+//!   and the shortest counterexample.
+//!
+//! The binary (`cargo run --release -p link-check -- --links 3`) checks them all, and
+//! `--serve` opens stateright's Explorer on one configuration.
+
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod model;
+pub mod setup;
+
+/// The reference model of R1-R16 that `link-core`'s property tests run beside the core:
+/// the same file, compiled here too, so both checkers hold the core to one model.
+#[path = "../../link-core/tests/model/mod.rs"]
+#[allow(dead_code, missing_docs, clippy::all)]
+pub mod reference;
+
+pub use check::{check, Counterexample, Report};
+pub use model::{Input, LinkModel, Node};
+pub use setup::{enumerate, Families, Keepalive, Setup};

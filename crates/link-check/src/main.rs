@@ -1,0 +1,208 @@
+//! `link-check`: checks every configuration of up to `--links` links exhaustively and
+//! prints, per configuration, the states explored, the depth, the time and the verdict;
+//! `--serve ADDR` opens stateright's Explorer on one configuration instead.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+/// Prints a line; a reader that closed standard output (`| head`) ends the run quietly.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").is_err() {
+        std::process::exit(141);
+    }
+}
+
+use link_check::{check, enumerate, Families, LinkModel, Setup};
+use stateright::Model;
+
+const USAGE: &str = "\
+usage: link-check [--links N] [--reconfigure] [--options] [--only I] [--quiet]
+                  [--serve ADDR] [--planted-bug NAME]
+
+  --links N        check every configuration of 1 to N links (default 3)
+  --reconfigure    the environment may also change link priorities (R13)
+  --options        the environment may also change connect-tout, kpl-tolerance and
+                   kpl-loss-rate (R16)
+  --only I         check (or serve) only configuration number I of the list
+  --quiet          print only the summary and any counterexample
+  --serve ADDR     open stateright's Explorer for configuration --only I (default 0)
+                   on ADDR, e.g. 127.0.0.1:3000, and browse its state space
+  --planted-bug N  plant a deliberate bug in the core (builds with planted-bugs)
+
+Exit codes: 0 no violation, 2 a counterexample was found, 3 bad arguments.";
+
+/// How many counterexamples are printed in full (each broken configuration has a line).
+const COUNTEREXAMPLES_SHOWN: usize = 3;
+
+/// The command line, read.
+struct Args {
+    links: usize,
+    families: Families,
+    only: Option<usize>,
+    quiet: bool,
+    serve: Option<String>,
+    #[cfg_attr(not(feature = "planted-bugs"), allow(dead_code))]
+    planted: Option<String>,
+}
+
+fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut args = Args {
+        links: 3,
+        families: Families::default(),
+        only: None,
+        quiet: false,
+        serve: None,
+        planted: None,
+    };
+    while let Some(arg) = argv.next() {
+        let mut value = |name: &str| argv.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--links" => args.links = number(&value("--links")?, "--links")?,
+            "--only" => args.only = Some(number(&value("--only")?, "--only")?),
+            "--reconfigure" => args.families.reconfigure = true,
+            "--options" => args.families.options = true,
+            "--quiet" => args.quiet = true,
+            "--serve" => args.serve = Some(value("--serve")?),
+            "--planted-bug" => args.planted = Some(value("--planted-bug")?),
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if !(1..=4).contains(&args.links) {
+        return Err(format!(
+            "--links {}: 1 to 4 (the state space grows fast)",
+            args.links
+        ));
+    }
+    Ok(args)
+}
+
+fn number(text: &str, name: &str) -> Result<usize, String> {
+    text.parse()
+        .map_err(|_| format!("{name} {text:?} is not a number"))
+}
+
+fn model(setup: Setup, args: &Args) -> Result<LinkModel, String> {
+    #[allow(unused_mut)]
+    let mut model = LinkModel::new(setup);
+    #[cfg(feature = "planted-bugs")]
+    if let Some(name) = &args.planted {
+        model.planted = Some(
+            link_core::PlantedBug::from_name(name)
+                .ok_or(format!("no planted bug named {name:?}"))?,
+        );
+    }
+    #[cfg(not(feature = "planted-bugs"))]
+    if args.planted.is_some() {
+        return Err("--planted-bug needs a build with --features planted-bugs".into());
+    }
+    Ok(model)
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) if e.is_empty() => {
+            say(USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(3);
+        }
+    };
+    match run(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<u8, String> {
+    let setups = enumerate(args.links, args.families);
+    let chosen: Vec<(usize, Setup)> = match args.only {
+        Some(i) => vec![(
+            i,
+            setups.get(i).cloned().ok_or(format!(
+                "--only {i}: there are {} configurations (0 to {})",
+                setups.len(),
+                setups.len() - 1
+            ))?,
+        )],
+        None => setups.into_iter().enumerate().collect(),
+    };
+    if let Some(address) = &args.serve {
+        return serve(model(chosen[0].1.clone(), args)?, address);
+    }
+    let started = std::time::Instant::now(); // reported, never judged
+    let (mut states, mut broken, mut deepest) = (0usize, 0usize, 0usize);
+    for (i, setup) in chosen {
+        let report = check(model(setup, args)?);
+        states += report.unique_states;
+        deepest = deepest.max(report.depth);
+        let verdict = match (&report.counterexample, report.activates) {
+            (Some(_), _) => "VIOLATION",
+            (None, true) => "no violation",
+            (None, false) => "no violation (no state has an active link)",
+        };
+        if !args.quiet || report.counterexample.is_some() {
+            say(&format!(
+                "#{i:<4} {:<38} {:>8} states ({:>9} transitions)  depth {:>3}  {:>7.3} s  {verdict}",
+                report.setup.name(),
+                report.unique_states,
+                report.states,
+                report.depth,
+                report.time.as_secs_f64()
+            ));
+        }
+        if let Some(cx) = &report.counterexample {
+            broken += 1;
+            if broken <= COUNTEREXAMPLES_SHOWN {
+                say(&format!(
+                    "shortest counterexample ({} inputs):\n{}",
+                    cx.steps.len(),
+                    cx.text(&report.setup)
+                ));
+            }
+        }
+    }
+    say(&format!(
+        "link-check: {} configuration(s) of up to {} link(s){}, {states} distinct states, depth at most {deepest}, {:.1} s: {}",
+        args.only.map_or_else(|| enumerate(args.links, args.families).len(), |_| 1),
+        args.links,
+        families_text(args.families),
+        started.elapsed().as_secs_f64(),
+        if broken == 0 { "no violation".to_string() } else { format!("{broken} with a counterexample") }
+    ));
+    Ok(if broken == 0 { 0 } else { 2 })
+}
+
+fn families_text(f: Families) -> &'static str {
+    match (f.reconfigure, f.options) {
+        (false, false) => "",
+        (true, false) => " with reconfiguration",
+        (false, true) => " with option changes",
+        (true, true) => " with reconfiguration and option changes",
+    }
+}
+
+/// Serves stateright's Explorer on `address` until the process is stopped.
+fn serve(model: LinkModel, address: &str) -> Result<u8, String> {
+    // stateright's server panics when it cannot bind: try the address first.
+    drop(
+        std::net::TcpListener::bind(address)
+            .map_err(|e| format!("cannot listen on {address}: {e}"))?,
+    );
+    say(&format!(
+        "Explorer for {} on http://{address}/ (Ctrl-C stops it)",
+        model.setup.name()
+    ));
+    let checker = model.checker().serve(address);
+    let _ = checker;
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,477 @@
+//! The model stateright explores: a [`Node`] is one core with the reference model and
+//! the action audit beside it, and what the environment has outstanding on each link;
+//! an [`Input`] is one thing the environment could deliver in that state, at a time.
+//!
+//! Time is abstract: messages arrive at the current time (any one of them first), and
+//! a timer fires only as the earliest armed one, at its deadline. The environment also
+//! delivers what a real one could get wrong: a late input on a connection the core has
+//! closed (stale), a firing of a timer that is not armed (cancelled), role changes and
+//! shutdown at any moment, and, when its [`Families`](crate::Families) allow,
+//! reconfiguration and option changes.
+//!
+//! Every transition is checked: the core accepts the input (I9), the reference model
+//! gives the same outcome and the same actions, `check_invariants` holds, the action
+//! audit (I6-I8) holds, and after a timer fires the next deadline is later (no busy
+//! loop). A broken transition ends in a state whose `broken` says why, and the search
+//! reports the shortest path to it.
+
+use core::hash::{Hash, Hasher};
+use core::time::Duration;
+
+use link_core::{
+    Action, ActionAudit, ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, OptionChange,
+    Outcome, Role, SystemStatus, Timer,
+};
+use stateright::{Model, Property};
+
+use crate::reference::Model as Reference;
+use crate::setup::{Setup, CONNECT_TIMEOUT};
+
+/// What the environment has outstanding on one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conn {
+    /// No connection.
+    None,
+    /// Opened; the TCP connect may be accepted or refused.
+    Connecting(ConnId),
+    /// Association requested; it may be accepted or rejected, or the peer may close.
+    Associating(ConnId),
+    /// Association accepted: statuses, traffic and closes may come; `keepalive` is a
+    /// request waiting for its answer.
+    Established {
+        /// The connection.
+        conn: ConnId,
+        /// A keep-alive request was sent and not answered.
+        keepalive: bool,
+    },
+}
+
+impl Conn {
+    /// A number for the stage, for the canonical hash (the connection id names, it
+    /// does not decide).
+    fn stage(self) -> u8 {
+        match self {
+            Conn::None => 0,
+            Conn::Connecting(_) => 1,
+            Conn::Associating(_) => 2,
+            Conn::Established { keepalive, .. } => 3 + u8::from(keepalive),
+        }
+    }
+}
+
+/// One input the environment delivers, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Input {
+    /// When (the current time, or a timer's deadline).
+    pub at: Instant,
+    /// What.
+    pub event: Event,
+}
+
+/// One state of the search.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The core under test.
+    pub core: LinkCore,
+    /// The reference model, fed the same inputs.
+    pub reference: Reference,
+    /// The action audit (I6-I8 on the action stream).
+    pub audit: ActionAudit,
+    /// What the environment has outstanding, per link.
+    pub conns: Vec<Conn>,
+    /// Per link, the last connection the core closed (for stale inputs).
+    pub stale: Vec<Option<ConnId>>,
+    /// The current time.
+    pub now: Instant,
+    /// The actions of the transition that led here (for counterexamples).
+    pub actions: Vec<Action>,
+    /// Why the transition that led here broke a property, if it did.
+    pub broken: Option<String>,
+    /// Keep-alive requests the environment has left unanswered so far (at most
+    /// [`MISS_BUDGET`]).
+    pub misses: u8,
+    /// The canonical hash: the core's canonical state and the environment's stages.
+    key: u64,
+}
+
+impl Hash for Node {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+/// FNV-1a: a fixed hasher, so that a state's key is the same on every run.
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+impl Node {
+    fn rekey(&mut self) {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        self.core.hash_canonical(&mut h);
+        for (conn, stale) in self.conns.iter().zip(&self.stale) {
+            (conn.stage(), stale.is_some()).hash(&mut h);
+        }
+        (self.broken.is_some(), self.misses).hash(&mut h);
+        self.key = h.finish();
+    }
+
+    /// The environment's view after the core's `actions`.
+    fn follow(&mut self, actions: &[Action]) {
+        for action in actions {
+            match *action {
+                Action::Open(conn) => self.set(conn.link, Conn::Connecting(conn)),
+                Action::SendAssociationRequest(conn) => {
+                    self.set(conn.link, Conn::Associating(conn))
+                }
+                Action::SendKeepAlive(conn) => {
+                    if let Conn::Established { conn: c, .. } = self.conns[conn.link.index()] {
+                        let keepalive = true;
+                        self.conns[conn.link.index()] = Conn::Established { conn: c, keepalive };
+                    }
+                }
+                Action::Close { conn, .. } => self.close(conn),
+                _ => {}
+            }
+        }
+    }
+
+    fn set(&mut self, link: LinkId, conn: Conn) {
+        self.conns[link.index()] = conn;
+    }
+
+    /// The connection is gone; inputs on it are stale from now on.
+    fn close(&mut self, conn: ConnId) {
+        self.conns[conn.link.index()] = Conn::None;
+        self.stale[conn.link.index()] = Some(conn);
+    }
+
+    /// The environment's view after it delivered `event` (before the core's actions).
+    fn delivered(&mut self, event: Event) {
+        match event {
+            Event::TcpRefused(c) | Event::TcpClosed(c) | Event::AssociationRejected(c) => {
+                self.close(c)
+            }
+            Event::AssociationAccepted(c) => self.set(
+                c.link,
+                Conn::Established {
+                    conn: c,
+                    keepalive: false,
+                },
+            ),
+            Event::KeepAliveAnswered(c) => self.set(
+                c.link,
+                Conn::Established {
+                    conn: c,
+                    keepalive: false,
+                },
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// How many keep-alive requests the environment may leave unanswered on one path. A
+/// bound is needed: with a two-value `kpl-loss-rate` the warning counter can climb by a
+/// fraction in every miss-and-recover cycle, so without one the state space is as large
+/// as the counter's range. Three misses reach every counter pattern of tolerance 0 and 2
+/// (a loss, an unstable warning, a recovery between misses).
+pub const MISS_BUDGET: u8 = 3;
+
+/// Whether the keep-alive request on the active link is unanswered in `n`.
+fn keepalive_pending(n: &Node) -> bool {
+    n.conns.iter().any(|c| {
+        matches!(
+            c,
+            Conn::Established {
+                keepalive: true,
+                ..
+            }
+        )
+    })
+}
+
+/// The model of one configuration.
+#[derive(Clone, Debug)]
+pub struct LinkModel {
+    /// The configuration.
+    pub setup: Setup,
+    /// A deliberate bug planted in the core (feature `planted-bugs`, tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub planted: Option<link_core::PlantedBug>,
+}
+
+impl LinkModel {
+    /// The model of `setup`, with no planted bug.
+    pub fn new(setup: Setup) -> Self {
+        LinkModel {
+            setup,
+            #[cfg(feature = "planted-bugs")]
+            planted: None,
+        }
+    }
+
+    fn core(&self) -> LinkCore {
+        let core =
+            LinkCore::new(self.setup.config()).expect("every setup is a valid configuration");
+        #[cfg(feature = "planted-bugs")]
+        let core = match self.planted {
+            Some(bug) => core.with_planted_bug(bug),
+            None => core,
+        };
+        core
+    }
+}
+
+const STATUSES: [SystemStatus; 9] = [
+    SystemStatus::Normal,
+    SystemStatus::Initializing,
+    SystemStatus::Enabled,
+    SystemStatus::MessagesLost,
+    SystemStatus::Disabled,
+    SystemStatus::OverloadImminent,
+    SystemStatus::OverloadReached,
+    SystemStatus::OverloadRelieved,
+    SystemStatus::PartiallyDisabled,
+];
+
+impl LinkModel {
+    /// The connection events the environment could deliver on `link` now.
+    fn connection_inputs(&self, n: &Node, link: usize, out: &mut Vec<Event>) {
+        match n.conns[link] {
+            Conn::None => {}
+            Conn::Connecting(c) => out.extend([Event::TcpAccepted(c), Event::TcpRefused(c)]),
+            Conn::Associating(c) => out.extend([
+                Event::AssociationAccepted(c),
+                Event::AssociationRejected(c),
+                Event::TcpClosed(c),
+            ]),
+            Conn::Established { conn, keepalive } => {
+                out.extend(STATUSES.map(|s| Event::SystemStatus(conn, s)));
+                out.extend([Event::TcpClosed(conn), Event::MessageReceived(conn)]);
+                if keepalive {
+                    out.push(Event::KeepAliveAnswered(conn));
+                }
+            }
+        }
+        if let Some(stale) = n.stale[link] {
+            out.push(Event::SystemStatus(stale, SystemStatus::Normal));
+        }
+    }
+
+    /// Role changes, reconfiguration and option changes, as the families allow.
+    fn management_inputs(&self, n: &Node, out: &mut Vec<Event>) {
+        let role = n.core.role();
+        for to in [Role::Standalone, Role::Primary, Role::Backup] {
+            if to != role {
+                out.push(Event::RoleChanged(to));
+            }
+        }
+        if self.setup.families.reconfigure {
+            for (i, link) in n.core.config().links.iter().enumerate() {
+                for priority in 0..=2 {
+                    if link.priority != Some(priority) {
+                        let link = LinkId::new(i as u16);
+                        out.push(Event::Reconfigured {
+                            link,
+                            priority: Some(priority),
+                        });
+                    }
+                }
+            }
+        }
+        if self.setup.families.options {
+            let config = n.core.config();
+            let other = if config.connect_timeout == CONNECT_TIMEOUT {
+                3
+            } else {
+                2
+            };
+            out.push(Event::OptionChanged(OptionChange::ConnectTimeout(
+                Duration::from_secs(other),
+            )));
+            let tolerance = if config.keepalive_tolerance == 0 {
+                2
+            } else {
+                0
+            };
+            out.push(Event::OptionChanged(OptionChange::KeepaliveTolerance(
+                tolerance,
+            )));
+            let rate = KeepaliveLossRate::pair(1, 2);
+            if config.keepalive_loss_rate != rate {
+                out.push(Event::OptionChanged(OptionChange::KeepaliveLossRate(rate)));
+            }
+        }
+        out.push(Event::Shutdown);
+    }
+}
+
+impl Model for LinkModel {
+    type State = Node;
+    type Action = Input;
+
+    fn init_states(&self) -> Vec<Node> {
+        let core = self.core();
+        let links = core.config().links.len();
+        let mut node = Node {
+            reference: Reference::new(core.config().clone()),
+            audit: ActionAudit::new(links),
+            core,
+            conns: vec![Conn::None; links],
+            stale: vec![None; links],
+            now: Instant::ZERO,
+            actions: Vec::new(),
+            broken: None,
+            misses: 0,
+            key: 0,
+        };
+        node.rekey();
+        vec![self.step(
+            &node,
+            Input {
+                at: Instant::ZERO,
+                event: Event::Start,
+            },
+        )]
+    }
+
+    fn actions(&self, n: &Node, inputs: &mut Vec<Input>) {
+        if n.broken.is_some() {
+            return;
+        }
+        let mut events = Vec::new();
+        for link in 0..n.conns.len() {
+            self.connection_inputs(n, link, &mut events);
+        }
+        self.management_inputs(n, &mut events);
+        inputs.extend(events.into_iter().map(|event| Input { at: n.now, event }));
+        // The earliest armed timer fires at its deadline; one that is not armed (a
+        // cancelled one) may fire now, and must be ignored.
+        let deadline = |t: Timer| n.core.deadline(t);
+        let earliest = Timer::ALL.iter().filter_map(|t| deadline(*t)).min();
+        let miss = keepalive_pending(n);
+        for timer in Timer::ALL {
+            match deadline(timer) {
+                Some(_) if timer == Timer::KeepAlive && miss && n.misses >= MISS_BUDGET => {}
+                Some(at) if Some(at) == earliest => inputs.push(Input {
+                    at,
+                    event: Event::TimerExpired(timer),
+                }),
+                Some(_) => {}
+                None => inputs.push(Input {
+                    at: n.now,
+                    event: Event::TimerExpired(timer),
+                }),
+            }
+        }
+    }
+
+    fn next_state(&self, n: &Node, input: Input) -> Option<Node> {
+        Some(self.step(n, input))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::<Self>::always("every transition holds", |_, n| n.broken.is_none()),
+            Property::<Self>::sometimes("a link becomes active", |_, n| {
+                n.core.active_link().is_some()
+            }),
+        ]
+    }
+
+    fn format_action(&self, input: &Input) -> String {
+        format!("{} {}", input.at, input.event.text(reference_names()))
+    }
+}
+
+impl LinkModel {
+    /// `n` after `input`, every check of the transition made.
+    fn step(&self, n: &Node, input: Input) -> Node {
+        let mut next = n.clone();
+        next.actions.clear();
+        next.now = input.at;
+        let timer_due = n.core.deadline(Timer::KeepAlive) == Some(input.at);
+        if input.event == Event::TimerExpired(Timer::KeepAlive) && timer_due && keepalive_pending(n)
+        {
+            next.misses += 1;
+        }
+        next.delivered(input.event);
+        next.broken = self.transition(&mut next, input).err();
+        let actions = std::mem::take(&mut next.actions);
+        next.follow(&actions);
+        next.actions = actions;
+        next.rekey();
+        next
+    }
+
+    /// Feeds `input` to the core and the reference model and checks the transition.
+    fn transition(&self, next: &mut Node, input: Input) -> Result<(), String> {
+        let Input { at, event } = input;
+        let outcome = next
+            .core
+            .step_into(at, event, &mut next.actions)
+            .map_err(|e| format!("I9: the core refused {event:?} at {at}: {e:?}"))?;
+        agree(&mut next.reference, input, outcome, &next.actions)?;
+        next.core.check_invariants().map_err(|v| v.to_string())?;
+        next.audit
+            .step(&next.core, event, outcome, &next.actions)
+            .map_err(|v| format!("audit: {}", v.text(next.core.config())))?;
+        if let (Event::TimerExpired(_), Outcome::Applied) = (event, outcome) {
+            if let Some((deadline, timer)) = next.core.next_deadline() {
+                if deadline <= at {
+                    return Err(format!(
+                        "busy loop: after a timer fired at {at}, {timer:?} is due at {deadline}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The reference model's outcome and actions for `input` must be the core's.
+fn agree(
+    reference: &mut Reference,
+    input: Input,
+    outcome: Outcome,
+    actions: &[Action],
+) -> Result<(), String> {
+    let config = reference_names();
+    let words = |actions: &[Action]| -> String {
+        let texts: Vec<String> = actions.iter().map(|a| a.text(config).to_string()).collect();
+        format!("[{}]", texts.join("; "))
+    };
+    match reference.step(input.at, input.event) {
+        Ok((o, a)) if o == outcome && a == actions => Ok(()),
+        Ok((o, a)) => Err(format!(
+            "the reference model disagrees on the last input: it gives {o:?} {}, the core {outcome:?} {}",
+            words(&a),
+            words(actions)
+        )),
+        Err(e) => Err(format!("the reference model refuses the last input: {e:?}")),
+    }
+}
+
+/// A configuration that names links L0, L1, L2 (every setup's names), for texts.
+fn reference_names() -> &'static link_core::Config {
+    static NAMES: std::sync::OnceLock<link_core::Config> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        link_core::Config::new((0..4).map(|i| link_core::LinkConfig::new(format!("L{i}"))))
+    })
+}

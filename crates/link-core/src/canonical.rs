@@ -1,0 +1,161 @@
+//! A canonical view of a core's state, for model checkers (`crates/link-check`): what
+//! decides the core's future behaviour, and nothing that only names it. Two cores whose
+//! views hash alike behave alike under every continuation, given inputs that name the
+//! same links and times relative to the latest `now`.
+//!
+//! Left out, because they name rather than decide: connection generations (a runtime
+//! knows its connections; what matters is which one is current, and the environment
+//! tracks that), the absolute time (deadlines are written relative to the latest `now`),
+//! the counter that orders `normal` reports (only the order among links matters), and
+//! the caches derived from the links (the waiting queue, the best operational link, the
+//! open count).
+
+use core::hash::{Hash, Hasher};
+
+use crate::machine::{LinkCore, Phase};
+
+impl LinkCore {
+    /// Feeds `state` the core's canonical state (see the module's documentation). A
+    /// model checker hashes it to recognise a state it has seen, so that the state space
+    /// of a small configuration is finite although time and generations grow.
+    pub fn hash_canonical<H: Hasher>(&self, state: &mut H) {
+        self.config.hash(state);
+        match self.phase {
+            Phase::Idle => 0u32.hash(state),
+            Phase::Selecting => 1u32.hash(state),
+            Phase::Active(link) => (2u32, link.index()).hash(state),
+            Phase::Restarting => 3u32.hash(state),
+            Phase::Stopped => 4u32.hash(state),
+        }
+        for slot in &self.slots {
+            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
+            self.normal_rank(slot.normal_order).hash(state);
+        }
+        let latest = self.latest.as_nanos();
+        for deadline in &self.timers {
+            deadline
+                .map(|d| d.as_nanos().saturating_sub(latest))
+                .hash(state);
+        }
+        let k = &self.keepalive;
+        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
+        (k.answers_for_failure, k.answers_for_warning).hash(state);
+        self.clients_connected.hash(state);
+    }
+
+    /// Where a link that reported `normal` as the `order`-th stands among the links of
+    /// this procedure that did (1 = first); 0 for none.
+    fn normal_rank(&self, order: u64) -> usize {
+        if order == 0 {
+            return 0;
+        }
+        1 + self
+            .slots
+            .iter()
+            .filter(|s| s.normal_order != 0 && s.normal_order < order)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::hash::Hasher;
+    use core::time::Duration;
+
+    use crate::{Config, Event, Instant, LinkConfig, LinkCore, LinkId, SystemStatus};
+
+    /// FNV-1a, enough to compare two canonical states in a test.
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+
+    fn canonical(core: &LinkCore) -> u64 {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        core.hash_canonical(&mut h);
+        h.finish()
+    }
+
+    fn config() -> Config {
+        Config::new([LinkConfig::new("A").with_priority(1), LinkConfig::new("B")])
+            .with_keepalive(Duration::from_secs(10), 2)
+    }
+
+    /// Runs a procedure to activation of link 0 starting at `t0`.
+    fn active_from(t0: Instant) -> LinkCore {
+        let mut core = LinkCore::new(config()).unwrap();
+        core.step(t0, Event::Start).unwrap();
+        let c = core.connection(LinkId::new(0)).unwrap();
+        for event in [
+            Event::TcpAccepted(c),
+            Event::AssociationAccepted(c),
+            Event::SystemStatus(c, SystemStatus::Normal),
+        ] {
+            core.step(t0, event).unwrap();
+        }
+        core
+    }
+
+    #[test]
+    fn the_same_state_later_and_under_other_generations_is_the_same() {
+        let early = active_from(Instant::ZERO);
+        let late = active_from(Instant::from_secs(500));
+        assert_eq!(canonical(&early), canonical(&late), "times are relative");
+        // The same activation after a failover and a restart: new generations.
+        let mut again = active_from(Instant::ZERO);
+        let c = again.connection(LinkId::new(0)).unwrap();
+        again
+            .step(Instant::from_secs(1), Event::TcpClosed(c))
+            .unwrap();
+        let restart = again.next_deadline().unwrap().0;
+        again
+            .step(restart, Event::TimerExpired(crate::Timer::RestartDelay))
+            .unwrap();
+        let c = again.connection(LinkId::new(0)).unwrap();
+        assert!(c.generation > 1);
+        for event in [
+            Event::TcpAccepted(c),
+            Event::AssociationAccepted(c),
+            Event::SystemStatus(c, SystemStatus::Normal),
+        ] {
+            again.step(restart, event).unwrap();
+        }
+        assert_eq!(
+            canonical(&early),
+            canonical(&again),
+            "generations are left out"
+        );
+    }
+
+    #[test]
+    fn a_different_state_is_different() {
+        let active = active_from(Instant::ZERO);
+        let mut missed = active.clone();
+        let due = missed.next_deadline().unwrap().0;
+        missed
+            .step(due, Event::TimerExpired(crate::Timer::KeepAlive))
+            .unwrap();
+        missed
+            .step(
+                due + Duration::from_secs(10),
+                Event::TimerExpired(crate::Timer::KeepAlive),
+            )
+            .unwrap();
+        assert_ne!(
+            canonical(&active),
+            canonical(&missed),
+            "a keep-alive failure counts"
+        );
+        let mut started = LinkCore::new(config()).unwrap();
+        let idle = canonical(&started);
+        started.step(Instant::ZERO, Event::Start).unwrap();
+        assert_ne!(idle, canonical(&started));
+    }
+}
