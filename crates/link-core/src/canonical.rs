@@ -43,6 +43,24 @@ impl LinkCore {
         self.clients_connected.hash(state);
     }
 
+    /// Feeds `state` the core's *shape*: the canonical state with each timer reduced to
+    /// armed or not. Coverage measures compare shapes, because a random generator that
+    /// moves time freely reaches deadlines the abstract time of a model checker never
+    /// does, and those differ in nothing a rule reads but the order of expiries.
+    pub fn hash_shape<H: Hasher>(&self, state: &mut H) {
+        self.config.hash(state);
+        self.phase.hash(state);
+        for slot in &self.slots {
+            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
+            self.normal_rank(slot.normal_order).hash(state);
+        }
+        self.timers.map(|t| t.is_some()).hash(state);
+        let k = &self.keepalive;
+        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
+        (k.answers_for_failure, k.answers_for_warning).hash(state);
+        self.clients_connected.hash(state);
+    }
+
     /// Where a link that reported `normal` as the `order`-th stands among the links of
     /// this procedure that did (1 = first); 0 for none.
     fn normal_rank(&self, order: u64) -> usize {

@@ -1,0 +1,196 @@
+//! The property test's input generator, shared: `tests/properties.rs` runs it against
+//! the reference model, and `crates/link-check`'s coverage test measures which of the
+//! states the exhaustive search reaches it reaches. Generated steps name links by index
+//! and connections by generation relative to the core's current one, and are turned
+//! into inputs against the core's state by [`realise`].
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use link_core::{
+    ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, OptionChange, Role, SystemStatus,
+    Timer,
+};
+use proptest::prelude::*;
+
+/// Which connection an input names.
+#[derive(Clone, Copy, Debug)]
+pub enum Generation {
+    Current,
+    Previous,
+    Other(u8),
+}
+
+/// What happens on a connection.
+#[derive(Clone, Copy, Debug)]
+pub enum ConnInput {
+    Accept,
+    Refuse,
+    Close,
+    Associate,
+    Reject,
+    Status(u8),
+    KeepAliveAnswer,
+    Message,
+}
+
+/// One generated step. Links are named by index modulo the link count (plus one that
+/// does not exist).
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// The next step a healthy connector would take on this link.
+    Progress(u8),
+    Conn(u8, Generation, ConnInput),
+    /// The active link (if any) answers a keep-alive (R14).
+    AnswerActive,
+    /// A SystemStatus on the link's current connection (R5, R15).
+    Status(u8, u8),
+    Advance(u32),
+    LongJump(u16),
+    FireNext,
+    FireAny(u8),
+    Backwards(u16),
+    Role(u8),
+    Reconfigure(u8, Option<i8>),
+    /// R16: a timing option changes (some values out of range).
+    Option(OptionChange),
+    Start,
+    Shutdown,
+}
+
+pub fn op() -> impl Strategy<Value = Op> {
+    let generation = prop_oneof![
+        6 => Just(Generation::Current),
+        1 => Just(Generation::Previous),
+        1 => any::<u8>().prop_map(Generation::Other),
+    ];
+    let input = prop_oneof![
+        Just(ConnInput::Accept),
+        Just(ConnInput::Refuse),
+        Just(ConnInput::Close),
+        Just(ConnInput::Associate),
+        Just(ConnInput::Reject),
+        (0u8..9).prop_map(ConnInput::Status),
+        Just(ConnInput::KeepAliveAnswer),
+        Just(ConnInput::Message),
+    ];
+    prop_oneof![
+        12 => any::<u8>().prop_map(Op::Progress),
+        6 => (any::<u8>(), generation, input).prop_map(|(l, g, i)| Op::Conn(l, g, i)),
+        3 => (any::<u8>(), 0u8..9).prop_map(|(l, s)| Op::Status(l, s)),
+        2 => Just(Op::AnswerActive),
+        4 => (0u32..3_000).prop_map(Op::Advance),
+        1 => (0u16..2_000).prop_map(Op::LongJump),
+        5 => Just(Op::FireNext),
+        1 => (0u8..3).prop_map(Op::FireAny),
+        1 => (1u16..2_000).prop_map(Op::Backwards),
+        2 => (0u8..3).prop_map(Op::Role),
+        2 => (any::<u8>(), proptest::option::of(-2i8..5)).prop_map(|(l, p)| Op::Reconfigure(l, p)),
+        1 => option_change().prop_map(Op::Option),
+        1 => Just(Op::Start),
+        1 => prop_oneof![9 => Just(Op::Progress(0)), 1 => Just(Op::Shutdown)],
+    ]
+}
+
+/// `kpl-loss-rate` values: single and pairs, small enough that decrements happen.
+pub fn loss_rate() -> impl Strategy<Value = KeepaliveLossRate> {
+    prop_oneof![
+        (0u32..4).prop_map(KeepaliveLossRate::single),
+        (0u32..4, 0u32..6).prop_map(|(a, b)| KeepaliveLossRate::pair(a, b)),
+        Just(KeepaliveLossRate::default()),
+    ]
+}
+
+/// R16 changes, a few of them out of range.
+pub fn option_change() -> impl Strategy<Value = OptionChange> {
+    prop_oneof![
+        (0u64..5).prop_map(|s| OptionChange::ConnectTimeout(Duration::from_secs(s))),
+        prop_oneof![Just(0u64), 1u64..4, Just(601)]
+            .prop_map(|s| OptionChange::KeepaliveInterval(Duration::from_secs(s))),
+        prop_oneof![0u8..4, Just(11)].prop_map(OptionChange::KeepaliveTolerance),
+        loss_rate().prop_map(OptionChange::KeepaliveLossRate),
+    ]
+}
+
+pub const ROLES: [Role; 3] = [Role::Standalone, Role::Primary, Role::Backup];
+
+/// Turns a generated step into (time, input) against the core's current state.
+pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant, Event) {
+    let link = |l: u8| LinkId::new((l as usize % (links + 1)) as u16);
+    let conn = |l: u8, g: Generation| {
+        let link = link(l);
+        let current = core.connection(link).map_or(0, |c| c.generation);
+        let generation = match g {
+            Generation::Current => current,
+            Generation::Previous => current.saturating_sub(1),
+            Generation::Other(n) => u32::from(n % 4),
+        };
+        ConnId { link, generation }
+    };
+    match *op {
+        Op::Progress(l) => {
+            let link = LinkId::new((l as usize % links) as u16);
+            let event = match (core.connection(link), core.link_state(link)) {
+                (Some(c), Some(link_core::LinkState::Connecting)) => Event::TcpAccepted(c),
+                (Some(c), Some(link_core::LinkState::Associating)) => Event::AssociationAccepted(c),
+                (Some(c), Some(link_core::LinkState::AwaitingStatus)) => {
+                    Event::SystemStatus(c, SystemStatus::Normal)
+                }
+                (Some(c), Some(link_core::LinkState::Active)) => Event::KeepAliveAnswered(c),
+                _ => Event::Start,
+            };
+            (now + Duration::from_millis(u64::from(l % 50)), event)
+        }
+        Op::Conn(l, g, input) => {
+            let c = conn(l, g);
+            let event = match input {
+                ConnInput::Accept => Event::TcpAccepted(c),
+                ConnInput::Refuse => Event::TcpRefused(c),
+                ConnInput::Close => Event::TcpClosed(c),
+                ConnInput::Associate => Event::AssociationAccepted(c),
+                ConnInput::Reject => Event::AssociationRejected(c),
+                ConnInput::Status(s) => Event::SystemStatus(c, SystemStatus::ALL[s as usize]),
+                ConnInput::KeepAliveAnswer => Event::KeepAliveAnswered(c),
+                ConnInput::Message => Event::MessageReceived(c),
+            };
+            (now, event)
+        }
+        Op::AnswerActive => match core.active_link().and_then(|link| core.connection(link)) {
+            Some(c) => (now, Event::KeepAliveAnswered(c)),
+            None => (now, Event::Start),
+        },
+        Op::Status(l, s) => (
+            now,
+            Event::SystemStatus(conn(l, Generation::Current), SystemStatus::ALL[s as usize]),
+        ),
+        Op::Advance(ms) => (
+            now + Duration::from_millis(u64::from(ms)),
+            Event::MessageReceived(conn(0, Generation::Current)),
+        ),
+        Op::LongJump(s) => (
+            now + Duration::from_secs(u64::from(s)),
+            Event::TimerExpired(Timer::ALL[s as usize % 3]),
+        ),
+        Op::FireNext => match core.next_deadline() {
+            Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
+            None => (now, Event::TimerExpired(Timer::ConnectTimeout)),
+        },
+        Op::FireAny(t) => (now, Event::TimerExpired(Timer::ALL[t as usize])),
+        Op::Backwards(ms) => (
+            Instant::from_nanos(now.as_nanos().saturating_sub(u64::from(ms) * 1_000_000 + 1)),
+            Event::Start,
+        ),
+        Op::Role(r) => (now, Event::RoleChanged(ROLES[r as usize])),
+        Op::Reconfigure(l, p) => (
+            now,
+            Event::Reconfigured {
+                link: link(l),
+                priority: p.map(i32::from),
+            },
+        ),
+        Op::Option(change) => (now, Event::OptionChanged(change)),
+        Op::Start => (now, Event::Start),
+        Op::Shutdown => (now, Event::Shutdown),
+    }
+}
