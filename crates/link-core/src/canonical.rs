@@ -6,9 +6,11 @@
 //! Left out, because they name rather than decide: connection generations (a runtime
 //! knows its connections; what matters is which one is current, and the environment
 //! tracks that), the absolute time (deadlines are written relative to the latest `now`),
-//! the counter that orders `normal` reports (only the order among links matters), and
-//! the caches derived from the links (the waiting queue, the best operational link, the
-//! open count).
+//! the counter that orders `normal` reports (only the order among links matters), the
+//! caches derived from the links (the waiting queue, the best operational link, the
+//! open count), and what a later step resets before it reads it (a closed link's
+//! priority, order and warning flag; the tried flags between procedures; the keep-alive
+//! counters while no link is active; everything of a stopped core).
 
 use core::hash::{Hash, Hasher};
 
@@ -19,28 +21,14 @@ impl LinkCore {
     /// model checker hashes it to recognise a state it has seen, so that the state space
     /// of a small configuration is finite although time and generations grow.
     pub fn hash_canonical<H: Hasher>(&self, state: &mut H) {
-        self.config.hash(state);
-        match self.phase {
-            Phase::Idle => 0u32.hash(state),
-            Phase::Selecting => 1u32.hash(state),
-            Phase::Active(link) => (2u32, link.index()).hash(state),
-            Phase::Restarting => 3u32.hash(state),
-            Phase::Stopped => 4u32.hash(state),
-        }
-        for slot in &self.slots {
-            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
-            self.normal_rank(slot.normal_order).hash(state);
-        }
         let latest = self.latest.as_nanos();
-        for deadline in &self.timers {
-            deadline
-                .map(|d| d.as_nanos().saturating_sub(latest))
-                .hash(state);
-        }
-        let k = &self.keepalive;
-        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
-        (k.answers_for_failure, k.answers_for_warning).hash(state);
-        self.clients_connected.hash(state);
+        self.hash_decisive(state, |timers, state| {
+            for deadline in timers {
+                deadline
+                    .map(|d| d.as_nanos().saturating_sub(latest))
+                    .hash(state);
+            }
+        });
     }
 
     /// Feeds `state` the core's *shape*: the canonical state with each timer reduced to
@@ -48,16 +36,54 @@ impl LinkCore {
     /// moves time freely reaches deadlines the abstract time of a model checker never
     /// does, and those differ in nothing a rule reads but the order of expiries.
     pub fn hash_shape<H: Hasher>(&self, state: &mut H) {
-        self.config.hash(state);
-        self.phase.hash(state);
-        for slot in &self.slots {
-            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
-            self.normal_rank(slot.normal_order).hash(state);
+        self.hash_decisive(state, |timers, state| {
+            for deadline in timers {
+                deadline.is_some().hash(state);
+            }
+        });
+    }
+
+    /// What decides behaviour, the timers hashed by `timers`. A stopped core ignores
+    /// everything, so its phase is all of it. A closed link's priority, `normal` order
+    /// and warning flag are reset when it is opened again, so only open links'
+    /// count; the tried flags are reset when a procedure begins, so they count while one
+    /// runs or a link is active; the keep-alive counters are reset at every activation
+    /// and loss, so they count only while a link is active.
+    fn hash_decisive<H: Hasher>(
+        &self,
+        state: &mut H,
+        timers: impl Fn(&[Option<crate::Instant>], &mut H),
+    ) {
+        if self.phase == Phase::Stopped {
+            return 4u32.hash(state);
         }
-        self.timers.map(|t| t.is_some()).hash(state);
-        let k = &self.keepalive;
-        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
-        (k.answers_for_failure, k.answers_for_warning).hash(state);
+        self.config.hash(state);
+        match self.phase {
+            Phase::Idle => 0u32.hash(state),
+            Phase::Selecting => 1u32.hash(state),
+            Phase::Active(link) => (2u32, link.index()).hash(state),
+            Phase::Restarting => 3u32.hash(state),
+            Phase::Stopped => unreachable!("returned above"),
+        }
+        let tried_counts = matches!(self.phase, Phase::Selecting | Phase::Active(_));
+        for slot in &self.slots {
+            slot.state.hash(state);
+            (tried_counts && slot.tried).hash(state);
+            if slot.state != crate::LinkState::Closed {
+                (
+                    slot.conn_priority,
+                    slot.warned,
+                    self.normal_rank(slot.normal_order),
+                )
+                    .hash(state);
+            }
+        }
+        timers(&self.timers, state);
+        if let Phase::Active(_) = self.phase {
+            let k = &self.keepalive;
+            (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
+            (k.answers_for_failure, k.answers_for_warning).hash(state);
+        }
         self.clients_connected.hash(state);
     }
 
@@ -70,6 +96,7 @@ impl LinkCore {
         1 + self
             .slots
             .iter()
+            .filter(|s| s.state != crate::LinkState::Closed)
             .filter(|s| s.normal_order != 0 && s.normal_order < order)
             .count()
     }
