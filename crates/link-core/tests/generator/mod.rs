@@ -57,7 +57,16 @@ pub enum Op {
     Option(OptionChange),
     Start,
     Shutdown,
+    /// The `n`-th (modulo their number) of the inputs a connector, the clock or the
+    /// Management Layer could deliver in the core's current state: every connection event
+    /// its stage allows on every link, the earliest timer at its deadline, a role change.
+    /// Blind steps alone left states unreached that the exhaustive search finds
+    /// (`crates/link-check/tests/coverage.rs` measures it).
+    Valid(u16),
 }
+
+/// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
+const WEIGHT_VALID: u32 = 16;
 
 pub fn op() -> impl Strategy<Value = Op> {
     let generation = prop_oneof![
@@ -77,6 +86,7 @@ pub fn op() -> impl Strategy<Value = Op> {
     ];
     prop_oneof![
         12 => any::<u8>().prop_map(Op::Progress),
+        WEIGHT_VALID => any::<u16>().prop_map(Op::Valid),
         6 => (any::<u8>(), generation, input).prop_map(|(l, g, i)| Op::Conn(l, g, i)),
         3 => (any::<u8>(), 0u8..9).prop_map(|(l, s)| Op::Status(l, s)),
         2 => Just(Op::AnswerActive),
@@ -190,7 +200,67 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
             },
         ),
         Op::Option(change) => (now, Event::OptionChanged(change)),
+        // A third of them let the clock run to the next deadline: a keep-alive miss, a
+        // connect-tout, a restart are as likely as any one connection event.
+        Op::Valid(n) if n % 3 == 0 => match core.next_deadline() {
+            Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
+            None => (now, Event::Start),
+        },
+        Op::Valid(n) => {
+            let inputs = valid_inputs(core, now, links);
+            inputs
+                .get(n as usize % inputs.len().max(1))
+                .copied()
+                .unwrap_or((now, Event::Start))
+        }
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
+    }
+}
+
+/// Every input the environment could deliver in `core`'s state (see [`Op::Valid`]).
+fn valid_inputs(core: &LinkCore, now: Instant, links: usize) -> Vec<(Instant, Event)> {
+    let mut inputs: Vec<(Instant, Event)> = Vec::new();
+    for link in (0..links).map(|l| LinkId::new(l as u16)) {
+        if let (Some(c), Some(state)) = (core.connection(link), core.link_state(link)) {
+            inputs.extend(connection_inputs(c, state).into_iter().map(|e| (now, e)));
+        }
+    }
+    if let Some((at, timer)) = core.next_deadline() {
+        inputs.push((at.max(now), Event::TimerExpired(timer)));
+    }
+    let role = core.role();
+    inputs.extend(
+        ROLES
+            .iter()
+            .filter(|r| **r != role)
+            .map(|r| (now, Event::RoleChanged(*r))),
+    );
+    inputs
+}
+
+/// The connection events a connector could send on `c` in `state`.
+fn connection_inputs(c: ConnId, state: link_core::LinkState) -> Vec<Event> {
+    use link_core::LinkState;
+    match state {
+        LinkState::Closed => vec![],
+        LinkState::Connecting => vec![Event::TcpAccepted(c), Event::TcpRefused(c)],
+        LinkState::Associating => vec![
+            Event::AssociationAccepted(c),
+            Event::AssociationRejected(c),
+            Event::TcpClosed(c),
+        ],
+        LinkState::AwaitingStatus | LinkState::Operational | LinkState::Active => {
+            let mut events: Vec<Event> = SystemStatus::ALL
+                .iter()
+                .map(|s| Event::SystemStatus(c, *s))
+                .collect();
+            events.extend([
+                Event::TcpClosed(c),
+                Event::MessageReceived(c),
+                Event::KeepAliveAnswered(c),
+            ]);
+            events
+        }
     }
 }
