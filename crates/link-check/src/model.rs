@@ -107,7 +107,13 @@ impl PartialEq for Node {
 }
 
 /// FNV-1a: a fixed hasher, so that a state's key is the same on every run.
-struct Fnv(u64);
+pub struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -122,7 +128,7 @@ impl Hasher for Fnv {
 
 impl Node {
     fn rekey(&mut self) {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut h = Fnv::default();
         self.core.hash_canonical(&mut h);
         for (conn, stale) in self.conns.iter().zip(&self.stale) {
             (conn.stage(), stale.is_some()).hash(&mut h);
@@ -238,18 +244,6 @@ impl LinkModel {
     }
 }
 
-const STATUSES: [SystemStatus; 9] = [
-    SystemStatus::Normal,
-    SystemStatus::Initializing,
-    SystemStatus::Enabled,
-    SystemStatus::MessagesLost,
-    SystemStatus::Disabled,
-    SystemStatus::OverloadImminent,
-    SystemStatus::OverloadReached,
-    SystemStatus::OverloadRelieved,
-    SystemStatus::PartiallyDisabled,
-];
-
 impl LinkModel {
     /// The connection events the environment could deliver on `link` now.
     fn connection_inputs(&self, n: &Node, link: usize, out: &mut Vec<Event>) {
@@ -262,7 +256,7 @@ impl LinkModel {
                 Event::TcpClosed(c),
             ]),
             Conn::Established { conn, keepalive } => {
-                out.extend(STATUSES.map(|s| Event::SystemStatus(conn, s)));
+                out.extend(SystemStatus::ALL.map(|s| Event::SystemStatus(conn, s)));
                 out.extend([Event::TcpClosed(conn), Event::MessageReceived(conn)]);
                 if keepalive {
                     out.push(Event::KeepAliveAnswered(conn));

@@ -11,6 +11,7 @@ mod generator;
 use std::collections::HashSet;
 use std::hash::Hasher;
 
+use link_check::model::Fnv;
 use link_check::{enumerate, Families, Keepalive, LinkModel, Setup};
 use link_core::{Instant, LinkCore, Role};
 use proptest::strategy::{Strategy, ValueTree};
@@ -19,18 +20,7 @@ use stateright::{Checker, Model, StateRecorder};
 
 /// FNV-1a over a core's shape.
 fn shape(core: &LinkCore) -> u64 {
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    }
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv::default();
     core.hash_shape(&mut h);
     h.finish()
 }
