@@ -30,7 +30,8 @@ usage: link-check [--links N] [--reconfigure] [--options] [--only I] [--quiet]
                    on ADDR, e.g. 127.0.0.1:3000, and browse its state space
   --planted-bug N  plant a deliberate bug in the core (builds with planted-bugs)
 
-Exit codes: 0 no violation, 2 a counterexample was found, 3 bad arguments.";
+Exit codes: 0 no violation, 2 a counterexample was found or a configuration never
+activates a link (the environment would be too weak to test it), 3 bad arguments.";
 
 /// How many counterexamples are printed in full (each broken configuration has a line).
 const COUNTEREXAMPLES_SHOWN: usize = 3;
@@ -146,8 +147,11 @@ fn run(args: &Args) -> Result<u8, String> {
         let verdict = match (&report.counterexample, report.activates) {
             (Some(_), _) => "VIOLATION",
             (None, true) => "no violation",
-            (None, false) => "no violation (no state has an active link)",
+            (None, false) => "FAILED: no state has an active link",
         };
+        if report.counterexample.is_none() && !report.activates {
+            broken += 1;
+        }
         if !args.quiet || report.counterexample.is_some() {
             say(&format!(
                 "#{i:<4} {:<38} {:>8} states ({:>9} transitions)  depth {:>3}  {:>7.3} s  {verdict}",
@@ -175,7 +179,7 @@ fn run(args: &Args) -> Result<u8, String> {
         args.links,
         families_text(args.families),
         started.elapsed().as_secs_f64(),
-        if broken == 0 { "no violation".to_string() } else { format!("{broken} with a counterexample") }
+        if broken == 0 { "no violation".to_string() } else { format!("{broken} failed (a counterexample, or no activation)") }
     ));
     Ok(if broken == 0 { 0 } else { 2 })
 }

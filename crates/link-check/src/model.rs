@@ -130,6 +130,7 @@ impl Node {
     fn rekey(&mut self) {
         let mut h = Fnv::default();
         self.core.hash_canonical(&mut h);
+        self.reference.hash_canonical(&mut h);
         for (conn, stale) in self.conns.iter().zip(&self.stale) {
             (conn.stage(), stale.is_some()).hash(&mut h);
         }
@@ -195,8 +196,9 @@ impl Node {
 /// How many keep-alive requests the environment may leave unanswered on one path. A
 /// bound is needed: with a two-value `kpl-loss-rate` the warning counter can climb by a
 /// fraction in every miss-and-recover cycle, so without one the state space is as large
-/// as the counter's range. Three misses reach every counter pattern of tolerance 0 and 2
-/// (a loss, an unstable warning, a recovery between misses).
+/// as the counter's range. Three misses reach a loss at tolerance 0 and 2, the unstable
+/// warning and a recovery between misses; warning counts above 2 (at tolerance 2 they
+/// need a fifth miss) are not explored.
 pub const MISS_BUDGET: u8 = 3;
 
 /// Whether the keep-alive request on the active link is unanswered in `n`.
@@ -356,7 +358,8 @@ impl Model for LinkModel {
         self.management_inputs(n, &mut events);
         inputs.extend(events.into_iter().map(|event| Input { at: n.now, event }));
         // The earliest armed timer fires at its deadline; one that is not armed (a
-        // cancelled one) may fire now, and must be ignored.
+        // cancelled one), or an armed one before its deadline (a firing the runtime
+        // scheduled for an earlier arming), may fire now, and must be ignored.
         let deadline = |t: Timer| n.core.deadline(t);
         let earliest = Timer::ALL.iter().filter_map(|t| deadline(*t)).min();
         let miss = keepalive_pending(n);

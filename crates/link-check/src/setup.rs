@@ -27,7 +27,8 @@ pub enum Keepalive {
 pub struct Families {
     /// R13: a link's priority changes to another of {0, 1, 2}.
     pub reconfigure: bool,
-    /// R16: `connect-tout` changes between 2 s and 3 s; `kpl-tolerance` between 0 and 2.
+    /// R16: `connect-tout` changes between 2 s and 3 s, `kpl-tolerance` between 0 and 2,
+    /// and `kpl-loss-rate` to `1, 2`.
     pub options: bool,
 }
 

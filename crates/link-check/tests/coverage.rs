@@ -95,10 +95,16 @@ fn the_generator_reaches_most_reachable_three_link_states() {
             setup.name(),
             reached.len()
         );
-        // The figures measured when this test was written (README "Exhaustive"): a
+        // Just under the figures measured when this test was written (README
+        // "Exhaustive": 83.6-99.5% with keep-alive off, 57-58% with tolerance 2): a
         // generator that reaches less has lost coverage.
+        let floor = if setup.keepalive == Keepalive::Off {
+            0.80
+        } else {
+            0.55
+        };
         assert!(
-            share >= 0.08,
+            share >= floor,
             "{}: coverage fell to {:.1}%",
             setup.name(),
             100.0 * share

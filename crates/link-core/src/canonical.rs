@@ -8,9 +8,11 @@
 //! tracks that), the absolute time (deadlines are written relative to the latest `now`),
 //! the counter that orders `normal` reports (only the order among links matters), the
 //! caches derived from the links (the waiting queue, the best operational link, the
-//! open count), and what a later step resets before it reads it (a closed link's
+//! open count). For coverage measures, what a later step resets before it reads it (a closed link's
 //! priority, order and warning flag; the tried flags between procedures; the keep-alive
-//! counters while no link is active; everything of a stopped core).
+//! counters while no link is active; everything of a stopped core). That last rule is
+//! [`LinkCore::hash_shape`]'s only: the search hashes those fields as they are, so that
+//! a core that forgets a reset is not merged with one that does not.
 
 use core::hash::{Hash, Hasher};
 
@@ -21,20 +23,32 @@ impl LinkCore {
     /// model checker hashes it to recognise a state it has seen, so that the state space
     /// of a small configuration is finite although time and generations grow.
     pub fn hash_canonical<H: Hasher>(&self, state: &mut H) {
+        self.config.hash(state);
+        self.phase.hash(state);
+        for slot in &self.slots {
+            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
+            self.normal_rank(slot.normal_order, false).hash(state);
+        }
         let latest = self.latest.as_nanos();
-        self.hash_decisive(state, |timers, state| {
-            for deadline in timers {
-                deadline
-                    .map(|d| d.as_nanos().saturating_sub(latest))
-                    .hash(state);
-            }
-        });
+        for deadline in &self.timers {
+            deadline
+                .map(|d| d.as_nanos().saturating_sub(latest))
+                .hash(state);
+        }
+        let k = &self.keepalive;
+        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
+        (k.answers_for_failure, k.answers_for_warning).hash(state);
+        self.clients_connected.hash(state);
     }
 
     /// Feeds `state` the core's *shape*: the canonical state with each timer reduced to
     /// armed or not. Coverage measures compare shapes, because a random generator that
     /// moves time freely reaches deadlines the abstract time of a model checker never
     /// does, and those differ in nothing a rule reads but the order of expiries.
+    ///
+    /// A shape also leaves out what a later step resets before it reads it (see
+    /// `hash_decisive`): two shapes that differ only there behave alike in a correct
+    /// core. The search does not use that rule, so that a missing reset stays visible.
     pub fn hash_shape<H: Hasher>(&self, state: &mut H) {
         self.hash_decisive(state, |timers, state| {
             for deadline in timers {
@@ -73,7 +87,7 @@ impl LinkCore {
                 (
                     slot.conn_priority,
                     slot.warned,
-                    self.normal_rank(slot.normal_order),
+                    self.normal_rank(slot.normal_order, true),
                 )
                     .hash(state);
             }
@@ -88,15 +102,16 @@ impl LinkCore {
     }
 
     /// Where a link that reported `normal` as the `order`-th stands among the links of
-    /// this procedure that did (1 = first); 0 for none.
-    fn normal_rank(&self, order: u64) -> usize {
+    /// this procedure that did (1 = first), counting closed links too unless
+    /// `open_only`; 0 for none.
+    fn normal_rank(&self, order: u64, open_only: bool) -> usize {
         if order == 0 {
             return 0;
         }
         1 + self
             .slots
             .iter()
-            .filter(|s| s.state != crate::LinkState::Closed)
+            .filter(|s| !open_only || s.state != crate::LinkState::Closed)
             .filter(|s| s.normal_order != 0 && s.normal_order < order)
             .count()
     }

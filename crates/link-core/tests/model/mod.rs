@@ -78,6 +78,45 @@ fn slot(timer: Timer) -> usize {
 }
 
 impl Model {
+    /// Feeds `state` what decides the model's future, in the form of
+    /// `LinkCore::hash_canonical` (times relative to the latest input, the order of
+    /// `normal` reports as ranks, generations left out): `crates/link-check` puts it in
+    /// every state's key, so that a core whose state drifts from the model's is not
+    /// merged with one that does not.
+    pub fn hash_canonical<H: core::hash::Hasher>(&self, state: &mut H) {
+        use core::hash::Hash;
+        (&self.config, self.role, format!("{:?}", self.phase)).hash(state);
+        for link in &self.links {
+            let rank = self
+                .links
+                .iter()
+                .filter(|l| l.normal_at != 0 && l.normal_at < link.normal_at)
+                .count();
+            (
+                link.state,
+                link.priority,
+                link.tried,
+                link.warned,
+                link.normal_at != 0,
+                rank,
+            )
+                .hash(state);
+        }
+        let latest = self.latest.as_nanos();
+        for deadline in &self.timers {
+            deadline
+                .map(|d| d.as_nanos().saturating_sub(latest))
+                .hash(state);
+        }
+        let k = &self.kpl;
+        (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
+        (
+            k.answers_since_failure_decrement,
+            k.answers_since_warning_decrement,
+        )
+            .hash(state);
+    }
+
     pub fn new(config: Config) -> Self {
         let links = config
             .links
