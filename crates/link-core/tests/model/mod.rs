@@ -83,6 +83,7 @@ impl Model {
     /// `normal` reports as ranks, generations left out): `crates/link-check` puts it in
     /// every state's key, so that a core whose state drifts from the model's is not
     /// merged with one that does not.
+    #[allow(dead_code)] // used by crates/link-check, not by link-core's own tests
     pub fn hash_canonical<H: core::hash::Hasher>(&self, state: &mut H) {
         use core::hash::Hash;
         (&self.config, self.role, format!("{:?}", self.phase)).hash(state);
