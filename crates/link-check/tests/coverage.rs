@@ -96,7 +96,7 @@ fn the_generator_reaches_most_reachable_three_link_states() {
             reached.len()
         );
         // Just under the figures measured when this test was written (README
-        // "Exhaustive": 83.6-99.5% with keep-alive off, 57-58% with tolerance 2): a
+        // "Exhaustive": 83.2-99.4% with keep-alive off, 62-64% with tolerance 2): a
         // generator that reaches less has lost coverage.
         let floor = if setup.keepalive == Keepalive::Off {
             0.80

@@ -60,8 +60,8 @@ impl LinkCore {
     /// What decides behaviour, the timers hashed by `timers`. A stopped core ignores
     /// everything, so its phase is all of it. A closed link's priority, `normal` order
     /// and warning flag are reset when it is opened again, so only open links'
-    /// count; the tried flags are reset when a procedure begins, so they count while one
-    /// runs or a link is active; the keep-alive counters are reset at every activation
+    /// count; the tried flags are read only while a procedure runs and reset when one
+    /// begins, so they count only then; the keep-alive counters are reset at every activation
     /// and loss, so they count only while a link is active.
     fn hash_decisive<H: Hasher>(
         &self,
@@ -79,7 +79,7 @@ impl LinkCore {
             Phase::Restarting => 3u32.hash(state),
             Phase::Stopped => unreachable!("returned above"),
         }
-        let tried_counts = matches!(self.phase, Phase::Selecting | Phase::Active(_));
+        let tried_counts = self.phase == Phase::Selecting;
         for slot in &self.slots {
             slot.state.hash(state);
             (tried_counts && slot.tried).hash(state);
