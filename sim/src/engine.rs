@@ -13,8 +13,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use link_core::{
-    Action, ClientEvent, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus,
-    Timer,
+    Action, ConnId, Event, Instant, LinkCore, LinkId, LogRecord, Role, SystemStatus, Timer,
 };
 
 use crate::checker::{Checker, Snapshot, Step};
@@ -193,6 +192,24 @@ pub enum Ending {
         /// Virtual time reached.
         at: Instant,
     },
+}
+
+impl Ending {
+    /// The violation the run ended with; a run that used its step budget counts as one
+    /// ([`Invariant::StepBudget`]: a busy loop, or a budget too small). `None` for a
+    /// completed run.
+    pub fn found(self) -> Option<Found> {
+        match self {
+            Ending::Completed => None,
+            Ending::Violation(found) => Some(found),
+            Ending::OutOfSteps { budget, at } => Some(Found {
+                invariant: Invariant::StepBudget,
+                server: None,
+                at_ns: at.as_nanos(),
+                detail: format!("the run used its step budget of {budget} steps by {at}"),
+            }),
+        }
+    }
 }
 
 /// One simulation of one checked scenario.
@@ -694,11 +711,7 @@ impl Engine {
                     format!("{} to all clients", event.name()),
                 );
                 self.servers[server].history.client_event(now, event);
-                let active = match event {
-                    ClientEvent::LinkConnected { link } => Some(link),
-                    ClientEvent::LinkDisconnected { .. } => None,
-                };
-                self.outages.active(now, server, active);
+                self.outages.active(now, server, event.connected());
             }
             Action::ReportLinkFailure { link } => {
                 self.note(

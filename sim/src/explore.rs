@@ -15,7 +15,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::duration::DrawnDuration;
-use crate::engine::{Ending, RunOptions};
+use crate::engine::RunOptions;
 use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::scenario::{
     check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, FaultKind,
@@ -478,21 +478,7 @@ fn run_scenario_noted(
     let (engine, ending) = crate::run::run_engine(checked, options.run_options(), None);
     let simulated = Duration::from_nanos(engine.now.as_nanos());
     let checked = engine.l1_held();
-    match ending {
-        Ending::Completed => (None, simulated, engine.steps(), checked),
-        Ending::Violation(found) => (Some(found), simulated, engine.steps(), checked),
-        // Drawn worlds are small; one that used the whole budget is a busy loop.
-        Ending::OutOfSteps { budget, at } => {
-            let detail = format!("the run used its step budget of {budget} steps by {at}");
-            let found = Found {
-                invariant: Invariant::StepBudget,
-                server: None,
-                at_ns: at.as_nanos(),
-                detail,
-            };
-            (Some(found), simulated, engine.steps(), checked)
-        }
-    }
+    (ending.found(), simulated, engine.steps(), checked)
 }
 
 /// Runs one seed.

@@ -70,11 +70,7 @@ impl History {
             return;
         }
         self.client_events.push((at, event));
-        let active = match event {
-            ClientEvent::LinkConnected { link } => Some(link),
-            ClientEvent::LinkDisconnected { .. } => None,
-        };
-        self.active.push((at, active));
+        self.active.push((at, event.connected()));
     }
 
     /// Records the links whose state changed in the step that ended at `at`, among

@@ -296,7 +296,7 @@ pub fn svg_with(report: &RunReport, options: Options) -> String {
         };
         outage_row(w, &layout, &names, row, y + 8.0);
     }
-    time_axis(w, report, &layout);
+    time_axis(w, &layout);
     let _ = writeln!(w, "</svg>");
     out
 }
@@ -608,7 +608,7 @@ fn link_lane(
 }
 
 /// The time axis: its line, the labels of the breaks, and the ticks.
-fn time_axis(w: &mut String, _report: &RunReport, layout: &Layout<'_>) {
+fn time_axis(w: &mut String, layout: &Layout<'_>) {
     let (axis, end) = (&layout.axis, layout.end);
     let plot_bottom = layout.plot_bottom;
     let axis_y = plot_bottom + 4.0;

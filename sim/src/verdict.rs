@@ -76,6 +76,24 @@ impl Invariant {
         }
     }
 
+    /// Every property, in spec order.
+    pub const ALL: [Invariant; 14] = [
+        Invariant::I1,
+        Invariant::I2,
+        Invariant::I3,
+        Invariant::I4,
+        Invariant::I5,
+        Invariant::I6,
+        Invariant::I7,
+        Invariant::I8,
+        Invariant::I9,
+        Invariant::I10,
+        Invariant::L1,
+        Invariant::H1,
+        Invariant::H1Recovery,
+        Invariant::StepBudget,
+    ];
+
     /// The name as printed (`I3`, `L1`, `H1`, `steps`).
     pub fn name(self) -> &'static str {
         match self {

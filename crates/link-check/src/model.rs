@@ -174,14 +174,7 @@ impl Node {
             Event::TcpRefused(c) | Event::TcpClosed(c) | Event::AssociationRejected(c) => {
                 self.close(c)
             }
-            Event::AssociationAccepted(c) => self.set(
-                c.link,
-                Conn::Established {
-                    conn: c,
-                    keepalive: false,
-                },
-            ),
-            Event::KeepAliveAnswered(c) => self.set(
+            Event::AssociationAccepted(c) | Event::KeepAliveAnswered(c) => self.set(
                 c.link,
                 Conn::Established {
                     conn: c,

@@ -145,6 +145,15 @@ impl ClientEvent {
             ClientEvent::LinkConnected { link } | ClientEvent::LinkDisconnected { link } => link,
         }
     }
+
+    /// The active link the clients know of after the event: the link it connects, or
+    /// none after a disconnect.
+    pub const fn connected(self) -> Option<LinkId> {
+        match self {
+            ClientEvent::LinkConnected { link } => Some(link),
+            ClientEvent::LinkDisconnected { .. } => None,
+        }
+    }
 }
 
 /// A log record, structured so that producing one never allocates. Render it with

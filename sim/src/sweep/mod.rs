@@ -16,9 +16,9 @@ pub mod settings;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{Ending, RunOptions};
+use crate::engine::RunOptions;
 use crate::scenario::{self, Checked};
-use crate::verdict::{Found, Invariant};
+use crate::verdict::Found;
 
 pub use settings::{parse_set, Setting};
 
@@ -57,11 +57,7 @@ impl Combination {
 
     /// `file key=value ...`, naming the combination in tables.
     pub fn label(&self, settings: &[Setting]) -> String {
-        let mut label = file_stem(&self.file);
-        for (setting, value) in settings.iter().zip(&self.values) {
-            label.push_str(&format!(" {}={value}", setting.key));
-        }
-        label
+        output::label(&file_stem(&self.file), settings, &self.values)
     }
 }
 
@@ -154,16 +150,7 @@ pub fn measure(checked: &Checked, seed: u64, options: RunOptions) -> Measured {
     let checked = checked.clone().with_seed(seed);
     let (engine, ending) = crate::run::run_engine(checked, options, None);
     let service = engine.outages.finish(engine.now).service;
-    let found = match ending {
-        Ending::Completed => None,
-        Ending::Violation(found) => Some(found),
-        Ending::OutOfSteps { budget, at } => Some(Found {
-            invariant: Invariant::StepBudget,
-            server: None,
-            at_ns: at.as_nanos(),
-            detail: format!("the run used its step budget of {budget} steps by {at}"),
-        }),
-    };
+    let found = ending.found();
     let never_up = service.first_active.is_none();
     Measured {
         longest_ns: match never_up {

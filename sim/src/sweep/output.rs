@@ -42,15 +42,20 @@ fn csv_secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns / 1_000) % 1_000_000)
 }
 
+/// A combination's label: `file key=value ...`.
+pub fn label(file: &str, settings: &[Setting], values: &[String]) -> String {
+    let mut label = file.to_string();
+    for (setting, value) in settings.iter().zip(values) {
+        let _ = write!(label, " {}={value}", setting.key);
+    }
+    label
+}
+
 impl Report {
     /// Combination `i`'s label: `file key=value ...`.
     pub fn label(&self, i: usize) -> String {
         let (file, values) = &self.rows[i];
-        let mut label = file.clone();
-        for (setting, value) in self.settings.iter().zip(values) {
-            let _ = write!(label, " {}={value}", setting.key);
-        }
-        label
+        label(file, &self.settings, values)
     }
 
     /// The table printed on standard output.
@@ -192,12 +197,9 @@ fn kind_name(kind: Kind) -> &'static str {
 
 /// The invariant printed as `name` of `kind` (H1 is both a safety and a liveness name).
 fn invariant_named(name: &str, kind: &str) -> Option<Invariant> {
-    use Invariant::*;
-    [
-        I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, L1, H1, H1Recovery, StepBudget,
-    ]
-    .into_iter()
-    .find(|i| i.name() == name && kind_name(i.kind()) == kind)
+    Invariant::ALL
+        .into_iter()
+        .find(|i| i.name() == name && kind_name(i.kind()) == kind)
 }
 
 /// `v` as a string.
@@ -404,4 +406,23 @@ pub fn merge(parts: Vec<Report>) -> Result<Report, String> {
     }
     merged.shards = vec![(1, 1)];
     Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_invariant_reads_back_by_its_name_and_kind() {
+        for invariant in Invariant::ALL {
+            let kind = kind_name(invariant.kind());
+            assert_eq!(
+                invariant_named(invariant.name(), kind),
+                Some(invariant),
+                "{invariant:?}"
+            );
+        }
+        let distinct: std::collections::BTreeSet<Invariant> = Invariant::ALL.into_iter().collect();
+        assert_eq!(distinct.len(), Invariant::ALL.len());
+    }
 }
