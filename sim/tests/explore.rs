@@ -316,3 +316,28 @@ fn a_sample_of_stale_timer_firings_is_still_fed() {
         "{fed} stale firings fed of {steps} inputs: the sample is not a sample"
     );
 }
+
+/// I2 as the simulator checks it from outside: with the planted R14 bug (a positive
+/// answer clears every failure), the core's own counter stays below the tolerance, so
+/// only the checker's account of misses and answers sees the link stay active past it.
+#[cfg(feature = "planted-bugs")]
+#[test]
+fn the_outside_keepalive_account_catches_a_core_that_forgets_its_failures() {
+    use link_core::PlantedBug;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/r14-unstable-warning-before-lost.json");
+    let checked = linksim::scenario::load(&file).unwrap();
+    let clean = linksim::run(checked.clone(), false);
+    assert_eq!(clean.exit_code(), linksim::EXIT_OK);
+    let options = linksim::RunOptions {
+        planted_bug: Some(PlantedBug::PositiveAnswerClearsFailures),
+        ..linksim::RunOptions::default()
+    };
+    let report = linksim::run_with(checked, options);
+    match &report.ending {
+        linksim::Ending::Violation(found) => {
+            assert_eq!(found.invariant, linksim::Invariant::I2, "{}", found.detail)
+        }
+        other => panic!("the planted bug went unseen: {other:?}"),
+    }
+}
