@@ -21,9 +21,15 @@
 //!   hears [`Event::TcpClosed`].
 //!
 //! Everything the driver does is reported, in order, to an observer as [`Record`]s.
+//!
+//! How it reaches a connector is a [`Transport`]: tokio's TCP ([`TcpTransport`]) by
+//! default; the `link-swarm` crate runs the same driver, unchanged, over turmoil's
+//! simulated TCP.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -32,7 +38,7 @@ use link_core::{
     Action, CloseReason, Config, ConfigError, ConnId, Event, Ignored, Instant, LinkCore, LinkId,
     LinkState, Outcome, Role, StepError, SystemStatus, Timer,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -59,6 +65,34 @@ impl Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+/// How a driver reaches a connector: a connect that yields a byte stream. Reading,
+/// writing and closing (dropping the stream) are the stream's own.
+///
+/// [`TcpTransport`] is tokio's TCP, the default; a simulated network implements it to
+/// run the real driver under test (`link-swarm` does, over turmoil).
+pub trait Transport: Clone + Send + Sync + 'static {
+    /// A connected stream. Dropping it closes the connection.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Connects to `target`. Any error (refused, unreachable, reset) is reported to the
+    /// core as [`Event::TcpRefused`]; a connect that never ends is `connect-tout`'s.
+    fn connect(&self, target: &Target) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+}
+
+/// tokio's TCP, with Nagle's algorithm off (a keep-alive is one small write).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpTransport;
+
+impl Transport for TcpTransport {
+    type Stream = TcpStream;
+
+    async fn connect(&self, target: &Target) -> io::Result<TcpStream> {
+        let stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
     }
 }
 
@@ -335,11 +369,13 @@ impl fmt::Display for DriverError {
 
 impl std::error::Error for DriverError {}
 
-/// Drives a [`LinkCore`] over TCP with framing `F` (the CSTA XML header by default).
-pub struct Driver<F = HeaderFraming> {
+/// Drives a [`LinkCore`] over transport `T` (tokio's TCP by default) with framing `F`
+/// (the CSTA XML header by default).
+pub struct Driver<F = HeaderFraming, T = TcpTransport> {
     core: LinkCore,
     targets: Vec<Target>,
     framing: F,
+    transport: T,
     application_id: String,
 }
 
@@ -357,6 +393,7 @@ impl Driver<HeaderFraming> {
             core,
             targets,
             framing: HeaderFraming,
+            transport: TcpTransport,
             application_id: "linkpilot".to_owned(),
         })
     }
@@ -381,13 +418,25 @@ impl Driver<HeaderFraming> {
     }
 }
 
-impl<F: Framing + Clone> Driver<F> {
+impl<F: Framing + Clone, T: Transport> Driver<F, T> {
     /// The same driver speaking another framing.
-    pub fn with_framing<G: Framing + Clone>(self, framing: G) -> Driver<G> {
+    pub fn with_framing<G: Framing + Clone>(self, framing: G) -> Driver<G, T> {
         Driver {
             core: self.core,
             targets: self.targets,
             framing,
+            transport: self.transport,
+            application_id: self.application_id,
+        }
+    }
+
+    /// The same driver reaching its connectors over another transport.
+    pub fn with_transport<U: Transport>(self, transport: U) -> Driver<F, U> {
+        Driver {
+            core: self.core,
+            targets: self.targets,
+            framing: self.framing,
+            transport,
             application_id: self.application_id,
         }
     }
@@ -415,6 +464,7 @@ impl<F: Framing + Clone> Driver<F> {
             core,
             mut targets,
             framing,
+            transport,
             application_id,
         } = self;
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
@@ -428,6 +478,7 @@ impl<F: Framing + Clone> Driver<F> {
         };
         let io = Io {
             framing,
+            transport,
             application_id,
         };
         let result = state
@@ -450,10 +501,10 @@ const EVENT_QUEUE: usize = 256;
 const NOTED_UNDECODABLE: u32 = 3;
 
 impl State {
-    async fn drive<F: Framing + Clone>(
+    async fn drive<F: Framing + Clone, T: Transport>(
         &mut self,
         targets: &mut [Target],
-        io: &Io<F>,
+        io: &Io<F, T>,
         mut control: mpsc::Receiver<Control>,
         mut events_rx: mpsc::Receiver<FromConn>,
         observe: &mut impl FnMut(&Record),
@@ -547,8 +598,9 @@ struct ConnHandle {
     waiting_for: Option<WaitingFor>,
 }
 
-struct Io<F> {
+struct Io<F, T> {
     framing: F,
+    transport: T,
     application_id: String,
 }
 
@@ -575,11 +627,11 @@ impl State {
     }
 
     /// Feeds one event to the core and carries out the actions it returns.
-    fn feed<F: Framing + Clone>(
+    fn feed<F: Framing + Clone, T: Transport>(
         &mut self,
         event: Event,
         targets: &[Target],
-        io: &Io<F>,
+        io: &Io<F, T>,
         observe: &mut impl FnMut(&Record),
     ) -> Result<(), DriverError> {
         let at = self.now();
@@ -645,7 +697,12 @@ impl State {
         })
     }
 
-    fn carry_out<F: Framing + Clone>(&mut self, action: Action, targets: &[Target], io: &Io<F>) {
+    fn carry_out<F: Framing + Clone, T: Transport>(
+        &mut self,
+        action: Action,
+        targets: &[Target],
+        io: &Io<F, T>,
+    ) {
         match action {
             Action::Open(conn) => {
                 let (commands, commands_rx) = mpsc::unbounded_channel();
@@ -654,7 +711,7 @@ impl State {
                 let target = targets[conn.link.index()].clone();
                 let task = tokio::spawn(connection(
                     conn,
-                    target,
+                    (io.transport.clone(), target),
                     io.framing.clone(),
                     io.application_id.clone(),
                     commands_rx,
@@ -698,9 +755,9 @@ impl State {
 /// `TcpRefused` or `TcpClosed` itself, and should it panic, its [`EndGuard`] reports
 /// `TcpClosed` (an aborted task's report is discarded by the driver, which removed the
 /// connection first).
-async fn connection<F: Framing>(
+async fn connection<F: Framing, T: Transport>(
     conn: ConnId,
-    target: Target,
+    (transport, target): (T, Target),
     framing: F,
     application_id: String,
     commands: mpsc::UnboundedReceiver<Outgoing>,
@@ -717,7 +774,7 @@ async fn connection<F: Framing>(
         out: Reporter { conn, events },
         undecodable: 0,
     }
-    .run(target, application_id, commands)
+    .run(&transport, target, application_id, commands)
     .await;
     guard.ended = ended;
 }
@@ -849,14 +906,15 @@ impl Invokes {
 impl<F: Framing> Link<F> {
     /// Runs the connection; returns whether its end was reported (false only when the
     /// driver went away first).
-    async fn run(
+    async fn run<T: Transport>(
         mut self,
+        transport: &T,
         target: Target,
         application_id: String,
         mut commands: mpsc::UnboundedReceiver<Outgoing>,
     ) -> bool {
         let conn = self.conn;
-        let stream = match TcpStream::connect((target.host.as_str(), target.port)).await {
+        let mut stream = match transport.connect(&target).await {
             Ok(stream) => stream,
             Err(e) => {
                 self.out
@@ -866,9 +924,7 @@ impl<F: Framing> Link<F> {
                 return true;
             }
         };
-        let _ = stream.set_nodelay(true);
         self.out.report(Event::TcpAccepted(conn)).await;
-        let (mut reader, mut writer) = stream.into_split();
         let mut inbound = BytesMut::with_capacity(4096);
         let mut outbound = BytesMut::with_capacity(512);
         let mut invokes = Invokes::new();
@@ -877,11 +933,11 @@ impl<F: Framing> Link<F> {
                 command = commands.recv() => {
                     let Some(command) = command else { return false };
                     let frame = invokes.request(command, &application_id);
-                    if let Err(e) = write(&mut self.framing, &frame, &mut outbound, &mut writer).await {
+                    if let Err(e) = write(&mut self.framing, &frame, &mut outbound, &mut stream).await {
                         return self.closed(format!("write failed: {e}")).await;
                     }
                 }
-                read = reader.read_buf(&mut inbound) => {
+                read = stream.read_buf(&mut inbound) => {
                     match read {
                         Ok(0) => {
                             self.out.report(Event::TcpClosed(conn)).await;
@@ -890,7 +946,7 @@ impl<F: Framing> Link<F> {
                         Err(e) => return self.closed(format!("read failed: {e}")).await,
                         Ok(_) => {}
                     }
-                    let io = (&mut outbound, &mut writer);
+                    let io = (&mut outbound, &mut stream);
                     if let Err(note) = self.read_frames(&mut inbound, &mut invokes, io).await {
                         return self.closed(note).await;
                     }
@@ -912,7 +968,7 @@ impl<F: Framing> Link<F> {
         &mut self,
         inbound: &mut BytesMut,
         invokes: &mut Invokes,
-        (outbound, writer): (&mut BytesMut, &mut tokio::net::tcp::OwnedWriteHalf),
+        (outbound, writer): (&mut BytesMut, &mut (impl AsyncWrite + Unpin)),
     ) -> Result<(), String> {
         loop {
             let frame = match self.framing.decode(inbound) {
@@ -962,7 +1018,7 @@ async fn write<F: Framing>(
     framing: &mut F,
     frame: &Frame,
     outbound: &mut BytesMut,
-    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    writer: &mut (impl AsyncWrite + Unpin),
 ) -> std::io::Result<()> {
     outbound.clear();
     framing

@@ -37,6 +37,9 @@ pub mod driver;
 pub mod flood;
 pub mod stub;
 
-pub use driver::{Control, Driver, DriverError, Record, RecordText, Stalled, Target, WaitingFor};
+pub use driver::{
+    Control, Driver, DriverError, Record, RecordText, Stalled, Target, TcpTransport, Transport,
+    WaitingFor,
+};
 pub use flood::{FloodGate, LogLimiter};
-pub use stub::{AssociationAnswer, KeepAliveAnswer, Stub, StubLog, StubScript};
+pub use stub::{AssociationAnswer, KeepAliveAnswer, Listener, Stub, StubLog, StubScript};

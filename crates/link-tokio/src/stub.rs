@@ -20,8 +20,12 @@
 //! retried after [`ACCEPT_BACKOFF`] instead of ending [`Stub::run`]. It is a test
 //! connector, not a hardened server: connections have no idle timeout, so clients that
 //! hold every slot keep newcomers out until they leave.
+//!
+//! The script plays on any [`Listener`]: [`Stub`] binds tokio's TCP, and [`serve`] takes
+//! any other (`link-swarm` runs stubs as turmoil hosts on simulated TCP).
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +35,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use csta_wire::{Frame, Framing, HeaderFraming, InvokeId, Message};
 use link_core::SystemStatus;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -136,6 +140,67 @@ impl Default for StubScript {
 /// Where the stub's log lines go.
 pub type StubLog = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Where a stub takes its connections from: tokio's [`TcpListener`](tokio::net::TcpListener),
+/// or a simulated network's listener.
+pub trait Listener {
+    /// An accepted connection. Dropping it closes it.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection and its peer's address.
+    fn accept(&self) -> impl Future<Output = io::Result<(Self::Stream, SocketAddr)>>;
+}
+
+impl Listener for tokio::net::TcpListener {
+    type Stream = TcpStream;
+
+    async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, peer) = tokio::net::TcpListener::accept(self).await?;
+        let _ = stream.set_nodelay(true);
+        Ok((stream, peer))
+    }
+}
+
+/// Plays `script` on every connection `listener` accepts, as [`Stub::run`] does, until
+/// the stub dies (`die_after`, counted from now) or the future is dropped. The port is
+/// the caller's: `refuse_for` is not played here (bind the listener that much later).
+pub async fn serve<L: Listener>(listener: L, script: StubScript, log: StubLog) -> io::Result<()> {
+    let script = Arc::new(script);
+    let say = sayer(&script, log);
+    let life = async {
+        say("listening");
+        accept_loop(&listener, &script, &say).await
+    };
+    until_death(&script, &say, life).await
+}
+
+/// The stub's log line maker: the time since now, the stub's name, the text.
+fn sayer(script: &StubScript, log: StubLog) -> impl Fn(&str) + Clone + Send + 'static {
+    let started = Instant::now();
+    let name = script.name.clone();
+    move |text: &str| {
+        let at = started.elapsed();
+        log(&format!("{:>8.3}s {name}: {text}", at.as_secs_f64()));
+    }
+}
+
+/// Runs `life` until it ends or the script's `die_after` has passed (counted from now).
+async fn until_death(
+    script: &StubScript,
+    say: &impl Fn(&str),
+    life: impl Future<Output = io::Result<()>>,
+) -> io::Result<()> {
+    let Some(after) = script.die_after else {
+        return life.await;
+    };
+    match tokio::time::timeout(after, life).await {
+        Ok(result) => result,
+        Err(_) => {
+            say("dying as scripted: port and connections closed");
+            Ok(())
+        }
+    }
+}
+
 /// A bound stub, not yet running. Its port is taken; with no `refuse_for` it already
 /// listens (connections wait in the backlog until [`Stub::run`] serves them), otherwise
 /// connections are refused until `refuse_for` has passed in [`Stub::run`].
@@ -179,16 +244,8 @@ impl Stub {
     /// either way the port and every connection close. `log` gets one line per thing
     /// the stub does.
     pub async fn run(self, log: StubLog) -> io::Result<()> {
-        let started = Instant::now();
         let script = Arc::new(self.script);
-        let say = {
-            let log = log.clone();
-            let name = script.name.clone();
-            move |text: &str| {
-                let at = started.elapsed();
-                log(&format!("{:>8.3}s {name}: {text}", at.as_secs_f64()));
-            }
-        };
+        let say = sayer(&script, log);
         let life = async {
             let listener = match self.port {
                 Port::Listening(listener) => listener,
@@ -201,28 +258,16 @@ impl Stub {
             say(&format!("listening on {}", self.addr));
             accept_loop(&listener, &script, &say).await
         };
-        match script.die_after {
-            Some(after) => match tokio::time::timeout(after, life).await {
-                Ok(result) => result,
-                Err(_) => {
-                    say("dying as scripted: port and connections closed");
-                    Ok(())
-                }
-            },
-            None => life.await,
-        }
+        until_death(&script, &say, life).await
     }
 }
 
 /// Accepts connections for ever, serving each with `script`: past
 /// `script.max_connections` at once a connection is closed at once, and a failed
 /// accept is logged and retried (see [`accept_retry`]).
-async fn accept_loop<S>(
-    listener: &tokio::net::TcpListener,
-    script: &Arc<StubScript>,
-    say: &S,
-) -> io::Result<()>
+async fn accept_loop<L, S>(listener: &L, script: &Arc<StubScript>, say: &S) -> io::Result<()>
 where
+    L: Listener,
     S: Fn(&str) + Clone + Send + 'static,
 {
     let mut connections = JoinSet::new();
@@ -243,7 +288,7 @@ where
                         script: script.clone(),
                         sessions: sessions.clone(),
                     };
-                    connections.spawn(serve(stream, played, say.clone()));
+                    connections.spawn(play(stream, played, say.clone()));
                 }
                 Err(e) => match accept_retry(&e) {
                     AcceptRetry::Now => say(&format!("accept failed: {e}; accepting the next")),
@@ -265,12 +310,10 @@ struct Played {
     sessions: Arc<AtomicUsize>,
 }
 
-async fn serve(stream: TcpStream, played: Played, say: impl Fn(&str)) {
+async fn play(mut stream: impl AsyncRead + AsyncWrite + Unpin, played: Played, say: impl Fn(&str)) {
     if !played.script.accept_delay.is_zero() {
         tokio::time::sleep(played.script.accept_delay).await;
     }
-    let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
     let mut framing = HeaderFraming;
     let mut inbound = BytesMut::with_capacity(4096);
     let mut outbound = BytesMut::with_capacity(512);
@@ -279,7 +322,7 @@ async fn serve(stream: TcpStream, played: Played, say: impl Fn(&str)) {
         let due = session.next_status_at.unwrap_or_else(Instant::now);
         let mut replies: Vec<(InvokeId, Message)> = Vec::new();
         tokio::select! {
-            read = reader.read_buf(&mut inbound) => {
+            read = stream.read_buf(&mut inbound) => {
                 match read {
                     Ok(0) | Err(_) => {
                         say("connection closed by the server");
@@ -312,7 +355,7 @@ async fn serve(stream: TcpStream, played: Played, say: impl Fn(&str)) {
             if framing.encode(&frame, &mut outbound).is_err() {
                 return;
             }
-            if writer.write_all(&outbound).await.is_err() {
+            if stream.write_all(&outbound).await.is_err() {
                 say("write failed; connection gone");
                 return;
             }
