@@ -369,6 +369,33 @@ impl fmt::Display for DriverError {
 
 impl std::error::Error for DriverError {}
 
+/// A deliberate driver bug, for proving that `link-swarm`'s checks find one. It takes
+/// effect only when link-tokio is built with the `planted-bugs` feature *and* a driver
+/// is made with [`Driver::with_planted_bug`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DriverBug {
+    /// A close the core asks for moves the connection to a list of closing connections
+    /// that nobody reaps: its task, and so its socket, stays open (a leak per close).
+    CloseKeepsSocket,
+}
+
+impl DriverBug {
+    /// Every planted driver bug.
+    pub const ALL: [DriverBug; 1] = [DriverBug::CloseKeepsSocket];
+
+    /// The bug's name on a command line: `close-keeps-socket`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DriverBug::CloseKeepsSocket => "close-keeps-socket",
+        }
+    }
+
+    /// The bug called `name`.
+    pub fn from_name(name: &str) -> Option<DriverBug> {
+        DriverBug::ALL.into_iter().find(|bug| bug.name() == name)
+    }
+}
+
 /// Drives a [`LinkCore`] over transport `T` (tokio's TCP by default) with framing `F`
 /// (the CSTA XML header by default).
 pub struct Driver<F = HeaderFraming, T = TcpTransport> {
@@ -377,6 +404,7 @@ pub struct Driver<F = HeaderFraming, T = TcpTransport> {
     framing: F,
     transport: T,
     application_id: String,
+    planted: Option<DriverBug>,
 }
 
 impl Driver<HeaderFraming> {
@@ -395,6 +423,7 @@ impl Driver<HeaderFraming> {
             framing: HeaderFraming,
             transport: TcpTransport,
             application_id: "linkpilot".to_owned(),
+            planted: None,
         })
     }
 
@@ -427,6 +456,7 @@ impl<F: Framing + Clone, T: Transport> Driver<F, T> {
             framing,
             transport: self.transport,
             application_id: self.application_id,
+            planted: self.planted,
         }
     }
 
@@ -438,7 +468,15 @@ impl<F: Framing + Clone, T: Transport> Driver<F, T> {
             framing: self.framing,
             transport,
             application_id: self.application_id,
+            planted: self.planted,
         }
+    }
+
+    /// The same driver with `bug` planted (it acts only with the `planted-bugs`
+    /// feature); see [`DriverBug`].
+    pub fn with_planted_bug(mut self, bug: DriverBug) -> Self {
+        self.planted = Some(bug);
+        self
     }
 
     /// The same driver introducing itself as `id` in `StartApplicationSession`.
@@ -466,6 +504,7 @@ impl<F: Framing + Clone, T: Transport> Driver<F, T> {
             framing,
             transport,
             application_id,
+            planted,
         } = self;
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let mut state = State {
@@ -475,6 +514,8 @@ impl<F: Framing + Clone, T: Transport> Driver<F, T> {
             conns: BTreeMap::new(),
             actions: Vec::with_capacity(16),
             events_tx,
+            planted,
+            unreaped: Vec::new(),
         };
         let io = Io {
             framing,
@@ -611,9 +652,17 @@ struct State {
     conns: BTreeMap<ConnId, ConnHandle>,
     actions: Vec<Action>,
     events_tx: mpsc::Sender<FromConn>,
+    planted: Option<DriverBug>,
+    /// Connections [`DriverBug::CloseKeepsSocket`] forgot to close.
+    unreaped: Vec<ConnHandle>,
 }
 
 impl State {
+    /// Whether `bug` is planted (never without the `planted-bugs` feature).
+    fn planted(&self, bug: DriverBug) -> bool {
+        cfg!(feature = "planted-bugs") && self.planted == Some(bug)
+    }
+
     fn now(&self) -> Instant {
         let nanos = self.epoch.elapsed().as_nanos();
         Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
@@ -730,6 +779,10 @@ impl State {
             Action::SendKeepAlive(conn) => self.send(conn, Outgoing::KeepAlive),
             Action::Close { conn, .. } => {
                 if let Some(handle) = self.conns.remove(&conn) {
+                    if self.planted(DriverBug::CloseKeepsSocket) {
+                        self.unreaped.push(handle);
+                        return;
+                    }
                     // Dropping the task drops its socket: the connector sees the close.
                     handle.task.abort();
                 }
@@ -930,6 +983,11 @@ impl<F: Framing> Link<F> {
         let mut invokes = Invokes::new();
         loop {
             tokio::select! {
+                // In this order, not at random: what the core asked to send goes out
+                // before more is read (a flooding peer cannot hold a keep-alive back),
+                // and the same inputs give the same run (link-swarm checks that a seed
+                // replays identically; tokio's random branch order broke it).
+                biased;
                 command = commands.recv() => {
                     let Some(command) = command else { return false };
                     let frame = invokes.request(command, &application_id);

@@ -38,8 +38,8 @@ pub mod flood;
 pub mod stub;
 
 pub use driver::{
-    Control, Driver, DriverError, Record, RecordText, Stalled, Target, TcpTransport, Transport,
-    WaitingFor,
+    Control, Driver, DriverBug, DriverError, Record, RecordText, Stalled, Target, TcpTransport,
+    Transport, WaitingFor,
 };
 pub use flood::{FloodGate, LogLimiter};
 pub use stub::{AssociationAnswer, KeepAliveAnswer, Listener, Stub, StubLog, StubScript};

@@ -148,6 +148,14 @@ pub trait Listener {
 
     /// The next connection and its peer's address.
     fn accept(&self) -> impl Future<Output = io::Result<(Self::Stream, SocketAddr)>>;
+
+    /// Starts serving one connection as a task of `set`: on the runtime by default. A
+    /// simulated host spawns it on its `LocalSet` instead, whose tasks are dropped in
+    /// the order they were spawned when the host crashes (the runtime's own task list
+    /// is sharded by a process-wide task id, so its drop order differs from run to run).
+    fn spawn(&self, set: &mut JoinSet<()>, connection: impl Future<Output = ()> + Send + 'static) {
+        set.spawn(connection);
+    }
 }
 
 impl Listener for tokio::net::TcpListener {
@@ -274,6 +282,11 @@ where
     let sessions = Arc::new(AtomicUsize::new(0));
     loop {
         tokio::select! {
+            // In this order, not at random, so that a simulated run replays exactly:
+            // ended connections are reaped first (the count that bounds
+            // `max_connections` is current), then the next is accepted.
+            biased;
+            Some(_) = connections.join_next() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) if connections.len() >= script.max_connections => {
                     drop(stream);
@@ -288,7 +301,7 @@ where
                         script: script.clone(),
                         sessions: sessions.clone(),
                     };
-                    connections.spawn(play(stream, played, say.clone()));
+                    listener.spawn(&mut connections, play(stream, played, say.clone()));
                 }
                 Err(e) => match accept_retry(&e) {
                     AcceptRetry::Now => say(&format!("accept failed: {e}; accepting the next")),
@@ -298,7 +311,6 @@ where
                     }
                 },
             },
-            Some(_) = connections.join_next() => {}
         }
     }
 }
@@ -322,6 +334,9 @@ async fn play(mut stream: impl AsyncRead + AsyncWrite + Unpin, played: Played, s
         let due = session.next_status_at.unwrap_or_else(Instant::now);
         let mut replies: Vec<(InvokeId, Message)> = Vec::new();
         tokio::select! {
+            // In this order, not at random, so that a simulated run replays exactly:
+            // what the server sent is read before a status that fell due meanwhile.
+            biased;
             read = stream.read_buf(&mut inbound) => {
                 match read {
                     Ok(0) | Err(_) => {
