@@ -10,5 +10,7 @@ cargo test -q --release -p link-core --test allocations 2>&1 | tee target/bench/
 cargo bench -q -p csta-wire --bench codec 2>&1 | tee target/bench/codec.txt
 cargo build -q --release -p link-check
 for links in 1 2 3; do ./target/release/link-check --links "$links" --quiet; done 2>&1 | tee target/bench/link-check.txt
-python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt
+cargo build -q --release -p link-swarm
+./target/release/link-swarm --seeds 0..1000 --jobs 1 --quiet 2>&1 | tee target/bench/link-swarm.txt
+python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt target/bench/link-swarm.txt
 echo "wrote BENCHMARKS.md and docs/scaling.svg"

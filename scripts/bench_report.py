@@ -148,6 +148,23 @@ def link_check_table(path):
             "|---|---|---|---|---|---|"] + rows + [""]
 
 
+def link_swarm_table(path):
+    """The swarm's summary (`link-swarm --seeds 0..1000 --jobs 1 --quiet`) as a table."""
+    text = open(path, encoding="utf-8").read()
+    head = re.search(r"(\d+) seeds, ([\d.]+) simulated hours, (\d+) records checked", text)
+    wall = re.search(r"wall time ([\d.]+) s", text)
+    verdict = "no violation" if "no violation" in text else "violations (see the output)"
+    seeds, hours, records = int(head.group(1)), float(head.group(2)), int(head.group(3))
+    secs = float(wall.group(1))
+    return ["## The driver under simulation (link-swarm)", "",
+            "link-tokio's driver and stubs on turmoil's simulated network, faults drawn per seed,",
+            "every record replayed and checked; release build, one thread.",
+            "Command: `link-swarm --seeds 0..1000 --jobs 1 --quiet`.", "",
+            "| seeds | simulated | records checked | wall time | seeds/s | simulated s per wall s | verdict |",
+            "|---|---|---|---|---|---|---|",
+            f"| {seeds:,} | {hours:.1f} h | {records:,} | {secs:.1f} s | {seeds / secs:.1f} | {hours * 3600 / secs:,.0f} | {verdict} |", ""]
+
+
 def main():
     step = parse(sys.argv[1])
     sim = parse(sys.argv[2])
@@ -238,6 +255,8 @@ def main():
               f"| `linksim sweep` ≥ 5,000 runs/s per core on the bundled HA failover | {sweep_ha:,.0f} runs/s on one thread | {verdict(sweep_ha >= 5000)} |", ""]
     if len(sys.argv) > 5:
         lines += link_check_table(sys.argv[5])
+    if len(sys.argv) > 6:
+        lines += link_swarm_table(sys.argv[6])
     lines += ["## The simulator redesign, before and after (callgrind; measured 2026-12-01)", "",
               "Instruction counts are the stable figure on this machine. Before: commit 759f72e (the",
               "last before the simulator-floors issue); after: the code of this page. Workload: the",

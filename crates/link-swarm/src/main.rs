@@ -1,0 +1,170 @@
+//! `link-swarm`: runs link-tokio's driver on turmoil's simulated network over a range of
+//! seeds, with faults, and checks what it did. Exit 0: no violation; 2: a seed failed
+//! (each failing seed is printed with the command that replays it); 3: bad arguments.
+
+use std::ops::Range;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use link_swarm::swarm::{many, Outcome};
+use link_swarm::{Summary, World};
+use link_tokio::DriverBug;
+
+/// Deterministic simulation of link-tokio's driver under turmoil: faults drawn from
+/// each seed, every record checked against a replayed core, timers, L1 and leaks.
+#[derive(Parser, Debug)]
+#[command(
+    name = "link-swarm",
+    after_help = "Examples:\n  link-swarm --seeds 0..300\n  link-swarm --seed 17 --records\n  link-swarm --seeds 0..50 --planted-bug close-keeps-socket   (needs --features planted-bugs)"
+)]
+struct Args {
+    /// The seeds to run, as START..END (END excluded).
+    #[arg(long, value_parser = parse_range, default_value = "0..100")]
+    seeds: Range<u64>,
+    /// Run this one seed only (with --records, print what the driver did).
+    #[arg(long, conflicts_with = "seeds")]
+    seed: Option<u64>,
+    /// Print the seed's world and every record the driver reported.
+    #[arg(long, requires = "seed")]
+    records: bool,
+    /// Threads to run seeds on (1-64).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+    /// Plant a driver bug (needs the planted-bugs feature): close-keeps-socket.
+    #[arg(long, value_parser = parse_bug)]
+    planted_bug: Option<DriverBug>,
+    /// Print only the summary and failures.
+    #[arg(long)]
+    quiet: bool,
+    /// Run every seed twice and fail any whose records differ (determinism).
+    #[arg(long)]
+    check_determinism: bool,
+}
+
+fn parse_range(text: &str) -> Result<Range<u64>, String> {
+    let (start, end) = text
+        .split_once("..")
+        .ok_or_else(|| format!("{text:?} is not START..END (e.g. 0..300)"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|e| format!("{s:?} in {text:?}: {e}"))
+    };
+    let range = number(start)?..number(end)?;
+    match range.is_empty() {
+        true => Err(format!("{text:?} holds no seed")),
+        false => Ok(range),
+    }
+}
+
+fn parse_bug(name: &str) -> Result<DriverBug, String> {
+    if !cfg!(feature = "planted-bugs") {
+        return Err("planted bugs need a build with --features planted-bugs".to_owned());
+    }
+    DriverBug::from_name(name).ok_or_else(|| {
+        let all: Vec<&str> = DriverBug::ALL.iter().map(|b| b.name()).collect();
+        format!("no planted driver bug {name:?}; one of {}", all.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return match e.use_stderr() {
+                true => ExitCode::from(3),
+                false => ExitCode::SUCCESS,
+            };
+        }
+    };
+    if let (Some(seed), true) = (args.seed, args.records) {
+        return print_records(seed, args.planted_bug);
+    }
+    let seeds = args.seed.map_or(args.seeds.clone(), |s| s..s + 1);
+    let started = Instant::now();
+    let jobs = usize::from(args.jobs);
+    let outcomes = many(seeds.clone(), jobs, args.planted_bug);
+    for outcome in &outcomes {
+        report(outcome, &args);
+    }
+    let differing = match args.check_determinism {
+        true => differing(&outcomes, &many(seeds, jobs, args.planted_bug)),
+        false => Vec::new(),
+    };
+    let summary = Summary::of(&outcomes);
+    println!("{summary}");
+    if args.check_determinism {
+        match differing.is_empty() {
+            true => println!("determinism: every seed ran twice with the same records"),
+            false => println!(
+                "determinism FAILED: seeds {differing:?} gave other records the second time"
+            ),
+        }
+    }
+    println!("wall time {:.1} s", started.elapsed().as_secs_f64());
+    match summary.failed.is_empty() && differing.is_empty() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(2),
+    }
+}
+
+/// The seeds whose second run's records differ from the first's.
+fn differing(first: &[Outcome], second: &[Outcome]) -> Vec<u64> {
+    first
+        .iter()
+        .zip(second)
+        .filter(|(a, b)| a.fingerprint != b.fingerprint)
+        .map(|(a, _)| a.seed)
+        .collect()
+}
+
+/// One seed's line: always when it failed (with its replay command), else unless quiet.
+fn report(outcome: &Outcome, args: &Args) {
+    match &outcome.result {
+        Ok(verdict) if !args.quiet => println!("seed {}: ok ({verdict:?})", outcome.seed),
+        Ok(_) => {}
+        Err(failure) => {
+            let bug = args
+                .planted_bug
+                .map(|b| format!(" --features planted-bugs -- --planted-bug {}", b.name()))
+                .unwrap_or_else(|| " --".to_owned());
+            println!("seed {}: FAILED: {failure}", outcome.seed);
+            println!(
+                "  replay: cargo run --release -p link-swarm{bug} --seed {} --records",
+                outcome.seed
+            );
+        }
+    }
+}
+
+/// `--seed N --records`: the world, the driver's records, the checks' verdict.
+fn print_records(seed: u64, bug: Option<DriverBug>) -> ExitCode {
+    let world = World::draw(seed);
+    println!("{world:#?}");
+    let observed = match link_swarm::run(&world, bug) {
+        Ok(observed) => observed,
+        Err(e) => {
+            println!("seed {seed}: FAILED: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for record in &observed.records {
+        println!("{}", record.text(&world.config));
+    }
+    println!(
+        "streams: at most {} during the run, {:?} after the shutdown",
+        observed.streams_most, observed.streams_after_shutdown
+    );
+    match link_swarm::check(&world, &observed) {
+        Ok(verdict) => {
+            println!("seed {seed}: ok ({verdict:?})");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            println!("seed {seed}: FAILED: {failure}");
+            ExitCode::from(2)
+        }
+    }
+}

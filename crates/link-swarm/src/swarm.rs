@@ -1,0 +1,197 @@
+//! A range of seeds, on several threads: each seed's world drawn, run and checked, and
+//! the summary a person reads (seeds, simulated time, records, faults, what L1 was
+//! claimed for, and every failing seed with the command that replays it).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use link_tokio::{DriverBug, Record};
+
+use crate::check::{check, Finding, Verdict};
+use crate::run::{run, RunError};
+use crate::world::World;
+
+/// One seed's result.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The seed.
+    pub seed: u64,
+    /// Simulated time run.
+    pub simulated: Duration,
+    /// Records the driver reported.
+    pub records: usize,
+    /// A hash of those records (FNV-1a over their debug text): the same seed must
+    /// give the same fingerprint on every run.
+    pub fingerprint: u64,
+    /// Faults the world had, by kind name.
+    pub faults: Vec<&'static str>,
+    /// Priority changes the driver was sent.
+    pub reconfigurations: usize,
+    /// What the checks concluded.
+    pub result: Result<Verdict, Failure>,
+}
+
+/// Why a seed failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A check failed.
+    Finding(Finding),
+    /// The world could not be run.
+    Run(RunError),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Finding(finding) => finding.fmt(f),
+            Failure::Run(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Runs and checks one seed.
+pub fn one(seed: u64, bug: Option<DriverBug>) -> Outcome {
+    let world = World::draw(seed);
+    let faults = world.faults.iter().map(|f| f.kind.name()).collect();
+    let reconfigurations = world.reconfigurations.len();
+    match run(&world, bug) {
+        Ok(observed) => Outcome {
+            seed,
+            simulated: observed.simulated,
+            records: observed.records.len(),
+            fingerprint: fingerprint(&observed.records),
+            faults,
+            reconfigurations,
+            result: check(&world, &observed).map_err(Failure::Finding),
+        },
+        Err(e) => Outcome {
+            seed,
+            simulated: Duration::ZERO,
+            records: 0,
+            fingerprint: 0,
+            faults,
+            reconfigurations,
+            result: Err(Failure::Run(e)),
+        },
+    }
+}
+
+/// FNV-1a over the records' debug text: fixed, the same on every machine.
+pub fn fingerprint(records: &[Record]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for record in records {
+        for byte in format!("{record:?}\n").bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Runs `seeds` on `jobs` threads (at least one); outcomes in seed order.
+pub fn many(seeds: Range<u64>, jobs: usize, bug: Option<DriverBug>) -> Vec<Outcome> {
+    let next = AtomicU64::new(seeds.start);
+    let outcomes = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= seeds.end {
+                    return;
+                }
+                let outcome = one(seed, bug);
+                outcomes
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(outcome);
+            });
+        }
+    });
+    let mut outcomes = outcomes
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    outcomes.sort_by_key(|o| o.seed);
+    outcomes
+}
+
+/// What a range of seeds came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Seeds run.
+    pub seeds: u64,
+    /// Simulated time, all seeds together.
+    pub simulated: Duration,
+    /// Records checked.
+    pub records: u64,
+    /// Faults, by kind.
+    pub faults: BTreeMap<&'static str, u64>,
+    /// Priority changes sent.
+    pub reconfigurations: u64,
+    /// Seeds where L1 was checked.
+    pub l1_checked: u64,
+    /// Seeds where it was not, by reason.
+    pub l1_skipped: BTreeMap<&'static str, u64>,
+    /// The failing seeds.
+    pub failed: Vec<u64>,
+}
+
+impl Summary {
+    /// The summary of `outcomes`.
+    pub fn of(outcomes: &[Outcome]) -> Summary {
+        let mut summary = Summary::default();
+        for o in outcomes {
+            summary.seeds += 1;
+            summary.simulated += o.simulated;
+            summary.records += o.records as u64;
+            summary.reconfigurations += o.reconfigurations as u64;
+            for kind in &o.faults {
+                *summary.faults.entry(kind).or_default() += 1;
+            }
+            match &o.result {
+                Ok(Verdict::Passed) => summary.l1_checked += 1,
+                Ok(Verdict::PassedWithoutL1(why)) => {
+                    *summary.l1_skipped.entry(why).or_default() += 1
+                }
+                Err(_) => summary.failed.push(o.seed),
+            }
+        }
+        summary
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hours = self.simulated.as_secs_f64() / 3600.0;
+        writeln!(
+            f,
+            "{} seeds, {hours:.2} simulated hours, {} records checked",
+            self.seeds, self.records
+        )?;
+        let faults: Vec<String> = self
+            .faults
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let faults = match faults.is_empty() {
+            true => "none".to_owned(),
+            false => faults.join(", "),
+        };
+        writeln!(
+            f,
+            "faults: {faults}; {} priority changes",
+            self.reconfigurations
+        )?;
+        writeln!(f, "L1 checked in {} seeds", self.l1_checked)?;
+        for (why, n) in &self.l1_skipped {
+            writeln!(f, "  not claimed in {n}: {why}")?;
+        }
+        match self.failed.len() {
+            0 => write!(f, "no violation"),
+            n => write!(f, "{n} failing seed(s): {:?}", self.failed),
+        }
+    }
+}
