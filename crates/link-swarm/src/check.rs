@@ -63,12 +63,12 @@ pub enum FindingKind {
         /// The bound, counted from the last heal.
         bound: Duration,
     },
-    /// The driver held more streams than there are links.
+    /// The driver held more than one stream to a connector at once.
     TooManyStreams {
-        /// The most at one sample.
+        /// The link (connector) index.
+        link: usize,
+        /// The most streams to it at once.
         streams: usize,
-        /// The links.
-        links: usize,
     },
     /// The driver still held streams after it returned from its shutdown.
     LeakedStreams(usize),
@@ -113,9 +113,10 @@ impl fmt::Display for Finding {
                 f,
                 "L1 violated: no link active {bound:?} after the last heal"
             ),
-            FindingKind::TooManyStreams { streams, links } => write!(
+            FindingKind::TooManyStreams { link, streams } => write!(
                 f,
-                "the driver held {streams} TCP streams at once, more than its {links} links (a leaked connection)"
+                "the driver held {streams} TCP streams to connector {} at once (a leaked connection)",
+                link + 1
             ),
             FindingKind::LeakedStreams(n) => write!(
                 f,
@@ -129,43 +130,56 @@ impl fmt::Display for Finding {
 /// Whether L1 was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every check passed, L1 included.
-    Passed,
+    /// Every check passed, L1 included. `recovered`: no link was active at the last
+    /// heal, so L1 asked for a recovery (otherwise it asked that the active link last).
+    Passed {
+        /// The driver had to recover after the heal.
+        recovered: bool,
+    },
     /// Every check passed; L1 was not claimed, for this reason.
     PassedWithoutL1(&'static str),
 }
 
-/// Checks one run of `world`.
+/// Checks one run of `world`: how the driver stopped, then the replay of its records,
+/// then the streams it held.
 pub fn check(world: &World, observed: &Observed) -> Result<Verdict, Finding> {
+    stopped(observed)?;
+    // Heals are simulated time; priority changes were sent at driver time.
+    let heal = world.last_fault_heal().saturating_sub(observed.started_at);
+    let heal = Instant::ZERO + heal.max(world.last_change());
     let l1 = match world.l1_skip_reason() {
         Some(reason) => Err(reason),
-        None => {
-            let heal = world.last_heal().saturating_sub(observed.started_at);
-            Ok(Instant::ZERO + heal + world.l1_bound())
-        }
+        None => Ok(heal),
     };
     let mut replay = Replay::new(&world.config, l1.ok(), world.l1_bound())?;
     replay.all(&observed.records)?;
     replay.l1_at_end()?;
-    streams(world, observed)?;
+    streams(observed)?;
     Ok(match l1 {
-        Ok(_) => Verdict::Passed,
+        Ok(_) => Verdict::Passed {
+            recovered: replay.inactive_at_heal,
+        },
         Err(reason) => Verdict::PassedWithoutL1(reason),
     })
 }
 
-/// The socket-level checks.
-fn streams(world: &World, observed: &Observed) -> Result<(), Finding> {
-    let links = world.config.links.len();
+/// The driver returned from its shutdown, without an error.
+fn stopped(observed: &Observed) -> Result<(), Finding> {
     let found = |kind| Err(Finding { at: None, kind });
     match &observed.result {
-        None => return found(FindingKind::DriverDidNotStop("it never returned".into())),
-        Some(Err(e)) => return found(FindingKind::DriverDidNotStop(e.to_string())),
-        Some(Ok(())) => {}
+        None => found(FindingKind::DriverDidNotStop("it never returned".into())),
+        Some(Err(e)) => found(FindingKind::DriverDidNotStop(e.to_string())),
+        Some(Ok(())) => Ok(()),
     }
-    if observed.streams_most > links {
-        let streams = observed.streams_most;
-        return found(FindingKind::TooManyStreams { streams, links });
+}
+
+/// The socket-level checks: at most one stream to a connector at a time, none left.
+fn streams(observed: &Observed) -> Result<(), Finding> {
+    let found = |kind| Err(Finding { at: None, kind });
+    let crowded = observed.streams_most.iter().position(|&n| n > 1);
+    if let Some(link) = crowded {
+        let streams = observed.streams_most[link];
+        return found(FindingKind::TooManyStreams { link, streams });
     }
     match observed.streams_after_shutdown {
         Some(0) => Ok(()),
@@ -181,13 +195,18 @@ struct Replay {
     buffer: CheckBuffer,
     actions: Vec<Action>,
     opened: BTreeSet<ConnId>,
+    /// When L1's bound starts, until the state there was looked at.
+    heal: Option<Instant>,
     /// When L1 must hold, until it was checked.
     l1_at: Option<Instant>,
     l1_bound: Duration,
+    /// No link was active at the heal.
+    inactive_at_heal: bool,
 }
 
 impl Replay {
-    fn new(config: &Config, l1_at: Option<Instant>, l1_bound: Duration) -> Result<Self, Finding> {
+    /// A replay of `config`; `heal`: when L1's bound starts, if L1 is claimed.
+    fn new(config: &Config, heal: Option<Instant>, l1_bound: Duration) -> Result<Self, Finding> {
         let core = LinkCore::new(config.clone()).map_err(|e| Finding {
             at: None,
             kind: FindingKind::CoreRefused(e.to_string()),
@@ -198,8 +217,10 @@ impl Replay {
             buffer: CheckBuffer::default(),
             actions: Vec::new(),
             opened: BTreeSet::new(),
-            l1_at,
+            heal,
+            l1_at: heal.map(|h| h + l1_bound),
             l1_bound,
+            inactive_at_heal: false,
         })
     }
 
@@ -333,6 +354,10 @@ impl Replay {
     /// L1, once the input at `at` comes after its deadline: the core's state before it
     /// is the state at the deadline.
     fn l1_before(&mut self, at: Instant) -> Result<(), Finding> {
+        if self.heal.is_some_and(|heal| at > heal) {
+            self.heal = None;
+            self.inactive_at_heal = self.core.active_link().is_none();
+        }
         match self.l1_at {
             Some(deadline) if at > deadline => self.l1_holds(deadline),
             _ => Ok(()),

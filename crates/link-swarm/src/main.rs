@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use link_swarm::swarm::{many, Outcome};
+use link_swarm::swarm::{many, Outcome, MAX_SEED};
 use link_swarm::{Summary, World};
 use link_tokio::DriverBug;
 
@@ -23,10 +23,10 @@ struct Args {
     #[arg(long, value_parser = parse_range, default_value = "0..100")]
     seeds: Range<u64>,
     /// Run this one seed only (with --records, print what the driver did).
-    #[arg(long, conflicts_with = "seeds")]
+    #[arg(long, conflicts_with = "seeds", value_parser = parse_seed)]
     seed: Option<u64>,
     /// Print the seed's world and every record the driver reported.
-    #[arg(long, requires = "seed")]
+    #[arg(long, requires = "seed", conflicts_with_all = ["check_determinism", "quiet"])]
     records: bool,
     /// Threads to run seeds on (1-64).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -52,9 +52,20 @@ fn parse_range(text: &str) -> Result<Range<u64>, String> {
             .map_err(|e| format!("{s:?} in {text:?}: {e}"))
     };
     let range = number(start)?..number(end)?;
+    if range.end > MAX_SEED + 1 {
+        return Err(format!("{text:?} goes past the largest seed, {MAX_SEED}"));
+    }
     match range.is_empty() {
         true => Err(format!("{text:?} holds no seed")),
         false => Ok(range),
+    }
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(seed) if seed <= MAX_SEED => Ok(seed),
+        Ok(_) => Err(format!("{text} is past the largest seed, {MAX_SEED}")),
+        Err(e) => Err(format!("{text:?}: {e}")),
     }
 }
 
@@ -82,7 +93,9 @@ fn main() -> ExitCode {
     if let (Some(seed), true) = (args.seed, args.records) {
         return print_records(seed, args.planted_bug);
     }
-    let seeds = args.seed.map_or(args.seeds.clone(), |s| s..s + 1);
+    let seeds = args
+        .seed
+        .map_or(args.seeds.clone(), |s| s..s.saturating_add(1));
     let started = Instant::now();
     let jobs = usize::from(args.jobs);
     let outcomes = many(seeds.clone(), jobs, args.planted_bug);
@@ -98,9 +111,17 @@ fn main() -> ExitCode {
     if args.check_determinism {
         match differing.is_empty() {
             true => println!("determinism: every seed ran twice with the same records"),
-            false => println!(
-                "determinism FAILED: seeds {differing:?} gave other records the second time"
-            ),
+            false => {
+                println!(
+                    "determinism FAILED: seeds {differing:?} gave other records the second time"
+                );
+                for seed in &differing {
+                    println!(
+                        "  replay: cargo run --release -p link-swarm{} --seed {seed} --check-determinism",
+                        bug_flags(args.planted_bug)
+                    );
+                }
+            }
         }
     }
     println!("wall time {:.1} s", started.elapsed().as_secs_f64());
@@ -108,6 +129,13 @@ fn main() -> ExitCode {
         true => ExitCode::SUCCESS,
         false => ExitCode::from(2),
     }
+}
+
+/// What a replay command needs after `-p link-swarm`: the feature and the bug, if one is
+/// planted, and the `--` before the swarm's own flags.
+fn bug_flags(bug: Option<DriverBug>) -> String {
+    bug.map(|b| format!(" --features planted-bugs -- --planted-bug {}", b.name()))
+        .unwrap_or_else(|| " --".to_owned())
 }
 
 /// The seeds whose second run's records differ from the first's.
@@ -126,10 +154,7 @@ fn report(outcome: &Outcome, args: &Args) {
         Ok(verdict) if !args.quiet => println!("seed {}: ok ({verdict:?})", outcome.seed),
         Ok(_) => {}
         Err(failure) => {
-            let bug = args
-                .planted_bug
-                .map(|b| format!(" --features planted-bugs -- --planted-bug {}", b.name()))
-                .unwrap_or_else(|| " --".to_owned());
+            let bug = bug_flags(args.planted_bug);
             println!("seed {}: FAILED: {failure}", outcome.seed);
             println!(
                 "  replay: cargo run --release -p link-swarm{bug} --seed {} --records",
@@ -154,7 +179,7 @@ fn print_records(seed: u64, bug: Option<DriverBug>) -> ExitCode {
         println!("{}", record.text(&world.config));
     }
     println!(
-        "streams: at most {} during the run, {:?} after the shutdown",
+        "streams: at most {:?} at once to each connector, {:?} after the shutdown",
         observed.streams_most, observed.streams_after_shutdown
     );
     match link_swarm::check(&world, &observed) {

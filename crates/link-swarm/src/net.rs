@@ -3,8 +3,8 @@
 //! DNS (a host is reached by the name it was registered under).
 //!
 //! The transport counts the streams it has handed the driver and the driver has not
-//! dropped yet ([`SimTransport::live`]): that is how the checks see a leaked
-//! connection. turmoil's own count of established streams cannot be used: a connect
+//! dropped yet, per connector ([`SimTransport::live`], [`SimTransport::most`]): that is
+//! how the checks see a leaked connection. turmoil's own count of established streams cannot be used: a connect
 //! cancelled while its SYN is held stays in turmoil's table (a simulation artifact;
 //! a real socket closes).
 
@@ -20,16 +20,50 @@ use link_tokio::{Listener, Target, Transport};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::JoinSet;
 
-/// The driver's connects, over turmoil's network, counted.
-#[derive(Clone, Debug, Default)]
+/// The driver's connects, over turmoil's network, counted per connector.
+#[derive(Clone, Debug)]
 pub struct SimTransport {
-    live: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
+}
+
+/// The streams to each connector (by its host's name): held now, and the most at once.
+#[derive(Debug)]
+struct Counts {
+    hosts: Vec<String>,
+    live: Vec<AtomicUsize>,
+    most: Vec<AtomicUsize>,
 }
 
 impl SimTransport {
+    /// A transport to the connectors on `hosts`, in link order.
+    pub fn new(hosts: Vec<String>) -> Self {
+        let zeros = || hosts.iter().map(|_| AtomicUsize::new(0)).collect();
+        SimTransport {
+            counts: Arc::new(Counts {
+                live: zeros(),
+                most: zeros(),
+                hosts,
+            }),
+        }
+    }
+
     /// How many streams the driver holds now: connected, not yet dropped.
     pub fn live(&self) -> usize {
-        self.live.load(Ordering::Relaxed)
+        self.counts
+            .live
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The most streams the driver held at once to each connector, in link order
+    /// (counted at every connect, so no moment is missed).
+    pub fn most(&self) -> Vec<usize> {
+        self.counts
+            .most
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .collect()
     }
 }
 
@@ -38,10 +72,15 @@ impl Transport for SimTransport {
 
     async fn connect(&self, target: &Target) -> io::Result<Counted> {
         let stream = turmoil::net::TcpStream::connect((target.host.as_str(), target.port)).await?;
-        self.live.fetch_add(1, Ordering::Relaxed);
+        let Some(index) = self.counts.hosts.iter().position(|h| *h == target.host) else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "not a connector"));
+        };
+        let live = self.counts.live[index].fetch_add(1, Ordering::Relaxed) + 1;
+        self.counts.most[index].fetch_max(live, Ordering::Relaxed);
         Ok(Counted {
             stream,
-            live: self.live.clone(),
+            counts: self.counts.clone(),
+            index,
         })
     }
 }
@@ -50,12 +89,13 @@ impl Transport for SimTransport {
 #[derive(Debug)]
 pub struct Counted {
     stream: turmoil::net::TcpStream,
-    live: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
+    index: usize,
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.live.fetch_sub(1, Ordering::Relaxed);
+        self.counts.live[self.index].fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -99,6 +139,8 @@ impl Listener for SimListener {
 
     /// On the host's `LocalSet`: a crash drops its connections in a fixed order, so the
     /// resets they send (and the latencies turmoil draws for them) replay exactly.
+    /// Only for a turmoil host, which runs in a `LocalSet` (`spawn_local` panics
+    /// outside one).
     fn spawn(&self, set: &mut JoinSet<()>, connection: impl Future<Output = ()> + Send + 'static) {
         set.spawn_local(connection);
     }

@@ -2,7 +2,7 @@
 //! simulated network, the driver (link-tokio's, unchanged, over [`SimTransport`]) a
 //! client that runs until the world's run length and is then shut down, and the faults
 //! applied between the simulation's steps. What comes out is what the checks read: the
-//! driver's records and the count of streams the driver holds, sampled.
+//! driver's records and the counts of streams the driver held to each connector.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,9 +21,6 @@ use crate::world::{FaultKind, World, CONNECTOR_PORT, TICK};
 /// The driver host's name on the simulated network.
 pub const DRIVER_HOST: &str = "cti-server";
 
-/// How often the streams the driver holds are counted.
-pub const SAMPLE_EVERY: Duration = Duration::from_millis(10);
-
 /// What a run left to check.
 #[derive(Clone, Debug, Default)]
 pub struct Observed {
@@ -31,8 +28,8 @@ pub struct Observed {
     pub records: Vec<Record>,
     /// When (simulated time) the driver started: its records count from there.
     pub started_at: Duration,
-    /// The most TCP streams the driver held at one sample.
-    pub streams_most: usize,
+    /// The most TCP streams the driver held at once to each connector, in link order.
+    pub streams_most: Vec<usize>,
     /// The streams it still held just after it returned.
     pub streams_after_shutdown: Option<usize>,
     /// How the driver's run ended (`None`: it never returned).
@@ -102,7 +99,7 @@ async fn connector(script: link_tokio::StubScript) -> turmoil::Result {
 }
 
 /// The driver host: the driver until the world's run length, then its shutdown; the
-/// streams it holds counted meanwhile and just after it returned.
+/// streams it held counted at every connect and just after it returned.
 async fn driver(
     world: World,
     bug: Option<DriverBug>,
@@ -111,7 +108,7 @@ async fn driver(
     let targets = (0..world.connectors.len())
         .map(|i| Target::new(World::host(i), CONNECTOR_PORT))
         .collect();
-    let transport = SimTransport::default();
+    let transport = SimTransport::new((0..world.connectors.len()).map(World::host).collect());
     let mut driver = Driver::new(world.config.clone(), targets)?.with_transport(transport.clone());
     if let Some(bug) = bug {
         driver = driver.with_planted_bug(bug);
@@ -122,53 +119,57 @@ async fn driver(
     let run = driver.run(control_rx, move |record| {
         records.borrow_mut().records.push(record.clone());
     });
-    let watch = watch(&world, control, &transport, &observed);
+    let watch = watch(&world, control);
     let ((), result) = tokio::join!(watch, run);
     // Aborted connection tasks drop their sockets when the runtime next runs them.
     tokio::time::sleep(TICK * 2).await;
     let mut observed = observed.borrow_mut();
     observed.streams_after_shutdown = Some(transport.live());
+    observed.streams_most = transport.most();
     observed.result = Some(result);
     Ok(())
 }
 
-/// The embedding application: sends the world's priority changes when they are due,
-/// counts the streams the driver holds every [`SAMPLE_EVERY`] for the world's run
-/// length, then shuts the driver down.
-async fn watch(
-    world: &World,
-    control: mpsc::Sender<Control>,
-    transport: &SimTransport,
-    observed: &RefCell<Observed>,
-) {
+/// The embedding application: sends the world's priority changes at their times
+/// (counted from the driver's start), then shuts the driver down at the world's run
+/// length.
+async fn watch(world: &World, control: mpsc::Sender<Control>) {
     let start = tokio::time::Instant::now();
-    let end = start + world.run_length();
-    let mut changes = world.reconfigurations.iter().peekable();
-    let mut most = 0;
-    while tokio::time::Instant::now() < end {
-        most = most.max(transport.live());
-        let now = tokio::time::Instant::now();
-        while let Some(change) = changes.next_if(|c| start + c.at <= now) {
-            let reconfigure = Control::Reconfigure {
-                link: change.link,
-                priority: change.priority,
-                target: None,
-            };
-            let _ = control.send(reconfigure).await;
-        }
-        tokio::time::sleep(SAMPLE_EVERY).await;
+    for change in &world.reconfigurations {
+        tokio::time::sleep_until(start + change.at).await;
+        let reconfigure = Control::Reconfigure {
+            link: change.link,
+            priority: change.priority,
+            target: None,
+        };
+        let _ = control.send(reconfigure).await;
     }
-    observed.borrow_mut().streams_most = most;
+    tokio::time::sleep_until(start + world.run_length()).await;
     let _ = control.send(Control::Shutdown).await;
 }
 
 /// The world's faults as starts and heals in time order. Overlapping faults of one
 /// kind on one connector nest: the first start applies it, the last heal undoes it.
+/// Partitions and holds share one state per path in turmoil (a `release` would end a
+/// partition, a `repair` a hold without delivering), so the two are applied as one
+/// [`Path`] state: partitioned while any partition is on, else held while any hold is.
 struct Faults {
     /// (when, start or heal, kind, connector), in order.
     steps: Vec<(Duration, bool, FaultKind, usize)>,
     next: usize,
     depth: BTreeMap<(usize, usize), u32>,
+    /// Each connector's path from the driver, as last applied.
+    paths: Vec<Path>,
+}
+
+/// The state of the path between the driver and one connector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    Healthy,
+    /// Messages wait until the release (a partition that begins meanwhile drops them).
+    Held,
+    /// Messages are dropped.
+    Partitioned,
 }
 
 impl Faults {
@@ -190,6 +191,7 @@ impl Faults {
             steps,
             next: 0,
             depth: BTreeMap::new(),
+            paths: vec![Path::Healthy; world.connectors.len()],
         }
     }
 
@@ -208,26 +210,51 @@ impl Faults {
                     *depth == 0
                 }
             };
-            if apply {
-                toggle(sim, kind, &World::host(link), start, latency);
+            let host = World::host(link);
+            match kind {
+                FaultKind::Partition | FaultKind::Hold => self.set_path(sim, link, &host),
+                _ if apply => toggle(sim, kind, &host, start, latency),
+                _ => {}
             }
+        }
+    }
+
+    /// Brings connector `link`'s path to what its open partitions and holds say.
+    fn set_path(&mut self, sim: &turmoil::Sim<'_>, link: usize, host: &str) {
+        let open =
+            |kind: FaultKind| self.depth.get(&(kind.index(), link)).copied().unwrap_or(0) > 0;
+        let wanted = match (open(FaultKind::Partition), open(FaultKind::Hold)) {
+            (true, _) => Path::Partitioned,
+            (false, true) => Path::Held,
+            (false, false) => Path::Healthy,
+        };
+        let was = std::mem::replace(&mut self.paths[link], wanted);
+        match (was, wanted) {
+            (Path::Held, Path::Healthy) => sim.release(DRIVER_HOST, host),
+            (Path::Partitioned, Path::Healthy) => sim.repair(DRIVER_HOST, host),
+            (Path::Partitioned, Path::Held) => {
+                sim.repair(DRIVER_HOST, host);
+                sim.hold(DRIVER_HOST, host);
+            }
+            (_, Path::Held) if was != Path::Held => sim.hold(DRIVER_HOST, host),
+            (_, Path::Partitioned) if was != Path::Partitioned => {
+                sim.partition(DRIVER_HOST, host);
+            }
+            _ => {}
         }
     }
 }
 
-/// Starts (`on`) or heals one fault between the driver and `host`; a latency fault
-/// heals back to the world's `latency`.
+/// Starts (`on`) or heals a crash or a latency fault of `host` (partitions and holds
+/// are [`Faults::set_path`]'s); a latency fault heals back to the world's `latency`.
 fn toggle(sim: &mut turmoil::Sim<'_>, kind: FaultKind, host: &str, on: bool, latency: Duration) {
     match (kind, on) {
         (FaultKind::Crash, true) => sim.crash(host),
         (FaultKind::Crash, false) => sim.bounce(host),
-        (FaultKind::Partition, true) => sim.partition(DRIVER_HOST, host),
-        (FaultKind::Partition, false) => sim.repair(DRIVER_HOST, host),
-        (FaultKind::Hold, true) => sim.hold(DRIVER_HOST, host),
-        (FaultKind::Hold, false) => sim.release(DRIVER_HOST, host),
         (FaultKind::Latency(max), true) => sim.set_link_max_message_latency(DRIVER_HOST, host, max),
         (FaultKind::Latency(_), false) => {
             sim.set_link_max_message_latency(DRIVER_HOST, host, latency);
         }
+        (FaultKind::Partition | FaultKind::Hold, _) => {}
     }
 }

@@ -92,8 +92,13 @@ pub fn fingerprint(records: &[Record]) -> u64 {
     hash
 }
 
-/// Runs `seeds` on `jobs` threads (at least one); outcomes in seed order.
+/// The largest seed a range may hold: far from `u64::MAX`, so that no count wraps.
+pub const MAX_SEED: u64 = 1 << 62;
+
+/// Runs `seeds` on `jobs` threads (at least one); outcomes in seed order. Seeds past
+/// [`MAX_SEED`] are not run.
 pub fn many(seeds: Range<u64>, jobs: usize, bug: Option<DriverBug>) -> Vec<Outcome> {
+    let seeds = seeds.start..seeds.end.min(MAX_SEED + 1);
     let next = AtomicU64::new(seeds.start);
     let outcomes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -133,6 +138,9 @@ pub struct Summary {
     pub reconfigurations: u64,
     /// Seeds where L1 was checked.
     pub l1_checked: u64,
+    /// Of those, the seeds with no link active at the last heal (L1 asked for a
+    /// recovery, not only that the active link last).
+    pub l1_recovered: u64,
     /// Seeds where it was not, by reason.
     pub l1_skipped: BTreeMap<&'static str, u64>,
     /// The failing seeds.
@@ -152,7 +160,10 @@ impl Summary {
                 *summary.faults.entry(kind).or_default() += 1;
             }
             match &o.result {
-                Ok(Verdict::Passed) => summary.l1_checked += 1,
+                Ok(Verdict::Passed { recovered }) => {
+                    summary.l1_checked += 1;
+                    summary.l1_recovered += u64::from(*recovered);
+                }
                 Ok(Verdict::PassedWithoutL1(why)) => {
                     *summary.l1_skipped.entry(why).or_default() += 1
                 }
@@ -185,7 +196,11 @@ impl fmt::Display for Summary {
             "faults: {faults}; {} priority changes",
             self.reconfigurations
         )?;
-        writeln!(f, "L1 checked in {} seeds", self.l1_checked)?;
+        writeln!(
+            f,
+            "L1 checked in {} seeds ({} of them with no link active at the last heal)",
+            self.l1_checked, self.l1_recovered
+        )?;
         for (why, n) in &self.l1_skipped {
             writeln!(f, "  not claimed in {n}: {why}")?;
         }

@@ -157,9 +157,21 @@ impl World {
     /// later (zero without either): a priority change may drop the active link (R13)
     /// and start a procedure, so L1 counts from it as from a heal.
     pub fn last_heal(&self) -> Duration {
-        let heals = self.faults.iter().map(|f| f.heal);
-        let changes = self.reconfigurations.iter().map(|c| c.at);
-        heals.chain(changes).max().unwrap_or_default()
+        self.last_fault_heal().max(self.last_change())
+    }
+
+    /// When the last fault heals, in simulated time (zero without faults).
+    pub fn last_fault_heal(&self) -> Duration {
+        self.faults.iter().map(|f| f.heal).max().unwrap_or_default()
+    }
+
+    /// When the last priority change is sent, counted from the driver's start.
+    pub fn last_change(&self) -> Duration {
+        self.reconfigurations
+            .iter()
+            .map(|c| c.at)
+            .max()
+            .unwrap_or_default()
     }
 
     /// Why L1 cannot be claimed for this world, if it cannot: no healthy connector, a

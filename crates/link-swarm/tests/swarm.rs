@@ -98,16 +98,19 @@ fn the_checks_catch_a_doctored_run() {
         kind(&late)
     );
 
-    // A stream left open after the shutdown, and more streams than links.
+    // A stream left open after the shutdown, and two streams to one connector at once.
     let mut leaked = observed.clone();
     leaked.streams_after_shutdown = Some(1);
     assert_eq!(kind(&leaked), Err(FindingKind::LeakedStreams(1)));
     let mut crowded = observed.clone();
-    crowded.streams_most = world.config.links.len() + 1;
-    assert!(matches!(
+    crowded.streams_most[0] = 2;
+    assert_eq!(
         kind(&crowded),
-        Err(FindingKind::TooManyStreams { .. })
-    ));
+        Err(FindingKind::TooManyStreams {
+            link: 0,
+            streams: 2
+        })
+    );
 
     // A driver that never returned.
     let mut hung = observed.clone();
