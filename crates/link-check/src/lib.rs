@@ -10,7 +10,8 @@
 //!   and which families of inputs the environment may deliver).
 //! - [`model`]: the state (the core, the reference model, the action audit and what the
 //!   environment has outstanding), every input the environment could deliver in it, and
-//!   the checks of each transition.
+//!   the checks of each transition; and the fair environment of bounded liveness
+//!   ([`LinkModel::fair`]: healthy connectors, one death, L1 within a bound).
 //! - [`check`]: runs the search for one configuration and reports states, depth, time
 //!   and the shortest counterexample.
 //!

@@ -17,13 +17,17 @@ use link_check::{check, enumerate, Families, LinkModel, Setup};
 use stateright::Model;
 
 const USAGE: &str = "\
-usage: link-check [--links N] [--reconfigure] [--options] [--only I] [--quiet]
+usage: link-check [--links N] [--reconfigure] [--options] [--fair] [--only I] [--quiet]
                   [--serve ADDR] [--planted-bug NAME]
 
   --links N        check every configuration of 1 to N links (default 3)
   --reconfigure    the environment may also change link priorities (R13)
   --options        the environment may also change connect-tout, kpl-tolerance and
                    kpl-loss-rate (R16)
+  --fair           bounded liveness (L1) instead: healthy connectors, messages before
+                   timers, one connector death at any moment; some link must be
+                   active within connect-tout + the restart timeout of the start and
+                   of the death (backup setups are left out: a backup never selects)
   --only I         check (or serve) only configuration number I of the list
   --quiet          print only the summary and any counterexample
   --serve ADDR     open stateright's Explorer for configuration --only I (default 0)
@@ -42,6 +46,7 @@ struct Args {
     families: Families,
     only: Option<usize>,
     quiet: bool,
+    fair: bool,
     serve: Option<String>,
     #[cfg_attr(not(feature = "planted-bugs"), allow(dead_code))]
     planted: Option<String>,
@@ -53,6 +58,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         families: Families::default(),
         only: None,
         quiet: false,
+        fair: false,
         serve: None,
         planted: None,
     };
@@ -64,11 +70,18 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--reconfigure" => args.families.reconfigure = true,
             "--options" => args.families.options = true,
             "--quiet" => args.quiet = true,
+            "--fair" => args.fair = true,
             "--serve" => args.serve = Some(value("--serve")?),
             "--planted-bug" => args.planted = Some(value("--planted-bug")?),
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if args.fair && (args.families.reconfigure || args.families.options) {
+        return Err(
+            "--fair changes nothing but one connector's death: no --reconfigure or --options"
+                .into(),
+        );
     }
     if !(1..=4).contains(&args.links) {
         return Err(format!(
@@ -85,8 +98,12 @@ fn number(text: &str, name: &str) -> Result<usize, String> {
 }
 
 fn model(setup: Setup, args: &Args) -> Result<LinkModel, String> {
+    let name = setup.name();
     #[allow(unused_mut)]
-    let mut model = LinkModel::new(setup);
+    let mut model = match args.fair {
+        true => LinkModel::fair(setup).ok_or(format!("{name}: a backup has no fair check"))?,
+        false => LinkModel::new(setup),
+    };
     #[cfg(feature = "planted-bugs")]
     if let Some(name) = &args.planted {
         model.planted = Some(
@@ -123,7 +140,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<u8, String> {
-    let setups = enumerate(args.links, args.families);
+    let mut setups = enumerate(args.links, args.families);
+    if args.fair {
+        setups.retain(|s| LinkModel::fair_bound(s).is_some());
+    }
     let chosen: Vec<(usize, Setup)> = match args.only {
         Some(i) => vec![(
             i,
@@ -138,6 +158,7 @@ fn run(args: &Args) -> Result<u8, String> {
     if let Some(address) = &args.serve {
         return serve(model(chosen[0].1.clone(), args)?, address);
     }
+    let count = chosen.len();
     let started = std::time::Instant::now(); // reported, never judged
     let (mut states, mut broken, mut deepest) = (0usize, 0usize, 0usize);
     for (i, setup) in chosen {
@@ -175,9 +196,12 @@ fn run(args: &Args) -> Result<u8, String> {
     }
     say(&format!(
         "link-check: {} configuration(s) of up to {} link(s){}, {states} distinct states, depth at most {deepest}, {:.1} s: {}",
-        args.only.map_or_else(|| enumerate(args.links, args.families).len(), |_| 1),
+        count,
         args.links,
-        families_text(args.families),
+        match args.fair {
+            true => " in the fair environment (L1)",
+            false => families_text(args.families),
+        },
         started.elapsed().as_secs_f64(),
         if broken == 0 { "no violation".to_string() } else { format!("{broken} failed (a counterexample, or no activation)") }
     ));

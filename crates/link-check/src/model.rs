@@ -19,8 +19,8 @@ use core::hash::{Hash, Hasher};
 use core::time::Duration;
 
 use link_core::{
-    Action, ActionAudit, ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, OptionChange,
-    Outcome, Role, SystemStatus, Timer,
+    Action, ActionAudit, ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, LinkState,
+    OptionChange, Outcome, Role, SystemStatus, Timer,
 };
 use stateright::{Model, Property};
 
@@ -90,6 +90,11 @@ pub struct Node {
     /// Keep-alive requests the environment has left unanswered so far (at most
     /// [`MISS_BUDGET`]).
     pub misses: u8,
+    /// The fair environment ([`LinkModel::fair`]): when L1's bound began (the start,
+    /// or the one connector death), while no link has been active since.
+    pub unrecovered_since: Option<Instant>,
+    /// The fair environment: whether its one connector death is still to come.
+    pub death_left: bool,
     /// The canonical hash: the core's canonical state and the environment's stages.
     key: u64,
 }
@@ -135,6 +140,10 @@ impl Node {
             (conn.stage(), stale.is_some()).hash(&mut h);
         }
         (self.broken.is_some(), self.misses).hash(&mut h);
+        let waited = self
+            .unrecovered_since
+            .map(|since| self.now.saturating_duration_since(since));
+        (waited, self.death_left).hash(&mut h);
         self.key = h.finish();
     }
 
@@ -212,6 +221,9 @@ fn keepalive_pending(n: &Node) -> bool {
 pub struct LinkModel {
     /// The configuration.
     pub setup: Setup,
+    /// `Some(bound)`: the fair environment of bounded liveness (L1), see
+    /// [`LinkModel::fair`]; `None`: the adversarial one.
+    pub fair: Option<Duration>,
     /// A deliberate bug planted in the core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted: Option<link_core::PlantedBug>,
@@ -222,9 +234,33 @@ impl LinkModel {
     pub fn new(setup: Setup) -> Self {
         LinkModel {
             setup,
+            fair: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
         }
+    }
+
+    /// The model of `setup` in the fair environment, for bounded liveness: every
+    /// connector is healthy (accepts, accepts the session, reports `normal`, answers
+    /// keep-alives), messages arrive before any timer fires (time moves only when none
+    /// is due), and one connector may die once (its connection closes), at any moment.
+    /// L1 is then checked on every state: from the start, and from the death, some link
+    /// is active within `connect-tout` + the restart timeout. Role, priorities and
+    /// options do not change; a backup never selects (R2), so its setups are not fair
+    /// ones ([`LinkModel::fair_bound`] says `None`).
+    pub fn fair(setup: Setup) -> Option<Self> {
+        let bound = Self::fair_bound(&setup)?;
+        Some(LinkModel {
+            fair: Some(bound),
+            ..LinkModel::new(setup)
+        })
+    }
+
+    /// L1's bound in the fair environment for `setup`: `connect-tout` + the restart
+    /// timeout; `None` for a backup.
+    pub fn fair_bound(setup: &Setup) -> Option<Duration> {
+        let config = setup.config();
+        (config.role != Role::Backup).then_some(config.connect_timeout + config.restart_timeout)
     }
 
     fn core(&self) -> LinkCore {
@@ -328,6 +364,8 @@ impl Model for LinkModel {
             actions: Vec::new(),
             broken: None,
             misses: 0,
+            unrecovered_since: self.fair.map(|_| Instant::ZERO),
+            death_left: self.fair.is_some(),
             key: 0,
         };
         node.rekey();
@@ -343,6 +381,9 @@ impl Model for LinkModel {
     fn actions(&self, n: &Node, inputs: &mut Vec<Input>) {
         if n.broken.is_some() {
             return;
+        }
+        if self.fair.is_some() {
+            return self.fair_actions(n, inputs);
         }
         let mut events = Vec::new();
         for link in 0..n.conns.len() {
@@ -391,6 +432,85 @@ impl Model for LinkModel {
 }
 
 impl LinkModel {
+    /// What the fair environment delivers in `n`: what a healthy connector sends next
+    /// on each link, the one death while it is left, and, when no message is due, the
+    /// earliest timer at its deadline.
+    fn fair_actions(&self, n: &Node, inputs: &mut Vec<Input>) {
+        let (due, deaths) = fair_messages(n);
+        let now = |event| Input { at: n.now, event };
+        if due.is_empty() {
+            if let Some((at, timer)) = n.core.next_deadline() {
+                inputs.push(Input {
+                    at,
+                    event: Event::TimerExpired(timer),
+                });
+            }
+        }
+        inputs.extend(due.into_iter().chain(deaths).map(now));
+    }
+
+    /// The fair environment's L1 after a step to `next` with `input`: a death starts
+    /// the bound again; an active link ends it; past it with none, or with nothing left
+    /// to happen (no message due, no timer armed), the step is broken.
+    fn fair_liveness(&self, n: &Node, next: &mut Node, input: Input) {
+        let Some(bound) = self.fair else { return };
+        if let Event::TcpClosed(_) = input.event {
+            next.death_left = false;
+            next.unrecovered_since = Some(input.at);
+        }
+        if next.core.active_link().is_some() {
+            next.unrecovered_since = None;
+        }
+        let Some(since) = next.unrecovered_since else {
+            return;
+        };
+        if next.broken.is_some() {
+            return;
+        }
+        let from = match n.death_left && next.death_left {
+            true => "the start".to_owned(),
+            false => format!("the connector's death at {since}"),
+        };
+        let stuck = fair_messages(next).0.is_empty() && next.core.next_deadline().is_none();
+        if stuck && next.core.phase() != link_core::Phase::Stopped {
+            next.broken = Some(format!(
+                "L1: no link active since {from}, and nothing left to happen (no message due, no timer armed), with every connector healthy"
+            ));
+        } else if next.now.saturating_duration_since(since) > bound {
+            next.broken = Some(format!(
+                "L1: no link active {bound:?} after {from}, with every connector healthy"
+            ));
+        }
+    }
+}
+
+/// What a healthy connector sends next on each link in `n` (due), and the deaths the
+/// fair environment may still deliver.
+fn fair_messages(n: &Node) -> (Vec<Event>, Vec<Event>) {
+    let mut due = Vec::new();
+    let mut deaths = Vec::new();
+    for (i, conn) in n.conns.iter().enumerate() {
+        let awaiting = n.core.link_state(LinkId::new(i as u16)) == Some(LinkState::AwaitingStatus);
+        match *conn {
+            Conn::None => {}
+            Conn::Connecting(c) => due.push(Event::TcpAccepted(c)),
+            Conn::Associating(c) => due.push(Event::AssociationAccepted(c)),
+            Conn::Established { conn, keepalive } => {
+                if keepalive {
+                    due.push(Event::KeepAliveAnswered(conn));
+                } else if awaiting {
+                    due.push(Event::SystemStatus(conn, SystemStatus::Normal));
+                }
+                if n.death_left {
+                    deaths.push(Event::TcpClosed(conn));
+                }
+            }
+        }
+    }
+    (due, deaths)
+}
+
+impl LinkModel {
     /// `n` after `input`, every check of the transition made.
     fn step(&self, n: &Node, input: Input) -> Node {
         let mut next = n.clone();
@@ -403,6 +523,7 @@ impl LinkModel {
         }
         next.delivered(input.event);
         next.broken = self.transition(&mut next, input).err();
+        self.fair_liveness(n, &mut next, input);
         let actions = std::mem::take(&mut next.actions);
         next.follow(&actions);
         next.actions = actions;
