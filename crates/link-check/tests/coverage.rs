@@ -2,7 +2,7 @@
 //! exhaustive search as the ground truth. States are compared by shape
 //! (`LinkCore::hash_shape`: the canonical state with each timer only armed or not), on
 //! fixed three-link configurations, with the generator at the property test's CI budget
-//! (256 cases of up to 300 steps, `tests/generator` of link-core, seeded here). It prints
+//! (256 cases of up to 300 steps, `tests/generator` of link-core's `ops`, seeded here). It prints
 //! the figures (`cargo test --release -p link-check --test coverage -- --nocapture`).
 
 #[path = "../../link-core/tests/generator/mod.rs"]
@@ -44,7 +44,7 @@ fn generated(setup: &Setup, cases: u32) -> HashSet<u64> {
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
     );
-    let ops = proptest::collection::vec(generator::op(), 1..300);
+    let ops = generator::ops(1..300);
     let mut seen = HashSet::new();
     for _ in 0..cases {
         let ops = ops.new_tree(&mut runner).expect("a case").current();
@@ -88,20 +88,21 @@ fn the_generator_reaches_most_reachable_three_link_states() {
         // The search's abstractions lose (almost) nothing the generator finds: a shape the
         // generator reaches and the search does not would be a state the search misses.
         // (The few there are: the core before `Start`, where the search never is, in
-        // each role the generator gives it.)
+        // each role the generator gives it; and, with keep-alive on, a counter state
+        // four misses deep, past the search's `MISS_BUDGET` of three.)
         assert!(
             outside * 50 <= reached.len(),
             "{}: {outside} of {} generated shapes are not reachable in the search",
             setup.name(),
             reached.len()
         );
-        // Just under the figures measured when this test was written (README
-        // "Exhaustive": 83.2-99.4% with keep-alive off, 62-64% with tolerance 2): a
-        // generator that reaches less has lost coverage.
+        // Just under the figures measured (README "Exhaustive": 79.6-97.2% with
+        // keep-alive off, 69.0-75.6% with tolerance 2, since the generator draws runs
+        // of keep-alive beats): a generator that reaches less has lost coverage.
         let floor = if setup.keepalive == Keepalive::Off {
-            0.80
+            0.78
         } else {
-            0.55
+            0.67
         };
         assert!(
             share >= floor,

@@ -14,7 +14,7 @@ mod model;
 use std::time::Duration;
 
 use common::Harness;
-use generator::{loss_rate, op, realise, Op};
+use generator::{loss_rate, ops, realise, Op};
 use link_core::{
     Config, FirstStatusPolicy, Instant, LinkConfig, LinkCore, Role, StatusPolicy, StatusVerdict,
     SystemStatus,
@@ -137,7 +137,7 @@ proptest! {
     #![proptest_config(ProptestConfig { max_shrink_iters: 4_096, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_core_does_what_the_reference_model_does(config in config(), ops in proptest::collection::vec(op(), 1..300)) {
+    fn the_core_does_what_the_reference_model_does(config in config(), ops in ops(1..300)) {
         check_against_model(config, &ops, |c| LinkCore::new(c).unwrap())?;
     }
 }
@@ -151,10 +151,7 @@ fn generated_runs_reach_activation_failover_and_backup_drops() {
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..300 {
         let config = config().new_tree(&mut runner).unwrap().current();
-        let ops = proptest::collection::vec(op(), 100..300)
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
+        let ops = ops(100..300).new_tree(&mut runner).unwrap().current();
         let links = config.links.len();
         let mut core = LinkCore::new(config).unwrap();
         let mut now = Instant::ZERO;
@@ -227,22 +224,19 @@ fn the_property_finds_every_planted_bug() {
             ),
         );
         let cases = std::cell::Cell::new(0u32);
-        let result = runner.run(
-            &(config(), proptest::collection::vec(op(), 1..300)),
-            |(config, ops)| {
-                cases.set(cases.get() + 1);
-                // A planted bug may trip the core's own debug assertions: that is a find too.
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    check_against_model(config, &ops, |c| {
-                        LinkCore::new(c).unwrap().with_planted_bug(bug)
-                    })
-                }));
-                match outcome {
-                    Ok(result) => result,
-                    Err(_) => Err(TestCaseError::fail("the core panicked")),
-                }
-            },
-        );
+        let result = runner.run(&(config(), ops(1..300)), |(config, ops)| {
+            cases.set(cases.get() + 1);
+            // A planted bug may trip the core's own debug assertions: that is a find too.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_against_model(config, &ops, |c| {
+                    LinkCore::new(c).unwrap().with_planted_bug(bug)
+                })
+            }));
+            match outcome {
+                Ok(result) => result,
+                Err(_) => Err(TestCaseError::fail("the core panicked")),
+            }
+        });
         match result {
             Err(TestError::Fail(_, (config, ops))) => found.push(format!(
                 "{bug}: found; {} case(s) run including shrinking; minimal input {} link(s), {} step(s)",

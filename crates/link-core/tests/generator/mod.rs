@@ -63,10 +63,36 @@ pub enum Op {
     /// Blind steps alone left states unreached that the exhaustive search finds
     /// (`crates/link-check/tests/coverage.rs` measures it).
     Valid(u16),
+    /// While a link is active, one beat of the keep-alive exchange: the active link
+    /// answers (`n % 3 != 0`) or the clock runs to the next deadline (`n % 3 == 0`: a
+    /// request goes out, or a miss is counted). With no link active, [`Op::Valid`].
+    /// Drawn in runs by [`ops`].
+    KeepAlive(u16),
 }
 
 /// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
 const WEIGHT_VALID: u32 = 16;
+
+/// In [`ops`], how many single steps are drawn for each run of keep-alive beats.
+const SINGLES_PER_RUN: u32 = 9;
+
+/// A case of `len` steps (at most `len.end - 1`): single [`op`]s, and runs of 4 to 15
+/// [`Op::KeepAlive`] beats. R14's counters (failures, warnings, the answers towards
+/// taking one off) need several misses and recoveries in a row with nothing else
+/// between, and single steps leave the active state (a failure status, a close, a role
+/// change) long before (`crates/link-check/tests/coverage.rs` measures it).
+pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
+    let most = len.end.saturating_sub(1);
+    let element = prop_oneof![
+        SINGLES_PER_RUN => op().prop_map(|op| vec![op]),
+        1 => proptest::collection::vec(any::<u16>().prop_map(Op::KeepAlive), 4..16),
+    ];
+    proptest::collection::vec(element, len).prop_map(move |chunks| {
+        let mut ops: Vec<Op> = chunks.into_iter().flatten().collect();
+        ops.truncate(most);
+        ops
+    })
+}
 
 pub fn op() -> impl Strategy<Value = Op> {
     let generation = prop_oneof![
@@ -213,6 +239,14 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
                 .copied()
                 .unwrap_or((now, Event::Start))
         }
+        Op::KeepAlive(n) => match core.active_link().and_then(|l| core.connection(l)) {
+            Some(c) if n % 3 != 0 => (now, Event::KeepAliveAnswered(c)),
+            Some(_) => match core.next_deadline() {
+                Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
+                None => (now, Event::Start),
+            },
+            None => realise(&Op::Valid(n), core, now, links),
+        },
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
     }
