@@ -96,13 +96,14 @@ fn the_generator_reaches_most_reachable_three_link_states() {
             setup.name(),
             reached.len()
         );
-        // Just under the figures measured (README "Exhaustive": 79.6-97.2% with
-        // keep-alive off, 69.0-75.6% with tolerance 2, since the generator draws runs
-        // of keep-alive beats): a generator that reaches less has lost coverage.
+        // Just under the figures measured (README "Exhaustive": 85.6-98.9% with
+        // keep-alive off, 73.0-76.9% with tolerance 2, since the generator is
+        // swarm-style and draws runs of keep-alive beats): a generator that reaches
+        // less has lost coverage.
         let floor = if setup.keepalive == Keepalive::Off {
-            0.78
+            0.84
         } else {
-            0.67
+            0.71
         };
         assert!(
             share >= floor,

@@ -73,24 +73,71 @@ pub enum Op {
 /// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
 const WEIGHT_VALID: u32 = 16;
 
-/// In [`ops`], how many single steps are drawn for each run of keep-alive beats.
-const SINGLES_PER_RUN: u32 = 9;
-
-/// A case of `len` steps (at most `len.end - 1`): single [`op`]s, and runs of 4 to 15
-/// [`Op::KeepAlive`] beats. R14's counters (failures, warnings, the answers towards
-/// taking one off) need several misses and recoveries in a row with nothing else
-/// between, and single steps leave the active state (a failure status, a close, a role
-/// change) long before (`crates/link-check/tests/coverage.rs` measures it).
+/// A case of `len` steps (at most `len.end - 1`), swarm-style: each case draws which
+/// optional kinds of step it keeps (each kind of [`optional_kind`] with probability 1/4;
+/// progress, valid and keep-alive steps always) and how many of its runs of 4 to 15
+/// [`Op::KeepAlive`] beats it keeps (all, a half, a quarter or an eighth of about one
+/// run per three single steps). A case without closes, failure statuses or role changes
+/// keeps a link active for long, and R14's counters need several misses and recoveries
+/// in a row with nothing between; a case with every kind leaves the active state long
+/// before (`crates/link-check/tests/coverage.rs` measures it). The choices are plain
+/// components of the case, so a failing case shrinks as before: to fewer kinds, fewer
+/// runs and fewer steps.
 pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     let most = len.end.saturating_sub(1);
-    let element = prop_oneof![
-        SINGLES_PER_RUN => op().prop_map(|op| vec![op]),
-        1 => proptest::collection::vec(any::<u16>().prop_map(Op::KeepAlive), 4..16),
+    let beats = proptest::collection::vec(any::<u16>().prop_map(Op::KeepAlive), 4..16);
+    let chunk = prop_oneof![
+        9 => op().prop_map(Chunk::Single),
+        3 => (any::<u8>(), beats).prop_map(|(tag, beats)| Chunk::Run(tag, beats)),
     ];
-    proptest::collection::vec(element, len).prop_map(move |chunks| {
-        let mut ops: Vec<Op> = chunks.into_iter().flatten().collect();
+    let case = (any::<u16>(), any::<u16>(), 0usize..4);
+    // Drawn longer than the budget, as the swarm's choices leave steps out; cut to it.
+    let drawn = len.start..len.end * 3;
+    (case, proptest::collection::vec(chunk, drawn)).prop_map(move |((a, b, rate), chunks)| {
+        let kept_kinds = a & b;
+        let every = [1, 2, 4, 8][rate];
+        let mut ops = Vec::new();
+        for chunk in chunks {
+            match chunk {
+                Chunk::Single(op)
+                    if optional_kind(&op).is_none_or(|k| kept_kinds & (1 << k) != 0) =>
+                {
+                    ops.push(op)
+                }
+                Chunk::Run(tag, beats) if tag % every == 0 => ops.extend(beats),
+                _ => {}
+            }
+        }
         ops.truncate(most);
         ops
+    })
+}
+
+/// One element of a case before the swarm's choices: a step, or a run of beats.
+#[derive(Clone, Debug)]
+enum Chunk {
+    Single(Op),
+    Run(u8, Vec<Op>),
+}
+
+/// Which optional kind `op` is (a bit of a case's kept kinds), or `None` for the kinds
+/// every case keeps.
+fn optional_kind(op: &Op) -> Option<u32> {
+    Some(match op {
+        Op::Progress(_) | Op::Valid(_) | Op::KeepAlive(_) => return None,
+        Op::Conn(..) => 0,
+        Op::Status(..) => 1,
+        Op::AnswerActive => 2,
+        Op::Advance(_) => 3,
+        Op::LongJump(_) => 4,
+        Op::FireNext => 5,
+        Op::FireAny(_) => 6,
+        Op::Backwards(_) => 7,
+        Op::Role(_) => 8,
+        Op::Reconfigure(..) => 9,
+        Op::Option(_) => 10,
+        Op::Start => 11,
+        Op::Shutdown => 12,
     })
 }
 
