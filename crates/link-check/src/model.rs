@@ -449,36 +449,59 @@ impl LinkModel {
         inputs.extend(due.into_iter().chain(deaths).map(now));
     }
 
-    /// The fair environment's L1 after a step to `next` with `input`: a death starts
-    /// the bound again; an active link ends it; past it with none, or with nothing left
-    /// to happen (no message due, no timer armed), the step is broken.
+    /// The fair environment's L1 after a step from `n` to `next` with `input` (the
+    /// environment's view already following the core's actions): the death starts the
+    /// bound again; an active link ends it, unless the step that activated came past it;
+    /// an active link lost any other way than by the death is broken (nothing else can
+    /// fail here); and with no link active, a state past the bound, or with nothing left
+    /// to happen (no message due, no timer armed), is broken.
     fn fair_liveness(&self, n: &Node, next: &mut Node, input: Input) {
         let Some(bound) = self.fair else { return };
-        if let Event::TcpClosed(_) = input.event {
+        if next.broken.is_some() {
+            return;
+        }
+        let death = matches!(input.event, Event::TcpClosed(_));
+        let was_active = n.core.active_link().is_some();
+        let active = next.core.active_link().is_some();
+        if was_active && !active && !death {
+            next.broken = Some(format!(
+                "L1: the active link was lost at {} with every connector healthy",
+                input.at
+            ));
+            return;
+        }
+        let late = n
+            .unrecovered_since
+            .is_some_and(|since| input.at.saturating_duration_since(since) > bound);
+        let from = |since: Instant| match n.death_left {
+            true => "the start".to_owned(),
+            false => format!("the connector's death at {since}"),
+        };
+        if let (true, Some(since)) = (late, n.unrecovered_since) {
+            next.broken = Some(format!(
+                "L1: no link active {bound:?} after {}, with every connector healthy",
+                from(since)
+            ));
+            return;
+        }
+        if death {
             next.death_left = false;
             next.unrecovered_since = Some(input.at);
         }
-        if next.core.active_link().is_some() {
+        if active {
             next.unrecovered_since = None;
         }
         let Some(since) = next.unrecovered_since else {
             return;
         };
-        if next.broken.is_some() {
-            return;
-        }
-        let from = match n.death_left && next.death_left {
-            true => "the start".to_owned(),
-            false => format!("the connector's death at {since}"),
-        };
         let stuck = fair_messages(next).0.is_empty() && next.core.next_deadline().is_none();
         if stuck && next.core.phase() != link_core::Phase::Stopped {
+            let from = match death {
+                true => format!("the connector's death at {since}"),
+                false => from(since),
+            };
             next.broken = Some(format!(
                 "L1: no link active since {from}, and nothing left to happen (no message due, no timer armed), with every connector healthy"
-            ));
-        } else if next.now.saturating_duration_since(since) > bound {
-            next.broken = Some(format!(
-                "L1: no link active {bound:?} after {from}, with every connector healthy"
             ));
         }
     }
@@ -523,10 +546,10 @@ impl LinkModel {
         }
         next.delivered(input.event);
         next.broken = self.transition(&mut next, input).err();
-        self.fair_liveness(n, &mut next, input);
         let actions = std::mem::take(&mut next.actions);
         next.follow(&actions);
         next.actions = actions;
+        self.fair_liveness(n, &mut next, input);
         next.rekey();
         next
     }

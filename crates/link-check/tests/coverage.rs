@@ -96,14 +96,14 @@ fn the_generator_reaches_most_reachable_three_link_states() {
             setup.name(),
             reached.len()
         );
-        // Just under the figures measured (README "Exhaustive": 85.6-98.9% with
-        // keep-alive off, 73.0-76.9% with tolerance 2, since the generator is
-        // swarm-style and draws runs of keep-alive beats): a generator that reaches
+        // Just under the figures measured (README "Exhaustive": 82.4-98.9% with
+        // keep-alive off, 67.9-72.4% with tolerance 2, the generator swarm-style with
+        // runs of keep-alive beats, cases as long as before): a generator that reaches
         // less has lost coverage.
         let floor = if setup.keepalive == Keepalive::Off {
-            0.84
+            0.80
         } else {
-            0.71
+            0.65
         };
         assert!(
             share >= floor,

@@ -73,42 +73,42 @@ pub enum Op {
 /// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
 const WEIGHT_VALID: u32 = 16;
 
-/// A case of `len` steps (at most `len.end - 1`), swarm-style: each case draws which
-/// optional kinds of step it keeps (each kind of [`optional_kind`] with probability 1/4;
-/// progress, valid and keep-alive steps always) and how many of its runs of 4 to 15
-/// [`Op::KeepAlive`] beats it keeps (all, a half, a quarter or an eighth of about one
-/// run per three single steps). A case without closes, failure statuses or role changes
-/// keeps a link active for long, and R14's counters need several misses and recoveries
-/// in a row with nothing between; a case with every kind leaves the active state long
-/// before (`crates/link-check/tests/coverage.rs` measures it). The choices are plain
-/// components of the case, so a failing case shrinks as before: to fewer kinds, fewer
-/// runs and fewer steps.
+/// A case of at most a length drawn from `len` (as a plain vector of [`op`]s would be),
+/// swarm-style: each case draws which optional kinds of step it keeps (each kind of
+/// [`optional_kind`] with probability 1/4; progress, valid and keep-alive steps always)
+/// and how many of its runs of 4 to 15 [`Op::KeepAlive`] beats it keeps (an eighth, a
+/// quarter, a half or all of about one run per three single steps). A case without
+/// blind closes, failure statuses or role changes keeps a link active longer (only its
+/// valid steps can still close or fail it), and R14's counters need several misses and
+/// recoveries in a row with nothing between; a case with every kind leaves the active
+/// state long before (`crates/link-check/tests/coverage.rs` measures it). The choices
+/// are plain components of the case, so a failing case shrinks towards fewer kinds and
+/// fewer runs as well as fewer steps.
 pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
-    let most = len.end.saturating_sub(1);
     let beats = proptest::collection::vec(any::<u16>().prop_map(Op::KeepAlive), 4..16);
     let chunk = prop_oneof![
         9 => op().prop_map(Chunk::Single),
         3 => (any::<u8>(), beats).prop_map(|(tag, beats)| Chunk::Run(tag, beats)),
     ];
-    let case = (any::<u16>(), any::<u16>(), 0usize..4);
-    // Drawn longer than the budget, as the swarm's choices leave steps out; cut to it.
-    let drawn = len.start..len.end * 3;
-    (case, proptest::collection::vec(chunk, drawn)).prop_map(move |((a, b, rate), chunks)| {
-        let kept_kinds = a & b;
-        let every = [1, 2, 4, 8][rate];
-        let mut ops = Vec::new();
+    // Each optional kind kept with probability 1/4 (shrinking drops kinds); the rate of
+    // runs kept, fewest first (shrinking keeps fewer).
+    let kinds = proptest::array::uniform13(proptest::bool::weighted(0.25));
+    let case = (len.clone(), kinds, 0usize..4);
+    // Drawn longer than the case, as the swarm's choices leave steps out; cut to it.
+    let drawn = 1..len.end * 3;
+    (case, proptest::collection::vec(chunk, drawn)).prop_map(|((steps, kinds, rate), chunks)| {
+        let every = [8, 4, 2, 1][rate];
+        let mut ops = Vec::with_capacity(steps);
         for chunk in chunks {
             match chunk {
-                Chunk::Single(op)
-                    if optional_kind(&op).is_none_or(|k| kept_kinds & (1 << k) != 0) =>
-                {
-                    ops.push(op)
-                }
+                Chunk::Single(op) if optional_kind(&op).is_none_or(|k| kinds[k]) => ops.push(op),
                 Chunk::Run(tag, beats) if tag % every == 0 => ops.extend(beats),
                 _ => {}
             }
         }
-        ops.truncate(most);
+        // Cut to the length drawn for the case (as long as a plain vector would be); the
+        // three-fold draw nearly always reaches it, and shrinking shortens it.
+        ops.truncate(steps);
         ops
     })
 }
@@ -122,7 +122,7 @@ enum Chunk {
 
 /// Which optional kind `op` is (a bit of a case's kept kinds), or `None` for the kinds
 /// every case keeps.
-fn optional_kind(op: &Op) -> Option<u32> {
+fn optional_kind(op: &Op) -> Option<usize> {
     Some(match op {
         Op::Progress(_) | Op::Valid(_) | Op::KeepAlive(_) => return None,
         Op::Conn(..) => 0,
