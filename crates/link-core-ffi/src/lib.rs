@@ -189,9 +189,20 @@ unsafe fn config_mut<'a>(config: *mut LpConfig) -> Result<&'a mut Config, LpStat
         .ok_or(LpStatus::NullArgument)
 }
 
-/// Answers `Ok` or the error of `result`.
-fn status(result: Result<(), LpStatus>) -> LpStatus {
-    result.err().unwrap_or(LpStatus::Ok)
+/// Applies `change` to the configuration behind `config`: `NullArgument` for null,
+/// the change's own error, or `Ok`; a panic is `Panicked`.
+///
+/// # Safety
+/// `config` is null or a live pointer from [`lp_config_new`], not used elsewhere now.
+unsafe fn edit(
+    config: *mut LpConfig,
+    change: impl FnOnce(&mut Config) -> Result<(), LpStatus>,
+) -> LpStatus {
+    guard(LpStatus::Panicked, || {
+        // SAFETY: forwarded from this function's contract.
+        let result = unsafe { config_mut(config) }.and_then(change);
+        result.err().unwrap_or(LpStatus::Ok)
+    })
 }
 
 /// Adds a link named `name` (UTF-8, NUL-terminated) with `priority` if `has_priority`
@@ -246,14 +257,13 @@ unsafe fn text<'a>(name: *const c_char) -> Result<&'a str, LpStatus> {
 /// `config` is null or live (from [`lp_config_new`]).
 #[no_mangle]
 pub unsafe extern "C" fn lp_config_set_role(config: *mut LpConfig, role: u32) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.and_then(|c| {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
             c.role = convert::role(role)?;
             Ok(())
-        }))
-    })
+        })
+    }
 }
 
 /// Sets `connect-tout` (its range is checked by [`lp_core_new`]).
@@ -265,11 +275,13 @@ pub unsafe extern "C" fn lp_config_set_connect_timeout_ms(
     config: *mut LpConfig,
     timeout_ms: u64,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.map(|c| c.connect_timeout = Duration::from_millis(timeout_ms)))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
+            c.connect_timeout = Duration::from_millis(timeout_ms);
+            Ok(())
+        })
+    }
 }
 
 /// Sets the link restart timeout (its range is checked by [`lp_core_new`]).
@@ -281,11 +293,13 @@ pub unsafe extern "C" fn lp_config_set_restart_timeout_ms(
     config: *mut LpConfig,
     timeout_ms: u64,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.map(|c| c.restart_timeout = Duration::from_millis(timeout_ms)))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
+            c.restart_timeout = Duration::from_millis(timeout_ms);
+            Ok(())
+        })
+    }
 }
 
 /// Sets `kpl-interval` (0: keep-alive off) and `kpl-tolerance`.
@@ -298,14 +312,14 @@ pub unsafe extern "C" fn lp_config_set_keepalive(
     interval_ms: u64,
     tolerance: u8,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.map(|c| {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
             c.keepalive_interval = Duration::from_millis(interval_ms);
             c.keepalive_tolerance = tolerance;
-        }))
-    })
+            Ok(())
+        })
+    }
 }
 
 /// Sets R5's policy for a first status other than `normal` (`LP_FIRST_STATUS_*`).
@@ -317,18 +331,17 @@ pub unsafe extern "C" fn lp_config_set_first_status(
     config: *mut LpConfig,
     policy: u32,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.and_then(|c| {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
             c.first_status = match policy {
                 0 => FirstStatusPolicy::WaitForNormal,
                 1 => FirstStatusPolicy::Close,
                 _ => return Err(LpStatus::OutOfRange),
             };
             Ok(())
-        }))
-    })
+        })
+    }
 }
 
 /// Sets R15's verdict (`LP_VERDICT_*`) for one SystemStatus value (`LP_SYSTEM_STATUS_*`;
@@ -342,15 +355,14 @@ pub unsafe extern "C" fn lp_config_set_status_verdict(
     status_value: u32,
     verdict: u32,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = unsafe { config_mut(config) };
-        status(config.and_then(|c| {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        edit(config, |c| {
             let (s, v) = (convert::status(status_value)?, convert::verdict(verdict)?);
             c.status_policy = c.status_policy.with(s, v);
             Ok(())
-        }))
-    })
+        })
+    }
 }
 
 /// Makes a core from `config` (which stays the caller's) into `*out`; a configuration
