@@ -473,14 +473,10 @@ impl LinkModel {
         let late = n
             .unrecovered_since
             .is_some_and(|since| input.at.saturating_duration_since(since) > bound);
-        let from = |since: Instant| match n.death_left {
-            true => "the start".to_owned(),
-            false => format!("the connector's death at {since}"),
-        };
         if let (true, Some(since)) = (late, n.unrecovered_since) {
             next.broken = Some(format!(
                 "L1: no link active {bound:?} after {}, with every connector healthy",
-                from(since)
+                bound_start(n.death_left, since)
             ));
             return;
         }
@@ -496,14 +492,20 @@ impl LinkModel {
         };
         let stuck = fair_messages(next).0.is_empty() && next.core.next_deadline().is_none();
         if stuck && next.core.phase() != link_core::Phase::Stopped {
-            let from = match death {
-                true => format!("the connector's death at {since}"),
-                false => from(since),
-            };
             next.broken = Some(format!(
-                "L1: no link active since {from}, and nothing left to happen (no message due, no timer armed), with every connector healthy"
+                "L1: no link active since {}, and nothing left to happen (no message due, no timer armed), with every connector healthy",
+                bound_start(next.death_left, since)
             ));
         }
+    }
+}
+
+/// Where L1's bound began, in words: the start while the death is still to come, else
+/// the death (at `since`).
+fn bound_start(death_left: bool, since: Instant) -> String {
+    match death_left {
+        true => "the start".to_owned(),
+        false => format!("the connector's death at {since}"),
     }
 }
 

@@ -219,7 +219,8 @@ fn timer(code: u32) -> Result<Timer, LpStatus> {
 
 /// `timer`'s number.
 pub(crate) fn timer_code(timer: Timer) -> u32 {
-    Timer::ALL.iter().position(|t| *t == timer).unwrap_or(0) as u32
+    // Timer::ALL holds the three timers in index order, as `LpTimer` numbers them.
+    timer.index() as u32
 }
 
 /// The event `e` describes (its kind's fields only).

@@ -116,6 +116,84 @@ fn the_checks_catch_a_doctored_run() {
     let mut hung = observed.clone();
     hung.result = None;
     assert!(matches!(kind(&hung), Err(FindingKind::DriverDidNotStop(_))));
+
+    doctored_steps(&world, &observed);
+}
+
+/// The replay's own checks on doctored records: an event for a connection never
+/// opened, an ignore the core did not make, an action outside any step, time going
+/// backwards, a refused control.
+fn doctored_steps(world: &World, observed: &link_swarm::Observed) {
+    let kind = |observed: &link_swarm::Observed| check(world, observed).map_err(|f| f.kind);
+    let accepted = observed
+        .records
+        .iter()
+        .position(|r| {
+            matches!(
+                r,
+                Record::Input {
+                    event: link_core::Event::TcpAccepted(_),
+                    ..
+                }
+            )
+        })
+        .expect("a connection was accepted");
+
+    let mut unopened = observed.clone();
+    if let Record::Input {
+        event: link_core::Event::TcpAccepted(conn),
+        ..
+    } = &mut unopened.records[accepted]
+    {
+        conn.generation += 1_000;
+    }
+    assert!(
+        matches!(kind(&unopened), Err(FindingKind::UnopenedConnection(_))),
+        "{:?}",
+        kind(&unopened)
+    );
+
+    let mut ignored = observed.clone();
+    let at = ignored.records[accepted].at();
+    let why = link_core::Ignored::StaleConnection;
+    ignored
+        .records
+        .insert(accepted + 1, Record::Ignored { at, why });
+    assert_eq!(kind(&ignored), Err(FindingKind::IgnoredDiffers));
+
+    let mut stray = observed.clone();
+    let action = link_core::Action::CancelTimer(link_core::Timer::ConnectTimeout);
+    stray.records.insert(
+        0,
+        Record::Action {
+            at: link_core::Instant::ZERO,
+            action,
+            stalled: None,
+        },
+    );
+    assert_eq!(kind(&stray), Err(FindingKind::Stray));
+
+    // The input after the first accept (at 1 ms or later) moved back to time zero.
+    let mut backwards = observed.clone();
+    let next = (accepted + 1..backwards.records.len())
+        .find(|&i| matches!(backwards.records[i], Record::Input { .. }))
+        .expect("another input");
+    if let Record::Input { at, .. } = &mut backwards.records[next] {
+        *at = link_core::Instant::ZERO;
+    }
+    assert!(
+        matches!(kind(&backwards), Err(FindingKind::CoreRefused(_))),
+        "{:?}",
+        kind(&backwards)
+    );
+
+    let mut refused = observed.clone();
+    let error = link_tokio::DriverError::UnknownLink(link_core::LinkId::new(9));
+    refused.records.push(Record::Refused { at, error });
+    assert!(matches!(
+        kind(&refused),
+        Err(FindingKind::ControlRefused(_))
+    ));
 }
 
 /// Seeds where the swarm once claimed L1 wrongly, from its first 5,000-seed run: 1124
