@@ -500,6 +500,12 @@ impl LinkCore {
             .map(|_| self.keepalive.warnings)
     }
 
+    /// Whether a keep-alive request is out on the active link and not answered yet
+    /// (R14): the next expiry of the keep-alive timer counts it as a miss.
+    pub fn keepalive_outstanding(&self) -> bool {
+        matches!(self.phase, Phase::Active(_)) && self.keepalive.outstanding
+    }
+
     // ----- dispatch -----
 
     fn handle(&mut self, now: Instant, event: Event, out: &mut Vec<Action>) -> Outcome {

@@ -2,8 +2,11 @@
 //! configurations and input streams. After every input the core's result and actions
 //! must equal the model's, `check_invariants` (I1, I3-I8) and the harness's action
 //! checks (I6, I7) must hold, and nothing may panic (I9). The default case count is
-//! CI-sized (proptest's 256); `PROPTEST_CASES=20000 cargo test -p link-core --test
-//! properties` runs deep. Failures are saved in `proptest-regressions/` and replayed.
+//! proptest's 256, for `cargo test --workspace`; CI also runs it at 4,096 in release
+//! (`PROPTEST_CASES=4096 cargo test --release -p link-core --test properties`), the
+//! budget at which `crates/link-check/tests/coverage.rs` requires the generator to reach
+//! 95% of the reachable three-link shapes. Failures are saved in `proptest-regressions/`
+//! and replayed.
 //!
 //! With `--features planted-bugs`, the same property must fail for each planted bug.
 

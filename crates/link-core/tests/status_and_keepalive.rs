@@ -337,6 +337,35 @@ fn a_positive_answer_takes_one_off_the_failure_counter_every_f_answers() {
     );
 }
 
+// R14: a request is outstanding from when it goes out until it is answered; a miss
+// sends the next one, still outstanding; a lost link has none
+#[test]
+fn a_request_is_outstanding_until_answered_and_a_miss_keeps_one_outstanding() {
+    let mut h = keepalive(2, KeepaliveLossRate::single(2));
+    assert!(!h.core.keepalive_outstanding(), "none sent yet");
+    h.fire(Timer::KeepAlive);
+    assert!(h.core.keepalive_outstanding(), "the first request");
+    let a = h.conn("CSTA_A");
+    h.advance(ms(1));
+    h.step(Event::MessageReceived(a));
+    assert!(h.core.keepalive_outstanding(), "traffic answers no request");
+    h.step(Event::KeepAliveAnswered(a));
+    assert!(!h.core.keepalive_outstanding(), "answered");
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    assert!(h.core.keepalive_outstanding(), "the miss sent the next one");
+    miss(&mut h);
+    assert_eq!(
+        h.core.active_link(),
+        None,
+        "the tolerance of 2 lost the link"
+    );
+    assert!(
+        !h.core.keepalive_outstanding(),
+        "no active link, nothing outstanding"
+    );
+}
+
 // R14: the default "10, 100" needs ten answers per failure
 #[test]
 fn the_default_loss_rate_takes_ten_answers_per_failure() {

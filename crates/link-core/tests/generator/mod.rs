@@ -63,11 +63,12 @@ pub enum Op {
     /// Blind steps alone left states unreached that the exhaustive search finds
     /// (`crates/link-check/tests/coverage.rs` measures it).
     Valid(u16),
-    /// While a link is active, one beat of the keep-alive exchange: the active link
-    /// answers (`n % 3 != 0`) or the clock runs to the next deadline (`n % 3 == 0`: a
-    /// request goes out, or a miss is counted). With no link active, [`Op::Valid`].
-    /// Drawn in runs by [`ops`].
-    KeepAlive(u16),
+    /// While a link is active, one beat of the keep-alive exchange: with a request
+    /// outstanding the active link answers it (`true`) or the clock runs to the next
+    /// deadline, where it is counted a miss (`false`); with none outstanding the clock
+    /// runs to the next deadline, where a request goes out. With no link active, or
+    /// keep-alive off, [`Op::Valid`] of the number. Drawn in rounds by [`ops`].
+    KeepAlive(bool, u16),
 }
 
 /// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
@@ -75,56 +76,84 @@ const WEIGHT_VALID: u32 = 16;
 
 /// A case of at most a length drawn from `len` (as a plain vector of [`op`]s would be),
 /// swarm-style: each case draws which optional kinds of step it keeps (each kind of
-/// [`optional_kind`] with probability 1/4; progress, valid and keep-alive steps always)
-/// and how many of its runs of 4 to 15 [`Op::KeepAlive`] beats it keeps (an eighth, a
-/// quarter, a half or all of about one run per three single steps). A case without
-/// blind closes, failure statuses or role changes keeps a link active longer (only its
-/// valid steps can still close or fail it), and R14's counters need several misses and
-/// recoveries in a row with nothing between; a case with every kind leaves the active
-/// state long before (`crates/link-check/tests/coverage.rs` measures it). The choices
-/// are plain components of the case, so a failing case shrinks towards fewer kinds and
-/// fewer runs as well as fewer steps.
+/// [`optional_kind`] with probability 1/4; progress, valid and keep-alive steps always),
+/// how many of its runs of keep-alive [`round`]s it keeps (an eighth, a quarter, a half
+/// or all of about one run per three single steps), and how often its valid steps let
+/// the clock run to the next deadline instead (one in 3, 6, 12 or 24).
+///
+/// A case without blind closes, failure statuses or role changes keeps a link active
+/// longer (only its valid steps can still close or fail it); R14's counters need
+/// several misses and recoveries in a row with nothing between, and their deeper
+/// states a pattern of rounds (a miss, two answers, a miss, two answers, ...) that
+/// coin flips per beat almost never make; a procedure in which the lower links report
+/// `normal` while the highest is still on its way needs many steps before its
+/// `connect-tout` ends it. A case with every kind and a timer every third step leaves
+/// those states long before
+/// (`crates/link-check/tests/coverage.rs` measures it). The choices are plain
+/// components of the case, so a failing case shrinks towards fewer kinds, fewer runs
+/// and more timers as well as fewer steps.
 pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
-    let beats = proptest::collection::vec(any::<u16>().prop_map(Op::KeepAlive), 4..16);
+    let answers = prop_oneof![1 => Just(0u8), 2 => Just(1), 3 => Just(2), 2 => Just(3)];
+    let rounds = proptest::collection::vec((answers, any::<u16>()), 1..6);
     let chunk = prop_oneof![
         9 => op().prop_map(Chunk::Single),
-        3 => (any::<u8>(), beats).prop_map(|(tag, beats)| Chunk::Run(tag, beats)),
+        3 => (any::<u8>(), rounds).prop_map(|(tag, rounds)| Chunk::Run(tag, rounds)),
     ];
     // Each optional kind kept with probability 1/4 (shrinking drops kinds); the rate of
-    // runs kept, fewest first (shrinking keeps fewer).
+    // runs kept, fewest first (shrinking keeps fewer); the rate of timers, most first.
     let kinds = proptest::array::uniform13(proptest::bool::weighted(0.25));
-    let case = (len.clone(), kinds, 0usize..4);
+    let case = (len.clone(), kinds, 0usize..4, 0usize..4);
     // Drawn longer than the case, as the swarm's choices leave steps out; cut to it.
     let drawn = 1..len.end * 3;
-    (case, proptest::collection::vec(chunk, drawn)).prop_map(|((steps, kinds, rate), chunks)| {
-        let every = [8, 4, 2, 1][rate];
-        let mut ops = Vec::with_capacity(steps);
-        for chunk in chunks {
-            match chunk {
-                Chunk::Single(op) if optional_kind(&op).is_none_or(|k| kinds[k]) => ops.push(op),
-                Chunk::Run(tag, beats) if tag % every == 0 => ops.extend(beats),
-                _ => {}
+    (case, proptest::collection::vec(chunk, drawn)).prop_map(
+        |((steps, kinds, runs, timers), chunks)| {
+            let every = [8, 4, 2, 1][runs];
+            let tick_every = [3, 6, 12, 24][timers];
+            let mut ops = Vec::with_capacity(steps);
+            for chunk in chunks {
+                match chunk {
+                    Chunk::Single(Op::Valid(n)) if n % tick_every == 0 => ops.push(Op::FireNext),
+                    Chunk::Single(op) if optional_kind(&op).is_none_or(|k| kinds[k]) => {
+                        ops.push(op)
+                    }
+                    Chunk::Run(tag, rounds) if tag % every == 0 => {
+                        ops.extend(rounds.into_iter().flat_map(round))
+                    }
+                    _ => {}
+                }
             }
-        }
-        // Cut to the length drawn for the case (as long as a plain vector would be); the
-        // three-fold draw nearly always reaches it, and shrinking shortens it.
-        ops.truncate(steps);
-        ops
-    })
+            // Cut to the length drawn for the case (as long as a plain vector would be);
+            // the three-fold draw nearly always reaches it, and shrinking shortens it.
+            ops.truncate(steps);
+            ops
+        },
+    )
 }
 
-/// One element of a case before the swarm's choices: a step, or a run of beats.
+/// One element of a case before the swarm's choices: a step, or a run of rounds.
 #[derive(Clone, Debug)]
 enum Chunk {
     Single(Op),
-    Run(u8, Vec<Op>),
+    /// A run of 1 to 5 keep-alive rounds: whether it is kept, and each round's answers
+    /// (0 to 3) and number.
+    Run(u8, Vec<(u8, u16)>),
+}
+
+/// One keep-alive round as beats: a miss, then `answers` requests answered (each answer
+/// followed by the beat in which the next request goes out). From a request outstanding
+/// (where the previous round leaves it), the round's counter moves are exactly those;
+/// `n` is for the valid steps the beats become when no link is active.
+fn round((answers, n): (u8, u16)) -> impl Iterator<Item = Op> {
+    let answered =
+        (0..2 * answers).map(move |i| Op::KeepAlive(true, n.wrapping_add(u16::from(i) + 1)));
+    core::iter::once(Op::KeepAlive(false, n)).chain(answered)
 }
 
 /// Which optional kind `op` is (a bit of a case's kept kinds), or `None` for the kinds
 /// every case keeps.
 fn optional_kind(op: &Op) -> Option<usize> {
     Some(match op {
-        Op::Progress(_) | Op::Valid(_) | Op::KeepAlive(_) => return None,
+        Op::Progress(_) | Op::Valid(_) | Op::KeepAlive(..) => return None,
         Op::Conn(..) => 0,
         Op::Status(..) => 1,
         Op::AnswerActive => 2,
@@ -273,12 +302,6 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
             },
         ),
         Op::Option(change) => (now, Event::OptionChanged(change)),
-        // A third of them let the clock run to the next deadline: a keep-alive miss, a
-        // connect-tout, a restart are as likely as any one connection event.
-        Op::Valid(n) if n % 3 == 0 => match core.next_deadline() {
-            Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
-            None => (now, Event::Start),
-        },
         Op::Valid(n) => {
             let inputs = valid_inputs(core, now, links);
             inputs
@@ -286,13 +309,15 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
                 .copied()
                 .unwrap_or((now, Event::Start))
         }
-        Op::KeepAlive(n) => match core.active_link().and_then(|l| core.connection(l)) {
-            Some(c) if n % 3 != 0 => (now, Event::KeepAliveAnswered(c)),
-            Some(_) => match core.next_deadline() {
-                Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
-                None => (now, Event::Start),
-            },
-            None => realise(&Op::Valid(n), core, now, links),
+        Op::KeepAlive(answer, n) => match core.active_link().and_then(|l| core.connection(l)) {
+            Some(c) if answer && core.keepalive_outstanding() => (now, Event::KeepAliveAnswered(c)),
+            Some(_) if core.config().keepalive_interval > Duration::ZERO => {
+                match core.next_deadline() {
+                    Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
+                    None => (now, Event::Start),
+                }
+            }
+            _ => realise(&Op::Valid(n), core, now, links),
         },
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
