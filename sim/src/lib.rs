@@ -10,7 +10,10 @@
 //! - [`run`]: runs a checked scenario to a [`RunReport`].
 //! - [`picture`]: the timeline as SVG or a self-contained HTML page.
 //! - [`explore`]: swarm testing over seeds, with shrinking of what it finds.
-//! - The `linksim` binary wraps them (`run`, `check`, `schema`).
+//! - [`starter`]: the starter scenario (`linksim new`, the browser playground's default).
+//! - The `linksim` binary wraps them (`run`, `check`, `schema`); it and its parser and
+//!   progress bar are behind the default feature `cli`, so that the library builds for
+//!   `wasm32-unknown-unknown` without them (`crates/linksim-wasm`).
 
 #![forbid(unsafe_code)]
 
@@ -30,6 +33,7 @@ mod run;
 pub mod scenario;
 mod seeded;
 mod server;
+pub mod starter;
 pub mod sweep;
 mod timeline;
 mod trace;

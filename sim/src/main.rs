@@ -584,48 +584,6 @@ fn run_one(
     file_code
 }
 
-/// The starter scenario `linksim new` writes; `NAME` is replaced by the name.
-const STARTER: &str = r#"// A linksim scenario (format 1). Lines starting with // are comments.
-// Every field is documented in scenarios/README.md; `linksim schema` prints the schema.
-// Run it:  linksim run NAME.json        Draw it:  linksim run NAME.json --html NAME.html
-{
-  "format": 1,
-  "name": "NAME",
-  "description": "Two links; the better one fails and the server fails over to the other.",
-  "seed": 1,                    // all randomness (jitter) comes from this seed
-  "run_for": "40s",             // virtual time; durations always carry a unit
-  "config": {
-    "connect_tout": "2s",       // connect-tout: bound of one connection procedure
-    "restart_timeout": "10s",   // wait after an active-link failure before reconnecting
-    "kpl_interval": "10s",      // keep-alive on the active link; "0s" turns it off
-    "kpl_tolerance": 3,
-    "links": [
-      { "name": "CSTA_MAIN", "priority": 10 },   // higher priority wins
-      { "name": "CSTA_SPARE", "priority": 5 }
-    ]
-  },
-  // No "servers": one standalone server named "ts". For an HA pair:
-  // "servers": [ { "name": "ts1", "role": "primary" }, { "name": "ts2", "role": "backup" } ],
-  "connectors": {
-    "CSTA_MAIN": { "accept_after": "10ms", "associate_after": "200ms" },
-    "CSTA_SPARE": { "accept_after": "10ms", "associate_after": "50ms" }
-  },
-  "faults": [
-    // The main connector crashes at 10 s and stays down for a minute.
-    { "fault": "crash", "at": "10s", "link": "CSTA_MAIN", "for": "60s" }
-  ],
-  "expect": [
-    // The spare is operational first but waits for the higher link (R7).
-    { "expect": "active_at", "at": "1s", "link": "CSTA_MAIN" },
-    { "expect": "log", "number": 35115, "text": "STANDARD CTI link CSTA_MAIN with priority 10 is selected", "count": 1 },
-    // The crash: one EventLinkDisconnected, then the restart timeout (R10).
-    { "expect": "client_event", "event": "EventLinkDisconnected", "count": 1 },
-    { "expect": "active_at", "at": "15s", "link": null },
-    { "expect": "active_by", "by": "21s", "link": "CSTA_SPARE" }
-  ]
-}
-"#;
-
 fn new_scenario(name: &str) -> i32 {
     let path = if name.ends_with(".json") {
         PathBuf::from(name)
@@ -642,7 +600,7 @@ fn new_scenario(name: &str) -> i32 {
         );
         return EXIT_BAD_INPUT;
     }
-    let text = STARTER.replace("NAME", &stem);
+    let text = linksim::starter::scenario(&stem);
     if let Err(e) = std::fs::write(&path, text) {
         errln!("error: cannot write {}: {e}", path.display());
         return EXIT_BAD_INPUT;
