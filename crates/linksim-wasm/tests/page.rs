@@ -1,0 +1,164 @@
+//! The playground as a person uses it: `docs/playground.html` opened from the clone in
+//! headless Chromium, a bundled scenario run through the page's own controls (its
+//! `#scenario=` and `#source=` links run them at load), and the rendered DOM read back:
+//! the verdicts and outage figures must be those the same scenario gives natively, the
+//! picture must be drawn, and an invalid scenario's error must be shown at its line and
+//! column, with the line marked in the editor's gutter. Without Chromium the test says
+//! SKIPPED (and fails when CI asked for it with `LINKSIM_REQUIRE_CHROMIUM`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let found = Command::new("which").arg(name).output().ok()?;
+            found
+                .status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
+        })
+}
+
+/// Chromium, or `None` after saying SKIPPED where a person sees it.
+fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(
+            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
+            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
+    }
+    browser
+}
+
+/// The page's DOM after it loaded with `fragment` and ran what it names.
+fn dom_after(browser: &Path, fragment: &str) -> String {
+    let page = workspace()
+        .join("docs/playground.html")
+        .canonicalize()
+        .unwrap();
+    // A profile of its own per call: two Chromiums on one profile hand over to each
+    // other, and the second prints nothing.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile =
+        std::env::temp_dir().join(format!("linksim-playground-{}-{call}", std::process::id()));
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}#{fragment}", page.display()))
+        .output()
+        .expect("chromium starts");
+    let _ = std::fs::remove_dir_all(&profile);
+    String::from_utf8(output.stdout).expect("the DOM is UTF-8")
+}
+
+/// The text content of the element with `id` (as serialised: entities undone).
+fn element_text(dom: &str, id: &str) -> String {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let open_end = start + dom[start..].find('>').unwrap() + 1;
+    let close = open_end + dom[open_end..].find("</").unwrap();
+    dom[open_end..close]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The attribute `name` of the element with `id`.
+fn attribute(dom: &str, id: &str, name: &str) -> String {
+    let start = dom.find(&format!("id=\"{id}\"")).unwrap();
+    let tag_start = dom[..start].rfind('<').unwrap();
+    let tag = &dom[tag_start..start + dom[start..].find('>').unwrap()];
+    let at = tag
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("#{id} has no {name}: {tag}"));
+    let value = &tag[at + name.len() + 2..];
+    value[..value.find('"').unwrap()].to_string()
+}
+
+#[test]
+fn a_bundled_scenario_runs_in_the_page_as_it_runs_natively() {
+    let Some(browser) = chromium_or_skip("the playground page test") else {
+        return;
+    };
+    let name = "r10-standalone-failure-restarts-after-timeout";
+    let text = std::fs::read_to_string(workspace().join(format!("scenarios/{name}.json"))).unwrap();
+    let native = linksim_wasm::run_scenario(&text);
+    let dom = dom_after(&browser, &format!("scenario={name}"));
+    assert_eq!(
+        attribute(&dom, "status", "data-state"),
+        "done",
+        "{}",
+        element_text(&dom, "status")
+    );
+    assert_eq!(
+        attribute(&dom, "verdict", "class"),
+        native["verdict"].as_str().unwrap()
+    );
+    assert_eq!(native["verdict"], "pass");
+    assert_eq!(
+        element_text(&dom, "verdicts"),
+        native["verdicts"].as_str().unwrap()
+    );
+    assert_eq!(
+        element_text(&dom, "outages"),
+        native["outages"].as_str().unwrap()
+    );
+    assert!(element_text(&dom, "verdicts").contains("ok   expect[0]"));
+    let picture = &dom[dom.find("id=\"picture\"").unwrap()..];
+    assert!(picture.contains("<svg"), "no picture was drawn");
+    assert!(picture.contains("CSTA_"), "the picture names no link");
+}
+
+#[test]
+fn an_invalid_scenario_shows_its_error_at_its_line_and_column() {
+    let Some(browser) = chromium_or_skip("the playground error test") else {
+        return;
+    };
+    let text = "{\n  \"format\": 1,\n  \"name\": \"broken\",\n  \"run_for\": \"5s\",\n  \"config\": { \"links\": [ { \"name\": \"A\", \"priority\": 1 } ] },\n  \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"link\": \"NOPE\" } ]\n}\n";
+    let native = linksim_wasm::run_scenario(text);
+    let error = &native["error"];
+    let expected = format!(
+        "line {}, column {}: {}",
+        error["line"],
+        error["column"],
+        error["message"].as_str().unwrap()
+    );
+    assert_eq!(error["line"], 6);
+    let encoded: String = text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let dom = dom_after(&browser, &format!("source={encoded}"));
+    assert_eq!(attribute(&dom, "status", "data-state"), "error");
+    assert_eq!(attribute(&dom, "verdict", "class"), "error");
+    assert_eq!(element_text(&dom, "error"), expected);
+    let gutter = element_text(&dom, "gutter");
+    assert!(
+        dom.contains("<span class=\"bad\">6</span>"),
+        "line 6 is not marked in the gutter: {gutter}"
+    );
+}
