@@ -1183,7 +1183,10 @@ pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, Sc
             .next()
             .unwrap_or(&message)
             .to_string();
-        error(Some((e.line(), e.column().max(1))), message)
+        error(
+            Some(serde_position(&uncommented, e.line(), e.column())),
+            message,
+        )
     })?;
     // Positions are searched in the text without comments (blanked in place, so lines
     // and columns are those of the file): a comment cannot capture an error's position.
@@ -1302,9 +1305,7 @@ fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
         c if c == '-' || c.is_ascii_digit() => "a number",
         _ => return None, // not JSON at all: serde's own message says where
     };
-    let line = text[..offset].matches('\n').count() + 1;
-    let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1) + 1;
-    Some(((line, column), what))
+    Some((position(text, offset), what))
 }
 
 /// Whether `text` starts like an INI export: its first line that is not blank or a
@@ -1357,11 +1358,33 @@ pub fn check_scenario(scenario: Scenario) -> Result<Checked, String> {
 
 /// Where `needle` first appears in `text`, as 1-based line and column.
 fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let offset = text.find(needle)?;
+    Some(position(text, text.find(needle)?))
+}
+
+/// The line and column (1-based; the column counts characters, as an editor does) of
+/// byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
+    (line, column)
+}
+
+/// serde_json's line and column (the column counting bytes, 0 right after a newline)
+/// as [`position`]'s.
+fn serde_position(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
+    let line_start = match line {
+        0 | 1 => 0,
+        n => text
+            .match_indices('\n')
+            .nth(n - 2)
+            .map_or(text.len(), |(at, _)| at + 1),
+    };
+    position(text, line_start + byte_column.saturating_sub(1))
 }
 
 type CheckError = (Option<String>, String);
@@ -1705,6 +1728,20 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Columns count characters, as an editor shows them, whichever check found the
+    /// error: serde's (which counts bytes), a misplaced value, a name located in the text.
+    #[test]
+    fn error_columns_count_characters_not_bytes() {
+        let at = |text: &str| parse(Path::new("x.json"), text).unwrap_err().location;
+        // "é" and "→" are 2 and 3 bytes; the error is at the `x` after them.
+        let syntax = "{\n  \"description\": \"é→\", x\n}";
+        assert_eq!(at(syntax), Some((2, 24)), "27 in bytes");
+        assert_eq!(at("\u{a0}\u{a0}[1]"), Some((1, 3)));
+        let unknown = "{\"format\": 1, \"name\": \"é\", \"run_for\": \"1s\",\n\"description\": \"→\", \"config\": {\"links\": [{\"name\": \"A\"}]},\n\"faults\": [{\"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\"}]}";
+        let location = at(unknown);
+        assert_eq!(location.map(|(line, _)| line), Some(3), "{location:?}");
+    }
 
     fn steps(values: &[(&str, u64)]) -> StatusSpec {
         StatusSpec::Steps(

@@ -10,6 +10,7 @@
 //! - [`page`]: the self-contained HTML page with its plot.
 
 pub mod output;
+#[cfg(feature = "charts")]
 pub mod page;
 pub mod settings;
 
