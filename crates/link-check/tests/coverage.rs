@@ -82,12 +82,13 @@ fn generated(setup: &Setup, cases: u32) -> (HashSet<u64>, HashSet<u64>) {
     (seen, within_budget)
 }
 
-/// The property test's case count: `PROPTEST_CASES`, or proptest's default of 256.
+/// The property test's case count: `PROPTEST_CASES`, or proptest's default of 256; at
+/// least that default (a quick run with fewer cases would fall under the floor).
 fn budget() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|cases| cases.parse().ok())
-        .unwrap_or(256)
+        .map_or(256, |cases: u32| cases.max(256))
 }
 
 /// CI's deep budget (`.ci/run`'s release run of the property test), and the share of

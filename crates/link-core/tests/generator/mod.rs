@@ -65,8 +65,9 @@ pub enum Op {
     Valid(u16),
     /// While a link is active, one beat of the keep-alive exchange: with a request
     /// outstanding the active link answers it (`true`) or the clock runs to the next
-    /// deadline, where it is counted a miss (`false`); with none outstanding the clock
-    /// runs to the next deadline, where a request goes out. With no link active, or
+    /// deadline (`false`: the keep-alive timer's, where the request is counted a miss,
+    /// unless another timer is due first); with none outstanding the clock runs to the
+    /// next deadline, where (again unless another timer is due first) a request goes out. With no link active, or
     /// keep-alive off, [`Op::Valid`] of the number. Drawn in rounds by [`ops`].
     KeepAlive(bool, u16),
 }
@@ -141,7 +142,8 @@ enum Chunk {
 
 /// One keep-alive round as beats: a miss, then `answers` requests answered (each answer
 /// followed by the beat in which the next request goes out). From a request outstanding
-/// (where the previous round leaves it), the round's counter moves are exactly those;
+/// (where the previous round leaves it), and with no other timer due first, the round's
+/// counter moves are exactly those;
 /// `n` is for the valid steps the beats become when no link is active.
 fn round((answers, n): (u8, u16)) -> impl Iterator<Item = Op> {
     let answered =
