@@ -26,11 +26,19 @@ pub const MAX_INPUT_BYTES: usize = scenario::MAX_SCENARIO_BYTES as usize;
 /// The name the editor's text goes by in messages.
 const FILE_NAME: &str = "playground.json";
 
+/// `linksim run`'s hints that name its flags, and what the page says instead.
+const CLI_BUDGET_HINT: &str = "(raise the budget with --max-steps)";
+const PAGE_BUDGET_HINT: &str = "(the playground's budget; `linksim run --max-steps` runs longer)";
+const CLI_TRACE_HINT: &str = "(--trace FILE has every step)";
+const PAGE_TRACE_HINT: &str = "(`linksim run --trace FILE` has every step)";
+
 /// Runs the scenario `text` and describes the outcome as JSON: on success `name`,
-/// `seed`, `verdict` (`linksim run --json`'s word), `exit_code`, `verdicts` and
-/// `outages` (the text `linksim run` prints, in two parts), `timeline` (its lines) and `svg` (the
-/// picture); a scenario that cannot run gives `error` with `message`, `line` and
-/// `column` (1-based, `null` where unknown).
+/// `seed` (as a string: JavaScript's numbers hold 53 bits), `verdict` (`linksim run
+/// --json`'s word), `exit_code`, `steps`, `verdicts` and `outages` (the text `linksim
+/// run` prints, in two parts, its hints for the command line reworded for the page),
+/// `timeline` (its lines) and `svg` (the picture); a scenario that cannot run gives
+/// `error` with `message`, `line` and `column` (1-based, the column in characters;
+/// `null` where unknown).
 pub fn run_scenario(text: &str) -> Value {
     let checked = match scenario::parse(Path::new(FILE_NAME), text) {
         Ok(checked) => checked,
@@ -49,11 +57,15 @@ pub fn run_scenario(text: &str) -> Value {
     let outages = report.outage_text();
     let verdicts = report.verdict_text();
     let verdicts = verdicts.strip_suffix(&outages).unwrap_or(&verdicts);
+    let verdicts = verdicts
+        .replace(CLI_BUDGET_HINT, PAGE_BUDGET_HINT)
+        .replace(CLI_TRACE_HINT, PAGE_TRACE_HINT);
     json!({
         "name": report.name,
-        "seed": report.seed,
+        "seed": report.seed.to_string(),
         "verdict": report.verdict_word(),
         "exit_code": report.exit_code(),
+        "steps": report.steps,
         "verdicts": verdicts,
         "outages": outages,
         "timeline": report.timeline_text(),
@@ -95,10 +107,14 @@ pub extern "C" fn lp_input(len: usize) -> *mut u8 {
 #[allow(unsafe_code)] // an exported symbol (`no_mangle`); no unsafe operation
 #[no_mangle]
 pub extern "C" fn lp_run() -> usize {
-    let result = INPUT.with_borrow(|input| match std::str::from_utf8(input) {
+    // Taken out before the run: should the run trap, the buffer is not left borrowed.
+    let input = INPUT.take();
+    let result = match std::str::from_utf8(&input) {
         Ok(text) => run_scenario(text),
-        Err(e) => json!({"error": {"message": format!("the text is not UTF-8: {e}"), "line": null, "column": null}}),
-    });
+        Err(e) => {
+            json!({"error": {"message": format!("the text is not UTF-8: {e}"), "line": null, "column": null}})
+        }
+    };
     put_output(result.to_string())
 }
 
@@ -191,7 +207,18 @@ mod tests {
         let text = starter().replace("\"run_for\": \"40s\"", "\"run_for\": \"87600h\"");
         let text = text.replace("\"kpl_interval\": \"10s\"", "\"kpl_interval\": \"1s\"");
         let result = run_scenario(&text);
-        assert_eq!(result["verdict"], "partial", "{result}");
+        assert_eq!(result["verdict"], "partial", "{}", result["verdicts"]);
+        // Stopped by the playground's budget, not the command line's ten times larger.
+        assert!(result["steps"].as_u64().unwrap() <= PLAYGROUND_STEP_BUDGET);
+        let verdicts = result["verdicts"].as_str().unwrap();
+        assert!(verdicts.contains(PAGE_BUDGET_HINT), "{verdicts}");
+        assert!(!verdicts.contains(CLI_BUDGET_HINT));
+    }
+
+    #[test]
+    fn the_seed_is_a_string_as_javascript_cannot_hold_every_u64() {
+        let text = starter().replace("\"seed\": 1,", "\"seed\": 18446744073709551615,");
+        assert_eq!(run_scenario(&text)["seed"], "18446744073709551615");
     }
 
     #[test]

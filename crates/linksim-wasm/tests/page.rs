@@ -125,9 +125,47 @@ fn a_bundled_scenario_runs_in_the_page_as_it_runs_natively() {
         native["outages"].as_str().unwrap()
     );
     assert!(element_text(&dom, "verdicts").contains("ok   expect[0]"));
-    let picture = &dom[dom.find("id=\"picture\"").unwrap()..];
+    let picture = &dom[dom.find("id=\"picture\"").unwrap()..dom.find("id=\"verdicts\"").unwrap()];
     assert!(picture.contains("<svg"), "no picture was drawn");
-    assert!(picture.contains("CSTA_"), "the picture names no link");
+    assert!(
+        picture.contains("CSTA_A (10)"),
+        "the picture names no link: {picture}"
+    );
+}
+
+/// `text` encoded as `encodeURIComponent` would (every byte but letters and digits).
+fn uri_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Opens the page on `text`, which cannot run, and checks that the page shows the error
+/// the native run gives, at `line` and `column`, with the line marked in the gutter.
+fn shows_error_at(browser: &Path, text: &str, line: u64, column: u64) {
+    let native = linksim_wasm::run_scenario(text);
+    let error = &native["error"];
+    assert_eq!(
+        (&error["line"], &error["column"]),
+        (&line.into(), &column.into()),
+        "{native}"
+    );
+    let expected = format!(
+        "line {line}, column {column}: {}",
+        error["message"].as_str().unwrap()
+    );
+    let dom = dom_after(browser, &format!("source={}", uri_encoded(text)));
+    assert_eq!(attribute(&dom, "status", "data-state"), "error");
+    assert_eq!(attribute(&dom, "verdict", "class"), "error");
+    assert_eq!(element_text(&dom, "error"), expected);
+    assert!(
+        dom.contains(&format!("<span class=\"bad\">{line}</span>")),
+        "line {line} is not marked in the gutter: {}",
+        element_text(&dom, "gutter")
+    );
 }
 
 #[test]
@@ -135,30 +173,13 @@ fn an_invalid_scenario_shows_its_error_at_its_line_and_column() {
     let Some(browser) = chromium_or_skip("the playground error test") else {
         return;
     };
-    let text = "{\n  \"format\": 1,\n  \"name\": \"broken\",\n  \"run_for\": \"5s\",\n  \"config\": { \"links\": [ { \"name\": \"A\", \"priority\": 1 } ] },\n  \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"link\": \"NOPE\" } ]\n}\n";
-    let native = linksim_wasm::run_scenario(text);
-    let error = &native["error"];
-    let expected = format!(
-        "line {}, column {}: {}",
-        error["line"],
-        error["column"],
-        error["message"].as_str().unwrap()
-    );
-    assert_eq!(error["line"], 6);
-    let encoded: String = text
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let dom = dom_after(&browser, &format!("source={encoded}"));
-    assert_eq!(attribute(&dom, "status", "data-state"), "error");
-    assert_eq!(attribute(&dom, "verdict", "class"), "error");
-    assert_eq!(element_text(&dom, "error"), expected);
-    let gutter = element_text(&dom, "gutter");
-    assert!(
-        dom.contains("<span class=\"bad\">6</span>"),
-        "line 6 is not marked in the gutter: {gutter}"
-    );
+    // A syntax error (serde's position): the crash fault lacks its "for".
+    let missing = "{\n  \"format\": 1,\n  \"name\": \"broken\",\n  \"run_for\": \"5s\",\n  \"config\": { \"links\": [ { \"name\": \"A\", \"priority\": 1 } ] },\n  \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"link\": \"NOPE\" } ]\n}\n";
+    shows_error_at(&browser, missing, 6, 64);
+    // A check of the scenario's meaning (located by the name in the text), after
+    // characters of two and three bytes on the same line: the column counts characters.
+    let line = "  \"description\": \"é→\", \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\" } ]";
+    let unknown = missing.replace(missing.lines().nth(5).unwrap(), line);
+    let column = line[..line.find("\"NOPE\"").unwrap()].chars().count() as u64 + 1;
+    shows_error_at(&browser, &unknown, 6, column);
 }
