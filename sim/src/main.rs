@@ -214,7 +214,10 @@ fn main() -> ExitCode {
             planted_bug,
         } => {
             let output = Output {
-                access: scenario::Access { options_outside },
+                access: scenario::Access {
+                    options_outside,
+                    ..scenario::Access::default()
+                },
                 max_steps,
                 quiet: quiet || json,
                 verbose,
@@ -267,7 +270,13 @@ fn main() -> ExitCode {
         Command::Check {
             paths,
             options_outside,
-        } => check(&paths, scenario::Access { options_outside }),
+        } => check(
+            &paths,
+            scenario::Access {
+                options_outside,
+                ..scenario::Access::default()
+            },
+        ),
         Command::Schema => {
             outln!("{}", linksim::schema_json());
             EXIT_OK

@@ -1088,6 +1088,9 @@ pub struct Access {
     /// Let `config.options` name a file outside the scenario's folder (an absolute
     /// path, or one through `..` or a symbolic link that leaves the folder).
     pub options_outside: bool,
+    /// Read no file at all: a scenario that names an options file is refused, at its
+    /// `options` field (the browser playground, which has no files).
+    pub no_files: bool,
 }
 
 /// [`load`] with `access` deciding which options files the scenario may read.
@@ -1178,15 +1181,14 @@ pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, Sc
     let scenario: Scenario = serde_json::from_str(&uncommented).map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the location goes in front instead.
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
-        error(
-            Some(serde_position(&uncommented, e.line(), e.column())),
-            message,
-        )
+        // (The last such suffix: the message may quote the file's own text.)
+        let message = match message.rsplit_once(" at line ") {
+            Some((text, _)) if e.line() > 0 => text.to_string(),
+            _ => message,
+        };
+        // Line 0: serde_json knows no position.
+        let location = (e.line() > 0).then(|| serde_position(&uncommented, e.line(), e.column()));
+        error(location, message)
     })?;
     // Positions are searched in the text without comments (blanked in place, so lines
     // and columns are those of the file): a comment cannot capture an error's position.
@@ -1225,6 +1227,9 @@ fn import_options(
     }
     let needle = serde_json::to_string(&options).ok();
     let fail = |message: String| (needle.clone(), format!("config.options: {message}"));
+    if access.no_files {
+        return Err(fail(format!("{options} cannot be read here, as this runner reads no files; run the scenario with `linksim run`, or write its links and options into \"config\"")));
+    }
     let folder = path.parent().unwrap_or(Path::new("."));
     let file = folder.join(&options);
     if !access.options_outside {
@@ -1741,6 +1746,26 @@ mod tests {
         let unknown = "{\"format\": 1, \"name\": \"é\", \"run_for\": \"1s\",\n\"description\": \"→\", \"config\": {\"links\": [{\"name\": \"A\"}]},\n\"faults\": [{\"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\"}]}";
         let location = at(unknown);
         assert_eq!(location.map(|(line, _)| line), Some(3), "{location:?}");
+        // Located by the name in the text, after "é" and "→" on its line.
+        let located = unknown.replace("\n\"faults\"", " \"faults\"");
+        let line = located.lines().nth(1).unwrap();
+        let column = line[..line.find("\"NOPE\"").unwrap()].chars().count() + 1;
+        assert_eq!(
+            at(&located),
+            Some((2, column)),
+            "{} bytes",
+            line.find("\"NOPE\"").unwrap() + 1
+        );
+    }
+
+    /// serde_json's message keeps its text up to the last " at line " it appended, even
+    /// when the text it quotes holds those words.
+    #[test]
+    fn a_message_quoting_at_line_keeps_its_quote() {
+        let text = "{\"format\": 1, \"name\": \"x\", \"run_for\": \"1s\", \"servers\": [{\"name\": \"a\", \"role\": \"x at line 2\"}]}";
+        let error = parse(Path::new("x.json"), text).unwrap_err();
+        assert!(error.message.contains("x at line 2"), "{}", error.message);
+        assert!(!error.message.contains("column"), "{}", error.message);
     }
 
     fn steps(values: &[(&str, u64)]) -> StatusSpec {
