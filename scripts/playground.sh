@@ -34,6 +34,7 @@ CARGO_TARGET_DIR=$wasm_target_dir CARGO_ENCODED_RUSTFLAGS=$flags \
     --config profile.release.codegen-units=1 --config 'profile.release.panic="abort"' \
     --config profile.release.strip=true
 module=$wasm_target_dir/$target/release/linksim_wasm.wasm
+mkdir -p "$(dirname "$out")"
 PLAYGROUND_RUSTC=$(rustc --version) \
   cargo run -q --release --locked -p linksim-wasm --bin playground-page -- "$module" scenarios "$out"
 echo "wrote $out ($(wc -c < "$out") bytes; module $(wc -c < "$module") bytes)"

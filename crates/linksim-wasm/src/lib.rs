@@ -17,8 +17,15 @@ use serde_json::{json, Value};
 
 /// The most core steps a run in the browser may make: a tenth of the command line's
 /// budget, so that a scenario written to run for years stops (as a partial run, never a
-/// success) within a second or two instead of freezing the tab.
+/// success) instead of freezing the tab.
 pub const PLAYGROUND_STEP_BUDGET: u64 = linksim::DEFAULT_STEP_BUDGET / 10;
+
+/// The most link-steps (core steps times links times servers) a run in the browser may
+/// cost: a step costs about 6-15 ns per link natively (BENCHMARKS.md), so this is under
+/// a second natively; 5,000 links stopped at their 10,000 steps took about 3 s in
+/// headless Chromium, start-up included. A scenario with many links gets fewer steps
+/// ([`step_budget`]).
+pub const PLAYGROUND_LINK_STEP_BUDGET: u64 = 50_000_000;
 
 /// The largest scenario text accepted (as `linksim` reads files: `MAX_SCENARIO_BYTES`).
 pub const MAX_INPUT_BYTES: usize = scenario::MAX_SCENARIO_BYTES as usize;
@@ -34,21 +41,27 @@ const PAGE_TRACE_HINT: &str = "(`linksim run --trace FILE` has every step)";
 
 /// Runs the scenario `text` and describes the outcome as JSON: on success `name`,
 /// `seed` (as a string: JavaScript's numbers hold 53 bits), `verdict` (`linksim run
-/// --json`'s word), `exit_code`, `steps`, `verdicts` and `outages` (the text `linksim
+/// --json`'s word), `exit_code`, `steps` and `step_budget` ([`step_budget`]), `verdicts`
+/// and `outages` (the text `linksim
 /// run` prints, in two parts, its hints for the command line reworded for the page),
 /// `timeline` (its lines) and `svg` (the picture); a scenario that cannot run gives
 /// `error` with `message`, `line` and `column` (1-based, the column in characters;
 /// `null` where unknown).
 pub fn run_scenario(text: &str) -> Value {
-    let checked = match scenario::parse(Path::new(FILE_NAME), text) {
+    let access = scenario::Access {
+        no_files: true,
+        ..scenario::Access::default()
+    };
+    let checked = match scenario::parse_with(Path::new(FILE_NAME), text, access) {
         Ok(checked) => checked,
         Err(e) => {
             let (line, column) = e.location.unzip();
             return json!({"error": {"message": e.message, "line": line, "column": column}});
         }
     };
+    let budget = step_budget(&checked);
     let options = RunOptions {
-        step_budget: Some(PLAYGROUND_STEP_BUDGET),
+        step_budget: Some(budget),
         ..RunOptions::default()
     };
     let report = linksim::run_with(checked, options);
@@ -66,11 +79,19 @@ pub fn run_scenario(text: &str) -> Value {
         "verdict": report.verdict_word(),
         "exit_code": report.exit_code(),
         "steps": report.steps,
+        "step_budget": budget,
         "verdicts": verdicts,
         "outages": outages,
         "timeline": report.timeline_text(),
         "svg": picture::svg(&report),
     })
+}
+
+/// The step budget of `checked` in the browser: [`PLAYGROUND_STEP_BUDGET`], or fewer
+/// steps where its links and servers make each step dear ([`PLAYGROUND_LINK_STEP_BUDGET`]).
+pub fn step_budget(checked: &scenario::Checked) -> u64 {
+    let width = (checked.config.links.len() * checked.servers.len()).max(1) as u64;
+    PLAYGROUND_STEP_BUDGET.min(PLAYGROUND_LINK_STEP_BUDGET / width)
 }
 
 /// The starter scenario the editor opens with (`linksim new playground`).
@@ -213,6 +234,45 @@ mod tests {
         let verdicts = result["verdicts"].as_str().unwrap();
         assert!(verdicts.contains(PAGE_BUDGET_HINT), "{verdicts}");
         assert!(!verdicts.contains(CLI_BUDGET_HINT));
+    }
+
+    #[test]
+    fn many_links_get_fewer_steps_so_that_a_run_stays_short() {
+        let parse = |text: &str| scenario::parse(Path::new("x.json"), text).unwrap();
+        assert_eq!(step_budget(&parse(&starter())), PLAYGROUND_STEP_BUDGET);
+        let links: Vec<String> = (0..5_000)
+            .map(|i| format!("{{ \"name\": \"L{i}\", \"priority\": {} }}", i % 7))
+            .collect();
+        let text = format!(
+            "{{ \"format\": 1, \"name\": \"wide\", \"run_for\": \"1ms\", \"config\": {{ \"links\": [{}] }} }}",
+            links.join(",")
+        );
+        assert_eq!(
+            step_budget(&parse(&text)),
+            PLAYGROUND_LINK_STEP_BUDGET / 5_000
+        );
+        assert_eq!(
+            run_scenario(&text)["step_budget"],
+            PLAYGROUND_LINK_STEP_BUDGET / 5_000
+        );
+    }
+
+    #[test]
+    fn an_options_file_is_refused_at_its_field_as_the_page_reads_no_files() {
+        let text = "{\n  \"format\": 1, \"name\": \"x\", \"run_for\": \"1s\",\n  \"config\": { \"options\": \"tserver.ini\" }\n}";
+        let error = &run_scenario(text)["error"];
+        assert_eq!(
+            (&error["line"], &error["column"]),
+            (&3.into(), &26.into()),
+            "{error}"
+        );
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("reads no files"),
+            "{error}"
+        );
     }
 
     #[test]

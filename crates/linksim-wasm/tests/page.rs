@@ -38,12 +38,34 @@ fn chromium_or_skip(what: &str) -> Option<PathBuf> {
     browser
 }
 
+/// The page under test: the committed `docs/playground.html`, or `PLAYGROUND_PAGE`
+/// (relative to the workspace; CI also tests the page it has just regenerated).
+fn page() -> PathBuf {
+    let path =
+        std::env::var_os("PLAYGROUND_PAGE").map_or("docs/playground.html".into(), PathBuf::from);
+    let path = workspace().join(path);
+    path.canonicalize()
+        .unwrap_or_else(|e| panic!("the page {}: {e}", path.display()))
+}
+
+/// A `file://` URL for `path`, every byte that is not unreserved percent-encoded.
+fn file_url(path: &Path) -> String {
+    let encoded: String = path
+        .to_string_lossy()
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("file://{encoded}")
+}
+
 /// The page's DOM after it loaded with `fragment` and ran what it names.
 fn dom_after(browser: &Path, fragment: &str) -> String {
-    let page = workspace()
-        .join("docs/playground.html")
-        .canonicalize()
-        .unwrap();
+    let page = page();
     // A profile of its own per call: two Chromiums on one profile hand over to each
     // other, and the second prints nothing.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -63,7 +85,7 @@ fn dom_after(browser: &Path, fragment: &str) -> String {
             "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}#{fragment}", page.display()))
+        .arg(format!("{}#{fragment}", file_url(&page)))
         .output()
         .expect("chromium starts");
     let _ = std::fs::remove_dir_all(&profile);
@@ -166,6 +188,20 @@ fn shows_error_at(browser: &Path, text: &str, line: u64, column: u64) {
         "line {line} is not marked in the gutter: {}",
         element_text(&dom, "gutter")
     );
+    let line_start: usize = text
+        .split('\n')
+        .take(line as usize - 1)
+        .map(|l| l.len() + 1)
+        .sum();
+    let line_text = text.split('\n').nth(line as usize - 1).unwrap();
+    let (before, at) = line_text
+        .char_indices()
+        .map(|(i, c)| (&line_text[..i], c))
+        .nth(column as usize - 1)
+        .unwrap();
+    let start = text[..line_start].encode_utf16().count() + before.encode_utf16().count();
+    let selection = format!("{start},{}", start + at.len_utf16());
+    assert_eq!(attribute(&dom, "editor", "data-selection"), selection);
 }
 
 #[test]
@@ -177,8 +213,9 @@ fn an_invalid_scenario_shows_its_error_at_its_line_and_column() {
     let missing = "{\n  \"format\": 1,\n  \"name\": \"broken\",\n  \"run_for\": \"5s\",\n  \"config\": { \"links\": [ { \"name\": \"A\", \"priority\": 1 } ] },\n  \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"link\": \"NOPE\" } ]\n}\n";
     shows_error_at(&browser, missing, 6, 64);
     // A check of the scenario's meaning (located by the name in the text), after
-    // characters of two and three bytes on the same line: the column counts characters.
-    let line = "  \"description\": \"é→\", \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\" } ]";
+    // characters of two, three and four bytes (the last two UTF-16 units) on the same
+    // line: the column counts characters, the selection UTF-16 units.
+    let line = "  \"description\": \"é→𝄞\", \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\" } ]";
     let unknown = missing.replace(missing.lines().nth(5).unwrap(), line);
     let column = line[..line.find("\"NOPE\"").unwrap()].chars().count() as u64 + 1;
     shows_error_at(&browser, &unknown, 6, column);
