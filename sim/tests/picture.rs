@@ -6,6 +6,10 @@ use std::process::Command;
 
 use linksim::{picture, scenario, RunReport};
 
+#[path = "support/chromium.rs"]
+mod chromium;
+use chromium::chromium_or_skip;
+
 fn report(name: &str) -> RunReport {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../scenarios/{name}.json"));
     linksim::run(scenario::load(&file).unwrap(), false)
@@ -94,32 +98,6 @@ fn the_html_page_is_self_contained() {
             "the page must not load anything: {remote}"
         );
     }
-}
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let found = Command::new("which").arg(name).output().ok()?;
-            found
-                .status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
-        })
-}
-
-/// Chromium, or `None` after saying SKIPPED where a person sees it (and failing when
-/// CI asked for chromium with `LINKSIM_REQUIRE_CHROMIUM`).
-fn chromium_or_skip(what: &str) -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
-            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
-    }
-    browser
 }
 
 /// Renders `html` headless and returns the screenshot's RGBA pixels and width.

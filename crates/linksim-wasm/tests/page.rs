@@ -9,33 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../../../sim/tests/support/chromium.rs"]
+mod chromium;
+use chromium::chromium_or_skip;
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let found = Command::new("which").arg(name).output().ok()?;
-            found
-                .status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
-        })
-}
-
-/// Chromium, or `None` after saying SKIPPED where a person sees it.
-fn chromium_or_skip(what: &str) -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
-            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
-    }
-    browser
 }
 
 /// The page under test: the committed `docs/playground.html`, or `PLAYGROUND_PAGE`

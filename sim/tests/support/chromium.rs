@@ -1,0 +1,34 @@
+//! Finding headless Chromium for the tests that render pages (sim's picture test and
+//! linksim-wasm's playground test, which includes this file by path). Without it a test
+//! says SKIPPED where a person sees it, and fails when CI asked for Chromium with
+//! `LINKSIM_REQUIRE_CHROMIUM`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The first of the usual Chromium names on `PATH`.
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let found = Command::new("which").arg(name).output().ok()?;
+            found
+                .status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()))
+        })
+}
+
+/// Chromium, or `None` after saying SKIPPED where a person sees it (and failing when
+/// CI asked for chromium with `LINKSIM_REQUIRE_CHROMIUM`).
+pub fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(
+            std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
+            "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
+    }
+    browser
+}
