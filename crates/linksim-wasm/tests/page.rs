@@ -44,7 +44,11 @@ fn file_url(path: &Path) -> String {
 
 /// The page's DOM after it loaded with `fragment` and ran what it names.
 fn dom_after(browser: &Path, fragment: &str) -> String {
-    let page = page();
+    dom_of(browser, &page(), fragment)
+}
+
+/// The DOM of `page` after it loaded with `fragment` and ran what it names.
+fn dom_of(browser: &Path, page: &Path, fragment: &str) -> String {
     // A profile of its own per call: two Chromiums on one profile hand over to each
     // other, and the second prints nothing.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -64,7 +68,7 @@ fn dom_after(browser: &Path, fragment: &str) -> String {
             "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("{}#{fragment}", file_url(&page)))
+        .arg(format!("{}#{fragment}", file_url(page)))
         .output()
         .expect("chromium starts");
     let _ = std::fs::remove_dir_all(&profile);
@@ -198,4 +202,46 @@ fn an_invalid_scenario_shows_its_error_at_its_line_and_column() {
     let unknown = missing.replace(missing.lines().nth(5).unwrap(), line);
     let column = line[..line.find("\"NOPE\"").unwrap()].chars().count() as u64 + 1;
     shows_error_at(&browser, &unknown, 6, column);
+}
+
+/// A trap in the module (made here by a test script that swaps the page's exports for a
+/// copy whose `lp_run` throws, as a trapping module's call does) is reported as the simulator's
+/// failure, not the scenario's, and the next run works on a fresh instance.
+#[test]
+fn after_a_trap_the_page_says_so_and_the_next_run_works() {
+    let Some(browser) = chromium_or_skip("the playground trap test") else {
+        return;
+    };
+    let harness = r#"<pre id="trap-log"></pre>
+<script>
+window.addEventListener("load", () => setTimeout(async () => {
+  const log = (line) => { document.getElementById("trap-log").textContent += line + "\n"; };
+  const real = wasm;
+  wasm = { ...real, lp_run: () => { throw new Error("a test trap"); } };
+  await run();
+  log(`after the trap: ${$("status").dataset.state} | ${$("verdict").className} | ${$("error").textContent}`);
+  await run();
+  log(`after the next run: ${$("status").dataset.state} | ${$("verdict").className} | fresh ${wasm !== real}`);
+}, 0));
+</script>
+</body>"#;
+    let text = std::fs::read_to_string(page()).unwrap();
+    assert_eq!(text.matches("</body>").count(), 1);
+    let dir = std::env::temp_dir().join(format!("linksim-trap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trapping = dir.join("playground.html");
+    std::fs::write(&trapping, text.replace("</body>", harness)).unwrap();
+    let dom = dom_of(&browser, &trapping, "");
+    let _ = std::fs::remove_dir_all(&dir);
+    let log = element_text(&dom, "trap-log");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].starts_with("after the trap: failed | failed | the simulator failed (Error: a test trap). This is a bug in linksim"),
+        "{log}"
+    );
+    assert_eq!(
+        lines[1], "after the next run: done | pass | fresh true",
+        "{log}"
+    );
 }
