@@ -20,163 +20,164 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Each broken file, the words its error must contain, and whether it has a line:column.
-const BROKEN: &[(&str, &str, bool)] = &[
-    ("malformed-json", "EOF while parsing an object", true),
-    ("empty-file", "the file is empty", false),
+/// Each broken file, the words its error must contain, and its line:column (the column
+/// in characters; serde_json points just past the token it could not read), if any.
+const BROKEN: &[(&str, &str, Option<&str>)] = &[
+    ("malformed-json", "EOF while parsing an object", Some("6:1")),
+    ("empty-file", "the file is empty", None),
     (
         "unknown-field",
         "unknown field `conect_tout`, expected one of `connect_tout`",
-        true,
+        Some("6:17"),
     ),
     (
         "link-not-configured",
         "faults[0]: no link named \"CSTA_X\" in config.links (configured: CSTA_A)",
-        true,
+        Some("7:45"),
     ),
     (
         "bare-number-duration",
         "duration 60 has no unit; write it as a string with one, e.g. \"60s\"",
-        true,
+        Some("4:15"),
     ),
-    ("negative-duration", "\"-5s\" is negative", true),
+    ("negative-duration", "\"-5s\" is negative", Some("4:18")),
     (
         "expectation-unknown-server",
         "expect[0]: no server named \"ts9\" (servers: ts1, ts2)",
-        true,
+        Some("8:40"),
     ),
-    ("format-version", "format 2 is not supported", true),
-    ("three-servers", "3 servers given", true),
+    ("format-version", "format 2 is not supported", Some("2:3")),
+    ("three-servers", "3 servers given", Some("6:3")),
     (
         "duplicate-link",
         "links 1 and 2 are both named \"CSTA_A\"",
-        true,
+        Some("5:36"),
     ),
     (
         "connect-tout-out-of-range",
         "connect-tout is 0ns; it must be between 1 s and 1000 s",
-        true,
+        Some("5:15"),
     ),
     (
         "pair-expectation-without-server",
         "say which server with \"server\"",
-        true,
+        Some("7:3"),
     ),
     (
         "unknown-status",
         "a SystemStatus name such as \"normal\"",
-        true,
+        Some("6:48"),
     ),
-    ("unknown-fault-kind", "unknown variant `meteor`", true),
+    ("unknown-fault-kind", "unknown variant `meteor`", Some("6:33")),
     (
         "expectation-after-run",
         "looks at 20s, after run_for (10s)",
-        true,
+        Some("6:46"),
     ),
     (
         "switchover-without-pair",
         "a switchover needs an HA pair",
-        true,
+        Some("6:26"),
     ),
     (
         "duplicate-connector",
         "connector \"CSTA_A\" is given twice",
-        true,
+        Some("8:12"),
     ),
     (
         "run-for-too-long",
         "is too long: the clock must still hold a timer after it",
-        true,
+        Some("1:40"),
     ),
     (
         "options-and-links",
         "\"options\" supplies links; remove it here",
-        true,
+        Some("5:68"),
     ),
     (
         "options-file-broken",
         "broken-options.ini: line 2: link-1-name names section [CSTA_X], which the file does not have",
-        true,
+        Some("5:26"),
     ),
     (
         "options-outside",
         "is outside the scenario's folder; name a file beside the scenario or under it",
-        true,
+        Some("5:26"),
     ),
     (
         "options-absolute",
         "\"/etc/passwd\" is outside the scenario's folder",
-        true,
+        Some("5:26"),
     ),
     (
         "options-directory",
         "not a regular file (a device, FIFO or directory is never read)",
-        true,
+        Some("5:26"),
     ),
     (
         "top-level-array",
         "a scenario is a JSON object ({ ... }); the file holds an array",
-        true,
+        Some("2:1"),
     ),
     (
         "link-name-escape",
         "link 1 is named \"CSTA_A\\u{1b}[2J\", which holds a control character",
-        true,
+        Some("5:36"),
     ),
     (
         "link-name-newline",
         "link 1 is named \"CSTA_A\\n 9.000s",
-        true,
+        Some("5:36"),
     ),
     (
         "server-name-control",
         "servers[0]: the name \"ts1\\u{7}\" holds a control character",
-        true,
+        Some("6:26"),
     ),
     (
         "duplicate-name-with-quote",
         "links 1 and 2 are both named \"CSTA \\\"A\\\"\"",
-        true,
+        Some("5:36"),
     ),
     (
         "options-not-an-options-file",
         "not-options.ini: not a T-Server options export",
-        true,
+        Some("5:26"),
     ),
     (
         "loss-rate-three-values",
         "kpl_loss_rate \"1, 2, 3\": more than two comma-separated values",
-        true,
+        Some("11:5"),
     ),
     (
         "status-policy-unknown-value",
         "status_policy: \"down\" is not a SystemStatus value",
-        true,
+        Some("11:5"),
     ),
     (
         "status-policy-normal-failure",
         "makes SystemStatus normal a failure",
-        true,
+        Some("11:5"),
     ),
     (
         "log-kind-unknown",
         "expect[0]: \"link_selcted\" is not a log record kind",
-        true,
+        Some("15:15"),
     ),
     (
         "set-role-in-a-pair",
         "faults[0]: set_role is for a lone server",
-        true,
+        Some("24:16"),
     ),
     (
         "options-fault-empty",
         "faults[0]: an options fault changes nothing",
-        true,
+        Some("14:16"),
     ),
     (
         "options-fault-out-of-range",
         "faults[0]: kpl-tolerance is 11; it must be between 0 and 10",
-        true,
+        Some("14:16"),
     ),
 ];
 
@@ -212,9 +213,13 @@ fn every_broken_file_is_refused_with_exit_3_and_a_located_message() {
             let after_path = stderr
                 .strip_prefix(&format!("error: {file}:"))
                 .expect("the error names the file");
-            let has_line = after_path.starts_with(|c: char| c.is_ascii_digit());
+            // The exact line and column (the column in characters), or none.
+            let location = after_path
+                .split_once(": ")
+                .map(|(at, _)| at)
+                .filter(|at| at.starts_with(|c: char| c.is_ascii_digit()));
             assert_eq!(
-                has_line, *located,
+                location, *located,
                 "{command} {name}: line:column in {stderr:?}"
             );
             assert!(!stderr.contains("panicked"), "{name}");
