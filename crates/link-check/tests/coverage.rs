@@ -96,9 +96,10 @@ fn budget() -> u32 {
 const DEEP_BUDGET: u32 = 4096;
 const DEEP_FLOOR: f64 = 0.95;
 
-/// The share the generator must reach at proptest's default budget: just under the
-/// figures measured (90.0-98.9% with keep-alive off, 90.7-95.5% on).
-const DEFAULT_FLOOR: f64 = 0.88;
+/// The share the generator must reach at proptest's default budget with this test's
+/// seed: the 95% (measured: 98.4-100% with keep-alive off, 96.0-97.0% on; over
+/// seeds 7, 8 and 9 the lowest was 92.6%, so another seed may fall under it).
+const DEFAULT_FLOOR: f64 = 0.95;
 
 #[test]
 fn the_generator_reaches_most_reachable_three_link_states() {

@@ -4,8 +4,8 @@
 //! checks (I6, I7) must hold, and nothing may panic (I9). The default case count is
 //! proptest's 256, for `cargo test --workspace`; CI also runs it at 4,096 in release
 //! (`PROPTEST_CASES=4096 cargo test --release -p link-core --test properties`), the
-//! budget at which `crates/link-check/tests/coverage.rs` requires the generator to reach
-//! 95% of the reachable shapes of eight fixed three-link configurations (a measure of
+//! budget at which (as at the default) `crates/link-check/tests/coverage.rs` requires
+//! the generator to reach 95% of the reachable shapes of eight fixed three-link configurations (a measure of
 //! the generator per configuration: the property test spreads its cases over random
 //! configurations). Failures are saved in `tests/properties.proptest-regressions` and
 //! replayed.

@@ -41,6 +41,10 @@ pub enum ConnInput {
 pub enum Op {
     /// The next step a healthy connector would take on this link.
     Progress(u8),
+    /// SystemStatus value `s` (modulo 9) on the link [`Op::Progress`] of the same
+    /// number drives, if it is waiting for a status or operational: a connector that
+    /// warns (or fails) on its way. Drawn only inside procedures, by [`ops`].
+    Warn(u8, u8),
     Conn(u8, Generation, ConnInput),
     /// The active link (if any) answers a keep-alive (R14).
     AnswerActive,
@@ -80,7 +84,8 @@ const WEIGHT_VALID: u32 = 16;
 /// [`optional_kind`] with probability 1/4; progress, valid and keep-alive steps always),
 /// how many of its runs of keep-alive [`round`]s it keeps (an eighth, a quarter, a half
 /// or all of about one run per three single steps), and how often its valid steps let
-/// the clock run to the next deadline instead (one in 3, 6, 12 or 24).
+/// the clock run to the next deadline instead (one in 3, 6, 12 or 24). Among its single
+/// steps come whole [`procedure`]s of one link (about one per five single steps).
 ///
 /// A case without blind closes, failure statuses or role changes keeps a link active
 /// longer (only its valid steps can still close or fail it); R14's counters need
@@ -88,17 +93,21 @@ const WEIGHT_VALID: u32 = 16;
 /// states a pattern of rounds (a miss, two answers, a miss, two answers, ...) that
 /// coin flips per beat almost never make; a procedure in which the lower links report
 /// `normal` while the highest is still on its way needs many steps before its
-/// `connect-tout` ends it. A case with every kind and a timer every third step leaves
-/// those states long before
+/// `connect-tout` ends it, and one link's steps in a row (a whole procedure) rather
+/// than scattered among the others'. A case with every kind and a timer every third
+/// step leaves those states long before
 /// (`crates/link-check/tests/coverage.rs` measures it). The choices are plain
 /// components of the case, so a failing case shrinks towards fewer kinds, fewer runs
 /// and more timers as well as fewer steps.
 pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     let answers = prop_oneof![1 => Just(0u8), 2 => Just(1), 3 => Just(2), 2 => Just(3)];
     let rounds = proptest::collection::vec((answers, any::<u16>()), 1..6);
+    let steps = prop_oneof![1 => Just(1u8), 2 => Just(2), 4 => Just(3)];
+    let procedures = (any::<u8>(), proptest::option::of(0u8..9), steps);
     let chunk = prop_oneof![
         9 => op().prop_map(Chunk::Single),
         3 => (any::<u8>(), rounds).prop_map(|(tag, rounds)| Chunk::Run(tag, rounds)),
+        2 => procedures.prop_map(|(link, warn, steps)| Chunk::Procedure(link, warn, steps)),
     ];
     // Each optional kind kept with probability 1/4 (shrinking drops kinds); the rate of
     // runs kept, fewest first (shrinking keeps fewer); the rate of timers, most first.
@@ -120,6 +129,7 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
                     Chunk::Run(tag, rounds) if tag % every == 0 => {
                         ops.extend(rounds.into_iter().flat_map(round))
                     }
+                    Chunk::Procedure(link, warn, steps) => ops.extend(procedure(link, warn, steps)),
                     _ => {}
                 }
             }
@@ -138,6 +148,21 @@ enum Chunk {
     /// A run of 1 to 5 keep-alive rounds: whether it is kept, and each round's answers
     /// (0 to 3) and number.
     Run(u8, Vec<(u8, u16)>),
+    /// One link's connection procedure in a row (accept, associate, `normal`), with a
+    /// status before `normal` if given, cut to its first 1 to 3 steps.
+    Procedure(u8, Option<u8>, u8),
+}
+
+/// One link's procedure as steps: [`Op::Progress`] `steps` times (1 to 3: accept,
+/// associate, `normal` for a link that is connecting), with [`Op::Warn`]'s status
+/// before the third.
+fn procedure(link: u8, warn: Option<u8>, steps: u8) -> Vec<Op> {
+    let mut ops = vec![Op::Progress(link); usize::from(steps.min(2))];
+    if steps == 3 {
+        ops.extend(warn.map(|s| Op::Warn(link, s)));
+        ops.push(Op::Progress(link));
+    }
+    ops
 }
 
 /// One keep-alive round as beats: a miss, then `answers` requests answered (each answer
@@ -155,7 +180,7 @@ fn round((answers, n): (u8, u16)) -> impl Iterator<Item = Op> {
 /// every case keeps.
 fn optional_kind(op: &Op) -> Option<usize> {
     Some(match op {
-        Op::Progress(_) | Op::Valid(_) | Op::KeepAlive(..) => return None,
+        Op::Progress(_) | Op::Warn(..) | Op::Valid(_) | Op::KeepAlive(..) => return None,
         Op::Conn(..) => 0,
         Op::Status(..) => 1,
         Op::AnswerActive => 2,
@@ -255,6 +280,17 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
                 _ => Event::Start,
             };
             (now + Duration::from_millis(u64::from(l % 50)), event)
+        }
+        Op::Warn(l, s) => {
+            let link = LinkId::new((l as usize % links) as u16);
+            let event = match (core.connection(link), core.link_state(link)) {
+                (Some(c), Some(link_core::LinkState::AwaitingStatus))
+                | (Some(c), Some(link_core::LinkState::Operational)) => {
+                    Event::SystemStatus(c, SystemStatus::ALL[s as usize % 9])
+                }
+                _ => Event::Start,
+            };
+            (now, event)
         }
         Op::Conn(l, g, input) => {
             let c = conn(l, g);
