@@ -10,7 +10,10 @@ cargo test -q --release -p link-core --test allocations 2>&1 | tee target/bench/
 cargo bench -q -p csta-wire --bench codec 2>&1 | tee target/bench/codec.txt
 cargo build -q --release -p link-check
 for links in 1 2 3; do ./target/release/link-check --links "$links" --quiet; done 2>&1 | tee target/bench/link-check.txt
+cargo test -q --release -p link-check --test coverage -- --nocapture 2>&1 | tee target/bench/coverage-256.txt
+PROPTEST_CASES=4096 cargo test -q --release -p link-check --test coverage -- --nocapture 2>&1 | tee target/bench/coverage-4096.txt
+PROPTEST_CASES=4096 cargo test -q --release -p link-core --test properties 2>&1 | tee target/bench/properties-4096.txt
 cargo build -q --release -p link-swarm
 ./target/release/link-swarm --seeds 0..1000 --jobs 1 --quiet 2>&1 | tee target/bench/link-swarm.txt
-python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt target/bench/link-swarm.txt
+python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt target/bench/link-swarm.txt target/bench/coverage-256.txt target/bench/coverage-4096.txt target/bench/properties-4096.txt
 echo "wrote BENCHMARKS.md and docs/scaling.svg"

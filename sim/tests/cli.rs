@@ -20,8 +20,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Each broken file, the words its error must contain, and its line:column (the column
-/// in characters; serde_json points just past the token it could not read), if any.
+/// Each broken file, the words its error must contain, and its line:column, if any
+/// (the column in characters: serde_json points at a token's last character or just
+/// past it, the simulator's own checks at the start of the key or value).
 const BROKEN: &[(&str, &str, Option<&str>)] = &[
     ("malformed-json", "EOF while parsing an object", Some("6:1")),
     ("empty-file", "the file is empty", None),

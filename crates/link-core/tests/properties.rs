@@ -5,10 +5,10 @@
 //! proptest's 256, for `cargo test --workspace`; CI also runs it at 4,096 in release
 //! (`PROPTEST_CASES=4096 cargo test --release -p link-core --test properties`), the
 //! budget at which (as at the default) `crates/link-check/tests/coverage.rs` requires
-//! the generator to reach 95% of the reachable shapes of eight fixed three-link configurations (a measure of
-//! the generator per configuration: the property test spreads its cases over random
-//! configurations). Failures are saved in `tests/properties.proptest-regressions` and
-//! replayed.
+//! the generator to reach 95% of the reachable shapes of eight fixed three-link
+//! configurations (a measure of the generator per configuration: the property test
+//! spreads its cases over random configurations). Failures are saved in
+//! `tests/properties.proptest-regressions` and replayed.
 //!
 //! With `--features planted-bugs`, the same property must fail for each planted bug.
 

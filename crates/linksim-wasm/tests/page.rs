@@ -3,8 +3,10 @@
 //! `#scenario=` and `#source=` links run them at load), and the rendered DOM read back:
 //! the verdicts and outage figures must be those the same scenario gives natively, the
 //! picture must be drawn, and an invalid scenario's error must be shown at its line and
-//! column, with the line marked in the editor's gutter. Without Chromium the test says
-//! SKIPPED (and fails when CI asked for it with `LINKSIM_REQUIRE_CHROMIUM`).
+//! column, with the line marked in the editor's gutter and the character selected; and
+//! after a failing call into the module the page must blame the simulator and run the
+//! next time on a fresh instance. Without Chromium each test says SKIPPED (and fails
+//! when CI asked for it with `LINKSIM_REQUIRE_CHROMIUM`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Finding headless Chromium for the tests that render pages (sim's picture test and
-//! linksim-wasm's playground test, which includes this file by path). Without it a test
-//! says SKIPPED where a person sees it, and fails when CI asked for Chromium with
-//! `LINKSIM_REQUIRE_CHROMIUM`.
+//! linksim-wasm's playground test, both of which include this file by path). Without it
+//! a test says SKIPPED on the terminal (past the test harness's capture of a passing
+//! test's output), and fails when CI asked for Chromium with `LINKSIM_REQUIRE_CHROMIUM`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -28,7 +28,13 @@ pub fn chromium_or_skip(what: &str) -> Option<PathBuf> {
             std::env::var_os("LINKSIM_REQUIRE_CHROMIUM").is_none(),
             "LINKSIM_REQUIRE_CHROMIUM is set but no chromium was found"
         );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run");
+        // Straight to the process's standard error: the harness captures `eprintln!` of a
+        // test that passes, and a skip must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: no chromium on PATH (apt-get install chromium); {what} did not run"
+        );
     }
     browser
 }

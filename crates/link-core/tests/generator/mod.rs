@@ -43,7 +43,8 @@ pub enum Op {
     Progress(u8),
     /// SystemStatus value `s` (modulo 9) on the link [`Op::Progress`] of the same
     /// number drives, if it is waiting for a status or operational: a connector that
-    /// warns (or fails) on its way. Drawn only inside procedures, by [`ops`].
+    /// warns (or fails, or reports `normal` early) on its way. Drawn only inside
+    /// procedures, by [`ops`].
     Warn(u8, u8),
     Conn(u8, Generation, ConnInput),
     /// The active link (if any) answers a keep-alive (R14).
@@ -84,8 +85,9 @@ const WEIGHT_VALID: u32 = 16;
 /// [`optional_kind`] with probability 1/4; progress, valid and keep-alive steps always),
 /// how many of its runs of keep-alive [`round`]s it keeps (an eighth, a quarter, a half
 /// or all of about one run per three single steps), and how often its valid steps let
-/// the clock run to the next deadline instead (one in 3, 6, 12 or 24). Among its single
-/// steps come whole [`procedure`]s of one link (about one per five single steps).
+/// the clock run to the next deadline instead (one in 3, 6, 12 or 24). Whole
+/// [`procedure`]s of one link come among them in every case (about two per nine single
+/// steps drawn, whatever kinds the case keeps).
 ///
 /// A case without blind closes, failure statuses or role changes keeps a link active
 /// longer (only its valid steps can still close or fail it); R14's counters need
@@ -141,7 +143,8 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     )
 }
 
-/// One element of a case before the swarm's choices: a step, or a run of rounds.
+/// One element of a case before the swarm's choices: a step, a run of rounds, or one
+/// link's procedure.
 #[derive(Clone, Debug)]
 enum Chunk {
     Single(Op),
