@@ -472,8 +472,8 @@ impl LinkModel {
         }
         let late = n
             .unrecovered_since
-            .is_some_and(|since| input.at.saturating_duration_since(since) > bound);
-        if let (true, Some(since)) = (late, n.unrecovered_since) {
+            .filter(|since| input.at.saturating_duration_since(*since) > bound);
+        if let Some(since) = late {
             next.broken = Some(format!(
                 "L1: no link active {bound:?} after {}, with every connector healthy",
                 bound_start(n.death_left, since)

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use link_core::{
-    Action, ClientEvent, CloseReason, ConfigError, ConnId, Event, LinkId, OptionChange, Role,
-    StatusVerdict, StepError, SystemStatus, Timer,
+    Action, ClientEvent, CloseReason, ConfigError, ConnId, Event, FirstStatusPolicy, LinkId,
+    OptionChange, Role, StatusVerdict, StepError, SystemStatus, Timer,
 };
 
 use crate::{LpAction, LpEvent, LpStatus};
@@ -188,6 +188,14 @@ pub enum LpClientEvent {
 /// The role numbered `code`.
 pub(crate) fn role(code: u32) -> Result<Role, LpStatus> {
     [Role::Standalone, Role::Primary, Role::Backup]
+        .get(code as usize)
+        .copied()
+        .ok_or(LpStatus::OutOfRange)
+}
+
+/// R5's first-status policy numbered `code` ([`LpFirstStatus`]).
+pub(crate) fn first_status(code: u32) -> Result<FirstStatusPolicy, LpStatus> {
+    [FirstStatusPolicy::WaitForNormal, FirstStatusPolicy::Close]
         .get(code as usize)
         .copied()
         .ok_or(LpStatus::OutOfRange)
@@ -376,11 +384,36 @@ mod tests {
         for (code, name) in statuses {
             assert_eq!(status(code as u32).map(|s| s.as_str()), Ok(name));
         }
-        assert_eq!(role(LpRole::Backup as u32), Ok(Role::Backup));
-        for t in Timer::ALL {
-            assert_eq!(timer(timer_code(t)), Ok(t));
+        let roles = [
+            (LpRole::Standalone, Role::Standalone),
+            (LpRole::Primary, Role::Primary),
+            (LpRole::Backup, Role::Backup),
+        ];
+        for (code, r) in roles {
+            assert_eq!(role(code as u32), Ok(r));
         }
-        assert_eq!(timer(LpTimer::KeepAlive as u32), Ok(Timer::KeepAlive));
+        // Both ways: a C timer number names the Rust timer, and the Rust timer's number
+        // is the C one.
+        let timers = [
+            (LpTimer::ConnectTimeout, Timer::ConnectTimeout),
+            (LpTimer::RestartDelay, Timer::RestartDelay),
+            (LpTimer::KeepAlive, Timer::KeepAlive),
+        ];
+        for (code, t) in timers {
+            assert_eq!(timer(code as u32), Ok(t));
+            assert_eq!(timer_code(t), code as u32);
+        }
+        let policies = [
+            (
+                LpFirstStatus::WaitForNormal,
+                FirstStatusPolicy::WaitForNormal,
+            ),
+            (LpFirstStatus::Close, FirstStatusPolicy::Close),
+        ];
+        for (code, p) in policies {
+            assert_eq!(first_status(code as u32), Ok(p));
+        }
+        assert_eq!(first_status(2), Err(LpStatus::OutOfRange));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use link_core::{Action, Config, FirstStatusPolicy, LinkConfig, LinkCore, LinkId, Outcome};
+use link_core::{Action, Config, LinkConfig, LinkCore, LinkId, Outcome};
 
 pub use convert::{
     LpActionKind, LpClientEvent, LpCloseReason, LpEventKind, LpFirstStatus, LpOption, LpRole,
@@ -218,24 +218,19 @@ pub unsafe extern "C" fn lp_config_add_link(
     priority: i32,
     has_priority: bool,
 ) -> LpStatus {
-    guard(LpStatus::Panicked, || {
-        // SAFETY: forwarded from this function's contract.
-        let config = match unsafe { config_mut(config) } {
-            Ok(config) => config,
-            Err(e) => return e,
-        };
-        // SAFETY: by the contract `name` is null or a valid NUL-terminated string.
-        let name = match unsafe { text(name) } {
-            Ok(name) => name,
-            Err(e) => return e,
-        };
-        let link = LinkConfig::new(name);
-        config.links.push(match has_priority {
-            true => link.with_priority(priority),
-            false => link,
-        });
-        LpStatus::Ok
-    })
+    // SAFETY: forwarded from this function's contract (a null `config` is reported
+    // before a null `name`).
+    unsafe {
+        edit(config, |c| {
+            // SAFETY: by the contract `name` is null or a valid NUL-terminated string.
+            let link = LinkConfig::new(text(name)?);
+            c.links.push(match has_priority {
+                true => link.with_priority(priority),
+                false => link,
+            });
+            Ok(())
+        })
+    }
 }
 
 /// The UTF-8 string at `name`.
@@ -334,11 +329,7 @@ pub unsafe extern "C" fn lp_config_set_first_status(
     // SAFETY: forwarded from this function's contract.
     unsafe {
         edit(config, |c| {
-            c.first_status = match policy {
-                0 => FirstStatusPolicy::WaitForNormal,
-                1 => FirstStatusPolicy::Close,
-                _ => return Err(LpStatus::OutOfRange),
-            };
+            c.first_status = convert::first_status(policy)?;
             Ok(())
         })
     }
