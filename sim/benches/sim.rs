@@ -80,7 +80,7 @@ fn sweep_bundled(bencher: Bencher, file: &str) {
         .join(file);
     let text = std::fs::read_to_string(&path).expect("the bundled scenario");
     let combinations = linksim::sweep::plan(&[(path, text)], &[]).expect("a valid scenario");
-    let seeds = explore::SeedSet::new(0..500, (1, 1));
+    let seeds = linksim::seeds::SeedSet::new(0..500, (1, 1));
     bencher.counter(ItemsCount::new(seeds.count)).bench(|| {
         let options = linksim::sweep::SweepOptions {
             jobs: 1,

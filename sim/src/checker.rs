@@ -14,10 +14,11 @@ use link_core::{
     Action, ActionAudit, AuditViolation, CheckBuffer, ClientEvent, ConnId, Event, Instant,
     LinkCore, LinkId, LinkState, LogRecord, Outcome, Role, Timer,
 };
+use link_model::liveness::{claimed, Candidate, Health};
 
 use crate::account::Account;
 use crate::liveness;
-use crate::scenario::{Checked, Health};
+use crate::scenario::Checked;
 use crate::server::Server;
 use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
@@ -189,7 +190,7 @@ impl Checker {
         let timing = liveness::Timing::of(&checked.scenario);
         let health = liveness::health(checked, &timing);
         let bounds = liveness::Bounds::of(checked, &timing);
-        let l1_skipped = liveness::l1_skip_reason(checked, &health, &timing);
+        let l1_skipped = liveness::unclaimed(checked, &health, &timing);
         let heal = checked.scenario.last_heal();
         let fault_windows = liveness::fault_windows(checked);
         Checker {
@@ -493,28 +494,27 @@ impl Checker {
             || core.config().links[link].effective_priority() >= core.config().highest_priority()
     }
 
-    /// Whether liveness can be promised for `server`: some link its role allows is
-    /// healthy (and `usable`), no allowed link can win and then fail (flapping: any
-    /// number of such failures may follow, so no bound holds; L1 assumes "nothing
-    /// fails"), and no allowed link that `blocks` has a priority at or above it.
+    /// Whether liveness can be promised for `server` ([`claimed`]): some link its role
+    /// allows is healthy (and `usable`), no allowed link can win and then fail
+    /// (flapping: any number of such failures may follow, so no bound holds; L1 assumes
+    /// "nothing fails"), and no allowed link that `blocks` has a priority at or above it.
     fn liveness_claimed(
         &self,
         server: &Server,
         usable: impl Fn(usize) -> bool,
         blocks: impl Fn(usize) -> bool,
     ) -> bool {
-        let priority = |l: usize| server.core.config().links[l].effective_priority();
-        (0..self.health.len()).any(|h| {
-            Self::allowed(server, h)
-                && self.health[h] == Health::Healthy
-                && usable(h)
-                && !(0..self.health.len()).any(|f| {
-                    f != h
-                        && Self::allowed(server, f)
-                        && (self.health[f] == Health::Flapping
-                            || (blocks(f) && priority(f) >= priority(h)))
-                })
-        })
+        let links = &server.core.config().links;
+        let candidates: Vec<Candidate> = (0..self.health.len())
+            .map(|l| Candidate {
+                health: self.health[l],
+                allowed: Self::allowed(server, l),
+                usable: usable(l),
+                blocks: blocks(l),
+                priority: links[l].effective_priority(),
+            })
+            .collect();
+        claimed(&candidates)
     }
 
     fn all_allowed_healthy(

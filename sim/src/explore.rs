@@ -580,97 +580,9 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
     out
 }
 
-/// Splits `text` at `separator` into two whole numbers; `what` names the option in errors.
-fn number_pair(
-    text: &str,
-    separator: &str,
-    what: &str,
-    example: &str,
-) -> Result<(u64, u64), String> {
-    let (a, b) = text
-        .split_once(separator)
-        .ok_or_else(|| format!("{what} {text:?}: write it like {example}"))?;
-    let number = |part: &str| {
-        part.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("{what} {text:?}: {part:?} is not a number"))
-    };
-    Ok((number(a)?, number(b)?))
-}
-
-/// Parses `A..B` (B exclusive).
-pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
-    let (a, b) = number_pair(text, "..", "seeds", "0..5000")?;
-    if a >= b {
-        return Err(format!("seeds {text:?}: the range is empty"));
-    }
-    Ok(a..b)
-}
-
-/// Parses `I/N` (1-based shard I of N).
-pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
-    let (i, n) = number_pair(text, "/", "shard", "2/4")?;
-    if n == 0 || i == 0 || i > n {
-        return Err(format!("shard {text:?}: I must be between 1 and N"));
-    }
-    Ok((i, n))
-}
-
-/// The seeds of `range` that shard `i` of `n` runs: every n-th, so shards take equal
-/// shares of any range and together cover it exactly once.
-pub fn shard_seeds(range: std::ops::Range<u64>, shard: (u64, u64)) -> Vec<u64> {
-    SeedSet::new(range, shard).iter().collect()
-}
-
 /// The most seeds one `explore` run takes (after sharding): about five days on two
 /// cores. A larger range is split with `--shard` or into several runs.
 pub const MAX_SEEDS: u64 = 10_000_000_000;
-
-/// The seeds one shard runs, as an arithmetic sequence: `first`, `first + step`, ...
-/// (`count` of them). Nothing is collected, so any range costs constant memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SeedSet {
-    /// The first seed.
-    pub first: u64,
-    /// The distance between seeds (the shard count).
-    pub step: u64,
-    /// How many seeds.
-    pub count: u64,
-}
-
-impl SeedSet {
-    /// The seeds of `range` that shard `i` of `n` (1-based, as [`parse_shard`] returns)
-    /// runs: those whose remainder modulo `n` is `i - 1`.
-    pub fn new(range: std::ops::Range<u64>, shard: (u64, u64)) -> Self {
-        let (i, n) = shard;
-        let n = n.max(1);
-        let (a, b) = (u128::from(range.start), u128::from(range.end));
-        let remainder = u128::from((i.max(1) - 1) % n);
-        let n128 = u128::from(n);
-        let first = a + (remainder + n128 - a % n128) % n128;
-        let count = if first >= b {
-            0
-        } else {
-            (b - 1 - first) / n128 + 1
-        };
-        SeedSet {
-            first: first.min(u128::from(u64::MAX)) as u64,
-            step: n,
-            count: count as u64,
-        }
-    }
-
-    /// The seeds from position `from` on, at most `len` of them.
-    pub fn slice(&self, from: u64, len: u64) -> Vec<u64> {
-        let end = from.saturating_add(len).min(self.count);
-        (from..end).map(|k| self.first + k * self.step).collect()
-    }
-
-    /// Every seed, in order.
-    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.count).map(|k| self.first + k * self.step)
-    }
-}
 
 /// Runs `seeds` on `jobs` threads; results in seed order, whatever the thread timing.
 /// `progress` is called after each seed with the number done.
@@ -776,33 +688,6 @@ mod tests {
         assert!(
             worlds.iter().any(|s| s.config.links.len() == 1)
                 && worlds.iter().any(|s| s.config.links.len() == 6)
-        );
-    }
-
-    #[test]
-    fn shards_split_a_range_exactly() {
-        let all: Vec<u64> = (1..=3).flat_map(|i| shard_seeds(10..20, (i, 3))).collect();
-        let far = SeedSet::new(0..u64::MAX, (3, 1_000_000_000_000));
-        assert_eq!((far.first, far.step), (2, 1_000_000_000_000));
-        assert_eq!(far.count, u64::MAX / 1_000_000_000_000 + 1);
-        let last = far.slice(far.count - 1, 10);
-        assert_eq!(last, [far.first + (far.count - 1) * far.step]);
-        assert!(last[0] < u64::MAX);
-        assert_eq!(SeedSet::new(0..1, (2, 2)).count, 0);
-        assert_eq!(
-            SeedSet::new(u64::MAX - 1..u64::MAX, (1, 1)).slice(0, 5),
-            [u64::MAX - 1]
-        );
-        let mut sorted = all.clone();
-        sorted.sort();
-        assert_eq!(sorted, (10..20).collect::<Vec<_>>());
-        assert_eq!(
-            parse_shard("0/3").unwrap_err(),
-            "shard \"0/3\": I must be between 1 and N"
-        );
-        assert_eq!(
-            parse_seeds("5..5").unwrap_err(),
-            "seeds \"5..5\": the range is empty"
         );
     }
 }

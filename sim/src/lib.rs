@@ -31,6 +31,7 @@ pub mod picture;
 mod report;
 mod run;
 pub mod scenario;
+pub use link_model::seeds;
 mod seeded;
 mod server;
 pub mod starter;

@@ -1,13 +1,14 @@
-//! When liveness is claimed and its bound: each connector's [`Health`], why L1 may not
-//! be checked at all, the fault windows H1 looks at, and the bounds within which a
-//! server (L1) and a pair (H1) must recover. docs/decisions.md ("L1 and H1") says why
-//! each term is there.
+//! The liveness theory ([`link_model::liveness`]) applied to a scenario: the timing it
+//! runs under, each connector's [`Health`], why L1 may not be checked at all, the fault
+//! windows H1 looks at, and the terms of the bounds within which a server (L1) and a
+//! pair (H1) must recover. docs/decisions.md ("L1 and H1") says why each term is there.
 
 use std::time::Duration;
 
 use link_core::Instant;
+use link_model::liveness::{keepalive_detection, Health, Recovery, Unclaimed};
 
-use crate::scenario::{Checked, Fault, Health, Scenario};
+use crate::scenario::{Checked, Fault, Scenario};
 use crate::SimDuration;
 
 /// The timing options a scenario runs under, over its configuration and every value an
@@ -57,7 +58,7 @@ impl Timing {
     /// How long keep-alive may take to notice a dead link: one interval per tolerated
     /// failure and one for the request itself.
     pub(crate) fn keepalive_detection(&self) -> Duration {
-        self.kpl_interval_max * (self.kpl_tolerance_max + 1)
+        keepalive_detection(self.kpl_interval_max, self.kpl_tolerance_max)
     }
 }
 
@@ -65,16 +66,18 @@ impl Timing {
 pub(crate) fn health(checked: &Checked, timing: &Timing) -> Vec<Health> {
     let s = &checked.scenario;
     let round_trip = SimDuration(s.network.latency.0 * 2 + s.network.jitter.0 * 2);
+    let kpl_interval = SimDuration(timing.kpl_interval_min);
+    let keepalive_on = !timing.kpl_interval_min.is_zero();
     checked
         .connectors
         .iter()
         .map(|spec| {
-            spec.health(
-                SimDuration(timing.connect_tout_min),
-                SimDuration(timing.kpl_interval_min),
-                round_trip,
-                &checked.config,
-            )
+            spec.behaviour(kpl_interval, round_trip, &checked.config)
+                .health(
+                    timing.connect_tout_min,
+                    timing.connect_tout_max,
+                    keepalive_on,
+                )
         })
         .collect()
 }
@@ -112,9 +115,17 @@ impl Terms {
     }
 
     /// After faults: a failure waits the restart timeout (and the Management Layer's
-    /// switch), and a procedure begun just before the heal may still fail once.
-    fn after_faults(&self, switch: Duration, keepalive: Duration) -> Duration {
-        self.restart + self.procedure * 2 + switch + keepalive
+    /// switch), and a procedure begun just before the heal may still fail once; the
+    /// network term is `network`.
+    fn after_faults(&self, switch: Duration, keepalive: Duration, network: Duration) -> Recovery {
+        Recovery {
+            restart_timeout: self.restart,
+            connect_tout: self.procedure,
+            procedures: 2,
+            switch,
+            keepalive_detection: keepalive,
+            network,
+        }
     }
 }
 
@@ -142,15 +153,18 @@ impl Bounds {
             true => terms.switch,
             false => Duration::ZERO,
         };
-        let after_faults = terms.after_faults(switch, keepalive);
-        let recovery = if s.faults.is_empty() {
-            terms.procedure + terms.margin
-        } else {
-            after_faults + terms.latency + terms.margin
+        let recovery = match s.faults.is_empty() {
+            true => Recovery {
+                connect_tout: terms.procedure,
+                procedures: 1,
+                network: terms.margin,
+                ..Recovery::default()
+            },
+            false => terms.after_faults(switch, keepalive, terms.latency + terms.margin),
         };
         Bounds {
-            recovery,
-            pair_window: after_faults + terms.margin,
+            recovery: recovery.bound(),
+            pair_window: terms.after_faults(switch, keepalive, terms.margin).bound(),
         }
     }
 }
@@ -160,8 +174,8 @@ impl Bounds {
 /// switch always counted), and 5 s more.
 pub(crate) fn exploration_end(s: &Scenario, safety_phase: Duration) -> Duration {
     let terms = Terms::of(s, &Timing::of(s));
-    let bound = terms.after_faults(terms.switch, terms.keepalive) + terms.latency;
-    s.last_heal().max(safety_phase) + bound + Duration::from_secs(5)
+    let bound = terms.after_faults(terms.switch, terms.keepalive, terms.latency);
+    s.last_heal().max(safety_phase) + bound.bound() + Duration::from_secs(5)
 }
 
 fn has_partition(checked: &Checked) -> bool {
@@ -182,30 +196,16 @@ fn needs_keepalive_to_notice(checked: &Checked) -> bool {
         .any(|f| matches!(f, Fault::Partition { .. } | Fault::IgnoreKeepalive { .. }))
 }
 
-/// Why L1 cannot be promised for `checked`, if it cannot. L1 and H1 promise recovery
-/// when nothing fails after the heal. A connector that can be selected and then lose
-/// keep-alive (flapping) fails again and again, as often as procedures and role
-/// switches happen to pick it: no bound holds.
-pub(crate) fn l1_skip_reason(
+/// Why L1 cannot be promised for `checked`, if it cannot ([`Unclaimed::of_world`]): a
+/// flapping connector, or a partition while keep-alive is off at some time.
+pub(crate) fn unclaimed(
     checked: &Checked,
     health: &[Health],
     timing: &Timing,
-) -> Option<String> {
-    let flapping = checked
-        .config
-        .links
-        .iter()
-        .zip(health)
-        .find(|(_, h)| **h == Health::Flapping);
-    if let Some((link, _)) = flapping {
-        return Some(format!("connector {} can be selected and then fail again (keep-alive, or a failure status: flapping); liveness assumes nothing fails", link.name));
-    }
-    if has_partition(checked) && timing.kpl_ever_off {
-        return Some(
-            "a partition with keep-alive off: a close lost in it cannot be noticed".to_string(),
-        );
-    }
-    None
+) -> Option<Unclaimed> {
+    let names = checked.config.links.iter().map(|l| l.name.as_str());
+    let connectors = names.zip(health.iter().copied());
+    Unclaimed::of_world(connectors, has_partition(checked) && timing.kpl_ever_off)
 }
 
 /// Each fault as (start, end, its link or `None` for all, whether it is a crash).

@@ -631,21 +631,21 @@ fn explore(
     options: &linksim::explore::ExploreOptions,
 ) -> i32 {
     use linksim::explore;
-    let range = match explore::parse_seeds(seeds) {
+    let range = match linksim::seeds::parse_range(seeds) {
         Ok(range) => range,
         Err(e) => {
             errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
-    let shard = match shard.map(explore::parse_shard).transpose() {
+    let shard = match shard.map(linksim::seeds::parse_shard).transpose() {
         Ok(shard) => shard.unwrap_or((1, 1)),
         Err(e) => {
             errln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
-    let set = explore::SeedSet::new(range.clone(), shard);
+    let set = linksim::seeds::SeedSet::new(range.clone(), shard);
     if set.count > explore::MAX_SEEDS {
         errln!(
             "error: {} seeds in one run; at most {} (split the range with --shard or into several runs)",
@@ -777,7 +777,7 @@ const BATCH: u64 = 1 << 16;
 
 /// Runs every seed of `set` in batches, on `jobs` threads.
 fn explore_set(
-    set: &linksim::explore::SeedSet,
+    set: &linksim::seeds::SeedSet,
     jobs: usize,
     options: &linksim::explore::ExploreOptions,
     bar: Option<&indicatif::ProgressBar>,

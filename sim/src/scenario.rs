@@ -14,6 +14,8 @@ use link_core::{
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
+use link_model::liveness::Behaviour;
+
 use crate::duration::DrawnDuration;
 use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
 use crate::SimDuration;
@@ -320,61 +322,45 @@ impl ConnectorSpec {
         }
     }
 
-    /// What this connector does to liveness (L1, H1), given the scenario's timing (the
-    /// shortest `connect_tout` and `kpl_interval` it runs under) and the core's status
-    /// policies: its `normal` must come (first, under the close policy) within
-    /// `connect_tout`, and nothing it reports after `normal` may be a failure.
-    pub fn health(
+    /// What this connector does, as liveness sees it (L1, H1), given the shortest
+    /// `kpl_interval` the scenario runs under (zero: keep-alive is never on), the
+    /// network's round trip and the core's status policies: when its `normal` comes
+    /// (first, under the close policy), whether anything it reports after `normal` is
+    /// a failure, and whether it answers keep-alives in time. Its `normal` is bounded
+    /// from above only (the soonest is taken as at once): the checker never credits a
+    /// connector with being too slow to win, so one that could flap never counts as
+    /// harmless.
+    pub fn behaviour(
         &self,
-        connect_tout: SimDuration,
         kpl_interval: SimDuration,
         round_trip: SimDuration,
         config: &Config,
-    ) -> Health {
+    ) -> Behaviour {
         let steps = self.status_steps();
         let first_normal = match config.first_status {
             FirstStatusPolicy::WaitForNormal => steps.iter().position(|(_, s)| s.is_normal()),
             FirstStatusPolicy::Close => steps.first().filter(|(_, s)| s.is_normal()).map(|_| 0),
         };
-        let Some(first_normal) = first_normal else {
-            return Health::Harmless;
-        };
-        if self.refuse || self.association != AssociationBehaviour::Accept {
-            return Health::Harmless;
-        }
-        let fails_later = steps[first_normal + 1..]
-            .iter()
-            .any(|(_, s)| config.status_policy.is_failure(*s));
-        let slowest = self.accept_after.0
-            + self.associate_after.0
-            + steps[first_normal].0 .0
-            + self.jitter.0 * 3
-            + round_trip.0 * 3;
-        let keepalive_ok = kpl_interval.0.is_zero()
-            || (self.keepalive == KeepaliveBehaviour::Answer
-                && self.keepalive_after.0 + self.jitter.0 + round_trip.0 < kpl_interval.0);
-        match (keepalive_ok && !fails_later, slowest < connect_tout.0) {
-            (false, _) => Health::Flapping,
-            (true, true) => Health::Healthy,
-            (true, false) => Health::Harmless,
+        let fails_after_normal = first_normal.is_some_and(|first| {
+            steps[first + 1..]
+                .iter()
+                .any(|(_, s)| config.status_policy.is_failure(*s))
+        });
+        let slowest = first_normal.map(|first| {
+            self.accept_after.0
+                + self.associate_after.0
+                + steps[first].0 .0
+                + self.jitter.0 * 3
+                + round_trip.0 * 3
+        });
+        Behaviour {
+            accepts: !self.refuse && self.association == AssociationBehaviour::Accept,
+            normal: slowest.map(|slowest| (std::time::Duration::ZERO, slowest)),
+            fails_after_normal,
+            answers_keepalive: self.keepalive == KeepaliveBehaviour::Answer
+                && self.keepalive_after.0 + self.jitter.0 + round_trip.0 < kpl_interval.0,
         }
     }
-}
-
-/// What a connector, as specified, does to a server's liveness.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Health {
-    /// Accepts, associates, reports `normal` within `connect_tout` (first, under the
-    /// close policy; after any other values, under the default), answers keep-alives in
-    /// time and reports no failure status afterwards: a server that may use it must end
-    /// up active.
-    Healthy,
-    /// Can be selected but then loses keep-alive or reports a failure status: it may
-    /// win and fail again and again.
-    Flapping,
-    /// Never selected (refuses, rejects, never answers, never `normal`, too slow), or
-    /// selected and kept: it drops out of the queue and holds nothing back for long.
-    Harmless,
 }
 
 /// The network between each server and each connector.
@@ -1732,6 +1718,8 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
 
 #[cfg(test)]
 mod tests {
+    use link_model::liveness::Health;
+
     use super::*;
 
     /// Columns count characters, as an editor shows them, whichever check found the
@@ -1786,7 +1774,8 @@ mod tests {
             ..ConnectorSpec::default()
         };
         let (two_s, ten_s) = (SimDuration::from_secs(2), SimDuration::from_secs(10));
-        spec.health(two_s, ten_s, SimDuration::from_millis(2), config)
+        let behaviour = spec.behaviour(ten_s, SimDuration::from_millis(2), config);
+        behaviour.health(two_s.0, two_s.0, true)
     }
 
     #[test]
@@ -1801,17 +1790,17 @@ mod tests {
         );
         assert_eq!(
             health_of(late_normal, &close),
-            Health::Harmless,
+            Health::NeverSelected,
             "closed at once"
         );
         let too_late = steps(&[("initializing", 0), ("normal", 2_500)]);
         assert_eq!(
             health_of(too_late, &wait),
-            Health::Harmless,
-            "after connect-tout"
+            Health::Sometimes,
+            "after connect-tout at its slowest; never credited with being too slow"
         );
         let never = steps(&[("initializing", 0), ("enabled", 100)]);
-        assert_eq!(health_of(never, &wait), Health::Harmless);
+        assert_eq!(health_of(never, &wait), Health::NeverSelected);
         let fails = steps(&[("normal", 0), ("disabled", 300)]);
         assert_eq!(
             health_of(fails.clone(), &wait),

@@ -193,7 +193,7 @@ struct Plan {
     combinations: Vec<Combination>,
     range: std::ops::Range<u64>,
     shard: (u64, u64),
-    seeds: linksim::explore::SeedSet,
+    seeds: linksim::seeds::SeedSet,
     worst: usize,
 }
 
@@ -210,14 +210,15 @@ fn prepare(args: &SweepArgs) -> Result<Plan, String> {
         .iter()
         .map(|s| sweep::parse_set(s))
         .collect::<Result<_, _>>()?;
-    let range = linksim::explore::parse_seeds(&args.seeds)?;
+    let range = linksim::seeds::parse_range(&args.seeds).map_err(|e| e.to_string())?;
     let shard = args
         .shard
         .as_deref()
-        .map(linksim::explore::parse_shard)
-        .transpose()?
+        .map(linksim::seeds::parse_shard)
+        .transpose()
+        .map_err(|e| e.to_string())?
         .unwrap_or((1, 1));
-    let seeds = linksim::explore::SeedSet::new(range.clone(), shard);
+    let seeds = linksim::seeds::SeedSet::new(range.clone(), shard);
     let count = sweep::combination_count(args.files.len(), &settings);
     let total = count
         .and_then(|c| c.checked_mul(seeds.count))

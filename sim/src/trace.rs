@@ -1,11 +1,10 @@
 //! [`Trace`]: the full record of a run as JSON Lines (every input with its outcome,
 //! every action, every fault), and a hash of it that `--check-determinism` compares.
 
-use link_core::{Action, Event, Instant, Outcome, StepError};
+use link_core::{Action, Event, Fnv1a, Instant, Outcome, StepError};
 use serde::Serialize;
 
 use crate::scenario::Fault;
-use crate::seeded::{fnv1a, FNV_OFFSET};
 use crate::verdict::Found;
 
 /// One record of the trace.
@@ -117,7 +116,7 @@ pub struct Trace {
     record: bool,
     keep_lines: bool,
     lines: Vec<String>,
-    hash: u64,
+    hash: Fnv1a,
     pub(crate) sink: Option<TraceSink>,
 }
 
@@ -130,7 +129,7 @@ impl Trace {
             record: hash || keep_lines,
             keep_lines,
             lines: Vec::new(),
-            hash: FNV_OFFSET,
+            hash: Fnv1a::new(),
             sink: None,
         }
     }
@@ -145,7 +144,7 @@ impl Trace {
             record,
         })
         .expect("trace records serialize");
-        self.hash = fnv1a(self.hash, line.bytes().chain(std::iter::once(b'\n')));
+        self.hash.bytes(line.bytes()).bytes([b'\n']);
         if let Some(sink) = &mut self.sink {
             sink.write(&line);
         }
@@ -161,6 +160,6 @@ impl Trace {
 
     /// FNV-1a over every line: equal traces, equal hashes.
     pub fn hash(&self) -> u64 {
-        self.hash
+        self.hash.value()
     }
 }

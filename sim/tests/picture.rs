@@ -205,7 +205,7 @@ fn a_headless_browser_renders_a_sweep_page_with_its_heatmap() {
         linksim::sweep::parse_set("connect_tout=1s,2s").unwrap(),
     ];
     let combinations = linksim::sweep::plan(&[(path, text)], &settings).unwrap();
-    let seeds = linksim::explore::SeedSet::new(0..5, (1, 1));
+    let seeds = linksim::seeds::SeedSet::new(0..5, (1, 1));
     let options = linksim::sweep::SweepOptions {
         jobs: 1,
         ..Default::default()

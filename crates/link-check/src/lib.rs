@@ -24,12 +24,6 @@ pub mod check;
 pub mod model;
 pub mod setup;
 
-/// The reference model of R1-R16 that `link-core`'s property tests run beside the core:
-/// the same file, compiled here too, so both checkers hold the core to one model.
-#[path = "../../link-core/tests/model/mod.rs"]
-#[allow(dead_code, missing_docs, clippy::all)]
-pub mod reference;
-
 pub use check::{check, Counterexample, Report};
 pub use model::{Input, LinkModel, Node};
 pub use setup::{enumerate, Families, Keepalive, Setup};

@@ -19,13 +19,14 @@ use core::hash::{Hash, Hasher};
 use core::time::Duration;
 
 use link_core::{
-    Action, ActionAudit, ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, LinkState,
-    OptionChange, Outcome, Role, SystemStatus, Timer,
+    Action, ActionAudit, ConnId, Event, Fnv1a, Instant, KeepaliveLossRate, LinkCore, LinkId,
+    LinkState, OptionChange, Outcome, Role, SystemStatus, Timer,
 };
 use stateright::{Model, Property};
 
-use crate::reference::Model as Reference;
 use crate::setup::{Setup, CONNECT_TIMEOUT};
+use link_model::liveness::Recovery;
+use link_model::reference::Model as Reference;
 
 /// What the environment has outstanding on one link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,29 +112,9 @@ impl PartialEq for Node {
     }
 }
 
-/// FNV-1a: a fixed hasher, so that a state's key is the same on every run.
-pub struct Fnv(pub u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 impl Node {
     fn rekey(&mut self) {
-        let mut h = Fnv::default();
+        let mut h = Fnv1a::new();
         self.core.hash_canonical(&mut h);
         self.reference.hash_canonical(&mut h);
         for (conn, stale) in self.conns.iter().zip(&self.stale) {
@@ -256,11 +237,18 @@ impl LinkModel {
         })
     }
 
-    /// L1's bound in the fair environment for `setup`: `connect-tout` + the restart
-    /// timeout; `None` for a backup.
+    /// L1's bound in the fair environment for `setup` ([`Recovery`]): one procedure
+    /// after the restart timeout, with no switch, no keep-alive detection (a death
+    /// closes the connection) and no network; `None` for a backup.
     pub fn fair_bound(setup: &Setup) -> Option<Duration> {
         let config = setup.config();
-        (config.role != Role::Backup).then_some(config.connect_timeout + config.restart_timeout)
+        let recovery = Recovery {
+            restart_timeout: config.restart_timeout,
+            connect_tout: config.connect_timeout,
+            procedures: 1,
+            ..Recovery::default()
+        };
+        (config.role != Role::Backup).then(|| recovery.bound())
     }
 
     fn core(&self) -> LinkCore {

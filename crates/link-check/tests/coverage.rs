@@ -8,22 +8,20 @@
 //! configuration's shapes. It prints the figures (`PROPTEST_CASES=4096 cargo test
 //! --release -p link-check --test coverage -- --nocapture`).
 
-#[path = "../../link-core/tests/generator/mod.rs"]
-mod generator;
-
 use std::collections::HashSet;
 use std::hash::Hasher;
 
-use link_check::model::{Fnv, MISS_BUDGET};
+use link_check::model::MISS_BUDGET;
 use link_check::{enumerate, Families, Keepalive, LinkModel, Setup};
-use link_core::{Action, Instant, LinkCore, LogRecord, Role};
+use link_core::{Action, Fnv1a, Instant, LinkCore, LogRecord, Role};
+use link_model::generator;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use stateright::{Checker, Model, StateRecorder};
 
 /// FNV-1a over a core's shape.
 fn shape(core: &LinkCore) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = Fnv1a::new();
     core.hash_shape(&mut h);
     h.finish()
 }

@@ -124,21 +124,8 @@ mod tests {
 
     use crate::{Config, Event, Instant, LinkConfig, LinkCore, LinkId, SystemStatus};
 
-    /// FNV-1a, enough to compare two canonical states in a test.
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    }
-
     fn canonical(core: &LinkCore) -> u64 {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut h = crate::Fnv1a::new();
         core.hash_canonical(&mut h);
         h.finish()
     }

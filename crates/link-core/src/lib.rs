@@ -25,6 +25,7 @@ mod audit;
 mod canonical;
 mod config;
 mod event;
+mod fnv;
 mod ids;
 mod invariants;
 mod keepalive;
@@ -47,6 +48,7 @@ pub use crate::config::{
     MAX_RESTART_TIMEOUT, MIN_CONNECT_TIMEOUT, MIN_RESTART_TIMEOUT,
 };
 pub use crate::event::{Event, SystemStatus};
+pub use crate::fnv::Fnv1a;
 pub use crate::ids::{ConnId, LinkId};
 pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};

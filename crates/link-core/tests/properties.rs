@@ -1,4 +1,4 @@
-//! Property tests: the core against the reference model (`tests/model`) on generated
+//! Property tests: the core against the reference model (`link_model::reference`) on generated
 //! configurations and input streams. After every input the core's result and actions
 //! must equal the model's, `check_invariants` (I1, I3-I8) and the harness's action
 //! checks (I6, I7) must hold, and nothing may panic (I9). The default case count is
@@ -13,18 +13,16 @@
 //! With `--features planted-bugs`, the same property must fail for each planted bug.
 
 mod common;
-mod generator;
-mod model;
 
 use std::time::Duration;
 
 use common::Harness;
-use generator::{loss_rate, ops, realise, Op};
 use link_core::{
     Config, FirstStatusPolicy, Instant, LinkConfig, LinkCore, Role, StatusPolicy, StatusVerdict,
     SystemStatus,
 };
-use model::Model;
+use link_model::generator::{loss_rate, ops, realise, Op};
+use link_model::reference::Model;
 use proptest::prelude::*;
 
 /// R5 and R15 policies: the default, the old behaviour, and random verdicts.

@@ -147,8 +147,8 @@ pub fn check(world: &World, observed: &Observed) -> Result<Verdict, Finding> {
     // Heals are simulated time; priority changes were sent at driver time.
     let heal = world.last_fault_heal().saturating_sub(observed.started_at);
     let heal = Instant::ZERO + heal.max(world.last_change());
-    let l1 = match world.l1_skip_reason() {
-        Some(reason) => Err(reason),
+    let l1 = match world.unclaimed() {
+        Some(reason) => Err(reason.summary()),
         None => Ok(heal),
     };
     let mut replay = Replay::new(&world.config, l1.ok(), world.l1_bound())?;

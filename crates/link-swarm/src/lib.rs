@@ -27,4 +27,4 @@ pub mod world;
 pub use check::{check, Finding, FindingKind, Verdict};
 pub use run::{run, Observed, RunError};
 pub use swarm::{Outcome, Summary};
-pub use world::{Fault, FaultKind, Health, World};
+pub use world::{Fault, FaultKind, World};

@@ -43,22 +43,11 @@ struct Args {
 }
 
 fn parse_range(text: &str) -> Result<Range<u64>, String> {
-    let (start, end) = text
-        .split_once("..")
-        .ok_or_else(|| format!("{text:?} is not START..END (e.g. 0..300)"))?;
-    let number = |s: &str| {
-        s.trim()
-            .parse::<u64>()
-            .map_err(|e| format!("{s:?} in {text:?}: {e}"))
-    };
-    let range = number(start)?..number(end)?;
+    let range = link_model::seeds::parse_range(text).map_err(|e| e.to_string())?;
     if range.end > MAX_SEED + 1 {
         return Err(format!("{text:?} goes past the largest seed, {MAX_SEED}"));
     }
-    match range.is_empty() {
-        true => Err(format!("{text:?} holds no seed")),
-        false => Ok(range),
-    }
+    Ok(range)
 }
 
 fn parse_seed(text: &str) -> Result<u64, String> {

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use link_core::Fnv1a;
 use link_tokio::{DriverBug, Record};
 
 use crate::check::{check, Finding, Verdict};
@@ -82,14 +83,11 @@ pub fn one(seed: u64, bug: Option<DriverBug>) -> Outcome {
 
 /// FNV-1a over the records' debug text: fixed, the same on every machine.
 pub fn fingerprint(records: &[Record]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = Fnv1a::new();
     for record in records {
-        for byte in format!("{record:?}\n").bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        hash.bytes(format!("{record:?}\n").bytes());
     }
-    hash
+    hash.value()
 }
 
 /// The largest seed a range may hold: far from `u64::MAX`, so that no count wraps.

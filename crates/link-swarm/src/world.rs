@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use link_core::{Config, LinkConfig, LinkId, SystemStatus};
+use link_model::liveness::{keepalive_detection, Behaviour, Health, Recovery, Unclaimed};
 use link_tokio::{AssociationAnswer, KeepAliveAnswer, StubScript};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -84,24 +85,6 @@ pub struct Fault {
     pub heal: Duration,
 }
 
-/// How a connector's script will treat the driver, judged for liveness.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Health {
-    /// Accepts, reports `normal` well within `connect-tout` even at the network's
-    /// slowest, answers keep-alives.
-    Healthy,
-    /// Reports `normal` within `connect-tout` only when the network is quick enough
-    /// (or only sometimes), and never fails once selected: it neither promises nor
-    /// prevents recovery.
-    Sometimes,
-    /// Never becomes operational (rejects, stays silent, no `normal` in time even at
-    /// the network's quickest).
-    NeverSelected,
-    /// Can be selected and then fails again (a later failure status, or keep-alives
-    /// it stops answering): no recovery bound holds while it is in the pool.
-    Flapping,
-}
-
 /// Everything a seed runs.
 #[derive(Clone, Debug)]
 pub struct World {
@@ -177,29 +160,29 @@ impl World {
     /// Why L1 cannot be claimed for this world, if it cannot: no healthy connector, a
     /// flapping one, or a partition with keep-alive off (a close lost in it is never
     /// noticed).
-    pub fn l1_skip_reason(&self) -> Option<&'static str> {
+    pub fn unclaimed(&self) -> Option<Unclaimed> {
         if !self.health.contains(&Health::Healthy) {
-            return Some("no healthy connector");
+            return Some(Unclaimed::NoHealthyConnector);
         }
-        if self.health.contains(&Health::Flapping) {
-            return Some("a connector can be selected and then fail again (flapping)");
-        }
+        let hosts: Vec<String> = (0..self.health.len()).map(World::host).collect();
         let partition = self.faults.iter().any(|f| f.kind == FaultKind::Partition);
-        if partition && self.config.keepalive_interval.is_zero() {
-            return Some("a partition with keep-alive off");
-        }
-        None
+        let partition_unnoticed = partition && self.config.keepalive_interval.is_zero();
+        let connectors = hosts
+            .iter()
+            .map(String::as_str)
+            .zip(self.health.iter().copied());
+        Unclaimed::of_world(connectors, partition_unnoticed)
     }
 
-    /// L1's bound: how long after the last heal some link must be active. A failure
-    /// waits the restart timeout, a procedure begun just before the heal may still fail
-    /// once, keep-alive may take its whole detection to notice a connection lost in a
-    /// partition, a message sent in a latency fault may arrive its latency after the
-    /// heal (and hold later ones behind it), and the network's latency gets room (ten
-    /// round trips, and ten ticks for the simulation's steps).
+    /// L1's bound ([`Recovery`]): how long after the last heal some link must be active.
+    /// A failure waits the restart timeout, a procedure begun just before the heal may
+    /// still fail once, keep-alive may take its whole detection to notice a connection
+    /// lost in a partition; the network term holds the slowest connector's accept, a
+    /// message sent in a latency fault that arrives its latency after the heal (and
+    /// holds later ones behind it), and room for the network's latency (ten round
+    /// trips) and the simulation's steps (ten ticks).
     pub fn l1_bound(&self) -> Duration {
         let c = &self.config;
-        let detection = c.keepalive_interval * (u32::from(c.keepalive_tolerance) + 1);
         let slowest_start = self
             .connectors
             .iter()
@@ -215,13 +198,18 @@ impl World {
             })
             .max()
             .unwrap_or_default();
-        c.restart_timeout
-            + c.connect_timeout * 2
-            + detection
-            + slowest_start
-            + slowest_fault * 2
-            + self.latency.1 * 20
-            + TICK * 10
+        let recovery = Recovery {
+            restart_timeout: c.restart_timeout,
+            connect_tout: c.connect_timeout,
+            procedures: 2,
+            switch: Duration::ZERO,
+            keepalive_detection: keepalive_detection(
+                c.keepalive_interval,
+                u32::from(c.keepalive_tolerance),
+            ),
+            network: slowest_start + slowest_fault * 2 + self.latency.1 * 20 + TICK * 10,
+        };
+        recovery.bound()
     }
 
     /// The simulated time the driver runs before it is shut down.
@@ -291,7 +279,8 @@ fn draw_script(rng: &mut ChaCha8Rng, i: usize) -> StubScript {
 }
 
 /// How `script` treats a driver configured as `config` on a network whose latency is
-/// between `latency.0` and `latency.1`.
+/// between `latency.0` and `latency.1`: the connect, the session start and its answer,
+/// and the status are four trips (at the slowest with room for the simulation's ticks).
 fn health(script: &StubScript, config: &Config, latency: (Duration, Duration)) -> Health {
     let normal_at = script
         .statuses
@@ -302,31 +291,23 @@ fn health(script: &StubScript, config: &Config, latency: (Duration, Duration)) -
         })
         .find(|&(_, status)| status == SystemStatus::Normal)
         .map(|(at, _)| at);
-    let Some(normal_at) = normal_at else {
-        return Health::NeverSelected;
-    };
-    // The connect, the session start and its answer, the status: four trips (at the
-    // slowest with room for the simulation's ticks).
-    let soonest = script.accept_delay + normal_at + latency.0 * 4;
-    let latest = script.accept_delay + normal_at + latency.1 * 4 + TICK * 10;
-    if script.association != AssociationAnswer::Accept || soonest >= config.connect_timeout {
-        return Health::NeverSelected;
-    }
     let after_normal = script
         .statuses
         .iter()
         .skip_while(|&&(_, s)| s != SystemStatus::Normal);
-    let fails_later = after_normal
-        .skip(1)
-        .any(|&(_, s)| s != SystemStatus::Normal);
-    let keepalive_on = !config.keepalive_interval.is_zero();
-    if fails_later || (keepalive_on && script.keepalive != KeepAliveAnswer::Answer) {
-        return Health::Flapping;
-    }
-    match latest < config.connect_timeout {
-        true => Health::Healthy,
-        false => Health::Sometimes,
-    }
+    let behaviour = Behaviour {
+        accepts: script.association == AssociationAnswer::Accept,
+        normal: normal_at.map(|at| {
+            let at = script.accept_delay + at;
+            (at + latency.0 * 4, at + latency.1 * 4 + TICK * 10)
+        }),
+        fails_after_normal: after_normal
+            .skip(1)
+            .any(|&(_, s)| s != SystemStatus::Normal),
+        answers_keepalive: script.keepalive == KeepAliveAnswer::Answer,
+    };
+    let tout = config.connect_timeout;
+    behaviour.health(tout, tout, !config.keepalive_interval.is_zero())
 }
 
 /// The seed's faults: each kind on or off, a count, then each fault's kind, connector,

@@ -41,8 +41,8 @@ fn one_seed_prints_its_world_and_records() {
 #[test]
 fn bad_arguments_exit_3_with_a_reason() {
     for (args, says) in [
-        (&["--seeds", "5..5"][..], "holds no seed"),
-        (&["--seeds", "five"][..], "START..END"),
+        (&["--seeds", "5..5"][..], "the range is empty"),
+        (&["--seeds", "five"][..], "write it like 0..5000"),
         (&["--jobs", "0"][..], "jobs"),
         (&["--records"][..], "--seed"),
     ] {

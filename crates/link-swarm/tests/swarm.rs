@@ -2,6 +2,7 @@
 //! kept as regressions), a range of seeds passes every check, and the checks catch a
 //! doctored run. tests/planted.rs finds the planted driver bug.
 
+use link_model::liveness::Unclaimed;
 use link_swarm::check::{check, FindingKind};
 use link_swarm::swarm::many;
 use link_swarm::{run, World};
@@ -48,7 +49,7 @@ fn a_range_of_seeds_passes_every_check() {
 fn eventful_seed() -> (World, link_swarm::Observed) {
     for seed in 0..200 {
         let world = World::draw(seed);
-        if world.l1_skip_reason().is_some() || world.faults.is_empty() {
+        if world.unclaimed().is_some() || world.faults.is_empty() {
             continue;
         }
         let observed = run(&world, None).expect("the world runs");
@@ -207,9 +208,9 @@ fn the_seeds_that_once_broke_the_l1_claim_pass() {
         let outcome = link_swarm::swarm::one(seed, None);
         assert!(outcome.result.is_ok(), "seed {seed}: {:?}", outcome.result);
     }
-    let flapping = World::draw(4577).l1_skip_reason();
+    let flapping = World::draw(4577).unclaimed();
     assert!(
-        flapping.is_some_and(|why| why.contains("flapping")),
+        matches!(flapping, Some(Unclaimed::Flapping { .. })),
         "{flapping:?}"
     );
 }

@@ -53,7 +53,7 @@ impl Combination {
             .chain(planted.bytes())
             .chain([0])
             .chain(budget.bytes());
-        crate::seeded::fnv1a(crate::seeded::FNV_OFFSET, bytes)
+        link_core::Fnv1a::new().bytes(bytes).value()
     }
 
     /// `file key=value ...`, naming the combination in tables.
@@ -347,7 +347,7 @@ pub const MAX_JOBS: usize = 256;
 /// of runs done so far.
 pub fn run(
     combinations: &[Combination],
-    seeds: &crate::explore::SeedSet,
+    seeds: &crate::seeds::SeedSet,
     options: SweepOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Results {
@@ -401,7 +401,7 @@ pub fn run(
 /// and a progress bar's rate means the same throughout.
 fn run_one(
     combinations: &[Combination],
-    seeds: &crate::explore::SeedSet,
+    seeds: &crate::seeds::SeedSet,
     index: u64,
     options: SweepOptions,
     part: &mut Results,

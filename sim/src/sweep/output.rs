@@ -234,7 +234,7 @@ pub fn read(text: &str) -> Result<Report, String> {
     let worst = read_worst(&v, rows.len())?;
     let shards = texts(&v["shards"], "shards")?
         .iter()
-        .map(|s| crate::explore::parse_shard(s))
+        .map(|s| crate::seeds::parse_shard(s).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, String>>()?;
     Ok(Report {
         settings,

@@ -83,7 +83,6 @@ impl Model {
     /// `normal` reports as ranks, generations left out): `crates/link-check` puts it in
     /// every state's key, so that a core whose state drifts from the model's is not
     /// merged with one that does not.
-    #[allow(dead_code)] // used by crates/link-check, not by link-core's own tests
     pub fn hash_canonical<H: core::hash::Hasher>(&self, state: &mut H) {
         use core::hash::Hash;
         (&self.config, self.role, format!("{:?}", self.phase)).hash(state);
@@ -118,6 +117,7 @@ impl Model {
             .hash(state);
     }
 
+    /// The model of a core built with `config`, not started.
     pub fn new(config: Config) -> Self {
         let links = config
             .links

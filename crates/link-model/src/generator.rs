@@ -1,10 +1,8 @@
-//! The property test's input generator, shared: `tests/properties.rs` runs it against
-//! the reference model, and `crates/link-check`'s coverage test measures which of the
-//! states the exhaustive search reaches it reaches. Generated steps name links by index
+//! The property test's input generator: link-core's `tests/properties.rs` runs it
+//! against the [reference model](crate::reference), and `crates/link-check`'s coverage
+//! test measures which of the states the exhaustive search reaches it reaches. Generated steps name links by index
 //! and connections by generation relative to the core's current one, and are turned
 //! into inputs against the core's state by [`realise`].
-
-#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -17,21 +15,32 @@ use proptest::prelude::*;
 /// Which connection an input names.
 #[derive(Clone, Copy, Debug)]
 pub enum Generation {
+    /// The link's current connection.
     Current,
+    /// The one before it (a late input on a closed connection).
     Previous,
+    /// A generation this many after the current one (never opened).
     Other(u8),
 }
 
 /// What happens on a connection.
 #[derive(Clone, Copy, Debug)]
 pub enum ConnInput {
+    /// The TCP connect is accepted (R3).
     Accept,
+    /// The TCP connect is refused (R3).
     Refuse,
+    /// The connection closes (R4, R10).
     Close,
+    /// The association is accepted (R4).
     Associate,
+    /// The association is rejected (R4).
     Reject,
+    /// A SystemStatus, value `n` modulo 9 (R5, R15).
     Status(u8),
+    /// A keep-alive answer (R14).
     KeepAliveAnswer,
+    /// Any other traffic.
     Message,
 }
 
@@ -46,21 +55,31 @@ pub enum Op {
     /// warns (or fails, or reports `normal` early) on its way. Drawn only inside
     /// procedures, by [`ops`].
     Warn(u8, u8),
+    /// An input on one connection of a link.
     Conn(u8, Generation, ConnInput),
     /// The active link (if any) answers a keep-alive (R14).
     AnswerActive,
     /// A SystemStatus on the link's current connection (R5, R15).
     Status(u8, u8),
+    /// The clock moves on this many milliseconds; the input is traffic on link 0.
     Advance(u32),
+    /// The clock moves on this many seconds, where timer `n` modulo 3 fires.
     LongJump(u16),
+    /// The earliest armed timer fires at its deadline.
     FireNext,
+    /// Timer `n` fires now, armed or not (a stale firing, I8).
     FireAny(u8),
+    /// A start this many milliseconds in the past (I9: refused).
     Backwards(u16),
+    /// The Management Layer sets role `n` modulo 3 (R11).
     Role(u8),
+    /// A link gets a new priority, or none (R13).
     Reconfigure(u8, Option<i8>),
     /// R16: a timing option changes (some values out of range).
     Option(OptionChange),
+    /// The core starts (R1, R2).
     Start,
+    /// The core shuts down.
     Shutdown,
     /// The `n`-th (modulo their number) of the inputs a connector, the clock or the
     /// Management Layer could deliver in the core's current state: every connection event
@@ -200,6 +219,7 @@ fn optional_kind(op: &Op) -> Option<usize> {
     })
 }
 
+/// One step, each kind weighted: progress and valid steps most often.
 pub fn op() -> impl Strategy<Value = Op> {
     let generation = prop_oneof![
         6 => Just(Generation::Current),
@@ -255,6 +275,7 @@ pub fn option_change() -> impl Strategy<Value = OptionChange> {
     ]
 }
 
+/// The roles, by the number an [`Op::Role`] names.
 pub const ROLES: [Role; 3] = [Role::Standalone, Role::Primary, Role::Backup];
 
 /// Turns a generated step into (time, input) against the core's current state.
