@@ -59,14 +59,14 @@ fn one_hour() -> Checked {
 #[divan::bench(sample_count = 20)]
 fn one_hour_ha_pair(bencher: Bencher) {
     let checked = one_hour();
-    let steps = linksim::run(checked.clone(), false).steps;
+    let steps = linksim::run(checked.clone(), false).summary.steps;
     bencher
         .counter(ItemsCount::new(steps))
         .with_inputs(|| checked.clone())
         .bench_local_values(|checked| {
             let report = linksim::run(checked, false);
-            assert_eq!(report.exit_code(), linksim::EXIT_OK);
-            divan::black_box(report.steps)
+            assert_eq!(report.exit(), linksim::Exit::Pass);
+            divan::black_box(report.summary.steps)
         });
 }
 
@@ -143,13 +143,13 @@ fn many_links(links: usize) -> Checked {
 #[divan::bench(args = [250, 1000, 4000, 16384, 65535], sample_count = 1, sample_size = 1)]
 fn links_scaling(bencher: Bencher, links: usize) {
     let checked = many_links(links);
-    let steps = linksim::run(checked.clone(), false).steps;
+    let steps = linksim::run(checked.clone(), false).summary.steps;
     bencher
         .counter(ItemsCount::new(steps * links as u64))
         .with_inputs(|| checked.clone())
         .bench_local_values(|checked| {
             let report = linksim::run(checked, false);
-            assert_eq!(report.steps, steps);
-            divan::black_box(report.steps)
+            assert_eq!(report.summary.steps, steps);
+            divan::black_box(report.summary.steps)
         });
 }

@@ -18,9 +18,11 @@ use link_model::liveness::{claimed, Candidate, Health};
 
 use crate::account::Account;
 use crate::liveness;
+use crate::observe::{Observation, Observe, Stepped};
 use crate::scenario::Checked;
-use crate::server::Server;
 use crate::verdict::{Found, Invariant};
+use crate::world::server::Server;
+use crate::world::World;
 use crate::SimDuration;
 
 /// What the checker knows of one server beyond the core's state.
@@ -46,25 +48,25 @@ struct StepSoFar {
 }
 
 /// One link's state and connection priority just before a step.
-pub(crate) type Snapshot = Vec<(LinkState, i32)>;
+type Snapshot = Vec<(LinkState, i32)>;
 
-/// One step of one server, as the checker sees it.
-pub(crate) struct Step<'a> {
+/// One step of one server, as the per-step checks see it.
+struct Step<'a> {
     /// Virtual time of the step.
-    pub(crate) now: Instant,
+    now: Instant,
     /// Which server.
-    pub(crate) index: usize,
+    index: usize,
     /// The input fed.
-    pub(crate) event: Event,
+    event: Event,
     /// What the core made of it.
-    pub(crate) outcome: Outcome,
+    outcome: Outcome,
     /// Link states just before the step.
-    pub(crate) pre: &'a Snapshot,
+    pre: &'a Snapshot,
     /// The actions it returned.
-    pub(crate) actions: &'a [Action],
+    actions: &'a [Action],
     /// The links the input and the actions name: the only ones whose state can have
     /// changed.
-    pub(crate) touched: &'a [LinkId],
+    touched: &'a [LinkId],
 }
 
 impl PerServer {
@@ -162,6 +164,12 @@ fn audit_problem(core: &LinkCore, violation: &AuditViolation) -> (Invariant, Str
 pub struct Checker {
     names: Vec<String>,
     per_server: Vec<PerServer>,
+    /// Per server, every link's state and priority as the last step left them: the
+    /// state before the next step (I3, I4). Kept up to date for the links each step
+    /// touched, so that a step costs what it changes, not the link count.
+    snapshots: Vec<Snapshot>,
+    /// Whether the servers are an HA pair.
+    pair: bool,
     /// L1: when it is checked (None: not applicable), and whether it has been.
     l1_at: Option<Instant>,
     l1_done: bool,
@@ -169,7 +177,6 @@ pub struct Checker {
     l1_held: bool,
     /// The window within which a pair must recover after a primary's failure (H1).
     pair_window: Duration,
-    /// Each fault as (start, end, link index or None for all).
     /// Each fault as (start, end, its link or None for all, whether it is a crash).
     fault_windows: Vec<(Instant, Instant, Option<usize>, bool)>,
     health: Vec<Health>,
@@ -184,8 +191,8 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker for `checked`.
-    pub fn new(checked: &Checked) -> Self {
+    /// A checker for `checked`, running in `world`.
+    pub(crate) fn new(checked: &Checked, world: &World) -> Self {
         // The timing the run uses, with every options fault (R16), worked out once.
         let timing = liveness::Timing::of(&checked.scenario);
         let health = liveness::health(checked, &timing);
@@ -195,6 +202,8 @@ impl Checker {
         let fault_windows = liveness::fault_windows(checked);
         Checker {
             names: checked.servers.iter().map(|s| s.name.clone()).collect(),
+            snapshots: world.servers.iter().map(|s| snapshot(&s.core)).collect(),
+            pair: checked.is_pair(),
             per_server: checked
                 .servers
                 .iter()
@@ -230,44 +239,37 @@ impl Checker {
         }
     }
 
-    /// The state of every link, in a new snapshot.
-    pub(crate) fn snapshot(core: &LinkCore) -> Snapshot {
-        let mut snapshot = Snapshot::new();
-        Self::snapshot_into(core, &mut snapshot);
-        snapshot
-    }
-
-    /// The state of every link.
-    pub(crate) fn snapshot_into(core: &LinkCore, into: &mut Snapshot) {
-        into.clear();
-        into.extend(core.link_ids().map(|l| link_snapshot(core, l)));
-    }
-
-    /// Brings `snapshot` up to date after a step that touched `touched`. Debug builds
-    /// (every test) also prove that no other link changed, and say so if one did.
-    pub(crate) fn update_snapshot(
-        core: &LinkCore,
-        snapshot: &mut Snapshot,
-        touched: &[LinkId],
-    ) -> Result<(), String> {
-        for &link in touched {
-            snapshot[link.index()] = link_snapshot(core, link);
-        }
-        #[cfg(debug_assertions)]
-        if let Some(link) = core
-            .link_ids()
-            .find(|&l| snapshot[l.index()] != link_snapshot(core, l))
-        {
-            return Err(format!(
-                "{} changed in a step whose input and actions do not name it",
-                link_name(core, link)
-            ));
-        }
-        Ok(())
+    /// After one step: the checks of the step (I1-I9), then the snapshot brought up
+    /// to date (I7: only the links the step named changed). A refused input is the
+    /// engine's to report (I9).
+    fn stepped(&mut self, now: Instant, stepped: &Stepped<'_>, world: &World) -> Option<Found> {
+        let server = &world.servers[stepped.server];
+        let mut pre = std::mem::take(&mut self.snapshots[stepped.server]);
+        let found = match stepped.result {
+            Err(_) => None,
+            Ok(outcome) => self.after_step(
+                server,
+                Step {
+                    now,
+                    index: stepped.server,
+                    event: stepped.event,
+                    outcome: *outcome,
+                    pre: &pre,
+                    actions: stepped.actions,
+                    touched: stepped.touched,
+                },
+            ),
+        };
+        let unnamed = update_snapshot(&server.core, &mut pre, stepped.touched);
+        self.snapshots[stepped.server] = pre;
+        found.or_else(|| {
+            let detail = unnamed.err()?;
+            Some(self.found(now, Invariant::I7, Some(stepped.server), detail))
+        })
     }
 
     /// After one step of `server`: I1-I9 for that step.
-    pub(crate) fn after_step(&mut self, server: &Server, step: Step<'_>) -> Option<Found> {
+    fn after_step(&mut self, server: &Server, step: Step<'_>) -> Option<Found> {
         let Step {
             now,
             index,
@@ -317,12 +319,9 @@ impl Checker {
 
     /// After a step's actions are carried out: the pair's safety (H1) and L1's
     /// "stays active".
-    pub(crate) fn after_actions(
-        &mut self,
-        now: Instant,
-        servers: &[Server],
-        usable: impl Fn(usize, usize) -> bool,
-    ) -> Option<Found> {
+    fn after_actions(&mut self, now: Instant, world: &World) -> Option<Found> {
+        let servers = &world.servers;
+        let usable = |server: usize, link: usize| world.usable(now, server, link);
         let primaries = servers
             .iter()
             .filter(|s| s.core.role() == Role::Primary)
@@ -346,14 +345,15 @@ impl Checker {
     }
 
     /// Before the engine moves time to `next`: L1's bound, once it has passed.
-    pub(crate) fn before(
+    fn before(
         &mut self,
         now: Instant,
         next: Instant,
         end_of_run: bool,
-        servers: &[Server],
-        usable: impl Fn(usize, usize) -> bool,
+        world: &World,
     ) -> Option<Found> {
+        let servers = &world.servers;
+        let usable = |server: usize, link: usize| world.usable(now, server, link);
         let bound = self.l1_at?;
         if self.l1_done {
             return None;
@@ -392,7 +392,7 @@ impl Checker {
 
     /// H1's liveness: after the primary's active link failed at `failed_at`, the pair
     /// has an active link again within the window, when a connector stayed healthy.
-    pub(crate) fn pair_liveness(
+    fn pair_liveness(
         &mut self,
         now: Instant,
         failed_at: Instant,
@@ -444,16 +444,6 @@ impl Checker {
     /// Whether L1 was checked and held with some server claimed and active.
     pub(crate) fn l1_held(&self) -> bool {
         self.l1_held
-    }
-
-    /// How long after a primary's failure the pair check runs.
-    pub(crate) fn pair_window(&self) -> Duration {
-        self.pair_window
-    }
-
-    /// Counts a scheduled pair check (to report the ones the run ended before).
-    pub(crate) fn pair_check_scheduled(&mut self) {
-        self.pair_checks_scheduled += 1;
     }
 
     /// What the liveness checks did in this run, for the verdicts.
@@ -527,6 +517,62 @@ impl Checker {
             .filter(|l| Self::allowed(server, *l))
             .all(|l| self.health[l] == Health::Healthy && usable(index, l))
     }
+}
+
+impl Observe for Checker {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, world: &World) -> Option<Found> {
+        match *seen {
+            Observation::Clock { next, end_of_run } => self.before(at, next, end_of_run, world),
+            Observation::Step(ref stepped) => self.stepped(at, stepped, world),
+            Observation::Carried {
+                server,
+                action: Action::ReportLinkFailure { .. },
+            } => {
+                // The Management Layer hears the primary of a pair, and H1's recovery is
+                // judged a window later: count it, to report the ones the run ended before.
+                if self.pair && world.servers[server].core.role() == Role::Primary {
+                    self.pair_checks_scheduled += 1;
+                }
+                None
+            }
+            Observation::Settled => self.after_actions(at, world),
+            Observation::PairCheck { failed_at } => {
+                self.pair_liveness(at, failed_at, &world.servers)
+            }
+            Observation::Carried { .. }
+            | Observation::Fault { .. }
+            | Observation::Note(_)
+            | Observation::Violation(_) => None,
+        }
+    }
+}
+
+/// The state of every link.
+fn snapshot(core: &LinkCore) -> Snapshot {
+    core.link_ids().map(|l| link_snapshot(core, l)).collect()
+}
+
+/// Brings `snapshot` up to date after a step that touched `touched`. Debug builds
+/// (every test) also prove that no other link changed, and say so if one did.
+fn update_snapshot(
+    core: &LinkCore,
+    snapshot: &mut Snapshot,
+    touched: &[LinkId],
+) -> Result<(), String> {
+    for &link in touched {
+        snapshot[link.index()] = link_snapshot(core, link);
+    }
+    #[cfg(debug_assertions)]
+    if let Some(link) = core
+        .link_ids()
+        .find(|&l| snapshot[l.index()] != link_snapshot(core, l))
+    {
+        return Err(format!(
+            "{} changed in a step whose input and actions do not name it",
+            link_name(core, link)
+        ));
+    }
+    Ok(())
 }
 
 /// One link's state and connection priority.

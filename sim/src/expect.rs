@@ -6,7 +6,6 @@ use link_core::{ClientEvent, Instant, LinkId};
 use crate::history::History;
 use crate::outage::{describe, seconds, Figures, Names, Outage, OutageReport};
 use crate::scenario::{Checked, ClientEventName, Expectation, SERVICE};
-use crate::server::Server;
 use crate::SimDuration;
 
 /// The verdict on one expectation.
@@ -26,15 +25,15 @@ fn at(d: SimDuration) -> Instant {
     Instant::ZERO + d.0
 }
 
-/// Judges every expectation of `checked` against the servers' histories and the run's
-/// outage figures.
+/// Judges every expectation of `checked` against the servers' histories (in scenario
+/// order) and the run's outage figures.
 pub fn evaluate(
     checked: &Checked,
-    servers: &[Server],
+    histories: &[History],
     outages: &OutageReport,
 ) -> Vec<ExpectationResult> {
     let names = Names {
-        servers: servers.iter().map(|s| s.name.as_str()).collect(),
+        servers: checked.servers.iter().map(|s| s.name.as_str()).collect(),
         links: checked
             .config
             .links
@@ -57,7 +56,7 @@ pub fn evaluate(
                 who: if service {
                     "service"
                 } else {
-                    &servers[server].name
+                    &checked.servers[server].name
                 },
                 figures: match service {
                     true => &outages.service,
@@ -66,11 +65,10 @@ pub fn evaluate(
                 names: &names,
                 service,
             };
-            let server = &servers[server];
             let (expected, passed, seen) = judge(
                 checked,
-                &server.name,
-                &server.history,
+                &checked.servers[server].name,
+                &histories[server],
                 &outage_view,
                 expectation,
             );

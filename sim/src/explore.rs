@@ -15,13 +15,14 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::duration::DrawnDuration;
-use crate::engine::RunOptions;
 use crate::options::{FirstStatusSpec, LossRateSpec, OptionValues, VerdictSpec};
+use crate::run::RunOptions;
 use crate::scenario::{
     check_scenario, AssociationBehaviour, ConnectorSpec, Direction, Fault, FaultKind,
     KeepaliveBehaviour, LinkSpec, ManagementSpec, NetworkSpec, Scenario, ScenarioConfig,
     ServerSpec, StatusSpec, StatusStep,
 };
+use crate::summary::RunSummary;
 use crate::verdict::{Found, Invariant};
 use crate::SimDuration;
 
@@ -419,7 +420,7 @@ fn liveness_end(s: &Scenario) -> SimDuration {
     SimDuration(crate::liveness::exploration_end(s, SAFETY_PHASE))
 }
 
-/// What one seed's run found.
+/// What one seed's run found: the parts of its [`RunSummary`] an exploration sums.
 #[derive(Clone, Debug)]
 pub struct SeedResult {
     /// The seed.
@@ -434,20 +435,35 @@ pub struct SeedResult {
     pub liveness_checked: bool,
 }
 
+impl SeedResult {
+    /// Seed `seed`'s result, from its run's summary.
+    pub fn of(seed: u64, summary: &RunSummary) -> Self {
+        SeedResult {
+            seed,
+            found: summary.found(),
+            simulated: Duration::from_nanos(summary.end.as_nanos()),
+            steps: summary.steps,
+            liveness_checked: summary.l1_held,
+        }
+    }
+}
+
 /// Options of an exploration.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ExploreOptions {
+    /// The most core steps each world may make (`None`: [`crate::DEFAULT_STEP_BUDGET`]).
+    pub step_budget: Option<u64>,
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
 }
 
 impl ExploreOptions {
-    fn run_options(&self) -> RunOptions {
-        // Nobody reads a drawn world's timeline or history: the invariants are the oracle.
+    /// The options of each world's run. Nobody reads a drawn world's timeline or
+    /// history: the invariants are the oracle ([`crate::summarize`] keeps neither).
+    pub fn run_options(&self) -> RunOptions {
         RunOptions {
-            no_timeline: true,
-            no_history: true,
+            step_budget: self.step_budget,
             #[cfg(feature = "planted-bugs")]
             planted_bug: self.planted_bug,
             ..RunOptions::default()
@@ -455,42 +471,20 @@ impl ExploreOptions {
     }
 }
 
-/// Runs `scenario`; the violation, if any, the virtual time and the steps.
-pub fn run_scenario(
-    scenario: &Scenario,
-    options: &ExploreOptions,
-) -> (Option<Found>, Duration, u64) {
-    let (found, simulated, steps, _) = run_scenario_noted(scenario, options);
-    (found, simulated, steps)
-}
-
-/// Like [`run_scenario`], also saying whether L1 was claimed and checked.
-fn run_scenario_noted(
-    scenario: &Scenario,
-    options: &ExploreOptions,
-) -> (Option<Found>, Duration, u64, bool) {
+/// Runs `scenario`, which explore drew (or shrank) valid, to its summary.
+pub fn run_scenario(scenario: &Scenario, options: &ExploreOptions) -> RunSummary {
     let checked = match check_scenario(scenario.clone()) {
         Ok(checked) => checked,
         Err(message) => {
             panic!("explore generated an invalid scenario (a bug in explore): {message}")
         }
     };
-    let (engine, ending) = crate::run::run_engine(checked, options.run_options(), None);
-    let simulated = Duration::from_nanos(engine.now.as_nanos());
-    let checked = engine.l1_held();
-    (ending.found(), simulated, engine.steps(), checked)
+    crate::run::summarize(checked, options.run_options())
 }
 
 /// Runs one seed.
 pub fn run_seed(seed: u64, options: &ExploreOptions) -> SeedResult {
-    let (found, simulated, steps, liveness_checked) = run_scenario_noted(&generate(seed), options);
-    SeedResult {
-        seed,
-        found,
-        simulated,
-        steps,
-        liveness_checked,
-    }
+    SeedResult::of(seed, &run_scenario(&generate(seed), options))
 }
 
 /// How big a scenario is, for shrinking and reports: links + servers + faults +
@@ -508,7 +502,7 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, options: &ExploreOption
     let fails = |candidate: &Scenario| {
         check_scenario(candidate.clone()).is_ok()
             && run_scenario(candidate, options)
-                .0
+                .found()
                 .is_some_and(|found| found.invariant == invariant)
     };
     let mut best = scenario.clone();
@@ -613,15 +607,7 @@ pub fn run_generated(
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(index) else { break };
-                let (found, simulated, steps, liveness_checked) =
-                    run_scenario_noted(&world(seed), options);
-                let result = SeedResult {
-                    seed,
-                    found,
-                    simulated,
-                    steps,
-                    liveness_checked,
-                };
+                let result = SeedResult::of(seed, &run_scenario(&world(seed), options));
                 results
                     .lock()
                     .expect("no worker panics while holding the lock")

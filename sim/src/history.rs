@@ -1,8 +1,14 @@
-//! [`History`]: what one server did during a run, as expectations read it: when each
-//! link was active (from the client notifications), role changes, log records, client
-//! events and failure reports.
+//! [`History`]: what one server did during a run, as expectations and pictures read it:
+//! when each link was active (from the client notifications), role changes, log
+//! records, client events, failure reports and each link's states. [`Histories`] is the
+//! watcher that writes every server's, for runs that keep them.
 
-use link_core::{ClientEvent, Instant, LinkCore, LinkId, LinkState, LogRecord, Role};
+use link_core::{Action, ClientEvent, Instant, LinkCore, LinkId, LinkState, LogRecord, Role};
+
+use crate::observe::{Observation, Observe};
+use crate::scenario::Checked;
+use crate::verdict::Found;
+use crate::world::World;
 
 /// One log record as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +35,6 @@ pub struct History {
     pub failure_reports: Vec<(Instant, LinkId)>,
     /// Each link's state changes, by link index, starting with closed at 0.
     pub link_states: Vec<Vec<(Instant, LinkState)>>,
-    /// Whether anything is recorded after the start (see [`History::keeping`]).
-    off: bool,
 }
 
 impl History {
@@ -44,41 +48,21 @@ impl History {
         }
     }
 
-    /// This history, recording (`keep`) or keeping only its starting entries: a run
-    /// that nobody asks about does not grow with its length.
-    pub fn keeping(mut self, keep: bool) -> Self {
-        self.off = !keep;
-        self
-    }
-
-    pub(crate) fn log(&mut self, at: Instant, record: LogRecord) {
-        if self.off {
-            return;
-        }
+    fn log(&mut self, at: Instant, record: LogRecord) {
         self.logs.push(LogEntry { at, record });
+        if let LogRecord::RoleChanged { to, .. } = record {
+            self.roles.push((at, to));
+        }
     }
 
-    pub(crate) fn role(&mut self, at: Instant, role: Role) {
-        if self.off {
-            return;
-        }
-        self.roles.push((at, role));
-    }
-
-    pub(crate) fn client_event(&mut self, at: Instant, event: ClientEvent) {
-        if self.off {
-            return;
-        }
+    fn client_event(&mut self, at: Instant, event: ClientEvent) {
         self.client_events.push((at, event));
         self.active.push((at, event.connected()));
     }
 
     /// Records the links whose state changed in the step that ended at `at`, among
     /// `touched` (the links the step named: the only ones that can have changed).
-    pub(crate) fn record_link_states(&mut self, at: Instant, core: &LinkCore, touched: &[LinkId]) {
-        if self.off {
-            return;
-        }
+    fn record_link_states(&mut self, at: Instant, core: &LinkCore, touched: &[LinkId]) {
         for &link in touched {
             let state = core.link_state(link).unwrap_or(LinkState::Closed);
             let lane = &mut self.link_states[link.index()];
@@ -86,13 +70,6 @@ impl History {
                 lane.push((at, state));
             }
         }
-    }
-
-    pub(crate) fn failure_report(&mut self, at: Instant, link: LinkId) {
-        if self.off {
-            return;
-        }
-        self.failure_reports.push((at, link));
     }
 
     /// The active link at `at`, after everything that happened at `at`.
@@ -111,5 +88,49 @@ impl History {
             .take_while(|(t, _)| *t <= at)
             .last()
             .map_or(Role::Standalone, |(_, r)| *r)
+    }
+}
+
+/// Every server's history, written as the run goes.
+pub(crate) struct Histories(Vec<History>);
+
+impl Histories {
+    /// Each server of `checked` with its starting entries.
+    pub(crate) fn new(checked: &Checked) -> Self {
+        let links = checked.config.links.len();
+        Histories(
+            checked
+                .servers
+                .iter()
+                .map(|s| History::new(s.role, links))
+                .collect(),
+        )
+    }
+
+    /// The histories, in server order.
+    pub(crate) fn into_vec(self) -> Vec<History> {
+        self.0
+    }
+}
+
+impl Observe for Histories {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, world: &World) -> Option<Found> {
+        match *seen {
+            Observation::Step(ref stepped) => {
+                let core = &world.servers[stepped.server].core;
+                self.0[stepped.server].record_link_states(at, core, stepped.touched);
+            }
+            Observation::Carried { server, action } => {
+                let history = &mut self.0[server];
+                match action {
+                    Action::Log(record) => history.log(at, record),
+                    Action::NotifyClients(event) => history.client_event(at, event),
+                    Action::ReportLinkFailure { link } => history.failure_reports.push((at, link)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        None
     }
 }

@@ -21,10 +21,12 @@ mod account;
 mod checker;
 mod duration;
 mod engine;
+mod exit;
 mod expect;
 pub mod explore;
 mod history;
 mod liveness;
+mod observe;
 pub mod options;
 pub mod outage;
 pub mod picture;
@@ -33,8 +35,8 @@ mod run;
 pub mod scenario;
 pub use link_model::seeds;
 mod seeded;
-mod server;
 pub mod starter;
+mod summary;
 pub mod sweep;
 mod timeline;
 mod trace;
@@ -42,16 +44,16 @@ pub mod verdict;
 mod world;
 
 pub use crate::duration::{DrawnDuration, SimDuration};
-pub use crate::engine::{Ending, RunOptions, DEFAULT_STEP_BUDGET, RECENT_LINES, TIMELINE_LIMIT};
+pub use crate::engine::{Ending, DEFAULT_STEP_BUDGET};
+pub use crate::exit::Exit;
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};
-pub use crate::report::{
-    use_color, violation_exit_code, worse_exit_code, RunReport, EXIT_BAD_INPUT, EXIT_EXPECTATION,
-    EXIT_INVARIANT, EXIT_LIVENESS, EXIT_OK,
-};
-pub use crate::run::{run, run_streaming, run_with};
+pub use crate::report::{use_color, RunReport};
+pub use crate::run::{run, run_streaming, run_with, summarize, RunOptions};
+pub use crate::summary::RunSummary;
 pub use crate::timeline::{
-    describe_action, describe_event, describe_fault, format_timeline, TimelineEntry,
+    describe_action, describe_event, describe_fault, format_timeline, TimelineEntry, RECENT_LINES,
+    TIMELINE_LIMIT,
 };
 pub use crate::trace::TraceSink;
 pub use crate::verdict::{Found, Invariant, Kind};

@@ -17,7 +17,11 @@
 
 use std::time::Duration;
 
-use link_core::{Instant, LinkId, Role};
+use link_core::{Action, Instant, LinkId, LogRecord, Role};
+
+use crate::observe::{Observation, Observe};
+use crate::verdict::Found;
+use crate::world::World;
 
 /// At most this many outages are kept per subject; past it they are counted (in
 /// [`Figures::count`], [`Figures::total`] and [`Figures::longest`]) but not listed.
@@ -235,6 +239,24 @@ impl OutageMeter {
             servers: self.servers.iter().map(|s| s.finish(end)).collect(),
             service: self.service.finish(end),
         }
+    }
+}
+
+/// The meter watches the run: every role change and client notification carried out.
+impl Observe for OutageMeter {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, _: &World) -> Option<Found> {
+        match *seen {
+            Observation::Carried {
+                server,
+                action: Action::Log(LogRecord::RoleChanged { to, .. }),
+            } => self.role(at, server, to),
+            Observation::Carried {
+                server,
+                action: Action::NotifyClients(event),
+            } => self.active(at, server, event.connected()),
+            _ => {}
+        }
+        None
     }
 }
 

@@ -210,7 +210,7 @@ struct Layout<'a> {
 
 /// Every outage of every server and of the service, as nanosecond intervals.
 fn outage_intervals(report: &RunReport) -> Vec<(u64, u64)> {
-    let o = &report.outages;
+    let o = &report.summary.outages;
     o.servers
         .iter()
         .chain(std::iter::once(&o.service))
@@ -221,7 +221,7 @@ fn outage_intervals(report: &RunReport) -> Vec<(u64, u64)> {
 
 impl<'a> Layout<'a> {
     fn of(report: &'a RunReport, options: Options) -> Self {
-        let end = report.end.as_nanos();
+        let end = report.summary.end.as_nanos();
         let mut moments: Vec<u64> = Vec::new();
         for (_, history) in &report.servers {
             for lane in &history.link_states {
@@ -290,7 +290,7 @@ pub fn svg_with(report: &RunReport, options: Options) -> String {
     if let Some(y) = layout.service_top {
         let names = report.names();
         let row = OutageRow {
-            figures: &report.outages.service,
+            figures: &report.summary.outages.service,
             who: "service",
             service: true,
         };
@@ -316,7 +316,7 @@ fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
     let _ = writeln!(
         w,
         r##"<text x="20" y="26" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
-        escape(&report.name)
+        escape(&report.summary.name)
     );
     let time = match layout.linear_time {
         true => "time drawn linearly",
@@ -325,7 +325,7 @@ fn title(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
     let _ = writeln!(
         w,
         r##"<text x="20" y="44" fill="#555">seed {} · {} of virtual time · {time}</text>"##,
-        report.seed,
+        report.summary.seed,
         SimDuration(std::time::Duration::from_nanos(end))
     );
     legend(w, 20.0, 64.0);
@@ -527,7 +527,7 @@ fn server_block(
     }
     let names = report.names();
     let row = OutageRow {
-        figures: &report.outages.servers[s],
+        figures: &report.summary.outages.servers[s],
         who: server_name,
         service: false,
     };
@@ -726,7 +726,7 @@ pub fn html(report: &RunReport) -> String {
 pub fn html_with(report: &RunReport, options: Options) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} · linksim</title>\n<style>\nbody {{ font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; }}\npre {{ font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }}\n</style>\n</head>\n<body>\n{svg}<h2>Timeline</h2>\n<pre>{timeline}</pre>\n<h2>Verdicts</h2>\n<pre>{verdicts}</pre>\n</body>\n</html>\n",
-        name = escape(&report.name),
+        name = escape(&report.summary.name),
         svg = svg_with(report, options),
         timeline = escape(&report.timeline_text()),
         verdicts = escape(&report.verdict_text()),

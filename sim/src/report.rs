@@ -7,22 +7,22 @@ use std::fmt::Write as _;
 use link_core::Instant;
 
 use crate::engine::Ending;
+use crate::exit::Exit;
 use crate::expect::ExpectationResult;
 use crate::history::History;
-use crate::outage::{self, OutageReport};
+use crate::outage;
 use crate::scenario::Fault;
-use crate::timeline::{format_timeline, TimelineEntry};
-use crate::verdict::{Invariant, Kind};
+use crate::summary::RunSummary;
+use crate::timeline::{format_timeline, TimelineEntry, RECENT_LINES};
+use crate::verdict::Kind;
 
-/// Everything a run produced.
+/// Everything a run produced: its [`RunSummary`], and what `linksim run` shows and
+/// writes besides.
 #[derive(Debug)]
 pub struct RunReport {
-    /// The scenario's name.
-    pub name: String,
-    /// The seed it ran with.
-    pub seed: u64,
-    /// Completed, or the invariant violation that stopped it.
-    pub ending: Ending,
+    /// How the run ended, how far it got, liveness and outages: what every front end
+    /// gets.
+    pub summary: RunSummary,
     /// The verdict on each expectation (empty when an invariant stopped the run).
     pub expectations: Vec<ExpectationResult>,
     /// Every significant step.
@@ -31,77 +31,27 @@ pub struct RunReport {
     pub trace: Vec<String>,
     /// Hash of the trace (meaningful when recorded).
     pub trace_hash: u64,
-    /// Core steps made.
-    pub steps: u64,
     /// Each server's name and history, in scenario order.
     pub servers: Vec<(String, History)>,
     /// Each link's name and configured priority.
     pub links: Vec<(String, i32)>,
     /// The faults injected.
     pub faults: Vec<Fault>,
-    /// How long the run lasted in virtual time (to the violation, if any).
-    pub end: Instant,
-    /// What the liveness checks (L1, H1) did, or why they did not run.
-    pub liveness: Vec<String>,
     /// The links' configuration (names for rendering log records).
     pub config: link_core::Config,
-    /// Timeline lines not kept past [`crate::engine::TIMELINE_LIMIT`].
+    /// Timeline lines not kept past [`crate::TIMELINE_LIMIT`].
     pub timeline_omitted: u64,
     /// The last lines of the run that are not in `timeline` (past its limit, or all of
-    /// them with [`crate::RunOptions::timeline_tail`]), at most [`crate::engine::RECENT_LINES`].
+    /// them with [`crate::RunOptions::timeline_tail`]), at most [`crate::RECENT_LINES`].
     pub recent: Vec<TimelineEntry>,
-    /// The scenario's `run_for`.
-    pub run_for: std::time::Duration,
-    /// Every server's outages and the service's ([`crate::outage`]).
-    pub outages: OutageReport,
-}
-
-/// Exit code: every expectation and invariant held.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: an expectation failed.
-pub const EXIT_EXPECTATION: i32 = 1;
-/// Exit code: a safety invariant was violated (I1-I10, H1's "never two primaries").
-pub const EXIT_INVARIANT: i32 = 2;
-/// Exit code: bad input (a scenario that cannot be read or checked, a bad argument), or
-/// a run that used its step budget.
-pub const EXIT_BAD_INPUT: i32 = 3;
-/// Exit code: a liveness property was violated (L1, H1's recovery).
-pub const EXIT_LIVENESS: i32 = 4;
-
-/// The exit code for a violation of `invariant`.
-pub fn violation_exit_code(invariant: Invariant) -> i32 {
-    match invariant.kind() {
-        Kind::Safety => EXIT_INVARIANT,
-        Kind::Liveness => EXIT_LIVENESS,
-    }
-}
-
-/// The worse of two exit codes, for a run of several files: a safety violation, then
-/// a liveness violation, then bad input, then a failed expectation, then success.
-pub fn worse_exit_code(a: i32, b: i32) -> i32 {
-    let rank = |code: i32| match code {
-        EXIT_OK => 0,
-        EXIT_EXPECTATION => 1,
-        EXIT_BAD_INPUT => 2,
-        EXIT_LIVENESS => 3,
-        EXIT_INVARIANT => 4,
-        _ => 5,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
 }
 
 impl RunReport {
-    /// The CLI's exit code for this run.
-    pub fn exit_code(&self) -> i32 {
-        match &self.ending {
-            Ending::Violation(found) => violation_exit_code(found.invariant),
-            Ending::OutOfSteps { .. } => EXIT_BAD_INPUT,
-            Ending::Completed if self.expectations.iter().any(|e| !e.passed) => EXIT_EXPECTATION,
-            Ending::Completed => EXIT_OK,
+    /// How this run ends `linksim run`: its ending, then its expectations.
+    pub fn exit(&self) -> Exit {
+        match self.summary.exit() {
+            Exit::Pass if self.expectations.iter().any(|e| !e.passed) => Exit::Expectation,
+            exit => exit,
         }
     }
 
@@ -132,14 +82,14 @@ impl RunReport {
                 self.timeline_omitted
             );
         }
-        if let Ending::OutOfSteps { budget, at } = &self.ending {
+        if let Ending::OutOfSteps { budget, at } = &self.summary.ending {
             let _ = writeln!(
                 out,
                 "error: the run stopped at {at} of {}, after its step budget of {budget} core steps: a partial run, no verdict (raise the budget with --max-steps)",
-                Instant::ZERO + self.run_for
+                Instant::ZERO + self.summary.run_for
             );
         }
-        if let Ending::Violation(found) = &self.ending {
+        if let Ending::Violation(found) = &self.summary.ending {
             let server = found
                 .server
                 .as_deref()
@@ -150,8 +100,8 @@ impl RunReport {
                 found.invariant,
                 Instant::from_nanos(found.at_ns),
                 found.detail,
-                self.name,
-                self.seed
+                self.summary.name,
+                self.summary.seed
             );
             let _ = writeln!(out, "  last steps:");
             let kept = self.timeline.len() + self.recent.len();
@@ -159,14 +109,14 @@ impl RunReport {
                 .timeline
                 .iter()
                 .chain(&self.recent)
-                .skip(kept.saturating_sub(crate::engine::RECENT_LINES))
+                .skip(kept.saturating_sub(RECENT_LINES))
                 .cloned()
                 .collect();
             for line in format_timeline(&last).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
-        for note in &self.liveness {
+        for note in &self.summary.liveness {
             let _ = writeln!(out, "note {note}");
         }
         for e in &self.expectations {
@@ -185,7 +135,7 @@ impl RunReport {
     pub fn outage_text(&self) -> String {
         let names = self.names();
         let mut out = String::new();
-        for (server, figures) in self.outages.servers.iter().enumerate() {
+        for (server, figures) in self.summary.outages.servers.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "outage {}: {}",
@@ -196,7 +146,7 @@ impl RunReport {
         let service = if self.servers.len() == 1 {
             format!("as {}'s (one server)", names.server(0))
         } else {
-            outage::summary(&self.outages.service, &names, true)
+            outage::summary(&self.summary.outages.service, &names, true)
         };
         let _ = writeln!(out, "service: {service}");
         out
@@ -205,13 +155,13 @@ impl RunReport {
     /// The verdict in one word: `pass`, `expectation_failed`, `safety_violation`,
     /// `liveness_violation` or `partial` (the step budget ran out).
     pub fn verdict_word(&self) -> &'static str {
-        match &self.ending {
+        match &self.summary.ending {
             Ending::Violation(found) => match found.invariant.kind() {
                 Kind::Safety => "safety_violation",
                 Kind::Liveness => "liveness_violation",
             },
             Ending::OutOfSteps { .. } => "partial",
-            Ending::Completed if self.exit_code() == EXIT_OK => "pass",
+            Ending::Completed if self.exit() == Exit::Pass => "pass",
             Ending::Completed => "expectation_failed",
         }
     }
@@ -220,7 +170,7 @@ impl RunReport {
     /// the expectations, the notes and the outage figures; times in seconds.
     pub fn json(&self) -> serde_json::Value {
         let names = self.names();
-        let violation = match &self.ending {
+        let violation = match &self.summary.ending {
             Ending::Violation(found) => serde_json::json!({
                 "invariant": found.invariant.name(),
                 "server": found.server,
@@ -234,21 +184,21 @@ impl RunReport {
             .iter()
             .map(|e| serde_json::json!({"index": e.index, "expected": e.expected, "passed": e.passed, "seen": e.seen}))
             .collect();
-        let servers: Vec<_> = (self.servers.iter().zip(&self.outages.servers))
+        let servers: Vec<_> = (self.servers.iter().zip(&self.summary.outages.servers))
             .map(|((name, _), figures)| serde_json::json!({"server": name, "outage": figures.json(&names)}))
             .collect();
         serde_json::json!({
-            "name": self.name,
-            "seed": self.seed,
+            "name": self.summary.name,
+            "seed": self.summary.seed,
             "verdict": self.verdict_word(),
-            "exit_code": self.exit_code(),
-            "steps": self.steps,
-            "end_s": self.end.as_nanos() as f64 / 1e9,
+            "exit_code": self.exit().code(),
+            "steps": self.summary.steps,
+            "end_s": self.summary.end.as_nanos() as f64 / 1e9,
             "violation": violation,
             "expectations": expectations,
-            "notes": self.liveness,
+            "notes": self.summary.liveness,
             "servers": servers,
-            "service": self.outages.service.json(&names),
+            "service": self.summary.outages.service.json(&names),
         })
     }
 

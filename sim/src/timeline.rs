@@ -1,11 +1,25 @@
-//! The timeline: one line per significant step ([`TimelineEntry`]), events, actions and
-//! faults put into words, and the aligned text of a list of lines.
+//! The timeline: a watcher of the run ([`Timeline`]) that keeps one line per
+//! significant step ([`TimelineEntry`]), events, actions and faults put into words, and
+//! the aligned text of a list of lines.
 
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 
-use link_core::{Action, Config, Event, Instant};
+use link_core::{Action, Config, Event, Instant, LinkId, Outcome, StepError};
 
+use crate::observe::{Observation, Observe, Stepped};
 use crate::scenario::{Direction, Fault};
+use crate::verdict::Found;
+use crate::world::World;
+
+/// How many timeline lines a run keeps; past it the rest are counted, not kept (the
+/// trace has every step).
+pub const TIMELINE_LIMIT: usize = 100_000;
+
+/// How many of the last timeline lines a run keeps beyond the timeline (or instead of
+/// it, see [`crate::RunOptions::timeline_tail`]): what a violation shows as its last
+/// steps.
+pub const RECENT_LINES: usize = 8;
 
 /// One line of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +32,163 @@ pub struct TimelineEntry {
     pub link: String,
     /// What happened.
     pub text: String,
+}
+
+/// The timeline of one run, as it goes.
+#[derive(Debug, Default)]
+pub(crate) struct Timeline {
+    /// The lines kept, at most [`TIMELINE_LIMIT`].
+    pub(crate) lines: Vec<TimelineEntry>,
+    /// Lines not kept past [`TIMELINE_LIMIT`].
+    pub(crate) omitted: u64,
+    /// The last [`RECENT_LINES`] lines not in `lines`.
+    pub(crate) recent: VecDeque<TimelineEntry>,
+    /// Keep only the last lines (`--quiet`).
+    tail_only: bool,
+    /// Every input and action, not only the significant steps (`--verbose`).
+    verbose: bool,
+}
+
+impl Timeline {
+    /// An empty timeline, `verbose` or not, keeping only its last lines if `tail_only`.
+    pub(crate) fn new(verbose: bool, tail_only: bool) -> Self {
+        Timeline {
+            verbose,
+            tail_only,
+            ..Timeline::default()
+        }
+    }
+
+    /// Adds a line at `at` about `server` and `link` (named as in `world`).
+    fn note(
+        &mut self,
+        at: Instant,
+        who: (Option<usize>, Option<usize>),
+        text: String,
+        world: &World,
+    ) {
+        let (server, link) = who;
+        let server = server.map_or(String::new(), |s| world.servers[s].name.clone());
+        let link = link.map_or(String::new(), |l| link_name(world, l));
+        self.push(TimelineEntry {
+            at,
+            server,
+            link,
+            text,
+        });
+    }
+
+    /// Keeps a line: in the timeline while it has room (and is wanted whole), and always
+    /// among the last [`RECENT_LINES`], which a violation shows.
+    fn push(&mut self, entry: TimelineEntry) {
+        if !self.tail_only && self.lines.len() < TIMELINE_LIMIT {
+            self.lines.push(entry);
+            return;
+        }
+        if !self.tail_only {
+            self.omitted += 1;
+        }
+        if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(entry);
+    }
+
+    /// In verbose mode: the input and every action but log records (they get their own
+    /// line when carried out), one line each.
+    fn step(&mut self, at: Instant, stepped: &Stepped<'_>, world: &World) {
+        let server = stepped.server;
+        let config = world.servers[server].core.config();
+        let input = describe_event(&stepped.event, config);
+        let outcome = outcome_words(stepped.result);
+        let link = stepped.event.link().map(LinkId::index);
+        let lines: Vec<(Option<usize>, String)> = stepped
+            .actions
+            .iter()
+            .filter(|a| !matches!(a, Action::Log(_)))
+            .map(|a| (a.link().map(LinkId::index), describe_action(a, config)))
+            .collect();
+        self.note(
+            at,
+            (Some(server), link),
+            format!("<- {input}{outcome}"),
+            world,
+        );
+        for (link, text) in lines {
+            self.note(at, (Some(server), link), format!("-> {text}"), world);
+        }
+    }
+
+    /// A carried action that the timeline shows: log records, client notifications and
+    /// failure reports.
+    fn carried(&mut self, at: Instant, server: usize, action: Action, world: &World) {
+        let (link, text) = match action {
+            Action::Log(record) => {
+                let text = record.text(world.servers[server].core.config());
+                let shown = match record.number() {
+                    Some(number) => format!("log {number}: {text}"),
+                    None => text.to_string(),
+                };
+                (record.link(), shown)
+            }
+            Action::NotifyClients(event) => (
+                Some(event.link()),
+                format!("{} to all clients", event.name()),
+            ),
+            Action::ReportLinkFailure { link } => (
+                Some(link),
+                "link failure reported to the Management Layer".to_string(),
+            ),
+            _ => return,
+        };
+        self.note(at, (Some(server), link.map(LinkId::index)), text, world);
+    }
+
+    /// The line of the violation that stopped the run.
+    fn violation(&mut self, at: Instant, found: &Found) {
+        self.push(TimelineEntry {
+            at,
+            server: found.server.clone().unwrap_or_default(),
+            link: String::new(),
+            text: format!("INVARIANT {} VIOLATED: {}", found.invariant, found.detail),
+        });
+    }
+}
+
+impl Observe for Timeline {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, world: &World) -> Option<Found> {
+        match *seen {
+            Observation::Step(ref stepped) if self.verbose => self.step(at, stepped, world),
+            Observation::Carried { server, action } => self.carried(at, server, action, world),
+            Observation::Fault {
+                fault,
+                server,
+                link,
+            } => {
+                let text = format!("FAULT {}", describe_fault(fault));
+                self.note(at, (server, link), text, world);
+            }
+            Observation::Note(note) => self.note(at, (None, None), note.text(), world),
+            Observation::Violation(found) => self.violation(at, found),
+            _ => {}
+        }
+        None
+    }
+}
+
+/// Link `link`'s name in `world` (every server has the same links).
+fn link_name(world: &World, link: usize) -> String {
+    let config = world.servers[0].core.config();
+    config.links[link].name.clone()
+}
+
+/// What the core made of an input, after it on a verbose line.
+fn outcome_words(result: &Result<Outcome, StepError>) -> String {
+    match result {
+        Ok(Outcome::Applied) => String::new(),
+        Ok(Outcome::Ignored(why)) => format!(" (ignored: {why:?})"),
+        Err(e) => format!(" (refused: {e})"),
+    }
 }
 
 /// An input in words, for `--verbose`: link-core's words (the link has a column of

@@ -1,11 +1,14 @@
-//! [`Trace`]: the full record of a run as JSON Lines (every input with its outcome,
-//! every action, every fault), and a hash of it that `--check-determinism` compares.
+//! [`Trace`]: a watcher of the run that keeps its full record as JSON Lines (every input
+//! with its outcome, every action, every fault, the Management Layer's switches, the
+//! violation), and a hash of it that `--check-determinism` compares.
 
 use link_core::{Action, Event, Fnv1a, Instant, Outcome, StepError};
 use serde::Serialize;
 
+use crate::observe::{Observation, Observe};
 use crate::scenario::Fault;
 use crate::verdict::Found;
+use crate::world::{Note, World};
 
 /// One record of the trace.
 #[derive(Serialize)]
@@ -161,5 +164,32 @@ impl Trace {
     /// FNV-1a over every line: equal traces, equal hashes.
     pub fn hash(&self) -> u64 {
         self.hash.value()
+    }
+}
+
+impl Observe for Trace {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, world: &World) -> Option<Found> {
+        match *seen {
+            Observation::Step(ref stepped) => {
+                let server = &world.servers[stepped.server].name;
+                let input = TraceRecord::Input {
+                    server,
+                    event: &stepped.event,
+                    outcome: stepped.result,
+                };
+                self.push(at, input);
+                for action in stepped.actions {
+                    self.push(at, TraceRecord::Action { server, action });
+                }
+            }
+            Observation::Fault { fault, .. } => self.push(at, TraceRecord::Fault { fault }),
+            Observation::Note(Note::Switching(cause)) => {
+                let text = cause.text();
+                self.push(at, TraceRecord::Note { text });
+            }
+            Observation::Violation(found) => self.push(at, TraceRecord::Violation { found }),
+            _ => {}
+        }
+        None
     }
 }

@@ -196,28 +196,4 @@ mod tests {
         assert_eq!(Invariant::H1Recovery.to_string(), "H1");
         assert_eq!(serde_json::to_string(&Invariant::I10).unwrap(), "\"I10\"");
     }
-
-    #[test]
-    fn safety_and_liveness_get_their_exit_codes_and_the_worst_of_several_wins() {
-        use crate::{violation_exit_code, worse_exit_code};
-        use crate::{EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_INVARIANT, EXIT_LIVENESS, EXIT_OK};
-        assert_eq!(violation_exit_code(Invariant::I3), EXIT_INVARIANT);
-        assert_eq!(violation_exit_code(Invariant::H1), EXIT_INVARIANT);
-        assert_eq!(violation_exit_code(Invariant::L1), EXIT_LIVENESS);
-        assert_eq!(violation_exit_code(Invariant::H1Recovery), EXIT_LIVENESS);
-        assert_eq!((EXIT_INVARIANT, EXIT_LIVENESS), (2, 4));
-        let order = [
-            EXIT_OK,
-            EXIT_EXPECTATION,
-            EXIT_BAD_INPUT,
-            EXIT_LIVENESS,
-            EXIT_INVARIANT,
-        ];
-        for (i, &a) in order.iter().enumerate() {
-            for &b in &order[i..] {
-                assert_eq!(worse_exit_code(a, b), b, "{a} then {b}");
-                assert_eq!(worse_exit_code(b, a), b, "{b} then {a}");
-            }
-        }
-    }
 }

@@ -614,6 +614,43 @@ fn explore_refuses_a_range_too_large_and_shards_a_huge_one_without_scanning_it()
     assert!(stdout.contains("explore: 185 passed, 0 failed"), "{stdout}");
 }
 
+/// A world past its step budget has no verdict under every command alike: `explore`
+/// exits 3, as `run` does for the same budget, and the replay command it prints
+/// carries the budget, so replaying it exits the same way.
+#[test]
+fn a_world_past_its_step_budget_exits_3_under_explore_and_its_replay() {
+    let dir = std::env::temp_dir().join(format!("linksim-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_dir = dir.to_str().unwrap();
+    let out = linksim(&[
+        "explore",
+        "--seeds",
+        "0..2",
+        "--max-steps",
+        "5",
+        "--out",
+        out_dir,
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("VIOLATION seed 0: steps"), "{stdout}");
+    let replay = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: linksim "))
+        .and_then(|l| l.split("   (or:").next())
+        .expect("a replay command");
+    assert!(replay.ends_with("--max-steps 5"), "{replay}");
+    let args: Vec<&str> = replay.split_whitespace().collect();
+    let again = linksim(&args);
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).contains("step budget of 5"),
+        "{}",
+        text(&again.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// D11: a byte-order mark before the JSON is no error, and "1.0ns" is a nanosecond.
 #[test]
 fn a_byte_order_mark_and_a_zero_fraction_of_a_nanosecond_are_accepted() {

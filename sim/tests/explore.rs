@@ -81,6 +81,7 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
     for bug in PlantedBug::ALL {
         let options = ExploreOptions {
             planted_bug: Some(bug),
+            ..ExploreOptions::default()
         };
         let hit = (0..3_000u64)
             .map(|seed| explore::run_seed(seed, &options))
@@ -115,7 +116,7 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
             (2..=linksim::RECENT_LINES).contains(&context),
             "{bug}: the violation shows {context} last steps:\n{verdict}"
         );
-        let replayed = match &run.ending {
+        let replayed = match &run.summary.ending {
             linksim::Ending::Violation(again) => again.invariant == found.invariant,
             linksim::Ending::Completed | linksim::Ending::OutOfSteps { .. } => false,
         };
@@ -328,13 +329,13 @@ fn the_outside_keepalive_account_catches_a_core_that_forgets_its_failures() {
         .join("../scenarios/r14-unstable-warning-before-lost.json");
     let checked = linksim::scenario::load(&file).unwrap();
     let clean = linksim::run(checked.clone(), false);
-    assert_eq!(clean.exit_code(), linksim::EXIT_OK);
+    assert_eq!(clean.exit(), linksim::Exit::Pass);
     let options = linksim::RunOptions {
         planted_bug: Some(PlantedBug::PositiveAnswerClearsFailures),
         ..linksim::RunOptions::default()
     };
     let report = linksim::run_with(checked, options);
-    match &report.ending {
+    match &report.summary.ending {
         linksim::Ending::Violation(found) => {
             assert_eq!(found.invariant, linksim::Invariant::I2, "{}", found.detail)
         }

@@ -22,19 +22,19 @@ fn the_step_budget_ends_the_run_and_the_timeline_is_capped() {
             ..RunOptions::default()
         },
     );
-    assert_eq!(report.steps, 300_000);
+    assert_eq!(report.summary.steps, 300_000);
     assert!(
         matches!(
-            report.ending,
+            report.summary.ending,
             Ending::OutOfSteps {
                 budget: 300_000,
                 ..
             }
         ),
         "{:?}",
-        report.ending
+        report.summary.ending
     );
-    assert_eq!(report.exit_code(), linksim::EXIT_BAD_INPUT);
+    assert_eq!(report.exit(), linksim::Exit::NoVerdict);
     assert!(
         report.expectations.is_empty(),
         "a partial run has no verdicts"
@@ -55,7 +55,7 @@ fn a_run_without_history_keeps_only_its_starting_entries() {
             ..RunOptions::default()
         },
     );
-    assert_eq!(report.steps, 50_000);
+    assert_eq!(report.summary.steps, 50_000);
     let (_, history) = &report.servers[0];
     assert!(history.logs.is_empty() && history.client_events.is_empty());
     assert_eq!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use link_core::Instant;
 use linksim::outage::Restored;
-use linksim::{scenario, EXIT_EXPECTATION, EXIT_OK};
+use linksim::{scenario, Exit};
 
 fn run(text: &str) -> linksim::RunReport {
     let checked = scenario::parse(Path::new("t.json"), text).unwrap_or_else(|e| panic!("{e}"));
@@ -35,7 +35,7 @@ fn crash(at: &str, duration: &str, expect: &str) -> String {
 fn the_bundled_failover_states_its_outage_and_the_service_outage() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/ha-primary-failover.json");
     let report = linksim::run(scenario::load(&path).unwrap(), false);
-    let service = &report.outages.service;
+    let service = &report.summary.outages.service;
     assert_eq!(service.count, 1);
     let outage = service.longest.unwrap();
     assert_eq!(outage.from, Instant::from_millis(30_001));
@@ -62,7 +62,7 @@ fn an_outage_expectation_that_fails_shows_the_outage_that_broke_it() {
            {"expect":"availability","at_least":0.99},
            {"expect":"max_outage","server":"pair","at_most":"20s"}"#,
     ));
-    assert_eq!(report.exit_code(), EXIT_EXPECTATION);
+    assert_eq!(report.exit(), Exit::Expectation);
     let seen: Vec<(bool, &str)> = report
         .expectations
         .iter()
@@ -87,7 +87,7 @@ fn recovered_within_fails_on_an_outage_the_run_ends_inside_and_max_outage_counts
         r#"{"expect":"recovered_within","within":"20s"},
            {"expect":"max_outage","at_most":"11s"}"#,
     ));
-    let service = &report.outages.servers[0];
+    let service = &report.summary.outages.servers[0];
     assert!(service.open.is_some_and(|o| o.is_open()));
     assert_eq!(
         service.longest.map(|o| o.length()),
@@ -138,8 +138,8 @@ fn a_drawn_scenario_written_back_out_replays_the_same_run() {
     let replayed = scenario::parse(Path::new("w.json"), &written).unwrap();
     let (a, b) = (linksim::run(checked, true), linksim::run(replayed, true));
     assert_eq!(a.trace, b.trace);
-    assert_eq!(a.outages, b.outages);
-    assert_eq!(a.exit_code(), EXIT_OK);
+    assert_eq!(a.summary.outages, b.summary.outages);
+    assert_eq!(a.exit(), Exit::Pass);
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn the_json_report_carries_the_verdict_and_the_outage_figures() {
     ));
     let json = report.json();
     assert_eq!(json["verdict"], "expectation_failed");
-    assert_eq!(json["exit_code"], EXIT_EXPECTATION);
+    assert_eq!(json["exit_code"], Exit::Expectation.code());
     assert_eq!(json["expectations"][0]["passed"], false);
     let longest = &json["servers"][0]["outage"]["longest"];
     assert_eq!(longest["from_s"], 20.001);
@@ -231,9 +231,9 @@ fn a_switchover_to_an_active_backup_costs_the_service_nothing() {
         "faults":[{"fault":"switchover","at":"10s"}],
         "expect":[{"expect":"max_outage","server":"pair","at_most":"0s"}]}"#);
     assert_eq!(
-        report.outages.service.count, 0,
+        report.summary.outages.service.count, 0,
         "{:?}",
-        report.outages.service
+        report.summary.outages.service
     );
-    assert_eq!(report.exit_code(), EXIT_OK, "{}", report.verdict_text());
+    assert_eq!(report.exit(), Exit::Pass, "{}", report.verdict_text());
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use linksim::{scenario, EXIT_OK};
+use linksim::{scenario, Exit};
 
 /// The `*.json` files of `dir` (relative to the crate), in name order.
 fn json_files(dir: &str) -> Vec<PathBuf> {
@@ -26,8 +26,8 @@ fn run_passing(file: &std::path::Path, record_trace: bool) -> linksim::RunReport
         record_trace,
     );
     assert_eq!(
-        report.exit_code(),
-        EXIT_OK,
+        report.exit(),
+        Exit::Pass,
         "{}:\n{}\n{}",
         file.display(),
         report.timeline_text(),
@@ -86,7 +86,7 @@ fn every_bundled_scenario_passes_deterministically_and_matches_its_snapshot() {
         );
         let mut snapshot = format!("{}\n\n{}", report.timeline_text(), report.verdict_text());
         snapshot.push_str(&format!("trace hash {:016x}\n", report.trace_hash));
-        insta::assert_snapshot!(report.name.clone(), snapshot);
+        insta::assert_snapshot!(report.summary.name.clone(), snapshot);
     }
 }
 
@@ -100,8 +100,8 @@ fn the_seed_changes_the_draws_and_nothing_else() {
     let (a, b) = (linksim::run(checked, true), linksim::run(reseeded, true));
     assert_ne!(a.trace_hash, b.trace_hash, "jitter must depend on the seed");
     assert_eq!(
-        b.exit_code(),
-        EXIT_OK,
+        b.exit(),
+        Exit::Pass,
         "the scenario's claims hold for another seed too:\n{}",
         b.verdict_text()
     );

@@ -280,57 +280,12 @@ pub const ROLES: [Role; 3] = [Role::Standalone, Role::Primary, Role::Backup];
 
 /// Turns a generated step into (time, input) against the core's current state.
 pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant, Event) {
-    let link = |l: u8| LinkId::new((l as usize % (links + 1)) as u16);
-    let conn = |l: u8, g: Generation| {
-        let link = link(l);
-        let current = core.connection(link).map_or(0, |c| c.generation);
-        let generation = match g {
-            Generation::Current => current,
-            Generation::Previous => current.saturating_sub(1),
-            Generation::Other(n) => u32::from(n % 4),
-        };
-        ConnId { link, generation }
-    };
+    let conn = |l: u8, g: Generation| conn_of(core, l, g, links);
     match *op {
-        Op::Progress(l) => {
-            let link = LinkId::new((l as usize % links) as u16);
-            let event = match (core.connection(link), core.link_state(link)) {
-                (Some(c), Some(link_core::LinkState::Connecting)) => Event::TcpAccepted(c),
-                (Some(c), Some(link_core::LinkState::Associating)) => Event::AssociationAccepted(c),
-                (Some(c), Some(link_core::LinkState::AwaitingStatus)) => {
-                    Event::SystemStatus(c, SystemStatus::Normal)
-                }
-                (Some(c), Some(link_core::LinkState::Active)) => Event::KeepAliveAnswered(c),
-                _ => Event::Start,
-            };
-            (now + Duration::from_millis(u64::from(l % 50)), event)
-        }
-        Op::Warn(l, s) => {
-            let link = LinkId::new((l as usize % links) as u16);
-            let event = match (core.connection(link), core.link_state(link)) {
-                (Some(c), Some(link_core::LinkState::AwaitingStatus))
-                | (Some(c), Some(link_core::LinkState::Operational)) => {
-                    Event::SystemStatus(c, SystemStatus::ALL[s as usize % 9])
-                }
-                _ => Event::Start,
-            };
-            (now, event)
-        }
-        Op::Conn(l, g, input) => {
-            let c = conn(l, g);
-            let event = match input {
-                ConnInput::Accept => Event::TcpAccepted(c),
-                ConnInput::Refuse => Event::TcpRefused(c),
-                ConnInput::Close => Event::TcpClosed(c),
-                ConnInput::Associate => Event::AssociationAccepted(c),
-                ConnInput::Reject => Event::AssociationRejected(c),
-                ConnInput::Status(s) => Event::SystemStatus(c, SystemStatus::ALL[s as usize]),
-                ConnInput::KeepAliveAnswer => Event::KeepAliveAnswered(c),
-                ConnInput::Message => Event::MessageReceived(c),
-            };
-            (now, event)
-        }
-        Op::AnswerActive => match core.active_link().and_then(|link| core.connection(link)) {
+        Op::Progress(l) => progress(core, l, links, now),
+        Op::Warn(l, s) => (now, warn(core, l, s, links)),
+        Op::Conn(l, g, input) => (now, conn_input(conn(l, g), input)),
+        Op::AnswerActive => match active_conn(core) {
             Some(c) => (now, Event::KeepAliveAnswered(c)),
             None => (now, Event::Start),
         },
@@ -346,10 +301,9 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
             now + Duration::from_secs(u64::from(s)),
             Event::TimerExpired(Timer::ALL[s as usize % 3]),
         ),
-        Op::FireNext => match core.next_deadline() {
-            Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
-            None => (now, Event::TimerExpired(Timer::ConnectTimeout)),
-        },
+        Op::FireNext => {
+            next_timer(core, now).unwrap_or((now, Event::TimerExpired(Timer::ConnectTimeout)))
+        }
         Op::FireAny(t) => (now, Event::TimerExpired(Timer::ALL[t as usize])),
         Op::Backwards(ms) => (
             Instant::from_nanos(now.as_nanos().saturating_sub(u64::from(ms) * 1_000_000 + 1)),
@@ -359,7 +313,7 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
         Op::Reconfigure(l, p) => (
             now,
             Event::Reconfigured {
-                link: link(l),
+                link: link_of(l, links),
                 priority: p.map(i32::from),
             },
         ),
@@ -371,18 +325,94 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
                 .copied()
                 .unwrap_or((now, Event::Start))
         }
-        Op::KeepAlive(answer, n) => match core.active_link().and_then(|l| core.connection(l)) {
-            Some(c) if answer && core.keepalive_outstanding() => (now, Event::KeepAliveAnswered(c)),
-            Some(_) if core.config().keepalive_interval > Duration::ZERO => {
-                match core.next_deadline() {
-                    Some((at, timer)) => (at.max(now), Event::TimerExpired(timer)),
-                    None => (now, Event::Start),
-                }
-            }
-            _ => realise(&Op::Valid(n), core, now, links),
-        },
+        Op::KeepAlive(answer, n) => keepalive_beat(core, now, links, (answer, n)),
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
+    }
+}
+
+/// Link `l`, modulo the link count plus one (a link that does not exist).
+fn link_of(l: u8, links: usize) -> LinkId {
+    LinkId::new((l as usize % (links + 1)) as u16)
+}
+
+/// Link `l`'s connection of generation `g`, relative to its current one.
+fn conn_of(core: &LinkCore, l: u8, g: Generation, links: usize) -> ConnId {
+    let link = link_of(l, links);
+    let current = core.connection(link).map_or(0, |c| c.generation);
+    let generation = match g {
+        Generation::Current => current,
+        Generation::Previous => current.saturating_sub(1),
+        Generation::Other(n) => u32::from(n % 4),
+    };
+    ConnId { link, generation }
+}
+
+/// The active link's connection, if a link is active.
+fn active_conn(core: &LinkCore) -> Option<ConnId> {
+    core.active_link().and_then(|link| core.connection(link))
+}
+
+/// The earliest armed timer, firing at its deadline (not before `now`).
+fn next_timer(core: &LinkCore, now: Instant) -> Option<(Instant, Event)> {
+    let (at, timer) = core.next_deadline()?;
+    Some((at.max(now), Event::TimerExpired(timer)))
+}
+
+/// [`Op::Progress`]: the next step a healthy connector would take on link `l`.
+fn progress(core: &LinkCore, l: u8, links: usize, now: Instant) -> (Instant, Event) {
+    use link_core::LinkState;
+    let link = LinkId::new((l as usize % links) as u16);
+    let event = match (core.connection(link), core.link_state(link)) {
+        (Some(c), Some(LinkState::Connecting)) => Event::TcpAccepted(c),
+        (Some(c), Some(LinkState::Associating)) => Event::AssociationAccepted(c),
+        (Some(c), Some(LinkState::AwaitingStatus)) => Event::SystemStatus(c, SystemStatus::Normal),
+        (Some(c), Some(LinkState::Active)) => Event::KeepAliveAnswered(c),
+        _ => Event::Start,
+    };
+    (now + Duration::from_millis(u64::from(l % 50)), event)
+}
+
+/// [`Op::Warn`]: status `s` on link `l` if it is waiting for a status or operational.
+fn warn(core: &LinkCore, l: u8, s: u8, links: usize) -> Event {
+    use link_core::LinkState;
+    let link = LinkId::new((l as usize % links) as u16);
+    match (core.connection(link), core.link_state(link)) {
+        (Some(c), Some(LinkState::AwaitingStatus)) | (Some(c), Some(LinkState::Operational)) => {
+            Event::SystemStatus(c, SystemStatus::ALL[s as usize % 9])
+        }
+        _ => Event::Start,
+    }
+}
+
+/// [`Op::Conn`]'s input on connection `c`.
+fn conn_input(c: ConnId, input: ConnInput) -> Event {
+    match input {
+        ConnInput::Accept => Event::TcpAccepted(c),
+        ConnInput::Refuse => Event::TcpRefused(c),
+        ConnInput::Close => Event::TcpClosed(c),
+        ConnInput::Associate => Event::AssociationAccepted(c),
+        ConnInput::Reject => Event::AssociationRejected(c),
+        ConnInput::Status(s) => Event::SystemStatus(c, SystemStatus::ALL[s as usize]),
+        ConnInput::KeepAliveAnswer => Event::KeepAliveAnswered(c),
+        ConnInput::Message => Event::MessageReceived(c),
+    }
+}
+
+/// [`Op::KeepAlive`]: one beat of the keep-alive exchange, or [`Op::Valid`] of the
+/// number with no link active or keep-alive off.
+fn keepalive_beat(
+    core: &LinkCore,
+    now: Instant,
+    links: usize,
+    (answer, n): (bool, u16),
+) -> (Instant, Event) {
+    match active_conn(core) {
+        Some(c) if answer && core.keepalive_outstanding() => (now, Event::KeepAliveAnswered(c)),
+        Some(_) if core.config().keepalive_interval > Duration::ZERO => {
+            next_timer(core, now).unwrap_or((now, Event::Start))
+        }
+        _ => realise(&Op::Valid(n), core, now, links),
     }
 }
 

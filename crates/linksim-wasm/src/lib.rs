@@ -74,11 +74,11 @@ pub fn run_scenario(text: &str) -> Value {
         .replace(CLI_BUDGET_HINT, PAGE_BUDGET_HINT)
         .replace(CLI_TRACE_HINT, PAGE_TRACE_HINT);
     json!({
-        "name": report.name,
-        "seed": report.seed.to_string(),
+        "name": report.summary.name,
+        "seed": report.summary.seed.to_string(),
         "verdict": report.verdict_word(),
-        "exit_code": report.exit_code(),
-        "steps": report.steps,
+        "exit_code": report.exit().code(),
+        "steps": report.summary.steps,
         "step_budget": budget,
         "verdicts": verdicts,
         "outages": outages,

@@ -17,7 +17,7 @@ pub mod settings;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::RunOptions;
+use crate::run::RunOptions;
 use crate::scenario::{self, Checked};
 use crate::verdict::Found;
 
@@ -140,18 +140,13 @@ pub struct Measured {
     pub found: Option<Found>,
 }
 
-/// Runs `checked` with seed `seed` (its ranges drawn from it) and measures it. Every
-/// invariant is checked; no timeline or history is kept (whatever `options` says).
+/// Runs `checked` with seed `seed` (its ranges drawn from it) and measures it from its
+/// summary ([`crate::summarize`]: every invariant checked, no timeline or history kept).
 pub fn measure(checked: &Checked, seed: u64, options: RunOptions) -> Measured {
-    let options = RunOptions {
-        no_timeline: true,
-        no_history: true,
-        ..options
-    };
     let checked = checked.clone().with_seed(seed);
-    let (engine, ending) = crate::run::run_engine(checked, options, None);
-    let service = engine.outages.finish(engine.now).service;
-    let found = ending.found();
+    let summary = crate::run::summarize(checked, options);
+    let found = summary.found();
+    let service = summary.outages.service;
     let never_up = service.first_active.is_none();
     Measured {
         longest_ns: match never_up {

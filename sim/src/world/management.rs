@@ -1,11 +1,56 @@
 //! [`Management`]: the simulated Management Layer of an HA pair. A link-failure report
 //! from the primary makes it switch the roles after `switch_after` (one switch pending
 //! at a time); a switch demotes the primary before it promotes the backup, so that
-//! there are never two primaries (H1).
+//! there are never two primaries (H1). Its decisions are [`Note`]s for the timeline
+//! and the trace.
 
 use std::time::Duration;
 
 use link_core::{Instant, Role};
+
+/// Why the Management Layer switches roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SwitchCause {
+    /// A `switchover` fault.
+    Switchover,
+    /// The primary reported its active link's failure (R10).
+    FailureReport,
+}
+
+impl SwitchCause {
+    /// In words, as the trace's note has it.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            SwitchCause::Switchover => "switchover (fault)",
+            SwitchCause::FailureReport => "switches roles after the primary's failure report",
+        }
+    }
+}
+
+/// A decision of the Management Layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Note {
+    /// It will switch roles at this time (after the primary's failure report).
+    SwitchScheduled(Instant),
+    /// It switches roles now.
+    Switching(SwitchCause),
+    /// The switch after a failure report is dropped: a switchover since then demoted
+    /// the reporter.
+    SwitchDropped,
+}
+
+impl Note {
+    /// In words, for the timeline.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Note::SwitchScheduled(at) => format!("Management Layer: will switch roles at {at}"),
+            Note::Switching(cause) => format!("Management Layer: {}", cause.text()),
+            Note::SwitchDropped => {
+                "Management Layer: the reporter is no longer primary; no switch".into()
+            }
+        }
+    }
+}
 
 /// The Management Layer's state.
 pub(crate) struct Management {

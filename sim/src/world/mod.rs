@@ -1,22 +1,37 @@
-//! The simulated parties around the servers, each a sans-IO component with the shape of
-//! the core it talks to: it takes `now` and an input and returns what to send or
-//! schedule, and never calls the engine. [`connector`] is one CSTA Connector,
-//! [`network`] one path between a server and a connector, [`management`] the HA pair's
-//! Management Layer. The engine owns them, feeds them and carries out what they return;
-//! each is unit-tested alone.
+//! The simulated world: the servers under test and the parties around them, each a
+//! sans-IO component in a file of its own, with the shape of the core it talks to: it
+//! takes `now` and an input and returns what to send or schedule, and never calls the
+//! engine. [`server`] is one T-Server (its link-core), [`connector`] one CSTA
+//! Connector, [`network`] one path between a server and a connector, [`management`]
+//! the HA pair's Management Layer; [`faults`] says what each fault of a scenario does
+//! to them.
+//!
+//! [`World`] holds them all. Each of its methods writes, in order, what the engine must
+//! carry out ([`Plan`]): an [`Item`] to schedule, an input to feed a server now, a role
+//! switch, a note. The engine orders the items in time and feeds the servers; the world
+//! decides what happens.
 
 pub(crate) mod connector;
+mod faults;
 pub(crate) mod management;
 pub(crate) mod network;
+pub(crate) mod server;
 
 use std::time::Duration;
 
+use link_core::{Action, ConnId, Event, Instant, Role, SystemStatus, Timer};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use crate::scenario::{Checked, NetworkSpec};
 use crate::SimDuration;
+use connector::{Connector, ConnectorAct, ConnectorOut, ToConnector};
+use management::Management;
+use network::Path;
+use server::Server;
 
 pub(crate) use crate::seeded::stream;
+pub(crate) use management::{Note, SwitchCause};
 
 /// Up to `max`, drawn from `rng` (nothing drawn when `max` is zero).
 pub(crate) fn jitter(rng: &mut ChaCha8Rng, max: SimDuration) -> Duration {
@@ -25,5 +40,369 @@ pub(crate) fn jitter(rng: &mut ChaCha8Rng, max: SimDuration) -> Duration {
         Duration::ZERO
     } else {
         Duration::from_nanos(rng.random_range(0..=max))
+    }
+}
+
+/// Something that happens in the world at a time: what the engine's queue holds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Item {
+    /// Server `server` starts.
+    Start {
+        /// The server.
+        server: usize,
+    },
+    /// A message from a connector reaches `server` (if its path still lets it through).
+    Deliver {
+        /// The server.
+        server: usize,
+        /// The input it becomes.
+        event: Event,
+    },
+    /// The answer to keep-alive request `request` on `conn`'s path. A runtime matches
+    /// an answer to its request (the driver by invoke id): an answer to an older
+    /// request than the latest sent is only traffic for the core.
+    DeliverAnswer {
+        /// The server.
+        server: usize,
+        /// The connection.
+        conn: ConnId,
+        /// The request's number on its path.
+        request: u32,
+    },
+    /// A server's timer is due (unless cancelled or re-armed since).
+    Timer {
+        /// The server.
+        server: usize,
+        /// The timer.
+        timer: Timer,
+    },
+    /// A message from `server` reaches the connector of `conn`'s link.
+    AtConnector {
+        /// The server.
+        server: usize,
+        /// The connection.
+        conn: ConnId,
+        /// The message.
+        msg: ToConnector,
+    },
+    /// A connector's own act on a connection is due.
+    Connector {
+        /// The server at the other end.
+        server: usize,
+        /// The connection.
+        conn: ConnId,
+        /// The act.
+        act: ConnectorAct,
+    },
+    /// Fault `index` of the scenario begins.
+    Fault {
+        /// Its index in the scenario.
+        index: usize,
+    },
+    /// A later step of a `status` fault's sequence: the connector of `link` sends
+    /// `status` on every connection established at that time.
+    StatusStep {
+        /// The link.
+        link: usize,
+        /// The status.
+        status: SystemStatus,
+    },
+    /// The Management Layer's switch after `reporter`'s failure report.
+    RoleSwitch {
+        /// The server that reported.
+        reporter: usize,
+    },
+    /// H1's recovery is judged for the primary's failure at `failed_at`.
+    PairLivenessCheck {
+        /// When the primary reported its link's failure.
+        failed_at: Instant,
+    },
+}
+
+/// What the world asks the engine to do, in the order written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Plan {
+    /// Schedule `item` at this time.
+    At(Instant, Item),
+    /// Feed `event` to `server` now (a fault that is an input: R11, R13, R16).
+    Feed {
+        /// The server.
+        server: usize,
+        /// The input.
+        event: Event,
+    },
+    /// Switch the pair's roles now (a switchover fault).
+    Switch(SwitchCause),
+    /// H1's recovery is to be judged a window after the primary's failure, now.
+    PairCheck,
+    /// Something the simulator itself decided, for the timeline and the trace.
+    Note(Note),
+}
+
+/// Every party of one run.
+pub(crate) struct World {
+    /// The servers, in scenario order.
+    pub(crate) servers: Vec<Server>,
+    /// Each link's connector, in link order.
+    connectors: Vec<Connector>,
+    /// The path from each server to each link's connector.
+    paths: Vec<Vec<Path>>,
+    management: Management,
+    network: NetworkSpec,
+    /// Whether the servers are an HA pair.
+    pair: bool,
+    /// Room reused for what a connector returns.
+    connector_out: Vec<ConnectorOut>,
+}
+
+impl World {
+    /// The world of `checked`: each server with its core, each connector and path with
+    /// its own random stream (named after it, so adding one changes no other's draws).
+    pub(crate) fn new(checked: &Checked) -> Self {
+        let seed = checked.scenario.seed;
+        let links = &checked.config.links;
+        let servers = checked.servers.iter().map(|spec| {
+            let config = checked.config.clone().with_role(spec.role);
+            Server::new(&spec.name, config)
+        });
+        let connectors = checked.connectors.iter().zip(links).map(|(spec, link)| {
+            let rng = stream(seed, &format!("connector/{}", link.name));
+            Connector::new(spec.clone(), rng)
+        });
+        let path =
+            |server: &str, link: &str| Path::new(stream(seed, &format!("network/{server}/{link}")));
+        let paths = checked
+            .servers
+            .iter()
+            .map(|server| links.iter().map(|l| path(&server.name, &l.name)).collect());
+        World {
+            servers: servers.collect(),
+            connectors: connectors.collect(),
+            paths: paths.collect(),
+            management: Management::new(checked.scenario.management.switch_after.0),
+            network: checked.scenario.network.clone(),
+            pair: checked.is_pair(),
+            connector_out: Vec::new(),
+        }
+    }
+
+    /// Plants `bug` in every server's core (feature `planted-bugs`, tests only): each is
+    /// made anew, before its start, with the bug.
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn plant(&mut self, bug: link_core::PlantedBug) {
+        for server in &mut self.servers {
+            let config = server.core.config().clone();
+            let core = link_core::LinkCore::new(config).expect("validated");
+            server.core = core.with_planted_bug(bug);
+        }
+    }
+
+    /// Whether a message between `server` and `link`'s connector can get through at
+    /// `now` both ways, and the connector is up.
+    pub(crate) fn usable(&self, now: Instant, server: usize, link: usize) -> bool {
+        let path = &self.paths[server][link];
+        path.passes_to_connector(now)
+            && path.passes_to_server(now)
+            && !self.connectors[link].is_down(now)
+    }
+
+    /// Whether a message from `link`'s connector reaches `server` at `now`: one in
+    /// flight when a partition starts is lost too.
+    pub(crate) fn reaches_server(&self, now: Instant, server: usize, link: usize) -> bool {
+        self.paths[server][link].passes_to_server(now)
+    }
+
+    /// The input the answer to keep-alive request `request` on `conn` becomes at `now`,
+    /// if it gets through: an answer to the latest request, or traffic for an older one.
+    pub(crate) fn answer(
+        &self,
+        now: Instant,
+        server: usize,
+        conn: ConnId,
+        request: u32,
+    ) -> Option<Event> {
+        let path = &self.paths[server][conn.link.index()];
+        if !path.passes_to_server(now) {
+            return None;
+        }
+        Some(match path.is_latest_request(request) {
+            true => Event::KeepAliveAnswered(conn),
+            false => Event::MessageReceived(conn),
+        })
+    }
+
+    /// Carries out one of `server`'s actions at `now`: a message to a connector goes
+    /// over the network, a timer is scheduled, a failure report reaches the Management
+    /// Layer. Log records and client notifications change nothing in the world.
+    pub(crate) fn carry_out(
+        &mut self,
+        now: Instant,
+        server: usize,
+        action: Action,
+        plans: &mut Vec<Plan>,
+    ) {
+        match action {
+            Action::Open(conn) => self.send(now, server, conn, ToConnector::Connect, plans),
+            Action::SendAssociationRequest(conn) => {
+                self.send(now, server, conn, ToConnector::AssociationRequest, plans)
+            }
+            Action::SendKeepAlive(conn) => {
+                let request = self.paths[server][conn.link.index()].next_keepalive_request();
+                self.send(now, server, conn, ToConnector::KeepAlive(request), plans)
+            }
+            Action::Close { conn, .. } => self.send(now, server, conn, ToConnector::Close, plans),
+            Action::ArmTimer { timer, at } => {
+                plans.push(Plan::At(at, Item::Timer { server, timer }))
+            }
+            Action::CancelTimer(_) => {} // a stale firing is ignored by the core (I8)
+            Action::ReportLinkFailure { .. } => self.failure_report(now, server, plans),
+            Action::Log(_) | Action::NotifyClients(_) => {}
+        }
+    }
+
+    /// A failure report from `server`: only the primary of a pair is heard; the
+    /// Management Layer schedules a switch (one at a time), and H1's recovery is
+    /// judged a window later.
+    fn failure_report(&mut self, now: Instant, server: usize, plans: &mut Vec<Plan>) {
+        let role = self.servers[server].core.role();
+        if !self.pair || role != Role::Primary {
+            return;
+        }
+        if let Some(at) = self.management.report(now, true, role) {
+            plans.push(Plan::Note(Note::SwitchScheduled(at)));
+            plans.push(Plan::At(at, Item::RoleSwitch { reporter: server }));
+        }
+        plans.push(Plan::PairCheck);
+    }
+
+    /// The Management Layer's switch after `reporter`'s failure report is due: a switch,
+    /// or a note that there is none (a switchover since then demoted the reporter).
+    pub(crate) fn role_switch_due(&mut self, reporter: usize, plans: &mut Vec<Plan>) {
+        self.management.switch_due();
+        match self.servers[reporter].core.role() == Role::Primary {
+            true => plans.push(Plan::Switch(SwitchCause::FailureReport)),
+            false => plans.push(Plan::Note(Note::SwitchDropped)),
+        }
+    }
+
+    /// Which server to demote and which to promote, in that order, given the roles
+    /// now: the primary and the backup, or nothing without both.
+    pub(crate) fn switch_plan(&self) -> Option<(usize, usize)> {
+        let roles: Vec<Role> = self.servers.iter().map(|s| s.core.role()).collect();
+        Management::switch_plan(&roles)
+    }
+
+    /// Sends `msg` from `server` on `conn` over its path.
+    fn send(
+        &mut self,
+        now: Instant,
+        server: usize,
+        conn: ConnId,
+        msg: ToConnector,
+        plans: &mut Vec<Plan>,
+    ) {
+        let path = &mut self.paths[server][conn.link.index()];
+        if let Some(at) = path.send_to_connector(now, &self.network) {
+            plans.push(Plan::At(at, Item::AtConnector { server, conn, msg }));
+        }
+    }
+
+    /// `msg` from `server` reaches the connector of `conn`'s link at `now`, if the path
+    /// still lets it through.
+    pub(crate) fn at_connector(
+        &mut self,
+        now: Instant,
+        server: usize,
+        conn: ConnId,
+        msg: ToConnector,
+        plans: &mut Vec<Plan>,
+    ) {
+        let link = conn.link.index();
+        if !self.paths[server][link].passes_to_connector(now) {
+            return;
+        }
+        let mut out = self.take_connector_out();
+        self.connectors[link].receive(now, server, conn, msg, &mut out);
+        self.connector_sends(now, link, out, plans);
+    }
+
+    /// A connector's own `act` on `server`'s connection `conn` is due.
+    pub(crate) fn connector_act(
+        &mut self,
+        now: Instant,
+        server: usize,
+        conn: ConnId,
+        act: ConnectorAct,
+        plans: &mut Vec<Plan>,
+    ) {
+        let link = conn.link.index();
+        let mut out = self.take_connector_out();
+        self.connectors[link].act(now, server, conn, act, &mut out);
+        self.connector_sends(now, link, out, plans);
+    }
+
+    /// The connector of `link` sends `status` on every connection established now.
+    pub(crate) fn status_to_established(
+        &mut self,
+        now: Instant,
+        link: usize,
+        status: SystemStatus,
+        plans: &mut Vec<Plan>,
+    ) {
+        let mut out = self.take_connector_out();
+        self.connectors[link].status_to_established(status, &mut out);
+        self.connector_sends(now, link, out, plans);
+    }
+
+    /// The buffer connectors write into, emptied (taken, and given back by
+    /// [`connector_sends`](Self::connector_sends), so that no connector item allocates).
+    fn take_connector_out(&mut self) -> Vec<ConnectorOut> {
+        let mut out = std::mem::take(&mut self.connector_out);
+        out.clear();
+        out
+    }
+
+    /// Carries out, in order, what the connector of `link` asked for: messages go over
+    /// the network to the servers, its own acts are scheduled.
+    fn connector_sends(
+        &mut self,
+        now: Instant,
+        link: usize,
+        mut out: Vec<ConnectorOut>,
+        plans: &mut Vec<Plan>,
+    ) {
+        for &item in &out {
+            let (server, item) = match item {
+                ConnectorOut::ToServer { server, event } => {
+                    (server, Item::Deliver { server, event })
+                }
+                ConnectorOut::Answer {
+                    server,
+                    conn,
+                    request,
+                } => (
+                    server,
+                    Item::DeliverAnswer {
+                        server,
+                        conn,
+                        request,
+                    },
+                ),
+                ConnectorOut::Later {
+                    at,
+                    server,
+                    conn,
+                    act,
+                } => {
+                    plans.push(Plan::At(at, Item::Connector { server, conn, act }));
+                    continue;
+                }
+            };
+            if let Some(at) = self.paths[server][link].send_to_server(now, &self.network) {
+                plans.push(Plan::At(at, item));
+            }
+        }
+        out.clear();
+        self.connector_out = out;
     }
 }

@@ -1,12 +1,13 @@
-//! `linksim sweep`: the command line around [`linksim::sweep`]: reading the files,
-//! the progress bar, writing the table, CSV, JSON, HTML, the violations' and the worst
-//! runs' scenario files, and merging shard outputs.
+//! `linksim sweep`: the command line around [`linksim::sweep`]. Shaped like `explore`:
+//! the flags are read into a plan before anything runs (the files, the settings, the
+//! seeds), every combination runs over the seeds (a progress bar on a terminal), then
+//! the table, CSV, JSON and HTML are written, and each violation and worst run becomes
+//! a scenario file with the command that replays it. `--merge` sums shard outputs.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use linksim::sweep::{self, output, Combination, Setting};
-use linksim::{violation_exit_code, worse_exit_code, EXIT_BAD_INPUT, EXIT_OK};
+use linksim::Exit;
 
 /// `linksim sweep`'s flags, as clap reads them.
 #[derive(clap::Args)]
@@ -53,26 +54,24 @@ pub struct SweepFlags {
     pub planted_bug: Option<String>,
 }
 
-/// Runs `linksim sweep` with `flags`; the exit code.
-pub fn sweep_command(flags: SweepFlags) -> i32 {
-    #[allow(unused_mut)]
-    let mut run = linksim::RunOptions::default();
+/// Runs `linksim sweep` with `flags`.
+pub fn command(flags: SweepFlags) -> Exit {
     #[cfg(feature = "planted-bugs")]
-    if let Some(name) = &flags.planted_bug {
-        match link_core::PlantedBug::from_name(name) {
-            Some(bug) => run.planted_bug = Some(bug),
-            None => {
-                errln!("error: no planted bug named {name:?}");
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
+    let run = match crate::planted::parse(flags.planted_bug.as_deref()) {
+        Ok(planted_bug) => linksim::RunOptions {
+            planted_bug,
+            ..linksim::RunOptions::default()
+        },
+        Err(exit) => return exit,
+    };
+    #[cfg(not(feature = "planted-bugs"))]
+    let run = linksim::RunOptions::default();
     let worst = match flags.worst.as_slice() {
         [n, dir] => match n.parse::<usize>() {
             Ok(n) => Some((n, PathBuf::from(dir))),
             Err(_) => {
                 errln!("error: --worst N DIR: N is a number of runs, not {n:?}");
-                return EXIT_BAD_INPUT;
+                return Exit::NoVerdict;
             }
         },
         _ => None, // clap takes exactly two values or none
@@ -127,18 +126,18 @@ pub struct SweepArgs {
     pub run: linksim::RunOptions,
 }
 
-/// Runs `linksim sweep`; the exit code.
-pub fn sweep(args: &SweepArgs) -> i32 {
+/// Runs `linksim sweep`.
+fn sweep(args: &SweepArgs) -> Exit {
     match sweep_or_error(args) {
-        Ok(code) => code,
+        Ok(exit) => exit,
         Err(e) => {
             errln!("error: {e}");
-            EXIT_BAD_INPUT
+            Exit::NoVerdict
         }
     }
 }
 
-fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
+fn sweep_or_error(args: &SweepArgs) -> Result<Exit, String> {
     if args.merge {
         return merge(args);
     }
@@ -146,7 +145,7 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
     let (settings, combinations, seeds, worst) =
         (&plan.settings, &plan.combinations, plan.seeds, plan.worst);
     let total = seeds.count * combinations.len() as u64;
-    let bar = progress_bar(total, args);
+    let bar = crate::progress::bar(total, "runs", stdout_taken(args));
     let started = std::time::Instant::now(); // throughput only; never enters a run
     let progress = |done: u64| {
         if let Some(bar) = &bar {
@@ -175,16 +174,13 @@ fn sweep_or_error(args: &SweepArgs) -> Result<i32, String> {
         worst_n: worst,
         results,
     };
-    let code = write_outputs(&report, args)?;
+    write_outputs(&report, args)?;
     errln!("swept {} combination(s) x {} seed(s) = {total} runs on {} thread(s) in {wall:.2} s: {:.0} runs/s", combinations.len(), seeds.count, args.jobs.max(1), total as f64 / wall);
-    let code = worse_exit_code(
-        code,
-        report_violations(&report, combinations, settings, args),
-    );
+    let exit = report_violations(&report, combinations, settings, args);
     if let Some((_, dir)) = &args.worst {
         write_worst(&report, combinations, settings, dir, args)?;
     }
-    Ok(code)
+    Ok(exit)
 }
 
 /// A sweep's plan, checked before anything runs.
@@ -288,19 +284,6 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
         .collect()
 }
 
-fn progress_bar(total: u64, args: &SweepArgs) -> Option<indicatif::ProgressBar> {
-    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
-    if !std::io::stderr().is_terminal() || to_stdout(&args.json) || to_stdout(&args.csv) {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
-            .expect("a valid template"),
-    );
-    Some(bar)
-}
-
 /// Whether CSV or JSON go to standard output (messages then go to standard error).
 fn stdout_taken(args: &SweepArgs) -> bool {
     [&args.csv, &args.json]
@@ -310,11 +293,7 @@ fn stdout_taken(args: &SweepArgs) -> bool {
 
 /// Prints a message where it does not mix with results on standard output.
 fn say(args: &SweepArgs, text: &str) {
-    if stdout_taken(args) {
-        errln!("{text}");
-    } else {
-        outln!("{text}");
-    }
+    crate::out::say(stdout_taken(args), text);
 }
 
 /// Writes `text` to `path`, or to standard output for `-`.
@@ -329,11 +308,8 @@ fn write_to(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// The table (unless CSV or JSON go to standard output), CSV, JSON and HTML.
-fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<i32, String> {
-    let stdout_taken = [&args.csv, &args.json]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
-    if !stdout_taken {
+fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<(), String> {
+    if !stdout_taken(args) {
         out!("{}", report.table());
     }
     if let Some(path) = &args.csv {
@@ -349,7 +325,7 @@ fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<i32, Strin
     if let Some(path) = &args.svg {
         write_to(path, &sweep::page::plot_svg(report)?)?;
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// Prints each combination's first violation with a scenario file that replays it.
@@ -358,14 +334,14 @@ fn report_violations(
     combinations: &[Combination],
     settings: &[Setting],
     args: &SweepArgs,
-) -> i32 {
+) -> Exit {
     let out = &args.out;
-    let mut code = EXIT_OK;
+    let mut exit = Exit::Pass;
     for (i, a) in report.results.aggregates.iter().enumerate() {
         let Some((seed, found)) = &a.first_violation else {
             continue;
         };
-        code = worse_exit_code(code, exit_code_of(found));
+        exit = exit.worse(Exit::of_violation(found.invariant));
         let file = out.join(format!(
             "sweep-{}-{i}-seed-{seed}.json",
             sweep::file_stem(&combinations[i].file)
@@ -375,7 +351,7 @@ fn report_violations(
                 Ok(()) => format!(
                     "replay: linksim run {}{}",
                     file.display(),
-                    planted(args.run)
+                    crate::planted::replay_flags(args.run)
                 ),
                 Err(e) => format!("(cannot write the replay file: {e})"),
             };
@@ -392,26 +368,7 @@ fn report_violations(
             ),
         );
     }
-    code
-}
-
-/// The exit code a violation calls for; a run that used its step budget is a partial
-/// run (exit 3), as `linksim run` says.
-fn exit_code_of(found: &linksim::Found) -> i32 {
-    match found.invariant {
-        linksim::Invariant::StepBudget => EXIT_BAD_INPUT,
-        invariant => violation_exit_code(invariant),
-    }
-}
-
-/// ` --planted-bug NAME` when the runs carry one (test builds), for replay commands.
-fn planted(run: linksim::RunOptions) -> String {
-    #[cfg(feature = "planted-bugs")]
-    if let Some(bug) = run.planted_bug {
-        return format!(" --planted-bug {bug}");
-    }
-    let _ = run;
-    String::new()
+    exit
 }
 
 fn write_scenario(path: &Path, scenario: &linksim::scenario::Scenario) -> Result<(), String> {
@@ -453,7 +410,7 @@ fn write_worst(
 }
 
 /// `--merge`: shard outputs in, one sweep's outputs out.
-fn merge(args: &SweepArgs) -> Result<i32, String> {
+fn merge(args: &SweepArgs) -> Result<Exit, String> {
     if args.worst.is_some() || !args.sets.is_empty() {
         return Err("--merge reads sweep JSON outputs: --set and --worst belong to the sweeps that wrote them".into());
     }
@@ -468,12 +425,12 @@ fn merge(args: &SweepArgs) -> Result<i32, String> {
         .collect::<Result<Vec<_>, String>>()?;
     let report = output::merge(parts)?;
     write_outputs(&report, args)?;
-    let mut code = EXIT_OK;
+    let mut exit = Exit::Pass;
     for (i, a) in report.results.aggregates.iter().enumerate() {
         if let Some((seed, found)) = &a.first_violation {
-            code = worse_exit_code(code, exit_code_of(found));
+            exit = exit.worse(Exit::of_violation(found.invariant));
             say(args, &format!("VIOLATION in {} seed {seed}: {}: {} (run the sweep of that seed to write its scenario)", report.label(i), found.invariant, found.detail));
         }
     }
-    Ok(code)
+    Ok(exit)
 }

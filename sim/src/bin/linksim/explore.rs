@@ -1,0 +1,276 @@
+//! `linksim explore`: swarm testing over a range of seeds ([`linksim::explore`]). Shaped
+//! like `sweep`: the flags are read into a plan before anything runs, the seeds run in
+//! batches on the threads asked for (a progress bar on a terminal), and the outcome is
+//! printed, each violation shrunk into a scenario file with the command that replays it.
+
+use std::path::{Path, PathBuf};
+
+use linksim::explore::{self, ExploreOptions, SeedResult};
+use linksim::seeds::{self, SeedSet};
+use linksim::{Exit, Found};
+
+/// `linksim explore`'s flags.
+#[derive(clap::Args)]
+pub struct ExploreFlags {
+    /// The seeds to run, A..B (B excluded).
+    #[arg(long, default_value = "0..1000")]
+    seeds: String,
+    /// Worker threads; results do not depend on it.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Run only shard I of N of the range (every N-th seed), e.g. 2/4.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Directory for the shrunk scenarios of violations.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// The most core steps each world may make; a world that needs more is reported
+    /// (invariant `steps`: a busy loop, or a budget too small) and exits 3.
+    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+    max_steps: u64,
+    /// Plant a deliberate bug in every core (test builds only).
+    #[cfg(feature = "planted-bugs")]
+    #[arg(long, value_name = "NAME")]
+    planted_bug: Option<String>,
+}
+
+/// An exploration, checked before anything runs.
+struct Plan {
+    range: std::ops::Range<u64>,
+    shard: (u64, u64),
+    seeds: SeedSet,
+    options: ExploreOptions,
+}
+
+/// Explores the seeds the flags name.
+pub fn command(flags: ExploreFlags) -> Exit {
+    let plan = match prepare(&flags) {
+        Ok(plan) => plan,
+        Err(exit) => return exit,
+    };
+    let bar = crate::progress::bar(plan.seeds.count, "seeds", flags.json);
+    // The wall clock measures throughput only; it never enters a run.
+    let started = std::time::Instant::now();
+    let tally = explore_set(&plan, flags.jobs, bar.as_ref());
+    let wall = started.elapsed().as_secs_f64().max(1e-9);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let found = shrink_all(&tally.violators, &plan.options, &flags.out);
+    match flags.json {
+        true => print_json(&plan, &flags, &tally, &found, wall),
+        false => print_text(&plan, &flags, &tally, &found, wall),
+    }
+    tally.exit
+}
+
+/// Reads the seed range, the shard and the planted bug.
+fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
+    let bad = |e: seeds::SeedsError| {
+        errln!("error: {e}");
+        Exit::NoVerdict
+    };
+    let range = seeds::parse_range(&flags.seeds).map_err(bad)?;
+    let shard = flags
+        .shard
+        .as_deref()
+        .map(seeds::parse_shard)
+        .transpose()
+        .map_err(bad)?;
+    let shard = shard.unwrap_or((1, 1));
+    let seeds = SeedSet::new(range.clone(), shard);
+    if seeds.count > explore::MAX_SEEDS {
+        errln!(
+            "error: {} seeds in one run; at most {} (split the range with --shard or into several runs)",
+            seeds.count,
+            explore::MAX_SEEDS
+        );
+        return Err(Exit::NoVerdict);
+    }
+    let options = ExploreOptions {
+        step_budget: Some(flags.max_steps),
+        #[cfg(feature = "planted-bugs")]
+        planted_bug: crate::planted::parse(flags.planted_bug.as_deref())?,
+    };
+    Ok(Plan {
+        range,
+        shard,
+        seeds,
+        options,
+    })
+}
+
+/// What an exploration saw, summed seed by seed: memory stays constant however many
+/// seeds run.
+struct Tally {
+    simulated_s: f64,
+    liveness: u64,
+    steps: u64,
+    violations: u64,
+    /// The worst outcome the violations call for.
+    exit: Exit,
+    /// The first violating seeds (at most [`VIOLATIONS_SHOWN`]), to shrink and show.
+    violators: Vec<SeedResult>,
+}
+
+/// How many violations `explore` shrinks and prints.
+const VIOLATIONS_SHOWN: usize = 10;
+
+/// Seeds run per batch: results are summed after each and dropped.
+const BATCH: u64 = 1 << 16;
+
+/// Runs every seed of the plan in batches, on `jobs` threads.
+fn explore_set(plan: &Plan, jobs: usize, bar: Option<&indicatif::ProgressBar>) -> Tally {
+    let mut tally = Tally {
+        simulated_s: 0.0,
+        liveness: 0,
+        steps: 0,
+        violations: 0,
+        exit: Exit::Pass,
+        violators: Vec::new(),
+    };
+    let mut from = 0;
+    while from < plan.seeds.count {
+        let batch = plan.seeds.slice(from, BATCH);
+        let before = from;
+        let progress = |done: u64| {
+            if let Some(bar) = bar {
+                bar.set_position(before + done);
+            }
+        };
+        for result in explore::run_seeds(&batch, jobs, &plan.options, &progress) {
+            tally.add(result);
+        }
+        from += batch.len() as u64;
+    }
+    tally
+}
+
+impl Tally {
+    /// Adds one seed's result.
+    fn add(&mut self, result: SeedResult) {
+        self.simulated_s += result.simulated.as_secs_f64();
+        self.liveness += u64::from(result.liveness_checked);
+        self.steps += result.steps;
+        if let Some(found) = &result.found {
+            self.violations += 1;
+            self.exit = self.exit.worse(Exit::of_violation(found.invariant));
+            if self.violators.len() < VIOLATIONS_SHOWN {
+                self.violators.push(result);
+            }
+        }
+    }
+}
+
+/// One violation, shrunk: its seed, what was found, the file written, and the world's
+/// size before and after shrinking.
+struct Shrunk {
+    seed: u64,
+    found: Found,
+    file: PathBuf,
+    before: usize,
+    after: usize,
+}
+
+/// Shrinks each violation and writes it as a scenario file into `out`.
+fn shrink_all(violators: &[SeedResult], options: &ExploreOptions, out: &Path) -> Vec<Shrunk> {
+    let mut shrunk = Vec::new();
+    for result in violators {
+        let found = result.found.clone().expect("violators have a violation");
+        let original = explore::generate(result.seed);
+        let small = explore::shrink(&original, found.invariant, options);
+        let file = out.join(format!("explore-{}.json", result.seed));
+        let written = serde_json::to_string_pretty(&small)
+            .map_err(|e| e.to_string())
+            .and_then(|text| std::fs::write(&file, text + "\n").map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            errln!("error: cannot write {}: {e}", file.display());
+        }
+        shrunk.push(Shrunk {
+            seed: result.seed,
+            found,
+            file,
+            before: explore::size(&original),
+            after: explore::size(&small),
+        });
+    }
+    shrunk
+}
+
+/// The summary as one JSON object (timings apart, equal for equal runs).
+fn print_json(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk], wall: f64) {
+    let found: Vec<_> = found
+        .iter()
+        .map(|s| {
+            let v = &s.found;
+            serde_json::json!({
+                "seed": s.seed, "invariant": v.invariant, "server": v.server, "at_ns": v.at_ns,
+                "detail": v.detail, "shrunk_file": s.file.display().to_string(),
+                "size_before": s.before, "size_after": s.after,
+            })
+        })
+        .collect();
+    let summary = serde_json::json!({
+        "seeds": plan.seeds.count,
+        "range": format!("{}..{}", plan.range.start, plan.range.end),
+        "shard": format!("{}/{}", plan.shard.0, plan.shard.1),
+        "jobs": flags.jobs,
+        "wall_s": wall,
+        "seeds_per_s": plan.seeds.count as f64 / wall,
+        "simulated_s_per_wall_s": tally.simulated_s / wall,
+        "steps": tally.steps,
+        "liveness_checked": tally.liveness,
+        "violations": tally.violations,
+        "found": found,
+    });
+    outln!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
+}
+
+/// The summary for a person, each violation with its replay commands.
+fn print_text(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk], wall: f64) {
+    let count = plan.seeds.count;
+    outln!(
+        "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {:.0} seeds/s, {:.0} simulated s per wall s, {} core steps",
+        plan.range.start,
+        plan.range.end,
+        plan.shard.0,
+        plan.shard.1,
+        flags.jobs,
+        count as f64 / wall,
+        tally.simulated_s / wall,
+        tally.steps
+    );
+    outln!(
+        "L1 was claimed and checked in {} of {count} seed(s) (the others had no healthy connector their roles allow, or a flapping one)",
+        tally.liveness
+    );
+    let planted = crate::planted::replay_flags(plan.options.run_options());
+    for s in found {
+        let v = &s.found;
+        let server = v
+            .server
+            .as_deref()
+            .map_or(String::new(), |s| format!(" on {s}"));
+        outln!(
+            "VIOLATION seed {}: {}{server} at {}: {}\n  shrunk from {} to {} elements: {}\n  replay: linksim run {}{planted}   (or: linksim explore --seeds {}..{}{planted})",
+            s.seed,
+            v.invariant,
+            link_core::Instant::from_nanos(v.at_ns),
+            v.detail,
+            s.before,
+            s.after,
+            s.file.display(),
+            s.file.display(),
+            s.seed,
+            s.seed + 1
+        );
+    }
+    outln!(
+        "explore: {} passed, {} failed",
+        count - tally.violations,
+        tally.violations
+    );
+}
