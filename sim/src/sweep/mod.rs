@@ -6,9 +6,11 @@
 //! and shards merge ([`Aggregate::merge`]).
 //!
 //! - this file: settings, the plan of combinations, one measured run, the aggregates;
-//! - [`output`]: the table, CSV and JSON, and reading shard outputs back to merge them;
+//! - [`output`]: the table, CSV and JSON, and merging shard outputs;
+//! - [`file`]: the JSON file through serde, read back and proven whole before a merge;
 //! - [`page`]: the self-contained HTML page with its plot.
 
+pub mod file;
 pub mod output;
 #[cfg(feature = "charts")]
 pub mod page;

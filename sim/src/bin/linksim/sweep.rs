@@ -316,8 +316,7 @@ fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<(), String
         write_to(path, &report.csv())?;
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report.json()).expect("JSON") + "\n";
-        write_to(path, &text)?;
+        write_to(path, &report.json())?;
     }
     if let Some(path) = &args.html {
         write_to(path, &sweep::page::html(report, &args.command))?;
@@ -423,7 +422,7 @@ fn merge(args: &SweepArgs) -> Result<Exit, String> {
             output::read(&text).map_err(|e| format!("{}: {e}", p.display()))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let report = output::merge(parts)?;
+    let report = output::merge(parts).map_err(|e| e.to_string())?;
     write_outputs(&report, args)?;
     let mut exit = Exit::Pass;
     for (i, a) in report.results.aggregates.iter().enumerate() {
