@@ -35,54 +35,152 @@ impl SimDuration {
     }
 
     /// Parses `"150ms"`, `"2s"`, `"1.5s"`, `"5m"`, `"1h"`, `"0s"`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, DurationError> {
         let text = text.trim();
+        let error = |kind| DurationError {
+            text: text.to_string(),
+            kind,
+        };
         if text.starts_with('-') {
-            return Err(format!(
-                "duration {text:?} is negative; durations are zero or more"
-            ));
+            return Err(error(DurationProblem::Negative));
         }
         let split = text
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
         if number.is_empty() {
-            return Err(format!(
-                "duration {text:?} has no number; write e.g. \"150ms\" or \"2s\""
-            ));
+            return Err(error(DurationProblem::NoNumber));
         }
         let Some(&(_, nanos_per_unit)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-            return Err(if unit.is_empty() {
-                format!("duration {text:?} has no unit; add one of ns, us, ms, s, m, h (e.g. \"{number}s\")")
-            } else {
-                format!("duration {text:?} has an unknown unit {unit:?}; use ns, us, ms, s, m or h")
-            });
+            return Err(error(match unit.is_empty() {
+                true => DurationProblem::NoUnit {
+                    number: number.to_string(),
+                },
+                false => DurationProblem::UnknownUnit {
+                    unit: unit.to_string(),
+                    meant: unit_meant(unit).map(|u| format!("{number}{u}")),
+                },
+            }));
         };
-        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        // Trailing zeros add no precision: "1.0ns" and "1.500000000s" are exact.
-        let fraction = fraction.trim_end_matches('0');
-        if whole.is_empty() || fraction.contains('.') {
-            return Err(format!("duration {text:?} is not a number with a unit"));
-        }
-        let overflow = || format!("duration {text:?} is too large");
-        let whole: u64 = whole.parse().map_err(|_| overflow())?;
-        let mut nanos = whole.checked_mul(nanos_per_unit).ok_or_else(overflow)?;
-        let mut scale = nanos_per_unit;
-        for digit in fraction.bytes() {
-            scale /= 10;
-            if scale == 0 {
-                return Err(format!("duration {text:?} is finer than a nanosecond"));
-            }
-            nanos = nanos
-                .checked_add(u64::from(digit - b'0') * scale)
-                .ok_or_else(overflow)?;
-        }
+        let nanos = nanos_of(number, nanos_per_unit).map_err(error)?;
         Ok(SimDuration(Duration::from_nanos(nanos)))
     }
 
     /// The duration as nanoseconds (saturating).
     pub fn as_nanos(self) -> u64 {
         u64::try_from(self.0.as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// `number` (digits, at most one point) times `nanos_per_unit`, exactly.
+fn nanos_of(number: &str, nanos_per_unit: u64) -> Result<u64, DurationProblem> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    // Trailing zeros add no precision: "1.0ns" and "1.500000000s" are exact.
+    let fraction = fraction.trim_end_matches('0');
+    if whole.is_empty() || fraction.contains('.') {
+        return Err(DurationProblem::NotANumber);
+    }
+    let whole: u64 = whole.parse().map_err(|_| DurationProblem::TooLarge)?;
+    let mut nanos = whole
+        .checked_mul(nanos_per_unit)
+        .ok_or(DurationProblem::TooLarge)?;
+    let mut scale = nanos_per_unit;
+    for digit in fraction.bytes() {
+        scale /= 10;
+        if scale == 0 {
+            return Err(DurationProblem::FinerThanANanosecond);
+        }
+        nanos = nanos
+            .checked_add(u64::from(digit - b'0') * scale)
+            .ok_or(DurationProblem::TooLarge)?;
+    }
+    Ok(nanos)
+}
+
+/// The unit a near miss means: a space before it (`"5 s"`), or a word for it (`"sec"`,
+/// `"minutes"`, `"msec"`), in any case.
+fn unit_meant(written: &str) -> Option<&'static str> {
+    let word = written.trim().to_ascii_lowercase();
+    let word = word.trim_end_matches('.');
+    let unit = match word {
+        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "s" | "sec" | "secs" | "second" | "seconds" => "s",
+        "ms" | "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => "ms",
+        "us" | "µs" | "usec" | "usecs" | "micros" | "microsecond" | "microseconds" => "us",
+        "ns" | "nsec" | "nsecs" | "nanos" | "nanosecond" | "nanoseconds" => "ns",
+        _ => return None,
+    };
+    Some(unit)
+}
+
+/// A duration a scenario or a flag wrote that is not one: the text, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.kind.message(&self.text))]
+pub struct DurationError {
+    /// The text as written.
+    pub text: String,
+    /// What is wrong with it.
+    pub kind: DurationProblem,
+}
+
+/// What is wrong with a duration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DurationProblem {
+    /// It starts with a minus.
+    Negative,
+    /// It has no number.
+    NoNumber,
+    /// It has a number and no unit.
+    NoUnit {
+        /// The number, to show with a unit.
+        number: String,
+    },
+    /// Its unit is not one of `ns`, `us`, `ms`, `s`, `m`, `h`.
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The duration it probably means (`"5 sec"`: `"5s"`).
+        meant: Option<String>,
+    },
+    /// Its number is not a number (two points, no digit before the point).
+    NotANumber,
+    /// It does not fit in 2^64 nanoseconds.
+    TooLarge,
+    /// It has more decimals than nanoseconds have.
+    FinerThanANanosecond,
+    /// A range whose start is after its end.
+    Backwards,
+}
+
+impl DurationProblem {
+    /// The message for duration `text`.
+    fn message(&self, text: &str) -> String {
+        match self {
+            DurationProblem::Negative => {
+                format!("duration {text:?} is negative; durations are zero or more")
+            }
+            DurationProblem::NoNumber => {
+                format!("duration {text:?} has no number; write e.g. \"150ms\" or \"2s\"")
+            }
+            DurationProblem::NoUnit { number } => format!(
+                "duration {text:?} has no unit; add one of ns, us, ms, s, m, h (e.g. \"{number}s\")"
+            ),
+            DurationProblem::UnknownUnit { unit, meant } => {
+                let hint = meant
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(" (did you mean {m:?}?)"));
+                format!("duration {text:?} has an unknown unit {unit:?}; use ns, us, ms, s, m or h{hint}")
+            }
+            DurationProblem::NotANumber => format!("duration {text:?} is not a number with a unit"),
+            DurationProblem::TooLarge => format!("duration {text:?} is too large"),
+            DurationProblem::FinerThanANanosecond => {
+                format!("duration {text:?} is finer than a nanosecond")
+            }
+            DurationProblem::Backwards => {
+                format!("range {text:?} runs backwards; write the earlier duration first")
+            }
+        }
     }
 }
 
@@ -189,15 +287,16 @@ impl DrawnDuration {
     }
 
     /// Parses `"20s"` or `"20s..40s"` (start at most end).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, DurationError> {
         let Some((lo, hi)) = text.split_once("..") else {
             return SimDuration::parse(text).map(Self::fixed);
         };
         let (lo, hi) = (SimDuration::parse(lo)?, SimDuration::parse(hi)?);
         if lo > hi {
-            return Err(format!(
-                "range {text:?} runs backwards; write the earlier duration first"
-            ));
+            return Err(DurationError {
+                text: text.to_string(),
+                kind: DurationProblem::Backwards,
+            });
         }
         Ok(DrawnDuration {
             value: lo,
@@ -322,9 +421,33 @@ mod tests {
             ("99999999999999999999s", "too large"),
             ("0.0000000001s", "finer than a nanosecond"),
         ] {
-            let error = SimDuration::parse(text).unwrap_err();
+            let error = SimDuration::parse(text).unwrap_err().to_string();
             assert!(error.contains(reason), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn a_near_miss_unit_suggests_the_right_spelling() {
+        for (text, meant) in [
+            ("5 sec", "5s"),
+            ("5 s", "5s"),
+            ("5secs", "5s"),
+            ("150 msec", "150ms"),
+            ("2 Minutes", "2m"),
+            ("1 hour", "1h"),
+            ("1.5 seconds", "1.5s"),
+        ] {
+            let error = SimDuration::parse(text).unwrap_err();
+            let hint = format!("(did you mean \"{meant}\"?)");
+            assert!(error.to_string().ends_with(&hint), "{text}: {error}");
+            assert_eq!(
+                SimDuration::parse(meant).map(|_| ()),
+                Ok(()),
+                "{meant} parses"
+            );
+        }
+        let unknown = SimDuration::parse("5 parsecs").unwrap_err().to_string();
+        assert!(!unknown.contains("did you mean"), "{unknown}");
     }
 
     #[test]
@@ -373,7 +496,7 @@ mod tests {
         let fixed: DrawnDuration = serde_json::from_str("\"5s\"").unwrap();
         assert_eq!(fixed, DrawnDuration::fixed(SimDuration::from_secs(5)));
         let error = DrawnDuration::parse("40s..20s").unwrap_err();
-        assert!(error.contains("backwards"), "{error}");
+        assert!(error.to_string().contains("backwards"), "{error}");
         assert!(DrawnDuration::parse("20s..").is_err());
     }
 

@@ -73,11 +73,14 @@ impl Default for LossRateSpec {
 
 impl LossRateSpec {
     /// The core's value, or why the text is refused.
-    pub fn rate(&self) -> Result<KeepaliveLossRate, String> {
+    pub fn rate(&self) -> Result<KeepaliveLossRate, OptionsError> {
         match self {
             LossRateSpec::Number(n) => Ok(KeepaliveLossRate::single(*n)),
             LossRateSpec::Text(text) => {
-                KeepaliveLossRate::parse(text).map_err(|e| format!("kpl_loss_rate {text:?}: {e}"))
+                KeepaliveLossRate::parse(text).map_err(|error| OptionsError::LossRate {
+                    text: text.clone(),
+                    error,
+                })
             }
         }
     }
@@ -88,17 +91,43 @@ impl LossRateSpec {
     }
 }
 
+/// An option value a scenario gives that the core would refuse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    /// `kpl_loss_rate` is not one or two integers.
+    #[error("kpl_loss_rate {text:?}: {error}")]
+    LossRate {
+        /// The text as written.
+        text: String,
+        /// Why the core refuses it.
+        error: link_core::LossRateError,
+    },
+    /// A `status_policy` key that is not a SystemStatus value.
+    #[error("status_policy: {0:?} is not a SystemStatus value (values: {values})", values = status_names())]
+    UnknownStatus(String),
+    /// A value out of its range.
+    #[error("{0}")]
+    OutOfRange(link_core::ConfigError),
+    /// An `options` fault that names no option.
+    #[error("an options fault changes nothing: give connect_tout, kpl_interval, kpl_tolerance or kpl_loss_rate")]
+    NothingChanged,
+}
+
+/// Every SystemStatus value's name, for messages.
+fn status_names() -> String {
+    let names: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
+    names.join(", ")
+}
+
 /// The status policy a scenario's `status_policy` map gives: the default, with each
 /// named value set to its verdict.
-pub fn status_policy(overrides: &BTreeMap<String, VerdictSpec>) -> Result<StatusPolicy, String> {
+pub fn status_policy(
+    overrides: &BTreeMap<String, VerdictSpec>,
+) -> Result<StatusPolicy, OptionsError> {
     let mut policy = StatusPolicy::default();
     for (name, verdict) in overrides {
         let Some(status) = SystemStatus::from_name(name) else {
-            let names: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
-            return Err(format!(
-                "status_policy: {name:?} is not a SystemStatus value (values: {})",
-                names.join(", ")
-            ));
+            return Err(OptionsError::UnknownStatus(name.clone()));
         };
         let verdict = match verdict {
             VerdictSpec::Failure => StatusVerdict::Failure,
@@ -130,7 +159,7 @@ pub struct OptionValues {
 impl OptionValues {
     /// The core's changes, in the order they are fed (the fields' order), or the first
     /// value the core would refuse.
-    pub fn changes(&self) -> Result<Vec<OptionChange>, String> {
+    pub fn changes(&self) -> Result<Vec<OptionChange>, OptionsError> {
         let mut changes = Vec::new();
         if let Some(t) = self.connect_tout {
             changes.push(OptionChange::ConnectTimeout(t.0));
@@ -145,10 +174,10 @@ impl OptionValues {
             changes.push(OptionChange::KeepaliveLossRate(rate.rate()?));
         }
         for change in &changes {
-            Config::check_option(*change).map_err(|e| e.to_string())?;
+            Config::check_option(*change).map_err(OptionsError::OutOfRange)?;
         }
         if changes.is_empty() {
-            return Err("an options fault changes nothing: give connect_tout, kpl_interval, kpl_tolerance or kpl_loss_rate".into());
+            return Err(OptionsError::NothingChanged);
         }
         Ok(changes)
     }

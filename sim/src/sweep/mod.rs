@@ -23,7 +23,33 @@ use crate::run::RunOptions;
 use crate::scenario::{self, Checked};
 use crate::verdict::Found;
 
-pub use settings::{parse_set, Setting};
+pub use settings::{parse_set, SetError, Setting};
+
+/// A sweep that cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A scenario file's own error (with its line and column).
+    #[error("{0}")]
+    Scenario(#[from] scenario::ScenarioError),
+    /// A setting that does not fit a file.
+    #[error("{}: {error}", file.display())]
+    Setting {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        error: SetError,
+    },
+    /// A value that makes the scenario invalid, named with the values it ran with.
+    #[error("{}: {message} (with {values})", file.display())]
+    Swept {
+        /// The file.
+        file: PathBuf,
+        /// What the check says.
+        message: String,
+        /// `key=value ...` of the combination.
+        values: String,
+    },
+}
 
 /// One combination of a file and a value for every setting.
 #[derive(Clone, Debug)]
@@ -83,21 +109,31 @@ pub fn combination_count(files: usize, settings: &[Setting]) -> Option<u64> {
 /// in file order, then the settings' values in order (the last setting varies fastest).
 /// Each file is checked as written first, so its own errors keep their line and column;
 /// an error only a swept value causes names the values instead.
-pub fn plan(files: &[(PathBuf, String)], settings: &[Setting]) -> Result<Vec<Combination>, String> {
+pub fn plan(
+    files: &[(PathBuf, String)],
+    settings: &[Setting],
+) -> Result<Vec<Combination>, PlanError> {
     let mut combinations = Vec::new();
     for (file, text) in files {
-        scenario::parse(file, text).map_err(|e| e.to_string())?;
-        settings::check_distinct(text, settings).map_err(|e| format!("{}: {e}", file.display()))?;
+        scenario::parse(file, text)?;
+        let setting_error = |error| PlanError::Setting {
+            file: file.clone(),
+            error,
+        };
+        settings::check_distinct(text, settings).map_err(setting_error)?;
         for values in cartesian(settings) {
-            let edited = settings::apply(text, settings, &values)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let edited = settings::apply(text, settings, &values).map_err(setting_error)?;
             let checked = scenario::parse(file, &edited).map_err(|e| {
                 let set: Vec<String> = settings
                     .iter()
                     .zip(&values)
                     .map(|(s, v)| format!("{}={v}", s.key))
                     .collect();
-                format!("{}: {} (with {})", file.display(), e.message, set.join(" "))
+                PlanError::Swept {
+                    file: file.clone(),
+                    message: e.message,
+                    values: set.join(" "),
+                }
             })?;
             combinations.push(Combination {
                 file: file.clone(),

@@ -59,27 +59,44 @@ fn seconds(ns: u64) -> f64 {
     ns as f64 / 1e9
 }
 
+/// Why a sweep has no plot.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// One combination: nothing to plot against.
+    #[error("nothing was swept (one combination): see the table")]
+    NothingSwept,
+    /// More swept parameters than a plot shows.
+    #[error("the plot shows one or two swept parameters; this sweep has {0}: see the table")]
+    TooManyParameters(usize),
+    /// The drawing library failed.
+    #[error("the plot could not be drawn: {0}")]
+    Drawing(String),
+}
+
 /// The plot as SVG, or why there is none.
-pub fn plot_svg(report: &Report) -> Result<String, String> {
+pub fn plot_svg(report: &Report) -> Result<String, PlotError> {
     let axes = axes(report);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 460)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        match axes.as_slice() {
-            [one] => lines(&root, report, one).map_err(|e| e.to_string())?,
-            [x, y] => heatmap(&root, report, x, y).map_err(|e| e.to_string())?,
-            [] => return Err("nothing was swept (one combination): see the table".into()),
-            more => {
-                return Err(format!(
-                    "the plot shows one or two swept parameters; this sweep has {}: see the table",
-                    more.len()
-                ))
-            }
-        }
-        root.present().map_err(|e| e.to_string())?;
+    match axes.len() {
+        0 => return Err(PlotError::NothingSwept),
+        1 | 2 => {}
+        more => return Err(PlotError::TooManyParameters(more)),
     }
+    let mut svg = String::new();
+    draw(&mut svg, report, &axes).map_err(|e| PlotError::Drawing(e.to_string()))?;
     Ok(svg)
+}
+
+/// Draws the lines of one swept parameter, or the heatmap of two, into `svg`.
+fn draw(svg: &mut String, report: &Report, axes: &[Axis]) -> DrawResult {
+    let root = SVGBackend::with_string(svg, (760, 460)).into_drawing_area();
+    root.fill(&WHITE)?;
+    match axes {
+        [one] => lines(&root, report, one)?,
+        [x, y] => heatmap(&root, report, x, y)?,
+        _ => {}
+    }
+    root.present()?;
+    Ok(())
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -254,7 +271,10 @@ fn escape(text: &str) -> String {
 pub fn html(report: &Report, command: &str) -> String {
     let plot = match plot_svg(report) {
         Ok(svg) => svg,
-        Err(why) => format!("<p class=\"note\">No plot: {}</p>", escape(&why)),
+        Err(why) => format!(
+            "<p class=\"note\">No plot: {}</p>",
+            escape(&why.to_string())
+        ),
     };
     let mut rows = String::new();
     for (i, a) in report.results.aggregates.iter().enumerate() {

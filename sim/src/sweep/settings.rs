@@ -16,6 +16,44 @@
 
 use serde_json::{Map, Value};
 
+/// A `--set` that cannot be swept.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    /// Not `KEY=VALUE[,VALUE...]`.
+    #[error("--set {0:?}: write KEY=VALUE[,VALUE...], e.g. connect_tout=1s,2s,5s")]
+    Form(String),
+    /// An empty key, or a key with an empty part.
+    #[error("--set {0:?}: the key is empty or has an empty part")]
+    EmptyKey(String),
+    /// An empty value.
+    #[error("--set {0:?}: a value is empty")]
+    EmptyValue(String),
+    /// The scenario is not JSON.
+    #[error("not a JSON scenario ({0}); fix the file first")]
+    NotJson(serde_json::Error),
+    /// `seed` is swept.
+    #[error("--set {0}: each run's seed comes from --seeds; sweep the seed range instead")]
+    Seed(String),
+    /// Two keys set one field.
+    #[error("--set {first} and --set {second} both set {path}; give each field once")]
+    Twice {
+        /// The first key.
+        first: String,
+        /// The second key.
+        second: String,
+        /// The field both set.
+        path: String,
+    },
+    /// A key whose path does not lead to a field.
+    #[error("--set {key}: {why}")]
+    Path {
+        /// The key.
+        key: String,
+        /// Where the path stops.
+        why: String,
+    },
+}
+
 /// One `--set`: a key and the values it takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
@@ -26,21 +64,17 @@ pub struct Setting {
 }
 
 /// Parses `key=v1,v2,...`.
-pub fn parse_set(text: &str) -> Result<Setting, String> {
+pub fn parse_set(text: &str) -> Result<Setting, SetError> {
     let Some((key, values)) = text.split_once('=') else {
-        return Err(format!(
-            "--set {text:?}: write KEY=VALUE[,VALUE...], e.g. connect_tout=1s,2s,5s"
-        ));
+        return Err(SetError::Form(text.into()));
     };
     let key = key.trim();
     if key.is_empty() || key.split('.').any(str::is_empty) {
-        return Err(format!(
-            "--set {text:?}: the key is empty or has an empty part"
-        ));
+        return Err(SetError::EmptyKey(text.into()));
     }
     let values = split_values(values);
     if values.iter().any(String::is_empty) {
-        return Err(format!("--set {text:?}: a value is empty"));
+        return Err(SetError::EmptyValue(text.into()));
     }
     Ok(Setting {
         key: key.to_string(),
@@ -76,16 +110,15 @@ fn json_value(raw: &str) -> Value {
     }
 }
 
-fn parse_root(text: &str) -> Result<Value, String> {
+fn parse_root(text: &str) -> Result<Value, SetError> {
     let uncommented = crate::scenario::strip_comments(text);
-    serde_json::from_str(&uncommented)
-        .map_err(|e| format!("not a JSON scenario ({e}); fix the file first"))
+    serde_json::from_str(&uncommented).map_err(SetError::NotJson)
 }
 
 /// Refuses settings that would silently do nothing or undo each other in `text`: two
 /// keys for the same field (`connect_tout` and `config.connect_tout`), and `seed`
 /// (each run's seed comes from `--seeds`).
-pub fn check_distinct(text: &str, settings: &[Setting]) -> Result<(), String> {
+pub fn check_distinct(text: &str, settings: &[Setting]) -> Result<(), SetError> {
     if settings.is_empty() {
         return Ok(());
     }
@@ -93,33 +126,31 @@ pub fn check_distinct(text: &str, settings: &[Setting]) -> Result<(), String> {
     let paths: Vec<Vec<String>> = settings.iter().map(|s| resolve(&root, &s.key)).collect();
     for (i, path) in paths.iter().enumerate() {
         if path.as_slice() == ["seed"] || settings[i].key == "seed" {
-            return Err(format!(
-                "--set {}: each run's seed comes from --seeds; sweep the seed range instead",
-                settings[i].key
-            ));
+            return Err(SetError::Seed(settings[i].key.clone()));
         }
         if let Some(j) = paths[..i].iter().position(|p| p == path) {
-            return Err(format!(
-                "--set {} and --set {} both set {}; give each field once",
-                settings[j].key,
-                settings[i].key,
-                path.join(".")
-            ));
+            return Err(SetError::Twice {
+                first: settings[j].key.clone(),
+                second: settings[i].key.clone(),
+                path: path.join("."),
+            });
         }
     }
     Ok(())
 }
 
 /// `text` (a scenario file, comments allowed) with each setting set to its value.
-pub fn apply(text: &str, settings: &[Setting], values: &[String]) -> Result<String, String> {
+pub fn apply(text: &str, settings: &[Setting], values: &[String]) -> Result<String, SetError> {
     if settings.is_empty() {
         return Ok(text.to_string());
     }
     let mut root = parse_root(text)?;
     for (setting, raw) in settings.iter().zip(values) {
         let path = resolve(&root, &setting.key);
-        set(&mut root, &path, json_value(raw))
-            .map_err(|e| format!("--set {}: {e}", setting.key))?;
+        set(&mut root, &path, json_value(raw)).map_err(|why| SetError::Path {
+            key: setting.key.clone(),
+            why,
+        })?;
     }
     Ok(serde_json::to_string(&root).expect("a JSON value serializes"))
 }
@@ -194,7 +225,7 @@ mod tests {
         // a comment
         "config":{"links":[{"name":"A","priority":10},{"name":"B"}]}}"#;
 
-    fn applied(sets: &[&str]) -> Result<Value, String> {
+    fn applied(sets: &[&str]) -> Result<Value, SetError> {
         let settings: Vec<Setting> = sets.iter().map(|s| parse_set(s).unwrap()).collect();
         let values: Vec<String> = settings.iter().map(|s| s.values[0].clone()).collect();
         apply(SCENARIO, &settings, &values).map(|t| serde_json::from_str(&t).unwrap())
@@ -204,12 +235,17 @@ mod tests {
     fn values_split_on_commas_outside_brackets_and_quotes() {
         let s = parse_set(r#"kpl_loss_rate="10, 0",4,[1,2]"#).unwrap();
         assert_eq!(s.values, [r#""10, 0""#, "4", "[1,2]"]);
-        assert!(parse_set("connect_tout").unwrap_err().contains("KEY=VALUE"));
+        assert!(parse_set("connect_tout")
+            .unwrap_err()
+            .to_string()
+            .contains("KEY=VALUE"));
         assert!(parse_set("connect_tout=1s,,2s")
             .unwrap_err()
+            .to_string()
             .contains("empty"));
         assert!(parse_set("links..priority=1")
             .unwrap_err()
+            .to_string()
             .contains("empty part"));
     }
 
@@ -242,9 +278,12 @@ mod tests {
             SCENARIO,
             &sets(&["connect_tout=1s", "config.connect_tout=2s"]),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("both set config.connect_tout"), "{error}");
-        let error = check_distinct(SCENARIO, &sets(&["seed=1,2"])).unwrap_err();
+        let error = check_distinct(SCENARIO, &sets(&["seed=1,2"]))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("--seeds"), "{error}");
         assert!(
             check_distinct(SCENARIO, &sets(&["connect_tout=1s", "links.A.priority=3"])).is_ok()
@@ -253,12 +292,12 @@ mod tests {
 
     #[test]
     fn a_path_that_leads_nowhere_is_refused_with_the_names_there_are() {
-        let error = applied(&["links.Z.priority=1"]).unwrap_err();
+        let error = applied(&["links.Z.priority=1"]).unwrap_err().to_string();
         assert!(
             error.contains(r#"no element named "Z" (names: A, B)"#),
             "{error}"
         );
-        let error = applied(&["run_for.x=1"]).unwrap_err();
+        let error = applied(&["run_for.x=1"]).unwrap_err().to_string();
         assert!(error.contains("not an object"), "{error}");
     }
 }

@@ -205,7 +205,8 @@ fn prepare(args: &SweepArgs) -> Result<Plan, String> {
         .sets
         .iter()
         .map(|s| sweep::parse_set(s))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(|e: sweep::SetError| e.to_string())?;
     let range = linksim::seeds::parse_range(&args.seeds).map_err(|e| e.to_string())?;
     let shard = args
         .shard
@@ -231,7 +232,7 @@ fn prepare(args: &SweepArgs) -> Result<Plan, String> {
         ));
     }
     let files = read_files(&args.files)?;
-    let combinations = sweep::plan(&files, &settings)?;
+    let combinations = sweep::plan(&files, &settings).map_err(|e| e.to_string())?;
     Ok(Plan {
         settings,
         combinations,
@@ -322,7 +323,8 @@ fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<(), String
         write_to(path, &sweep::page::html(report, &args.command))?;
     }
     if let Some(path) = &args.svg {
-        write_to(path, &sweep::page::plot_svg(report)?)?;
+        let svg = sweep::page::plot_svg(report).map_err(|e| e.to_string())?;
+        write_to(path, &svg)?;
     }
     Ok(())
 }

@@ -1,0 +1,434 @@
+//! Checking a scenario before a run: what JSON types cannot say (names a scenario uses
+//! are declared, times fall inside the run, the configuration is one link-core
+//! accepts), and [`Checked`], what a run is built from.
+
+use std::path::PathBuf;
+
+use link_core::{is_unprintable, Config, ConfigError, LinkConfig, LogRecord, Role};
+
+use super::expectation::{Expectation, SERVICE};
+use super::fault::Fault;
+use super::format::{ConnectorSpec, Scenario, ServerSpec, FORMAT_VERSION};
+use super::read::ScenarioError;
+
+/// Checks a scenario built in code (no file to point into): the same checks as
+/// [`super::parse`] applies after reading JSON. The error names the scenario where a
+/// file's error names the file.
+pub fn check_scenario(scenario: Scenario) -> Result<Checked, ScenarioError> {
+    let name = PathBuf::from(&scenario.name);
+    check(scenario).map_err(|(_, message)| ScenarioError {
+        path: name,
+        location: None,
+        message,
+    })
+}
+
+/// A scenario checked and ready to run.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The scenario as written.
+    pub scenario: Scenario,
+    /// The servers, with the default one filled in.
+    pub servers: Vec<ServerSpec>,
+    /// The core configuration (role = the first server's; each server sets its own).
+    pub config: Config,
+    /// The connector of every link, in link order, defaults filled in.
+    pub connectors: Vec<ConnectorSpec>,
+}
+
+impl Checked {
+    /// The index of the link named `name`.
+    pub fn link_index(&self, name: &str) -> Option<usize> {
+        self.config.links.iter().position(|l| l.name == name)
+    }
+
+    /// The index of the server named `name`.
+    pub fn server_index(&self, name: &str) -> Option<usize> {
+        self.servers.iter().position(|s| s.name == name)
+    }
+
+    /// This scenario with seed `seed`: every random stream, and every fault field
+    /// drawn from a range, follows the new seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.scenario.seed = seed;
+        for (index, fault) in self.scenario.faults.iter_mut().enumerate() {
+            fault.draw(seed, index);
+        }
+        self
+    }
+
+    /// Whether the scenario has a fault field drawn from a range.
+    pub fn has_ranges(&self) -> bool {
+        self.scenario
+            .faults
+            .iter()
+            .any(|f| f.drawn_fields().iter().any(|(_, d)| d.range.is_some()))
+    }
+
+    /// Whether the scenario runs an HA pair.
+    pub fn is_pair(&self) -> bool {
+        self.servers.len() == 2
+    }
+
+    /// A rough upper estimate of the core steps a run makes, for `linksim check`'s
+    /// warning: every link of every server going through a whole procedure (about four
+    /// inputs) as often as the shortest of connect-tout and the restart timeout allows,
+    /// plus a keep-alive exchange (two inputs) per interval.
+    pub fn estimated_steps(&self) -> f64 {
+        let c = &self.scenario.config;
+        let run_s = self.scenario.run_for.0.as_secs_f64();
+        let cycle_s = c
+            .connect_tout
+            .0
+            .min(c.restart_timeout.0)
+            .as_secs_f64()
+            .max(1e-3);
+        let procedures = self.config.links.len() as f64 * 4.0 * (run_s / cycle_s + 1.0);
+        let keepalive = if c.kpl_interval.0.is_zero() {
+            0.0
+        } else {
+            2.0 * run_s / c.kpl_interval.0.as_secs_f64()
+        };
+        self.servers.len() as f64 * (procedures + keepalive)
+    }
+}
+
+/// A problem a check found: a text to locate in the file (a quoted name or a field),
+/// and what is wrong.
+pub(super) type CheckError = (Option<String>, String);
+
+/// Semantic checks: the things JSON types cannot say. The error carries a text to
+/// locate in the file (a quoted name or a field) and the message.
+pub(super) fn check(scenario: Scenario) -> Result<Checked, CheckError> {
+    let config = check_config(&scenario)?;
+    let servers = if scenario.servers.is_empty() {
+        vec![ServerSpec {
+            name: "ts".into(),
+            role: Role::Standalone,
+        }]
+    } else {
+        scenario.servers.clone()
+    };
+    check_servers(&servers)?;
+    let names = Names {
+        links: config.links.iter().map(|l| l.name.as_str()).collect(),
+        servers: servers.iter().map(|s| s.name.as_str()).collect(),
+    };
+    for name in scenario.connectors.keys() {
+        names.link("connectors", name)?;
+    }
+    check_faults(&scenario, &names)?;
+    check_expectations(&scenario, &names)?;
+    let mut scenario = scenario;
+    let seed = scenario.seed;
+    for (index, fault) in scenario.faults.iter_mut().enumerate() {
+        fault.draw(seed, index);
+    }
+    let connectors = config
+        .links
+        .iter()
+        .map(|l| {
+            scenario
+                .connectors
+                .get(&l.name)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok(Checked {
+        servers,
+        config,
+        connectors,
+        scenario,
+    })
+}
+
+/// The format version, the texts, the core configuration and `run_for`.
+fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
+    if scenario.format != FORMAT_VERSION {
+        return Err((
+            Some("\"format\"".into()),
+            format!(
+                "format {} is not supported; this linksim reads format {FORMAT_VERSION}",
+                scenario.format
+            ),
+        ));
+    }
+    check_texts(scenario)?;
+    let c = &scenario.config;
+    let config = Config::new(c.links.iter().map(|l| LinkConfig {
+        name: l.name.clone(),
+        priority: l.priority,
+    }))
+    .with_connect_timeout(c.connect_tout.0)
+    .with_restart_timeout(c.restart_timeout.0)
+    .with_keepalive(c.kpl_interval.0, c.kpl_tolerance)
+    .with_first_status(c.first_status.policy());
+    let rate = c
+        .kpl_loss_rate
+        .rate()
+        .map_err(|e| (Some("\"kpl_loss_rate\"".into()), format!("config: {e}")))?;
+    let policy = crate::options::status_policy(&c.status_policy)
+        .map_err(|e| (Some("\"status_policy\"".into()), format!("config: {e}")))?;
+    let config = config
+        .with_keepalive_loss_rate(rate)
+        .with_status_policy(policy);
+    config
+        .validate()
+        .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
+    // The core refuses a time so late that a timer armed from it would overflow (I8).
+    if (scenario.run_for.0 + config.longest_timer()).as_nanos() >= u128::from(u64::MAX) {
+        return Err((
+            Some("\"run_for\"".into()),
+            format!(
+                "run_for {} is too long: the clock must still hold a timer after it",
+                scenario.run_for
+            ),
+        ));
+    }
+    Ok(config)
+}
+
+/// The links and servers a scenario names, for checking references to them.
+struct Names<'a> {
+    links: Vec<&'a str>,
+    servers: Vec<&'a str>,
+}
+
+impl Names<'_> {
+    /// `name` (in `what`) is a configured link.
+    fn link(&self, what: &str, name: &str) -> Result<(), CheckError> {
+        if self.links.contains(&name) {
+            return Ok(());
+        }
+        Err((
+            serde_json::to_string(name).ok(),
+            format!(
+                "{what}: no link named {name:?} in config.links (configured: {})",
+                self.links.join(", ")
+            ),
+        ))
+    }
+
+    /// `name` (in `what`), if given, is a server of the scenario.
+    fn server(&self, what: &str, name: Option<&str>) -> Result<(), CheckError> {
+        match name {
+            Some(name) if !self.servers.contains(&name) => Err((
+                serde_json::to_string(name).ok(),
+                format!(
+                    "{what}: no server named {name:?} (servers: {})",
+                    self.servers.join(", ")
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every fault names known links and servers, starts within the run, and a switchover
+/// has a pair to switch.
+fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
+    for (i, fault) in scenario.faults.iter().enumerate() {
+        let what = format!("faults[{i}]");
+        if let Some(link) = fault.link() {
+            names.link(&what, link)?;
+        }
+        names.server(&what, fault.server())?;
+        let latest = fault.at_field().latest();
+        if latest > scenario.run_for {
+            return Err((
+                Some("\"at\"".into()),
+                format!(
+                    "{what}: starts at {}{latest}, after run_for ({}); it would never happen",
+                    if fault.at_field().range.is_some() {
+                        "up to "
+                    } else {
+                        ""
+                    },
+                    scenario.run_for
+                ),
+            ));
+        }
+        if matches!(fault, Fault::Switchover { .. }) && names.servers.len() != 2 {
+            return Err((
+                Some("\"switchover\"".into()),
+                format!(
+                    "{what}: a switchover needs an HA pair (a primary and a backup in \"servers\")"
+                ),
+            ));
+        }
+        if matches!(fault, Fault::SetRole { .. }) && names.servers.len() > 1 {
+            return Err((
+                Some("\"set_role\"".into()),
+                format!("{what}: set_role is for a lone server; a pair's roles change by \"switchover\""),
+            ));
+        }
+        if let Fault::Options { .. } = fault {
+            fault
+                .option_values()
+                .changes()
+                .map_err(|e| (Some("\"options\"".into()), format!("{what}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every expectation names known links and servers (a server when there are two),
+/// looks inside the run, and an interval runs forwards.
+fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
+    for (i, expectation) in scenario.expect.iter().enumerate() {
+        let what = format!("expect[{i}]");
+        for link in expectation.links() {
+            names.link(&what, link)?;
+        }
+        let service = expectation.is_about_outages() && expectation.server() == Some(SERVICE);
+        if !service {
+            names.server(&what, expectation.server())?;
+        }
+        if let Expectation::Availability { at_least, .. } = expectation {
+            if !(0.0..=1.0).contains(at_least) {
+                return Err((
+                    Some("\"at_least\"".into()),
+                    format!("{what}: \"at_least\" is a fraction from 0 to 1 (0.999 for 99.9%); {at_least} is not"),
+                ));
+            }
+        }
+        if expectation.server().is_none() && names.servers.len() > 1 {
+            return Err((
+                Some("\"expect\"".into()),
+                format!(
+                    "{what}: say which server with \"server\" (this scenario has {})",
+                    names.servers.join(", ")
+                ),
+            ));
+        }
+        if let Some(time) = expectation.latest_time().filter(|t| *t > scenario.run_for) {
+            return Err((
+                Some(format!("\"{time}\"")),
+                format!(
+                    "{what}: looks at {time}, after run_for ({}); the run never gets there",
+                    scenario.run_for
+                ),
+            ));
+        }
+        if let Expectation::Log {
+            kind: Some(kind), ..
+        } = expectation
+        {
+            if !LogRecord::KINDS.contains(&kind.as_str()) {
+                return Err((
+                    serde_json::to_string(kind).ok(),
+                    format!(
+                        "{what}: {kind:?} is not a log record kind (kinds: {})",
+                        LogRecord::KINDS.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Expectation::ActiveDuring { from, until, .. } = expectation {
+            if from > until {
+                return Err((
+                    Some("\"from\"".into()),
+                    format!("{what}: \"from\" ({from}) is after \"until\" ({until})"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text an error about the configuration points at (to locate it in the file).
+fn config_error_field(error: &ConfigError) -> String {
+    match error {
+        ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
+        ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
+        ConfigError::UnprintableLinkName { name, .. } => {
+            serde_json::to_string(name).unwrap_or_default()
+        }
+        ConfigError::DuplicateLinkName { name, .. } => {
+            serde_json::to_string(name).unwrap_or_default()
+        }
+        ConfigError::ConnectTimeoutOutOfRange { .. } => "\"connect_tout\"".into(),
+        ConfigError::RestartTimeoutOutOfRange { .. } => "\"restart_timeout\"".into(),
+        ConfigError::KeepaliveIntervalOutOfRange { .. } => "\"kpl_interval\"".into(),
+        ConfigError::KeepaliveToleranceOutOfRange { .. } => "\"kpl_tolerance\"".into(),
+        ConfigError::NormalStatusIsFailure => "\"status_policy\"".into(),
+    }
+}
+
+/// The scenario's name is printed on every run and its description in pictures: no
+/// control character (an escape sequence would reach the terminal), but for line
+/// breaks and tabs in the description.
+fn check_texts(scenario: &Scenario) -> Result<(), CheckError> {
+    if scenario.name.chars().any(is_unprintable) {
+        return Err((
+            Some("\"name\"".into()),
+            format!(
+                "the scenario's name {:?} holds a control character or an invisible one; names must be printable",
+                scenario.name
+            ),
+        ));
+    }
+    let unprintable = |c: char| is_unprintable(c) && c != '\n' && c != '\t';
+    if scenario.description.chars().any(unprintable) {
+        return Err((
+            Some("\"description\"".into()),
+            "the description holds a control or invisible character other than a line break or a tab".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
+    for (i, server) in servers.iter().enumerate() {
+        if server.name.trim().is_empty() {
+            return Err((
+                Some("\"servers\"".into()),
+                format!("servers[{i}]: the name is empty"),
+            ));
+        }
+        if server.name.chars().any(is_unprintable) {
+            return Err((
+                serde_json::to_string(&server.name).ok(),
+                format!(
+                    "servers[{i}]: the name {:?} holds a control character or an invisible one; names must be printable",
+                    server.name
+                ),
+            ));
+        }
+        if servers[..i].iter().any(|s| s.name == server.name) {
+            return Err((
+                serde_json::to_string(&server.name).ok(),
+                format!("servers[{i}]: the name {:?} is used twice", server.name),
+            ));
+        }
+        if server.name == SERVICE {
+            return Err((
+                serde_json::to_string(&server.name).ok(),
+                format!("servers[{i}]: the name {SERVICE:?} is reserved: outage expectations use it for the service of the servers"),
+            ));
+        }
+    }
+    match servers {
+        [_] => Ok(()),
+        [a, b]
+            if matches!(
+                (a.role, b.role),
+                (Role::Primary, Role::Backup) | (Role::Backup, Role::Primary)
+            ) =>
+        {
+            Ok(())
+        }
+        [_, _] => Err((
+            Some("\"servers\"".into()),
+            "servers: an HA pair is one \"primary\" and one \"backup\"".into(),
+        )),
+        _ => Err((
+            Some("\"servers\"".into()),
+            format!(
+                "servers: {} servers given; a scenario has one server or an HA pair of two",
+                servers.len()
+            ),
+        )),
+    }
+}

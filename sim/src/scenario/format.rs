@@ -1,0 +1,490 @@
+//! The scenario file format's types (format 1): the scenario, its configuration, its
+//! servers, connectors, network and Management Layer. Every struct refuses unknown
+//! fields; every duration has a unit ([`SimDuration`]). Faults are in [`super::fault`],
+//! expectations in [`super::expectation`].
+
+use std::collections::BTreeMap;
+
+use link_core::{Config, FirstStatusPolicy, Role, SystemStatus};
+use link_model::liveness::Behaviour;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+
+use super::expectation::Expectation;
+use super::fault::Fault;
+use crate::options::{FirstStatusSpec, LossRateSpec, VerdictSpec};
+use crate::SimDuration;
+
+/// Reads the `connectors` object, refusing a link named twice (JSON allows duplicate
+/// keys; a map would silently keep the last).
+fn unique_connectors<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, ConnectorSpec>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, ConnectorSpec>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of connectors by link name")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut connectors = BTreeMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if connectors.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "connector {name:?} is given twice"
+                    )));
+                }
+                let spec = map.next_value()?;
+                connectors.insert(name, spec);
+            }
+            Ok(connectors)
+        }
+    }
+    deserializer.deserialize_map(Unique)
+}
+
+/// The only format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub(super) fn role_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": ["standalone", "primary", "backup"] })
+}
+
+fn status_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
+    json_schema!({ "type": "string", "enum": names, "description": "An ECMA-269 SystemStatus value." })
+}
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The format version; must be 1.
+    pub format: u32,
+    /// A short name, used in reports and snapshot names.
+    pub name: String,
+    /// What the scenario shows, in a sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of all randomness (jitter); the same seed gives the same trace.
+    #[serde(default)]
+    pub seed: u64,
+    /// How much virtual time to simulate.
+    pub run_for: SimDuration,
+    /// The links and timing options every server uses.
+    pub config: ScenarioConfig,
+    /// The servers: none means one standalone server named `ts`; a primary and a
+    /// backup make an HA pair under the simulated Management Layer.
+    #[serde(default)]
+    pub servers: Vec<ServerSpec>,
+    /// How each link's CSTA Connector behaves, by link name; a link not listed gets a
+    /// healthy connector with the default timings. A link given twice is an error.
+    #[serde(default, deserialize_with = "unique_connectors")]
+    #[schemars(with = "BTreeMap<String, ConnectorSpec>")]
+    pub connectors: BTreeMap<String, ConnectorSpec>,
+    /// The network between every server and every connector.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// The Management Layer of an HA pair.
+    #[serde(default)]
+    pub management: ManagementSpec,
+    /// Faults injected at given times.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// What must be true of the run.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// The links and the timing options (T-Server option names in brackets).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// `connect-tout`: 1s..=1000s.
+    #[serde(default = "default_connect_tout")]
+    pub connect_tout: SimDuration,
+    /// Link restart timeout: at least 1s.
+    #[serde(default = "default_restart_timeout")]
+    pub restart_timeout: SimDuration,
+    /// `kpl-interval`: 0s (off) ..= 600s.
+    #[serde(default = "default_kpl_interval")]
+    pub kpl_interval: SimDuration,
+    /// `kpl-tolerance`: 0..=10.
+    #[serde(default = "default_kpl_tolerance")]
+    pub kpl_tolerance: u8,
+    /// `kpl-loss-rate`: positive keep-alive answers per decrement of the failure and
+    /// warning counters, `"F, W"` or one integer (R14). Default `"10, 100"`.
+    #[serde(default, skip_serializing_if = "LossRateSpec::is_default")]
+    pub kpl_loss_rate: LossRateSpec,
+    /// What a first SystemStatus other than `normal` does (R5): `wait_for_normal` (the
+    /// default) or `close`.
+    #[serde(default, skip_serializing_if = "FirstStatusSpec::is_default")]
+    pub first_status: FirstStatusSpec,
+    /// What SystemStatus values mean on a validated link (R15), by value name:
+    /// `failure` or `warning`. Unnamed values keep the default (`disabled` and
+    /// `initializing` are failures, the rest warnings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub status_policy: BTreeMap<String, VerdictSpec>,
+    /// The links, in configuration order (absent when `options` supplies them).
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+    /// A T-Server options export (INI), relative to the scenario file, that supplies the
+    /// links and `connect-tout`, `kpl-interval`, `kpl-tolerance` instead of this object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+}
+
+fn default_connect_tout() -> SimDuration {
+    SimDuration(link_core::DEFAULT_CONNECT_TIMEOUT)
+}
+fn default_restart_timeout() -> SimDuration {
+    SimDuration(link_core::DEFAULT_RESTART_TIMEOUT)
+}
+fn default_kpl_interval() -> SimDuration {
+    SimDuration(link_core::DEFAULT_KEEPALIVE_INTERVAL)
+}
+fn default_kpl_tolerance() -> u8 {
+    link_core::DEFAULT_KEEPALIVE_TOLERANCE
+}
+
+/// One link.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// The CSTA Connector Application name.
+    pub name: String,
+    /// Priority; higher wins; absent means 0.
+    #[serde(default)]
+    pub priority: Option<i32>,
+}
+
+/// One server.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// Its name in the timeline and in expectations.
+    pub name: String,
+    /// Its starting role.
+    #[schemars(schema_with = "role_schema")]
+    pub role: Role,
+}
+
+/// What a connector does with an association request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssociationBehaviour {
+    /// Accept it (then send the SystemStatus sequence).
+    #[default]
+    Accept,
+    /// Reject it.
+    Reject,
+    /// Never answer.
+    Never,
+}
+
+/// What a connector does with a keep-alive request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepaliveBehaviour {
+    /// Answer it after `keepalive_after`.
+    #[default]
+    Answer,
+    /// Never answer.
+    Ignore,
+}
+
+/// One SystemStatus the connector sends, `after` the previous step (the first: after
+/// the association response).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusStep {
+    /// The value sent.
+    #[schemars(schema_with = "status_schema")]
+    pub status: SystemStatus,
+    /// Delay after the previous step.
+    #[serde(default)]
+    pub after: SimDuration,
+}
+
+/// The SystemStatus a connector sends after accepting the association: one value, or
+/// a sequence of steps.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a SystemStatus name such as \"normal\", or a list of {\"status\", \"after\"} steps"
+)]
+pub enum StatusSpec {
+    /// One value, sent `status_after` after the association response.
+    One(#[schemars(schema_with = "status_schema")] SystemStatus),
+    /// Several values with delays.
+    Steps(Vec<StatusStep>),
+}
+
+impl Default for StatusSpec {
+    fn default() -> Self {
+        StatusSpec::One(SystemStatus::Normal)
+    }
+}
+
+/// How one CSTA Connector behaves.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSpec {
+    /// Refuse every TCP connection.
+    #[serde(default)]
+    pub refuse: bool,
+    /// Delay before accepting a TCP connection.
+    #[serde(default = "default_accept_after")]
+    pub accept_after: SimDuration,
+    /// What to do with the association request.
+    #[serde(default)]
+    pub association: AssociationBehaviour,
+    /// Delay before answering the association request.
+    #[serde(default = "default_associate_after")]
+    pub associate_after: SimDuration,
+    /// The SystemStatus value(s) sent after the association response.
+    #[serde(default)]
+    pub status: StatusSpec,
+    /// Delay of a single `status` after the association response.
+    #[serde(default = "default_status_after")]
+    pub status_after: SimDuration,
+    /// What to do with keep-alive requests.
+    #[serde(default)]
+    pub keepalive: KeepaliveBehaviour,
+    /// Delay before answering a keep-alive.
+    #[serde(default = "default_keepalive_after")]
+    pub keepalive_after: SimDuration,
+    /// Up to this much, drawn from the seed, is added to each of the connector's delays.
+    #[serde(default)]
+    pub jitter: SimDuration,
+}
+
+fn default_accept_after() -> SimDuration {
+    SimDuration::from_millis(10)
+}
+fn default_associate_after() -> SimDuration {
+    SimDuration::from_millis(20)
+}
+fn default_status_after() -> SimDuration {
+    SimDuration::from_millis(5)
+}
+fn default_keepalive_after() -> SimDuration {
+    SimDuration::from_millis(5)
+}
+
+impl Default for ConnectorSpec {
+    fn default() -> Self {
+        ConnectorSpec {
+            refuse: false,
+            accept_after: default_accept_after(),
+            association: AssociationBehaviour::Accept,
+            associate_after: default_associate_after(),
+            status: StatusSpec::default(),
+            status_after: default_status_after(),
+            keepalive: KeepaliveBehaviour::Answer,
+            keepalive_after: default_keepalive_after(),
+            jitter: SimDuration::default(),
+        }
+    }
+}
+
+/// A status spec's steps with absolute offsets from its start (one value: at once).
+pub fn status_offsets(spec: &StatusSpec) -> Vec<(SimDuration, SystemStatus)> {
+    match spec {
+        StatusSpec::One(status) => vec![(SimDuration::default(), *status)],
+        StatusSpec::Steps(steps) => {
+            let mut offset = std::time::Duration::ZERO;
+            steps
+                .iter()
+                .map(|step| {
+                    offset += step.after.0;
+                    (SimDuration(offset), step.status)
+                })
+                .collect()
+        }
+    }
+}
+
+impl ConnectorSpec {
+    /// The status steps with absolute offsets from the association response.
+    pub fn status_steps(&self) -> Vec<(SimDuration, SystemStatus)> {
+        match &self.status {
+            StatusSpec::One(status) => vec![(self.status_after, *status)],
+            StatusSpec::Steps(_) => status_offsets(&self.status),
+        }
+    }
+
+    /// What this connector does, as liveness sees it (L1, H1), given the shortest
+    /// `kpl_interval` the scenario runs under (zero: keep-alive is never on), the
+    /// network's round trip and the core's status policies: when its `normal` comes
+    /// (first, under the close policy), whether anything it reports after `normal` is
+    /// a failure, and whether it answers keep-alives in time. Its `normal` is bounded
+    /// from above only (the soonest is taken as at once): the checker never credits a
+    /// connector with being too slow to win, so one that could flap never counts as
+    /// harmless.
+    pub fn behaviour(
+        &self,
+        kpl_interval: SimDuration,
+        round_trip: SimDuration,
+        config: &Config,
+    ) -> Behaviour {
+        let steps = self.status_steps();
+        let first_normal = match config.first_status {
+            FirstStatusPolicy::WaitForNormal => steps.iter().position(|(_, s)| s.is_normal()),
+            FirstStatusPolicy::Close => steps.first().filter(|(_, s)| s.is_normal()).map(|_| 0),
+        };
+        let fails_after_normal = first_normal.is_some_and(|first| {
+            steps[first + 1..]
+                .iter()
+                .any(|(_, s)| config.status_policy.is_failure(*s))
+        });
+        let slowest = first_normal.map(|first| {
+            self.accept_after.0
+                + self.associate_after.0
+                + steps[first].0 .0
+                + self.jitter.0 * 3
+                + round_trip.0 * 3
+        });
+        Behaviour {
+            accepts: !self.refuse && self.association == AssociationBehaviour::Accept,
+            normal: slowest.map(|slowest| (std::time::Duration::ZERO, slowest)),
+            fails_after_normal,
+            answers_keepalive: self.keepalive == KeepaliveBehaviour::Answer
+                && self.keepalive_after.0 + self.jitter.0 + round_trip.0 < kpl_interval.0,
+        }
+    }
+}
+
+/// The network between each server and each connector.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency.
+    #[serde(default = "default_latency")]
+    pub latency: SimDuration,
+    /// Up to this much, drawn from the seed, is added to each message (order on one
+    /// connection is kept, as TCP keeps it).
+    #[serde(default)]
+    pub jitter: SimDuration,
+}
+
+fn default_latency() -> SimDuration {
+    SimDuration::from_millis(1)
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            latency: default_latency(),
+            jitter: SimDuration::default(),
+        }
+    }
+}
+
+/// The simulated Management Layer of an HA pair.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagementSpec {
+    /// Delay between the primary's link-failure report and the role switch.
+    #[serde(default = "default_switch_after")]
+    pub switch_after: SimDuration,
+}
+
+fn default_switch_after() -> SimDuration {
+    SimDuration::from_millis(500)
+}
+
+impl Default for ManagementSpec {
+    fn default() -> Self {
+        ManagementSpec {
+            switch_after: default_switch_after(),
+        }
+    }
+}
+
+/// Which way a partition cuts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Nothing passes either way.
+    #[default]
+    Both,
+    /// Server-to-connector messages are lost.
+    ToConnector,
+    /// Connector-to-server messages are lost.
+    ToServer,
+}
+
+#[cfg(test)]
+mod tests {
+    use link_core::{Config, LinkConfig};
+    use link_model::liveness::Health;
+
+    use super::*;
+
+    fn steps(values: &[(&str, u64)]) -> StatusSpec {
+        StatusSpec::Steps(
+            values
+                .iter()
+                .map(|(name, after)| StatusStep {
+                    status: SystemStatus::from_name(name).unwrap(),
+                    after: SimDuration::from_millis(*after),
+                })
+                .collect(),
+        )
+    }
+
+    fn health_of(status: StatusSpec, config: &Config) -> Health {
+        let spec = ConnectorSpec {
+            status,
+            ..ConnectorSpec::default()
+        };
+        let (two_s, ten_s) = (SimDuration::from_secs(2), SimDuration::from_secs(10));
+        let behaviour = spec.behaviour(ten_s, SimDuration::from_millis(2), config);
+        behaviour.health(two_s.0, two_s.0, true)
+    }
+
+    #[test]
+    fn health_follows_the_status_policies() {
+        let wait = Config::new([LinkConfig::new("A")]);
+        let close = wait.clone().with_first_status(FirstStatusPolicy::Close);
+        let late_normal = steps(&[("initializing", 0), ("normal", 500)]);
+        assert_eq!(
+            health_of(late_normal.clone(), &wait),
+            Health::Healthy,
+            "R5: waits"
+        );
+        assert_eq!(
+            health_of(late_normal, &close),
+            Health::NeverSelected,
+            "closed at once"
+        );
+        let too_late = steps(&[("initializing", 0), ("normal", 2_500)]);
+        assert_eq!(
+            health_of(too_late, &wait),
+            Health::Sometimes,
+            "after connect-tout at its slowest; never credited with being too slow"
+        );
+        let never = steps(&[("initializing", 0), ("enabled", 100)]);
+        assert_eq!(health_of(never, &wait), Health::NeverSelected);
+        let fails = steps(&[("normal", 0), ("disabled", 300)]);
+        assert_eq!(
+            health_of(fails.clone(), &wait),
+            Health::Flapping,
+            "R15 failure"
+        );
+        let lenient = wait
+            .clone()
+            .with_status_policy(link_core::StatusPolicy::ALL_WARNINGS);
+        assert_eq!(
+            health_of(fails, &lenient),
+            Health::Healthy,
+            "only a warning"
+        );
+        let warns = steps(&[("normal", 0), ("overloadReached", 300), ("normal", 300)]);
+        assert_eq!(health_of(warns, &wait), Health::Healthy);
+    }
+}

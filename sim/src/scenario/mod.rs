@@ -1,0 +1,21 @@
+//! The scenario file format (format 1): what a scenario says ([`format`], [`fault`],
+//! [`expectation`]), how it is read ([`read`]: [`load`], [`parse`]) and how it is
+//! checked before a run ([`check`]: [`Checked`]). Every struct refuses unknown fields;
+//! every duration has a unit ([`crate::SimDuration`]); every name a scenario uses (links,
+//! servers) must be declared. Errors name the file, the line and column where they
+//! can, and what was expected. `scenarios/README.md` documents every field.
+
+pub mod check;
+pub mod expectation;
+pub mod fault;
+pub mod format;
+pub mod read;
+
+pub use check::{check_scenario, Checked};
+pub use expectation::{ClientEventName, Expectation, SERVICE};
+pub use fault::{Fault, FaultKind};
+pub use format::*;
+pub use read::{
+    load, load_with, parse, parse_with, read_regular_file, strip_comments, Access, ReadError,
+    ScenarioError, MAX_OPTIONS_BYTES, MAX_SCENARIO_BYTES,
+};

@@ -1,0 +1,423 @@
+//! Reading a scenario file: a regular file of bounded size, comments blanked, JSON
+//! parsed into the format's types, an options file imported, then checked
+//! ([`super::check`]). Errors ([`ScenarioError`]) name the file, the line and column
+//! where they can, and what was expected.
+
+use std::path::{Path, PathBuf};
+
+use link_core::printable;
+
+use super::check::{check, CheckError, Checked};
+use super::format::{LinkSpec, Scenario};
+use crate::options::LossRateSpec;
+use crate::SimDuration;
+
+/// A scenario file that cannot be run: where, and what is wrong. Its text shows every
+/// control character escaped (`\u{1b}`), whatever the file or its name held.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", printable(&format!("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())))]
+pub struct ScenarioError {
+    /// The file.
+    pub path: PathBuf,
+    /// Line and column (1-based), where known.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// Reads and checks the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Checked, ScenarioError> {
+    load_with(path, Access::default())
+}
+
+/// The largest scenario file read (a 65,535-link scenario is about 3 MB).
+pub const MAX_SCENARIO_BYTES: u64 = 32 << 20;
+
+/// The largest T-Server options file read (65,535 links take about 2 MB).
+pub const MAX_OPTIONS_BYTES: u64 = 16 << 20;
+
+/// What a scenario may make the simulator read besides itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Access {
+    /// Let `config.options` name a file outside the scenario's folder (an absolute
+    /// path, or one through `..` or a symbolic link that leaves the folder).
+    pub options_outside: bool,
+    /// Read no file at all: a scenario that names an options file is refused, at its
+    /// `options` field (the browser playground, which has no files).
+    pub no_files: bool,
+}
+
+/// [`load`] with `access` deciding which options files the scenario may read.
+pub fn load_with(path: &Path, access: Access) -> Result<Checked, ScenarioError> {
+    let text = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
+        path: path.to_path_buf(),
+        location: None,
+        message: e.to_string(),
+    })?;
+    parse_with(path, &text, access)
+}
+
+/// Reads `path` as UTF-8 text if it is a regular file of at most `limit` bytes: never a
+/// device, a FIFO or a directory (which could block for ever or never end), and never
+/// more than `limit` bytes even if the file grows while it is read.
+pub fn read_regular_file(path: &Path, limit: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    // Open without blocking (a FIFO with no writer would block an ordinary open), then
+    // ask the open file what it is: no other file can take its place in between.
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = open.open(path).map_err(ReadError::Io)?;
+    let metadata = file.metadata().map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if metadata.len() > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        ReadError::NotUtf8 { line, offset }
+    })
+}
+
+/// A file [`read_regular_file`] does not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The system refused to open or read it.
+    #[error("cannot read the file: {0}")]
+    Io(std::io::Error),
+    /// A device, a FIFO or a directory.
+    #[error("not a regular file (a device, FIFO or directory is never read)")]
+    NotRegular,
+    /// Larger than the limit.
+    #[error("the file is larger than {limit} bytes, the most that is read")]
+    TooLarge {
+        /// The limit, bytes.
+        limit: u64,
+    },
+    /// Not UTF-8 text: the first invalid byte's line and offset.
+    #[error("line {line}: the file is not UTF-8 text (an invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// The line (1-based).
+        line: usize,
+        /// The byte offset.
+        offset: usize,
+    },
+}
+
+/// Parses and checks scenario `text`; `path` is used in errors.
+pub fn parse(path: &Path, text: &str) -> Result<Checked, ScenarioError> {
+    parse_with(path, text, Access::default())
+}
+
+/// [`parse`] with `access` deciding which options files the scenario may read.
+pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, ScenarioError> {
+    let error = |location, message: String| ScenarioError {
+        path: path.to_path_buf(),
+        location,
+        message,
+    };
+    if text.trim().is_empty() {
+        return Err(error(
+            None,
+            "the file is empty; a scenario is a JSON object (see scenarios/README.md)".into(),
+        ));
+    }
+    // A byte-order mark is not part of the JSON (editors on Windows write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let uncommented = strip_comments(text);
+    if uncommented.trim().is_empty() {
+        return Err(error(
+            None,
+            "the file holds only comments; a scenario is a JSON object".into(),
+        ));
+    }
+    if let Some((location, what)) = not_an_object(&uncommented) {
+        return Err(error(
+            Some(location),
+            format!("a scenario is a JSON object ({{ ... }}); the file holds {what}"),
+        ));
+    }
+    let scenario: Scenario = serde_json::from_str(&uncommented).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; the location goes in front instead.
+        // (The last such suffix: the message may quote the file's own text.)
+        let message = match message.rsplit_once(" at line ") {
+            Some((text, _)) if e.line() > 0 => text.to_string(),
+            _ => message,
+        };
+        // Line 0: serde_json knows no position.
+        let location = (e.line() > 0).then(|| serde_position(&uncommented, e.line(), e.column()));
+        error(location, message)
+    })?;
+    // Positions are searched in the text without comments (blanked in place, so lines
+    // and columns are those of the file): a comment cannot capture an error's position.
+    let scenario =
+        import_options(path, &uncommented, scenario, access).map_err(|(needle, message)| {
+            error(needle.and_then(|n| locate(&uncommented, &n)), message)
+        })?;
+    check(scenario)
+        .map_err(|(needle, message)| error(needle.and_then(|n| locate(&uncommented, &n)), message))
+}
+
+/// Fills in the links and timing from `config.options`, if it names an INI export.
+fn import_options(
+    path: &Path,
+    text: &str,
+    mut scenario: Scenario,
+    access: Access,
+) -> Result<Scenario, CheckError> {
+    let Some(options) = scenario.config.options.clone() else {
+        return Ok(scenario);
+    };
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    for key in [
+        "links",
+        "connect_tout",
+        "kpl_interval",
+        "kpl_tolerance",
+        "kpl_loss_rate",
+    ] {
+        if value["config"].get(key).is_some() {
+            return Err((
+                Some(format!("\"{key}\"")),
+                format!("config: \"options\" supplies {key}; remove it here (links, connect_tout and kpl_* come from {options})"),
+            ));
+        }
+    }
+    let needle = serde_json::to_string(&options).ok();
+    let fail = |message: String| (needle.clone(), format!("config.options: {message}"));
+    if access.no_files {
+        return Err(fail(format!("{options} cannot be read here, as this runner reads no files; run the scenario with `linksim run`, or write its links and options into \"config\"")));
+    }
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let file = folder.join(&options);
+    if !access.options_outside {
+        confined(folder, &options, &file).map_err(fail)?;
+    }
+    let ini = read_regular_file(&file, MAX_OPTIONS_BYTES)
+        .map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    if !looks_like_options(&ini) {
+        return Err(fail(format!(
+            "{}: not a T-Server options export (its first line that is not blank or a comment is not a [section] header); nothing of it is shown",
+            file.display()
+        )));
+    }
+    let imported =
+        tserver_options::parse(&ini).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let c = &mut scenario.config;
+    c.links = imported
+        .config
+        .links
+        .iter()
+        .map(|l| LinkSpec {
+            name: l.name.clone(),
+            priority: l.priority,
+        })
+        .collect();
+    c.connect_tout = SimDuration(imported.config.connect_timeout);
+    c.kpl_interval = SimDuration(imported.config.keepalive_interval);
+    c.kpl_tolerance = imported.config.keepalive_tolerance;
+    c.kpl_loss_rate = LossRateSpec::Text(imported.config.keepalive_loss_rate.to_string());
+    Ok(scenario)
+}
+
+/// Whether `options` (as written in the scenario) stays inside `folder`: a relative path
+/// without `..`, whose real location (symbolic links followed) is inside the folder.
+fn confined(folder: &Path, options: &str, file: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let written = Path::new(options);
+    let leaves = written.is_absolute()
+        || written.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    let outside = || {
+        format!("{options:?} is outside the scenario's folder; name a file beside the scenario or under it (or pass --options-outside)")
+    };
+    if leaves {
+        return Err(outside());
+    }
+    let real_folder = std::fs::canonicalize(if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    })
+    .map_err(|e| format!("cannot read the scenario's folder: {e}"))?;
+    match std::fs::canonicalize(file) {
+        Ok(real) if !real.starts_with(&real_folder) => Err(outside()),
+        // A missing file is reported by the read, with its own message.
+        _ => Ok(()),
+    }
+}
+
+/// Where and what the top-level value is, when it is not an object (serde would read
+/// an array as the struct's fields in order and say "expected u32").
+fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
+    let offset = text.find(|c: char| !c.is_whitespace())?;
+    let first = text[offset..].chars().next()?;
+    // An object starts with U+007B (written so to keep braces in this file balanced).
+    if first == '\u{7b}' {
+        return None;
+    }
+    let what = match first {
+        '[' => "an array",
+        '"' => "a string",
+        't' | 'f' => "a boolean",
+        'n' => "null",
+        c if c == '-' || c.is_ascii_digit() => "a number",
+        _ => return None, // not JSON at all: serde's own message says where
+    };
+    Some((position(text, offset), what))
+}
+
+/// Whether `text` starts like an INI export: its first line that is not blank or a
+/// comment (`;` or `#`) is a `[section]` header. Anything else is not echoed in errors.
+fn looks_like_options(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with(';') && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with('[') && line.ends_with(']'))
+}
+
+/// Blanks out `//` line comments outside strings, keeping every other character where
+/// it is, so line and column numbers in errors still point into the file as written.
+pub fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let (mut in_string, mut escaped) = (false, false);
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            out.push(' ');
+            for next in chars.by_ref() {
+                if next == '\n' {
+                    out.push('\n');
+                    break;
+                }
+                out.push(' ');
+            }
+        } else {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Where `needle` first appears in `text`, as 1-based line and column.
+pub(super) fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
+    Some(position(text, text.find(needle)?))
+}
+
+/// The line and column (1-based; the column counts characters, as an editor does) of
+/// byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// serde_json's line and column (the column counting bytes, 0 right after a newline)
+/// as [`position`]'s.
+fn serde_position(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
+    let line_start = match line {
+        0 | 1 => 0,
+        n => text
+            .match_indices('\n')
+            .nth(n - 2)
+            .map_or(text.len(), |(at, _)| at + 1),
+    };
+    position(text, line_start + byte_column.saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns count characters, as an editor shows them, whichever check found the
+    /// error: serde's (which counts bytes), a misplaced value, a name located in the text.
+    #[test]
+    fn error_columns_count_characters_not_bytes() {
+        let at = |text: &str| parse(Path::new("x.json"), text).unwrap_err().location;
+        // "é" and "→" are 2 and 3 bytes; the error is at the `x` after them.
+        let syntax = "{\n  \"description\": \"é→\", x\n}";
+        assert_eq!(at(syntax), Some((2, 24)), "27 in bytes");
+        assert_eq!(at("\u{a0}\u{a0}[1]"), Some((1, 3)));
+        let unknown = "{\"format\": 1, \"name\": \"é\", \"run_for\": \"1s\",\n\"description\": \"→\", \"config\": {\"links\": [{\"name\": \"A\"}]},\n\"faults\": [{\"fault\": \"crash\", \"at\": \"1s\", \"for\": \"1s\", \"link\": \"NOPE\"}]}";
+        let location = at(unknown);
+        assert_eq!(location.map(|(line, _)| line), Some(3), "{location:?}");
+        // Located by the name in the text, after "é" and "→" on its line.
+        let located = unknown.replace("\n\"faults\"", " \"faults\"");
+        let line = located.lines().nth(1).unwrap();
+        let column = line[..line.find("\"NOPE\"").unwrap()].chars().count() + 1;
+        assert_eq!(
+            at(&located),
+            Some((2, column)),
+            "{} bytes",
+            line.find("\"NOPE\"").unwrap() + 1
+        );
+    }
+
+    /// serde_json's message keeps its text up to the last " at line " it appended, even
+    /// when the text it quotes holds those words.
+    #[test]
+    fn a_message_quoting_at_line_keeps_its_quote() {
+        let text = "{\"format\": 1, \"name\": \"x\", \"run_for\": \"1s\", \"servers\": [{\"name\": \"a\", \"role\": \"x at line 2\"}]}";
+        let error = parse(Path::new("x.json"), text).unwrap_err();
+        assert!(error.message.contains("x at line 2"), "{}", error.message);
+        assert!(!error.message.contains("column"), "{}", error.message);
+    }
+
+    #[test]
+    fn comments_are_blanked_outside_strings_and_positions_are_kept() {
+        let text = "{ // zap\n  \"name\": \"a // kept \\\" still\" // gone\n}";
+        let stripped = strip_comments(text);
+        assert_eq!(stripped.len(), text.len());
+        assert_eq!(stripped.lines().count(), text.lines().count());
+        assert!(!stripped.contains("zap") && !stripped.contains("gone"));
+        assert!(stripped.contains("\"a // kept \\\" still\""));
+        let value: serde_json::Value = serde_json::from_str(&stripped).unwrap();
+        assert_eq!(value["name"], "a // kept \" still");
+    }
+
+    #[test]
+    fn an_error_after_a_comment_points_at_the_right_column() {
+        let text = "{ \"format\": 1, // fine\n  \"nmae\": 1 }";
+        let error = parse(Path::new("x.json"), text).unwrap_err();
+        // serde_json points at the end of the unknown key, on the line after the comment.
+        assert_eq!(error.location, Some((2, 8)), "{error}");
+    }
+}
