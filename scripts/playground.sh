@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/playground.html: builds crates/linksim-wasm for the browser and
+# Regenerates docs/playground.html: builds sim/wasm for the browser and
 # assembles the page from its template, the module and scenarios/.
 # Usage: scripts/playground.sh [OUT.html]   (default docs/playground.html)
 #

@@ -11,12 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "../../../sim/tests/support/chromium.rs"]
+#[path = "support/chromium.rs"]
 mod chromium;
 use chromium::chromium_or_skip;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The page under test: the committed `docs/playground.html`, or `PLAYGROUND_PAGE`
