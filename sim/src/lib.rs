@@ -4,16 +4,33 @@
 //! simulated CSTA Connectors, a simulated network and a simulated Management Layer, in
 //! virtual time, from a seed, injecting the faults a scenario file names, and checks
 //! every invariant of `docs/spec.md` on every step. The same scenario and seed give the
-//! same trace on every machine.
+//! same trace on every machine. `ARCHITECTURE.md` at the repository's root maps it.
 //!
-//! - [`scenario`]: the file format, reading and checking ([`scenario::load`]).
-//! - [`run`]: runs a checked scenario to a [`RunReport`].
-//! - [`picture`]: the timeline as SVG or a self-contained HTML page.
-//! - [`explore`]: swarm testing over seeds, with shrinking of what it finds.
-//! - [`starter`]: the starter scenario (`linksim new`, the browser playground's default).
-//! - The `linksim` binary wraps them (`run`, `check`, `schema`); it and its parser and
-//!   progress bar are behind the default feature `cli`, so that the library builds for
-//!   `wasm32-unknown-unknown` without them (`crates/linksim-wasm`).
+//! The `linksim` command (feature `cli`, default on; `src/bin/linksim/`, a file each):
+//! `run` (timelines, verdicts, `--trace`, `--svg`/`--html`, `--check-determinism`),
+//! `check`, `schema`, `new`, `explore` (swarm testing with shrinking) and `sweep`
+//! (settings x seeds, outage percentiles, `--merge` of shards). Every command ends with
+//! an [`Exit`], whose values are its exit codes.
+//!
+//! Modules, bottom to top:
+//! - [`scenario`]: the file format (its types, faults and expectations), reading
+//!   ([`scenario::load`]) and checking ([`scenario::Checked`]); [`options`], the
+//!   format's words for the core's policies; `duration`, durations with units.
+//! - `world`: the simulated parties (server, connector, network path, Management
+//!   Layer) and what each fault does to them.
+//! - `observe` and `engine`: one typed observation per thing that happens; the event
+//!   queue and the run loop.
+//! - The watchers: `checker` (with `account` and `liveness`), `trace`, `timeline`,
+//!   `history` and [`outage`].
+//! - `run`: the one place a run is set up; [`RunSummary`], what every front end gets;
+//!   [`RunReport`] (`report`, `expect`), what `linksim run` shows; [`picture`], the
+//!   timeline as SVG or HTML.
+//! - [`explore`] and [`sweep`]: swarm testing and settings sweeps; [`seeds`] (from
+//!   `link-model`), seed ranges and shards; [`starter`], the starter scenario;
+//!   [`verdict`], what a violation is.
+//!
+//! The library builds without the command line for `wasm32-unknown-unknown`
+//! (`sim/wasm`, the browser playground).
 
 #![forbid(unsafe_code)]
 

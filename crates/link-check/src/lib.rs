@@ -12,7 +12,7 @@
 //!   environment has outstanding), every input the environment could deliver in it, and
 //!   the checks of each transition; and the fair environment of bounded liveness
 //!   ([`LinkModel::fair`]: healthy connectors, one death, L1 within a bound).
-//! - [`check`]: runs the search for one configuration and reports states, depth, time
+//! - [`mod@check`]: runs the search for one configuration and reports states, depth, time
 //!   and the shortest counterexample.
 //!
 //! The binary (`cargo run --release -p link-check -- --links 3`) checks them all, and

@@ -2,7 +2,7 @@
 //! exhaustive search as the ground truth. States are compared by shape
 //! (`LinkCore::hash_shape`: the canonical state with each timer only armed or not), on
 //! fixed three-link configurations, with the generator at one of the property test's two
-//! budgets (`tests/generator` of link-core's `ops`, cases of 1 to 299 steps, seeded
+//! budgets (`link_model::generator::ops`, cases of 1 to 299 steps, seeded
 //! here): proptest's 256 cases by default, as in `cargo test --workspace`, or CI's
 //! deeper release run with `PROPTEST_CASES=4096`. At either it must reach 95% of every
 //! configuration's shapes. It prints the figures (`PROPTEST_CASES=4096 cargo test

@@ -3,9 +3,9 @@
 //! What linkpilot's checkers share, written once (`publish = false`: a workspace crate
 //! for tests and tools, not for embedders):
 //!
-//! - [`reference`]: a deliberately simple reference model of R1-R16 that the property
+//! - [`mod@reference`]: a deliberately simple reference model of R1-R16 that the property
 //!   test (link-core) and the exhaustive search (link-check) run beside the core.
-//! - [`generator`] (feature `generator`): the property test's input generator, which
+//! - `generator` (feature `generator`): the property test's input generator, which
 //!   link-check's coverage test measures against the exhaustive search.
 //! - [`liveness`]: the liveness theory of L1 and H1: how a connector treats a server
 //!   ([`liveness::Health`]), L1's bound from plain durations ([`liveness::Recovery`]),

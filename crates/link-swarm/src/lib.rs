@@ -10,7 +10,7 @@
 //!   swarm-style; what it promises (L1 or why not).
 //! - [`net`]: turmoil's TCP as the driver's transport and the stub's listener.
 //! - [`run`](mod@run): one world on turmoil; the driver's records and stream counts.
-//! - [`check`]: the records replayed through a fresh core (the same actions, every
+//! - [`mod@check`]: the records replayed through a fresh core (the same actions, every
 //!   invariant, the action audit), timers on time, L1 after the heal, no leaked socket.
 //! - [`swarm`]: a range of seeds on several threads, and its summary.
 //!

@@ -1,4 +1,4 @@
-//! The scenario file format (format 1): what a scenario says ([`format`], [`fault`],
+//! The scenario file format (format 1): what a scenario says ([`mod@format`], [`fault`],
 //! [`expectation`]), how it is read ([`read`]: [`load`], [`parse`]) and how it is
 //! checked before a run ([`check`]: [`Checked`]). Every struct refuses unknown fields;
 //! every duration has a unit ([`crate::SimDuration`]); every name a scenario uses (links,

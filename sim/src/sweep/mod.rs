@@ -7,7 +7,7 @@
 //!
 //! - this file: settings, the plan of combinations, one measured run, the aggregates;
 //! - [`output`]: the table, CSV and JSON, and merging shard outputs;
-//! - [`file`]: the JSON file through serde, read back and proven whole before a merge;
+//! - [`mod@file`]: the JSON file through serde, read back and proven whole before a merge;
 //! - [`page`]: the self-contained HTML page with its plot.
 
 pub mod file;
