@@ -33,6 +33,49 @@ pub const STALE_SAMPLE: u64 = 8;
 /// few seconds and a few hundred megabytes.
 pub const DEFAULT_STEP_BUDGET: u64 = 5_000_000;
 
+/// How many simulated events (items scheduled: messages, connector acts, status steps,
+/// timer firings, faults) a run may make per core step of its budget: about three times
+/// what a run needs (2.7 per step, measured on `explore`'s worlds), so only a scenario
+/// whose world does far more work than its servers (a status list of 100,000 values
+/// sent again on every connection) meets it.
+pub const EVENTS_PER_STEP: u64 = 8;
+
+/// The most events a run may have scheduled and not yet handled at once: a 65,535-link
+/// procedure has about 4 per link; this bounds the queue's memory (about 200 MB).
+pub const MAX_PENDING_EVENTS: usize = 4_000_000;
+
+/// A budget a run can use up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// Core steps ([`crate::RunOptions::step_budget`]).
+    Steps(u64),
+    /// Events scheduled over the run ([`EVENTS_PER_STEP`] per step of the budget).
+    Events(u64),
+    /// Events scheduled and not yet handled at once ([`MAX_PENDING_EVENTS`]).
+    Pending(u64),
+}
+
+impl Budget {
+    /// The budget in words: `step budget of 20000 core steps`.
+    pub fn words(self) -> String {
+        match self {
+            Budget::Steps(n) => format!("step budget of {n} core steps"),
+            Budget::Events(n) => format!(
+                "event budget of {n} simulated events ({EVENTS_PER_STEP} per core step of its step budget: messages, timers, connector acts, status steps)"
+            ),
+            Budget::Pending(n) => format!("limit of {n} events pending at once"),
+        }
+    }
+
+    /// What to do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Budget::Steps(_) | Budget::Events(_) => "raise the budget with --max-steps",
+            Budget::Pending(_) => "its world keeps more messages and timers in flight than a run may hold",
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -40,29 +83,33 @@ pub enum Ending {
     Completed,
     /// An invariant was violated at `at`.
     Violation(Found),
-    /// The run used its step budget before `run_for` ended: a partial run, never a
-    /// success.
-    OutOfSteps {
-        /// The budget.
-        budget: u64,
+    /// The run used a budget before `run_for` ended: a partial run, never a success.
+    OutOfBudget {
+        /// The budget it used up.
+        budget: Budget,
         /// Virtual time reached.
         at: Instant,
     },
 }
 
 impl Ending {
-    /// The violation the run ended with; a run that used its step budget counts as one
+    /// The violation the run ended with; a run that used a budget counts as one
     /// ([`Invariant::StepBudget`]: a busy loop, or a budget too small). `None` for a
     /// completed run.
     pub fn found(self) -> Option<Found> {
         match self {
             Ending::Completed => None,
             Ending::Violation(found) => Some(found),
-            Ending::OutOfSteps { budget, at } => Some(Found {
+            Ending::OutOfBudget { budget, at } => Some(Found {
                 invariant: Invariant::StepBudget,
                 server: None,
                 at_ns: at.as_nanos(),
-                detail: format!("the run used its step budget of {budget} steps by {at}"),
+                detail: match budget {
+                    Budget::Steps(n) => {
+                        format!("the run used its step budget of {n} steps by {at}")
+                    }
+                    other => format!("the run used its {} by {at}", other.words()),
+                },
             }),
         }
     }
@@ -103,8 +150,13 @@ pub(crate) struct Engine<O> {
     end: Instant,
     steps: u64,
     step_budget: u64,
-    /// Set when an input would have been the step past the budget.
-    out_of_steps: bool,
+    /// Items queued so far, and the most the run may queue ([`EVENTS_PER_STEP`] per
+    /// budgeted step).
+    events: u64,
+    event_budget: u64,
+    /// Set when a budget ran out: the step past the step budget was not made, or an
+    /// item past the event budget was not scheduled. The run stops after this item.
+    out_of_budget: Option<Budget>,
     /// Stale timer firings seen (see [`STALE_SAMPLE`]).
     stale_timers: u64,
     /// How long after a primary's failure H1's recovery is judged.
@@ -157,7 +209,9 @@ impl<O: Observe> Engine<O> {
             now: Instant::ZERO,
             steps: 0,
             step_budget,
-            out_of_steps: false,
+            events: 0,
+            event_budget: step_budget.saturating_mul(EVENTS_PER_STEP),
+            out_of_budget: None,
             stale_timers: 0,
             pair_window,
             fault_targets,
@@ -169,12 +223,9 @@ impl<O: Observe> Engine<O> {
         for server in 0..engine.world.servers.len() {
             engine.schedule(Instant::ZERO, Item::Start { server });
         }
-        for (index, fault) in engine.checked.scenario.faults.iter().enumerate() {
-            let at = Instant::ZERO + fault.at().0;
-            engine.seq += 1;
-            let seq = engine.seq;
-            let item = Item::Fault { index };
-            engine.queue.push(Reverse(Scheduled { at, seq, item }));
+        for index in 0..engine.checked.scenario.faults.len() {
+            let at = Instant::ZERO + engine.checked.scenario.faults[index].at().0;
+            engine.schedule(at, Item::Fault { index });
         }
         engine
     }
@@ -193,9 +244,9 @@ impl<O: Observe> Engine<O> {
             if let Some(found) = self.handle(next.item) {
                 return self.stop(found);
             }
-            if self.out_of_steps {
-                return Ending::OutOfSteps {
-                    budget: self.step_budget,
+            if let Some(budget) = self.out_of_budget {
+                return Ending::OutOfBudget {
+                    budget,
                     at: self.now,
                 };
             }
@@ -217,13 +268,35 @@ impl<O: Observe> Engine<O> {
         }
     }
 
+    /// Queues `item` at `at` with the next sequence number.
     fn schedule(&mut self, at: Instant, item: Item) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            item,
-        }));
+        self.push(at, self.seq, item);
+    }
+
+    /// Numbers a series of `count` items now (the next `count` sequence numbers) and
+    /// queues the first, `first(seq_base)`, at `at`; each later one is queued by its
+    /// predecessor with its own number ([`Plan::AtSeq`]), so a series is ordered as if
+    /// all had been queued at once, at the cost of one pending item.
+    fn schedule_series(&mut self, at: Instant, count: u32, first: impl FnOnce(u64) -> Item) {
+        let seq_base = self.seq + 1;
+        self.seq += u64::from(count);
+        self.push(at, seq_base, first(seq_base));
+    }
+
+    /// Queues `item` at (`at`, `seq`), unless the run has used its event budget or has
+    /// too many pending (then the run stops after the current item).
+    fn push(&mut self, at: Instant, seq: u64, item: Item) {
+        if self.events >= self.event_budget {
+            self.out_of_budget = Some(Budget::Events(self.event_budget));
+            return;
+        }
+        if self.queue.len() >= MAX_PENDING_EVENTS {
+            self.out_of_budget = Some(Budget::Pending(MAX_PENDING_EVENTS as u64));
+            return;
+        }
+        self.events += 1;
+        self.queue.push(Reverse(Scheduled { at, seq, item }));
     }
 
     fn observe(&mut self, seen: Observation<'_>) -> Option<Found> {
@@ -270,9 +343,19 @@ impl<O: Observe> Engine<O> {
                 None
             }
             Item::Fault { index } => self.fault(index, &mut plans),
-            Item::StatusStep { link, status } => {
+            Item::FaultStatus { link, status } => {
                 self.world
                     .status_to_established(now, link, status, &mut plans);
+                None
+            }
+            Item::StatusStep {
+                server,
+                conn,
+                index,
+                seq_base,
+            } => {
+                let (who, step) = ((server, conn), (index, seq_base));
+                self.world.status_step(now, who, step, &mut plans);
                 None
             }
             Item::RoleSwitch { reporter } => {
@@ -323,6 +406,24 @@ impl<O: Observe> Engine<O> {
                     self.schedule(at, item);
                     None
                 }
+                Plan::AtSeq(at, seq, item) => {
+                    self.push(at, seq, item);
+                    None
+                }
+                Plan::Statuses {
+                    at,
+                    server,
+                    conn,
+                    count,
+                } => {
+                    self.schedule_series(at, count, |seq_base| Item::StatusStep {
+                        server,
+                        conn,
+                        index: 0,
+                        seq_base,
+                    });
+                    None
+                }
                 Plan::Feed { server, event } => self.feed(server, event),
                 Plan::Switch(cause) => self.switch_roles(cause),
                 Plan::PairCheck => {
@@ -354,7 +455,7 @@ impl<O: Observe> Engine<O> {
     fn feed(&mut self, server: usize, event: Event) -> Option<Found> {
         // The step past the budget is not made; the run stops after this item.
         if self.steps >= self.step_budget {
-            self.out_of_steps = true;
+            self.out_of_budget = Some(Budget::Steps(self.step_budget));
             return None;
         }
         self.steps += 1;

@@ -45,7 +45,7 @@ impl Exit {
         match ending {
             Ending::Completed => Exit::Pass,
             Ending::Violation(found) => Exit::of_violation(found.invariant),
-            Ending::OutOfSteps { .. } => Exit::NoVerdict,
+            Ending::OutOfBudget { .. } => Exit::NoVerdict,
         }
     }
 
@@ -104,8 +104,8 @@ mod tests {
         assert_eq!(Exit::of_violation(Invariant::L1), Exit::Liveness);
         assert_eq!(Exit::of_violation(Invariant::H1Recovery), Exit::Liveness);
         assert_eq!(Exit::of_violation(Invariant::StepBudget), Exit::NoVerdict);
-        let out_of_steps = Ending::OutOfSteps {
-            budget: 10,
+        let out_of_steps = Ending::OutOfBudget {
+            budget: crate::engine::Budget::Steps(10),
             at: link_core::Instant::ZERO,
         };
         assert_eq!(Exit::of_ending(&out_of_steps), Exit::NoVerdict);

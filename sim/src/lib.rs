@@ -61,7 +61,7 @@ pub mod verdict;
 mod world;
 
 pub use crate::duration::{DrawnDuration, SimDuration};
-pub use crate::engine::{Ending, DEFAULT_STEP_BUDGET};
+pub use crate::engine::{Budget, Ending, DEFAULT_STEP_BUDGET, EVENTS_PER_STEP, MAX_PENDING_EVENTS};
 pub use crate::exit::Exit;
 pub use crate::expect::ExpectationResult;
 pub use crate::history::{History, LogEntry};

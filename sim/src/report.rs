@@ -82,11 +82,13 @@ impl RunReport {
                 self.timeline_omitted
             );
         }
-        if let Ending::OutOfSteps { budget, at } = &self.summary.ending {
+        if let Ending::OutOfBudget { budget, at } = &self.summary.ending {
             let _ = writeln!(
                 out,
-                "error: the run stopped at {at} of {}, after its step budget of {budget} core steps: a partial run, no verdict (raise the budget with --max-steps)",
-                Instant::ZERO + self.summary.run_for
+                "error: the run stopped at {at} of {}, after its {}: a partial run, no verdict ({})",
+                Instant::ZERO + self.summary.run_for,
+                budget.words(),
+                budget.advice()
             );
         }
         if let Ending::Violation(found) = &self.summary.ending {
@@ -160,7 +162,7 @@ impl RunReport {
                 Kind::Safety => "safety_violation",
                 Kind::Liveness => "liveness_violation",
             },
-            Ending::OutOfSteps { .. } => "partial",
+            Ending::OutOfBudget { .. } => "partial",
             Ending::Completed if self.exit() == Exit::Pass => "pass",
             Ending::Completed => "expectation_failed",
         }

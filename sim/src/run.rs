@@ -25,7 +25,8 @@ use crate::world::World;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
     /// The most core steps the run may make (`None`: [`DEFAULT_STEP_BUDGET`]). A run
-    /// that needs more stops with [`Ending::OutOfSteps`].
+    /// that needs more stops with [`Ending::OutOfBudget`]; so does one whose world schedules
+    /// more than [`crate::EVENTS_PER_STEP`] events per step of this budget.
     pub step_budget: Option<u64>,
     /// Keep no history (for runs without expectations and pictures: their memory then
     /// does not grow with the run's length).
@@ -193,7 +194,7 @@ fn report(finished: Finished<Watchers>, summary: RunSummary) -> (RunReport, Opti
         .into_vec();
     let expectations = match summary.ending {
         Ending::Completed => evaluate(&checked, &histories, &summary.outages),
-        Ending::Violation(_) | Ending::OutOfSteps { .. } => Vec::new(),
+        Ending::Violation(_) | Ending::OutOfBudget { .. } => Vec::new(),
     };
     let (mut trace, timeline) = (trace.unwrap_or_default(), timeline.unwrap_or_default());
     let sink = trace.sink.take();

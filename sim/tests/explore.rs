@@ -118,7 +118,7 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         );
         let replayed = match &run.summary.ending {
             linksim::Ending::Violation(again) => again.invariant == found.invariant,
-            linksim::Ending::Completed | linksim::Ending::OutOfSteps { .. } => false,
+            linksim::Ending::Completed | linksim::Ending::OutOfBudget { .. } => false,
         };
         report.push(format!(
             "{bug}: found at seed {} ({}), shrunk from {} to {} elements ({} link(s), {} fault(s)), replays: {replayed}",

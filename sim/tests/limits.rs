@@ -26,8 +26,8 @@ fn the_step_budget_ends_the_run_and_the_timeline_is_capped() {
     assert!(
         matches!(
             report.summary.ending,
-            Ending::OutOfSteps {
-                budget: 300_000,
+            Ending::OutOfBudget {
+                budget: linksim::Budget::Steps(300_000),
                 ..
             }
         ),

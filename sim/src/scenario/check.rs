@@ -71,9 +71,11 @@ impl Checked {
     }
 
     /// A rough upper estimate of the core steps a run makes, for `linksim check`'s
-    /// warning: every link of every server going through a whole procedure (about four
-    /// inputs) as often as the shortest of connect-tout and the restart timeout allows,
-    /// plus a keep-alive exchange (two inputs) per interval.
+    /// warning: every link of every server connected (about four inputs) as often as
+    /// the shortest of connect-tout and the restart timeout allows, each connection
+    /// receiving its connector's whole status sequence, a keep-alive exchange (two
+    /// inputs) per interval, and every fault with its status sequence. The events a
+    /// run schedules are a few per step ([`crate::EVENTS_PER_STEP`] bounds them).
     pub fn estimated_steps(&self) -> f64 {
         let c = &self.scenario.config;
         let run_s = self.scenario.run_for.0.as_secs_f64();
@@ -83,13 +85,16 @@ impl Checked {
             .min(c.restart_timeout.0)
             .as_secs_f64()
             .max(1e-3);
-        let procedures = self.config.links.len() as f64 * 4.0 * (run_s / cycle_s + 1.0);
+        let connections = run_s / cycle_s + 1.0;
+        let statuses: usize = self.connectors.iter().map(|c| c.status_steps().len()).sum();
+        let procedures = connections * (self.config.links.len() as f64 * 4.0 + statuses as f64);
         let keepalive = if c.kpl_interval.0.is_zero() {
             0.0
         } else {
             2.0 * run_s / c.kpl_interval.0.as_secs_f64()
         };
-        self.servers.len() as f64 * (procedures + keepalive)
+        let faults: usize = self.scenario.faults.iter().map(Fault::work).sum();
+        self.servers.len() as f64 * (procedures + keepalive + faults as f64)
     }
 }
 

@@ -211,6 +211,15 @@ impl Scenario {
 }
 
 impl Fault {
+    /// The core inputs this fault can make at most by itself: one, or one per value of
+    /// a status sequence (for `linksim check`'s estimate).
+    pub fn work(&self) -> usize {
+        match self {
+            Fault::Status { status, .. } => status_offsets(status).len(),
+            _ => 1,
+        }
+    }
+
     /// Which kind of fault this is.
     pub fn kind(&self) -> FaultKind {
         match self {

@@ -27,7 +27,6 @@ pub(crate) enum ToConnector {
 pub(crate) enum ConnectorAct {
     Accept,
     Associate,
-    SendStatus(SystemStatus),
     /// Answers the keep-alive request of this number.
     AnswerKeepAlive(u32),
 }
@@ -50,6 +49,15 @@ pub(crate) enum ConnectorOut {
         conn: ConnId,
         act: ConnectorAct,
     },
+    /// Send the status sequence on `server`'s connection `conn`, its first value at
+    /// `at`: `count` values, one at a time ([`Connector::status_step`]), so that a long
+    /// sequence costs one pending event, not one per value.
+    Statuses {
+        at: Instant,
+        server: usize,
+        conn: ConnId,
+        count: u32,
+    },
 }
 
 /// A connection as the connector sees it.
@@ -58,12 +66,17 @@ pub(crate) enum ConnPhase {
     /// Connect received, accept pending.
     Pending,
     Accepted,
-    Associated,
+    /// Associated; its status sequence counts from `statuses_from`.
+    Associated {
+        statuses_from: Instant,
+    },
 }
 
 /// One simulated CSTA Connector and its connections to every server.
 pub(crate) struct Connector {
     spec: ConnectorSpec,
+    /// The status sequence sent after each association, with offsets from its start.
+    statuses: Vec<(SimDuration, SystemStatus)>,
     /// A crash: connections are refused before this.
     down_until: Option<Instant>,
     /// An `ignore_keepalive` fault: no keep-alive request is answered before this.
@@ -76,6 +89,7 @@ impl Connector {
     /// A connector behaving as `spec`, drawing from `rng`.
     pub(crate) fn new(spec: ConnectorSpec, rng: ChaCha8Rng) -> Self {
         Connector {
+            statuses: spec.status_steps(),
             spec,
             down_until: None,
             keepalive_silent_until: Instant::ZERO,
@@ -126,7 +140,7 @@ impl Connector {
                 let at = now + self.delay(self.spec.associate_after);
                 out.push(self.later(at, server, conn, ConnectorAct::Associate));
             }
-            (ToConnector::KeepAlive(request), Some(ConnPhase::Associated)) => {
+            (ToConnector::KeepAlive(request), Some(ConnPhase::Associated { .. })) => {
                 if self.spec.keepalive == KeepaliveBehaviour::Answer
                     && now >= self.keepalive_silent_until
                 {
@@ -168,10 +182,7 @@ impl Connector {
             (ConnectorAct::Associate, ConnPhase::Accepted) => {
                 self.associate(now, server, conn, out);
             }
-            (ConnectorAct::SendStatus(status), ConnPhase::Associated) => {
-                out.push(to_server(Event::SystemStatus(conn, status)));
-            }
-            (ConnectorAct::AnswerKeepAlive(request), ConnPhase::Associated) => {
+            (ConnectorAct::AnswerKeepAlive(request), ConnPhase::Associated { .. }) => {
                 out.push(ConnectorOut::Answer {
                     server,
                     conn,
@@ -192,11 +203,16 @@ impl Connector {
     ) {
         let event = match self.spec.association {
             AssociationBehaviour::Accept => {
-                self.conns.insert((server, conn), ConnPhase::Associated);
-                let base = self.delay(SimDuration::default());
-                for (offset, status) in self.spec.status_steps() {
-                    let act = ConnectorAct::SendStatus(status);
-                    out.push(self.later(now + base + offset.0, server, conn, act));
+                let statuses_from = now + self.delay(SimDuration::default());
+                let phase = ConnPhase::Associated { statuses_from };
+                self.conns.insert((server, conn), phase);
+                if let Some(&(first, _)) = self.statuses.first() {
+                    out.push(ConnectorOut::Statuses {
+                        at: statuses_from + first.0,
+                        server,
+                        conn,
+                        count: self.statuses.len() as u32,
+                    });
                 }
                 Event::AssociationAccepted(conn)
             }
@@ -204,6 +220,26 @@ impl Connector {
             AssociationBehaviour::Never => return,
         };
         out.push(ConnectorOut::ToServer { server, event });
+    }
+
+    /// Value `index` of the status sequence is due on `server`'s connection `conn`: sent
+    /// if the connection is still associated. Returns when the next value is due, if
+    /// there is one and the connection is still there.
+    pub(crate) fn status_step(
+        &self,
+        server: usize,
+        conn: ConnId,
+        index: u32,
+        out: &mut Vec<ConnectorOut>,
+    ) -> Option<Instant> {
+        let Some(&ConnPhase::Associated { statuses_from }) = self.conns.get(&(server, conn)) else {
+            return None;
+        };
+        let (_, status) = *self.statuses.get(index as usize)?;
+        let event = Event::SystemStatus(conn, status);
+        out.push(ConnectorOut::ToServer { server, event });
+        let (next, _) = self.statuses.get(index as usize + 1)?;
+        Some(statuses_from + next.0)
     }
 
     /// It forgets its connections (to `only` server, or all) and tells each server: a
@@ -240,7 +276,7 @@ impl Connector {
     /// Sends `status` on every connection established now.
     pub(crate) fn status_to_established(&self, status: SystemStatus, out: &mut Vec<ConnectorOut>) {
         for (&(server, conn), phase) in &self.conns {
-            if *phase == ConnPhase::Associated {
+            if matches!(phase, ConnPhase::Associated { .. }) {
                 let event = Event::SystemStatus(conn, status);
                 out.push(ConnectorOut::ToServer { server, event });
             }
@@ -289,13 +325,16 @@ mod tests {
         out.clear();
         c.receive(ms(11), 0, conn(), ToConnector::AssociationRequest, &mut out);
         c.act(ms(31), 0, conn(), ConnectorAct::Associate, &mut out);
-        let status = c.later(
-            ms(36),
-            0,
-            conn(),
-            ConnectorAct::SendStatus(SystemStatus::Normal),
+        let statuses = ConnectorOut::Statuses {
+            at: ms(36),
+            server: 0,
+            conn: conn(),
+            count: 1,
+        };
+        assert_eq!(
+            out[1], statuses,
+            "normal 5 ms after the association response"
         );
-        assert_eq!(out[1], status, "normal 5 ms after the association response");
         assert_eq!(
             out[2],
             ConnectorOut::ToServer {
@@ -329,7 +368,9 @@ mod tests {
     fn keepalives_are_answered_except_while_ignored_and_unknown_connections_are_reset() {
         let mut c = connector(ConnectorSpec::default());
         let mut out = Vec::new();
-        c.conns.insert((0, conn()), ConnPhase::Associated);
+        let statuses_from = ms(0);
+        c.conns
+            .insert((0, conn()), ConnPhase::Associated { statuses_from });
         c.ignore_keepalives_until(ms(100));
         c.receive(ms(50), 0, conn(), ToConnector::KeepAlive(1), &mut out);
         assert!(out.is_empty(), "ignored");
@@ -347,5 +388,52 @@ mod tests {
             event: Event::TcpClosed(other),
         };
         assert_eq!(out, [reset]);
+    }
+
+    #[test]
+    fn a_status_sequence_is_sent_one_value_at_a_time_while_the_connection_lasts() {
+        let steps = crate::scenario::StatusSpec::Steps(
+            [("initializing", 0), ("normal", 500), ("disabled", 1_000)]
+                .iter()
+                .map(|&(name, after)| crate::scenario::StatusStep {
+                    status: SystemStatus::from_name(name).unwrap(),
+                    after: SimDuration::from_millis(after),
+                })
+                .collect(),
+        );
+        let mut c = connector(ConnectorSpec {
+            status: steps,
+            ..ConnectorSpec::default()
+        });
+        let statuses_from = ms(100);
+        c.conns
+            .insert((0, conn()), ConnPhase::Associated { statuses_from });
+        let mut out = Vec::new();
+        let sent = |status| ConnectorOut::ToServer {
+            server: 0,
+            event: Event::SystemStatus(conn(), status),
+        };
+        assert_eq!(c.status_step(0, conn(), 0, &mut out), Some(ms(600)));
+        assert_eq!(c.status_step(0, conn(), 1, &mut out), Some(ms(1_600)));
+        assert_eq!(
+            c.status_step(0, conn(), 2, &mut out),
+            None,
+            "the last value"
+        );
+        let want = [
+            SystemStatus::Initializing,
+            SystemStatus::Normal,
+            SystemStatus::Disabled,
+        ];
+        assert_eq!(out, want.map(sent));
+        out.clear();
+        c.drop_connections(None, &mut out);
+        out.clear();
+        assert_eq!(
+            c.status_step(0, conn(), 1, &mut out),
+            None,
+            "gone: nothing more"
+        );
+        assert!(out.is_empty());
     }
 }

@@ -80,7 +80,7 @@ impl World {
                     match offset.0.is_zero() {
                         true => self.status_to_established(now, link, status, plans),
                         false => {
-                            plans.push(Plan::At(now + offset.0, Item::StatusStep { link, status }))
+                            plans.push(Plan::At(now + offset.0, Item::FaultStatus { link, status }))
                         }
                     }
                 }

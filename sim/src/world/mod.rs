@@ -85,6 +85,19 @@ pub(crate) enum Item {
         /// The message.
         msg: ToConnector,
     },
+    /// Value `index` of a connector's status sequence is due on a connection; the
+    /// sequence's values were given the sequence numbers from `seq_base` on when it
+    /// began, so each is ordered as if all had been queued at once.
+    StatusStep {
+        /// The server at the other end.
+        server: usize,
+        /// The connection.
+        conn: ConnId,
+        /// Which value.
+        index: u32,
+        /// The sequence number of value 0.
+        seq_base: u64,
+    },
     /// A connector's own act on a connection is due.
     Connector {
         /// The server at the other end.
@@ -101,7 +114,7 @@ pub(crate) enum Item {
     },
     /// A later step of a `status` fault's sequence: the connector of `link` sends
     /// `status` on every connection established at that time.
-    StatusStep {
+    FaultStatus {
         /// The link.
         link: usize,
         /// The status.
@@ -124,6 +137,21 @@ pub(crate) enum Item {
 pub(crate) enum Plan {
     /// Schedule `item` at this time.
     At(Instant, Item),
+    /// Schedule `item` at this time with the sequence number it was given earlier.
+    AtSeq(Instant, u64, Item),
+    /// A connector's status sequence of `count` values begins on `server`'s `conn`, its
+    /// first value at this time: the engine numbers all `count` values now and queues
+    /// the first ([`Item::StatusStep`]).
+    Statuses {
+        /// When value 0 is due.
+        at: Instant,
+        /// The server.
+        server: usize,
+        /// The connection.
+        conn: ConnId,
+        /// How many values.
+        count: u32,
+    },
     /// Feed `event` to `server` now (a fault that is an input: R11, R13, R16).
     Feed {
         /// The server.
@@ -326,6 +354,31 @@ impl World {
         self.connector_sends(now, link, out, plans);
     }
 
+    /// Value `index` of the status sequence on `server`'s connection `conn` is due: sent
+    /// over the network, and the next value queued with its number.
+    pub(crate) fn status_step(
+        &mut self,
+        now: Instant,
+        (server, conn): (usize, ConnId),
+        (index, seq_base): (u32, u64),
+        plans: &mut Vec<Plan>,
+    ) {
+        let link = conn.link.index();
+        let mut out = self.take_connector_out();
+        let next = self.connectors[link].status_step(server, conn, index, &mut out);
+        self.connector_sends(now, link, out, plans);
+        if let Some(at) = next {
+            let index = index + 1;
+            let item = Item::StatusStep {
+                server,
+                conn,
+                index,
+                seq_base,
+            };
+            plans.push(Plan::AtSeq(at, seq_base + u64::from(index), item));
+        }
+    }
+
     /// A connector's own `act` on `server`'s connection `conn` is due.
     pub(crate) fn connector_act(
         &mut self,
@@ -395,6 +448,20 @@ impl World {
                     act,
                 } => {
                     plans.push(Plan::At(at, Item::Connector { server, conn, act }));
+                    continue;
+                }
+                ConnectorOut::Statuses {
+                    at,
+                    server,
+                    conn,
+                    count,
+                } => {
+                    plans.push(Plan::Statuses {
+                        at,
+                        server,
+                        conn,
+                        count,
+                    });
                     continue;
                 }
             };
