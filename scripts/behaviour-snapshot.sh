@@ -11,7 +11,7 @@
 #   scenarios/NAME.verbose    `linksim run --verbose`
 #   scenarios/NAME.jsonl      `linksim run --trace`
 #   scenarios/NAME.json       `linksim run --json`
-#   explore.json              `linksim explore --seeds 0..20000 --json`, timings removed
+#   explore.json, .exit       `linksim explore --seeds 0..20000 --json`, timings removed; its exit code
 #   sweep.csv                 a sweep of the bundled outage scenario over 300 seeds
 #   link-check.txt            `link-check --links 3` per configuration, times removed
 #   swarm/SEED.txt            `link-swarm --seed SEED --records` for seeds 0..300
@@ -40,8 +40,13 @@ for key in ("wall_s", "seeds_per_s", "simulated_s_per_wall_s"):
     summary.pop(key, None)
 print(json.dumps(summary, indent=2, sort_keys=True))'
 }
-{ "$bin/linksim" explore --seeds 0..20000 --jobs 2 --json --out "$out" || echo "exit $?"; } \
-  | strip_timing > "$out/explore.json"
+# The exit code is kept beside the summary (a violation's, or a world out of budget's).
+set +e
+"$bin/linksim" explore --seeds 0..20000 --jobs 2 --json --out "$out" > "$out/explore.raw"
+echo "exit $?" > "$out/explore.exit"
+set -e
+strip_timing < "$out/explore.raw" > "$out/explore.json"
+rm "$out/explore.raw"
 
 "$bin/linksim" sweep scenarios/outage-connector-dies-at-a-drawn-moment.json \
   --set restart_timeout=2s,5s,10s --set connect_tout=1s,2s --seeds 0..300 --jobs 2 \

@@ -168,8 +168,6 @@ pub struct Checker {
     /// state before the next step (I3, I4). Kept up to date for the links each step
     /// touched, so that a step costs what it changes, not the link count.
     snapshots: Vec<Snapshot>,
-    /// Whether the servers are an HA pair.
-    pair: bool,
     /// L1: when it is checked (None: not applicable), and whether it has been.
     l1_at: Option<Instant>,
     l1_done: bool,
@@ -203,7 +201,6 @@ impl Checker {
         Checker {
             names: checked.servers.iter().map(|s| s.name.clone()).collect(),
             snapshots: world.servers.iter().map(|s| snapshot(&s.core)).collect(),
-            pair: checked.is_pair(),
             per_server: checked
                 .servers
                 .iter()
@@ -524,15 +521,9 @@ impl Observe for Checker {
         match *seen {
             Observation::Clock { next, end_of_run } => self.before(at, next, end_of_run, world),
             Observation::Step(ref stepped) => self.stepped(at, stepped, world),
-            Observation::Carried {
-                server,
-                action: Action::ReportLinkFailure { .. },
-            } => {
-                // The Management Layer hears the primary of a pair, and H1's recovery is
-                // judged a window later: count it, to report the ones the run ended before.
-                if self.pair && world.servers[server].core.role() == Role::Primary {
-                    self.pair_checks_scheduled += 1;
-                }
+            Observation::PairCheckScheduled => {
+                // Counted, to report the ones the run ends before.
+                self.pair_checks_scheduled += 1;
                 None
             }
             Observation::Settled => self.after_actions(at, world),

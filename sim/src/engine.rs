@@ -71,7 +71,9 @@ impl Budget {
     pub fn advice(self) -> &'static str {
         match self {
             Budget::Steps(_) | Budget::Events(_) => "raise the budget with --max-steps",
-            Budget::Pending(_) => "its world keeps more messages and timers in flight than a run may hold",
+            Budget::Pending(_) => {
+                "its world keeps more messages and timers in flight than a run may hold"
+            }
         }
     }
 }
@@ -428,11 +430,9 @@ impl<O: Observe> Engine<O> {
                 Plan::Switch(cause) => self.switch_roles(cause),
                 Plan::PairCheck => {
                     let failed_at = self.now;
-                    self.schedule(
-                        failed_at + self.pair_window,
-                        Item::PairLivenessCheck { failed_at },
-                    );
-                    None
+                    let item = Item::PairLivenessCheck { failed_at };
+                    self.schedule(failed_at + self.pair_window, item);
+                    self.observe(Observation::PairCheckScheduled)
                 }
                 Plan::Note(note) => self.observe(Observation::Note(note)),
             };
@@ -485,25 +485,26 @@ impl<O: Observe> Engine<O> {
             )),
             Ok(_) => seen,
         };
-        if found.is_none() {
-            for &action in &actions {
-                self.carry_out(server, action);
-            }
-        }
+        let found = found.or_else(|| {
+            actions
+                .iter()
+                .find_map(|&action| self.carry_out(server, action))
+        });
         self.actions = actions;
         self.touched = touched;
         found.or_else(|| self.observe(Observation::Settled))
     }
 
-    /// One action of `server`'s last step, shown, then carried out by the world.
-    fn carry_out(&mut self, server: usize, action: Action) {
-        self.observe(Observation::Carried { server, action });
+    /// One action of `server`'s last step, shown, then carried out by the world; the
+    /// first violation a watcher finds in it.
+    fn carry_out(&mut self, server: usize, action: Action) -> Option<Found> {
+        let seen = self.observe(Observation::Carried { server, action });
         let mut plans = std::mem::take(&mut self.carried);
         plans.clear();
         self.world.carry_out(self.now, server, action, &mut plans);
-        // A carried action only schedules and notes: nothing in it can be violated.
-        let _ = self.carry_plans(&plans);
+        let found = seen.or_else(|| self.carry_plans(&plans));
         self.carried = plans;
+        found
     }
 
     /// A violation of `invariant` now.

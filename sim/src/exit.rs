@@ -40,12 +40,13 @@ impl Exit {
         }
     }
 
-    /// The exit a run's ending calls for, expectations aside.
+    /// The exit a run's ending calls for, expectations aside: a run out of budget is
+    /// the violation [`Invariant::StepBudget`], as [`Ending::found`] says.
     pub fn of_ending(ending: &Ending) -> Exit {
         match ending {
             Ending::Completed => Exit::Pass,
             Ending::Violation(found) => Exit::of_violation(found.invariant),
-            Ending::OutOfBudget { .. } => Exit::NoVerdict,
+            Ending::OutOfBudget { .. } => Exit::of_violation(Invariant::StepBudget),
         }
     }
 

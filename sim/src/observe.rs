@@ -1,12 +1,14 @@
-//! What a run shows its watchers: one typed [`Observation`] per thing that happens (a
-//! core's step, an action carried out, a fault, a note, the clock moving on, a
+//! What a run shows its watchers: one typed [`Observation`] per thing that happens (the
+//! clock about to move on, a core's step, each of its actions carried out and the end
+//! of that, a fault, a note of the Management Layer, a pair check scheduled and due, a
 //! violation), and the [`Observe`] trait every watcher implements. The engine emits
 //! each observation once, to one observer; the `run` module makes that observer from the
 //! watchers a run asked for (the trace, the timeline, the histories, the outage meter,
 //! the checker), so a watcher nobody asked for is never called.
 //!
-//! Observations are data, not text: a watcher that renders (the timeline, the trace)
-//! puts them into words itself, and only when it exists.
+//! Observations are data, not text: only a watcher that renders (the timeline, the
+//! trace) asks for their words (`Note::text`, link-core's `text`), and only when it
+//! exists.
 
 use link_core::{Action, Event, Instant, LinkId, Outcome, StepError};
 
@@ -63,6 +65,9 @@ pub(crate) enum Observation<'a> {
     },
     /// The Management Layer decided something.
     Note(Note),
+    /// The primary of a pair reported its link's failure: H1's recovery will be judged
+    /// a window after it ([`Observation::PairCheck`]).
+    PairCheckScheduled,
     /// H1's recovery is due for the primary's failure at `failed_at`.
     PairCheck {
         /// When the primary reported its link's failure.

@@ -1,9 +1,9 @@
 //! Running a checked scenario: the one place a run is set up (its world, and the
 //! watchers it asked for) and summed up. Every front end gets the same typed
 //! [`RunSummary`]: `explore` and `sweep` through [`summarize`], which keeps nothing but
-//! the checker and the outage meter; `linksim run`, the playground and the tests through
-//! [`run_with`], whose [`RunReport`] also holds the timeline, the histories, the trace
-//! and the expectations' verdicts.
+//! the checker and the outage meter; `linksim run` (through [`run_streaming`]), the
+//! playground and the tests (through [`run_with`]) in a [`RunReport`], which also holds
+//! the timeline, the histories, the trace and the expectations' verdicts.
 
 use link_core::Instant;
 
@@ -61,8 +61,8 @@ impl Watchers {
     /// The watchers `options` ask for, for `checked` running in `world`.
     fn new(checked: &Checked, world: &World, options: &RunOptions) -> Self {
         let roles: Vec<_> = checked.servers.iter().map(|s| s.role).collect();
-        let trace = (options.hash_trace || options.record_trace)
-            .then(|| Trace::hashing(true, options.record_trace));
+        let trace =
+            (options.hash_trace || options.record_trace).then(|| Trace::new(options.record_trace));
         let timeline =
             (!options.no_timeline).then(|| Timeline::new(options.verbose, options.timeline_tail));
         let histories = (!options.no_history).then(|| Histories::new(checked));
@@ -196,13 +196,17 @@ fn report(finished: Finished<Watchers>, summary: RunSummary) -> (RunReport, Opti
         Ending::Completed => evaluate(&checked, &histories, &summary.outages),
         Ending::Violation(_) | Ending::OutOfBudget { .. } => Vec::new(),
     };
-    let (mut trace, timeline) = (trace.unwrap_or_default(), timeline.unwrap_or_default());
-    let sink = trace.sink.take();
+    let timeline = timeline.unwrap_or_default();
+    let (lines, trace_hash, sink) = match trace {
+        Some(mut trace) => (trace.lines().to_vec(), trace.hash(), trace.sink.take()),
+        // The hash of an empty trace: what a run without one always reported.
+        None => (Vec::new(), link_core::Fnv1a::OFFSET, None),
+    };
     let names = checked.servers.iter().map(|s| s.name.clone());
     let report = RunReport {
         expectations,
-        trace: trace.lines().to_vec(),
-        trace_hash: trace.hash(),
+        trace: lines,
+        trace_hash,
         timeline: timeline.lines,
         servers: names.zip(histories).collect::<Vec<(String, History)>>(),
         links: checked

@@ -13,7 +13,7 @@ use crate::world::{Note, World};
 /// One record of the trace.
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum TraceRecord<'a> {
+enum TraceRecord<'a> {
     /// An input fed to a server's core, and what the core made of it.
     Input {
         /// The server.
@@ -112,11 +112,10 @@ impl std::fmt::Debug for TraceSink {
     }
 }
 
-/// The JSON Lines trace of a run (kept or streamed only when asked for) and its
-/// running hash.
-#[derive(Debug, Default)]
-pub struct Trace {
-    record: bool,
+/// The JSON Lines trace of a run and its running hash: a run that asks for neither
+/// lines, a stream nor a determinism check has no trace at all.
+#[derive(Debug)]
+pub(crate) struct Trace {
     keep_lines: bool,
     lines: Vec<String>,
     hash: Fnv1a,
@@ -124,12 +123,11 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// A trace that hashes every record when `hash` is true, and keeps the lines too
-    /// when `keep_lines` is (a determinism check needs only the hash, whose memory
-    /// does not grow with the run).
-    pub fn hashing(hash: bool, keep_lines: bool) -> Self {
+    /// A trace that hashes every record, and keeps the lines too when `keep_lines` is
+    /// true (a determinism check needs only the hash, whose memory does not grow with
+    /// the run; a stream writes each line to its sink).
+    pub(crate) fn new(keep_lines: bool) -> Self {
         Trace {
-            record: hash || keep_lines,
             keep_lines,
             lines: Vec::new(),
             hash: Fnv1a::new(),
@@ -138,10 +136,7 @@ impl Trace {
     }
 
     /// Appends one record at `at`.
-    pub fn push(&mut self, at: Instant, record: TraceRecord<'_>) {
-        if !self.record {
-            return;
-        }
+    fn push(&mut self, at: Instant, record: TraceRecord<'_>) {
         let line = serde_json::to_string(&Line {
             at_ns: at.as_nanos(),
             record,
@@ -157,12 +152,12 @@ impl Trace {
     }
 
     /// The lines, in order.
-    pub fn lines(&self) -> &[String] {
+    pub(crate) fn lines(&self) -> &[String] {
         &self.lines
     }
 
     /// FNV-1a over every line: equal traces, equal hashes.
-    pub fn hash(&self) -> u64 {
+    pub(crate) fn hash(&self) -> u64 {
         self.hash.value()
     }
 }

@@ -60,7 +60,11 @@ fn peak_bytes<T>(f: impl FnOnce() -> T) -> (T, isize) {
 fn status_storm() -> scenario::Checked {
     let mut steps = vec![r#"{"status":"normal","after":"0ms"}"#.to_string()];
     steps.extend((0..100_000).map(|i| {
-        let status = if i % 2 == 0 { "normal" } else { "overloadRelieved" };
+        let status = if i % 2 == 0 {
+            "normal"
+        } else {
+            "overloadRelieved"
+        };
         format!(r#"{{"status":"{status}","after":"1s"}}"#)
     }));
     let text = format!(
@@ -82,7 +86,12 @@ fn a_long_status_sequence_costs_one_pending_event_per_connection() {
         ..RunOptions::default()
     };
     let (report, peak) = peak_bytes(|| linksim::run_with(checked, quiet));
-    assert_eq!(report.summary.ending, Ending::Completed, "{}", report.verdict_text());
+    assert_eq!(
+        report.summary.ending,
+        Ending::Completed,
+        "{}",
+        report.verdict_text()
+    );
     assert!(report.summary.steps > 1_000, "it reconnects all along");
     // Every connection used to queue the whole sequence: 100,000 events of 48 bytes
     // each, about 900 MB after ten minutes. One pending event per connection now.
@@ -136,7 +145,10 @@ fn a_world_that_schedules_more_than_its_event_budget_stops_with_no_verdict() {
     assert!(report.summary.steps < 1_000, "steps were not what ran out");
     assert_eq!(report.exit(), linksim::Exit::NoVerdict);
     let text = report.verdict_text();
-    assert!(text.contains("event budget of 8000 simulated events"), "{text}");
+    assert!(
+        text.contains("event budget of 8000 simulated events"),
+        "{text}"
+    );
     // With the default budget the same world completes.
     let report = linksim::run_with(busy_world(), RunOptions::default());
     assert_eq!(report.summary.ending, Ending::Completed);

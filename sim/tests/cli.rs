@@ -651,6 +651,27 @@ fn a_world_past_its_step_budget_exits_3_under_explore_and_its_replay() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A flag linksim does not know is bad input (exit 3), never the safety code that clap
+/// would use (2); help still succeeds.
+#[test]
+fn an_unknown_flag_exits_3_and_help_exits_0() {
+    for args in [
+        &["run", "--nope", "x.json"][..],
+        &["explore", "--seeds"],
+        &[],
+    ] {
+        let out = linksim(args);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(linksim(&["--help"]).status.code(), Some(0));
+    assert_eq!(linksim(&["run", "--help"]).status.code(), Some(0));
+}
+
 /// D11: a byte-order mark before the JSON is no error, and "1.0ns" is a nanosecond.
 #[test]
 fn a_byte_order_mark_and_a_zero_fraction_of_a_nanosecond_are_accepted() {

@@ -107,9 +107,7 @@ impl Unclaimed {
         }
         partition_with_keepalive_off.then_some(Unclaimed::PartitionWithKeepaliveOff)
     }
-}
 
-impl Unclaimed {
     /// The reason without the connector's name, for counting seeds by reason.
     pub fn summary(&self) -> &'static str {
         match self {

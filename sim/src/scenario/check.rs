@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use link_core::{is_unprintable, Config, ConfigError, LinkConfig, LogRecord, Role};
 
+use super::error::ScenarioError;
 use super::expectation::{Expectation, SERVICE};
 use super::fault::Fault;
 use super::format::{ConnectorSpec, Scenario, ServerSpec, FORMAT_VERSION};
-use super::read::ScenarioError;
 
 /// Checks a scenario built in code (no file to point into): the same checks as
 /// [`super::parse`] applies after reading JSON. The error names the scenario where a

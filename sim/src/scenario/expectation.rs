@@ -6,7 +6,7 @@ use link_core::Role;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::format::role_schema;
+use super::values::role_schema;
 use crate::SimDuration;
 
 /// Client events an expectation can count.

@@ -6,7 +6,7 @@ use link_core::Role;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::format::{role_schema, status_offsets, Direction, Scenario, StatusSpec};
+use super::values::{role_schema, status_offsets, Direction, StatusSpec};
 use crate::duration::DrawnDuration;
 use crate::options::{LossRateSpec, OptionValues};
 use crate::SimDuration;
@@ -182,32 +182,6 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kpl_loss_rate: Option<LossRateSpec>,
     },
-}
-
-impl Scenario {
-    /// When the last fault's effect is over (zero without faults): where liveness
-    /// phases and bounds (L1) start.
-    pub fn last_heal(&self) -> std::time::Duration {
-        self.faults
-            .iter()
-            .map(|f| f.healed_at().0)
-            .max()
-            .unwrap_or_default()
-    }
-
-    /// The largest latency a `latency` fault adds (zero without one). Messages delayed
-    /// by it still arrive after it heals, and keep later ones behind them, so liveness
-    /// bounds (L1) and exploration runs allow for it once.
-    pub fn largest_added_latency(&self) -> std::time::Duration {
-        self.faults
-            .iter()
-            .filter_map(|f| match f {
-                Fault::Latency { add, .. } => Some(add.value.0),
-                _ => None,
-            })
-            .max()
-            .unwrap_or_default()
-    }
 }
 
 impl Fault {

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use link_core::{Config, FirstStatusPolicy, Role, SystemStatus};
 use link_model::liveness::Behaviour;
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::expectation::Expectation;
 use super::fault::Fault;
+use super::values::{role_schema, status_offsets, StatusSpec};
 use crate::options::{FirstStatusSpec, LossRateSpec, VerdictSpec};
 use crate::SimDuration;
 
@@ -48,15 +49,6 @@ fn unique_connectors<'de, D: serde::Deserializer<'de>>(
 
 /// The only format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
-
-pub(super) fn role_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "enum": ["standalone", "primary", "backup"] })
-}
-
-fn status_schema(_: &mut SchemaGenerator) -> Schema {
-    let names: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.as_str()).collect();
-    json_schema!({ "type": "string", "enum": names, "description": "An ECMA-269 SystemStatus value." })
-}
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -97,6 +89,32 @@ pub struct Scenario {
     /// What must be true of the run.
     #[serde(default)]
     pub expect: Vec<Expectation>,
+}
+
+impl Scenario {
+    /// When the last fault's effect is over (zero without faults): where liveness
+    /// phases and bounds (L1) start.
+    pub fn last_heal(&self) -> std::time::Duration {
+        self.faults
+            .iter()
+            .map(|f| f.healed_at().0)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// The largest latency a `latency` fault adds (zero without one). Messages delayed
+    /// by it still arrive after it heals, and keep later ones behind them, so liveness
+    /// bounds (L1) and exploration runs allow for it once.
+    pub fn largest_added_latency(&self) -> std::time::Duration {
+        self.faults
+            .iter()
+            .filter_map(|f| match f {
+                Fault::Latency { add, .. } => Some(add.value.0),
+                _ => None,
+            })
+            .max()
+            .unwrap_or_default()
+    }
 }
 
 /// The links and the timing options (T-Server option names in brackets).
@@ -196,39 +214,6 @@ pub enum KeepaliveBehaviour {
     Ignore,
 }
 
-/// One SystemStatus the connector sends, `after` the previous step (the first: after
-/// the association response).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusStep {
-    /// The value sent.
-    #[schemars(schema_with = "status_schema")]
-    pub status: SystemStatus,
-    /// Delay after the previous step.
-    #[serde(default)]
-    pub after: SimDuration,
-}
-
-/// The SystemStatus a connector sends after accepting the association: one value, or
-/// a sequence of steps.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(
-    untagged,
-    expecting = "a SystemStatus name such as \"normal\", or a list of {\"status\", \"after\"} steps"
-)]
-pub enum StatusSpec {
-    /// One value, sent `status_after` after the association response.
-    One(#[schemars(schema_with = "status_schema")] SystemStatus),
-    /// Several values with delays.
-    Steps(Vec<StatusStep>),
-}
-
-impl Default for StatusSpec {
-    fn default() -> Self {
-        StatusSpec::One(SystemStatus::Normal)
-    }
-}
-
 /// How one CSTA Connector behaves.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -287,23 +272,6 @@ impl Default for ConnectorSpec {
             keepalive: KeepaliveBehaviour::Answer,
             keepalive_after: default_keepalive_after(),
             jitter: SimDuration::default(),
-        }
-    }
-}
-
-/// A status spec's steps with absolute offsets from its start (one value: at once).
-pub fn status_offsets(spec: &StatusSpec) -> Vec<(SimDuration, SystemStatus)> {
-    match spec {
-        StatusSpec::One(status) => vec![(SimDuration::default(), *status)],
-        StatusSpec::Steps(steps) => {
-            let mut offset = std::time::Duration::ZERO;
-            steps
-                .iter()
-                .map(|step| {
-                    offset += step.after.0;
-                    (SimDuration(offset), step.status)
-                })
-                .collect()
         }
     }
 }
@@ -405,23 +373,12 @@ impl Default for ManagementSpec {
     }
 }
 
-/// Which way a partition cuts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Nothing passes either way.
-    #[default]
-    Both,
-    /// Server-to-connector messages are lost.
-    ToConnector,
-    /// Connector-to-server messages are lost.
-    ToServer,
-}
-
 #[cfg(test)]
 mod tests {
     use link_core::{Config, LinkConfig};
     use link_model::liveness::Health;
+
+    use crate::scenario::StatusStep;
 
     use super::*;
 

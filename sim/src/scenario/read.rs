@@ -3,27 +3,13 @@
 //! ([`super::check`]). Errors ([`ScenarioError`]) name the file, the line and column
 //! where they can, and what was expected.
 
-use std::path::{Path, PathBuf};
-
-use link_core::printable;
+use std::path::Path;
 
 use super::check::{check, CheckError, Checked};
+use super::error::ScenarioError;
 use super::format::{LinkSpec, Scenario};
 use crate::options::LossRateSpec;
 use crate::SimDuration;
-
-/// A scenario file that cannot be run: where, and what is wrong. Its text shows every
-/// control character escaped (`\u{1b}`), whatever the file or its name held.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", printable(&format!("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())))]
-pub struct ScenarioError {
-    /// The file.
-    pub path: PathBuf,
-    /// Line and column (1-based), where known.
-    pub location: Option<(usize, usize)>,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
 
 /// Reads and checks the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Checked, ScenarioError> {

@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::output::{invariant_named, kind_name, Report, FORMAT};
+use super::output::Report;
 use super::{Aggregate, Results, Setting, WorstRun};
-use crate::verdict::Found;
+use crate::verdict::{Found, Invariant, Kind};
+
+/// The format version of a sweep's JSON output.
+pub const FORMAT: u64 = 1;
 
 /// A sweep's JSON file.
 #[derive(Debug, Deserialize, Serialize)]
@@ -194,6 +197,52 @@ impl WorstFile {
     }
 }
 
+impl Report {
+    /// The results as a sweep file ([`SweepFile`]), with the exact sums a merge needs.
+    pub fn file(&self) -> SweepFile {
+        let combinations = (self.rows.iter().zip(&self.results.aggregates))
+            .enumerate()
+            .map(|(i, ((file, values), a))| {
+                let fingerprint = self.fingerprints.get(i).copied().unwrap_or(0);
+                CombinationFile::of(self.label(i), file, values, a, fingerprint)
+            })
+            .collect();
+        SweepFile {
+            combinations,
+            linksim_sweep: FORMAT,
+            seeds: self.seeds.clone(),
+            settings: self.settings.iter().map(SettingFile::of).collect(),
+            shards: self
+                .shards
+                .iter()
+                .map(|(i, n)| format!("{i}/{n}"))
+                .collect(),
+            worst: self.results.worst.iter().map(WorstFile::of).collect(),
+            worst_n: self.worst_n,
+        }
+    }
+
+    /// The sweep file as pretty JSON, ending in a line break.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.file()).expect("a sweep file serializes") + "\n"
+    }
+}
+
+/// A kind's name in a sweep file.
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Safety => "safety",
+        Kind::Liveness => "liveness",
+    }
+}
+
+/// The invariant printed as `name` of `kind` (H1 is both a safety and a liveness name).
+fn invariant_named(name: &str, kind: &str) -> Option<Invariant> {
+    Invariant::ALL
+        .into_iter()
+        .find(|i| i.name() == name && kind_name(i.kind()) == kind)
+}
+
 /// A file `--merge` cannot take.
 #[derive(Debug, thiserror::Error)]
 pub enum PartError {
@@ -211,33 +260,6 @@ pub enum PartError {
     /// What it holds does not agree with what it declares.
     #[error("{0}")]
     Inconsistent(String),
-}
-
-/// Parts that do not merge into one sweep.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// No part was given.
-    #[error("nothing to merge")]
-    Nothing,
-    /// Two parts are of different sweeps.
-    #[error("the outputs are of different sweeps (settings, scenarios, run options, seeds or --worst differ: {first} vs {other})")]
-    DifferentSweeps {
-        /// The first part's seeds.
-        first: String,
-        /// The other part's seeds.
-        other: String,
-    },
-    /// A shard is given twice.
-    #[error("shard {}/{} is given twice", .0.0, .0.1)]
-    ShardTwice((u64, u64)),
-    /// The shards are not every shard of `n`.
-    #[error("the shards given ({}) are not every shard of {n}; a partial merge would not be the sweep's result", shards.join(", "))]
-    Incomplete {
-        /// The shards given, `I/N`.
-        shards: Vec<String>,
-        /// The shard count of the first.
-        n: u64,
-    },
 }
 
 /// Only the format field, to tell a sweep's output from other JSON before reading it.
@@ -455,5 +477,19 @@ mod tests {
             assert_eq!(got, &want);
         }
         assert!(nth_values(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn every_invariant_reads_back_by_its_name_and_kind() {
+        for invariant in Invariant::ALL {
+            let kind = kind_name(invariant.kind());
+            assert_eq!(
+                invariant_named(invariant.name(), kind),
+                Some(invariant),
+                "{invariant:?}"
+            );
+        }
+        let distinct: std::collections::BTreeSet<Invariant> = Invariant::ALL.into_iter().collect();
+        assert_eq!(distinct.len(), Invariant::ALL.len());
     }
 }

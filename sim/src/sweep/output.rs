@@ -4,14 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::file::{CombinationFile, SettingFile, SweepFile, WorstFile};
 use super::{Results, Setting};
-use crate::verdict::{Invariant, Kind};
-
-pub use super::file::{read, MergeError, PartError};
-
-/// The format version of a sweep's JSON output.
-pub const FORMAT: u64 = 1;
 
 /// Everything a sweep's outputs show, with or without the scenarios behind it (a
 /// merge has only their names).
@@ -125,35 +118,6 @@ impl Report {
         }
         out
     }
-
-    /// The results as a sweep file ([`SweepFile`]), with the exact sums a merge needs.
-    pub fn file(&self) -> SweepFile {
-        let combinations = (self.rows.iter().zip(&self.results.aggregates))
-            .enumerate()
-            .map(|(i, ((file, values), a))| {
-                let fingerprint = self.fingerprints.get(i).copied().unwrap_or(0);
-                CombinationFile::of(self.label(i), file, values, a, fingerprint)
-            })
-            .collect();
-        SweepFile {
-            combinations,
-            linksim_sweep: FORMAT,
-            seeds: self.seeds.clone(),
-            settings: self.settings.iter().map(SettingFile::of).collect(),
-            shards: self
-                .shards
-                .iter()
-                .map(|(i, n)| format!("{i}/{n}"))
-                .collect(),
-            worst: self.results.worst.iter().map(WorstFile::of).collect(),
-            worst_n: self.worst_n,
-        }
-    }
-
-    /// The sweep file as pretty JSON, ending in a line break.
-    pub fn json(&self) -> String {
-        serde_json::to_string_pretty(&self.file()).expect("a sweep file serializes") + "\n"
-    }
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
@@ -165,19 +129,31 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// A kind's name in a sweep file.
-pub(crate) fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Safety => "safety",
-        Kind::Liveness => "liveness",
-    }
-}
-
-/// The invariant printed as `name` of `kind` (H1 is both a safety and a liveness name).
-pub(crate) fn invariant_named(name: &str, kind: &str) -> Option<Invariant> {
-    Invariant::ALL
-        .into_iter()
-        .find(|i| i.name() == name && kind_name(i.kind()) == kind)
+/// Parts that do not merge into one sweep.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// No part was given.
+    #[error("nothing to merge")]
+    Nothing,
+    /// Two parts are of different sweeps.
+    #[error("the outputs are of different sweeps (settings, scenarios, run options, seeds or --worst differ: {first} vs {other})")]
+    DifferentSweeps {
+        /// The first part's seeds.
+        first: String,
+        /// The other part's seeds.
+        other: String,
+    },
+    /// A shard is given twice.
+    #[error("shard {}/{} is given twice", .0.0, .0.1)]
+    ShardTwice((u64, u64)),
+    /// The shards are not every shard of `n`.
+    #[error("the shards given ({}) are not every shard of {n}; a partial merge would not be the sweep's result", shards.join(", "))]
+    Incomplete {
+        /// The shards given, `I/N`.
+        shards: Vec<String>,
+        /// The shard count of the first.
+        n: u64,
+    },
 }
 
 /// Merges shard outputs of one sweep into one report. They must be the same sweep
@@ -225,23 +201,4 @@ pub fn merge(parts: Vec<Report>) -> Result<Report, MergeError> {
     }
     merged.shards = vec![(1, 1)];
     Ok(merged)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_invariant_reads_back_by_its_name_and_kind() {
-        for invariant in Invariant::ALL {
-            let kind = kind_name(invariant.kind());
-            assert_eq!(
-                invariant_named(invariant.name(), kind),
-                Some(invariant),
-                "{invariant:?}"
-            );
-        }
-        let distinct: std::collections::BTreeSet<Invariant> = Invariant::ALL.into_iter().collect();
-        assert_eq!(distinct.len(), Invariant::ALL.len());
-    }
 }

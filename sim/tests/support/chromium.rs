@@ -1,5 +1,5 @@
-//! Finding headless Chromium for the tests that render pages (sim's picture test and
-//! linksim-wasm's playground test, both of which include this file by path). Without it
+//! Finding headless Chromium for the tests that render pages (`picture.rs` and
+//! `playground.rs`, beside it, both of which include this file by path). Without it
 //! a test says SKIPPED on the terminal (past the test harness's capture of a passing
 //! test's output), and fails when CI asked for Chromium with `LINKSIM_REQUIRE_CHROMIUM`.
 

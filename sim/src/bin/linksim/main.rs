@@ -91,7 +91,20 @@ written as a scenario file to --out), 3 bad input.")]
 }
 
 fn main() -> ExitCode {
-    let exit = match Cli::parse().command {
+    // clap exits 2 on a bad argument, which is linksim's safety code: its errors are
+    // "no verdict" (3) like every other bad input; help and --version succeed.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.use_stderr() {
+                true => linksim::Exit::NoVerdict,
+                false => linksim::Exit::Pass,
+            }
+            .into();
+        }
+    };
+    let exit = match cli.command {
         Command::Run(flags) => run::command(flags),
         Command::Check(flags) => check::command(flags),
         Command::Schema => schema::command(),

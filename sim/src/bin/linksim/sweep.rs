@@ -48,6 +48,10 @@ pub struct SweepFlags {
     /// The files are sweep JSON outputs of shards: merge them.
     #[arg(long)]
     pub merge: bool,
+    /// The most core steps each run may make; a run that needs more is reported
+    /// (invariant `steps`) and exits 3. Shards merge only with the same budget.
+    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+    pub max_steps: u64,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
@@ -57,15 +61,18 @@ pub struct SweepFlags {
 /// Runs `linksim sweep` with `flags`.
 pub fn command(flags: SweepFlags) -> Exit {
     #[cfg(feature = "planted-bugs")]
-    let run = match crate::planted::parse(flags.planted_bug.as_deref()) {
-        Ok(planted_bug) => linksim::RunOptions {
-            planted_bug,
-            ..linksim::RunOptions::default()
-        },
+    let planted_bug = match crate::planted::parse(flags.planted_bug.as_deref()) {
+        Ok(planted_bug) => planted_bug,
         Err(exit) => return exit,
     };
-    #[cfg(not(feature = "planted-bugs"))]
-    let run = linksim::RunOptions::default();
+    // In test builds every field is given; elsewhere the update fills the rest.
+    #[allow(clippy::needless_update)]
+    let run = linksim::RunOptions {
+        step_budget: Some(flags.max_steps),
+        #[cfg(feature = "planted-bugs")]
+        planted_bug,
+        ..linksim::RunOptions::default()
+    };
     let worst = match flags.worst.as_slice() {
         [n, dir] => match n.parse::<usize>() {
             Ok(n) => Some((n, PathBuf::from(dir))),
@@ -421,7 +428,7 @@ fn merge(args: &SweepArgs) -> Result<Exit, String> {
         .map(|p| {
             let text = linksim::scenario::read_regular_file(p, 256 << 20)
                 .map_err(|e| format!("{}: {e}", p.display()))?;
-            output::read(&text).map_err(|e| format!("{}: {e}", p.display()))
+            sweep::file::read(&text).map_err(|e| format!("{}: {e}", p.display()))
         })
         .collect::<Result<Vec<_>, String>>()?;
     let report = output::merge(parts).map_err(|e| e.to_string())?;
