@@ -82,7 +82,7 @@ pub fn run_scenario(text: &str) -> Value {
         "step_budget": budget,
         "verdicts": verdicts,
         "outages": outages,
-        "timeline": report.timeline_text(),
+        "timeline": picture::page_timeline(&report),
         "svg": picture::svg(&report),
     })
 }

@@ -22,6 +22,10 @@ use crate::scenario::Fault;
 use crate::timeline::describe_fault;
 use crate::SimDuration;
 
+mod summary;
+
+pub use summary::{COLUMNS, DETAIL_LIMIT, FAULTS_DRAWN, LANES_DRAWN};
+
 /// How to draw the picture.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -199,7 +203,11 @@ struct Layout<'a> {
     fault_rows: Vec<usize>,
     /// The top of the first server's block.
     top: f64,
+    /// The links drawn, by index.
+    lanes: Vec<usize>,
     lanes_per_server: f64,
+    /// Why the picture is a summary, if it is one.
+    note: Option<String>,
     server_h: f64,
     /// The top of the service row (a pair only).
     service_top: Option<f64>,
@@ -220,7 +228,17 @@ fn outage_intervals(report: &RunReport) -> Vec<(u64, u64)> {
 }
 
 impl<'a> Layout<'a> {
-    fn of(report: &'a RunReport, options: Options) -> Self {
+    fn of(
+        report: &'a RunReport,
+        options: Options,
+        lanes: Vec<usize>,
+        note: Option<String>,
+    ) -> Self {
+        // A summary's columns are equal stretches of time: drawn linearly.
+        let summarized = note.is_some();
+        let options = Options {
+            linear_time: options.linear_time || summarized,
+        };
         let end = report.summary.end.as_nanos();
         let mut moments: Vec<u64> = Vec::new();
         for (_, history) in &report.servers {
@@ -249,7 +267,7 @@ impl<'a> Layout<'a> {
         let fault_rows = stagger(&spans, 4);
         let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
         let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
-        let lanes_per_server = report.links.len() as f64;
+        let lanes_per_server = lanes.len() as f64;
         let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + OUTAGE_ROW_H + 8.0;
         let servers_bottom = top + report.servers.len() as f64 * server_h;
         let pair = report.servers.len() > 1;
@@ -261,11 +279,13 @@ impl<'a> Layout<'a> {
             faults,
             fault_rows,
             top,
+            lanes,
             lanes_per_server,
+            note,
             server_h,
             service_top,
             plot_bottom,
-            height: plot_bottom + 50.0,
+            height: plot_bottom + if summarized { 68.0 } else { 50.0 },
             linear_time: options.linear_time,
         }
     }
@@ -276,9 +296,13 @@ pub fn svg(report: &RunReport) -> String {
     svg_with(report, Options::default())
 }
 
-/// The SVG picture of a run, drawn as `options` say.
+/// The SVG picture of a run, drawn as `options` say: in full, or, for a run with more
+/// than [`DETAIL_LIMIT`] elements or [`LANES_DRAWN`] links, in summary (its title says
+/// so).
 pub fn svg_with(report: &RunReport, options: Options) -> String {
-    let layout = Layout::of(report, options);
+    let drawn = summary::drawn(report);
+    let report = drawn.report.as_ref().unwrap_or(report);
+    let layout = Layout::of(report, options, drawn.lanes, drawn.note);
     let mut out = String::new();
     let w = &mut out;
     title(w, report, &layout);
@@ -297,6 +321,14 @@ pub fn svg_with(report: &RunReport, options: Options) -> String {
         outage_row(w, &layout, &names, row, y + 8.0);
     }
     time_axis(w, &layout);
+    if let Some(note) = &layout.note {
+        let _ = writeln!(
+            w,
+            r##"<text class="summary" x="20" y="{:.1}" fill="#8a4b00">{}</text>"##,
+            layout.height - 8.0,
+            escape(note)
+        );
+    }
     let _ = writeln!(w, "</svg>");
     out
 }
@@ -383,9 +415,11 @@ fn fault_spans(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
             escape(&describe_fault(fault)),
             span_words(t0, t1)
         );
+        // Its lane's row, when its link is drawn.
         let lane = fault
             .link()
-            .and_then(|l| report.links.iter().position(|(n, _)| n == l));
+            .and_then(|l| report.links.iter().position(|(n, _)| n == l))
+            .and_then(|l| layout.lanes.iter().position(|&drawn| drawn == l));
         for s in affected_servers(report, fault) {
             let y0 = layout.top + s as f64 * layout.server_h;
             let y1 = y0 + layout.server_h - 8.0;
@@ -521,9 +555,15 @@ fn server_block(
             span_words(t.as_nanos(), until)
         );
     }
-    for (l, link) in report.links.iter().enumerate() {
-        let y = y0 + HEADER_H + l as f64 * (LANE_H + LANE_GAP);
-        link_lane(w, report, layout, (server_name, history), (l, link, y));
+    for (row, &l) in layout.lanes.iter().enumerate() {
+        let y = y0 + HEADER_H + row as f64 * (LANE_H + LANE_GAP);
+        link_lane(
+            w,
+            report,
+            layout,
+            (server_name, history),
+            (l, &report.links[l], y),
+        );
     }
     let names = report.names();
     let row = OutageRow {
@@ -717,6 +757,25 @@ fn legend(w: &mut String, x: f64, y: f64) {
     }
 }
 
+/// The most timeline lines an HTML page holds (`linksim run` prints them all, and the
+/// trace has every step).
+pub const PAGE_TIMELINE_LINES: usize = 2_000;
+
+/// The timeline as a page shows it (this HTML page, and the browser playground's): its
+/// first [`PAGE_TIMELINE_LINES`] lines, and a line saying how many more there are.
+pub fn page_timeline(report: &RunReport) -> String {
+    let shown = report.timeline.len().min(PAGE_TIMELINE_LINES);
+    let mut text = crate::format_timeline(&report.timeline[..shown]);
+    let more = (report.timeline.len() - shown) as u64 + report.timeline_omitted;
+    if more > 0 {
+        let _ = writeln!(
+            text,
+            "... and {more} more lines (linksim run prints the timeline whole; --trace FILE has every step)"
+        );
+    }
+    text
+}
+
 /// A self-contained HTML page holding the picture and the text timeline.
 pub fn html(report: &RunReport) -> String {
     html_with(report, Options::default())
@@ -728,7 +787,7 @@ pub fn html_with(report: &RunReport, options: Options) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} · linksim</title>\n<style>\nbody {{ font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; }}\npre {{ font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }}\n</style>\n</head>\n<body>\n{svg}<h2>Timeline</h2>\n<pre>{timeline}</pre>\n<h2>Verdicts</h2>\n<pre>{verdicts}</pre>\n</body>\n</html>\n",
         name = escape(&report.summary.name),
         svg = svg_with(report, options),
-        timeline = escape(&report.timeline_text()),
+        timeline = escape(&page_timeline(report)),
         verdicts = escape(&report.verdict_text()),
     )
 }
