@@ -79,16 +79,16 @@ fn sweep_bundled(bencher: Bencher, file: &str) {
         .join("../scenarios")
         .join(file);
     let text = std::fs::read_to_string(&path).expect("the bundled scenario");
-    let combinations = linksim::sweep::plan(&[(path, text)], &[]).expect("a valid scenario");
+    let plan = linksim::sweep::Plan::new(vec![(path, text)], Vec::new()).expect("a valid scenario");
     let seeds = linksim::seeds::SeedSet::new(0..500, (1, 1));
     bencher.counter(ItemsCount::new(seeds.count)).bench(|| {
         let options = linksim::sweep::SweepOptions {
             jobs: 1,
             ..Default::default()
         };
-        let results = linksim::sweep::run(&combinations, &seeds, options, &|_| {});
-        assert_eq!(results.aggregates[0].violations, 0);
-        divan::black_box(results.aggregates[0].runs)
+        let swept = linksim::sweep::run(&plan, &seeds, options, &|_| {}).expect("it runs");
+        assert_eq!(swept.results.aggregates[0].violations, 0);
+        divan::black_box(swept.results.aggregates[0].runs)
     });
 }
 

@@ -75,6 +75,13 @@ pub use crate::timeline::{
 pub use crate::trace::TraceSink;
 pub use crate::verdict::{Found, Invariant, Kind};
 
+/// A path as a terminal may show it: every control or invisible character escaped
+/// ([`link_core::printable`]), so that a file name cannot drive a terminal or forge an
+/// output line.
+pub fn printable_path(path: impl AsRef<std::path::Path>) -> String {
+    link_core::printable(&path.as_ref().display().to_string()).into_owned()
+}
+
 /// The JSON Schema of the scenario format, as pretty JSON.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(scenario::Scenario);

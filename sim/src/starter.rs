@@ -1,9 +1,13 @@
 //! The starter scenario: what `linksim new` writes and what the browser playground
 //! opens with. It runs as is, and its comments point at the format's documentation.
 
-/// The starter scenario named `name` (its `name` field and the commands in its comments).
+/// The starter scenario named `name` (its `name` field, written as a JSON string, and
+/// the commands in its comments, with any control character escaped).
 pub fn scenario(name: &str) -> String {
-    TEMPLATE.replace("NAME", name)
+    let field = serde_json::to_string(name).expect("a string serializes");
+    TEMPLATE
+        .replace("\"name\": \"NAME\"", &format!("\"name\": {field}"))
+        .replace("NAME", &link_core::printable(name))
 }
 
 /// The starter's text; `NAME` is replaced by the scenario's name.

@@ -153,3 +153,31 @@ fn a_world_that_schedules_more_than_its_event_budget_stops_with_no_verdict() {
     let report = linksim::run_with(busy_world(), RunOptions::default());
     assert_eq!(report.summary.ending, Ending::Completed);
 }
+
+/// A sweep of 1,000 x 1,000 values is planned in bounded memory: combinations are built
+/// as they run (planning it used to build a million checked scenarios, 3.9 GB), and
+/// naming them is linear.
+#[test]
+fn a_million_combinations_are_planned_without_building_them() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/r06-tie-first-normal-wins.json"),
+    )
+    .unwrap();
+    let values = |unit: &str| -> String {
+        let values: Vec<String> = (1..=1000).map(|i| format!("{i}{unit}")).collect();
+        values.join(",")
+    };
+    let settings = vec![
+        linksim::sweep::parse_set(&format!("run_for={}", values("s"))).unwrap(),
+        linksim::sweep::parse_set(&format!("network.latency={}", values("us"))).unwrap(),
+    ];
+    let file = std::path::PathBuf::from("r06.json");
+    let (plan, peak) = peak_bytes(|| linksim::sweep::Plan::new(vec![(file, text)], settings));
+    let plan = plan.expect("every value is valid alone");
+    assert_eq!(plan.len(), 1_000_000);
+    assert!(peak < 16 << 20, "planning took {} MB", peak >> 20);
+    assert_eq!(plan.values(999_999), ["1000s", "1000us"]);
+    let c = plan.combination(1_001).expect("built on demand");
+    assert_eq!(c.values, ["2s", "2us"]);
+}

@@ -204,24 +204,21 @@ fn a_headless_browser_renders_a_sweep_page_with_its_heatmap() {
         linksim::sweep::parse_set("restart_timeout=2s,5s,10s").unwrap(),
         linksim::sweep::parse_set("connect_tout=1s,2s").unwrap(),
     ];
-    let combinations = linksim::sweep::plan(&[(path, text)], &settings).unwrap();
+    let plan = linksim::sweep::Plan::new(vec![(path, text)], settings.clone()).unwrap();
     let seeds = linksim::seeds::SeedSet::new(0..5, (1, 1));
     let options = linksim::sweep::SweepOptions {
         jobs: 1,
         ..Default::default()
     };
-    let results = linksim::sweep::run(&combinations, &seeds, options, &|_| {});
+    let swept = linksim::sweep::run(&plan, &seeds, options, &|_| {}).unwrap();
     let report = linksim::sweep::output::Report {
-        rows: combinations
-            .iter()
-            .map(|c| ("ha-primary-failover".into(), c.values.clone()))
-            .collect(),
+        rows: plan.rows(),
         settings,
         seeds: "0..5".into(),
         shards: vec![(1, 1)],
-        fingerprints: vec![0; 6],
+        fingerprints: swept.fingerprints,
         worst_n: 0,
-        results,
+        results: swept.results,
     };
     let dir = std::env::temp_dir().join(format!("linksim-sweep-shot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -105,59 +105,141 @@ pub fn combination_count(files: usize, settings: &[Setting]) -> Option<u64> {
         .try_fold(files as u64, |n, s| n.checked_mul(s.values.len() as u64))
 }
 
-/// Every combination of `files` (each given with its text) and the settings' values,
-/// in file order, then the settings' values in order (the last setting varies fastest).
-/// Each file is checked as written first, so its own errors keep their line and column;
-/// an error only a swept value causes names the values instead.
-pub fn plan(
-    files: &[(PathBuf, String)],
-    settings: &[Setting],
-) -> Result<Vec<Combination>, PlanError> {
-    let mut combinations = Vec::new();
-    for (file, text) in files {
-        scenario::parse(file, text)?;
-        let setting_error = |error| PlanError::Setting {
-            file: file.clone(),
-            error,
-        };
-        settings::check_distinct(text, settings).map_err(setting_error)?;
-        for values in cartesian(settings) {
-            let edited = settings::apply(text, settings, &values).map_err(setting_error)?;
-            let checked = scenario::parse(file, &edited).map_err(|e| {
-                let set: Vec<String> = settings
-                    .iter()
-                    .zip(&values)
-                    .map(|(s, v)| format!("{}={v}", s.key))
-                    .collect();
-                PlanError::Swept {
-                    file: file.clone(),
-                    message: e.message,
-                    values: set.join(" "),
-                }
-            })?;
-            combinations.push(Combination {
-                file: file.clone(),
-                values,
-                checked,
-            });
-        }
-    }
-    Ok(combinations)
+/// A sweep's plan: the files (each with its text) and the settings, checked, and its
+/// combinations in order (files in turn, then the settings' values, the last setting
+/// varying fastest). A combination is built when it runs ([`Plan::combination`]), so a
+/// plan of a million combinations costs its files and settings, not a million
+/// scenarios.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    files: Vec<(PathBuf, String)>,
+    settings: Vec<Setting>,
+    /// Combinations per file: the product of the settings' value counts.
+    per_file: usize,
 }
 
-/// Every choice of one value per setting, the last setting varying fastest.
-fn cartesian(settings: &[Setting]) -> Vec<Vec<String>> {
-    settings.iter().fold(vec![Vec::new()], |acc, setting| {
-        acc.iter()
-            .flat_map(|prefix| {
-                setting.values.iter().map(move |v| {
-                    let mut next = prefix.clone();
-                    next.push(v.clone());
-                    next
-                })
-            })
+impl Plan {
+    /// Checks every file as written (its own errors keep their line and column), that
+    /// the settings fit it, and every value of every setting alone in it (an error only
+    /// a swept value causes names the value). A combination of values that are each
+    /// valid alone is checked when it runs.
+    pub fn new(files: Vec<(PathBuf, String)>, settings: Vec<Setting>) -> Result<Plan, PlanError> {
+        let per_file = combination_count(1, &settings)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(usize::MAX);
+        let plan = Plan {
+            files,
+            settings,
+            per_file,
+        };
+        for (file, text) in &plan.files {
+            scenario::parse(file, text)?;
+            settings::check_distinct(text, &plan.settings).map_err(|error| PlanError::Setting {
+                file: file.clone(),
+                error,
+            })?;
+            for (k, setting) in plan.settings.iter().enumerate() {
+                for value in &setting.values {
+                    plan.check_alone(file, text, k, value)?;
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Value `value` of setting `k` alone in `file` (the other settings as the file has
+    /// them).
+    fn check_alone(&self, file: &Path, text: &str, k: usize, value: &str) -> Result<(), PlanError> {
+        let setting = std::slice::from_ref(&self.settings[k]);
+        let values = [value.to_string()];
+        self.parse_with(file, text, setting, &values).map(|_| ())
+    }
+
+    /// `text` of `file` with `settings` set to `values`, parsed and checked.
+    fn parse_with(
+        &self,
+        file: &Path,
+        text: &str,
+        settings: &[Setting],
+        values: &[String],
+    ) -> Result<Checked, PlanError> {
+        let edited =
+            settings::apply(text, settings, values).map_err(|error| PlanError::Setting {
+                file: file.to_path_buf(),
+                error,
+            })?;
+        scenario::parse(file, &edited).map_err(|e| {
+            let set: Vec<String> = (settings.iter().zip(values))
+                .map(|(s, v)| format!("{}={v}", s.key))
+                .collect();
+            PlanError::Swept {
+                file: file.to_path_buf(),
+                message: e.message,
+                values: set.join(" "),
+            }
+        })
+    }
+
+    /// The swept settings.
+    pub fn settings(&self) -> &[Setting] {
+        &self.settings
+    }
+
+    /// How many combinations the plan has.
+    pub fn len(&self) -> usize {
+        self.per_file.saturating_mul(self.files.len())
+    }
+
+    /// Whether the plan has no combination (no file).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The file of combination `k`.
+    pub fn file(&self, k: usize) -> &Path {
+        &self.files[k / self.per_file].0
+    }
+
+    /// The values of combination `k`, one per setting.
+    pub fn values(&self, k: usize) -> Vec<String> {
+        let mut index = k % self.per_file;
+        let mut values = vec![String::new(); self.settings.len()];
+        for (slot, setting) in values.iter_mut().zip(&self.settings).rev() {
+            *slot = setting.values[index % setting.values.len()].clone();
+            index /= setting.values.len();
+        }
+        values
+    }
+
+    /// Combination `k`, built and checked.
+    pub fn combination(&self, k: usize) -> Result<Combination, PlanError> {
+        let (file, text) = &self.files[k / self.per_file];
+        let values = self.values(k);
+        let checked = self.parse_with(file, text, &self.settings, &values)?;
+        Ok(Combination {
+            file: file.clone(),
+            values,
+            checked,
+        })
+    }
+
+    /// Each combination's file name for tables and its values: the file's stem, or the
+    /// path as given when two files share a stem. Linear in the combinations.
+    pub fn rows(&self) -> Vec<(String, Vec<String>)> {
+        let stems: Vec<String> = self.files.iter().map(|(f, _)| file_stem(f)).collect();
+        let clash = (1..stems.len()).any(|i| stems[..i].contains(&stems[i]));
+        let names: Vec<String> = match clash {
+            true => self
+                .files
+                .iter()
+                .map(|(f, _)| f.display().to_string())
+                .collect(),
+            false => stems,
+        };
+        (0..self.len())
+            .map(|k| (names[k / self.per_file].clone(), self.values(k)))
             .collect()
-    })
+    }
 }
 
 /// What one run of one combination measured.
@@ -376,84 +458,130 @@ pub struct SweepOptions {
 /// The most worker threads a sweep starts.
 pub const MAX_JOBS: usize = 256;
 
-/// Runs every combination over `seeds` as `options` say; `progress` is told the number
-/// of runs done so far.
+/// What a sweep ran: the results, and each combination's fingerprint
+/// ([`Combination::fingerprint`]).
+#[derive(Clone, Debug)]
+pub struct Swept {
+    /// The sums.
+    pub results: Results,
+    /// Per combination, what it ran.
+    pub fingerprints: Vec<u64>,
+}
+
+/// One combination's runs, from one worker.
+struct Done {
+    combination: usize,
+    aggregate: Aggregate,
+    worst: Vec<WorstRun>,
+    fingerprint: u64,
+}
+
+/// Runs every combination of `plan` over `seeds` as `options` say, on at most
+/// [`MAX_JOBS`] threads; `progress` is told the number of runs done so far. Each
+/// combination is built once, when a thread takes it, and runs all its seeds; the sums
+/// do not depend on the order. A combination whose values together are invalid stops
+/// the sweep with its error.
 pub fn run(
-    combinations: &[Combination],
+    plan: &Plan,
     seeds: &crate::seeds::SeedSet,
     options: SweepOptions,
     progress: &(dyn Fn(u64) + Sync),
-) -> Results {
-    let (worst, total_runs) = (
-        options.worst,
-        seeds.count.saturating_mul(combinations.len() as u64),
-    );
-    // More threads than runs, or than a few per core, only cost memory.
-    let jobs = options
-        .jobs
-        .clamp(1, MAX_JOBS)
-        .min(total_runs.max(1) as usize);
-    use std::sync::atomic::{AtomicU64, Ordering};
+) -> Result<Swept, PlanError> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     use std::sync::Mutex;
-    let total = seeds.count * combinations.len() as u64;
-    let (next, done) = (AtomicU64::new(0), AtomicU64::new(0));
-    let parts = Mutex::new(Vec::new());
+    let count = plan.len();
+    let next = AtomicUsize::new(0);
+    let done_runs = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let swept = Mutex::new(Swept {
+        results: Results {
+            aggregates: vec![Aggregate::default(); count],
+            worst: Vec::new(),
+        },
+        fingerprints: vec![0; count],
+    });
+    let error = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| {
-                let mut part = Results {
-                    aggregates: vec![Aggregate::default(); combinations.len()],
-                    worst: Vec::new(),
-                };
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= total {
-                        break;
-                    }
-                    run_one(combinations, seeds, index, options, &mut part);
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+        for _ in 0..jobs(options.jobs, count as u64 * seeds.count) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= count || failed.load(Ordering::Relaxed) {
+                    break;
                 }
-                parts
-                    .lock()
-                    .expect("no worker panics holding it")
-                    .push(part);
+                match run_combination(plan, k, seeds, options, &|| {
+                    progress(done_runs.fetch_add(1, Ordering::Relaxed) + 1)
+                }) {
+                    Ok(done) => swept
+                        .lock()
+                        .expect("no worker panics holding it")
+                        .add(done, options.worst),
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        error
+                            .lock()
+                            .expect("no worker panics holding it")
+                            .get_or_insert(e);
+                    }
+                }
             });
         }
     });
-    let mut results = Results {
-        aggregates: vec![Aggregate::default(); combinations.len()],
-        worst: Vec::new(),
-    };
-    for part in parts.into_inner().expect("workers finished") {
-        results.merge(part, worst);
+    if let Some(e) = error.into_inner().expect("workers finished") {
+        return Err(e);
     }
-    results
+    Ok(swept.into_inner().expect("workers finished"))
 }
 
-/// Run number `index` of the sweep: seed-major, so every combination advances together
-/// and a progress bar's rate means the same throughout.
-fn run_one(
-    combinations: &[Combination],
-    seeds: &crate::seeds::SeedSet,
-    index: u64,
-    options: SweepOptions,
-    part: &mut Results,
-) {
-    let worst = options.worst;
-    let combination = (index % combinations.len() as u64) as usize;
-    let seed = seeds.first + (index / combinations.len() as u64) * seeds.step;
-    let measured = measure(&combinations[combination].checked, seed, options.run);
-    if worst > 0 {
-        part.worst.push(WorstRun {
-            combination,
-            seed,
-            longest_ns: measured.longest_ns,
-        });
-        if part.worst.len() >= 4 * worst.max(64) {
-            keep_worst(&mut part.worst, worst);
-        }
+impl Swept {
+    /// One combination's runs, in its place; the `worst` worst runs kept.
+    fn add(&mut self, done: Done, worst: usize) {
+        self.results.aggregates[done.combination] = done.aggregate;
+        self.fingerprints[done.combination] = done.fingerprint;
+        self.results.worst.extend(done.worst);
+        keep_worst(&mut self.results.worst, worst);
     }
-    part.aggregates[combination].add(seed, measured);
+}
+
+/// The threads a sweep of `runs` runs starts for `asked`: at least one, at most
+/// [`MAX_JOBS`], and never more than runs.
+pub fn jobs(asked: usize, runs: u64) -> usize {
+    asked
+        .clamp(1, MAX_JOBS)
+        .min(usize::try_from(runs.max(1)).unwrap_or(usize::MAX))
+}
+
+/// Combination `k`, built and run over every seed; `ran` is called after each run.
+fn run_combination(
+    plan: &Plan,
+    k: usize,
+    seeds: &crate::seeds::SeedSet,
+    options: SweepOptions,
+    ran: &dyn Fn(),
+) -> Result<Done, PlanError> {
+    let combination = plan.combination(k)?;
+    let mut done = Done {
+        combination: k,
+        aggregate: Aggregate::default(),
+        worst: Vec::new(),
+        fingerprint: combination.fingerprint(options.run),
+    };
+    for seed in seeds.iter() {
+        let measured = measure(&combination.checked, seed, options.run);
+        if options.worst > 0 {
+            done.worst.push(WorstRun {
+                combination: k,
+                seed,
+                longest_ns: measured.longest_ns,
+            });
+            if done.worst.len() >= 4 * options.worst.max(64) {
+                keep_worst(&mut done.worst, options.worst);
+            }
+        }
+        done.aggregate.add(seed, measured);
+        ran();
+    }
+    keep_worst(&mut done.worst, options.worst);
+    Ok(done)
 }
 
 impl Results {
@@ -575,16 +703,46 @@ mod tests {
         assert_eq!(a, vec![run(0, 2, 30), run(0, 9, 10), run(1, 5, 10)]);
     }
 
+    const SCENARIO: &str = r#"{"format":1,"name":"t","run_for":"5s",
+        "config":{"links":[{"name":"A"}]}}"#;
+
     #[test]
-    fn the_cartesian_product_varies_the_last_setting_fastest() {
-        let settings = [
+    fn combinations_vary_the_last_setting_fastest_and_are_built_on_demand() {
+        let settings = vec![
             parse_set("connect_tout=1s,2s").unwrap(),
             parse_set("restart_timeout=5s,10s,20s").unwrap(),
         ];
-        let all = cartesian(&settings);
-        assert_eq!(all.len(), 6);
-        assert_eq!(all[0], ["1s", "5s"]);
-        assert_eq!(all[1], ["1s", "10s"]);
-        assert_eq!(all[5], ["2s", "20s"]);
+        let files = vec![
+            (PathBuf::from("a.json"), SCENARIO.to_string()),
+            (PathBuf::from("b.json"), SCENARIO.to_string()),
+        ];
+        let plan = Plan::new(files, settings).unwrap();
+        assert_eq!(plan.len(), 12);
+        assert_eq!(plan.values(0), ["1s", "5s"]);
+        assert_eq!(plan.values(1), ["1s", "10s"]);
+        assert_eq!(plan.values(5), ["2s", "20s"]);
+        assert_eq!(plan.values(6), ["1s", "5s"], "the second file starts again");
+        assert_eq!(plan.file(6), Path::new("b.json"));
+        let c = plan.combination(5).unwrap();
+        assert_eq!(
+            c.checked.config.connect_timeout,
+            std::time::Duration::from_secs(2)
+        );
+        assert_eq!(
+            c.checked.config.restart_timeout,
+            std::time::Duration::from_secs(20)
+        );
+        assert_eq!(
+            plan.rows()[7],
+            ("b".to_string(), vec!["1s".into(), "10s".into()])
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_invalid_alone_is_refused_before_anything_runs() {
+        let files = vec![(PathBuf::from("a.json"), SCENARIO.to_string())];
+        let settings = vec![parse_set("connect_tout=1s,9999s").unwrap()];
+        let error = Plan::new(files, settings).unwrap_err().to_string();
+        assert!(error.contains("(with connect_tout=9999s)"), "{error}");
     }
 }

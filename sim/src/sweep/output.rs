@@ -36,13 +36,15 @@ fn csv_secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns / 1_000) % 1_000_000)
 }
 
-/// A combination's label: `file key=value ...`.
+/// A combination's label: `file key=value ...`, every control or invisible character
+/// escaped (file names, keys and values come from outside: a label never drives a
+/// terminal).
 pub fn label(file: &str, settings: &[Setting], values: &[String]) -> String {
     let mut label = file.to_string();
     for (setting, value) in settings.iter().zip(values) {
         let _ = write!(label, " {}={value}", setting.key);
     }
-    label
+    link_core::printable(&label).into_owned()
 }
 
 impl Report {
@@ -120,12 +122,14 @@ impl Report {
     }
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
+/// A CSV field, every control or invisible character escaped, quoted when it holds a
+/// comma or a quote.
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
+    let text = link_core::printable(text);
+    if text.contains([',', '"']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text.into_owned()
     }
 }
 

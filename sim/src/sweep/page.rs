@@ -68,19 +68,45 @@ pub enum PlotError {
     /// More swept parameters than a plot shows.
     #[error("the plot shows one or two swept parameters; this sweep has {0}: see the table")]
     TooManyParameters(usize),
+    /// More values on one axis than a plot can show readably (and in bounded size).
+    #[error("the plot shows at most {PLOT_VALUES_MAX} values per parameter; {name} has {count}: see the table or the CSV")]
+    TooManyValues {
+        /// The parameter.
+        name: String,
+        /// How many values it has.
+        count: usize,
+    },
     /// The drawing library failed.
     #[error("the plot could not be drawn: {0}")]
     Drawing(String),
 }
 
-/// The plot as SVG, or why there is none.
-pub fn plot_svg(report: &Report) -> Result<String, PlotError> {
+/// The most values of one swept parameter a plot shows: a heatmap of 60 x 60 cells is
+/// the most a reader can take in, and keeps the plot under about 1.5 MB.
+pub const PLOT_VALUES_MAX: usize = 60;
+
+/// Why `report` cannot be plotted, if it cannot: checked before a sweep runs, so that
+/// `--svg` is refused at once rather than after every run.
+pub fn plot_problem(report: &Report) -> Option<PlotError> {
     let axes = axes(report);
     match axes.len() {
-        0 => return Err(PlotError::NothingSwept),
+        0 => return Some(PlotError::NothingSwept),
         1 | 2 => {}
-        more => return Err(PlotError::TooManyParameters(more)),
+        more => return Some(PlotError::TooManyParameters(more)),
     }
+    let wide = axes.iter().find(|a| a.values.len() > PLOT_VALUES_MAX)?;
+    Some(PlotError::TooManyValues {
+        name: wide.name.clone(),
+        count: wide.values.len(),
+    })
+}
+
+/// The plot as SVG, or why there is none.
+pub fn plot_svg(report: &Report) -> Result<String, PlotError> {
+    if let Some(problem) = plot_problem(report) {
+        return Err(problem);
+    }
+    let axes = axes(report);
     let mut svg = String::new();
     draw(&mut svg, report, &axes).map_err(|e| PlotError::Drawing(e.to_string()))?;
     Ok(svg)

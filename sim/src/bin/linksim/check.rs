@@ -37,7 +37,7 @@ pub fn command(flags: CheckFlags) -> Exit {
             Ok(c) => {
                 outln!(
                     "ok    {}  ({}: {} link(s), {} server(s), {} fault(s), {} expectation(s))",
-                    file.display(),
+                    linksim::printable_path(file),
                     c.scenario.name,
                     c.config.links.len(),
                     c.servers.len(),
@@ -72,12 +72,12 @@ fn warn_if_long(file: &Path, checked: &scenario::Checked) {
     if steps > budget as f64 {
         errln!(
             "warning: {}: this run may need up to about {steps:.0} core steps; past the step budget of {budget} it stops with an error (raise it with run --max-steps)",
-            file.display()
+            linksim::printable_path(file)
         );
     } else if seconds > 120.0 {
         errln!(
             "warning: {}: this run may take up to about {seconds:.0} s ({steps:.0} core steps, each checking {links} links)",
-            file.display()
+            linksim::printable_path(file)
         );
     }
 }

@@ -9,13 +9,15 @@ use linksim::explore::{self, ExploreOptions, SeedResult};
 use linksim::seeds::{self, SeedSet};
 use linksim::{Exit, Found};
 
+use crate::outputs::Outputs;
+
 /// `linksim explore`'s flags.
 #[derive(clap::Args)]
 pub struct ExploreFlags {
     /// The seeds to run, A..B (B excluded).
     #[arg(long, default_value = "0..1000")]
     seeds: String,
-    /// Worker threads; results do not depend on it.
+    /// Worker threads (at most 256); results do not depend on it.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
     /// Run only shard I of N of the range (every N-th seed), e.g. 2/4.
@@ -43,6 +45,9 @@ struct Plan {
     shard: (u64, u64),
     seeds: SeedSet,
     options: ExploreOptions,
+    /// The threads it runs on.
+    jobs: usize,
+    outputs: Outputs,
 }
 
 /// Explores the seeds the flags name.
@@ -54,15 +59,15 @@ pub fn command(flags: ExploreFlags) -> Exit {
     let bar = crate::progress::bar(plan.seeds.count, "seeds", flags.json);
     // The wall clock measures throughput only; it never enters a run.
     let started = std::time::Instant::now();
-    let tally = explore_set(&plan, flags.jobs, bar.as_ref());
+    let tally = explore_set(&plan, plan.jobs, bar.as_ref());
     let wall = started.elapsed().as_secs_f64().max(1e-9);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let found = shrink_all(&tally.violators, &plan.options, &flags.out);
+    let found = shrink_all(&tally.violators, &plan, &flags.out);
     match flags.json {
-        true => print_json(&plan, &flags, &tally, &found, wall),
-        false => print_text(&plan, &flags, &tally, &found, wall),
+        true => print_json(&plan, &tally, &found, wall),
+        false => print_text(&plan, &tally, &found, wall),
     }
     tally.exit
 }
@@ -95,11 +100,18 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
         #[cfg(feature = "planted-bugs")]
         planted_bug: crate::planted::parse(flags.planted_bug.as_deref())?,
     };
+    let outputs = Outputs::new(&[], false);
+    if let Err(e) = outputs.folder("--out", &flags.out) {
+        errln!("error: {e}");
+        return Err(Exit::NoVerdict);
+    }
     Ok(Plan {
         range,
         shard,
         seeds,
         options,
+        jobs: linksim::sweep::jobs(flags.jobs, seeds.count),
+        outputs,
     })
 }
 
@@ -176,18 +188,22 @@ struct Shrunk {
 }
 
 /// Shrinks each violation and writes it as a scenario file into `out`.
-fn shrink_all(violators: &[SeedResult], options: &ExploreOptions, out: &Path) -> Vec<Shrunk> {
+fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<Shrunk> {
     let mut shrunk = Vec::new();
     for result in violators {
         let found = result.found.clone().expect("violators have a violation");
         let original = explore::generate(result.seed);
-        let small = explore::shrink(&original, found.invariant, options);
+        let small = explore::shrink(&original, found.invariant, &plan.options);
         let file = out.join(format!("explore-{}.json", result.seed));
-        let written = serde_json::to_string_pretty(&small)
-            .map_err(|e| e.to_string())
-            .and_then(|text| std::fs::write(&file, text + "\n").map_err(|e| e.to_string()));
+        let written = plan.outputs.check_own(&file).and_then(|()| {
+            let text = serde_json::to_string_pretty(&small).map_err(|e| e.to_string())?;
+            std::fs::write(&file, text + "\n").map_err(|e| e.to_string())
+        });
         if let Err(e) = written {
-            errln!("error: cannot write {}: {e}", file.display());
+            errln!(
+                "error: cannot write {}: {e}",
+                linksim::printable_path(&file)
+            );
         }
         shrunk.push(Shrunk {
             seed: result.seed,
@@ -201,14 +217,14 @@ fn shrink_all(violators: &[SeedResult], options: &ExploreOptions, out: &Path) ->
 }
 
 /// The summary as one JSON object (timings apart, equal for equal runs).
-fn print_json(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk], wall: f64) {
+fn print_json(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
     let found: Vec<_> = found
         .iter()
         .map(|s| {
             let v = &s.found;
             serde_json::json!({
                 "seed": s.seed, "invariant": v.invariant, "server": v.server, "at_ns": v.at_ns,
-                "detail": v.detail, "shrunk_file": s.file.display().to_string(),
+                "detail": v.detail, "shrunk_file": linksim::printable_path(&s.file),
                 "size_before": s.before, "size_after": s.after,
             })
         })
@@ -217,7 +233,7 @@ fn print_json(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk]
         "seeds": plan.seeds.count,
         "range": format!("{}..{}", plan.range.start, plan.range.end),
         "shard": format!("{}/{}", plan.shard.0, plan.shard.1),
-        "jobs": flags.jobs,
+        "jobs": plan.jobs,
         "wall_s": wall,
         "seeds_per_s": plan.seeds.count as f64 / wall,
         "simulated_s_per_wall_s": tally.simulated_s / wall,
@@ -230,17 +246,18 @@ fn print_json(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk]
 }
 
 /// The summary for a person, each violation with its replay commands.
-fn print_text(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk], wall: f64) {
+fn print_text(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
     let count = plan.seeds.count;
+    let rate = crate::progress::rate;
     outln!(
-        "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {:.0} seeds/s, {:.0} simulated s per wall s, {} core steps",
+        "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {} seeds/s, {} simulated s per wall s, {} core steps",
         plan.range.start,
         plan.range.end,
         plan.shard.0,
         plan.shard.1,
-        flags.jobs,
-        count as f64 / wall,
-        tally.simulated_s / wall,
+        plan.jobs,
+        rate(count as f64 / wall),
+        rate(tally.simulated_s / wall),
         tally.steps
     );
     outln!(
@@ -262,8 +279,8 @@ fn print_text(plan: &Plan, flags: &ExploreFlags, tally: &Tally, found: &[Shrunk]
             v.detail,
             s.before,
             s.after,
-            s.file.display(),
-            s.file.display(),
+            linksim::printable_path(&s.file),
+            linksim::printable_path(&s.file),
             s.seed,
             s.seed + 1
         );

@@ -10,8 +10,12 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             files.push(path.clone());
             continue;
         }
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: cannot read the directory: {e}", path.display()))?;
+        let entries = std::fs::read_dir(path).map_err(|e| {
+            format!(
+                "{}: cannot read the directory: {e}",
+                linksim::printable_path(path)
+            )
+        })?;
         let mut found: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -20,7 +24,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         if found.is_empty() {
             return Err(format!(
                 "{}: no *.json scenario files in this directory",
-                path.display()
+                linksim::printable_path(path)
             ));
         }
         files.extend(found);

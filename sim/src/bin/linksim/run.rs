@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use linksim::{scenario, Exit, RunReport};
 
 use crate::files::expand;
+use crate::outputs::Outputs;
 
 /// `linksim run`'s flags.
 #[derive(clap::Args)]
@@ -43,6 +44,9 @@ pub struct RunFlags {
     /// Let `config.options` name a file outside the scenario's folder.
     #[arg(long)]
     options_outside: bool,
+    /// Replace an existing scenario file named as an output (--trace, --svg, --html).
+    #[arg(long)]
+    overwrite: bool,
     /// The most core steps a run may make; a run that needs more stops with an
     /// error (exit 3), never a partial success.
     #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
@@ -136,8 +140,11 @@ impl Pictures {
         for (path, render) in renderers {
             if let Some(path) = path {
                 std::fs::write(path, render(report, self.options))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                output.say(&format!("picture written to {}", path.display()));
+                    .map_err(|e| format!("cannot write {}: {e}", linksim::printable_path(path)))?;
+                output.say(&format!(
+                    "picture written to {}",
+                    linksim::printable_path(path)
+                ));
             }
         }
         Ok(())
@@ -164,6 +171,10 @@ pub fn command(flags: RunFlags) -> Exit {
         );
         return Exit::NoVerdict;
     }
+    if let Err(e) = check_outputs(&flags, &files) {
+        errln!("error: {e}");
+        return Exit::NoVerdict;
+    }
     let mut trace = match flags.trace.as_deref().map(TraceOut::open).transpose() {
         Ok(trace) => trace,
         Err(e) => {
@@ -177,6 +188,24 @@ pub fn command(flags: RunFlags) -> Exit {
     }
     output.say(&format!("linksim: {passed} passed, {failed} failed"));
     exit
+}
+
+/// Every file the flags ask to write, checked before anything runs: never an input,
+/// never an existing scenario unless `--overwrite` ([`Outputs`]).
+fn check_outputs(flags: &RunFlags, files: &[PathBuf]) -> Result<(), String> {
+    let inputs: Vec<PathBuf> = flags.paths.iter().chain(files).cloned().collect();
+    let outputs = Outputs::new(&inputs, flags.overwrite);
+    let named = [
+        ("--trace", &flags.trace),
+        ("--svg", &flags.svg),
+        ("--html", &flags.html),
+    ];
+    for (flag, path) in named {
+        if let Some(path) = path {
+            outputs.check(flag, path)?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs each file in turn; the worst outcome, and how many passed and failed.
@@ -210,8 +239,12 @@ impl TraceOut {
     /// The trace file, buffered; several scenarios share it, each line naming its
     /// scenario.
     fn open(path: &Path) -> Result<TraceOut, String> {
-        let file = std::fs::File::create(path)
-            .map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))?;
+        let file = std::fs::File::create(path).map_err(|e| {
+            format!(
+                "cannot write the trace to {}: {e}",
+                linksim::printable_path(path)
+            )
+        })?;
         Ok(TraceOut {
             writer: Some(Box::new(std::io::BufWriter::new(file))),
             error: None,
@@ -240,7 +273,10 @@ impl TraceOut {
         match flushed {
             Ok(()) => Exit::Pass,
             Err(e) => {
-                errln!("error: cannot write the trace to {}: {e}", path.display());
+                errln!(
+                    "error: cannot write the trace to {}: {e}",
+                    linksim::printable_path(path)
+                );
                 Exit::NoVerdict
             }
         }
@@ -288,7 +324,7 @@ fn print_report(file: &Path, report: &RunReport, output: &Output) {
     outln!(
         "== {} ({}, seed {})",
         summary.name,
-        file.display(),
+        linksim::printable_path(file),
         summary.seed
     );
     if !output.quiet {
@@ -336,7 +372,7 @@ fn print_end(
         return;
     }
     let mut json = report.json();
-    json["file"] = file.display().to_string().into();
+    json["file"] = linksim::printable_path(file).into();
     json["exit_code"] = exit.code().into();
     json["determinism"] = determinism.into();
     if determinism == Some(false) {

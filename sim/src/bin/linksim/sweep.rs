@@ -1,13 +1,18 @@
 //! `linksim sweep`: the command line around [`linksim::sweep`]. Shaped like `explore`:
 //! the flags are read into a plan before anything runs (the files, the settings, the
-//! seeds), every combination runs over the seeds (a progress bar on a terminal), then
-//! the table, CSV, JSON and HTML are written, and each violation and worst run becomes
-//! a scenario file with the command that replays it. `--merge` sums shard outputs.
+//! seeds, and every output file checked), every combination runs over the seeds (a
+//! progress bar on a terminal), then the table, CSV, JSON, HTML and SVG are written,
+//! each violation is printed with a scenario file that replays it, and the worst runs
+//! are written: an output that fails is said and never hides a violation, whose exit
+//! wins. `--merge` (`merge.rs`) sums shard outputs.
 
 use std::path::{Path, PathBuf};
 
-use linksim::sweep::{self, output, Combination, Setting};
+use linksim::seeds::SeedSet;
+use linksim::sweep::{self, output, Plan};
 use linksim::Exit;
+
+use crate::outputs::Outputs;
 
 /// `linksim sweep`'s flags, as clap reads them.
 #[derive(clap::Args)]
@@ -21,7 +26,7 @@ pub struct SweepFlags {
     /// The seeds every combination runs, A..B (B excluded).
     #[arg(long, default_value = "0..100")]
     pub seeds: String,
-    /// Worker threads; results do not depend on it.
+    /// Worker threads (at most 256); results do not depend on it.
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
     /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
@@ -52,6 +57,9 @@ pub struct SweepFlags {
     /// (invariant `steps`) and exits 3. Shards merge only with the same budget.
     #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
     pub max_steps: u64,
+    /// Replace an existing scenario file named as an output.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
@@ -60,11 +68,77 @@ pub struct SweepFlags {
 
 /// Runs `linksim sweep` with `flags`.
 pub fn command(flags: SweepFlags) -> Exit {
-    #[cfg(feature = "planted-bugs")]
-    let planted_bug = match crate::planted::parse(flags.planted_bug.as_deref()) {
-        Ok(planted_bug) => planted_bug,
-        Err(exit) => return exit,
+    let result = match flags.merge {
+        true => crate::merge::command(&flags),
+        false => sweep(&flags),
     };
+    result.unwrap_or_else(|e| {
+        errln!("error: {e}");
+        Exit::NoVerdict
+    })
+}
+
+/// A sweep, checked before anything runs.
+struct Prepared {
+    plan: Plan,
+    range: std::ops::Range<u64>,
+    shard: (u64, u64),
+    seeds: SeedSet,
+    worst: Option<(usize, PathBuf)>,
+    run: linksim::RunOptions,
+    outputs: Outputs,
+}
+
+fn sweep(flags: &SweepFlags) -> Result<Exit, String> {
+    let p = prepare(flags)?;
+    let total = p.seeds.count * p.plan.len() as u64;
+    let jobs = sweep::jobs(flags.jobs, total);
+    let bar = crate::progress::bar(total, "runs", stdout_taken(flags));
+    let started = std::time::Instant::now(); // throughput only; never enters a run
+    let progress = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let options = sweep::SweepOptions {
+        jobs,
+        worst: p.worst.as_ref().map_or(0, |(n, _)| *n),
+        run: p.run,
+    };
+    let swept = sweep::run(&p.plan, &p.seeds, options, &progress).map_err(|e| e.to_string())?;
+    let wall = started.elapsed().as_secs_f64().max(1e-9);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = output::Report {
+        settings: p.plan.settings().to_vec(),
+        rows: p.plan.rows(),
+        seeds: format!("{}..{}", p.range.start, p.range.end),
+        shards: vec![p.shard],
+        fingerprints: swept.fingerprints,
+        worst_n: options.worst,
+        results: swept.results,
+    };
+    let written = write_outputs(&report, flags);
+    errln!(
+        "swept {} combination(s) x {} seed(s) = {total} runs on {jobs} thread(s) in {wall:.2} s: {} runs/s",
+        p.plan.len(),
+        p.seeds.count,
+        crate::progress::rate(total as f64 / wall)
+    );
+    let mut exit = report_violations(&report, &p, flags);
+    if let Some((_, dir)) = &p.worst {
+        exit = exit.worse(write_worst(&report, &p, dir, flags));
+    }
+    Ok(exit.worse(written))
+}
+
+/// Parses and checks the arguments and the output files, then plans the sweep (the
+/// run count is checked before a single file is read).
+fn prepare(flags: &SweepFlags) -> Result<Prepared, String> {
+    #[cfg(feature = "planted-bugs")]
+    let planted_bug = crate::planted::parse(flags.planted_bug.as_deref())
+        .map_err(|_| "the planted bug is unknown".to_string())?;
     // In test builds every field is given; elsewhere the update fills the rest.
     #[allow(clippy::needless_update)]
     let run = linksim::RunOptions {
@@ -73,158 +147,20 @@ pub fn command(flags: SweepFlags) -> Exit {
         planted_bug,
         ..linksim::RunOptions::default()
     };
-    let worst = match flags.worst.as_slice() {
-        [n, dir] => match n.parse::<usize>() {
-            Ok(n) => Some((n, PathBuf::from(dir))),
-            Err(_) => {
-                errln!("error: --worst N DIR: N is a number of runs, not {n:?}");
-                return Exit::NoVerdict;
-            }
-        },
-        _ => None, // clap takes exactly two values or none
-    };
-    sweep(&SweepArgs {
-        files: flags.files,
-        sets: flags.sets,
-        seeds: flags.seeds,
-        jobs: flags.jobs,
-        shard: flags.shard,
-        csv: flags.csv,
-        json: flags.json,
-        html: flags.html,
-        svg: flags.svg,
-        worst,
-        out: flags.out,
-        merge: flags.merge,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        run,
-    })
-}
-
-/// What `linksim sweep` was asked to do.
-pub struct SweepArgs {
-    /// Scenario files (or, with `merge`, sweep JSON outputs).
-    pub files: Vec<PathBuf>,
-    /// `--set` values.
-    pub sets: Vec<String>,
-    /// `--seeds A..B`.
-    pub seeds: String,
-    /// Threads.
-    pub jobs: usize,
-    /// `--shard I/N`.
-    pub shard: Option<String>,
-    /// Where to write CSV (`-`: standard output).
-    pub csv: Option<PathBuf>,
-    /// Where to write JSON (`-`: standard output).
-    pub json: Option<PathBuf>,
-    /// Where to write the HTML page.
-    pub html: Option<PathBuf>,
-    /// Where to write the plot alone, as SVG.
-    pub svg: Option<PathBuf>,
-    /// `--worst N DIR`.
-    pub worst: Option<(usize, PathBuf)>,
-    /// Directory for the scenario files of violations.
-    pub out: PathBuf,
-    /// The files are shard outputs to merge.
-    pub merge: bool,
-    /// The command as typed, for the page.
-    pub command: String,
-    /// The options of every run (a planted bug in test builds).
-    pub run: linksim::RunOptions,
-}
-
-/// Runs `linksim sweep`.
-fn sweep(args: &SweepArgs) -> Exit {
-    match sweep_or_error(args) {
-        Ok(exit) => exit,
-        Err(e) => {
-            errln!("error: {e}");
-            Exit::NoVerdict
-        }
-    }
-}
-
-fn sweep_or_error(args: &SweepArgs) -> Result<Exit, String> {
-    if args.merge {
-        return merge(args);
-    }
-    let plan = prepare(args)?;
-    let (settings, combinations, seeds, worst) =
-        (&plan.settings, &plan.combinations, plan.seeds, plan.worst);
-    let total = seeds.count * combinations.len() as u64;
-    let bar = crate::progress::bar(total, "runs", stdout_taken(args));
-    let started = std::time::Instant::now(); // throughput only; never enters a run
-    let progress = |done: u64| {
-        if let Some(bar) = &bar {
-            bar.set_position(done);
-        }
-    };
-    let options = sweep::SweepOptions {
-        jobs: args.jobs,
-        worst,
-        run: args.run,
-    };
-    let results = sweep::run(combinations, &seeds, options, &progress);
-    let wall = started.elapsed().as_secs_f64().max(1e-9);
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let report = output::Report {
-        settings: settings.clone(),
-        rows: row_names(combinations),
-        seeds: format!("{}..{}", plan.range.start, plan.range.end),
-        shards: vec![plan.shard],
-        fingerprints: combinations
-            .iter()
-            .map(|c| c.fingerprint(args.run))
-            .collect(),
-        worst_n: worst,
-        results,
-    };
-    write_outputs(&report, args)?;
-    errln!("swept {} combination(s) x {} seed(s) = {total} runs on {} thread(s) in {wall:.2} s: {:.0} runs/s", combinations.len(), seeds.count, args.jobs.max(1), total as f64 / wall);
-    let exit = report_violations(&report, combinations, settings, args);
-    if let Some((_, dir)) = &args.worst {
-        write_worst(&report, combinations, settings, dir, args)?;
-    }
-    Ok(exit)
-}
-
-/// A sweep's plan, checked before anything runs.
-struct Plan {
-    settings: Vec<Setting>,
-    combinations: Vec<Combination>,
-    range: std::ops::Range<u64>,
-    shard: (u64, u64),
-    seeds: linksim::seeds::SeedSet,
-    worst: usize,
-}
-
-/// Parses and checks the arguments, then plans the combinations (the run count is
-/// checked before a single combination is built).
-fn prepare(args: &SweepArgs) -> Result<Plan, String> {
-    if args.csv.as_deref() == Some(Path::new("-")) && args.json.as_deref() == Some(Path::new("-")) {
-        return Err(
-            "--csv - and --json - would mix on standard output; write one to a file".into(),
-        );
-    }
-    let settings: Vec<Setting> = args
+    let settings = flags
         .sets
         .iter()
         .map(|s| sweep::parse_set(s))
-        .collect::<Result<_, _>>()
-        .map_err(|e: sweep::SetError| e.to_string())?;
-    let range = linksim::seeds::parse_range(&args.seeds).map_err(|e| e.to_string())?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(linksim::seeds::parse_shard)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let range = linksim::seeds::parse_range(&flags.seeds).map_err(|e| e.to_string())?;
+    let shard = flags.shard.as_deref().map(linksim::seeds::parse_shard);
+    let shard = shard
         .transpose()
         .map_err(|e| e.to_string())?
         .unwrap_or((1, 1));
-    let seeds = linksim::seeds::SeedSet::new(range.clone(), shard);
-    let count = sweep::combination_count(args.files.len(), &settings);
-    let total = count
+    let seeds = SeedSet::new(range.clone(), shard);
+    let total = sweep::combination_count(flags.files.len(), &settings)
         .and_then(|c| c.checked_mul(seeds.count))
         .unwrap_or(u64::MAX);
     if total > MAX_RUNS {
@@ -232,44 +168,80 @@ fn prepare(args: &SweepArgs) -> Result<Plan, String> {
             "{total} runs in one sweep; at most {MAX_RUNS} (fewer seeds or values, or --shard)"
         ));
     }
-    let worst = args.worst.as_ref().map_or(0, |(n, _)| *n);
-    if worst > MAX_WORST {
-        return Err(format!(
-            "--worst {worst}: at most {MAX_WORST} runs are written"
-        ));
-    }
-    let files = read_files(&args.files)?;
-    let combinations = sweep::plan(&files, &settings).map_err(|e| e.to_string())?;
-    Ok(Plan {
-        settings,
-        combinations,
+    let worst = worst(flags)?;
+    let outputs = check_outputs(flags, &worst)?;
+    let plan = Plan::new(read_files(&flags.files)?, settings).map_err(|e| e.to_string())?;
+    check_plot(flags, &plan)?;
+    Ok(Prepared {
+        plan,
         range,
         shard,
         seeds,
         worst,
+        run,
+        outputs,
     })
 }
 
-/// Each combination's file name for tables: its stem, or the path as given when two
-/// files share a stem.
-fn row_names(combinations: &[Combination]) -> Vec<(String, Vec<String>)> {
-    let stem_of = |c: &Combination| sweep::file_stem(&c.file);
-    let clash = combinations.iter().any(|a| {
-        combinations
-            .iter()
-            .any(|b| a.file != b.file && stem_of(a) == stem_of(b))
-    });
-    combinations
-        .iter()
-        .map(|c| {
-            let name = if clash {
-                c.file.display().to_string()
-            } else {
-                stem_of(c)
-            };
-            (name, c.values.clone())
-        })
-        .collect()
+/// `--worst N DIR`, checked.
+fn worst(flags: &SweepFlags) -> Result<Option<(usize, PathBuf)>, String> {
+    let [n, dir] = flags.worst.as_slice() else {
+        return Ok(None); // clap takes exactly two values or none
+    };
+    let n = n
+        .parse::<usize>()
+        .map_err(|_| format!("--worst N DIR: N is a number of runs, not {n:?}"))?;
+    if n > MAX_WORST {
+        return Err(format!("--worst {n}: at most {MAX_WORST} runs are written"));
+    }
+    Ok(Some((n, PathBuf::from(dir))))
+}
+
+/// Every output the flags name, checked before anything runs ([`Outputs`]).
+fn check_outputs(flags: &SweepFlags, worst: &Option<(usize, PathBuf)>) -> Result<Outputs, String> {
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if to_stdout(&flags.csv) && to_stdout(&flags.json) {
+        return Err(
+            "--csv - and --json - would mix on standard output; write one to a file".into(),
+        );
+    }
+    let outputs = Outputs::new(&flags.files, flags.overwrite);
+    let files = [
+        ("--csv", &flags.csv),
+        ("--json", &flags.json),
+        ("--html", &flags.html),
+        ("--svg", &flags.svg),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path {
+            outputs.check(flag, path)?;
+        }
+    }
+    if let Some((_, dir)) = worst {
+        outputs.folder("--worst", dir)?;
+    }
+    outputs.folder("--out", &flags.out)?;
+    Ok(outputs)
+}
+
+/// `--svg` is refused before the sweep runs when its settings cannot be plotted.
+fn check_plot(flags: &SweepFlags, plan: &Plan) -> Result<(), String> {
+    if flags.svg.is_none() {
+        return Ok(());
+    }
+    let skeleton = output::Report {
+        settings: plan.settings().to_vec(),
+        rows: plan.rows(),
+        seeds: String::new(),
+        shards: Vec::new(),
+        fingerprints: Vec::new(),
+        worst_n: 0,
+        results: sweep::Results::default(),
+    };
+    match sweep::page::plot_problem(&skeleton) {
+        Some(problem) => Err(format!("--svg: {problem}")),
+        None => Ok(()),
+    }
 }
 
 /// The most runs one sweep makes (a larger one is split with `--shard`).
@@ -279,29 +251,26 @@ const MAX_RUNS: u64 = 1_000_000_000;
 const MAX_WORST: usize = 1_000;
 
 fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
-    if paths.is_empty() {
-        return Err("give at least one scenario file".into());
-    }
     paths
         .iter()
         .map(|p| {
             let text = linksim::scenario::read_regular_file(p, 16 << 20)
-                .map_err(|e| format!("{}: {e}", p.display()))?;
+                .map_err(|e| format!("{}: {e}", linksim::printable_path(p)))?;
             Ok((p.clone(), text))
         })
         .collect()
 }
 
 /// Whether CSV or JSON go to standard output (messages then go to standard error).
-fn stdout_taken(args: &SweepArgs) -> bool {
-    [&args.csv, &args.json]
+pub fn stdout_taken(flags: &SweepFlags) -> bool {
+    [&flags.csv, &flags.json]
         .iter()
         .any(|p| p.as_deref() == Some(Path::new("-")))
 }
 
 /// Prints a message where it does not mix with results on standard output.
-fn say(args: &SweepArgs, text: &str) {
-    crate::out::say(stdout_taken(args), text);
+pub fn say(flags: &SweepFlags, text: &str) {
+    crate::out::say(stdout_taken(flags), text);
 }
 
 /// Writes `text` to `path`, or to standard output for `-`.
@@ -310,135 +279,111 @@ fn write_to(path: &Path, text: &str) -> Result<(), String> {
         out!("{text}");
         return Ok(());
     }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    errln!("wrote {}", path.display());
+    std::fs::write(path, text)
+        .map_err(|e| format!("cannot write {}: {e}", linksim::printable_path(path)))?;
+    errln!("wrote {}", linksim::printable_path(path));
     Ok(())
 }
 
-/// The table (unless CSV or JSON go to standard output), CSV, JSON and HTML.
-fn write_outputs(report: &output::Report, args: &SweepArgs) -> Result<(), String> {
-    if !stdout_taken(args) {
+/// The table (unless CSV or JSON go to standard output), CSV, JSON, HTML and SVG; each
+/// one that cannot be written is said, and the others are still written.
+pub fn write_outputs(report: &output::Report, flags: &SweepFlags) -> Exit {
+    if !stdout_taken(flags) {
         out!("{}", report.table());
     }
-    if let Some(path) = &args.csv {
-        write_to(path, &report.csv())?;
+    type Render = fn(&output::Report, &SweepFlags) -> Result<String, String>;
+    let outputs: [(&Option<PathBuf>, Render); 4] = [
+        (&flags.csv, |r, _| Ok(r.csv())),
+        (&flags.json, |r, _| Ok(r.json())),
+        (&flags.html, |r, f| {
+            Ok(sweep::page::html(r, &command_line(f)))
+        }),
+        (&flags.svg, |r, _| {
+            sweep::page::plot_svg(r).map_err(|e| format!("--svg: {e}"))
+        }),
+    ];
+    let mut exit = Exit::Pass;
+    for (path, render) in outputs {
+        let Some(path) = path else { continue };
+        if let Err(e) = render(report, flags).and_then(|text| write_to(path, &text)) {
+            errln!("error: {e}");
+            exit = Exit::NoVerdict;
+        }
     }
-    if let Some(path) = &args.json {
-        write_to(path, &report.json())?;
-    }
-    if let Some(path) = &args.html {
-        write_to(path, &sweep::page::html(report, &args.command))?;
-    }
-    if let Some(path) = &args.svg {
-        let svg = sweep::page::plot_svg(report).map_err(|e| e.to_string())?;
-        write_to(path, &svg)?;
-    }
-    Ok(())
+    exit
 }
 
-/// Prints each combination's first violation with a scenario file that replays it.
-fn report_violations(
-    report: &output::Report,
-    combinations: &[Combination],
-    settings: &[Setting],
-    args: &SweepArgs,
-) -> Exit {
-    let out = &args.out;
+/// The command as typed, for the page.
+fn command_line(_: &SweepFlags) -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+/// Prints each combination's first violation with a scenario file that replays it; the
+/// outcome the violations call for.
+fn report_violations(report: &output::Report, p: &Prepared, flags: &SweepFlags) -> Exit {
     let mut exit = Exit::Pass;
     for (i, a) in report.results.aggregates.iter().enumerate() {
         let Some((seed, found)) = &a.first_violation else {
             continue;
         };
         exit = exit.worse(Exit::of_violation(found.invariant));
-        let file = out.join(format!(
+        let name = format!(
             "sweep-{}-{i}-seed-{seed}.json",
-            sweep::file_stem(&combinations[i].file)
-        ));
-        let replay =
-            match write_scenario(&file, &sweep::standalone(&combinations[i], settings, *seed)) {
-                Ok(()) => format!(
-                    "replay: linksim run {}{}",
-                    file.display(),
-                    crate::planted::replay_flags(args.run)
-                ),
-                Err(e) => format!("(cannot write the replay file: {e})"),
-            };
-        say(
-            args,
-            &format!(
-                "VIOLATION in {} seed {seed} ({} of {} runs): {} at {}: {}\n  {replay}",
-                report.label(i),
-                a.violations,
-                a.runs,
-                found.invariant,
-                link_core::Instant::from_nanos(found.at_ns),
-                found.detail
-            ),
+            sweep::file_stem(p.plan.file(i))
         );
+        let file = flags.out.join(name);
+        let replay = match write_standalone(&file, p, i, *seed) {
+            Ok(()) => format!(
+                "replay: linksim run {}{}",
+                linksim::printable_path(file),
+                crate::planted::replay_flags(p.run)
+            ),
+            Err(e) => format!("(cannot write the replay file: {e})"),
+        };
+        let text = format!(
+            "VIOLATION in {} seed {seed} ({} of {} runs): {} at {}: {}\n  {replay}",
+            report.label(i),
+            a.violations,
+            a.runs,
+            found.invariant,
+            link_core::Instant::from_nanos(found.at_ns),
+            found.detail
+        );
+        say(flags, &text);
     }
     exit
 }
 
-fn write_scenario(path: &Path, scenario: &linksim::scenario::Scenario) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(scenario).map_err(|e| e.to_string())? + "\n";
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+/// Writes combination `k` with `seed` as a standalone scenario at `path`.
+fn write_standalone(path: &Path, p: &Prepared, k: usize, seed: u64) -> Result<(), String> {
+    p.outputs.check_own(path)?;
+    let combination = p.plan.combination(k).map_err(|e| e.to_string())?;
+    let scenario = sweep::standalone(&combination, p.plan.settings(), seed);
+    let text = serde_json::to_string_pretty(&scenario).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", linksim::printable_path(path)))
 }
 
-/// Writes the worst runs as standalone scenarios into `dir`.
-fn write_worst(
-    report: &output::Report,
-    combinations: &[Combination],
-    settings: &[Setting],
-    dir: &Path,
-    args: &SweepArgs,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for (rank, w) in report.results.worst.iter().enumerate() {
-        let c = &combinations[w.combination];
-        let file = dir.join(format!(
-            "worst-{}-{}-seed-{}.json",
-            rank + 1,
-            sweep::file_stem(&c.file),
-            w.seed
-        ));
-        write_scenario(&file, &sweep::standalone(c, settings, w.seed))?;
-        say(
-            args,
-            &format!(
-                "worst {}: {} seed {}: longest service outage {:.3}s -> linksim run {}",
-                rank + 1,
-                report.label(w.combination),
-                w.seed,
-                w.longest_ns as f64 / 1e9,
-                file.display()
-            ),
-        );
-    }
-    Ok(())
-}
-
-/// `--merge`: shard outputs in, one sweep's outputs out.
-fn merge(args: &SweepArgs) -> Result<Exit, String> {
-    if args.worst.is_some() || !args.sets.is_empty() {
-        return Err("--merge reads sweep JSON outputs: --set and --worst belong to the sweeps that wrote them".into());
-    }
-    let parts = args
-        .files
-        .iter()
-        .map(|p| {
-            let text = linksim::scenario::read_regular_file(p, 256 << 20)
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            sweep::file::read(&text).map_err(|e| format!("{}: {e}", p.display()))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let report = output::merge(parts).map_err(|e| e.to_string())?;
-    write_outputs(&report, args)?;
+/// Writes the worst runs as standalone scenarios into `dir`; no verdict if one cannot
+/// be written.
+fn write_worst(report: &output::Report, p: &Prepared, dir: &Path, flags: &SweepFlags) -> Exit {
     let mut exit = Exit::Pass;
-    for (i, a) in report.results.aggregates.iter().enumerate() {
-        if let Some((seed, found)) = &a.first_violation {
-            exit = exit.worse(Exit::of_violation(found.invariant));
-            say(args, &format!("VIOLATION in {} seed {seed}: {}: {} (run the sweep of that seed to write its scenario)", report.label(i), found.invariant, found.detail));
+    for (rank, w) in report.results.worst.iter().enumerate() {
+        let stem = sweep::file_stem(p.plan.file(w.combination));
+        let file = dir.join(format!("worst-{}-{stem}-seed-{}.json", rank + 1, w.seed));
+        if let Err(e) = write_standalone(&file, p, w.combination, w.seed) {
+            errln!("error: {e}");
+            exit = Exit::NoVerdict;
+            continue;
         }
+        let text = format!(
+            "worst {}: {} seed {}: longest service outage {:.3}s -> linksim run {}",
+            rank + 1,
+            report.label(w.combination),
+            w.seed,
+            w.longest_ns as f64 / 1e9,
+            linksim::printable_path(file)
+        );
+        say(flags, &text);
     }
-    Ok(exit)
+    exit
 }

@@ -1,0 +1,287 @@
+//! The edges an operator touches: no command writes over one of its inputs or over an
+//! existing scenario unless asked, an output that cannot be written never hides a
+//! violation, outputs are checked before a sweep runs, thread counts are clamped and
+//! said as used, text from outside (file names, merged parts) is escaped on the
+//! terminal, `linksim new` writes only files `check` accepts, and a merged part must
+//! hold what it declares. Each test failed on the main before these fixes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn linksim_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_linksim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("linksim runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn linksim(args: &[&str]) -> Output {
+    linksim_in(&root(), args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh folder for one test, holding copies of two bundled scenarios.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("linksim-edges-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in [
+        "r06-tie-first-normal-wins.json",
+        "r06-tie-not-configuration-order.json",
+    ] {
+        std::fs::copy(root().join("scenarios").join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+/// `linksim run --trace r06-tie-*.json`: the shell hands the first scenario to
+/// `--trace`. It used to be overwritten by the trace, with exit 0.
+#[test]
+fn an_output_that_is_an_existing_scenario_is_refused_before_anything_runs() {
+    let dir = scratch("glob");
+    let first = "r06-tie-first-normal-wins.json";
+    let before = std::fs::read(dir.join(first)).unwrap();
+    let out = linksim_in(
+        &dir,
+        &[
+            "run",
+            "--trace",
+            first,
+            "r06-tie-not-configuration-order.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("--trace r06-tie-first-normal-wins.json: that file exists and is a scenario"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).is_empty(), "nothing ran");
+    assert_eq!(
+        std::fs::read(dir.join(first)).unwrap(),
+        before,
+        "the scenario is intact"
+    );
+    // An input named as an output is refused even with --overwrite.
+    let input = linksim_in(&dir, &["run", first, "--html", first, "--overwrite"]);
+    assert_eq!(input.status.code(), Some(3));
+    assert!(text(&input.stderr).contains("that is one of this command's inputs"));
+    assert_eq!(std::fs::read(dir.join(first)).unwrap(), before);
+    // --overwrite replaces a scenario that is not an input.
+    let other = "r06-tie-not-configuration-order.json";
+    let replaced = linksim_in(
+        &dir,
+        &["run", first, "--trace", other, "--overwrite", "--quiet"],
+    );
+    assert_eq!(
+        replaced.status.code(),
+        Some(0),
+        "{}",
+        text(&replaced.stderr)
+    );
+    assert!(std::fs::read_to_string(dir.join(other))
+        .unwrap()
+        .starts_with("{\"scenario\":"));
+}
+
+/// Sweep outputs are checked before the sweep runs: a plot of three parameters, a
+/// folder that does not exist, a scenario in the way.
+#[test]
+fn sweep_refuses_an_output_it_could_not_write_before_running() {
+    let dir = scratch("sweep-outputs");
+    let scenario = dir.join("r06-tie-first-normal-wins.json");
+    let s = scenario.to_str().unwrap();
+    let three = [
+        "--set",
+        "connect_tout=1s,2s",
+        "--set",
+        "restart_timeout=2s,5s",
+        "--set",
+        "kpl_interval=0s,5s",
+    ];
+    let svg = dir.join("plot.svg");
+    let mut args = vec![
+        "sweep",
+        s,
+        "--seeds",
+        "0..2",
+        "--svg",
+        svg.to_str().unwrap(),
+    ];
+    args.extend(three);
+    let out = linksim(&args);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--svg: the plot shows one or two swept parameters; this sweep has 3"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("combination(s) x"), "it did not run: {stderr}");
+    let missing = dir.join("no-such-folder/out.csv");
+    let out = linksim(&[
+        "sweep",
+        s,
+        "--seeds",
+        "0..2",
+        "--csv",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let other = dir.join("r06-tie-not-configuration-order.json");
+    let out = linksim(&[
+        "sweep",
+        s,
+        "--seeds",
+        "0..2",
+        "--json",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("is a scenario"));
+}
+
+/// A violation is printed and its scenario written even when an output fails after
+/// the run (a full disk: /dev/full), and its exit code wins over the output's.
+#[cfg(all(feature = "planted-bugs", target_os = "linux"))]
+#[test]
+fn an_output_that_fails_after_the_run_never_hides_a_violation() {
+    let dir = scratch("full");
+    let out = linksim(&[
+        "sweep",
+        "scenarios/ha-primary-failover.json",
+        "--seeds",
+        "0..3",
+        "--planted-bug",
+        "backup-opens-every-link",
+        "--out",
+        dir.to_str().unwrap(),
+        "--csv",
+        "/dev/full",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stderr.contains("cannot write /dev/full"), "{stderr}");
+    assert!(
+        stdout.contains("VIOLATION in ha-primary-failover seed 0"),
+        "{stdout}"
+    );
+    assert!(dir.join("sweep-ha-primary-failover-0-seed-0.json").exists());
+    assert_eq!(out.status.code(), Some(2), "the violation's code wins");
+}
+
+/// `--jobs` is clamped alike in explore and sweep, and the threads used are said.
+#[test]
+fn thread_counts_are_clamped_and_said_as_used() {
+    let out = linksim(&["explore", "--seeds", "0..10", "--jobs", "1000000"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("on 10 thread(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let scenario = "scenarios/r06-tie-first-normal-wins.json";
+    let out = linksim(&[
+        "sweep",
+        scenario,
+        "--seeds",
+        "0..3",
+        "--jobs",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("runs on 3 thread(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A file name with an escape sequence is shown escaped (it used to clear the screen).
+#[test]
+fn file_names_from_outside_are_escaped_on_the_terminal() {
+    let dir = scratch("names");
+    let hostile = dir.join("x\u{1b}[2J.json");
+    std::fs::copy(dir.join("r06-tie-first-normal-wins.json"), &hostile).unwrap();
+    let out = linksim(&["check", hostile.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("x\\u{1b}[2J.json"), "{stdout}");
+    let out = linksim(&["run", hostile.to_str().unwrap(), "--quiet"]);
+    assert!(!text(&out.stdout).contains('\u{1b}'));
+}
+
+/// `linksim new` escapes the name into JSON (a quote used to inject fields) and refuses
+/// an empty name or one with control characters; what it writes passes `check`.
+#[test]
+fn new_writes_only_scenarios_that_check_accepts() {
+    let dir = scratch("new");
+    let out = linksim_in(&dir, &["new", "a\"b\\c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let check = linksim_in(&dir, &["check", "a\"b\\c.json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("(a\"b\\c: "));
+    for bad in ["", ".json", "x\u{1b}[2J"] {
+        let out = linksim_in(&dir, &["new", bad]);
+        assert_eq!(out.status.code(), Some(3), "{bad:?}");
+        assert!(!text(&out.stderr).contains('\u{1b}'));
+    }
+    assert!(!dir.join(".json").exists());
+}
+
+/// A part that declares 2,000 x 2,000 values for one combination is refused at once
+/// (it used to abort allocating 2.6 GB), and a part's text fields reach the terminal
+/// escaped.
+#[test]
+fn a_merged_part_must_hold_what_it_declares_and_its_texts_are_escaped() {
+    let dir = scratch("parts");
+    let values: Vec<String> = (0..2000).map(|i| format!("\"{i}ms\"")).collect();
+    let values = values.join(",");
+    let huge = format!(
+        r#"{{"combinations":[],"linksim_sweep":1,"seeds":"0..1","settings":[{{"key":"a","values":[{values}]}},{{"key":"b","values":[{values}]}}],"shards":["1/1"],"worst":[],"worst_n":0}}"#
+    );
+    let part = dir.join("huge.json");
+    std::fs::write(&part, huge).unwrap();
+    let out = linksim(&["sweep", "--merge", part.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("more combinations than the 0 it holds"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A real part whose file name field was doctored into an escape sequence.
+    let scenario = "scenarios/r06-tie-first-normal-wins.json";
+    let json = dir.join("part.json");
+    let made = linksim(&[
+        "sweep",
+        scenario,
+        "--seeds",
+        "0..2",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0));
+    let doctored = std::fs::read_to_string(&json).unwrap().replace(
+        "\"file\": \"r06-tie-first-normal-wins\"",
+        "\"file\": \"\\u001b[2J== PASS everything\"",
+    );
+    std::fs::write(&json, doctored).unwrap();
+    let out = linksim(&["sweep", "--merge", json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("\\u{1b}[2J== PASS everything"), "{stdout}");
+}
