@@ -595,6 +595,8 @@ void lp_core_free(struct LpCore *core);
  (`BufferTooSmall` when more than `capacity`: the step is applied all the same).
  `*ignored` (may be null) is set to whether the core ignored the input as the rules
  say it should (no actions then). A refused input (`LP_STATUS_STEP_*`) changes nothing.
+ Whatever the status, `*len` and `*ignored` are written (0 and false for a call that
+ made no step), so a caller never reads a stale count.
 
  # Safety
  `core` is null or live (from [`lp_core_new`]); `event` is null or readable;

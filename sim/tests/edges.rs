@@ -125,7 +125,10 @@ fn sweep_refuses_an_output_it_could_not_write_before_running() {
         stderr.contains("--svg: the plot shows one or two swept parameters; this sweep has 3"),
         "{stderr}"
     );
-    assert!(!stderr.contains("combination(s) x"), "it did not run: {stderr}");
+    assert!(
+        !stderr.contains("combination(s) x"),
+        "it did not run: {stderr}"
+    );
     let missing = dir.join("no-such-folder/out.csv");
     let out = linksim(&[
         "sweep",

@@ -403,6 +403,8 @@ pub unsafe extern "C" fn lp_core_free(core: *mut LpCore) {
 /// (`BufferTooSmall` when more than `capacity`: the step is applied all the same).
 /// `*ignored` (may be null) is set to whether the core ignored the input as the rules
 /// say it should (no actions then). A refused input (`LP_STATUS_STEP_*`) changes nothing.
+/// Whatever the status, `*len` and `*ignored` are written (0 and false for a call that
+/// made no step), so a caller never reads a stale count.
 ///
 /// # Safety
 /// `core` is null or live (from [`lp_core_new`]); `event` is null or readable;
@@ -419,6 +421,13 @@ pub unsafe extern "C" fn lp_core_step(
     ignored: *mut bool,
 ) -> LpStatus {
     guard(LpStatus::Panicked, || {
+        // SAFETY: `len` and `ignored` are null or writable by the contract.
+        if let Some(len) = unsafe { len.as_mut() } {
+            *len = 0;
+        }
+        if let Some(ignored) = unsafe { ignored.as_mut() } {
+            *ignored = false;
+        }
         // SAFETY: by the contract each pointer is null or valid for its use.
         let (Some(core), Some(event)) = (unsafe { core.as_mut() }, unsafe { event.as_ref() })
         else {
@@ -559,14 +568,18 @@ pub unsafe extern "C" fn lp_core_active_link(core: *const LpCore) -> i32 {
     })
 }
 
-/// Writes `text` into `buf` (`capacity` bytes), NUL-terminated and cut to fit; the
-/// length of the whole text (without the NUL), so that a caller can retry bigger.
+/// Writes `text` into `buf` (`capacity` bytes), NUL-terminated and cut to fit at a
+/// character boundary (never inside a UTF-8 sequence); the length of the whole text
+/// (without the NUL), so that a caller can retry bigger.
 ///
 /// # Safety
 /// `buf` is null (with `capacity` 0) or holds `capacity` writable bytes.
 unsafe fn write_text(text: &str, buf: *mut c_char, capacity: usize) -> usize {
     if !buf.is_null() && capacity > 0 {
-        let n = text.len().min(capacity - 1);
+        let mut n = text.len().min(capacity - 1);
+        while !text.is_char_boundary(n) {
+            n -= 1;
+        }
         // SAFETY: `n + 1 <= capacity` bytes are written into a buffer of `capacity`
         // writable bytes; `text` is a distinct Rust string, so they do not overlap.
         unsafe {

@@ -270,6 +270,65 @@ fn a_short_array_gets_what_fits_and_the_rest_stays_readable() {
     }
 }
 
+/// A text cut to a small buffer ends at a character boundary: never half a UTF-8
+/// sequence, which a C caller would pass on as invalid text.
+#[test]
+fn a_cut_text_never_ends_inside_a_character() {
+    let core = core(config(&[("CSTA_\u{e9}", 1)])).unwrap();
+    step(core, 0, &event(LpEventKind::Start), 8);
+    // "CSTA_é: open TCP": the é is bytes 5 and 6; a 7-byte buffer holds 6 bytes.
+    let mut buf = [0x7f as c_char; 7];
+    // SAFETY: a live core and a 7-byte buffer.
+    let full = unsafe { lp_core_action_text(core, 1, buf.as_mut_ptr(), buf.len()) };
+    assert_eq!(full, "CSTA_\u{e9}: open TCP".len());
+    // SAFETY: the call NUL-terminated the buffer.
+    let cut = unsafe { CStr::from_ptr(buf.as_ptr()) };
+    assert_eq!(cut.to_str(), Ok("CSTA_"), "cut before the é, not inside it");
+    // SAFETY: the core is live and freed once.
+    unsafe { lp_core_free(core) };
+}
+
+/// A refused step writes `*len` 0 and `*ignored` false: a caller reusing its variables
+/// never reads the previous step's count.
+#[test]
+fn a_refused_step_says_it_returned_no_actions() {
+    let core = core(config(&[("A", 1)])).unwrap();
+    let start = event(LpEventKind::Start);
+    assert_eq!(step(core, 1_000, &start, 8).0, LpStatus::Ok);
+    let (mut len, mut ignored) = (99usize, true);
+    let mut actions = vec![LpAction::default(); 8];
+    // SAFETY: a live core, a readable event, 8 writable actions; time goes backwards.
+    let status = unsafe {
+        lp_core_step(
+            core,
+            0,
+            &start,
+            actions.as_mut_ptr(),
+            8,
+            &mut len,
+            &mut ignored,
+        )
+    };
+    assert_ne!(status, LpStatus::Ok);
+    assert_eq!((len, ignored), (0, false));
+    len = 99;
+    // SAFETY: a null event is refused; `len` is written all the same.
+    let null = unsafe {
+        lp_core_step(
+            core,
+            0,
+            null(),
+            actions.as_mut_ptr(),
+            8,
+            &mut len,
+            null_mut(),
+        )
+    };
+    assert_eq!((null, len), (LpStatus::NullArgument, 0));
+    // SAFETY: the core is live and freed once.
+    unsafe { lp_core_free(core) };
+}
+
 #[test]
 fn texts_are_cut_to_the_buffer_and_nul_terminated() {
     let core = core(config(&[("CSTA_A", 1)])).unwrap();

@@ -150,6 +150,21 @@ pub fn is_unprintable(c: char) -> bool {
             | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// At most `max_chars` characters of `text`, [`printable`], and when more were left out
+/// a note saying how many bytes: for quoting what a file or a peer sent in one short
+/// line (`"[TSer"... (58,000 more bytes)` rather than 60 KB).
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let end = text
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(at, _)| at);
+    let shown = printable(&text[..end]);
+    match text.len() - end {
+        0 => shown.into_owned(),
+        more => alloc::format!("{shown}... ({more} more bytes)"),
+    }
+}
+
 /// `text` with every character [`is_unprintable`] refuses written as a Rust escape
 /// (`\u{1b}`, `\n`), so that text from a file or a peer cannot drive a terminal or forge
 /// output lines. Borrowed when there is nothing to escape.

@@ -315,14 +315,18 @@ impl fmt::Display for RecordText<'_> {
                 action, stalled, ..
             } => self.action(f, action, *stalled),
             Record::Refused { error, .. } => write!(f, "   control refused: {error}"),
-            // A note may quote the peer (an error code, a document it could not read).
+            // A note may quote the peer (an error code, a document it could not read):
+            // escaped, and at most a line of it.
             Record::Wire { conn, note, .. } => {
-                let note = link_core::printable(note);
+                let note = link_core::excerpt(note, WIRE_NOTE_CHARS);
                 write!(f, "   {}: {note}", self.name(conn.link))
             }
         }
     }
 }
+
+/// The most characters of a wire note printed: a peer's 60 KB error text is one line.
+pub const WIRE_NOTE_CHARS: usize = 200;
 
 /// Why a driver could not be built or had to stop.
 #[derive(Debug, Clone, PartialEq, Eq)]

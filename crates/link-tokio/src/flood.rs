@@ -19,7 +19,9 @@ use std::fmt;
 use std::hash::Hash;
 use std::time::Duration;
 
-use link_core::{Action, Config, ConnId, Event, Ignored, Instant};
+use link_core::{
+    Action, Config, ConnId, Event, Ignored, Instant, KeepaliveLossRate, LogRecord, OptionChange,
+};
 
 use crate::driver::Record;
 
@@ -138,7 +140,9 @@ impl<K: Hash + Eq + Clone, T: Clone> FloodGate<K, T> {
 
 /// The kind of a [`Record`], as far as floods go: the same input on the same
 /// connection, the same action, the same reason to ignore, or any note about one
-/// connection. Times inside an action (a timer's deadline) do not count.
+/// connection. Times inside an action (a timer's deadline) do not count, nor the values
+/// a command sets (a priority, an option's value): a stream of `priority` commands is
+/// one kind per link, not one per value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RecordKey {
     /// An input.
@@ -157,6 +161,23 @@ impl RecordKey {
     /// The kind of `record`.
     pub fn of(record: &Record) -> RecordKey {
         match record {
+            Record::Input {
+                event: Event::Reconfigured { link, .. },
+                ..
+            } => RecordKey::Input(Event::Reconfigured {
+                link: *link,
+                priority: None,
+            }),
+            Record::Input {
+                event: Event::OptionChanged(change),
+                ..
+            } => RecordKey::Input(Event::OptionChanged(option_kind(*change))),
+            Record::Action {
+                action: Action::Log(LogRecord::OptionChanged { change }),
+                ..
+            } => RecordKey::Action(Action::Log(LogRecord::OptionChanged {
+                change: option_kind(*change),
+            })),
             Record::Input { event, .. } => RecordKey::Input(*event),
             Record::Ignored { why, .. } => RecordKey::Ignored(*why),
             Record::Action {
@@ -169,6 +190,18 @@ impl RecordKey {
             Record::Action { action, .. } => RecordKey::Action(*action),
             Record::Refused { .. } => RecordKey::Refused,
             Record::Wire { conn, .. } => RecordKey::Wire(*conn),
+        }
+    }
+}
+
+/// Which option `change` sets, without its value.
+fn option_kind(change: OptionChange) -> OptionChange {
+    match change {
+        OptionChange::ConnectTimeout(_) => OptionChange::ConnectTimeout(Duration::ZERO),
+        OptionChange::KeepaliveInterval(_) => OptionChange::KeepaliveInterval(Duration::ZERO),
+        OptionChange::KeepaliveTolerance(_) => OptionChange::KeepaliveTolerance(0),
+        OptionChange::KeepaliveLossRate(_) => {
+            OptionChange::KeepaliveLossRate(KeepaliveLossRate::default())
         }
     }
 }

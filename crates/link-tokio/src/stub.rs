@@ -184,7 +184,8 @@ pub async fn serve<L: Listener>(listener: L, script: StubScript, log: StubLog) -
 /// The stub's log line maker: the time since now, the stub's name, the text.
 fn sayer(script: &StubScript, log: StubLog) -> impl Fn(&str) + Clone + Send + 'static {
     let started = Instant::now();
-    let name = script.name.clone();
+    // The name comes from the command line: never a terminal's control sequence.
+    let name = link_core::printable(&script.name).into_owned();
     move |text: &str| {
         let at = started.elapsed();
         log(&format!("{:>8.3}s {name}: {text}", at.as_secs_f64()));

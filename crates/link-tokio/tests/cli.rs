@@ -347,3 +347,89 @@ fn the_driver_takes_commands_on_standard_input() {
         stderr(&out)
     );
 }
+
+/// Hostile operator input on `--stdin-commands`: a line that is not UTF-8 and one of
+/// 100 KB are reported, bounded and escaped, and reading goes on (a later `quit` is
+/// still obeyed; the first bad byte used to end reading silently); 2,000 `priority`
+/// commands with as many values print a bounded number of lines (each value was a kind
+/// of its own for the flood limiter).
+#[test]
+fn hostile_standard_input_is_reported_in_bounds_and_reading_goes_on() {
+    use std::io::Write;
+
+    let options = temp_file(
+        "hostile-stdin.ini",
+        "[TServer]\nlink-1-name = A\n[A]\nhostname = 127.0.0.1\nport = 1\n",
+    );
+    let mut driver = Command::new(DRIVER)
+        .args([
+            "--options",
+            options.to_str().unwrap(),
+            "--stdin-commands",
+            "--run-for",
+            "60s",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the driver starts");
+    let mut stdin = driver.stdin.take().unwrap();
+    stdin.write_all(b"\xff\xfe role backup\n").unwrap();
+    stdin.write_all(&[b'x'; 100_000]).unwrap();
+    stdin.write_all(b"\nmove A h\x1b[2J:1040\n").unwrap();
+    for n in 0..2_000 {
+        writeln!(stdin, "priority A {n}").unwrap();
+    }
+    stdin.write_all(b"quit\n").unwrap();
+    drop(stdin);
+    let started = std::time::Instant::now();
+    let out = driver.wait_with_output().expect("the driver exits");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(50),
+        "quit was obeyed"
+    );
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("standard input, line 1: not UTF-8 text; it was skipped"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("line 2: a command is at most 4096 bytes"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("line 3: hostname \"h\\u{1b}[2J\" holds U+001B"),
+        "{errors}"
+    );
+    assert!(!errors.contains('\u{1b}'), "escaped");
+    assert!(errors.len() < 2_000, "{} bytes of errors", errors.len());
+    let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(lines < 400, "{lines} lines for 2,000 priority commands");
+}
+
+/// `--options` reads only a bounded regular file, and shows nothing of one that is not
+/// an export (a device used to be read until memory ran out, a file's first line echoed).
+#[test]
+fn the_driver_reads_only_an_options_export() {
+    let out = run(DRIVER, &["--options", "/dev/zero", "--run-for", "1s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    let secret = temp_file("not-options.txt", "root:$6$secret:19000:0:99999:7:::\n");
+    let out = run(
+        DRIVER,
+        &["--options", secret.to_str().unwrap(), "--run-for", "1s"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.contains("not a T-Server options export"),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+}

@@ -38,8 +38,18 @@
 //!   many;
 //! - through [`parse_bytes`], a file that is not UTF-8, at the line of its first invalid
 //!   byte.
+//!
+//! [`load`] reads a file safely first ([`mod@file`]): a regular file of bounded size,
+//! and nothing shown of one that is not an export. An error quotes at most 60
+//! characters of a line ([`quoted`]).
 
 #![forbid(unsafe_code)]
+
+pub mod file;
+
+pub use file::{
+    load, looks_like_export, read_regular_file, LoadError, ReadError, MAX_OPTIONS_BYTES,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -114,6 +124,23 @@ struct Section {
 /// Sections by lower-cased name.
 type Sections = BTreeMap<String, Section>;
 
+/// The most characters of a line or value an error quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// `text` as an error quotes it: in quotes, every control character escaped, and at
+/// most [`QUOTED_CHARS`] characters (a long line says how much more there was), so that
+/// an error about a 60 KB line is one short line.
+pub fn quoted(text: &str) -> String {
+    let end = text
+        .char_indices()
+        .nth(QUOTED_CHARS)
+        .map_or(text.len(), |(at, _)| at);
+    match text.len() - end {
+        0 => format!("{:?}", &text[..end]),
+        more => format!("{:?}... ({more} more bytes)", &text[..end]),
+    }
+}
+
 fn err(line: usize, message: impl Into<String>) -> OptionsError {
     OptionsError {
         line,
@@ -138,10 +165,19 @@ fn printable(name: &str, what: &str, line: usize) -> Result<(), OptionsError> {
 
 /// Reads the file into sections; duplicate sections and duplicate keys in one section
 /// are errors at their second line.
+/// The lines of `text`: ended by `\n` or `\r\n`, or by `\r` alone in a file that has
+/// no `\n` (classic Mac OS line ends), so that such a file is not one long line.
+fn lines(text: &str) -> Box<dyn Iterator<Item = &str> + '_> {
+    match text.contains('\n') {
+        true => Box::new(text.lines()),
+        false => Box::new(text.split('\r')),
+    }
+}
+
 fn sections(text: &str) -> Result<Sections, OptionsError> {
     let mut sections: Sections = BTreeMap::new();
     let mut current: Option<String> = None;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in lines(text).enumerate() {
         let line = index + 1;
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with(';') || trimmed.starts_with('#') {
@@ -162,7 +198,10 @@ fn sections(text: &str) -> Result<Sections, OptionsError> {
         let (key, value) = trimmed.split_once('=').ok_or_else(|| {
             err(
                 line,
-                format!("expected `option = value` or `[section]`, found {trimmed:?}"),
+                format!(
+                    "expected `option = value` or `[section]`, found {}",
+                    quoted(trimmed)
+                ),
             )
         })?;
         let Some(name) = &current else {
@@ -198,7 +237,7 @@ fn header(
         .ok_or_else(|| {
             err(
                 line,
-                format!("section header {trimmed:?} lacks its closing ']'"),
+                format!("section header {} lacks its closing ']'", quoted(trimmed)),
             )
         })?
         .trim();
@@ -254,7 +293,10 @@ fn number<T: std::str::FromStr>(entry: &Entry, what: &str) -> Result<T, OptionsE
     entry.value.parse().map_err(|_| {
         err(
             entry.line,
-            format!("{what} is {:?}; expected a whole number", entry.value),
+            format!(
+                "{what} is {}; expected a whole number",
+                quoted(&entry.value)
+            ),
         )
     })
 }
@@ -345,7 +387,7 @@ fn tserver_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), Optio
             let n: u32 = n.parse().map_err(|_| {
                 err(
                     entry.line,
-                    format!("{key:?}: expected link-N-name with a number N"),
+                    format!("{}: expected link-N-name with a number N", quoted(&key)),
                 )
             })?;
             numbered.push((n, entry));
@@ -426,19 +468,42 @@ fn link_section(
     Ok((LinkConfig { name, priority }, endpoint, entry.line))
 }
 
+/// Whether `host` and `port` make an endpoint, by the rules an export's link sections
+/// follow: a hostname with no whitespace, quotes or unprintable character, not empty,
+/// and a port from 1 to 65535. For a runtime's own commands (`link-driver`'s `move`),
+/// so that they are held to the same rules as the file.
+pub fn check_endpoint(host: &str, port: u16) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("the hostname is empty".into());
+    }
+    if let Some(c) = host.chars().find(|&c| bad_in_hostname(c)) {
+        return Err(format!(
+            "hostname {} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
+            quoted(host),
+            u32::from(c)
+        ));
+    }
+    if port == 0 {
+        return Err("port is 0; it must be between 1 and 65535".into());
+    }
+    Ok(())
+}
+
+/// A character a hostname never holds.
+fn bad_in_hostname(c: char) -> bool {
+    c.is_whitespace() || is_unprintable(c) || matches!(c, '"' | '\'')
+}
+
 /// A hostname is a name or an address as written, nothing around it: no whitespace,
 /// no quotes, no unprintable character (it would fail only at connect time).
 fn hostname_ok(entry: &Entry) -> Result<(), OptionsError> {
-    let bad = entry
-        .value
-        .chars()
-        .find(|&c| c.is_whitespace() || is_unprintable(c) || matches!(c, '"' | '\''));
+    let bad = entry.value.chars().find(|&c| bad_in_hostname(c));
     match bad {
         Some(c) => Err(err(
             entry.line,
             format!(
-                "hostname {:?} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
-                entry.value,
+                "hostname {} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
+                quoted(&entry.value),
                 u32::from(c)
             ),
         )),
@@ -465,7 +530,13 @@ fn connection_links(sections: &Sections, links: &mut Vec<Link>) -> Result<(), Op
                 if key.trim().eq_ignore_ascii_case("priority") {
                     let value = value.trim();
                     priority = Some(value.parse::<i32>().map_err(|_| {
-                        err(entry.line, format!("priority of connection {name} is {value:?}; expected a whole number"))
+                        err(
+                            entry.line,
+                            format!(
+                                "priority of connection {name} is {}; expected a whole number",
+                                quoted(value)
+                            ),
+                        )
                     })?);
                 }
             }
@@ -513,7 +584,7 @@ fn loss_rate(entry: &Entry) -> Result<KeepaliveLossRate, OptionsError> {
     KeepaliveLossRate::parse(&entry.value).map_err(|e| {
         err(
             entry.line,
-            format!("kpl-loss-rate is {:?}: {e}", entry.value),
+            format!("kpl-loss-rate is {}: {e}", quoted(&entry.value)),
         )
     })
 }
@@ -912,5 +983,48 @@ CSTA_C = priority=1; trace=on
         assert_eq!(fine.endpoints[0].port, 65535);
         let fine = parse(&link("hostname = 10.0.0.1\nport = 1\n")).unwrap();
         assert_eq!(fine.endpoints[0].port, 1);
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_quoted_in_part_and_escaped() {
+        let long = format!("\u{1b}[2J{}", "x".repeat(60_000));
+        let error = parse(&format!("[TServer]\n{long}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.len() < 200, "{} bytes", error.len());
+        assert!(
+            error.contains("\\u{1b}[2J") && !error.contains('\u{1b}'),
+            "{error}"
+        );
+        assert!(error.contains("more bytes)"), "{error}");
+        assert_eq!(quoted("short"), "\"short\"");
+    }
+
+    #[test]
+    fn a_file_with_carriage_returns_alone_has_lines() {
+        let text = "[TServer]\rlink-1-name = A\r[A]\rhostname = h\rport = 0\r";
+        let error = parse(text).unwrap_err();
+        assert_eq!(error.line, 5, "{error}");
+        assert!(error.message.starts_with("port is 0"), "{error}");
+        let fine = parse("[TServer]\rlink-1-name = A\r[A]\rhostname = h\r").unwrap();
+        assert_eq!(fine.endpoints[0].hostname.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn an_endpoint_a_command_names_follows_the_files_rules() {
+        assert_eq!(check_endpoint("10.0.0.9", 1040), Ok(()));
+        assert!(check_endpoint("h", 0).unwrap_err().contains("port is 0"));
+        assert!(check_endpoint("", 1).unwrap_err().contains("empty"));
+        let control = check_endpoint("h\u{1b}x", 1).unwrap_err();
+        assert!(
+            control.contains("U+001B") && !control.contains('\u{1b}'),
+            "{control}"
+        );
+        assert!(check_endpoint("a b", 1).is_err());
     }
 }

@@ -10,6 +10,7 @@ use super::error::ScenarioError;
 use super::format::{LinkSpec, Scenario};
 use crate::options::LossRateSpec;
 use crate::SimDuration;
+pub use tserver_options::{read_regular_file, ReadError, MAX_OPTIONS_BYTES};
 
 /// Reads and checks the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Checked, ScenarioError> {
@@ -18,9 +19,6 @@ pub fn load(path: &Path) -> Result<Checked, ScenarioError> {
 
 /// The largest scenario file read (a 65,535-link scenario is about 3 MB).
 pub const MAX_SCENARIO_BYTES: u64 = 32 << 20;
-
-/// The largest T-Server options file read (65,535 links take about 2 MB).
-pub const MAX_OPTIONS_BYTES: u64 = 16 << 20;
 
 /// What a scenario may make the simulator read besides itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,71 +39,6 @@ pub fn load_with(path: &Path, access: Access) -> Result<Checked, ScenarioError> 
         message: e.to_string(),
     })?;
     parse_with(path, &text, access)
-}
-
-/// Reads `path` as UTF-8 text if it is a regular file of at most `limit` bytes: never a
-/// device, a FIFO or a directory (which could block for ever or never end), and never
-/// more than `limit` bytes even if the file grows while it is read.
-pub fn read_regular_file(path: &Path, limit: u64) -> Result<String, ReadError> {
-    use std::io::Read;
-    // Open without blocking (a FIFO with no writer would block an ordinary open), then
-    // ask the open file what it is: no other file can take its place in between.
-    let mut open = std::fs::OpenOptions::new();
-    open.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        open.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = open.open(path).map_err(ReadError::Io)?;
-    let metadata = file.metadata().map_err(ReadError::Io)?;
-    if !metadata.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    if metadata.len() > limit {
-        return Err(ReadError::TooLarge { limit });
-    }
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge { limit });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        ReadError::NotUtf8 { line, offset }
-    })
-}
-
-/// A file [`read_regular_file`] does not read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The system refused to open or read it.
-    #[error("cannot read the file: {0}")]
-    Io(std::io::Error),
-    /// A device, a FIFO or a directory.
-    #[error("not a regular file (a device, FIFO or directory is never read)")]
-    NotRegular,
-    /// Larger than the limit.
-    #[error("the file is larger than {limit} bytes, the most that is read")]
-    TooLarge {
-        /// The limit, bytes.
-        limit: u64,
-    },
-    /// Not UTF-8 text: the first invalid byte's line and offset.
-    #[error("line {line}: the file is not UTF-8 text (an invalid byte at offset {offset})")]
-    NotUtf8 {
-        /// The line (1-based).
-        line: usize,
-        /// The byte offset.
-        offset: usize,
-    },
 }
 
 /// Parses and checks scenario `text`; `path` is used in errors.
@@ -200,7 +133,7 @@ fn import_options(
     }
     let ini = read_regular_file(&file, MAX_OPTIONS_BYTES)
         .map_err(|e| fail(format!("{}: {e}", file.display())))?;
-    if !looks_like_options(&ini) {
+    if !tserver_options::looks_like_export(&ini) {
         return Err(fail(format!(
             "{}: not a T-Server options export (its first line that is not blank or a comment is not a [section] header); nothing of it is shown",
             file.display()
@@ -274,16 +207,6 @@ fn not_an_object(text: &str) -> Option<((usize, usize), &'static str)> {
         _ => return None, // not JSON at all: serde's own message says where
     };
     Some((position(text, offset), what))
-}
-
-/// Whether `text` starts like an INI export: its first line that is not blank or a
-/// comment (`;` or `#`) is a `[section]` header. Anything else is not echoed in errors.
-fn looks_like_options(text: &str) -> bool {
-    text.trim_start_matches('\u{feff}')
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty() && !line.starts_with(';') && !line.starts_with('#'))
-        .is_some_and(|line| line.starts_with('[') && line.ends_with(']'))
 }
 
 /// Blanks out `//` line comments outside strings, keeping every other character where

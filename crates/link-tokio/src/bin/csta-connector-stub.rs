@@ -160,7 +160,7 @@ fn main() -> ExitCode {
         };
         println!(
             "csta-connector-stub {} bound to {}",
-            args.name,
+            link_core::printable(&args.name),
             stub.local_addr()
         );
         // A closed stdout (the reader went away) must not kill the connector.

@@ -154,39 +154,100 @@ async fn drive(
     result
 }
 
-/// The options file, read as bytes (a byte that is not UTF-8 is reported at its line),
-/// with `--restart-timeout` applied.
+/// The options file ([`tserver_options::load`]: a regular file of at most 16 MiB that
+/// looks like an export, nothing of it shown otherwise), with `--restart-timeout`
+/// applied.
 fn load_options(args: &Args) -> Result<tserver_options::Options, String> {
-    let path = args.options.display();
-    let bytes = std::fs::read(&args.options).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let mut options = tserver_options::parse_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    let path = link_core::printable(&args.options.display().to_string()).into_owned();
+    let mut options = tserver_options::load(&args.options).map_err(|e| format!("{path}: {e}"))?;
     if let Some(timeout) = args.restart_timeout {
         options.config = options.config.with_restart_timeout(timeout);
     }
     Ok(options)
 }
 
-/// Turns standard input into [`Control`]s until it ends or says `quit`.
-async fn read_commands(config: link_core::Config, control: tokio::sync::mpsc::Sender<Control>) {
+/// The longest command line read from standard input; a longer one is skipped.
+const MAX_COMMAND_BYTES: usize = 4096;
+
+/// One line of standard input, as [`read_line`] found it.
+enum Line {
+    /// A line (its newline left out) is in the buffer.
+    Read,
+    /// A line longer than [`MAX_COMMAND_BYTES`] was skipped.
+    TooLong,
+    /// Standard input ended.
+    End,
+}
+
+/// Reads one line into `line` (emptied first), keeping at most [`MAX_COMMAND_BYTES`]:
+/// the rest of a longer line is read past and dropped, so memory stays bounded.
+async fn read_line(
+    input: &mut (impl tokio::io::AsyncBufRead + Unpin),
+    line: &mut Vec<u8>,
+) -> std::io::Result<Line> {
     use tokio::io::AsyncBufReadExt;
+    line.clear();
+    let mut too_long = false;
+    loop {
+        let buffer = input.fill_buf().await?;
+        if buffer.is_empty() {
+            let ended = line.is_empty() && !too_long;
+            return Ok(match (ended, too_long) {
+                (true, _) => Line::End,
+                (false, true) => Line::TooLong,
+                (false, false) => Line::Read,
+            });
+        }
+        let (chunk, newline) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(at) => (&buffer[..at], true),
+            None => (buffer, false),
+        };
+        if line.len() + chunk.len() > MAX_COMMAND_BYTES {
+            too_long = true;
+        } else if !too_long {
+            line.extend_from_slice(chunk);
+        }
+        let used = chunk.len() + usize::from(newline);
+        input.consume(used);
+        if newline {
+            return Ok(if too_long { Line::TooLong } else { Line::Read });
+        }
+    }
+}
+
+/// Turns standard input into [`Control`]s until it ends or says `quit`. A line that is
+/// too long, not UTF-8 or not a command is reported (escaped, at most 60 characters of
+/// it) and reading goes on.
+async fn read_commands(config: link_core::Config, control: tokio::sync::mpsc::Sender<Control>) {
     let mut priorities: Vec<Option<i32>> = config.links.iter().map(|l| l.priority).collect();
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_command(&line, &config, &mut priorities) {
-            Ok(Some(command)) => {
-                if control.send(command).await.is_err() {
-                    return;
-                }
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin());
+    let mut bytes = Vec::new();
+    let mut number = 0u64;
+    loop {
+        let read = read_line(&mut input, &mut bytes).await;
+        number += 1;
+        let error = match read {
+            Err(_) | Ok(Line::End) => return,
+            Ok(Line::TooLong) => {
+                format!("a command is at most {MAX_COMMAND_BYTES} bytes; it was skipped")
             }
-            Ok(None) => {
-                let _ = control.send(Control::Shutdown).await;
-                return;
-            }
-            Err(e) => eprintln!("link-driver: {e}"),
-        }
+            Ok(Line::Read) => match std::str::from_utf8(&bytes) {
+                Err(_) => "not UTF-8 text; it was skipped".to_owned(),
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => match parse_command(text, &config, &mut priorities) {
+                    Ok(Some(command)) => match control.send(command).await {
+                        Ok(()) => continue,
+                        Err(_) => return,
+                    },
+                    Ok(None) => {
+                        let _ = control.send(Control::Shutdown).await;
+                        return;
+                    }
+                    Err(e) => e,
+                },
+            },
+        };
+        eprintln!("link-driver: standard input, line {number}: {error}");
     }
 }
 
@@ -204,7 +265,7 @@ fn parse_command(
             .iter()
             .position(|l| l.name == name)
             .map(|i| link_core::LinkId::new(i as u16))
-            .ok_or_else(|| format!("no link named {name:?}"))
+            .ok_or_else(|| format!("no link named {}", tserver_options::quoted(name)))
     };
     match words.as_slice() {
         ["quit"] => Ok(None),
@@ -213,7 +274,12 @@ fn parse_command(
                 "standalone" => Role::Standalone,
                 "primary" => Role::Primary,
                 "backup" => Role::Backup,
-                other => return Err(format!("unknown role {other:?}: standalone, primary or backup")),
+                other => {
+                    let role = tserver_options::quoted(other);
+                    return Err(format!(
+                        "unknown role {role}: standalone, primary or backup"
+                    ));
+                }
             };
             Ok(Some(Control::SetRole(role)))
         }
@@ -221,17 +287,25 @@ fn parse_command(
             let id = link(name)?;
             let priority = match *value {
                 "none" => None,
-                n => Some(n.parse().map_err(|_| format!("{n:?} is not a whole number"))?),
+                n => Some(n.parse().map_err(|_| {
+                    format!("{} is not a whole number", tserver_options::quoted(n))
+                })?),
             };
             priorities[id.index()] = priority;
-            Ok(Some(Control::Reconfigure { link: id, priority, target: None }))
+            Ok(Some(Control::Reconfigure {
+                link: id,
+                priority,
+                target: None,
+            }))
         }
         ["move", name, address] => {
             let id = link(name)?;
             let (host, port) = address
                 .rsplit_once(':')
                 .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
-                .ok_or_else(|| format!("{address:?} is not HOST:PORT"))?;
+                .ok_or_else(|| format!("{} is not HOST:PORT", tserver_options::quoted(address)))?;
+            // The same rules as a link section of the options file.
+            tserver_options::check_endpoint(host, port)?;
             Ok(Some(Control::Reconfigure {
                 link: id,
                 priority: priorities[id.index()],
@@ -239,7 +313,8 @@ fn parse_command(
             }))
         }
         _ => Err(format!(
-            "unknown command {line:?}; commands: role R, priority NAME N|none, move NAME HOST:PORT, quit"
+            "unknown command {}; commands: role R, priority NAME N|none, move NAME HOST:PORT, quit",
+            tserver_options::quoted(line)
         )),
     }
 }
@@ -282,5 +357,16 @@ mod tests {
             .contains("no link named \"C\""));
         assert!(parse("move A nowhere").unwrap_err().contains("HOST:PORT"));
         assert!(parse("dance").unwrap_err().contains("commands:"));
+        // `move` follows the options file's rules for a link section.
+        let port = parse("move A h:0").unwrap_err();
+        assert!(port.contains("port is 0"), "{port}");
+        let host = parse("move A h\u{1b}x:1040").unwrap_err();
+        assert!(
+            host.contains("U+001B") && !host.contains('\u{1b}'),
+            "{host}"
+        );
+        // A long line is quoted in part, escaped.
+        let long = parse(&format!("\u{1b}{}", "x".repeat(10_000))).unwrap_err();
+        assert!(long.len() < 300 && !long.contains('\u{1b}'), "{long}");
     }
 }
