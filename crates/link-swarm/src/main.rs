@@ -42,6 +42,15 @@ struct Args {
     check_determinism: bool,
 }
 
+/// `println!` that never panics: once a reader has closed standard output (`| head`),
+/// the rest is dropped and the seeds still run to their verdict.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 fn parse_range(text: &str) -> Result<Range<u64>, String> {
     let range = link_model::seeds::parse_range(text).map_err(|e| e.to_string())?;
     if range.end > MAX_SEED + 1 {
@@ -96,16 +105,16 @@ fn main() -> ExitCode {
         false => Vec::new(),
     };
     let summary = Summary::of(&outcomes);
-    println!("{summary}");
+    outln!("{summary}");
     if args.check_determinism {
         match differing.is_empty() {
-            true => println!("determinism: every seed ran twice with the same records"),
+            true => outln!("determinism: every seed ran twice with the same records"),
             false => {
-                println!(
+                outln!(
                     "determinism FAILED: seeds {differing:?} gave other records the second time"
                 );
                 for seed in &differing {
-                    println!(
+                    outln!(
                         "  replay: cargo run --release -p link-swarm{} --seed {seed} --check-determinism",
                         bug_flags(args.planted_bug)
                     );
@@ -113,7 +122,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!("wall time {:.1} s", started.elapsed().as_secs_f64());
+    outln!("wall time {:.1} s", started.elapsed().as_secs_f64());
     match summary.failed.is_empty() && differing.is_empty() {
         true => ExitCode::SUCCESS,
         false => ExitCode::from(2),
@@ -140,12 +149,12 @@ fn differing(first: &[Outcome], second: &[Outcome]) -> Vec<u64> {
 /// One seed's line: always when it failed (with its replay command), else unless quiet.
 fn report(outcome: &Outcome, args: &Args) {
     match &outcome.result {
-        Ok(verdict) if !args.quiet => println!("seed {}: ok ({verdict:?})", outcome.seed),
+        Ok(verdict) if !args.quiet => outln!("seed {}: ok ({verdict:?})", outcome.seed),
         Ok(_) => {}
         Err(failure) => {
             let bug = bug_flags(args.planted_bug);
-            println!("seed {}: FAILED: {failure}", outcome.seed);
-            println!(
+            outln!("seed {}: FAILED: {failure}", outcome.seed);
+            outln!(
                 "  replay: cargo run --release -p link-swarm{bug} --seed {} --records",
                 outcome.seed
             );
@@ -156,28 +165,29 @@ fn report(outcome: &Outcome, args: &Args) {
 /// `--seed N --records`: the world, the driver's records, the checks' verdict.
 fn print_records(seed: u64, bug: Option<DriverBug>) -> ExitCode {
     let world = World::draw(seed);
-    println!("{world:#?}");
+    outln!("{world:#?}");
     let observed = match link_swarm::run(&world, bug) {
         Ok(observed) => observed,
         Err(e) => {
-            println!("seed {seed}: FAILED: {e}");
+            outln!("seed {seed}: FAILED: {e}");
             return ExitCode::from(2);
         }
     };
     for record in &observed.records {
-        println!("{}", record.text(&world.config));
+        outln!("{}", record.text(&world.config));
     }
-    println!(
+    outln!(
         "streams: at most {:?} at once to each connector, {:?} after the shutdown",
-        observed.streams_most, observed.streams_after_shutdown
+        observed.streams_most,
+        observed.streams_after_shutdown
     );
     match link_swarm::check(&world, &observed) {
         Ok(verdict) => {
-            println!("seed {seed}: ok ({verdict:?})");
+            outln!("seed {seed}: ok ({verdict:?})");
             ExitCode::SUCCESS
         }
         Err(failure) => {
-            println!("seed {seed}: FAILED: {failure}");
+            outln!("seed {seed}: FAILED: {failure}");
             ExitCode::from(2)
         }
     }

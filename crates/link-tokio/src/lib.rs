@@ -39,7 +39,7 @@ pub mod stub;
 
 pub use driver::{
     Control, Driver, DriverBug, DriverError, Record, RecordText, Stalled, Target, TcpTransport,
-    Transport, WaitingFor,
+    Transport, WaitingFor, WIRE_NOTE_CHARS,
 };
 pub use flood::{FloodGate, LogLimiter};
 pub use stub::{AssociationAnswer, KeepAliveAnswer, Listener, Stub, StubLog, StubScript};

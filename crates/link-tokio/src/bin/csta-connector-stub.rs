@@ -158,7 +158,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        println!(
+        // Never a panic on a closed standard output: the connector goes on serving.
+        let _ = writeln!(
+            std::io::stdout().lock(),
             "csta-connector-stub {} bound to {}",
             link_core::printable(&args.name),
             stub.local_addr()
