@@ -118,7 +118,7 @@ impl fmt::Display for ActionText<'_> {
             Action::SendAssociationRequest(_) => f.write_str("send association request"),
             Action::SendKeepAlive(_) => f.write_str("send keep-alive"),
             Action::Close { reason, .. } => write!(f, "close ({})", reason.as_str()),
-            Action::ArmTimer { timer, at } => write!(f, "arm {timer} for {at}"),
+            Action::ArmTimer { timer, at } => write!(f, "arm {timer} until {at}"),
             Action::CancelTimer(timer) => write!(f, "cancel {timer}"),
             Action::Log(record) => match record.number() {
                 Some(number) => write!(f, "log {number}: {}", record.text(self.config)),

@@ -340,7 +340,7 @@ fn inputs_and_actions_have_stable_words() {
                 timer: Timer::ConnectTimeout,
                 at: Instant::from_secs(2),
             },
-            "arm connect-tout for 2.000s",
+            "arm connect-tout until 2.000s",
         ),
         (
             Action::CancelTimer(Timer::RestartDelay),
