@@ -35,6 +35,8 @@ pub struct RunReport {
     pub servers: Vec<(String, History)>,
     /// Each link's name and configured priority.
     pub links: Vec<(String, i32)>,
+    /// The scenario's description.
+    pub description: String,
     /// The faults injected.
     pub faults: Vec<Fault>,
     /// The links' configuration (names for rendering log records).
@@ -71,8 +73,14 @@ impl RunReport {
             .collect()
     }
 
-    /// The verdicts, one line each, and the invariant violation if any.
+    /// The verdicts, one line each, and the invariant violation if any; then the
+    /// outage block ([`RunReport::outage_text`]).
     pub fn verdict_text(&self) -> String {
+        self.verdicts_only() + &self.outage_text()
+    }
+
+    /// The verdicts without the outage block.
+    pub fn verdicts_only(&self) -> String {
         let mut out = String::new();
         if self.timeline_omitted > 0 {
             let _ = writeln!(
@@ -129,8 +137,22 @@ impl RunReport {
             }
             out.push('\n');
         }
-        out.push_str(&self.outage_text());
         out
+    }
+
+    /// The run's outcome in a few words, for a badge: `PASS`, or `FAIL` with why
+    /// (`expectation failed`, `safety violation: I3`, `liveness violation: L1`, `no
+    /// verdict: the step budget ran out`).
+    pub fn outcome_words(&self) -> String {
+        match (&self.summary.ending, self.exit()) {
+            (_, Exit::Pass) => "PASS".into(),
+            (Ending::Violation(found), Exit::Safety) => {
+                format!("FAIL: safety violation ({})", found.invariant)
+            }
+            (Ending::Violation(found), _) => format!("FAIL: liveness violation ({})", found.invariant),
+            (Ending::OutOfBudget { .. }, _) => "FAIL: no verdict (a budget ran out)".into(),
+            (Ending::Completed, _) => "FAIL: an expectation failed".into(),
+        }
     }
 
     /// The outage block: one line per server, one for the service.

@@ -216,6 +216,7 @@ fn report(finished: Finished<Watchers>, summary: RunSummary) -> (RunReport, Opti
             .map(|l| (l.name.clone(), l.effective_priority()))
             .collect(),
         faults: checked.scenario.faults.clone(),
+        description: checked.scenario.description.clone(),
         config: checked.config.clone(),
         timeline_omitted: timeline.omitted,
         recent: timeline.recent.into(),

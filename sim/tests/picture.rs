@@ -393,3 +393,70 @@ fn a_fault_on_one_server_is_drawn_on_that_server_only() {
         "the span ({y}) is in ts2's block (from {ts2_label_y})"
     );
 }
+
+/// Where the page's parts land in headless Chromium in a frame `width` px wide and 900
+/// high (a window narrower than 500 px cannot be asked for): the page with a measuring
+/// script inside an `<iframe srcdoc>`, the DOM dumped, the figures read back from the
+/// outer title.
+fn layout(browser: &Path, report: &RunReport, width: u32, dir: &Path) -> serde_json::Value {
+    let measure = r#"<script>
+const box = id => document.getElementById(id).getBoundingClientRect();
+const svg = document.querySelector('#picture svg').getBoundingClientRect();
+parent.document.title = JSON.stringify({badge_bottom: box('outcome').bottom,
+  outages_bottom: box('outages').bottom, picture_top: box('picture').top,
+  timeline_top: box('timeline').top, svg_width: svg.width,
+  page_width: document.documentElement.scrollWidth, viewport: window.innerWidth});
+</script></body>"#;
+    let page = picture::html(report).replace("</body>", measure);
+    let attribute = page.replace('&', "&amp;").replace('"', "&quot;");
+    let frame = format!(
+        "<!DOCTYPE html><html><head><title>pending</title></head><body style=\"margin:0\"><iframe style=\"width:{width}px;height:900px;border:0\" srcdoc=\"{attribute}\"></iframe></body></html>"
+    );
+    let html = dir.join(format!("layout-{width}.html"));
+    std::fs::write(&html, frame).unwrap();
+    let out = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"])
+        .args(["--no-first-run", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync", "--hide-scrollbars"])
+        .args(["--window-size=1500,1000", "--virtual-time-budget=2000"])
+        .arg(format!("--user-data-dir={}", dir.join(format!("profile-{width}")).display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let title = dom
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_else(|| panic!("no title in the DOM: {}", String::from_utf8_lossy(&out.stderr)));
+    serde_json::from_str(&title.replace("&quot;", "\"")).unwrap_or_else(|e| panic!("{e}: {title}"))
+}
+
+/// The page leads with the answer: at 1400 x 900 the badge, the verdicts and the
+/// outage figures are above the fold, before the picture and the timeline; at 420 px
+/// the page does not overflow sideways and the picture keeps a readable width inside
+/// its own scrolling frame (it was a fixed 1,200 px, cut off).
+#[test]
+fn the_page_leads_with_the_answer_and_its_picture_fits_a_narrow_screen() {
+    let Some(browser) = chromium_or_skip("the page layout check") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("linksim-layout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = report("ha-primary-failover");
+    let wide = layout(&browser, &report, 1400, &dir);
+    eprintln!("at 1400 px: {wide}");
+    let at = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap();
+    assert!(at(&wide, "outages_bottom") < 900.0, "the outage figures are above the fold");
+    assert!(at(&wide, "badge_bottom") < at(&wide, "outages_bottom"));
+    assert!(at(&wide, "picture_top") > at(&wide, "outages_bottom"));
+    assert!(at(&wide, "timeline_top") > at(&wide, "picture_top"));
+    assert!(at(&wide, "svg_width") > 1_100.0, "the picture uses the page's width");
+    let narrow = layout(&browser, &report, 420, &dir);
+    eprintln!("at 420 px: {narrow}");
+    assert_eq!(at(&narrow, "viewport"), 420.0);
+    assert!(at(&narrow, "page_width") <= 421.0, "no sideways overflow of the page");
+    assert!(at(&narrow, "svg_width") >= 760.0, "the picture is not shrunk past reading");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -776,19 +776,42 @@ pub fn page_timeline(report: &RunReport) -> String {
     text
 }
 
-/// A self-contained HTML page holding the picture and the text timeline.
+/// A self-contained HTML page that leads with the answer: the scenario's name and a
+/// pass/fail badge, the verdicts and the outage figures, then the picture (as wide as the
+/// page, and scrolled sideways rather than shrunk past reading on a narrow screen), then
+/// the timeline.
 pub fn html(report: &RunReport) -> String {
     html_with(report, Options::default())
 }
 
+/// The page's style: a readable column, the badge, the picture's frame.
+const PAGE_STYLE: &str = "body { font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; max-width: 1240px; }
+h1 { font-size: 20px; margin: 0 0 6px; }
+.badge { display: inline-block; padding: 3px 10px; border-radius: 4px; font-weight: bold; color: #fff; }
+.badge.pass { background: #1b7837; }
+.badge.fail { background: #b2182b; }
+.description { color: #444; }
+pre { font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }
+.picture { overflow-x: auto; border: 1px solid #ddd; }
+.picture svg { display: block; width: 100%; min-width: 760px; height: auto; }";
+
 /// [`html`], the picture drawn as `options` say.
 pub fn html_with(report: &RunReport, options: Options) -> String {
+    let outcome = report.outcome_words();
+    let class = match outcome.as_str() {
+        "PASS" => "pass",
+        _ => "fail",
+    };
+    let description = report.description.trim();
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} · linksim</title>\n<style>\nbody {{ font-family: DejaVu Sans, Arial, sans-serif; margin: 16px; color: #222; }}\npre {{ font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }}\n</style>\n</head>\n<body>\n{svg}<h2>Timeline</h2>\n<pre>{timeline}</pre>\n<h2>Verdicts</h2>\n<pre>{verdicts}</pre>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name} · linksim</title>\n<style>\n{PAGE_STYLE}\n</style>\n</head>\n<body>\n<h1>{name} <span class=\"badge {class}\" id=\"outcome\">{outcome}</span></h1>\n<p class=\"description\">{description}</p>\n<h2>Verdicts</h2>\n<pre id=\"verdicts\">{verdicts}</pre>\n<h2>Outages</h2>\n<pre id=\"outages\">{outages}</pre>\n<div class=\"picture\" id=\"picture\">\n{svg}</div>\n<h2>Timeline</h2>\n<pre id=\"timeline\">{timeline}</pre>\n</body>\n</html>\n",
         name = escape(&report.summary.name),
+        outcome = escape(&outcome),
+        description = escape(description),
+        verdicts = escape(&report.verdicts_only()),
+        outages = escape(&report.outage_text()),
         svg = svg_with(report, options),
         timeline = escape(&page_timeline(report)),
-        verdicts = escape(&report.verdict_text()),
     )
 }
 
