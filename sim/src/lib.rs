@@ -59,6 +59,7 @@ mod timeline;
 mod trace;
 pub mod verdict;
 mod world;
+pub mod wrap;
 
 pub use crate::duration::{DrawnDuration, SimDuration};
 pub use crate::engine::{Budget, Ending, DEFAULT_STEP_BUDGET, EVENTS_PER_STEP, MAX_PENDING_EVENTS};

@@ -13,8 +13,9 @@ use crate::history::History;
 use crate::outage;
 use crate::scenario::Fault;
 use crate::summary::RunSummary;
-use crate::timeline::{format_timeline, TimelineEntry, RECENT_LINES};
+use crate::timeline::{format_timeline, formatted_entries, TimelineEntry, RECENT_LINES};
 use crate::verdict::Kind;
+use crate::wrap::wrap;
 
 /// Everything a run produced: its [`RunSummary`], and what `linksim run` shows and
 /// writes besides.
@@ -67,10 +68,16 @@ impl RunReport {
         if !color {
             return self.timeline_text();
         }
-        format_timeline(&self.timeline)
-            .lines()
-            .map(|line| paint(line) + "\n")
-            .collect()
+        // An entry wrapped on several lines has one colour.
+        let mut out = String::new();
+        for entry in formatted_entries(&self.timeline, crate::wrap::WIDTH) {
+            let colour = colour_of(&entry);
+            for (i, line) in entry.lines().enumerate() {
+                out.push_str(&paint(line, colour, i == 0));
+                out.push('\n');
+            }
+        }
+        out
     }
 
     /// The verdicts, one line each, and the invariant violation if any; then the
@@ -79,40 +86,43 @@ impl RunReport {
         self.verdicts_only() + &self.outage_text()
     }
 
+    /// How far a wrapped verdict, note or outage line continues in.
+    const INDENT: usize = 7;
+
     /// The verdicts without the outage block.
     pub fn verdicts_only(&self) -> String {
         let mut out = String::new();
         if self.timeline_omitted > 0 {
-            let _ = writeln!(
-                out,
-                "note the timeline shows its first {} lines; {} more were not kept (--trace FILE has every step)",
+            let note = format!(
+                "note the timeline shows its first {} lines; {} more were not kept (--trace FILE has every step)\n",
                 self.timeline.len(),
                 self.timeline_omitted
             );
+            out.push_str(&wrap(&note, Self::INDENT));
         }
         if let Ending::OutOfBudget { budget, at } = &self.summary.ending {
-            let _ = writeln!(
-                out,
-                "error: the run stopped at {at} of {}, after its {}: a partial run, no verdict ({})",
+            let error = format!(
+                "error: the run stopped at {at} of {}, after its {}: a partial run, no verdict ({})\n",
                 Instant::ZERO + self.summary.run_for,
                 budget.words(),
                 budget.advice()
             );
+            out.push_str(&wrap(&error, Self::INDENT));
         }
         if let Ending::Violation(found) = &self.summary.ending {
             let server = found
                 .server
                 .as_deref()
                 .map_or(String::new(), |s| format!(" on {s}"));
-            let _ = writeln!(
-                out,
-                "INVARIANT {} VIOLATED{server} at {}: {}\n  scenario {:?}, seed {}",
+            let headline = format!(
+                "INVARIANT {} VIOLATED{server} at {}: {}\n  scenario {:?}, seed {}\n",
                 found.invariant,
                 Instant::from_nanos(found.at_ns),
                 found.detail,
                 self.summary.name,
                 self.summary.seed
             );
+            out.push_str(&wrap(&headline, Self::INDENT));
             let _ = writeln!(out, "  last steps:");
             let kept = self.timeline.len() + self.recent.len();
             let last: Vec<TimelineEntry> = self
@@ -122,20 +132,23 @@ impl RunReport {
                 .skip(kept.saturating_sub(RECENT_LINES))
                 .cloned()
                 .collect();
-            for line in format_timeline(&last).lines() {
+            for line in formatted_entries(&last, crate::wrap::WIDTH - 2)
+                .concat()
+                .lines()
+            {
                 let _ = writeln!(out, "  {line}");
             }
         }
         for note in &self.summary.liveness {
-            let _ = writeln!(out, "note {note}");
+            out.push_str(&wrap(&format!("note {note}\n"), Self::INDENT));
         }
         for e in &self.expectations {
             let mark = if e.passed { "ok  " } else { "FAIL" };
-            let _ = write!(out, "{mark} expect[{}] {}", e.index, e.expected);
+            let mut text = format!("{mark} expect[{}] {}\n", e.index, e.expected);
             if !e.passed {
-                let _ = write!(out, "\n       seen: {}", e.seen);
+                let _ = writeln!(text, "       seen: {}", e.seen);
             }
-            out.push('\n');
+            out.push_str(&wrap(&text, Self::INDENT));
         }
         out
     }
@@ -149,7 +162,9 @@ impl RunReport {
             (Ending::Violation(found), Exit::Safety) => {
                 format!("FAIL: safety violation ({})", found.invariant)
             }
-            (Ending::Violation(found), _) => format!("FAIL: liveness violation ({})", found.invariant),
+            (Ending::Violation(found), _) => {
+                format!("FAIL: liveness violation ({})", found.invariant)
+            }
             (Ending::OutOfBudget { .. }, _) => "FAIL: no verdict (a budget ran out)".into(),
             (Ending::Completed, _) => "FAIL: an expectation failed".into(),
         }
@@ -160,19 +175,19 @@ impl RunReport {
         let names = self.names();
         let mut out = String::new();
         for (server, figures) in self.summary.outages.servers.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "outage {}: {}",
+            let line = format!(
+                "outage {}: {}\n",
                 names.server(server),
                 outage::summary(figures, &names, false)
             );
+            out.push_str(&wrap(&line, Self::INDENT));
         }
         let service = if self.servers.len() == 1 {
             format!("as {}'s (one server)", names.server(0))
         } else {
             outage::summary(&self.summary.outages.service, &names, true)
         };
-        let _ = writeln!(out, "service: {service}");
+        out.push_str(&wrap(&format!("service: {service}\n"), Self::INDENT));
         out
     }
 
@@ -241,32 +256,41 @@ pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool 
     is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
-/// Colours one aligned timeline line by what it says; the columns stay aligned because
-/// only whole fields are wrapped in escapes.
-fn paint(line: &str) -> String {
+/// Colours one line of a timeline entry in the entry's `colour`, its time dimmed on the
+/// entry's `first` line; the columns stay aligned because only whole fields are wrapped
+/// in escapes.
+fn paint(line: &str, colour: &str, first: bool) -> String {
     const DIM: &str = "\x1b[2m";
     const RESET: &str = "\x1b[0m";
-    let colour = if line.contains("INVARIANT") {
-        "\x1b[1;37;41m"
-    } else if line.contains("FAULT")
-        || line.contains("EventLinkDisconnected")
-        || line.contains("failed (")
-    {
-        "\x1b[31m"
-    } else if line.contains("log 35115") {
-        "\x1b[1;33m"
-    } else if line.contains("EventLinkConnected") {
-        "\x1b[32m"
-    } else if line.contains("role changed") || line.contains("Management Layer") {
-        "\x1b[35m"
-    } else {
-        ""
+    // The time is dimmed on an entry's first line; a continuation has no time.
+    let split = match first {
+        true => line.find('s').map_or(0, |i| i + 1),
+        false => 0,
     };
-    let split = line.find('s').map_or(0, |i| i + 1);
     let (time, rest) = line.split_at(split);
     if colour.is_empty() {
         format!("{DIM}{time}{RESET}{rest}")
     } else {
         format!("{DIM}{time}{RESET}{colour}{rest}{RESET}")
+    }
+}
+
+/// The colour of a timeline entry, by what it says.
+fn colour_of(entry: &str) -> &'static str {
+    if entry.contains("INVARIANT") {
+        "\x1b[1;37;41m"
+    } else if entry.contains("FAULT")
+        || entry.contains("EventLinkDisconnected")
+        || entry.contains("failed (")
+    {
+        "\x1b[31m"
+    } else if entry.contains("log 35115") {
+        "\x1b[1;33m"
+    } else if entry.contains("EventLinkConnected") {
+        "\x1b[32m"
+    } else if entry.contains("role changed") || entry.contains("Management Layer") {
+        "\x1b[35m"
+    } else {
+        ""
     }
 }

@@ -3,7 +3,6 @@
 //! the aligned text of a list of lines.
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 
 use link_core::{Action, Config, Event, Instant, LinkId, Outcome, StepError};
 
@@ -208,37 +207,34 @@ pub fn describe_action(action: &Action, config: &Config) -> String {
     format!("{}{generation}", action.text(config).without_link())
 }
 
-/// Formats timeline entries in aligned columns.
+/// Formats timeline entries in aligned columns, each line at most
+/// [`crate::wrap::WIDTH`] characters (a long text continues under itself).
 pub fn format_timeline(entries: &[TimelineEntry]) -> String {
-    let time_width = entries
+    formatted_entries(entries, crate::wrap::WIDTH).concat()
+}
+
+/// Each entry in aligned columns, as [`format_timeline`] writes it: one line, or more
+/// when its text is wrapped to `width` characters, each ending in a line break.
+pub fn formatted_entries(entries: &[TimelineEntry], width: usize) -> Vec<String> {
+    let widest = |f: fn(&TimelineEntry) -> usize| entries.iter().map(f).max().unwrap_or(0);
+    let time_width = widest(|e| e.at.to_string().len());
+    let server_width = widest(|e| e.server.len()).max(1);
+    let link_width = widest(|e| e.link.len()).max(1);
+    let indent = time_width + server_width + link_width + 6;
+    entries
         .iter()
-        .map(|e| e.at.to_string().len())
-        .max()
-        .unwrap_or(0);
-    let server_width = entries
-        .iter()
-        .map(|e| e.server.len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let link_width = entries
-        .iter()
-        .map(|e| e.link.len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut out = String::new();
-    for e in entries {
-        let server = if e.server.is_empty() { "-" } else { &e.server };
-        let link = if e.link.is_empty() { "-" } else { &e.link };
-        let _ = writeln!(
-            out,
-            "{:>time_width$}  {server:<server_width$}  {link:<link_width$}  {}",
-            e.at.to_string(),
-            e.text
-        );
-    }
-    out
+        .map(|e| {
+            let server = if e.server.is_empty() { "-" } else { &e.server };
+            let link = if e.link.is_empty() { "-" } else { &e.link };
+            let line = format!(
+                "{:>time_width$}  {server:<server_width$}  {link:<link_width$}  {}\n",
+                e.at.to_string(),
+                e.text
+            );
+            // A long text goes on under itself: the columns stay readable.
+            crate::wrap::wrap_within(&line, indent, width)
+        })
+        .collect()
 }
 
 /// A status fault's values: `disabled`, or `overloadReached, normal +2s`.

@@ -481,8 +481,10 @@ fn a_run_past_its_step_budget_is_an_error_and_check_warns_about_it() {
     let out = linksim(&["run", file, "--quiet", "--max-steps", "20000"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
+    // The message is wrapped at 100 columns: compare its words.
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        stdout.contains("after its step budget of 20000 core steps: a partial run, no verdict"),
+        words.contains("after its step budget of 20000 core steps: a partial run, no verdict"),
         "{stdout}"
     );
     assert!(
@@ -742,4 +744,60 @@ fn check_warns_about_a_run_that_checks_many_links_for_minutes() {
             && stderr.contains("each checking 65535 links"),
         "{stderr}"
     );
+}
+
+/// The front-door issue: `run` (every bundled scenario, plain and verbose), `explore`
+/// and `sweep` (the README's command, with worst runs) print lines of at most 100
+/// characters, so a 100-column terminal never wraps them.
+#[test]
+fn default_outputs_fit_in_100_columns() {
+    // The worst runs go to `worst/` in a folder of their own, as the README types it (a
+    // long absolute path would be the only wide line).
+    let dir = std::env::temp_dir().join(format!("linksim-width-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = |name: &str| root().join("scenarios").join(name).display().to_string();
+    let drawn = scenario("outage-connector-dies-at-a-drawn-moment.json");
+    let failover = scenario("ha-primary-failover.json");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["run", "scenarios"],
+        vec!["run", "-v", "scenarios"],
+        vec!["explore", "--seeds", "0..40"],
+        vec![
+            "sweep",
+            &drawn,
+            "--set",
+            "connect_tout=1s,2s,5s",
+            "--set",
+            "restart_timeout=2s,5s,10s",
+            "--seeds",
+            "0..50",
+            "--worst",
+            "3",
+            "worst",
+        ],
+        vec![
+            "sweep",
+            &drawn,
+            &failover,
+            "--set",
+            "connect_tout=1s,5s",
+            "--seeds",
+            "0..5",
+        ],
+    ];
+    for args in commands {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_linksim"));
+        command.args(&args).current_dir(root());
+        if args[0] == "sweep" {
+            command.current_dir(&dir);
+        }
+        let out = command.output().unwrap();
+        let lines = text(&out.stdout) + &text(&out.stderr);
+        assert!(lines.lines().count() > 3, "{args:?} printed: {lines}");
+        let widest = lines.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        let line = lines.lines().find(|l| l.chars().count() == widest);
+        assert!(widest <= 100, "{args:?}: a line of {widest}: {line:?}");
+    }
+    assert!(dir.join("worst").read_dir().unwrap().count() == 3);
+    std::fs::remove_dir_all(dir).unwrap();
 }

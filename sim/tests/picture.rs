@@ -114,7 +114,7 @@ fn screenshot(browser: &Path, html: &Path, dir: &Path) -> (Vec<u8>, u32) {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
-            "--window-size=1240,560",
+            "--window-size=1240,1100",
         ])
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--screenshot={}", png_path.display()))
@@ -415,11 +415,23 @@ parent.document.title = JSON.stringify({badge_bottom: box('outcome').bottom,
     let html = dir.join(format!("layout-{width}.html"));
     std::fs::write(&html, frame).unwrap();
     let out = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+        ])
         .args(["--no-first-run", "--disable-background-networking"])
-        .args(["--disable-component-update", "--disable-sync", "--hide-scrollbars"])
+        .args([
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
         .args(["--window-size=1500,1000", "--virtual-time-budget=2000"])
-        .arg(format!("--user-data-dir={}", dir.join(format!("profile-{width}")).display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join(format!("profile-{width}")).display()
+        ))
         .arg("--dump-dom")
         .arg(format!("file://{}", html.display()))
         .output()
@@ -429,7 +441,12 @@ parent.document.title = JSON.stringify({badge_bottom: box('outcome').bottom,
         .split("<title>")
         .nth(1)
         .and_then(|t| t.split("</title>").next())
-        .unwrap_or_else(|| panic!("no title in the DOM: {}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no title in the DOM: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     serde_json::from_str(&title.replace("&quot;", "\"")).unwrap_or_else(|e| panic!("{e}: {title}"))
 }
 
@@ -448,15 +465,27 @@ fn the_page_leads_with_the_answer_and_its_picture_fits_a_narrow_screen() {
     let wide = layout(&browser, &report, 1400, &dir);
     eprintln!("at 1400 px: {wide}");
     let at = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap();
-    assert!(at(&wide, "outages_bottom") < 900.0, "the outage figures are above the fold");
+    assert!(
+        at(&wide, "outages_bottom") < 900.0,
+        "the outage figures are above the fold"
+    );
     assert!(at(&wide, "badge_bottom") < at(&wide, "outages_bottom"));
     assert!(at(&wide, "picture_top") > at(&wide, "outages_bottom"));
     assert!(at(&wide, "timeline_top") > at(&wide, "picture_top"));
-    assert!(at(&wide, "svg_width") > 1_100.0, "the picture uses the page's width");
+    assert!(
+        at(&wide, "svg_width") > 1_100.0,
+        "the picture uses the page's width"
+    );
     let narrow = layout(&browser, &report, 420, &dir);
     eprintln!("at 420 px: {narrow}");
     assert_eq!(at(&narrow, "viewport"), 420.0);
-    assert!(at(&narrow, "page_width") <= 421.0, "no sideways overflow of the page");
-    assert!(at(&narrow, "svg_width") >= 760.0, "the picture is not shrunk past reading");
+    assert!(
+        at(&narrow, "page_width") <= 421.0,
+        "no sideways overflow of the page"
+    );
+    assert!(
+        at(&narrow, "svg_width") >= 760.0,
+        "the picture is not shrunk past reading"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -597,14 +597,26 @@ impl Results {
 
 /// Combination `c` with seed `seed` as a standalone scenario: ranges replaced by the
 /// values drawn, the seed fixed, the name saying where it came from.
+///
+/// The scenario's expectations are left out, and the description says so: a sweep
+/// measures outages and checks invariants, not expectations (which were written for
+/// the scenario's own settings), so replaying a worst run fails only on a violation.
 pub fn standalone(c: &Combination, settings: &[Setting], seed: u64) -> scenario::Scenario {
     let mut s = c.checked.clone().with_seed(seed).scenario;
     // An options import is already in `config` (links and timing): the written file
     // stands alone, wherever it is written.
     s.config.options = None;
+    let left_out = std::mem::take(&mut s.expect).len();
+    let expectations = match left_out {
+        0 => String::new(),
+        n => format!(
+            " Its {n} expectation(s) are left out: a sweep measures outages and checks invariants; `linksim run` on {} checks them.",
+            crate::printable_path(&c.file)
+        ),
+    };
     let was = std::mem::take(&mut s.description);
     s.description = format!(
-        "Written by linksim sweep from {} with seed {seed} (fault ranges replaced by the values drawn); `linksim run` replays it. {was}",
+        "Written by linksim sweep from {} with seed {seed} (fault ranges replaced by the values drawn); `linksim run` replays it.{expectations} {was}",
         c.label(settings)
     )
     .trim_end()

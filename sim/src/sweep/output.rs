@@ -26,6 +26,56 @@ pub struct Report {
     pub results: Results,
 }
 
+/// The table's figure columns.
+const HEADINGS: [&str; 9] = [
+    "runs",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "availability",
+    "failovers",
+    "never up",
+    "violations",
+];
+
+/// One combination's figures as the table prints them, in [`HEADINGS`] order.
+fn row_figures(a: &super::Aggregate) -> [String; 9] {
+    let [p50, p90, p99, max] = a.quartet_ns().map(secs);
+    [
+        a.runs.to_string(),
+        p50,
+        p90,
+        p99,
+        max,
+        format!("{:.4}%", 100.0 * a.availability()),
+        format!("{:.2}", a.failovers_per_run()),
+        a.never_up.to_string(),
+        a.violations.to_string(),
+    ]
+}
+
+/// Each column's width: its heading's or its widest figure's.
+fn column_widths(rows: &[[String; 9]]) -> [usize; 9] {
+    let mut widths = HEADINGS.map(str::len);
+    for row in rows {
+        for (width, figure) in widths.iter_mut().zip(row) {
+            *width = (*width).max(figure.len());
+        }
+    }
+    widths
+}
+
+/// Cells right-aligned in their columns, two spaces apart.
+fn columns(cells: &[String; 9], widths: &[usize; 9]) -> String {
+    let cells: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, &w)| format!("{cell:>w$}"))
+        .collect();
+    cells.join("  ")
+}
+
 /// Seconds with milliseconds, for the table.
 fn secs(ns: u64) -> String {
     format!("{}.{:03}s", ns / 1_000_000_000, (ns / 1_000_000) % 1000)
@@ -54,34 +104,55 @@ impl Report {
         label(file, &self.settings, values)
     }
 
-    /// The table printed on standard output.
+    /// Whether every combination comes from the same file.
+    pub fn shares_a_file(&self) -> bool {
+        self.rows.iter().all(|(file, _)| *file == self.rows[0].0)
+    }
+
+    /// Combination `i`'s label without its file when every combination shares it:
+    /// `key=value ...`, empty when nothing is swept.
+    pub fn short_label(&self, i: usize) -> String {
+        match self.shares_a_file() {
+            true => label("", &self.settings, &self.rows[i].1)
+                .trim_start()
+                .to_string(),
+            false => self.label(i),
+        }
+    }
+
+    /// The table printed on standard output, at most [`crate::wrap::WIDTH`] columns
+    /// wide when it can be: the file named once above it when every combination
+    /// shares it, each row labelled by its values alone; a row whose label and figures
+    /// do not fit on one line has its label on a line of its own.
     pub fn table(&self) -> String {
-        let labels: Vec<String> = (0..self.rows.len()).map(|i| self.label(i)).collect();
-        let width = labels.iter().map(String::len).max().unwrap_or(0).max(11);
-        let mut out = format!(
-            "{:width$}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>12}  {:>9}  {:>8}  {:>10}\n",
-            "combination",
-            "runs",
-            "p50",
-            "p90",
-            "p99",
-            "max",
-            "availability",
-            "failovers",
-            "never up",
-            "violations"
+        let shared = self.shares_a_file();
+        let labels: Vec<String> = (0..self.rows.len()).map(|i| self.short_label(i)).collect();
+        let figures: Vec<[String; 9]> = self.results.aggregates.iter().map(row_figures).collect();
+        let widths = column_widths(&figures);
+        let figures_width: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+        let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let one_line = label_width == 0 || label_width + 2 + figures_width <= crate::wrap::WIDTH;
+        let mut out = String::new();
+        if shared && !self.rows.is_empty() {
+            let _ = writeln!(out, "scenario {}", link_core::printable(&self.rows[0].0));
+        }
+        let pad = match (one_line, label_width) {
+            (true, 0) => String::new(),
+            (true, w) => " ".repeat(w + 2),
+            (false, _) => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{pad}{}",
+            columns(&HEADINGS.map(String::from), &widths)
         );
-        for (label, a) in labels.iter().zip(&self.results.aggregates) {
-            let [p50, p90, p99, max] = a.quartet_ns().map(secs);
-            let _ = writeln!(
-                out,
-                "{label:width$}  {:>7}  {p50:>9}  {p90:>9}  {p99:>9}  {max:>9}  {:>11.4}%  {:>9.2}  {:>8}  {:>10}",
-                a.runs,
-                100.0 * a.availability(),
-                a.failovers_per_run(),
-                a.never_up,
-                a.violations
-            );
+        for (label, row) in labels.iter().zip(&figures) {
+            let line = columns(row, &widths);
+            let _ = match (one_line, label_width) {
+                (true, 0) => writeln!(out, "{line}"),
+                (true, w) => writeln!(out, "{label:w$}  {line}"),
+                (false, _) => writeln!(out, "{}\n{line}", crate::wrap::wrap(label, 2)),
+            };
         }
         out
     }

@@ -249,45 +249,57 @@ fn print_json(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
 fn print_text(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
     let count = plan.seeds.count;
     let rate = crate::progress::rate;
-    outln!(
-        "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {} seeds/s, {} simulated s per wall s, {} core steps",
-        plan.range.start,
-        plan.range.end,
-        plan.shard.0,
-        plan.shard.1,
-        plan.jobs,
-        rate(count as f64 / wall),
-        rate(tally.simulated_s / wall),
-        tally.steps
+    let wrapped = |text: String| linksim::wrap::wrap(&text, 2);
+    out!(
+        "{}",
+        wrapped(format!(
+            "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {} seeds/s, {} simulated s per wall s, {} core steps\n",
+            plan.range.start,
+            plan.range.end,
+            plan.shard.0,
+            plan.shard.1,
+            plan.jobs,
+            rate(count as f64 / wall),
+            rate(tally.simulated_s / wall),
+            tally.steps
+        ))
     );
-    outln!(
-        "L1 was claimed and checked in {} of {count} seed(s) (the others had no healthy connector their roles allow, or a flapping one)",
-        tally.liveness
+    out!(
+        "{}",
+        wrapped(format!(
+            "L1 was claimed and checked in {} of {count} seed(s) (the others had no healthy connector their roles allow, or a flapping one)\n",
+            tally.liveness
+        ))
     );
-    let planted = crate::planted::replay_flags(plan.options.run_options());
     for s in found {
-        let v = &s.found;
-        let server = v
-            .server
-            .as_deref()
-            .map_or(String::new(), |s| format!(" on {s}"));
-        outln!(
-            "VIOLATION seed {}: {}{server} at {}: {}\n  shrunk from {} to {} elements: {}\n  replay: linksim run {}{planted}   (or: linksim explore --seeds {}..{}{planted})",
-            s.seed,
-            v.invariant,
-            link_core::Instant::from_nanos(v.at_ns),
-            v.detail,
-            s.before,
-            s.after,
-            linksim::printable_path(&s.file),
-            linksim::printable_path(&s.file),
-            s.seed,
-            s.seed + 1
-        );
+        out!("{}", wrapped(violation_text(s, plan)));
     }
     outln!(
         "explore: {} passed, {} failed",
         count - tally.violations,
         tally.violations
     );
+}
+
+/// A shrunk violation: what, where, the shrinking, and the two commands that replay it
+/// (each on its own line, so that wrapping never breaks a command).
+fn violation_text(s: &Shrunk, plan: &Plan) -> String {
+    let planted = crate::planted::replay_flags(plan.options.run_options());
+    let v = &s.found;
+    let server = v
+        .server
+        .as_deref()
+        .map_or(String::new(), |s| format!(" on {s}"));
+    let file = linksim::printable_path(&s.file);
+    format!(
+        "VIOLATION seed {}: {}{server} at {}: {}\n  shrunk from {} to {} elements: {file}\n  replay: linksim run {file}{planted}\n      or: linksim explore --seeds {}..{}{planted}\n",
+        s.seed,
+        v.invariant,
+        link_core::Instant::from_nanos(v.at_ns),
+        v.detail,
+        s.before,
+        s.after,
+        s.seed,
+        s.seed + 1
+    )
 }

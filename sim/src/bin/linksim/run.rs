@@ -321,12 +321,13 @@ fn run_one(
 /// The header, the timeline (unless quiet) and the verdicts.
 fn print_report(file: &Path, report: &RunReport, output: &Output) {
     let summary = &report.summary;
-    outln!(
-        "== {} ({}, seed {})",
+    let header = format!(
+        "== {} ({}, seed {})\n",
         summary.name,
         linksim::printable_path(file),
         summary.seed
     );
+    out!("{}", linksim::wrap::wrap(&header, 3));
     if !output.quiet {
         out!("{}", report.timeline_styled(output.color));
     }

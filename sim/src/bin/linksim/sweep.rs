@@ -375,10 +375,12 @@ fn write_worst(report: &output::Report, p: &Prepared, dir: &Path, flags: &SweepF
             exit = Exit::NoVerdict;
             continue;
         }
+        let label = report.short_label(w.combination);
         let text = format!(
-            "worst {}: {} seed {}: longest service outage {:.3}s -> linksim run {}",
+            "worst {}: {}{}seed {}, longest service outage {:.3}s\n  replay: linksim run {}",
             rank + 1,
-            report.label(w.combination),
+            label,
+            if label.is_empty() { "" } else { ", " },
             w.seed,
             w.longest_ns as f64 / 1e9,
             linksim::printable_path(file)
