@@ -26,6 +26,24 @@ fn text(bytes: &[u8]) -> String {
 const BROKEN: &[(&str, &str, Option<&str>)] = &[
     ("malformed-json", "EOF while parsing an object", Some("6:1")),
     ("empty-file", "the file is empty", None),
+    // The front-door issue: a missing field has its path and the object's position (it
+    // was the closing brace's, without a path); a string left open is said as such (it
+    // was "control character found"); a spaced unit suggests the right spelling.
+    (
+        "missing-field-in-fault",
+        "faults[0]: missing field `for`",
+        Some("7:5"),
+    ),
+    (
+        "unterminated-string",
+        "name: a string is not closed (a missing `\"` before the line ends)",
+        Some("3:11"),
+    ),
+    (
+        "duration-with-a-spaced-unit",
+        "run_for: duration \"5 sec\" has an unknown unit \" sec\"; use ns, us, ms, s, m or h (did you mean \"5s\"?)",
+        Some("4:20"),
+    ),
     (
         "unknown-field",
         "unknown field `conect_tout`, expected one of `connect_tout`",

@@ -194,9 +194,9 @@ fn an_invalid_scenario_shows_its_error_at_its_line_and_column() {
     let Some(browser) = chromium_or_skip("the playground error test") else {
         return;
     };
-    // A syntax error (serde's position): the crash fault lacks its "for".
+    // A missing field, located at the object that lacks it: the crash fault's "for".
     let missing = "{\n  \"format\": 1,\n  \"name\": \"broken\",\n  \"run_for\": \"5s\",\n  \"config\": { \"links\": [ { \"name\": \"A\", \"priority\": 1 } ] },\n  \"faults\": [ { \"fault\": \"crash\", \"at\": \"1s\", \"link\": \"NOPE\" } ]\n}\n";
-    shows_error_at(&browser, missing, 6, 64);
+    shows_error_at(&browser, missing, 6, 15);
     // A check of the scenario's meaning (located by the name in the text), after
     // characters of two, three and four bytes (the last two UTF-16 units) on the same
     // line: the column counts characters, the selection UTF-16 units.

@@ -10,6 +10,7 @@ mod error;
 pub mod expectation;
 pub mod fault;
 pub mod format;
+mod json_error;
 pub mod read;
 mod values;
 

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use super::json_error::{offset, position};
+
 use super::check::{check, CheckError, Checked};
 use super::error::ScenarioError;
 use super::format::{LinkSpec, Scenario};
@@ -74,18 +76,8 @@ pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, Sc
             format!("a scenario is a JSON object ({{ ... }}); the file holds {what}"),
         ));
     }
-    let scenario: Scenario = serde_json::from_str(&uncommented).map_err(|e| {
-        let message = e.to_string();
-        // serde_json appends " at line L column C"; the location goes in front instead.
-        // (The last such suffix: the message may quote the file's own text.)
-        let message = match message.rsplit_once(" at line ") {
-            Some((text, _)) if e.line() > 0 => text.to_string(),
-            _ => message,
-        };
-        // Line 0: serde_json knows no position.
-        let location = (e.line() > 0).then(|| serde_position(&uncommented, e.line(), e.column()));
-        error(location, message)
-    })?;
+    let scenario: Scenario =
+        from_json(&uncommented).map_err(|(location, message)| error(location, message))?;
     // Positions are searched in the text without comments (blanked in place, so lines
     // and columns are those of the file): a comment cannot capture an error's position.
     let scenario =
@@ -94,6 +86,23 @@ pub fn parse_with(path: &Path, text: &str, access: Access) -> Result<Checked, Sc
         })?;
     check(scenario)
         .map_err(|(needle, message)| error(needle.and_then(|n| locate(&uncommented, &n)), message))
+}
+
+/// The scenario in JSON `text`, or its first error described
+/// ([`super::json_error::describe`]).
+fn from_json(text: &str) -> Result<Scenario, super::json_error::Described> {
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| super::json_error::describe(text, &e))?;
+    // Only whitespace may follow the object (as serde_json::from_str checks).
+    reader.end().map_err(|e| {
+        let at = offset(text, e.line(), e.column());
+        (
+            Some(position(text, at)),
+            "unexpected text after the scenario's closing `}`".to_string(),
+        )
+    })?;
+    Ok(scenario)
 }
 
 /// Fills in the links and timing from `config.options`, if it names an INI export.
@@ -244,32 +253,6 @@ pub fn strip_comments(text: &str) -> String {
 /// Where `needle` first appears in `text`, as 1-based line and column.
 pub(super) fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
     Some(position(text, text.find(needle)?))
-}
-
-/// The line and column (1-based; the column counts characters, as an editor does) of
-/// byte `offset` in `text`.
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-/// serde_json's line and column (the column counting bytes, 0 right after a newline)
-/// as [`position`]'s.
-fn serde_position(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
-    let line_start = match line {
-        0 | 1 => 0,
-        n => text
-            .match_indices('\n')
-            .nth(n - 2)
-            .map_or(text.len(), |(at, _)| at + 1),
-    };
-    position(text, line_start + byte_column.saturating_sub(1))
 }
 
 #[cfg(test)]
