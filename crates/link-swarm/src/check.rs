@@ -140,6 +140,22 @@ pub enum Verdict {
     PassedWithoutL1(&'static str),
 }
 
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Passed { recovered: true } => f.write_str(
+                "every check passed; L1 held: a link was active again after the last heal",
+            ),
+            Verdict::Passed { recovered: false } => f.write_str(
+                "every check passed; L1 held: the active link lasted past the last heal",
+            ),
+            Verdict::PassedWithoutL1(why) => {
+                write!(f, "every check passed; L1 not claimed ({why})")
+            }
+        }
+    }
+}
+
 /// Checks one run of `world`: how the driver stopped, then the replay of its records,
 /// then the streams it held.
 pub fn check(world: &World, observed: &Observed) -> Result<Verdict, Finding> {

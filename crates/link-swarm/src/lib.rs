@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+mod describe;
 pub mod net;
 pub mod run;
 pub mod swarm;

@@ -165,7 +165,7 @@ fn report(outcome: &Outcome, args: &Args) {
 /// `--seed N --records`: the world, the driver's records, the checks' verdict.
 fn print_records(seed: u64, bug: Option<DriverBug>) -> ExitCode {
     let world = World::draw(seed);
-    outln!("{world:#?}");
+    outln!("{}", world.to_string().trim_end());
     let observed = match link_swarm::run(&world, bug) {
         Ok(observed) => observed,
         Err(e) => {
@@ -176,14 +176,21 @@ fn print_records(seed: u64, bug: Option<DriverBug>) -> ExitCode {
     for record in &observed.records {
         outln!("{}", record.text(&world.config));
     }
+    let most: Vec<String> = observed
+        .streams_most
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     outln!(
-        "streams: at most {:?} at once to each connector, {:?} after the shutdown",
-        observed.streams_most,
-        observed.streams_after_shutdown
+        "streams: at most {} at once to each connector; {} after the shutdown",
+        most.join(", "),
+        observed
+            .streams_after_shutdown
+            .map_or("not counted".to_string(), |n| n.to_string())
     );
     match link_swarm::check(&world, &observed) {
         Ok(verdict) => {
-            outln!("seed {seed}: ok ({verdict:?})");
+            outln!("seed {seed}: ok: {verdict}");
             ExitCode::SUCCESS
         }
         Err(failure) => {
