@@ -52,6 +52,72 @@ const TEMPLATE: &str = r#"// A linksim scenario (format 1). Lines starting with 
 }
 "#;
 
+/// A starter scenario named `name` whose links and timing come from the T-Server
+/// options export `options_file` (as the scenario names it: beside it or under it),
+/// whose configuration is `config`: one standalone server (a comment shows the HA
+/// pair), the connector of the highest-priority link crashing at 10 s for 60 s, and
+/// no expectations (comments show some, with the export's link names), so that a run
+/// shows the failover and its outage figures whatever the links are.
+pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) -> String {
+    let field = serde_json::to_string(name).expect("a string serializes");
+    let options = serde_json::to_string(options_file).expect("a string serializes");
+    let shown = link_core::printable(name);
+    let highest = config
+        .links
+        .iter()
+        .max_by_key(|link| {
+            (
+                link.priority.unwrap_or(0),
+                std::cmp::Reverse(link.name.clone()),
+            )
+        })
+        .map(|link| (link.name.clone(), link.priority.unwrap_or(0)));
+    let (top, top_priority) = highest.unwrap_or_default();
+    let top_field = serde_json::to_string(&top).expect("a string serializes");
+    let links: Vec<String> = config
+        .links
+        .iter()
+        .map(|l| {
+            format!(
+                "{} ({})",
+                link_core::printable(&l.name),
+                l.priority.unwrap_or(0)
+            )
+        })
+        .collect();
+    format!(
+        r#"// A linksim scenario (format 1) over a T-Server options export. Lines starting with
+// // are comments. Every field is documented in scenarios/README.md.
+// Run it:  linksim run {shown}.json        Draw it:  linksim run {shown}.json --html {shown}.html
+{{
+  "format": 1,
+  "name": {field},
+  "description": "The links and timing of {options_text}; the connector of the highest-priority link crashes at 10 s for a minute.",
+  "seed": 1,
+  "run_for": "90s",
+  "config": {{
+    // Links ({links}), connect-tout and the kpl-* options come from the export.
+    "options": {options},
+    "restart_timeout": "10s"    // no T-Server option holds it; sweep it with --set
+  }},
+  // One standalone server named "ts". For an HA pair:
+  // "servers": [ {{ "name": "ts1", "role": "primary" }}, {{ "name": "ts2", "role": "backup" }} ],
+  "faults": [
+    // The connector of the highest-priority link ({top_text}, priority {top_priority}) crashes.
+    {{ "fault": "crash", "at": "10s", "link": {top_field}, "for": "60s" }}
+  ],
+  // Every invariant is checked on every step; add what you expect, for example:
+  // {{ "expect": "active_at", "at": "5s", "link": {top_field} }},
+  // {{ "expect": "max_outage", "server": "ts", "at_most": "15s" }}
+  "expect": []
+}}
+"#,
+        options_text = link_core::printable(options_file),
+        links = links.join(", "),
+        top_text = link_core::printable(&top),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

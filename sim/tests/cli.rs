@@ -819,3 +819,63 @@ fn default_outputs_fit_in_100_columns() {
     assert!(dir.join("worst").read_dir().unwrap().count() == 3);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The front-door issue's first door: `linksim new NAME --options EXPORT` writes a
+/// scenario over a T-Server options export that runs as is and fails over; an export
+/// outside the scenario's folder is copied beside it, one inside is named where it is,
+/// and a file that is not an export writes nothing.
+#[test]
+fn a_starter_over_an_options_export_runs_and_fails_over() {
+    let dir = std::env::temp_dir().join(format!("linksim-new-options-{}", std::process::id()));
+    let inner = dir.join("exports");
+    std::fs::create_dir_all(&inner).unwrap();
+    let export = root().join("scenarios/tserver-options.ini");
+    let new = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_linksim"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let out = new(&["new", "mine", "--options", export.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("to mine.ini"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read(dir.join("mine.ini")).unwrap(),
+        std::fs::read(&export).unwrap(),
+        "the export is copied unchanged"
+    );
+    let run = new(&["run", "mine.json", "--html", "mine.html"]);
+    let stdout = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("FAULT connector CSTA_MAIN crashes")
+            && stdout.contains("restored by CSTA_SPARE"),
+        "the highest link's connector crashes and the spare takes over: {stdout}"
+    );
+    assert!(dir.join("mine.html").exists());
+    // An export in the scenario's folder is named, not copied.
+    std::fs::copy(&export, inner.join("site.ini")).unwrap();
+    let out = new(&["new", "inside", "--options", "exports/site.ini"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dir.join("inside.ini").exists());
+    let written = std::fs::read_to_string(dir.join("inside.json")).unwrap();
+    assert!(
+        written.contains("\"options\": \"exports/site.ini\""),
+        "{written}"
+    );
+    assert_eq!(
+        new(&["run", "--quiet", "inside.json"]).status.code(),
+        Some(0)
+    );
+    // Not an export: an error, and nothing written.
+    std::fs::write(dir.join("notes.ini"), "shopping list\n").unwrap();
+    let out = new(&["new", "bad", "--options", "notes.ini"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!dir.join("bad.json").exists() && !dir.join("bad.ini").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,5 +1,7 @@
-//! `linksim new NAME`: writes the commented starter scenario ([`linksim::starter`]) to
-//! `NAME.json`, never over an existing file. The name becomes the scenario's `name`
+//! `linksim new NAME [--options FILE]`: writes the commented starter scenario
+//! ([`linksim::starter`]) to `NAME.json`, never over an existing file; with
+//! `--options`, one over a T-Server options export (copied beside the scenario when it
+//! is not already in the scenario's folder, as a scenario may only read files there). The name becomes the scenario's `name`
 //! (a JSON string, escaped) and must be one `check` accepts: not empty, no control
 //! character. The written file always passes `linksim check`.
 
@@ -12,14 +14,21 @@ use linksim::Exit;
 pub struct NewFlags {
     /// The scenario's name; it is written to NAME.json (a path ending in .json is used as is).
     name: String,
+    /// A T-Server options export (INI): the scenario takes its links and timing from
+    /// it, and crashes the connector of its highest-priority link. A file outside the
+    /// scenario's folder is copied beside it as NAME.ini.
+    #[arg(long, value_name = "FILE")]
+    options: Option<PathBuf>,
 }
 
 /// Writes the starter scenario.
 pub fn command(flags: NewFlags) -> Exit {
-    match write(&flags.name) {
+    match write(&flags.name, flags.options.as_deref()) {
         Ok(path) => {
             let path = linksim::printable_path(&path);
             outln!("wrote {path}; run it with: linksim run {path}");
+            let html = path.strip_suffix(".json").unwrap_or(&path);
+            outln!("draw it with: linksim run {path} --html {html}.html");
             Exit::Pass
         }
         Err(e) => {
@@ -29,13 +38,46 @@ pub fn command(flags: NewFlags) -> Exit {
     }
 }
 
-/// Writes the starter named after `name`; the path written.
-fn write(name: &str) -> Result<PathBuf, String> {
+/// Writes the starter named after `name` (over the export `options`, if any); the
+/// path written.
+fn write(name: &str, options: Option<&Path>) -> Result<PathBuf, String> {
     let path = match name.ends_with(".json") {
         true => PathBuf::from(name),
         false => PathBuf::from(format!("{name}.json")),
     };
     let shown = linksim::printable_path(&path);
+    let stem = checked_stem(&path)?;
+    if path.exists() {
+        return Err(format!("{shown} exists; choose another name or remove it"));
+    }
+    let (text, copy) = match options {
+        None => (linksim::starter::scenario(&stem), None),
+        Some(file) => over_options(&path, &stem, file)?,
+    };
+    if let Some((from, to)) = &copy {
+        if to.exists() {
+            return Err(format!(
+                "{} exists; the export is copied there: remove it, or put the export in the scenario's folder",
+                linksim::printable_path(to)
+            ));
+        }
+        std::fs::copy(from, to).map_err(|e| format!("cannot copy the export: {e}"))?;
+    }
+    if let Err(e) = linksim::scenario::parse(&path, &text) {
+        return Err(format!("the starter would not pass check: {e}"));
+    }
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    if let Some((from, to)) = copy {
+        let (from, to) = (linksim::printable_path(&from), linksim::printable_path(&to));
+        outln!("copied {from} to {to} (a scenario reads files in its own folder)");
+    }
+    Ok(path)
+}
+
+/// The scenario's name: the file name without `.json`, neither empty nor holding a
+/// control or invisible character.
+fn checked_stem(path: &Path) -> Result<String, String> {
+    let shown = linksim::printable_path(path);
     let file_name = path.file_name().map(|s| s.to_string_lossy().into_owned());
     let stem = file_name
         .as_deref()
@@ -52,13 +94,34 @@ fn write(name: &str) -> Result<PathBuf, String> {
             link_core::printable(stem)
         ));
     }
-    if path.exists() {
-        return Err(format!("{shown} exists; choose another name or remove it"));
-    }
-    let text = linksim::starter::scenario(stem);
-    if let Err(e) = linksim::scenario::parse(Path::new(&shown), &text) {
-        return Err(format!("the starter would not pass check: {e}"));
-    }
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {shown}: {e}"))?;
-    Ok(path)
+    Ok(stem.to_string())
+}
+
+/// The starter over the export `file`, and the copy to make first (from, to) when the
+/// export is not in the scenario's folder.
+type OverOptions = (String, Option<(PathBuf, PathBuf)>);
+
+/// See [`OverOptions`].
+fn over_options(scenario: &Path, stem: &str, file: &Path) -> Result<OverOptions, String> {
+    let options = tserver_options::load(file)
+        .map_err(|e| format!("{}: {e}", linksim::printable_path(file)))?;
+    let folder = scenario.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")))
+        .map_err(|e| format!("cannot read the scenario's folder: {e}"))?;
+    let real = std::fs::canonicalize(file)
+        .map_err(|e| format!("{}: {e}", linksim::printable_path(file)))?;
+    let inside = real
+        .strip_prefix(&folder)
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_string));
+    let (named, copy) = match inside {
+        Some(relative) => (relative, None),
+        None => {
+            let name = format!("{stem}.ini");
+            let to = scenario.with_file_name(&name);
+            (name, Some((file.to_path_buf(), to)))
+        }
+    };
+    let text = linksim::starter::from_options(stem, &named, &options.config);
+    Ok((text, copy))
 }
