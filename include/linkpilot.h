@@ -77,6 +77,10 @@ typedef enum LpStatus {
    */
   LP_STATUS_CONFIG_NORMAL_STATUS_IS_FAILURE = 19,
   /*
+   Configuration: a link name is longer than 128 characters.
+   */
+  LP_STATUS_CONFIG_LINK_NAME_TOO_LONG = 20,
+  /*
    Step: time went backwards (the core refuses it and changes nothing).
    */
   LP_STATUS_STEP_TIME_WENT_BACKWARDS = 30,

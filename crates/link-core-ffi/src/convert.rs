@@ -340,6 +340,7 @@ pub(crate) fn config_error(e: &ConfigError) -> LpStatus {
         ConfigError::NoLinks => LpStatus::ConfigNoLinks,
         ConfigError::TooManyLinks { .. } => LpStatus::ConfigTooManyLinks,
         ConfigError::EmptyLinkName { .. } => LpStatus::ConfigEmptyLinkName,
+        ConfigError::LinkNameTooLong { .. } => LpStatus::ConfigLinkNameTooLong,
         ConfigError::UnprintableLinkName { .. } => LpStatus::ConfigUnprintableLinkName,
         ConfigError::DuplicateLinkName { .. } => LpStatus::ConfigDuplicateLinkName,
         ConfigError::ConnectTimeoutOutOfRange { .. } => LpStatus::ConfigConnectTimeoutOutOfRange,

@@ -72,6 +72,8 @@ pub enum LpStatus {
     ConfigKeepaliveToleranceOutOfRange = 18,
     /// Configuration: the status policy makes `normal` a failure.
     ConfigNormalStatusIsFailure = 19,
+    /// Configuration: a link name is longer than 128 characters.
+    ConfigLinkNameTooLong = 20,
     /// Step: time went backwards (the core refuses it and changes nothing).
     StepTimeWentBackwards = 30,
     /// Step: the event names a link the configuration does not have.

@@ -167,6 +167,11 @@ fn each_configuration_error_has_its_status() {
         core(config(&[("A\u{1b}", 1)])).err(),
         Some(LpStatus::ConfigUnprintableLinkName)
     );
+    let long = "L".repeat(129);
+    assert_eq!(
+        core(config(&[(long.as_str(), 1)])).err(),
+        Some(LpStatus::ConfigLinkNameTooLong)
+    );
     // SAFETY (each closure): a live config from `with`.
     assert_eq!(
         with(&|c| assert_eq!(

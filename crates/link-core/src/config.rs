@@ -110,6 +110,11 @@ pub const MAX_KEEPALIVE_TOLERANCE: u8 = 10;
 /// The most links one core can hold (link ids are 16 bits).
 pub const MAX_LINKS: usize = u16::MAX as usize;
 
+/// The longest link name, in characters: a name is printed in every log line, timeline
+/// and picture that mentions its link, so a longer one (the options file allows any)
+/// would make them grow without bound.
+pub const MAX_LINK_NAME_CHARS: usize = 128;
+
 /// Everything a [`LinkCore`](crate::LinkCore) needs to know before it starts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -163,6 +168,24 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
         0 => shown.into_owned(),
         more => alloc::format!("{shown}... ({more} more bytes)"),
     }
+}
+
+/// [`printable`] for text of several lines: line breaks and tabs are kept, every other
+/// character [`is_unprintable`] refuses is escaped (an error message that quotes input
+/// from outside, shown on a terminal).
+pub fn printable_lines(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| is_unprintable(c) && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match unsafe_char(c) {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `text` with every character [`is_unprintable`] refuses written as a Rust escape
@@ -295,6 +318,14 @@ impl Config {
         if let Some(index) = self
             .links
             .iter()
+            .position(|l| l.name.chars().nth(MAX_LINK_NAME_CHARS).is_some())
+        {
+            let chars = self.links[index].name.chars().count();
+            return Err(ConfigError::LinkNameTooLong { index, chars });
+        }
+        if let Some(index) = self
+            .links
+            .iter()
             .position(|l| l.name.chars().any(is_unprintable))
         {
             let name = self.links[index].name.clone();
@@ -371,6 +402,13 @@ pub enum ConfigError {
         /// The link's position in the configuration.
         index: usize,
     },
+    /// A link's name is longer than [`MAX_LINK_NAME_CHARS`].
+    LinkNameTooLong {
+        /// The link's position in the configuration.
+        index: usize,
+        /// How many characters the name has.
+        chars: usize,
+    },
     /// A link's name holds a character [`is_unprintable`] refuses (an escape sequence
     /// or a line break would reach operators' terminals and forge log and timeline
     /// lines; an invisible one would disguise the name).
@@ -427,6 +465,11 @@ impl fmt::Display for ConfigError {
             ConfigError::EmptyLinkName { index } => {
                 write!(f, "link {} has an empty name", index + 1)
             }
+            ConfigError::LinkNameTooLong { index, chars } => write!(
+                f,
+                "link {}'s name is {chars} characters long; at most {MAX_LINK_NAME_CHARS}",
+                index + 1
+            ),
             ConfigError::UnprintableLinkName { index, name } => write!(
                 f,
                 "link {} is named {name:?}, which holds a control character or an invisible one; names must be printable",

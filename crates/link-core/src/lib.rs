@@ -42,10 +42,10 @@ pub use crate::action::{
 };
 pub use crate::audit::{ActionAudit, AuditProblem, AuditText, AuditViolation};
 pub use crate::config::{
-    excerpt, is_unprintable, printable, Config, ConfigError, LinkConfig, Role,
+    excerpt, is_unprintable, printable, printable_lines, Config, ConfigError, LinkConfig, Role,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TOLERANCE,
     DEFAULT_RESTART_TIMEOUT, MAX_CONNECT_TIMEOUT, MAX_KEEPALIVE_INTERVAL, MAX_KEEPALIVE_TOLERANCE,
-    MAX_LINKS, MAX_RESTART_TIMEOUT, MIN_CONNECT_TIMEOUT, MIN_RESTART_TIMEOUT,
+    MAX_LINKS, MAX_LINK_NAME_CHARS, MAX_RESTART_TIMEOUT, MIN_CONNECT_TIMEOUT, MIN_RESTART_TIMEOUT,
 };
 pub use crate::event::{Event, SystemStatus};
 pub use crate::fnv::Fnv1a;

@@ -288,6 +288,14 @@ fn configuration_errors_are_typed_and_readable() {
             },
         ),
         (
+            // A name is printed in every log line about its link: bounded.
+            Config::new([LinkConfig::new("A"), LinkConfig::new("L".repeat(129))]),
+            ConfigError::LinkNameTooLong {
+                index: 1,
+                chars: 129,
+            },
+        ),
+        (
             Config::new([LinkConfig::new("A\nB")]),
             ConfigError::UnprintableLinkName {
                 index: 0,

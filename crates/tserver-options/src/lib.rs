@@ -148,9 +148,21 @@ fn err(line: usize, message: impl Into<String>) -> OptionsError {
     }
 }
 
-/// Refuses a name (`what`: "link name", "section name") holding a character that
-/// cannot be shown: it would reach logs and terminals as it is.
+/// Refuses a name (`what`: "link name", "section name") longer than
+/// [`link_core::MAX_LINK_NAME_CHARS`] or holding a character that cannot be shown: it
+/// would reach logs, terminals and every error that names it as it is.
 fn printable(name: &str, what: &str, line: usize) -> Result<(), OptionsError> {
+    if name.chars().nth(link_core::MAX_LINK_NAME_CHARS).is_some() {
+        return Err(err(
+            line,
+            format!(
+                "{what} {} is {} characters long; at most {}",
+                quoted(name),
+                name.chars().count(),
+                link_core::MAX_LINK_NAME_CHARS
+            ),
+        ));
+    }
     match name.chars().find(|c| is_unprintable(*c)) {
         Some(c) => Err(err(
             line,
@@ -476,17 +488,34 @@ pub fn check_endpoint(host: &str, port: u16) -> Result<(), String> {
     if host.is_empty() {
         return Err("the hostname is empty".into());
     }
-    if let Some(c) = host.chars().find(|&c| bad_in_hostname(c)) {
-        return Err(format!(
-            "hostname {} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
-            quoted(host),
-            u32::from(c)
-        ));
+    if let Some(problem) = host_problem(host) {
+        return Err(problem);
     }
     if port == 0 {
         return Err("port is 0; it must be between 1 and 65535".into());
     }
     Ok(())
+}
+
+/// The longest hostname, in bytes (DNS allows 253; an address is shorter).
+pub const MAX_HOSTNAME_BYTES: usize = 253;
+
+/// What is wrong with hostname `host`, if anything: too long, or a character a
+/// hostname never holds (whitespace, quotes, an unprintable one).
+fn host_problem(host: &str) -> Option<String> {
+    if host.len() > MAX_HOSTNAME_BYTES {
+        return Some(format!(
+            "hostname {} is {} bytes long; at most {MAX_HOSTNAME_BYTES}",
+            quoted(host),
+            host.len()
+        ));
+    }
+    let c = host.chars().find(|&c| bad_in_hostname(c))?;
+    Some(format!(
+        "hostname {} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
+        quoted(host),
+        u32::from(c)
+    ))
 }
 
 /// A character a hostname never holds.
@@ -495,18 +524,11 @@ fn bad_in_hostname(c: char) -> bool {
 }
 
 /// A hostname is a name or an address as written, nothing around it: no whitespace,
-/// no quotes, no unprintable character (it would fail only at connect time).
+/// no quotes, no unprintable character (it would fail only at connect time), and at
+/// most [`MAX_HOSTNAME_BYTES`].
 fn hostname_ok(entry: &Entry) -> Result<(), OptionsError> {
-    let bad = entry.value.chars().find(|&c| bad_in_hostname(c));
-    match bad {
-        Some(c) => Err(err(
-            entry.line,
-            format!(
-                "hostname {} holds U+{:04X}; a hostname has no whitespace, quotes or control characters",
-                quoted(&entry.value),
-                u32::from(c)
-            ),
-        )),
+    match host_problem(&entry.value) {
+        Some(problem) => Err(err(entry.line, problem)),
         None => Ok(()),
     }
 }
@@ -1003,6 +1025,43 @@ mod edge_tests {
         );
         assert!(error.contains("more bytes)"), "{error}");
         assert_eq!(quoted("short"), "\"short\"");
+    }
+
+    /// A name past 128 characters (a section, an option, a link's section, a
+    /// [Connections] entry) is refused in a short error: it used to be echoed whole
+    /// (10 MB of standard error) and, as a link name, printed in every log line.
+    #[test]
+    fn a_long_name_is_refused_in_a_short_error() {
+        let name = "N".repeat(1_000_000);
+        for text in [
+            format!("[{name}]\n"),
+            format!("[TServer]\n{name} = 1\n"),
+            format!("[TServer]\nlink-1-name = {name}\n[{name}]\nhostname = h\n"),
+            format!("[Connections]\n{name} = priority=1\n"),
+        ] {
+            let error = parse(&text).unwrap_err().to_string();
+            assert!(
+                error.len() < 200,
+                "{} bytes: {}",
+                error.len(),
+                &error[..200]
+            );
+            assert!(
+                error.contains("1000000 characters long; at most 128"),
+                "{error}"
+            );
+        }
+        let host = format!(
+            "[TServer]\nlink-1-name = A\n[A]\nhostname = {}\n",
+            "h".repeat(5_000_000)
+        );
+        let error = parse(&host).unwrap_err().to_string();
+        assert!(
+            error.contains("5000000 bytes long; at most 253") && error.len() < 200,
+            "{error}"
+        );
+        let fits = "N".repeat(128);
+        assert!(parse(&format!("[Connections]\n{fits} = priority=1\n")).is_ok());
     }
 
     #[test]
