@@ -153,9 +153,18 @@ pub enum DurationProblem {
     Backwards,
 }
 
+/// At most 40 characters of `text`, then `…` when there was more.
+fn short(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &text[..at]).into(),
+        None => text.into(),
+    }
+}
+
 impl DurationProblem {
-    /// The message for duration `text`.
+    /// The message for duration `text` (quoted short: a file may hold a 100 KB one).
     fn message(&self, text: &str) -> String {
+        let text = &*short(text);
         match self {
             DurationProblem::Negative => {
                 format!("duration {text:?} is negative; durations are zero or more")

@@ -212,7 +212,8 @@ impl<O: Observe> Engine<O> {
             steps: 0,
             step_budget,
             events: 0,
-            event_budget: step_budget.saturating_mul(EVENTS_PER_STEP),
+            // At least one step's events: a budget of no steps runs out as steps.
+            event_budget: step_budget.max(1).saturating_mul(EVENTS_PER_STEP),
             out_of_budget: None,
             stale_timers: 0,
             pair_window,
@@ -234,7 +235,19 @@ impl<O: Observe> Engine<O> {
 
     /// Runs to the end of `run_for`, to the first violation, or to the step budget.
     pub(crate) fn run(&mut self) -> Ending {
-        while let Some(Reverse(next)) = self.queue.peek() {
+        loop {
+            // A budget that ran out comes first (one of no events runs out as the
+            // servers' starts are queued): what follows a step not made (a server that
+            // never started, say) is no finding.
+            if let Some(budget) = self.out_of_budget {
+                return Ending::OutOfBudget {
+                    budget,
+                    at: self.now,
+                };
+            }
+            let Some(Reverse(next)) = self.queue.peek() else {
+                break;
+            };
             if next.at > self.end {
                 break;
             }
@@ -243,14 +256,12 @@ impl<O: Observe> Engine<O> {
                 return self.stop(found);
             }
             self.now = next.at;
-            if let Some(found) = self.handle(next.item) {
-                return self.stop(found);
+            let found = self.handle(next.item);
+            if self.out_of_budget.is_some() {
+                continue;
             }
-            if let Some(budget) = self.out_of_budget {
-                return Ending::OutOfBudget {
-                    budget,
-                    at: self.now,
-                };
+            if let Some(found) = found {
+                return self.stop(found);
             }
         }
         if let Some(found) = self.clock(self.end, true) {

@@ -154,6 +154,36 @@ fn a_world_that_schedules_more_than_its_event_budget_stops_with_no_verdict() {
     assert_eq!(report.summary.ending, Ending::Completed);
 }
 
+/// A budget of no steps at all is a partial run (exit 3), never a verdict: the
+/// hostile-input pass found `--max-steps 0` reported as an L1 violation (exit 4), the
+/// servers never having started.
+#[test]
+fn a_budget_of_no_steps_gives_no_verdict() {
+    for name in ["r01-standalone-opens-every-link", "ha-primary-failover"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios")
+            .join(format!("{name}.json"));
+        let checked = scenario::load(&path).expect("a bundled scenario");
+        let none = RunOptions {
+            step_budget: Some(0),
+            ..RunOptions::default()
+        };
+        let report = linksim::run_with(checked, none);
+        assert!(
+            matches!(
+                report.summary.ending,
+                Ending::OutOfBudget {
+                    budget: Budget::Steps(0),
+                    ..
+                }
+            ),
+            "{name}: {:?}",
+            report.summary.ending
+        );
+        assert_eq!(report.exit(), linksim::Exit::NoVerdict, "{name}");
+    }
+}
+
 /// A sweep of 1,000 x 1,000 values is planned in bounded memory: combinations are built
 /// as they run (planning it used to build a million checked scenarios, 3.9 GB), and
 /// naming them is linear.

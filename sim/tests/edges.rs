@@ -288,3 +288,248 @@ fn a_merged_part_must_hold_what_it_declares_and_its_texts_are_escaped() {
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
     assert!(stdout.contains("\\u{1b}[2J== PASS everything"), "{stdout}");
 }
+
+/// The hostile-input pass: the options export a scenario reads is one of its inputs
+/// (`--trace` used to truncate it before it was read, `--html` to replace it after a
+/// passing run), two flags may not name one file (the trace and the page used to mix
+/// in it), `new` never writes through a symbolic link at its name, and a folder for
+/// files a command names itself is made only when one is written.
+#[test]
+fn an_options_export_two_flags_and_links_are_never_written_over() {
+    let dir = scratch("inputs");
+    for file in ["tserver-options-import.json", "tserver-options.ini"] {
+        std::fs::copy(root().join("scenarios").join(file), dir.join(file)).unwrap();
+    }
+    let export = std::fs::read(dir.join("tserver-options.ini")).unwrap();
+    for args in [
+        &[
+            "run",
+            "tserver-options-import.json",
+            "--quiet",
+            "--trace",
+            "tserver-options.ini",
+        ][..],
+        &[
+            "run",
+            "tserver-options-import.json",
+            "--quiet",
+            "--html",
+            "tserver-options.ini",
+        ],
+        &[
+            "sweep",
+            "tserver-options-import.json",
+            "--seeds",
+            "0..2",
+            "--csv",
+            "tserver-options.ini",
+        ],
+    ] {
+        let out = linksim_in(&dir, args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("one of this command's inputs"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(dir.join("tserver-options.ini")).unwrap(),
+        export
+    );
+    let both = linksim_in(
+        &dir,
+        &[
+            "run",
+            "r06-tie-first-normal-wins.json",
+            "--trace",
+            "x.out",
+            "--html",
+            "x.out",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(3));
+    assert!(
+        text(&both.stderr).contains("--html x.out: --trace writes that file too"),
+        "{}",
+        text(&both.stderr)
+    );
+    assert!(!dir.join("x.out").exists(), "nothing ran");
+    let csv_json = linksim_in(
+        &dir,
+        &[
+            "sweep",
+            "r06-tie-first-normal-wins.json",
+            "--seeds",
+            "0..2",
+            "--csv",
+            "y",
+            "--json",
+            "y",
+        ],
+    );
+    assert_eq!(csv_json.status.code(), Some(3));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("elsewhere.txt"), dir.join("dangling.json")).unwrap();
+        let out = linksim_in(&dir, &["new", "dangling"]);
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+        assert!(
+            !dir.join("elsewhere.txt").exists(),
+            "written through the link"
+        );
+    }
+    let out = linksim_in(
+        &dir,
+        &["explore", "--seeds", "0..3", "--out", "not/yet/made"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dir.join("not").exists(), "a folder made for nothing");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A violation's file never replaces a file linksim did not write, nor one through a
+/// symbolic link (explore used to replace notes named explore-N.json and follow a link
+/// out of --out).
+#[cfg(all(feature = "planted-bugs", unix))]
+#[test]
+fn explore_replaces_only_the_files_it_wrote() {
+    let dir = scratch("own");
+    let explore = || {
+        let out = linksim_in(
+            &dir,
+            &[
+                "explore",
+                "--seeds",
+                "0..1",
+                "--planted-bug",
+                "backup-opens-every-link",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "seed 0 finds the bug");
+        text(&out.stderr)
+    };
+    std::fs::write(dir.join("explore-0.json"), "my notes\n").unwrap();
+    let stderr = explore();
+    assert!(stderr.contains("linksim did not write it"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("explore-0.json")).unwrap(),
+        "my notes\n"
+    );
+    std::fs::remove_file(dir.join("explore-0.json")).unwrap();
+    std::os::unix::fs::symlink(dir.join("victim.txt"), dir.join("explore-0.json")).unwrap();
+    let stderr = explore();
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(!dir.join("victim.txt").exists(), "written through the link");
+    // A file it wrote is replaced.
+    std::fs::remove_file(dir.join("explore-0.json")).unwrap();
+    explore();
+    let stderr = explore();
+    assert!(!stderr.contains("not replaced"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The hostile-input pass, on values: a 64 KB swept description used to panic the table
+/// (exit 101), a 10,000-character link name made a run print 1.56 GB, an ESC in a
+/// `--set` key reached the terminal raw, and an empty shard passed with exit 0. Each is
+/// now a short, escaped error with exit 3.
+#[test]
+fn long_and_hostile_values_get_short_escaped_errors() {
+    let drawn = "scenarios/outage-connector-dies-at-a-drawn-moment.json";
+    let description = format!("description={}", "d".repeat(65_536));
+    let key = "x\u{1b}[2J=1s";
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["sweep", drawn, "--seeds", "0..2", "--set", &description],
+            "at most 4096",
+        ),
+        (
+            &["sweep", drawn, "--seeds", "0..2", "--set", key],
+            "unknown field `x\\u{1b}[2J`",
+        ),
+        (
+            &["sweep", drawn, "--seeds", "0..1", "--shard", "2/2"],
+            "holds no seed",
+        ),
+        (
+            &["explore", "--seeds", "0..1", "--shard", "2/2"],
+            "holds no seed",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = linksim(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(says), "{says:?} in {stderr}");
+        assert!(!stderr.contains('\u{1b}') && stderr.len() < 600, "{stderr}");
+    }
+    let dir = scratch("names");
+    let name = "N".repeat(10_000);
+    let scenario = serde_json::json!({
+        "format": 1, "name": "long", "run_for": "1000h",
+        "config": {"links": [{"name": name}], "kpl_interval": "1s", "kpl_tolerance": 0},
+    });
+    std::fs::write(dir.join("long.json"), scenario.to_string()).unwrap();
+    let out = linksim_in(&dir, &["run", "long.json"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("10000 characters long; at most 128"));
+    assert!(out.stdout.len() + out.stderr.len() < 1_000);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A merged part's sums must be ones a sweep makes: an outage length no bucket holds
+/// (a part with 14 million of them took 895 MB), lengths out of order, or more time up
+/// than run (an availability of 2.8e14) are refused.
+#[test]
+fn a_merged_part_holds_only_sums_a_sweep_makes() {
+    let dir = scratch("sums");
+    let file = "scenarios/r01-standalone-opens-every-link.json";
+    for i in 1..=2 {
+        let out = dir.join(format!("part-{i}.json"));
+        let shard = format!("{i}/2");
+        let args = [
+            "sweep",
+            file,
+            "--seeds",
+            "0..4",
+            "--shard",
+            &shard,
+            "--json",
+            out.to_str().unwrap(),
+        ];
+        assert_eq!(linksim(&args).status.code(), Some(0));
+    }
+    let part = std::fs::read_to_string(dir.join("part-2.json")).unwrap();
+    let merge = |edited: &str| {
+        std::fs::write(dir.join("bad.json"), edited).unwrap();
+        let parts = [dir.join("part-1.json"), dir.join("bad.json")];
+        let out = linksim(&[
+            "sweep",
+            "--merge",
+            parts[0].to_str().unwrap(),
+            parts[1].to_str().unwrap(),
+        ]);
+        (out.status.code(), text(&out.stderr))
+    };
+    assert_eq!(merge(&part).0, Some(0), "the part as written merges");
+    let buckets = part.replacen(
+        "[\n            0,\n            2\n          ]",
+        "[65537, 1], [65538, 1]",
+        1,
+    );
+    let (code, stderr) = merge(&buckets);
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("65537 ms is not one a sweep counts"),
+        "{stderr}"
+    );
+    let order = part.replacen(
+        "[\n            0,\n            2\n          ]",
+        "[5, 1], [4, 1]",
+        1,
+    );
+    assert!(merge(&order).1.contains("not in increasing order"));
+    let up = part.replacen("\"up_ns\": \"", "\"up_ns\": \"9999999", 1);
+    assert!(merge(&up).1.contains("more time up"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 /// Prints a line; a reader that closed standard output (`| head`) ends the run quietly.
 fn say(text: &str) {
+    // Arguments may be quoted (an address, a name): never a control character.
     let mut out = std::io::stdout().lock();
-    if writeln!(out, "{text}").is_err() {
+    if writeln!(out, "{}", link_core::printable_lines(text)).is_err() {
         std::process::exit(141);
     }
 }
@@ -126,14 +127,22 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}\n{USAGE}",
+                link_core::printable_lines(&e)
+            );
             return ExitCode::from(3);
         }
     };
     match run(&args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                link_core::printable_lines(&e)
+            );
             ExitCode::from(3)
         }
     }

@@ -80,13 +80,7 @@ fn parse_bug(name: &str) -> Result<DriverBug, String> {
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return match e.use_stderr() {
-                true => ExitCode::from(3),
-                false => ExitCode::SUCCESS,
-            };
-        }
+        Err(e) => return link_tokio::terminal::clap_exit(&e, 3),
     };
     if let (Some(seed), true) = (args.seed, args.records) {
         return print_records(seed, args.planted_bug);

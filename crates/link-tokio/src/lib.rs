@@ -36,6 +36,7 @@
 pub mod driver;
 pub mod flood;
 pub mod stub;
+pub mod terminal;
 
 pub use driver::{
     Control, Driver, DriverBug, DriverError, Record, RecordText, Stalled, Target, TcpTransport,

@@ -514,7 +514,10 @@ fn describe(message: &Message) -> String {
     match message {
         Message::SystemStatus(status) => format!("SystemStatus {status}"),
         Message::StartApplicationSessionNegResponse { error } => {
-            format!("StartApplicationSessionNegResponse ({error})")
+            format!(
+                "StartApplicationSessionNegResponse ({})",
+                link_core::excerpt(error, 60)
+            )
         }
         other => other.name().to_owned(),
     }

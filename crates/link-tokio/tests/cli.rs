@@ -433,3 +433,59 @@ fn the_driver_reads_only_an_options_export() {
     );
     assert!(!message.contains("secret"), "{message}");
 }
+
+/// The hostile-input pass: a closed standard error (the reader went away) used to make
+/// both binaries panic (exit 101) instead of exiting 2 on a bad argument, and a closed
+/// standard output made link-driver panic at its first line. A socket whose other end
+/// is closed stands for the pipe: writing to it fails with EPIPE at once, every time.
+#[cfg(unix)]
+#[test]
+fn a_closed_output_never_makes_a_binary_panic() {
+    use std::os::unix::net::UnixStream;
+    let closed = || {
+        let (mine, theirs) = UnixStream::pair().expect("a socket pair");
+        drop(mine);
+        Stdio::from(std::os::fd::OwnedFd::from(theirs))
+    };
+    let cases: [(&str, &[&str]); 3] = [
+        (DRIVER, &["--options", "/nonexistent/options.ini"]),
+        (STUB, &["--status", "bogus"]),
+        (DRIVER, &["--no-such-flag"]),
+    ];
+    for (bin, args) in cases {
+        let status = Command::new(bin)
+            .args(args)
+            .stdout(closed())
+            .stderr(closed())
+            .status()
+            .expect("the binary runs");
+        assert_eq!(status.code(), Some(2), "{bin} {args:?}");
+    }
+    let options = temp_file(
+        "closed.ini",
+        "[TServer]\nlink-1-name = CSTA_ONE\n[CSTA_ONE]\nhostname = 127.0.0.1\nport = 9\n",
+    );
+    let status = Command::new(DRIVER)
+        .args(["--options", options.to_str().unwrap(), "--run-for", "300ms"])
+        .stdout(closed())
+        .stderr(closed())
+        .status()
+        .expect("the driver runs");
+    assert_eq!(status.code(), Some(0), "a clean shutdown, whoever reads");
+}
+
+/// A `--reject-reason` the stub could not send (past the codec's name limit, or with a
+/// control character) is refused at start, escaped.
+#[test]
+fn the_stub_refuses_a_reject_reason_it_could_not_send() {
+    for reason in ["x\u{1b}]0;PWN\u{7}y".to_string(), "R".repeat(70_000)] {
+        let out = run(STUB, &["--reject-reason", &reason]);
+        assert_eq!(out.status.code(), Some(2));
+        let text = stderr(&out);
+        assert!(
+            text.contains("an ECMA-354 error name of at most 128 bytes"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}') && text.len() < 300, "{text}");
+    }
+}

@@ -3,6 +3,7 @@
 //! accepts), and [`Checked`], what a run is built from.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use link_core::{is_unprintable, Config, ConfigError, LinkConfig, LogRecord, Role};
 
@@ -181,8 +182,17 @@ fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
     config
         .validate()
         .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
-    // The core refuses a time so late that a timer armed from it would overflow (I8).
-    if (scenario.run_for.0 + config.longest_timer()).as_nanos() >= u128::from(u64::MAX) {
+    // The core refuses a time so late that a timer armed from it would overflow (I8),
+    // with the longest timer the run can arm: an `options` fault may lengthen one.
+    let longest = scenario
+        .faults
+        .iter()
+        .map(Fault::option_values)
+        .flat_map(|v| [v.connect_tout, v.kpl_interval])
+        .flatten()
+        .map(|d| d.0)
+        .fold(config.longest_timer(), Duration::max);
+    if (scenario.run_for.0 + longest).as_nanos() >= u128::from(u64::MAX) {
         return Err((
             Some("\"run_for\"".into()),
             format!(
@@ -292,9 +302,14 @@ fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), Chec
         }
         if let Expectation::Availability { at_least, .. } = expectation {
             if !(0.0..=1.0).contains(at_least) {
+                // 1e300 in 301 digits helps no one.
+                let shown = match at_least.abs() < 1e6 {
+                    true => at_least.to_string(),
+                    false => format!("{at_least:e}"),
+                };
                 return Err((
                     Some("\"at_least\"".into()),
-                    format!("{what}: \"at_least\" is a fraction from 0 to 1 (0.999 for 99.9%); {at_least} is not"),
+                    format!("{what}: \"at_least\" is a fraction from 0 to 1 (0.999 for 99.9%); {shown} is not"),
                 ));
             }
         }
@@ -347,6 +362,7 @@ fn config_error_field(error: &ConfigError) -> String {
     match error {
         ConfigError::NoLinks | ConfigError::TooManyLinks { .. } => "\"links\"".to_string(),
         ConfigError::EmptyLinkName { .. } => "\"name\"".into(),
+        ConfigError::LinkNameTooLong { .. } => "\"links\"".into(),
         ConfigError::UnprintableLinkName { name, .. } => {
             serde_json::to_string(name).unwrap_or_default()
         }
@@ -361,10 +377,41 @@ fn config_error_field(error: &ConfigError) -> String {
     }
 }
 
+/// The longest scenario or server name, in characters (as link names,
+/// [`link_core::MAX_LINK_NAME_CHARS`]): names are printed on every run.
+pub const MAX_NAME_CHARS: usize = link_core::MAX_LINK_NAME_CHARS;
+
+/// The longest description, in characters (it is drawn on pages and copied into the
+/// files `sweep --worst` and `explore` write).
+pub const MAX_DESCRIPTION_CHARS: usize = 4096;
+
+/// Whether `text` has more than `most` characters.
+fn too_long(text: &str, most: usize) -> bool {
+    text.chars().nth(most).is_some()
+}
+
 /// The scenario's name is printed on every run and its description in pictures: no
 /// control character (an escape sequence would reach the terminal), but for line
 /// breaks and tabs in the description.
 fn check_texts(scenario: &Scenario) -> Result<(), CheckError> {
+    if too_long(&scenario.name, MAX_NAME_CHARS) {
+        return Err((
+            Some("\"name\"".into()),
+            format!(
+                "the scenario's name is {} characters long; at most {MAX_NAME_CHARS}",
+                scenario.name.chars().count()
+            ),
+        ));
+    }
+    if too_long(&scenario.description, MAX_DESCRIPTION_CHARS) {
+        return Err((
+            Some("\"description\"".into()),
+            format!(
+                "the description is {} characters long; at most {MAX_DESCRIPTION_CHARS}",
+                scenario.description.chars().count()
+            ),
+        ));
+    }
     if scenario.name.chars().any(is_unprintable) {
         return Err((
             Some("\"name\"".into()),
@@ -390,6 +437,15 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
             return Err((
                 Some("\"servers\"".into()),
                 format!("servers[{i}]: the name is empty"),
+            ));
+        }
+        if too_long(&server.name, MAX_NAME_CHARS) {
+            return Err((
+                Some("\"servers\"".into()),
+                format!(
+                    "servers[{i}]: the name is {} characters long; at most {MAX_NAME_CHARS}",
+                    server.name.chars().count()
+                ),
             ));
         }
         if server.name.chars().any(is_unprintable) {

@@ -180,7 +180,7 @@ fn confined(folder: &Path, options: &str, file: &Path) -> Result<(), String> {
             )
         });
     let outside = || {
-        format!("{options:?} is outside the scenario's folder; name a file beside the scenario or under it (or pass --options-outside)")
+        format!("\"{}\" is outside the scenario's folder; name a file beside the scenario or under it (or pass --options-outside)", link_core::excerpt(options, 60))
     };
     if leaves {
         return Err(outside());

@@ -398,17 +398,36 @@ fn worst_run(w: &WorstFile, count: usize) -> Result<WorstRun, String> {
 /// that never came up or violated than runs, a first violation exactly when some run
 /// violated.
 fn aggregate(c: &CombinationFile) -> Result<Aggregate, String> {
+    let label = &c.label;
+    if c.runs > super::MAX_RUNS {
+        return Err(format!(
+            "{label}: {} runs; a sweep makes at most {}",
+            c.runs,
+            super::MAX_RUNS
+        ));
+    }
     let mut longest = BTreeMap::new();
     let mut counted: u64 = 0;
+    let mut previous = None;
     for &[value, runs] in &c.sums.longest_ms {
-        if value > u64::MAX / 1_000_000 {
-            return Err(format!("a longest outage of {value} ms is past any run"));
+        // Only lengths a sweep counts, each once and in order: a part cannot hold
+        // more buckets than a sweep makes.
+        if value > u64::MAX / 1_000_000 || super::bucket_ms(value * 1_000_000) != value {
+            return Err(format!(
+                "{label}: a longest outage of {value} ms is not one a sweep counts"
+            ));
         }
-        let count: &mut u64 = longest.entry(value).or_default();
-        *count = count.saturating_add(runs);
-        counted = counted.saturating_add(runs);
+        if previous.is_some_and(|p| p >= value) {
+            return Err(format!(
+                "{label}: the longest outages are not in increasing order"
+            ));
+        }
+        previous = Some(value);
+        longest.insert(value, runs);
+        counted = counted
+            .checked_add(runs)
+            .ok_or_else(|| format!("{label}: its run counts overflow"))?;
     }
-    let label = &c.label;
     if counted != c.runs || c.never_up > c.runs || c.violations > c.runs {
         return Err(format!(
             "{label}: its sums do not add up to its {} runs",
@@ -425,11 +444,17 @@ fn aggregate(c: &CombinationFile) -> Result<Aggregate, String> {
         text.parse::<u128>()
             .map_err(|_| format!("{label}: sums.{what} is not a number in a string"))
     };
+    let (up_ns, run_ns) = (big(&c.sums.up_ns, "up_ns")?, big(&c.sums.run_ns, "run_ns")?);
+    if up_ns > run_ns {
+        return Err(format!(
+            "{label}: more time up ({up_ns} ns) than run ({run_ns} ns)"
+        ));
+    }
     Ok(Aggregate {
         runs: c.runs,
         longest,
-        up_ns: big(&c.sums.up_ns, "up_ns")?,
-        run_ns: big(&c.sums.run_ns, "run_ns")?,
+        up_ns,
+        run_ns,
         outages: c.sums.outages,
         never_up: c.never_up,
         violations: c.violations,

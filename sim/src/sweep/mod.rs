@@ -169,8 +169,9 @@ impl Plan {
                 error,
             })?;
         scenario::parse(file, &edited).map_err(|e| {
+            // A value may be anything (a 64 KB description): each is quoted short.
             let set: Vec<String> = (settings.iter().zip(values))
-                .map(|(s, v)| format!("{}={v}", s.key))
+                .map(|(s, v)| link_core::excerpt(&format!("{}={v}", s.key), 60))
                 .collect();
             PlanError::Swept {
                 file: file.to_path_buf(),
@@ -305,6 +306,10 @@ pub struct Aggregate {
     /// The violation of the lowest violating seed.
     pub first_violation: Option<(u64, Found)>,
 }
+
+/// The most runs one sweep makes (combinations x seeds); a merged part claiming more
+/// is refused.
+pub const MAX_RUNS: u64 = 1_000_000_000;
 
 /// Significant bits an outage length keeps past [`EXACT_MS`] (so a length is at most
 /// 2^-15, about 0.003%, low).
@@ -621,6 +626,16 @@ pub fn standalone(c: &Combination, settings: &[Setting], seed: u64) -> scenario:
     )
     .trim_end()
     .to_string();
+    // The scenario's own description may already be near the limit: the file written
+    // must pass check.
+    if let Some((cut, _)) = s
+        .description
+        .char_indices()
+        .nth(scenario::check::MAX_DESCRIPTION_CHARS - 1)
+    {
+        s.description.truncate(cut);
+        s.description.push('…');
+    }
     s
 }
 

@@ -88,13 +88,14 @@ fn csv_secs(ns: u64) -> String {
 
 /// A combination's label: `file key=value ...`, every control or invisible character
 /// escaped (file names, keys and values come from outside: a label never drives a
-/// terminal).
+/// terminal), each `key=value` at most 60 characters (a value may be a long text).
 pub fn label(file: &str, settings: &[Setting], values: &[String]) -> String {
-    let mut label = file.to_string();
+    let mut label = link_core::printable(file).into_owned();
     for (setting, value) in settings.iter().zip(values) {
-        let _ = write!(label, " {}={value}", setting.key);
+        let pair = format!("{}={value}", setting.key);
+        let _ = write!(label, " {}", link_core::excerpt(&pair, 60));
     }
-    link_core::printable(&label).into_owned()
+    label
 }
 
 impl Report {

@@ -105,6 +105,16 @@ fn script(args: &Args) -> Result<StubScript, String> {
         .map(parse_statuses)
         .transpose()
         .map_err(|e| format!("--later-status: {e}"))?;
+    // The reason is an ECMA-354 error name: what a peer's codec reads (at most
+    // csta_wire::MAX_NAME_LEN bytes), printable.
+    let reason = &args.reject_reason;
+    if reason.len() > csta_wire::MAX_NAME_LEN || reason.chars().any(link_core::is_unprintable) {
+        return Err(format!(
+            "--reject-reason {}: an ECMA-354 error name of at most {} bytes, printable",
+            link_core::excerpt(reason, 60),
+            csta_wire::MAX_NAME_LEN
+        ));
+    }
     let keepalive = match (args.keepalive, args.keepalive_stop_after) {
         (KeepAlive::Answer, None) => KeepAliveAnswer::Answer,
         (KeepAlive::Answer, Some(after)) => KeepAliveAnswer::AnswerFor(after),
@@ -129,11 +139,14 @@ fn script(args: &Args) -> Result<StubScript, String> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return link_tokio::terminal::clap_exit(&e, 2),
+    };
     let script = match script(&args) {
         Ok(script) => script,
         Err(e) => {
-            eprintln!("csta-connector-stub: {e}");
+            link_tokio::terminal::complain(&format!("csta-connector-stub: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -143,7 +156,9 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("csta-connector-stub: cannot start the runtime: {e}");
+            link_tokio::terminal::complain(&format!(
+                "csta-connector-stub: cannot start the runtime: {e}"
+            ));
             return ExitCode::from(2);
         }
     };
@@ -151,10 +166,10 @@ fn main() -> ExitCode {
         let stub = match Stub::bind(SocketAddr::new(args.host, args.port), script) {
             Ok(stub) => stub,
             Err(e) => {
-                eprintln!(
+                link_tokio::terminal::complain(&format!(
                     "csta-connector-stub: cannot bind {}:{}: {e}",
                     args.host, args.port
-                );
+                ));
                 return ExitCode::from(2);
             }
         };
@@ -172,7 +187,7 @@ fn main() -> ExitCode {
         match stub.run(log).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("csta-connector-stub: {e}");
+                link_tokio::terminal::complain(&format!("csta-connector-stub: {e}"));
                 ExitCode::from(1)
             }
         }

@@ -54,11 +54,14 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return link_tokio::terminal::clap_exit(&e, 2),
+    };
     let options = match load_options(&args) {
         Ok(options) => options,
         Err(e) => {
-            eprintln!("link-driver: {e}");
+            link_tokio::terminal::complain(&format!("link-driver: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -76,17 +79,20 @@ fn main() -> ExitCode {
     let driver = match Driver::from_options(options, role) {
         Ok(driver) => driver,
         Err(e) => {
-            eprintln!("link-driver: {}: {e}", args.options.display());
+            link_tokio::terminal::complain(&format!(
+                "link-driver: {}: {e}",
+                args.options.display()
+            ));
             return ExitCode::from(2);
         }
     };
     let config = driver.config().clone();
     for (link, target) in config.links.iter().zip(&addresses) {
-        println!(
+        link_tokio::terminal::say(&format!(
             "link {} priority {} at {target}",
             link.name,
             link.effective_priority()
-        );
+        ));
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -94,7 +100,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("link-driver: cannot start the runtime: {e}");
+            link_tokio::terminal::complain(&format!("link-driver: cannot start the runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -102,7 +108,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("link-driver: {e}");
+            link_tokio::terminal::complain(&format!("link-driver: {e}"));
             ExitCode::from(1)
         }
     }
@@ -247,7 +253,9 @@ async fn read_commands(config: link_core::Config, control: tokio::sync::mpsc::Se
                 },
             },
         };
-        eprintln!("link-driver: standard input, line {number}: {error}");
+        link_tokio::terminal::complain(&format!(
+            "link-driver: standard input, line {number}: {error}"
+        ));
     }
 }
 

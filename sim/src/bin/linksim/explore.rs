@@ -31,7 +31,7 @@ pub struct ExploreFlags {
     out: PathBuf,
     /// The most core steps each world may make; a world that needs more is reported
     /// (invariant `steps`: a busy loop, or a budget too small) and exits 3.
-    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: u64,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
@@ -87,6 +87,13 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
         .map_err(bad)?;
     let shard = shard.unwrap_or((1, 1));
     let seeds = SeedSet::new(range.clone(), shard);
+    if seeds.count == 0 {
+        errln!(
+            "error: shard {}/{} of {}..{} holds no seed: nothing would be explored (fewer shards, or a longer range)",
+            shard.0, shard.1, range.start, range.end
+        );
+        return Err(Exit::NoVerdict);
+    }
     if seeds.count > explore::MAX_SEEDS {
         errln!(
             "error: {} seeds in one run; at most {} (split the range with --shard or into several runs)",
@@ -195,10 +202,9 @@ fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<Shrunk> 
         let original = explore::generate(result.seed);
         let small = explore::shrink(&original, found.invariant, &plan.options);
         let file = out.join(format!("explore-{}.json", result.seed));
-        let written = plan.outputs.check_own(&file).and_then(|()| {
-            let text = serde_json::to_string_pretty(&small).map_err(|e| e.to_string())?;
-            std::fs::write(&file, text + "\n").map_err(|e| e.to_string())
-        });
+        let written = serde_json::to_string_pretty(&small)
+            .map_err(|e| e.to_string())
+            .and_then(|text| plan.outputs.write_own(&file, &(text + "\n")));
         if let Err(e) = written {
             errln!(
                 "error: cannot write {}: {e}",

@@ -97,13 +97,14 @@ fn main() -> ExitCode {
     // "no verdict" (3) like every other bad input; help and --version succeed.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // Plain text, escaped: clap quotes the bad argument as it came.
+            errln!("{}", e.render().to_string().trim_end());
+            return linksim::Exit::NoVerdict.into();
+        }
         Err(e) => {
             let _ = e.print();
-            return match e.use_stderr() {
-                true => linksim::Exit::NoVerdict,
-                false => linksim::Exit::Pass,
-            }
-            .into();
+            return linksim::Exit::Pass.into();
         }
     };
     let exit = match cli.command {

@@ -47,7 +47,7 @@ fn write(name: &str, options: Option<&Path>) -> Result<PathBuf, String> {
     };
     let shown = linksim::printable_path(&path);
     let stem = checked_stem(&path)?;
-    if path.exists() {
+    if std::fs::symlink_metadata(&path).is_ok() {
         return Err(format!("{shown} exists; choose another name or remove it"));
     }
     let (text, copy) = match options {
@@ -55,7 +55,7 @@ fn write(name: &str, options: Option<&Path>) -> Result<PathBuf, String> {
         Some(file) => over_options(&path, &stem, file)?,
     };
     if let Some((from, to)) = &copy {
-        if to.exists() {
+        if std::fs::symlink_metadata(to).is_ok() {
             return Err(format!(
                 "{} exists; the export is copied there: remove it, or put the export in the scenario's folder",
                 linksim::printable_path(to)
@@ -66,7 +66,14 @@ fn write(name: &str, options: Option<&Path>) -> Result<PathBuf, String> {
     if let Err(e) = linksim::scenario::parse(&path, &text) {
         return Err(format!("the starter would not pass check: {e}"));
     }
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    // create_new: never through a symbolic link (even a dangling one) put at the name.
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
     if let Some((from, to)) = copy {
         let (from, to) = (linksim::printable_path(&from), linksim::printable_path(&to));
         outln!("copied {from} to {to} (a scenario reads files in its own folder)");

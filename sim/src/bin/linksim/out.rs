@@ -19,11 +19,15 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::out::emit(format_args!($($arg)*)) };
 }
 
-/// `eprintln!` that never panics: a closed standard error loses the message.
+/// `eprintln!` that never panics (a closed standard error loses the message) and never
+/// lets a control character through but line breaks and tabs: an error may quote any
+/// input (a `--set` key, a merge part's field), and it must not drive the terminal.
 macro_rules! errln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let text = link_core::printable_lines(&text);
+        let _ = writeln!(std::io::stderr(), "{text}");
     }};
 }
 

@@ -2,24 +2,33 @@
 //! never an existing scenario file unless `--overwrite` says so (a shell glob such as
 //! `--trace r06-*.json` hands a scenario to the flag), always in a folder that exists
 //! and can be written. A refused output stops the command before anything runs, with
-//! exit 3. Files a command names itself (a shrunk violation, a worst run) may replace
-//! only the files linksim wrote earlier.
+//! exit 3. The options export a scenario reads is one of its inputs too, and two flags
+//! may not name one file. Files a command names itself (a shrunk violation, a worst
+//! run) may replace only the files linksim wrote earlier, never through a symbolic
+//! link, and their folder is made only when one is written.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 /// The inputs of one command, and whether it may replace existing scenarios.
 pub struct Outputs {
     inputs: Vec<PathBuf>,
     overwrite: bool,
+    /// The outputs checked so far, with their flags: two flags may not name one file.
+    named: RefCell<Vec<(String, PathBuf)>>,
 }
 
 impl Outputs {
-    /// For a command reading `inputs` (files or folders), replacing existing scenario
-    /// files only if `overwrite`.
+    /// For a command reading `inputs` (files or folders, and the options exports the
+    /// scenarios among them name), replacing existing scenario files only if
+    /// `overwrite`.
     pub fn new(inputs: &[PathBuf], overwrite: bool) -> Self {
+        let mut real_inputs: Vec<PathBuf> = inputs.iter().filter_map(|p| real(p)).collect();
+        real_inputs.extend(inputs.iter().flat_map(|p| options_exports(p)));
         Outputs {
-            inputs: inputs.iter().filter_map(|p| real(p)).collect(),
+            inputs: real_inputs,
             overwrite,
+            named: RefCell::new(Vec::new()),
         }
     }
 
@@ -33,6 +42,15 @@ impl Outputs {
             return Err(format!(
                 "{flag} {shown}: that is one of this command's inputs; name another file"
             ));
+        }
+        if let Some(real) = real(path) {
+            let mut named = self.named.borrow_mut();
+            if let Some((other, _)) = named.iter().find(|(_, p)| *p == real) {
+                return Err(format!(
+                    "{flag} {shown}: {other} writes that file too; name another file"
+                ));
+            }
+            named.push((flag.to_string(), real));
         }
         if path.is_dir() {
             return Err(format!(
@@ -50,17 +68,27 @@ impl Outputs {
         writable_folder(path).map_err(|e| format!("{flag} {shown}: {e}"))
     }
 
-    /// Creates `dir`, given to `flag`, for files the command names itself, and checks
-    /// it can be written.
+    /// Checks that `dir`, given to `flag`, can take the files the command names itself:
+    /// an existing folder that can be written, or one that can be made (it is made when
+    /// a file is written into it, by [`Outputs::write_own`]).
     pub fn folder(&self, flag: &str, dir: &Path) -> Result<(), String> {
         let shown = linksim::printable_path(dir);
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("{flag} {shown}: cannot create it: {e}"))?;
-        writable_folder(&dir.join("probe")).map_err(|e| format!("{flag} {shown}: {e}"))
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!("{flag} {shown}: that is a file; name a folder"));
+        }
+        let existing = dir
+            .ancestors()
+            .find(|a| a.as_os_str().is_empty() || a.is_dir());
+        let existing = match existing {
+            Some(a) if !a.as_os_str().is_empty() => a,
+            _ => Path::new("."),
+        };
+        writable_folder(&existing.join("probe")).map_err(|e| format!("{flag} {shown}: {e}"))
     }
 
-    /// Whether the command may write `path`, a file it names itself: not an input, and
-    /// not a scenario that linksim did not write (unless `--overwrite`).
+    /// Whether the command may write `path`, a file it names itself: not an input, not
+    /// a symbolic link, and either new or a scenario that linksim wrote (anything
+    /// regular with `--overwrite`).
     pub fn check_own(&self, path: &Path) -> Result<(), String> {
         let shown = linksim::printable_path(path);
         if self.is_input(path) {
@@ -68,12 +96,43 @@ impl Outputs {
                 "{shown} is one of this command's inputs; it was not replaced"
             ));
         }
-        if !self.overwrite && is_scenario(path) && !written_by_linksim(path) {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return Ok(());
+        };
+        if meta.file_type().is_symlink() {
+            return Err(format!("{shown} is a symbolic link; it was not replaced"));
+        }
+        if !meta.is_file() {
             return Err(format!(
-                "{shown} exists and is a scenario linksim did not write; it was not replaced (pass --overwrite, or another --out folder)"
+                "{shown} exists and is not a file; it was not replaced"
+            ));
+        }
+        let ours = is_scenario(path) && written_by_linksim(path);
+        if !(self.overwrite || ours) {
+            return Err(format!(
+                "{shown} exists and linksim did not write it; it was not replaced (pass --overwrite, or another --out folder)"
             ));
         }
         Ok(())
+    }
+
+    /// Writes `text` to `path`, a file the command names itself, once
+    /// [`Outputs::check_own`] allows it, making its folder if needed.
+    pub fn write_own(&self, path: &Path, text: &str) -> Result<(), String> {
+        self.check_own(path)?;
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|e| e.to_string())?;
+        }
+        // A file linksim wrote is replaced by a new one: never written through a link
+        // put in its place since the check.
+        let _ = std::fs::remove_file(path);
+        use std::io::Write as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| e.to_string())
     }
 
     /// Whether `path` is one of the inputs.
@@ -98,19 +157,42 @@ fn real(path: &Path) -> Option<PathBuf> {
     Some(std::fs::canonicalize(folder).ok()?.join(path.file_name()?))
 }
 
+/// The real paths of the options exports the scenarios at `path` (a file, or the
+/// `.json` files of a folder) name in `config.options`, resolved from their folder.
+fn options_exports(path: &Path) -> Vec<PathBuf> {
+    let files: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(_) => vec![path.to_path_buf()],
+    };
+    files
+        .iter()
+        .filter_map(|file| {
+            let value = scenario_value(file)?;
+            let options = value.get("config")?.get("options")?.as_str()?.to_string();
+            let folder = file.parent().unwrap_or(Path::new(""));
+            std::fs::canonicalize(folder.join(options)).ok()
+        })
+        .collect()
+}
+
+/// The JSON object of the scenario file at `path`, if it is one.
+fn scenario_value(path: &Path) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let text =
+        linksim::scenario::read_regular_file(path, linksim::scenario::MAX_SCENARIO_BYTES).ok()?;
+    let uncommented = linksim::scenario::strip_comments(&text);
+    match serde_json::from_str(&uncommented) {
+        Ok(serde_json::Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
 /// Whether `path` is an existing scenario file: a JSON object with `format` and
 /// `config` (as every scenario has; a sweep's or explore's JSON output has neither).
 fn is_scenario(path: &Path) -> bool {
-    let Ok(text) =
-        linksim::scenario::read_regular_file(path, linksim::scenario::MAX_SCENARIO_BYTES)
-    else {
-        return false;
-    };
-    let uncommented = linksim::scenario::strip_comments(&text);
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&uncommented) else {
-        return false;
-    };
-    map.contains_key("format") && map.contains_key("config")
+    scenario_value(path).is_some_and(|map| map.contains_key("format") && map.contains_key("config"))
 }
 
 /// Whether the scenario at `path` was written by `explore` or `sweep` (its

@@ -49,7 +49,7 @@ pub struct RunFlags {
     overwrite: bool,
     /// The most core steps a run may make; a run that needs more stops with an
     /// error (exit 3), never a partial success.
-    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: u64,
     /// Plant a deliberate bug in every core (test builds only), to replay what
     /// `explore --planted-bug` found.

@@ -55,7 +55,7 @@ pub struct SweepFlags {
     pub merge: bool,
     /// The most core steps each run may make; a run that needs more is reported
     /// (invariant `steps`) and exits 3. Shards merge only with the same budget.
-    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET)]
+    #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_steps: u64,
     /// Replace an existing scenario file named as an output.
     #[arg(long)]
@@ -160,12 +160,19 @@ fn prepare(flags: &SweepFlags) -> Result<Prepared, String> {
         .map_err(|e| e.to_string())?
         .unwrap_or((1, 1));
     let seeds = SeedSet::new(range.clone(), shard);
+    if seeds.count == 0 {
+        return Err(format!(
+            "shard {}/{} of {}..{} holds no seed: nothing would be swept (fewer shards, or a longer range)",
+            shard.0, shard.1, range.start, range.end
+        ));
+    }
     let total = sweep::combination_count(flags.files.len(), &settings)
         .and_then(|c| c.checked_mul(seeds.count))
         .unwrap_or(u64::MAX);
-    if total > MAX_RUNS {
+    if total > sweep::MAX_RUNS {
         return Err(format!(
-            "{total} runs in one sweep; at most {MAX_RUNS} (fewer seeds or values, or --shard)"
+            "{total} runs in one sweep; at most {} (fewer seeds or values, or --shard)",
+            sweep::MAX_RUNS
         ));
     }
     let worst = worst(flags)?;
@@ -243,9 +250,6 @@ fn check_plot(flags: &SweepFlags, plan: &Plan) -> Result<(), String> {
         None => Ok(()),
     }
 }
-
-/// The most runs one sweep makes (a larger one is split with `--shard`).
-const MAX_RUNS: u64 = 1_000_000_000;
 
 /// The most worst runs `--worst` writes.
 const MAX_WORST: usize = 1_000;
@@ -356,11 +360,12 @@ fn report_violations(report: &output::Report, p: &Prepared, flags: &SweepFlags) 
 
 /// Writes combination `k` with `seed` as a standalone scenario at `path`.
 fn write_standalone(path: &Path, p: &Prepared, k: usize, seed: u64) -> Result<(), String> {
-    p.outputs.check_own(path)?;
     let combination = p.plan.combination(k).map_err(|e| e.to_string())?;
     let scenario = sweep::standalone(&combination, p.plan.settings(), seed);
     let text = serde_json::to_string_pretty(&scenario).map_err(|e| e.to_string())? + "\n";
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", linksim::printable_path(path)))
+    p.outputs
+        .write_own(path, &text)
+        .map_err(|e| format!("{}: {e}", linksim::printable_path(path)))
 }
 
 /// Writes the worst runs as standalone scenarios into `dir`; no verdict if one cannot
