@@ -2,7 +2,8 @@
 # Builds examples/c/failover.c against the static library of crates/link-core-ffi with
 # the system C compiler, runs it, and compares its output with the Rust example's, byte
 # for byte; then again under AddressSanitizer and UndefinedBehaviorSanitizer (leaks
-# included). Exit 1 on any difference or sanitizer report.
+# included); and built as C++20 with the system C++ compiler (the header is C++'s too).
+# Exit 1 on any difference or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cc="${CC:-cc}"
@@ -19,3 +20,8 @@ ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_
   ./target/failover-c-san > target/failover-c-san.txt
 diff -u target/failover-rust.txt target/failover-c-san.txt
 echo "and under ASan and UBSan: no report, same output"
+cxx="${CXX:-c++}"
+"$cxx" -std=c++20 -Wall -Werror -x c++ -Iinclude examples/c/failover.c -x none "$lib" -lpthread -ldl -lm -o target/failover-cpp
+./target/failover-cpp > target/failover-cpp.txt
+diff -u target/failover-rust.txt target/failover-cpp.txt
+echo "and built as C++20: same output"

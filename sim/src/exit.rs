@@ -1,6 +1,6 @@
 //! [`Exit`]: how a `linksim` command ends, decided in one place. Its values are the
 //! process's exit codes (TigerBeetle's `Failure` enum is the model), so the meaning of
-//! a code is written once: in the enum, in `--help` and in the README.
+//! a code is written once: in the enum, in `--help` and in docs/guide/your-failover.md.
 
 use crate::engine::Ending;
 use crate::verdict::{Invariant, Kind};

@@ -15,7 +15,7 @@
 //! The wire (CSTA-XML behind the 8-byte CSTA XML header) lives in `csta-wire`; a driver
 //! takes any [`csta_wire::Framing`].
 //!
-//! Driving real connectors from a T-Server options file (the README's example):
+//! Driving real connectors from a T-Server options file (the guide's example, docs/guide/embedding.md):
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -128,7 +128,7 @@ type Sections = BTreeMap<String, Section>;
 const QUOTED_CHARS: usize = 60;
 
 /// `text` as an error quotes it: in quotes, every control character escaped, and at
-/// most [`QUOTED_CHARS`] characters (a long line says how much more there was), so that
+/// most 60 characters (a long line says how much more there was), so that
 /// an error about a 60 KB line is one short line.
 pub fn quoted(text: &str) -> String {
     let end = text

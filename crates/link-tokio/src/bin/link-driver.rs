@@ -27,7 +27,7 @@ enum RoleArg {
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Example (three stubs on 7101-7103, see README \"Embedding\"):\n  link-driver --options crates/link-tokio/examples/loopback.ini --restart-timeout 1s --run-for 10s"
+    after_help = "Example (three stubs on 7101-7103, see docs/guide/embedding.md):\n  link-driver --options crates/link-tokio/examples/loopback.ini --restart-timeout 1s --run-for 10s"
 )]
 struct Args {
     /// The T-Server options in exported INI form (`[TServer]`, `[link-control]`, link sections).
