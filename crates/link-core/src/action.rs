@@ -270,6 +270,14 @@ pub enum LogRecord {
         /// The failure counter after this miss.
         failures: u8,
     },
+    /// A keep-alive on the active link was answered with an error (R14): one failure,
+    /// counted when the error arrived.
+    KeepAliveRejected {
+        /// The link.
+        link: LinkId,
+        /// The failure counter after this failure.
+        failures: u8,
+    },
     /// The active link's keep-alive warning counter reached `kpl-tolerance`: the link
     /// is unstable (R14). Logged once, until the counter falls below again.
     LinkUnstable {
@@ -329,6 +337,7 @@ impl LogRecord {
             | LogRecord::BackupDropsLowerLink { link, .. }
             | LogRecord::LinkReconfigured { link, .. }
             | LogRecord::KeepAliveMissed { link, .. }
+            | LogRecord::KeepAliveRejected { link, .. }
             | LogRecord::LinkUnstable { link, .. }
             | LogRecord::StatusWarning { link, .. }
             | LogRecord::StatusRecovered { link } => Some(link),
@@ -342,7 +351,7 @@ impl LogRecord {
     }
 
     /// Every record kind's name (see [`kind`](Self::kind)), in declaration order.
-    pub const KINDS: [&'static str; 22] = [
+    pub const KINDS: [&'static str; 23] = [
         "procedure_started",
         "link_refused",
         "link_established",
@@ -365,6 +374,7 @@ impl LogRecord {
         "status_recovered",
         "option_changed",
         "shutdown",
+        "keep_alive_rejected",
     ];
 
     /// The record's kind as a snake_case name, e.g. `status_warning` (the name its
@@ -393,6 +403,7 @@ impl LogRecord {
             LogRecord::StatusRecovered { .. } => 19,
             LogRecord::OptionChanged { .. } => 20,
             LogRecord::Shutdown => 21,
+            LogRecord::KeepAliveRejected { .. } => 22,
         };
         Self::KINDS[index]
     }
@@ -520,6 +531,11 @@ impl fmt::Display for LogText<'_> {
             LogRecord::KeepAliveMissed { link, failures } => write!(
                 f,
                 "keep-alive on CTI link {} unanswered ({failures} failure(s))",
+                self.name(link)
+            ),
+            LogRecord::KeepAliveRejected { link, failures } => write!(
+                f,
+                "keep-alive on CTI link {} answered with an error ({failures} failure(s))",
                 self.name(link)
             ),
             LogRecord::LinkUnstable { link, warnings } => write!(

@@ -26,7 +26,14 @@ impl LinkCore {
         self.config.hash(state);
         self.phase.hash(state);
         for slot in &self.slots {
-            (slot.state, slot.conn_priority, slot.tried, slot.warned).hash(state);
+            (
+                slot.state,
+                slot.conn_priority,
+                slot.tried,
+                slot.warned,
+                slot.withdrawn,
+            )
+                .hash(state);
             self.normal_rank(slot.normal_order, false).hash(state);
         }
         let latest = self.latest.as_nanos();

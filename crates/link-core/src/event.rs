@@ -119,6 +119,10 @@ pub enum Event {
     SystemStatus(ConnId, SystemStatus),
     /// The connector answered a keep-alive request (R14).
     KeepAliveAnswered(ConnId),
+    /// The connector answered a keep-alive request with an error (a negative response:
+    /// it cannot serve, e.g. all its links to the switch are down): one failure, at
+    /// once (R14).
+    KeepAliveRejected(ConnId),
     /// Any other message arrived on the connection; it counts as traffic for the
     /// keep-alive idle timer (R14): it postpones the next request, but it answers none.
     MessageReceived(ConnId),
@@ -153,6 +157,7 @@ impl Event {
             | Event::AssociationRejected(c)
             | Event::SystemStatus(c, _)
             | Event::KeepAliveAnswered(c)
+            | Event::KeepAliveRejected(c)
             | Event::MessageReceived(c) => Some(c),
             Event::Start
             | Event::TimerExpired(_)

@@ -10,7 +10,9 @@
 //!   link that no higher waiting link holds back does not exist (it would have been
 //!   activated).
 //! - I4: during a procedure no waiting link has a priority at or below an operational one
-//!   (R6 closed it), which is what makes the first `normal` win a tie.
+//!   (R6 closed it), which is what makes the first `normal` win a tie; but for a
+//!   candidate R15 withdrew, which waits again as after a first status that was not
+//!   `normal` and is closed only by R6, R7 or R8.
 //! - I5: a backup holds no link whose configured priority is below the highest.
 //! - I6: clients were last told EventLinkConnected for exactly the active link.
 //! - I7 (state part): no link is open outside a procedure or an active phase.
@@ -340,16 +342,19 @@ impl LinkCore {
             return Ok(());
         };
         if survey.lowest_waiting.is_some_and(|p| p <= best) {
-            // Rare (a broken core): a second pass names the first link to blame.
+            // Rare (a withdrawn candidate, or a broken core): a second pass looks for a
+            // waiting link at or below an operational one that R15 did not withdraw.
             let index = self
                 .slots
                 .iter()
-                .position(|s| s.state.is_waiting() && s.conn_priority <= best);
-            return fail(
-                Invariant::I4,
-                index.map(link_id),
-                "a waiting link is not above an operational one",
-            );
+                .position(|s| s.state.is_waiting() && s.conn_priority <= best && !s.withdrawn);
+            if index.is_some() {
+                return fail(
+                    Invariant::I4,
+                    index.map(link_id),
+                    "a waiting link is not above an operational one",
+                );
+            }
         }
         if survey.highest_waiting.is_none_or(|p| p <= best) {
             return fail(

@@ -1,11 +1,14 @@
 //! Keep-alive on the active link (R14) and the timing options a runtime changes at run
 //! time (R16). When the link has been idle for `kpl-interval` a request is sent; a
-//! request still unanswered when the next interval ends adds one to the failure counter
-//! and one to the warning counter. Positive answers take one off the failure counter
-//! every `kpl-loss-rate` failure rate and one off the warning counter every warning
-//! rate. The failure counter at `kpl-tolerance` loses the link (R10); the warning
-//! counter at `kpl-tolerance` logs it unstable, once, until it falls below again.
-//! Other traffic postpones the next request while none is outstanding; it answers none.
+//! request still unanswered when the next interval ends, or answered with an error (at
+//! once, when the error arrives), adds one to the failure counter and one to the
+//! warning counter. Positive answers take one off the failure counter every
+//! `kpl-loss-rate` failure rate and one off the warning counter every warning rate.
+//! The failure counter at `kpl-tolerance` loses the link (R10); the warning counter at
+//! `kpl-tolerance` logs it unstable, once, until it falls below again. The warning
+//! counter is kept only with a two-value rate (a second value given at run time starts
+//! it at zero), and at tolerance 0 there is no unstable state. Other traffic postpones
+//! the next request while none is outstanding; it answers none.
 
 use alloc::vec::Vec;
 
@@ -46,9 +49,7 @@ impl LinkCore {
             return;
         };
         if self.keepalive.outstanding {
-            let keepalive = &mut self.keepalive;
-            keepalive.failures = keepalive.failures.saturating_add(1);
-            keepalive.warnings = keepalive.warnings.saturating_add(1);
+            self.count_failure();
             out.push(Action::Log(LogRecord::KeepAliveMissed {
                 link,
                 failures: self.keepalive.failures,
@@ -60,6 +61,16 @@ impl LinkCore {
         self.keepalive.outstanding = true;
         out.push(Action::SendKeepAlive(self.conn_id(link.index())));
         self.arm(Timer::KeepAlive, now + self.config.keepalive_interval, out);
+    }
+
+    /// One failure: the failure counter, and the warning counter when one is kept.
+    fn count_failure(&mut self) {
+        let kept = self.config.keepalive_loss_rate.warning_every().is_some();
+        let keepalive = &mut self.keepalive;
+        keepalive.failures = keepalive.failures.saturating_add(1);
+        if kept {
+            keepalive.warnings = keepalive.warnings.saturating_add(1);
+        }
     }
 
     /// R14 against the counters as they are now: the failure counter at the threshold
@@ -75,7 +86,10 @@ impl LinkCore {
             self.lose_active(now, link.index(), LossCause::KeepAliveLost, out);
             return true;
         }
-        if self.config.keepalive_loss_rate.warning_every().is_some() {
+        // No unstable state at tolerance 0 (the first failure loses the link), and none
+        // without a warning counter.
+        let tolerance = self.config.keepalive_tolerance;
+        if tolerance > 0 && self.config.keepalive_loss_rate.warning_every().is_some() {
             let warnings = self.keepalive.warnings;
             if warnings >= threshold && !self.keepalive.unstable {
                 self.keepalive.unstable = true;
@@ -101,6 +115,38 @@ impl LinkCore {
         if core::mem::take(&mut self.keepalive.outstanding) {
             self.count_positive_answer();
             self.judge_counters(now, out);
+        }
+        self.postpone_request(now, out);
+        Outcome::Applied
+    }
+
+    /// R14: a keep-alive answered with an error. It answers the outstanding request, if
+    /// any, with one failure at once (the connector says it cannot serve); either way it
+    /// is traffic.
+    pub(crate) fn on_keepalive_rejected(
+        &mut self,
+        now: Instant,
+        index: usize,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        if self.bug(crate::PlantedBug::NegativeAnswerIgnored) {
+            return self.on_keepalive_answer(now, index, out);
+        }
+        let Phase::Active(link) = self.phase else {
+            return self.unexpected(index);
+        };
+        if link.index() != index {
+            return self.unexpected(index);
+        }
+        if core::mem::take(&mut self.keepalive.outstanding) {
+            self.count_failure();
+            out.push(Action::Log(LogRecord::KeepAliveRejected {
+                link,
+                failures: self.keepalive.failures,
+            }));
+            if self.judge_counters(now, out) {
+                return Outcome::Applied;
+            }
         }
         self.postpone_request(now, out);
         Outcome::Applied
@@ -159,9 +205,8 @@ impl LinkCore {
     /// starts; the `kpl-*` options apply to the active link at once: a new interval
     /// restarts the idle (or answer) interval from now (0 stops keep-alive and clears
     /// its counters), and the counters are judged against a new tolerance or loss rate
-    /// at once. (The warning
-    /// counter is counted with a single-value rate too; only a two-value rate reports
-    /// it, so a change to two values can make the link unstable at once.)
+    /// at once. A single-value rate keeps no warning counter: a change to one value drops
+    /// it, and a change to two values starts it at zero.
     pub(crate) fn on_option_changed(
         &mut self,
         now: Instant,
@@ -183,7 +228,15 @@ impl LinkCore {
             OptionChange::KeepaliveInterval(interval) => {
                 self.arm(Timer::KeepAlive, now + interval, out);
             }
-            OptionChange::KeepaliveTolerance(_) | OptionChange::KeepaliveLossRate(_) => {
+            OptionChange::KeepaliveLossRate(rate) => {
+                if rate.warning_every().is_none() {
+                    self.keepalive.warnings = 0;
+                    self.keepalive.answers_for_warning = 0;
+                    self.keepalive.unstable = false;
+                }
+                self.judge_counters(now, out);
+            }
+            OptionChange::KeepaliveTolerance(_) => {
                 self.judge_counters(now, out);
             }
         }

@@ -177,6 +177,9 @@ pub(crate) struct Slot {
     pub(crate) configured_rank: u32,
     /// Reported a warning status since it was validated, not yet `normal` again (R15).
     pub(crate) warned: bool,
+    /// A withdrawn candidate (R15): validated, then a failure status; waiting again for
+    /// `normal`. The only waiting link I4 lets sit at or below an operational one.
+    pub(crate) withdrawn: bool,
 }
 
 /// The link-selection state machine of one CTI server: which links to open, which one
@@ -294,6 +297,7 @@ impl LinkCore {
                 rank: 0,
                 configured_rank: 0,
                 warned: false,
+                withdrawn: false,
             })
             .collect();
         let mut core = LinkCore {
@@ -538,6 +542,9 @@ impl LinkCore {
             }
             Event::KeepAliveAnswered(conn) => {
                 self.on_conn(conn, |core, i| core.on_keepalive_answer(now, i, out))
+            }
+            Event::KeepAliveRejected(conn) => {
+                self.on_conn(conn, |core, i| core.on_keepalive_rejected(now, i, out))
             }
             Event::MessageReceived(conn) => {
                 self.on_conn(conn, |core, i| core.on_message(now, i, out))
@@ -874,6 +881,9 @@ impl LinkCore {
             _ => {}
         }
         self.slots[index].state = state;
+        if state != LinkState::AwaitingStatus {
+            self.slots[index].withdrawn = false;
+        }
         match (old.is_open(), state.is_open()) {
             (true, false) => self.open_count -= 1,
             (false, true) => self.open_count += 1,

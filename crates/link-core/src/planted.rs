@@ -27,17 +27,21 @@ pub enum PlantedBug {
     /// every `kpl-loss-rate` answers, so a link that loses most keep-alives is never
     /// declared lost.
     PositiveAnswerClearsFailures,
+    /// R14: a keep-alive answered with an error counts as a positive answer, so a link
+    /// whose connector says it cannot serve stays active.
+    NegativeAnswerIgnored,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [PlantedBug; 6] = [
+    pub const ALL: [PlantedBug; 7] = [
         PlantedBug::TieWonByLastNormal,
         PlantedBug::BackupOpensEveryLink,
         PlantedBug::DisconnectedSentTwice,
         PlantedBug::WaitingHigherIgnored,
         PlantedBug::GivesUpWhenNothingOperational,
         PlantedBug::PositiveAnswerClearsFailures,
+        PlantedBug::NegativeAnswerIgnored,
     ];
 
     /// A kebab-case name for command lines, e.g. `tie-won-by-last-normal`.
@@ -49,6 +53,7 @@ impl PlantedBug {
             PlantedBug::WaitingHigherIgnored => "waiting-higher-ignored",
             PlantedBug::GivesUpWhenNothingOperational => "gives-up-when-nothing-operational",
             PlantedBug::PositiveAnswerClearsFailures => "positive-answer-clears-failures",
+            PlantedBug::NegativeAnswerIgnored => "negative-answer-ignored",
         }
     }
 

@@ -97,10 +97,12 @@ impl LinkCore {
     }
 
     /// R15: an operational link not yet selected reported a failure status. It is no
-    /// longer a candidate: as if this had been its first status (R5), it waits for
-    /// `normal` again in the queue, or is closed under [`FirstStatusPolicy::Close`].
-    /// A waiting link that an operational one outranks or equals could never win, so
-    /// R6 closes it then (`superseded`). Then R7 re-evaluates: a link that waits again
+    /// longer a candidate: exactly as if this had been its first status (R5), it waits
+    /// for `normal` again in the queue, or is closed under [`FirstStatusPolicy::Close`].
+    /// No other closure: an operational link of the same or higher priority does not
+    /// close it, as that link may still drop out before `connect-tout` and leave this
+    /// one, validated again, the best at expiry (R8); R6 closes it only when another
+    /// link becomes operational after it. Then R7 re-evaluates: a link that waits again
     /// holds lower operational links back, like any higher link in the queue, until it
     /// turns `normal` or `connect-tout` expires.
     fn withdraw_candidate(
@@ -119,13 +121,7 @@ impl LinkCore {
             FirstStatusPolicy::WaitForNormal => {
                 self.slots[index].normal_order = 0;
                 self.set_state(index, LinkState::AwaitingStatus);
-                let priority = self.slots[index].conn_priority;
-                let outranked = self
-                    .best_operational()
-                    .is_some_and(|best| self.slots[best].conn_priority >= priority);
-                if outranked {
-                    self.close(index, CloseReason::Superseded, out);
-                }
+                self.slots[index].withdrawn = true;
             }
         }
         self.evaluate(now, out);

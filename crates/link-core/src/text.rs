@@ -94,6 +94,7 @@ impl fmt::Display for EventText<'_> {
             Event::AssociationRejected(_) => f.write_str("association rejected"),
             Event::SystemStatus(_, status) => write!(f, "SystemStatus {status}"),
             Event::KeepAliveAnswered(_) => f.write_str("keep-alive answered"),
+            Event::KeepAliveRejected(_) => f.write_str("keep-alive answered with an error"),
             Event::MessageReceived(_) => f.write_str("other message"),
             Event::TimerExpired(timer) => write!(f, "timer {timer} fired"),
             Event::RoleChanged(role) => write!(f, "role set to {role}"),

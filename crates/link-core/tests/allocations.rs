@@ -384,6 +384,8 @@ fn every_path_and_every_log_record_allocates_nothing() {
     d.fire(Timer::KeepAlive);
     d.on("A", Event::KeepAliveAnswered);
     d.fire(Timer::KeepAlive);
+    d.on("A", Event::KeepAliveRejected);
+    d.fire(Timer::KeepAlive);
     d.fire(Timer::KeepAlive);
     done(d);
     let missing: Vec<&str> = (0..seen.len())

@@ -153,7 +153,7 @@ fn the_revised_rules_records_have_stable_texts_and_kinds() {
     let close = wait.clone().with_first_status(FirstStatusPolicy::Close);
     let link = LinkId::new(0);
     let status = SystemStatus::Disabled;
-    let cases: [(LogRecord, &Config, &str, &str); 10] = [
+    let cases: [(LogRecord, &Config, &str, &str); 11] = [
         (
             LogRecord::LinkNotYetOperational { link, status },
             &wait,
@@ -183,6 +183,12 @@ fn the_revised_rules_records_have_stable_texts_and_kinds() {
             &wait,
             "active_link_lost",
             "active CTI link CSTA_A failed (keep-alive lost)",
+        ),
+        (
+            LogRecord::KeepAliveRejected { link, failures: 2 },
+            &wait,
+            "keep_alive_rejected",
+            "keep-alive on CTI link CSTA_A answered with an error (2 failure(s))",
         ),
         (
             LogRecord::LinkUnstable { link, warnings: 3 },
@@ -221,11 +227,11 @@ fn the_revised_rules_records_have_stable_texts_and_kinds() {
         assert_eq!(record.kind(), kind, "{record:?}");
         assert_eq!(record.text(config).to_string(), text);
     }
-    assert_eq!(LogRecord::KINDS.len(), 22);
+    assert_eq!(LogRecord::KINDS.len(), 23);
     let mut unique = LogRecord::KINDS.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    assert_eq!(unique.len(), 22, "kinds are unique");
+    assert_eq!(unique.len(), 23, "kinds are unique");
     assert_eq!(LogRecord::Shutdown.kind(), "shutdown");
     assert_eq!(LogRecord::NoOperationalLink.kind(), "no_operational_link");
     assert_eq!(

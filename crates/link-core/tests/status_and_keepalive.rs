@@ -242,14 +242,44 @@ fn a_failure_status_on_an_operational_candidate_makes_it_wait_again() {
     assert_eq!(h.active().as_deref(), Some("CSTA_A"));
 }
 
-// R15, R6: a withdrawn candidate that an operational link outranks could never win
+// R15 (turn 3): a withdrawn candidate waits again exactly as after a first status that
+// was not normal (R5): an operational link of the same or higher priority does not close
+// it, since that link may drop out before connect-tout. The reproducer of the fidelity
+// issue: H never answers; C, then B, operational; C disabled, then normal again; B
+// drops. C is the best operational at expiry, in one procedure (it used to be closed at
+// once, and B selected a whole procedure later).
 #[test]
-fn a_withdrawn_candidate_below_an_operational_link_is_closed_as_superseded() {
+fn a_withdrawn_candidate_stays_and_wins_when_the_better_link_drops_out() {
+    const HBC: &[(&str, i32)] = &[("CSTA_H", 10), ("CSTA_B", 4), ("CSTA_C", 1)];
+    let mut h = Harness::started(HBC, Role::Standalone);
+    h.accept("CSTA_H"); // associating, never answered
+    h.bring_up("CSTA_C");
+    h.bring_up("CSTA_B");
+    let actions = h.status("CSTA_C", SystemStatus::Disabled);
+    assert!(h.closed(&actions).is_empty(), "nothing closed: {actions:?}");
+    assert_eq!(h.state("CSTA_C"), LinkState::AwaitingStatus);
+    h.status("CSTA_C", SystemStatus::Normal);
+    assert_eq!(h.state("CSTA_C"), LinkState::Operational);
+    h.peer_close("CSTA_B");
+    assert_eq!(h.active(), None, "H still waits (R7)");
+    h.fire(Timer::ConnectTimeout);
+    assert_eq!(
+        h.active().as_deref(),
+        Some("CSTA_C"),
+        "R8: the best operational"
+    );
+    assert_eq!(h.selected_logs().len(), 1, "one procedure, one selection");
+}
+
+// R15, R6: a withdrawn candidate is closed when another link becomes operational after
+// it at the same or a higher priority, as any waiting link is
+#[test]
+fn a_withdrawn_candidate_is_closed_by_a_later_operational_link() {
     let mut h = Harness::started(HAB, Role::Standalone);
     h.bring_up("CSTA_B");
-    h.bring_up("CSTA_A"); // both operational, H waiting
+    h.status("CSTA_B", SystemStatus::Initializing); // withdrawn, waits
     let b = h.conn("CSTA_B");
-    let actions = h.status("CSTA_B", SystemStatus::Initializing);
+    let actions = h.bring_up("CSTA_A");
     assert!(actions.contains(&Action::Close {
         conn: b,
         reason: CloseReason::Superseded
@@ -783,4 +813,104 @@ fn a_loss_rate_of_zero_decrements_neither_counter() {
     }
     assert_eq!(h.core.keepalive_failures(), 1);
     assert_eq!(h.core.keepalive_warnings(), Some(1));
+}
+
+// ---------- R14, turn 3: negative answers and the settled readings ----------
+
+/// Sends the next request and answers it with an error 1 ms later.
+fn rejected(h: &mut Harness) -> Vec<Action> {
+    h.fire(Timer::KeepAlive);
+    h.advance(ms(1));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveRejected(a))
+}
+
+// R14: a keep-alive answered with an error is one failure at once (it used to count only
+// at the request's timeout, logged "unanswered" although an answer came)
+#[test]
+fn a_keep_alive_answered_with_an_error_is_one_failure_at_once() {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(10, 100));
+    for n in 1..=2u8 {
+        let actions = rejected(&mut h);
+        assert!(actions.iter().any(|a| matches!(a,
+            Action::Log(LogRecord::KeepAliveRejected { failures, .. }) if *failures == n)));
+        assert_eq!(h.core.keepalive_failures(), n);
+        assert!(
+            !h.core.keepalive_outstanding(),
+            "the error answered the request"
+        );
+    }
+    assert_eq!(h.active().as_deref(), Some("CSTA_A"));
+    let actions = rejected(&mut h);
+    assert!(
+        has_disconnected(&actions),
+        "the third failure reaches kpl-tolerance"
+    );
+    assert_eq!(h.active(), None);
+    assert_eq!(
+        history_logs(&h, "keep_alive_missed"),
+        0,
+        "no miss was counted"
+    );
+}
+
+// R14: at kpl-tolerance 0 one error loses the link, the moment it arrives
+#[test]
+fn at_tolerance_0_an_error_answer_loses_the_link_at_once() {
+    let mut h = keepalive(0, KeepaliveLossRate::pair(10, 100));
+    let actions = rejected(&mut h);
+    assert!(has_disconnected(&actions));
+    assert_eq!(
+        history_logs(&h, "link_unstable"),
+        0,
+        "no unstable state at tolerance 0"
+    );
+}
+
+// R14: an error with no request outstanding answers nothing: traffic, no failure
+#[test]
+fn an_error_without_a_request_outstanding_is_no_failure() {
+    let mut h = keepalive(1, KeepaliveLossRate::single(10));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveRejected(a));
+    assert_eq!(h.core.keepalive_failures(), 0);
+    assert_eq!(h.active().as_deref(), Some("CSTA_A"));
+}
+
+// R14: a single value keeps no warning counter, and a second value given at run time
+// starts it at zero (the counter used to be counted all along, so the change could log
+// "unstable" at once)
+#[test]
+fn a_second_loss_rate_value_starts_the_warning_counter_at_zero() {
+    let mut h = keepalive(3, KeepaliveLossRate::single(1));
+    miss(&mut h); // request out
+    miss(&mut h); // 1 failure
+    miss(&mut h); // 2 failures
+    assert_eq!(h.core.keepalive_failures(), 2);
+    assert_eq!(h.core.keepalive_warnings(), None);
+    let actions = h.step(Event::OptionChanged(OptionChange::KeepaliveLossRate(
+        KeepaliveLossRate::pair(1, 100),
+    )));
+    assert_eq!(h.core.keepalive_warnings(), Some(0));
+    assert!(!actions
+        .iter()
+        .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. }))));
+}
+
+// R14: at tolerance 0 there is no unstable state, even when a change brings the
+// tolerance down while the warning counter is above it
+#[test]
+fn a_change_to_tolerance_0_never_logs_unstable() {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(1, 100));
+    miss(&mut h);
+    miss(&mut h); // 1 failure, 1 warning; a request is out
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a)); // the failure is taken off (rate 1); not the warning
+    assert_eq!(h.core.keepalive_failures(), 0);
+    assert_eq!(h.core.keepalive_warnings(), Some(1));
+    let actions = h.step(Event::OptionChanged(OptionChange::KeepaliveTolerance(0)));
+    assert!(!actions
+        .iter()
+        .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. }))));
+    assert_eq!(h.active().as_deref(), Some("CSTA_A"));
 }

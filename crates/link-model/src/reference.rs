@@ -305,6 +305,21 @@ impl Model {
                 }
                 self.traffic(now)
             }
+            (Event::KeepAliveRejected(_), LinkState::Active) => {
+                // R14 (turn 3): an error answer is one failure, at once.
+                if self.kpl.outstanding {
+                    self.kpl.outstanding = false;
+                    self.failure();
+                    self.out.push(Action::Log(LogRecord::KeepAliveRejected {
+                        link: id(i),
+                        failures: self.kpl.failures as u8,
+                    }));
+                    if self.judge(now, i) {
+                        return Outcome::Applied;
+                    }
+                }
+                self.traffic(now)
+            }
             (Event::MessageReceived(_), LinkState::Active) => self.traffic(now),
             _ => return unexpected,
         }
@@ -335,16 +350,10 @@ impl Model {
                 if self.config.first_status == FirstStatusPolicy::Close {
                     self.close(i, CloseReason::StatusFailure);
                 } else {
+                    // R15 (turn 3): waiting again exactly as after a first status that
+                    // was not `normal` (R5); no other closure.
                     self.links[i].state = LinkState::AwaitingStatus;
                     self.links[i].normal_at = 0;
-                    let p = self.links[i].priority;
-                    let outranked = self
-                        .links
-                        .iter()
-                        .any(|l| l.state == LinkState::Operational && l.priority >= p);
-                    if outranked {
-                        self.close(i, CloseReason::Superseded);
-                    }
                 }
                 self.decide(now);
             }
@@ -395,6 +404,14 @@ impl Model {
         }
     }
 
+    /// R14: one failure; the warning counter exists only with a two-value rate.
+    fn failure(&mut self) {
+        self.kpl.failures += 1;
+        if self.config.keepalive_loss_rate.warning_every().is_some() {
+            self.kpl.warnings += 1;
+        }
+    }
+
     /// R14 after a miss or a tolerance change: lost (true), or maybe unstable.
     fn judge(&mut self, now: Instant, i: usize) -> bool {
         let threshold = u32::from(self.config.keepalive_tolerance.max(1));
@@ -403,7 +420,10 @@ impl Model {
             self.lost(now, i, LossCause::KeepAliveLost);
             return true;
         }
-        if self.config.keepalive_loss_rate.warning_every().is_some() {
+        // Tolerance 0: no unstable state.
+        if self.config.keepalive_tolerance > 0
+            && self.config.keepalive_loss_rate.warning_every().is_some()
+        {
             if self.kpl.warnings < threshold {
                 self.kpl.unstable = false;
             } else if !self.kpl.unstable {
@@ -423,7 +443,15 @@ impl Model {
             OptionChange::ConnectTimeout(t) => self.config.connect_timeout = t,
             OptionChange::KeepaliveInterval(t) => self.config.keepalive_interval = t,
             OptionChange::KeepaliveTolerance(n) => self.config.keepalive_tolerance = n,
-            OptionChange::KeepaliveLossRate(r) => self.config.keepalive_loss_rate = r,
+            OptionChange::KeepaliveLossRate(r) => {
+                self.config.keepalive_loss_rate = r;
+                // One value: no warning counter; a second value later starts it at 0.
+                if r.warning_every().is_none() {
+                    self.kpl.warnings = 0;
+                    self.kpl.answers_since_warning_decrement = 0;
+                    self.kpl.unstable = false;
+                }
+            }
         }
         self.out
             .push(Action::Log(LogRecord::OptionChanged { change }));
@@ -461,8 +489,7 @@ impl Model {
                     return Outcome::Applied;
                 };
                 if self.kpl.outstanding {
-                    self.kpl.failures += 1;
-                    self.kpl.warnings += 1;
+                    self.failure();
                     self.out.push(Action::Log(LogRecord::KeepAliveMissed {
                         link: id(i),
                         failures: self.kpl.failures as u8,
