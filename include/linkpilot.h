@@ -158,6 +158,10 @@ typedef enum LpEventKind {
    Close everything and stop.
    */
   LP_EVENT_KIND_SHUTDOWN = 13,
+  /*
+   A keep-alive was answered with an error: one failure at once (R14).
+   */
+  LP_EVENT_KIND_KEEP_ALIVE_REJECTED = 14,
 } LpEventKind;
 
 /*

@@ -1,7 +1,10 @@
 //! [`Account`]: the checker's own account of the active link's health, kept from what
 //! the simulator carried rather than from the core's state: R14's counters from the
-//! keep-alive requests sent, the firings that found one unanswered and the answers
-//! delivered; R15's failures from the statuses delivered. It proves I2 ("the active
+//! keep-alive requests sent, the firings that found one unanswered, the error answers
+//! and the answers delivered; R15's failures from the statuses delivered. With R14's
+//! turn-3 readings: the warning counter exists only with a two-value `kpl-loss-rate`
+//! (a second value given at run time starts it at zero), and at tolerance 0 there is no
+//! unstable state. It proves I2 ("the active
 //! link has not failed since") from outside: a link whose failure counter reached
 //! `kpl-tolerance`, or that reported a failure status, must not stay active; a link
 //! lost to keep-alive must have reached it, and one lost to a status must have reported
@@ -67,9 +70,10 @@ impl Account {
     fn input(&mut self, core: &LinkCore, event: Event) -> Option<String> {
         match event {
             Event::TimerExpired(Timer::KeepAlive) if self.outstanding => {
-                self.failures += 1;
-                self.warnings += 1;
-                self.outstanding = false;
+                self.failure(core);
+            }
+            Event::KeepAliveRejected(c) if Some(c) == self.conn && self.outstanding => {
+                self.failure(core);
             }
             Event::KeepAliveAnswered(c) if Some(c) == self.conn && self.outstanding => {
                 self.outstanding = false;
@@ -85,6 +89,13 @@ impl Account {
                     "the active link reported SystemStatus {status}, a failure under the status policy (R15), and stays active"
                 ));
             }
+            Event::OptionChanged(OptionChange::KeepaliveLossRate(rate))
+                if rate.warning_every().is_none() =>
+            {
+                self.warnings = 0;
+                self.answers_for_warning = 0;
+                self.unstable = false;
+            }
             Event::OptionChanged(OptionChange::KeepaliveInterval(interval))
                 if interval.is_zero() =>
             {
@@ -96,6 +107,16 @@ impl Account {
             _ => {}
         }
         None
+    }
+
+    /// One failure (a miss or an error answer): the failure counter, and the warning
+    /// counter when the rate keeps one (the rate the core has after the step).
+    fn failure(&mut self, core: &LinkCore) {
+        self.failures += 1;
+        if core.config().keepalive_loss_rate.warning_every().is_some() {
+            self.warnings += 1;
+        }
+        self.outstanding = false;
     }
 
     /// One positive answer, toward each counter's `kpl-loss-rate`.
@@ -165,11 +186,12 @@ impl Account {
         let logged = actions
             .iter()
             .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. })));
-        if core.config().keepalive_loss_rate.warning_every().is_none() {
-            // A one-value rate reports no warning counter: the warning state stays as it
-            // is (the counter cannot fall meanwhile) until two values are set again.
+        let config = core.config();
+        if config.keepalive_loss_rate.warning_every().is_none() || config.keepalive_tolerance == 0 {
+            // No warning counter with a one-value rate, and no unstable state at
+            // tolerance 0 (the first failure loses the link).
             return logged.then(|| {
-                "an \"unstable\" warning was logged with a one-value kpl-loss-rate (R14)"
+                "an \"unstable\" warning was logged with a one-value kpl-loss-rate or at kpl-tolerance 0 (R14)"
                     .to_string()
             });
         }

@@ -187,11 +187,13 @@ fn draw_connector(rng: &mut ChaCha8Rng, p_bad: f64) -> ConnectorSpec {
         ..ConnectorSpec::default()
     };
     if rng.random_bool(p_bad) {
-        match rng.random_range(0..6) {
+        match rng.random_range(0..7) {
             0 => spec.refuse = true,
             1 => spec.association = AssociationBehaviour::Reject,
             2 => spec.association = AssociationBehaviour::Never,
             3 => spec.keepalive = KeepaliveBehaviour::Ignore,
+            // R14 (turn 3): keep-alives answered with an error, a failure at once.
+            6 => spec.keepalive = KeepaliveBehaviour::Error,
             4 => {
                 // R15 before selection: normal, a failure, normal again (a candidate
                 // withdrawn while a higher link still waits, then back).

@@ -110,8 +110,19 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
         );
         assert!(run.timeline.is_empty());
         let verdict = run.verdict_text();
+        // Entries start with their time ("  12.345s ..."); a wrapped entry continues on
+        // indented lines without one.
+        let timed = |line: &str| {
+            let first = line.split_whitespace().next().unwrap_or("");
+            first
+                .strip_suffix('s')
+                .is_some_and(|n| n.parse::<f64>().is_ok())
+        };
         let context = verdict.split("last steps:\n").nth(1).map_or(0, |rest| {
-            rest.lines().take_while(|l| l.starts_with("  ")).count()
+            rest.lines()
+                .take_while(|l| l.starts_with("  "))
+                .filter(|l| timed(l))
+                .count()
         });
         assert!(
             (2..=linksim::RECENT_LINES).contains(&context),

@@ -8,6 +8,8 @@
 //! | connector → server | `SystemStatus` with an ECMA-269 value | ECMA-323 | `SystemStatus` (R5) |
 //! | server → connector | `SystemStatus` (`normal`), the keep-alive request | ECMA-323 | (R14) |
 //! | either way | `SystemStatusResponse`, the answer | ECMA-323 | `KeepAliveAnswered` (R14) |
+//! | connector → server | `CSTAErrorCode`, a negative answer (it cannot serve) | ECMA-323 | `KeepAliveRejected` (R14) |
+//! | connector → server | `SystemStatus` without a value (a heartbeat request) | ECMA-323 | traffic; answered with `SystemStatusResponse` |
 //!
 //! The reader is tolerant the way CSTA peers are in practice: it matches element names
 //! without their namespace prefix, ignores elements it does not need, and reads any
@@ -62,6 +64,17 @@ pub enum Message {
     SystemStatus(SystemStatus),
     /// The answer to a SystemStatus request.
     SystemStatusResponse,
+    /// A SystemStatus request without a status value: a heartbeat some clients send.
+    /// It is answered like any other SystemStatus, and is traffic for keep-alive.
+    SystemStatusHeartbeat,
+    /// A negative answer to a request (ECMA-323 `CSTAErrorCode`): to the server's
+    /// keep-alive, the connector saying it cannot serve (e.g. all its links to the
+    /// switch are down). `error` is the first text inside it, or the name of its first
+    /// element when that is empty (`operation/generic`: `generic`).
+    CstaErrorCode {
+        /// The error given.
+        error: String,
+    },
     /// Any other well-formed document; `root` is its root element's local name.
     Other {
         /// The root element's local name (an XML name; the encoder writes it as is).
@@ -133,6 +146,8 @@ impl Message {
             }
             Message::SystemStatus(_) => "SystemStatus",
             Message::SystemStatusResponse => "SystemStatusResponse",
+            Message::SystemStatusHeartbeat => "SystemStatus",
+            Message::CstaErrorCode { .. } => "CSTAErrorCode",
             Message::Other { root } => root,
         }
     }
@@ -153,9 +168,10 @@ impl Message {
             | Message::StartApplicationSessionNegResponse { .. } => {
                 (ECMA_354_NAMESPACE, self.name())
             }
-            Message::SystemStatus(_) | Message::SystemStatusResponse => {
-                (ECMA_323_NAMESPACE, self.name())
-            }
+            Message::SystemStatus(_)
+            | Message::SystemStatusResponse
+            | Message::SystemStatusHeartbeat
+            | Message::CstaErrorCode { .. } => (ECMA_323_NAMESPACE, self.name()),
             Message::Other { root } => {
                 w.create_element(root.as_str()).write_empty()?;
                 return Ok(());
@@ -214,8 +230,14 @@ impl Message {
                     Ok(())
                 })?;
             }
-            Message::SystemStatusResponse => {
+            Message::SystemStatusResponse | Message::SystemStatusHeartbeat => {
                 element.write_empty()?;
+            }
+            Message::CstaErrorCode { error } => {
+                element.write_inner_content(|w| {
+                    text(w, "operation", error)?;
+                    Ok(())
+                })?;
             }
             Message::Other { .. } => unreachable!("written above"),
         }
@@ -248,6 +270,10 @@ impl Message {
             "StartApplicationSessionNegResponse" => Message::StartApplicationSessionNegResponse {
                 error: doc.values.first().cloned().flatten().unwrap_or_default(),
             },
+            // No value at all: a heartbeat request, not a broken status.
+            "SystemStatus" if doc.values.first().is_none_or(Option::is_none) => {
+                Message::SystemStatusHeartbeat
+            }
             "SystemStatus" => {
                 let value = doc.field("SystemStatus", "systemStatus")?;
                 let status = SystemStatus::ALL
@@ -260,6 +286,15 @@ impl Message {
                 Message::SystemStatus(status)
             }
             "SystemStatusResponse" => Message::SystemStatusResponse,
+            "CSTAErrorCode" => Message::CstaErrorCode {
+                error: doc
+                    .values
+                    .iter()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
             other => Message::Other {
                 root: other.to_owned(),
             },
@@ -306,6 +341,21 @@ fn wanted(root: &str) -> (&'static [&'static str], bool) {
         // name of its first element, for an empty one) is the reason.
         "StartApplicationSessionNegResponse" => (&["errorCode"], true),
         "SystemStatus" => (&["systemStatus"], false),
+        // ECMA-323's error categories are its children (operation, security, ...): the
+        // first text below one (or an empty element's name) is the error.
+        // (Seven of the eight: private data carries no error of its own.)
+        "CSTAErrorCode" => (
+            &[
+                "operation",
+                "security",
+                "stateIncompatibility",
+                "systemResourceAvailability",
+                "subscribedResourceAvailability",
+                "performanceManagement",
+                "unspecified",
+            ],
+            true,
+        ),
         _ => (&[], false),
     }
 }
@@ -589,6 +639,10 @@ mod tests {
             round_trip(Message::SystemStatus(status));
         }
         round_trip(Message::SystemStatusResponse);
+        round_trip(Message::SystemStatusHeartbeat);
+        round_trip(Message::CstaErrorCode {
+            error: "generic".into(),
+        });
         round_trip(Message::Other {
             root: "ResetApplicationSessionTimer".into(),
         });
@@ -652,12 +706,10 @@ mod tests {
                 value: "fine".into()
             })
         );
+        // A SystemStatus without a value is a heartbeat request (turn 3), not an error.
         assert_eq!(
             Message::decode(b"<SystemStatus/>"),
-            Err(DecodeError::MissingField {
-                message: "SystemStatus",
-                field: "systemStatus"
-            })
+            Ok(Message::SystemStatusHeartbeat)
         );
         assert_eq!(
             Message::decode(
@@ -747,12 +799,10 @@ mod tests {
             Ok(Message::SystemStatus(SystemStatus::Disabled))
         );
         let only_nested = b"<SystemStatus><extensions><systemStatus>normal</systemStatus></extensions></SystemStatus>";
+        // No value at its own place: a heartbeat request; the nested one decides nothing.
         assert_eq!(
             Message::decode(only_nested),
-            Err(DecodeError::MissingField {
-                message: "SystemStatus",
-                field: "systemStatus"
-            })
+            Ok(Message::SystemStatusHeartbeat)
         );
         let text_only = b"<StartApplicationSessionNegResponse><errorCode>noCommonProtocolVersion</errorCode></StartApplicationSessionNegResponse>";
         assert_eq!(
@@ -866,5 +916,50 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("\u{1b}[2J"), "{text:?}");
         assert!(link_core::printable(&text).contains("\\u{1b}[2J"));
+    }
+}
+
+#[cfg(test)]
+mod turn_three_tests {
+    use super::*;
+
+    /// The fidelity issue: a connector's empty `<SystemStatus/>` (a heartbeat request)
+    /// is read as one, not as a broken status (it was undecodable traffic), and an
+    /// ECMA-323 error answer is read with its error, whichever category holds it.
+    #[test]
+    fn an_empty_system_status_is_a_heartbeat_and_an_error_code_is_read() {
+        let heartbeat = br#"<SystemStatus xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"/>"#;
+        assert_eq!(
+            Message::decode(heartbeat),
+            Ok(Message::SystemStatusHeartbeat)
+        );
+        let open_close = b"<csta:SystemStatus xmlns:csta=\"x\"></csta:SystemStatus>";
+        assert_eq!(
+            Message::decode(open_close),
+            Ok(Message::SystemStatusHeartbeat)
+        );
+        let bad = b"<SystemStatus><systemStatus>sleepy</systemStatus></SystemStatus>";
+        assert!(
+            Message::decode(bad).is_err(),
+            "a wrong value is still an error"
+        );
+        let cases: [(&[u8], &str); 3] = [
+            (b"<CSTAErrorCode><operation><generic/></operation></CSTAErrorCode>", "generic"),
+            (
+                b"<CSTAErrorCode><systemResourceAvailability>serviceBusy</systemResourceAvailability></CSTAErrorCode>",
+                "serviceBusy",
+            ),
+            (b"<CSTAErrorCode/>", ""),
+        ];
+        for (body, error) in cases {
+            assert_eq!(
+                Message::decode(body),
+                Ok(Message::CstaErrorCode {
+                    error: error.into()
+                }),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

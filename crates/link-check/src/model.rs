@@ -164,7 +164,9 @@ impl Node {
             Event::TcpRefused(c) | Event::TcpClosed(c) | Event::AssociationRejected(c) => {
                 self.close(c)
             }
-            Event::AssociationAccepted(c) | Event::KeepAliveAnswered(c) => self.set(
+            Event::AssociationAccepted(c)
+            | Event::KeepAliveAnswered(c)
+            | Event::KeepAliveRejected(c) => self.set(
                 c.link,
                 Conn::Established {
                     conn: c,
@@ -176,7 +178,8 @@ impl Node {
     }
 }
 
-/// How many keep-alive requests the environment may leave unanswered on one path. A
+/// How many keep-alive requests the environment may leave unanswered, or answer with
+/// an error, on one path. A
 /// bound is needed: with a two-value `kpl-loss-rate` the warning counter can climb by a
 /// fraction in every miss-and-recover cycle, so without one the state space is as large
 /// as the counter's range. Three misses reach a loss at tolerance 0 and 2, the unstable
@@ -279,6 +282,10 @@ impl LinkModel {
                 out.extend([Event::TcpClosed(conn), Event::MessageReceived(conn)]);
                 if keepalive {
                     out.push(Event::KeepAliveAnswered(conn));
+                    // An error answer is a failure (R14): it spends the miss budget.
+                    if n.misses < MISS_BUDGET {
+                        out.push(Event::KeepAliveRejected(conn));
+                    }
                 }
             }
         }
@@ -530,8 +537,9 @@ impl LinkModel {
         next.actions.clear();
         next.now = input.at;
         let timer_due = n.core.deadline(Timer::KeepAlive) == Some(input.at);
-        if input.event == Event::TimerExpired(Timer::KeepAlive) && timer_due && keepalive_pending(n)
-        {
+        let rejected = matches!(input.event, Event::KeepAliveRejected(_));
+        let missed = input.event == Event::TimerExpired(Timer::KeepAlive) && timer_due;
+        if (missed || rejected) && keepalive_pending(n) {
             next.misses += 1;
         }
         next.delivered(input.event);

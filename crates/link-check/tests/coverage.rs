@@ -3,7 +3,7 @@
 //! (`LinkCore::hash_shape`: the canonical state with each timer only armed or not), on
 //! fixed three-link configurations, with the generator at one of the property test's two
 //! budgets (`link_model::generator::ops`, cases of 1 to 299 steps, seeded
-//! here): proptest's 256 cases by default, as in `cargo test --workspace`, or CI's
+//! here): its default of 2,048 cases, as in `cargo test --workspace`, or CI's
 //! deeper release run with `PROPTEST_CASES=4096`. At either it must reach 95% of every
 //! configuration's shapes. It prints the figures (`PROPTEST_CASES=4096 cargo test
 //! --release -p link-check --test coverage -- --nocapture`).
@@ -67,8 +67,15 @@ fn generated(setup: &Setup, cases: u32) -> (HashSet<u64>, HashSet<u64>) {
             let (at, event) = generator::realise(op, &core, now, links);
             if let Ok(actions) = core.step(at, event) {
                 now = at;
-                let missed =
-                    |a: &Action| matches!(a, Action::Log(LogRecord::KeepAliveMissed { .. }));
+                // A miss or an error answer: each spends the search's budget.
+                let missed = |a: &Action| {
+                    matches!(
+                        a,
+                        Action::Log(
+                            LogRecord::KeepAliveMissed { .. } | LogRecord::KeepAliveRejected { .. }
+                        )
+                    )
+                };
                 misses += actions.iter().filter(|a| missed(a)).count();
                 seen.insert(shape(&core));
                 if misses <= usize::from(MISS_BUDGET) {
@@ -80,20 +87,22 @@ fn generated(setup: &Setup, cases: u32) -> (HashSet<u64>, HashSet<u64>) {
     (seen, within_budget)
 }
 
-/// The property test's case count: `PROPTEST_CASES`, or proptest's default of 256; at
-/// least that default (a quick run with fewer cases would fall under the floor).
+/// The property test's case count: `PROPTEST_CASES`, or its default of 2,048
+/// (`crates/link-core/tests/properties.rs`, `DEFAULT_CASES`); at least that default (a
+/// quick run with fewer cases would fall under the floor).
 fn budget() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|cases| cases.parse().ok())
-        .map_or(256, |cases: u32| cases.max(256))
+        .map_or(2_048, |cases: u32| cases.max(2_048))
 }
 
-/// The share of every configuration's shapes the generator must reach, at proptest's
-/// default budget (with this test's seed) and at CI's deep one (`.ci/run`'s release run
-/// at 4,096 cases): the 95%. Measured at 256 cases: 98.4-100% with keep-alive
-/// off, 96.0-97.0% on (over seeds 7, 8 and 9 the lowest was 92.6%, so another seed may
-/// fall under it); at 4,096, all of them.
+/// The share of every configuration's shapes the generator must reach, at the property
+/// test's default budget (with this test's seed) and at CI's deep one (`.ci/run`'s
+/// release run at 4,096 cases): the 95%. Measured at 2,048 cases after turn 3
+/// (R15's withdrawn candidates and R14's error answers grew the space): 98.3-100% with
+/// keep-alive off, 97.3-99.5% on (at 256 cases it was 81.3-99.4%, which is why the
+/// default went up).
 const FLOOR: f64 = 0.95;
 
 #[test]

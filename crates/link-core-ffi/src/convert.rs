@@ -43,6 +43,8 @@ pub enum LpEventKind {
     OptionChanged = 12,
     /// Close everything and stop.
     Shutdown = 13,
+    /// A keep-alive was answered with an error: one failure at once (R14).
+    KeepAliveRejected = 14,
 }
 
 /// `LpAction::kind`.
@@ -255,6 +257,7 @@ pub(crate) fn event(e: &LpEvent) -> Result<Event, LpStatus> {
         },
         12 => Event::OptionChanged(option(e.option, e.option_value)?),
         13 => Event::Shutdown,
+        14 => Event::KeepAliveRejected(conn),
         _ => return Err(LpStatus::OutOfRange),
     })
 }

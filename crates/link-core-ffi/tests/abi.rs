@@ -362,3 +362,51 @@ fn texts_are_cut_to_the_buffer_and_nul_terminated() {
     assert_eq!(unsafe { lp_core_link_id(core, name.as_ptr()) }, 0);
     unsafe { lp_core_free(core) };
 }
+
+/// R14 (turn 3) through the C ABI: `LP_EVENT_KIND_KEEP_ALIVE_REJECTED` answers the
+/// outstanding keep-alive with an error, which at `kpl-tolerance` 0 loses the link at
+/// once (it was out of range before).
+#[test]
+fn a_keep_alive_answered_with_an_error_loses_the_link_at_tolerance_0() {
+    let c = config(&[("A", 1)]);
+    // SAFETY: a live config.
+    assert_eq!(
+        unsafe { lp_config_set_keepalive(c, 1_000, 0) },
+        LpStatus::Ok
+    );
+    let core = core(c).unwrap();
+    let (_, _, actions) = step(core, 0, &event(LpEventKind::Start), 16);
+    let open = actions.iter().find(|a| a.kind == LpActionKind::Open as u32);
+    let generation = open.expect("the link is opened").generation;
+    let on = |kind: LpEventKind| LpEvent {
+        link: 0,
+        generation,
+        ..event(kind)
+    };
+    step(core, 1, &on(LpEventKind::TcpAccepted), 16);
+    step(core, 2, &on(LpEventKind::AssociationAccepted), 16);
+    let normal = LpEvent {
+        status: 2,
+        ..on(LpEventKind::SystemStatus)
+    };
+    step(core, 3, &normal, 16);
+    // SAFETY: a live core.
+    assert_eq!(unsafe { lp_core_active_link(core) }, 0);
+    let beat = LpEvent {
+        timer: 2,
+        ..event(LpEventKind::TimerExpired)
+    };
+    let (status, _, actions) = step(core, 1_000_000_003, &beat, 16);
+    assert_eq!(status, LpStatus::Ok);
+    assert!(actions
+        .iter()
+        .any(|a| a.kind == LpActionKind::SendKeepAlive as u32));
+    let (status, _, actions) = step(core, 1_000_000_004, &on(LpEventKind::KeepAliveRejected), 16);
+    assert_eq!(status, LpStatus::Ok);
+    assert!(actions.iter().any(|a| a.kind == LpActionKind::Close as u32));
+    // SAFETY: a live core, then freed once.
+    unsafe {
+        assert_eq!(lp_core_active_link(core), -1);
+        lp_core_free(core);
+    }
+}

@@ -40,6 +40,8 @@ pub enum ConnInput {
     Status(u8),
     /// A keep-alive answer (R14).
     KeepAliveAnswer,
+    /// A keep-alive answered with an error (R14: one failure at once).
+    KeepAliveError,
     /// Any other traffic.
     Message,
 }
@@ -94,6 +96,9 @@ pub enum Op {
     /// next deadline, where (again unless another timer is due first) a request goes out. With no link active, or
     /// keep-alive off, [`Op::Valid`] of the number. Drawn in rounds by [`ops`].
     KeepAlive(bool, u16),
+    /// Like [`Op::KeepAlive`]`(false, n)`, but an outstanding request is answered with an
+    /// error (R14: one failure at once) instead of running to its timeout.
+    KeepAliveError(u16),
 }
 
 /// How often [`Op::Valid`] is drawn, against 12 for [`Op::Progress`].
@@ -125,10 +130,22 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     let rounds = proptest::collection::vec((answers, any::<u16>()), 1..6);
     let steps = prop_oneof![1 => Just(1u8), 2 => Just(2), 4 => Just(3)];
     let procedures = (any::<u8>(), proptest::option::of(0u8..9), steps);
+    // Two links' procedures, then a status on the first, operational, candidate (a
+    // failure, `initializing` or `disabled`, two times in three; else any, which may
+    // be a warning) and perhaps the step that validates it anew:
+    // R15's withdrawn candidate, which waits again beside the operational link that
+    // came after it (while the third link may still be on its way).
+    let withdrawals = (
+        any::<u8>(),
+        1u8..3,
+        prop_oneof![2 => proptest::sample::select(vec![0u8, 4]), 1 => 0u8..9],
+        any::<bool>(),
+    );
     let chunk = prop_oneof![
         9 => op().prop_map(Chunk::Single),
         3 => (any::<u8>(), rounds).prop_map(|(tag, rounds)| Chunk::Run(tag, rounds)),
         2 => procedures.prop_map(|(link, warn, steps)| Chunk::Procedure(link, warn, steps)),
+        2 => withdrawals.prop_map(|(a, to_b, s, again)| Chunk::Withdrawal(a, to_b, s, again)),
     ];
     // Each optional kind kept with probability 1/4 (shrinking drops kinds); the rate of
     // runs kept, fewest first (shrinking keeps fewer); the rate of timers, most first.
@@ -151,6 +168,9 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
                         ops.extend(rounds.into_iter().flat_map(round))
                     }
                     Chunk::Procedure(link, warn, steps) => ops.extend(procedure(link, warn, steps)),
+                    Chunk::Withdrawal(a, to_b, status, again) => {
+                        ops.extend(withdrawal(a, a.wrapping_add(to_b), status, again))
+                    }
                     _ => {}
                 }
             }
@@ -173,6 +193,9 @@ enum Chunk {
     /// One link's connection procedure in a row (accept, associate, `normal`), with a
     /// status before `normal` if given, cut to its first 1 to 3 steps.
     Procedure(u8, Option<u8>, u8),
+    /// Links `a` and `a` + the offset brought up in turn, then status `s` on `a` (a
+    /// failure: R15 withdraws it) and, if the flag says so, `a` validated anew.
+    Withdrawal(u8, u8, u8, bool),
 }
 
 /// One link's procedure as steps: [`Op::Progress`] `steps` times (1 to 3: accept,
@@ -187,6 +210,18 @@ fn procedure(link: u8, warn: Option<u8>, steps: u8) -> Vec<Op> {
     ops
 }
 
+/// [`Chunk::Withdrawal`]'s steps: `a` and `b` brought up in turn, `a` reports `status`,
+/// and (`again`) `a` reports `normal` again.
+fn withdrawal(a: u8, b: u8, status: u8, again: bool) -> Vec<Op> {
+    let mut ops = procedure(a, None, 3);
+    ops.extend(procedure(b, None, 3));
+    ops.push(Op::Warn(a, status));
+    if again {
+        ops.push(Op::Progress(a));
+    }
+    ops
+}
+
 /// One keep-alive round as beats: a miss, then `answers` requests answered (each answer
 /// followed by the beat in which the next request goes out). From a request outstanding
 /// (where the previous round leaves it), and with no other timer due first, the round's
@@ -195,14 +230,23 @@ fn procedure(link: u8, warn: Option<u8>, steps: u8) -> Vec<Op> {
 fn round((answers, n): (u8, u16)) -> impl Iterator<Item = Op> {
     let answered =
         (0..2 * answers).map(move |i| Op::KeepAlive(true, n.wrapping_add(u16::from(i) + 1)));
-    core::iter::once(Op::KeepAlive(false, n)).chain(answered)
+    // Every other round fails by an error answer rather than a miss.
+    let failure = match n % 2 {
+        0 => Op::KeepAlive(false, n),
+        _ => Op::KeepAliveError(n),
+    };
+    core::iter::once(failure).chain(answered)
 }
 
 /// Which optional kind `op` is (a bit of a case's kept kinds), or `None` for the kinds
 /// every case keeps.
 fn optional_kind(op: &Op) -> Option<usize> {
     Some(match op {
-        Op::Progress(_) | Op::Warn(..) | Op::Valid(_) | Op::KeepAlive(..) => return None,
+        Op::Progress(_)
+        | Op::Warn(..)
+        | Op::Valid(_)
+        | Op::KeepAlive(..)
+        | Op::KeepAliveError(_) => return None,
         Op::Conn(..) => 0,
         Op::Status(..) => 1,
         Op::AnswerActive => 2,
@@ -234,6 +278,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         Just(ConnInput::Reject),
         (0u8..9).prop_map(ConnInput::Status),
         Just(ConnInput::KeepAliveAnswer),
+        Just(ConnInput::KeepAliveError),
         Just(ConnInput::Message),
     ];
     prop_oneof![
@@ -326,6 +371,10 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
                 .unwrap_or((now, Event::Start))
         }
         Op::KeepAlive(answer, n) => keepalive_beat(core, now, links, (answer, n)),
+        Op::KeepAliveError(n) => match active_conn(core) {
+            Some(c) if core.keepalive_outstanding() => (now, Event::KeepAliveRejected(c)),
+            _ => keepalive_beat(core, now, links, (false, n)),
+        },
         Op::Start => (now, Event::Start),
         Op::Shutdown => (now, Event::Shutdown),
     }
@@ -395,6 +444,7 @@ fn conn_input(c: ConnId, input: ConnInput) -> Event {
         ConnInput::Reject => Event::AssociationRejected(c),
         ConnInput::Status(s) => Event::SystemStatus(c, SystemStatus::ALL[s as usize]),
         ConnInput::KeepAliveAnswer => Event::KeepAliveAnswered(c),
+        ConnInput::KeepAliveError => Event::KeepAliveRejected(c),
         ConnInput::Message => Event::MessageReceived(c),
     }
 }
@@ -457,6 +507,7 @@ fn connection_inputs(c: ConnId, state: link_core::LinkState) -> Vec<Event> {
                 Event::TcpClosed(c),
                 Event::MessageReceived(c),
                 Event::KeepAliveAnswered(c),
+                Event::KeepAliveRejected(c),
             ]);
             events
         }

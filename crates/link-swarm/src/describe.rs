@@ -100,6 +100,7 @@ fn script_text(s: &StubScript) -> String {
         KeepAliveAnswer::Answer => "answers keep-alives".to_string(),
         KeepAliveAnswer::Ignore => "ignores keep-alives".to_string(),
         KeepAliveAnswer::AnswerFor(d) => format!("answers keep-alives for {d:?}"),
+        KeepAliveAnswer::Error => "answers keep-alives with an error".to_string(),
     };
     let mut text = format!(
         "refuses for {:?}, reads after {:?}, {association} the session, statuses {}",

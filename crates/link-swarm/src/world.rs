@@ -266,6 +266,8 @@ fn draw_script(rng: &mut ChaCha8Rng, i: usize) -> StubScript {
     let keepalive = match rng.random_range(0..30) {
         0 => KeepAliveAnswer::Ignore,
         1 => KeepAliveAnswer::AnswerFor(ms(rng, 1000..=10_000)),
+        // R14 (turn 3): answered with an error, a failure at once.
+        2 => KeepAliveAnswer::Error,
         _ => KeepAliveAnswer::Answer,
     };
     StubScript {

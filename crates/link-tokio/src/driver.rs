@@ -925,6 +925,15 @@ impl Invokes {
         }
     }
 
+    /// The `SystemStatusResponse` to a connector's SystemStatus request in `frame` (none
+    /// to an event, which has no invoke id to answer).
+    fn status_answer(frame: &Frame) -> Option<Frame> {
+        (frame.invoke_id != InvokeId::EVENT).then(|| Frame {
+            invoke_id: frame.invoke_id,
+            body: Message::SystemStatusResponse.encode(),
+        })
+    }
+
     /// The core's input for `message`, which came in `frame`; the answer to write back
     /// (a connector's own SystemStatus request); a note for the operator.
     fn inbound(
@@ -948,13 +957,28 @@ impl Invokes {
                 self.keepalive = None;
                 (Event::KeepAliveAnswered(conn), None, None)
             }
-            Message::SystemStatus(status) => {
-                let answer = (frame.invoke_id != InvokeId::EVENT).then(|| Frame {
-                    invoke_id: frame.invoke_id,
-                    body: Message::SystemStatusResponse.encode(),
-                });
-                (Event::SystemStatus(conn, status), answer, None)
+            // R14 (turn 3): the connector answers the keep-alive with an error: it
+            // cannot serve. One failure at once.
+            Message::CstaErrorCode { error } if self.keepalive == id => {
+                self.keepalive = None;
+                let note = format!(
+                    "keep-alive answered with an error: {}",
+                    link_core::excerpt(&error, 60)
+                );
+                (Event::KeepAliveRejected(conn), None, Some(note))
             }
+            Message::SystemStatus(status) => (
+                Event::SystemStatus(conn, status),
+                Self::status_answer(frame),
+                None,
+            ),
+            // A heartbeat request without a status: answered like any SystemStatus,
+            // and traffic for keep-alive.
+            Message::SystemStatusHeartbeat => (
+                Event::MessageReceived(conn),
+                Self::status_answer(frame),
+                None,
+            ),
             _ => (Event::MessageReceived(conn), None, None),
         }
     }

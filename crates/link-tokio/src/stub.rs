@@ -61,6 +61,9 @@ pub enum KeepAliveAnswer {
     /// Answer for this long in each session, counted from the positive session
     /// response (from when the connection is served, before one), then say nothing.
     AnswerFor(Duration),
+    /// Answer with an ECMA-323 error (`CSTAErrorCode`): the connector cannot serve, as
+    /// when all its links to the switch are down (R14: one failure at once).
+    Error,
 }
 
 /// What one stub does. [`StubScript::default`] is a healthy connector.
@@ -446,6 +449,13 @@ impl Session {
                     AssociationAnswer::Silent => say("not answering the session start"),
                 }
             }
+            Ok(Message::SystemStatus(_)) if script.keepalive == KeepAliveAnswer::Error => {
+                say("answering a keep-alive with an error");
+                let error = Message::CstaErrorCode {
+                    error: "generic".into(),
+                };
+                replies.push((frame.invoke_id, error));
+            }
             Ok(Message::SystemStatus(_)) => {
                 if self.answers_keepalive(script, say) {
                     replies.push((frame.invoke_id, Message::SystemStatusResponse));
@@ -483,7 +493,7 @@ impl Session {
     fn answers_keepalive(&mut self, script: &StubScript, say: &impl Fn(&str)) -> bool {
         match script.keepalive {
             KeepAliveAnswer::Answer => true,
-            KeepAliveAnswer::Ignore => false,
+            KeepAliveAnswer::Ignore | KeepAliveAnswer::Error => false,
             KeepAliveAnswer::AnswerFor(period) => {
                 let answering = self.answer_until.is_none_or(|until| Instant::now() < until);
                 if !answering && !std::mem::replace(&mut self.stop_logged, true) {

@@ -1187,3 +1187,49 @@ async fn a_lone_silent_connector_s_close_at_connect_tout_says_what_was_missing()
     );
     h.shutdown().await;
 }
+
+/// R14 (turn 3) over TCP: a connector that answers the keep-alive with an ECMA-323
+/// error (`csta-connector-stub --keepalive error`) loses the link at tolerance 0 the
+/// moment the error arrives, not an interval later (it used to count as unanswered,
+/// at the request's timeout).
+#[tokio::test]
+async fn a_keep_alive_answered_with_an_error_loses_the_link_at_once() {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (addr, _stub) = in_process(
+        StubScript {
+            name: "DOWN".into(),
+            keepalive: KeepAliveAnswer::Error,
+            ..StubScript::default()
+        },
+        &logs,
+    );
+    let config =
+        fast(Config::new([LinkConfig::new("DOWN")])).with_keepalive(Duration::from_secs(1), 0);
+    let mut h = drive(config, &[addr]);
+    let down = h.link("DOWN");
+    let selected = h
+        .until("selected", Duration::from_secs(3), connected(down))
+        .await;
+    let lost = h
+        .until("the link lost", Duration::from_secs(4), disconnected(down))
+        .await;
+    assert_eq!(loss_causes(&h.seen, down), [LossCause::KeepAliveLost]);
+    let rejected = h
+        .seen
+        .iter()
+        .filter(|r| is_input(r, |e| matches!(e, Event::KeepAliveRejected(_))))
+        .count();
+    assert_eq!(rejected, 1, "one error answer:\n{}", h.transcript());
+    let waited = secs(selected.at(), lost.at());
+    assert!(
+        (0.9..1.9).contains(&waited),
+        "lost when the first request's error came back (1 s idle, then the answer), not an interval later: {waited} s\n{}",
+        h.transcript()
+    );
+    h.shutdown().await;
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("DOWN: answering a keep-alive with an error"),
+        "{logs}"
+    );
+}

@@ -212,6 +212,9 @@ pub enum KeepaliveBehaviour {
     Answer,
     /// Never answer.
     Ignore,
+    /// Answer after `keepalive_after` with an ECMA-323 error: the connector cannot
+    /// serve, as when all its links to the switch are down (R14: one failure at once).
+    Error,
 }
 
 /// How one CSTA Connector behaves.

@@ -86,6 +86,11 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
+    /// Whether its keep-alive answers are errors (R14).
+    pub(crate) fn answers_with_errors(&self) -> bool {
+        self.spec.keepalive == KeepaliveBehaviour::Error
+    }
+
     /// A connector behaving as `spec`, drawing from `rng`.
     pub(crate) fn new(spec: ConnectorSpec, rng: ChaCha8Rng) -> Self {
         Connector {
@@ -141,7 +146,7 @@ impl Connector {
                 out.push(self.later(at, server, conn, ConnectorAct::Associate));
             }
             (ToConnector::KeepAlive(request), Some(ConnPhase::Associated { .. })) => {
-                if self.spec.keepalive == KeepaliveBehaviour::Answer
+                if self.spec.keepalive != KeepaliveBehaviour::Ignore
                     && now >= self.keepalive_silent_until
                 {
                     let at = now + self.delay(self.spec.keepalive_after);

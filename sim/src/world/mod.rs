@@ -241,7 +241,8 @@ impl World {
     }
 
     /// The input the answer to keep-alive request `request` on `conn` becomes at `now`,
-    /// if it gets through: an answer to the latest request, or traffic for an older one.
+    /// if it gets through: an answer (or an error answer, R14) to the latest request,
+    /// or traffic for an older one.
     pub(crate) fn answer(
         &self,
         now: Instant,
@@ -253,9 +254,11 @@ impl World {
         if !path.passes_to_server(now) {
             return None;
         }
-        Some(match path.is_latest_request(request) {
-            true => Event::KeepAliveAnswered(conn),
-            false => Event::MessageReceived(conn),
+        let error = self.connectors[conn.link.index()].answers_with_errors();
+        Some(match (path.is_latest_request(request), error) {
+            (true, false) => Event::KeepAliveAnswered(conn),
+            (true, true) => Event::KeepAliveRejected(conn),
+            (false, _) => Event::MessageReceived(conn),
         })
     }
 

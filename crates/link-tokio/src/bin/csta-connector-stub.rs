@@ -37,6 +37,8 @@ enum KeepAlive {
     Answer,
     /// Never answer.
     Ignore,
+    /// Answer with an ECMA-323 error (CSTAErrorCode): the connector cannot serve.
+    Error,
 }
 
 /// What `--keepalive-stop-after` and `--keepalive ignore` together would mean: nothing.
@@ -119,7 +121,8 @@ fn script(args: &Args) -> Result<StubScript, String> {
         (KeepAlive::Answer, None) => KeepAliveAnswer::Answer,
         (KeepAlive::Answer, Some(after)) => KeepAliveAnswer::AnswerFor(after),
         (KeepAlive::Ignore, None) => KeepAliveAnswer::Ignore,
-        (KeepAlive::Ignore, Some(_)) => return Err(STOP_NEEDS_ANSWER.to_owned()),
+        (KeepAlive::Ignore | KeepAlive::Error, Some(_)) => return Err(STOP_NEEDS_ANSWER.to_owned()),
+        (KeepAlive::Error, None) => KeepAliveAnswer::Error,
     };
     Ok(StubScript {
         name: args.name.clone(),
