@@ -12,7 +12,7 @@
 //! the tolerance (once, until it falls below).
 
 use link_core::{
-    Action, ConnId, Event, LinkCore, LogRecord, LossCause, OptionChange, Outcome, Timer,
+    Action, ConnId, Event, LinkCore, LogRecord, LossCause, OptionChanges, Outcome, Timer,
 };
 
 /// One server's account of its active connection.
@@ -89,24 +89,29 @@ impl Account {
                     "the active link reported SystemStatus {status}, a failure under the status policy (R15), and stays active"
                 ));
             }
-            Event::OptionChanged(OptionChange::KeepaliveLossRate(rate))
-                if rate.warning_every().is_none() =>
-            {
-                self.warnings = 0;
-                self.answers_for_warning = 0;
-                self.unstable = false;
-            }
-            Event::OptionChanged(OptionChange::KeepaliveInterval(interval))
-                if interval.is_zero() =>
-            {
-                *self = Account {
-                    conn: self.conn,
-                    ..Account::default()
-                };
-            }
+            Event::OptionChanged(change) => self.options_changed(OptionChanges::from(change)),
+            Event::OptionsChanged(changes) => self.options_changed(changes),
             _ => {}
         }
         None
+    }
+
+    /// R16 on the account: keep-alive off clears it; a single-value rate drops the
+    /// warning counter.
+    fn options_changed(&mut self, changes: OptionChanges) {
+        if changes.keepalive_interval.is_some_and(|i| i.is_zero()) {
+            *self = Account {
+                conn: self.conn,
+                ..Account::default()
+            };
+        } else if changes
+            .keepalive_loss_rate
+            .is_some_and(|rate| rate.warning_every().is_none())
+        {
+            self.warnings = 0;
+            self.answers_for_warning = 0;
+            self.unstable = false;
+        }
     }
 
     /// One failure (a miss or an error answer): the failure counter, and the warning

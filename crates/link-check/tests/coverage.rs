@@ -60,7 +60,9 @@ fn generated(setup: &Setup, cases: u32) -> (HashSet<u64>, HashSet<u64>) {
         let in_family = |op: &&generator::Op| {
             !matches!(
                 op,
-                generator::Op::Reconfigure(..) | generator::Op::Option(_)
+                generator::Op::Reconfigure(..)
+                    | generator::Op::Option(_)
+                    | generator::Op::Options(_)
             )
         };
         for op in ops.iter().filter(in_family) {

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::{ConnId, LinkId, OptionChange, Role, Timer};
+use crate::{ConnId, LinkId, OptionChange, OptionChanges, Role, Timer};
 
 /// The nine values of the ECMA-269 SystemStatus event's `systemStatus` parameter.
 ///
@@ -142,6 +142,12 @@ pub enum Event {
     /// procedure, the `kpl-*` options at once. A value out of range is refused
     /// ([`StepError::OptionOutOfRange`](crate::StepError::OptionOutOfRange)).
     OptionChanged(OptionChange),
+    /// The runtime changed several timing options together (one reload of the
+    /// application's options, R16): applied as one change, no state with some new and
+    /// others old ever judged. A value out of range refuses the whole input
+    /// ([`StepError::OptionOutOfRange`](crate::StepError::OptionOutOfRange)), changing
+    /// nothing.
+    OptionsChanged(OptionChanges),
     /// The server stops: close everything and ignore all later input.
     Shutdown,
 }
@@ -164,6 +170,7 @@ impl Event {
             | Event::RoleChanged(_)
             | Event::Reconfigured { .. }
             | Event::OptionChanged(_)
+            | Event::OptionsChanged(_)
             | Event::Shutdown => None,
         }
     }

@@ -13,8 +13,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, OptionChange, Outcome,
-    Phase, Timer,
+    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, OptionChanges,
+    Outcome, Phase, Timer,
 };
 
 /// Keep-alive bookkeeping for the active link (R14); reset at every activation.
@@ -201,44 +201,45 @@ impl LinkCore {
         }
     }
 
-    /// R16: a timing option changed. `connect-tout` is read when the next procedure
+    /// R16: timing options changed, together (one input, one judgement). `connect-tout` is read when the next procedure
     /// starts; the `kpl-*` options apply to the active link at once: a new interval
     /// restarts the idle (or answer) interval from now (0 stops keep-alive and clears
     /// its counters), and the counters are judged against a new tolerance or loss rate
     /// at once. A single-value rate keeps no warning counter: a change to one value drops
     /// it, and a change to two values starts it at zero.
-    pub(crate) fn on_option_changed(
+    pub(crate) fn on_options_changed(
         &mut self,
         now: Instant,
-        change: OptionChange,
+        changes: OptionChanges,
         out: &mut Vec<Action>,
     ) -> Outcome {
-        self.config.apply_option(change);
-        out.push(Action::Log(LogRecord::OptionChanged { change }));
+        // All of them first: nothing is judged half-applied.
+        for change in changes.each() {
+            self.config.apply_option(change);
+            out.push(Action::Log(LogRecord::OptionChanged { change }));
+        }
         if !matches!(self.phase, Phase::Active(_)) {
             return Outcome::Applied;
         }
-        match change {
-            OptionChange::ConnectTimeout(_) => {}
-            OptionChange::KeepaliveInterval(_) if !self.keepalive_enabled() => {
+        if let Some(interval) = changes.keepalive_interval {
+            if !self.keepalive_enabled() {
                 // Keep-alive off: nothing is counted any more; on again, it starts at 0.
                 self.keepalive = KeepAlive::default();
                 self.cancel(Timer::KeepAlive, out);
+                return Outcome::Applied;
             }
-            OptionChange::KeepaliveInterval(interval) => {
-                self.arm(Timer::KeepAlive, now + interval, out);
-            }
-            OptionChange::KeepaliveLossRate(rate) => {
-                if rate.warning_every().is_none() {
-                    self.keepalive.warnings = 0;
-                    self.keepalive.answers_for_warning = 0;
-                    self.keepalive.unstable = false;
-                }
-                self.judge_counters(now, out);
-            }
-            OptionChange::KeepaliveTolerance(_) => {
-                self.judge_counters(now, out);
-            }
+            self.arm(Timer::KeepAlive, now + interval, out);
+        }
+        if changes
+            .keepalive_loss_rate
+            .is_some_and(|rate| rate.warning_every().is_none())
+        {
+            self.keepalive.warnings = 0;
+            self.keepalive.answers_for_warning = 0;
+            self.keepalive.unstable = false;
+        }
+        if changes.keepalive_tolerance.is_some() || changes.keepalive_loss_rate.is_some() {
+            self.judge_counters(now, out);
         }
         Outcome::Applied
     }

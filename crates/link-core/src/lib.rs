@@ -54,8 +54,8 @@ pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
 pub use crate::planted::PlantedBug;
 pub use crate::policy::{
-    FirstStatusPolicy, KeepaliveLossRate, LossRateError, OptionChange, StatusPolicy, StatusVerdict,
-    DEFAULT_KEEPALIVE_LOSS_RATE,
+    FirstStatusPolicy, KeepaliveLossRate, LossRateError, OptionChange, OptionChanges, StatusPolicy,
+    StatusVerdict, DEFAULT_KEEPALIVE_LOSS_RATE,
 };
 pub use crate::text::{ActionText, EventText};
 pub use crate::time::Instant;

@@ -361,19 +361,20 @@ impl LinkCore {
                 latest: self.latest,
             });
         }
-        let longest = match event {
-            Event::OptionChanged(change) => {
-                Config::check_option(change).map_err(|_| StepError::OptionOutOfRange(change))?;
-                match change {
-                    crate::OptionChange::ConnectTimeout(value)
-                    | crate::OptionChange::KeepaliveInterval(value) => {
-                        self.config.longest_timer().max(value)
-                    }
-                    _ => self.config.longest_timer(),
-                }
-            }
-            _ => self.config.longest_timer(),
+        let changes = match event {
+            Event::OptionChanged(change) => Some(crate::OptionChanges::from(change)),
+            Event::OptionsChanged(changes) => Some(changes),
+            _ => None,
         };
+        let mut longest = self.config.longest_timer();
+        for change in changes.iter().flat_map(crate::OptionChanges::each) {
+            Config::check_option(change).map_err(|_| StepError::OptionOutOfRange(change))?;
+            if let crate::OptionChange::ConnectTimeout(value)
+            | crate::OptionChange::KeepaliveInterval(value) = change
+            {
+                longest = longest.max(value);
+            }
+        }
         if now.saturating_add(longest) == Instant::from_nanos(u64::MAX) {
             return Err(StepError::TimeOutOfRange { now });
         }
@@ -524,7 +525,8 @@ impl LinkCore {
                 self.on_reconfigured(now, link, priority, out)
             }
             Event::TimerExpired(timer) => self.on_timer(now, timer, out),
-            Event::OptionChanged(change) => self.on_option_changed(now, change, out),
+            Event::OptionChanged(change) => self.on_options_changed(now, change.into(), out),
+            Event::OptionsChanged(changes) => self.on_options_changed(now, changes, out),
             _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
             Event::TcpAccepted(conn) => self.on_conn(conn, |core, i| core.on_tcp_accepted(i, out)),
             Event::TcpRefused(conn) => {

@@ -239,6 +239,56 @@ impl OptionChange {
     }
 }
 
+/// Several timing options changed together: one reload of the application's options
+/// (R16), fed to the core as one input, so that no state with some of them new and the
+/// others old is ever judged. A `None` keeps its option.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OptionChanges {
+    /// A new `connect-tout`.
+    pub connect_timeout: Option<Duration>,
+    /// A new `kpl-interval`.
+    pub keepalive_interval: Option<Duration>,
+    /// A new `kpl-tolerance`.
+    pub keepalive_tolerance: Option<u8>,
+    /// A new `kpl-loss-rate`.
+    pub keepalive_loss_rate: Option<KeepaliveLossRate>,
+}
+
+impl OptionChanges {
+    /// Each option changed, in a fixed order (connect-tout, kpl-interval, kpl-tolerance,
+    /// kpl-loss-rate).
+    pub fn each(&self) -> impl Iterator<Item = OptionChange> {
+        [
+            self.connect_timeout.map(OptionChange::ConnectTimeout),
+            self.keepalive_interval.map(OptionChange::KeepaliveInterval),
+            self.keepalive_tolerance
+                .map(OptionChange::KeepaliveTolerance),
+            self.keepalive_loss_rate
+                .map(OptionChange::KeepaliveLossRate),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// With `change` too (it replaces an earlier value of its option).
+    pub const fn with(mut self, change: OptionChange) -> Self {
+        match change {
+            OptionChange::ConnectTimeout(v) => self.connect_timeout = Some(v),
+            OptionChange::KeepaliveInterval(v) => self.keepalive_interval = Some(v),
+            OptionChange::KeepaliveTolerance(v) => self.keepalive_tolerance = Some(v),
+            OptionChange::KeepaliveLossRate(v) => self.keepalive_loss_rate = Some(v),
+        }
+        self
+    }
+}
+
+impl From<OptionChange> for OptionChanges {
+    fn from(change: OptionChange) -> Self {
+        OptionChanges::default().with(change)
+    }
+}
+
 impl fmt::Display for OptionChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.option_name();

@@ -102,6 +102,13 @@ impl fmt::Display for EventText<'_> {
                 write!(f, "reconfigured to priority {}", priority.unwrap_or(0))
             }
             Event::OptionChanged(change) => write!(f, "option {change}"),
+            Event::OptionsChanged(changes) => {
+                f.write_str("options")?;
+                for (i, change) in changes.each().enumerate() {
+                    write!(f, "{} {change}", if i == 0 { "" } else { "," })?;
+                }
+                Ok(())
+            }
             Event::Shutdown => f.write_str("shutdown"),
         }
     }

@@ -11,8 +11,8 @@ use std::time::Duration;
 use common::{config, has_disconnected, Harness};
 use link_core::{
     Action, CloseReason, Config, ConfigError, Event, FirstStatusPolicy, Instant, KeepaliveLossRate,
-    LinkState, LogRecord, LossCause, LossRateError, OptionChange, Phase, Role, StatusPolicy,
-    StatusVerdict, StepError, SystemStatus, Timer,
+    LinkState, LogRecord, LossCause, LossRateError, OptionChange, OptionChanges, Phase, Role,
+    StatusPolicy, StatusVerdict, StepError, SystemStatus, Timer,
 };
 
 const AB: &[(&str, i32)] = &[("CSTA_A", 10), ("CSTA_B", 5)];
@@ -913,4 +913,66 @@ fn a_change_to_tolerance_0_never_logs_unstable() {
         .iter()
         .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. }))));
     assert_eq!(h.active().as_deref(), Some("CSTA_A"));
+}
+
+// ---------- R16, turn 3: several options changed together are one change ----------
+
+/// An active link with 1 failure and 2 warnings (tolerance 3, kpl-loss-rate "1, 100").
+fn one_failure_two_warnings() -> Harness {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(1, 100));
+    miss(&mut h); // request out
+    miss(&mut h); // f1 w1
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a)); // f0 w1
+    miss(&mut h); // request out
+    miss(&mut h); // f1 w2
+    assert_eq!(h.core.keepalive_failures(), 1);
+    assert_eq!(h.core.keepalive_warnings(), Some(2));
+    h
+}
+
+// R16: tolerance 2 and a single-value rate in one reload: the whole change keeps no
+// warning counter, so nothing is unstable; applied one after the other, the new
+// tolerance with the old rate would log the link unstable (the half-applied state the
+// scenario format's multi-option fault used to produce)
+#[test]
+fn options_changed_together_are_judged_once_as_a_whole() {
+    let whole = OptionChanges::default()
+        .with(OptionChange::KeepaliveTolerance(2))
+        .with(OptionChange::KeepaliveLossRate(KeepaliveLossRate::single(
+            1,
+        )));
+    let mut h = one_failure_two_warnings();
+    let actions = h.step(Event::OptionsChanged(whole));
+    let unstable = |actions: &[Action]| {
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::Log(LogRecord::LinkUnstable { .. })))
+    };
+    assert!(!unstable(&actions), "{actions:?}");
+    let logged = actions
+        .iter()
+        .filter(|a| matches!(a, Action::Log(LogRecord::OptionChanged { .. })))
+        .count();
+    assert_eq!(logged, 2, "each option is logged");
+    assert_eq!(h.active().as_deref(), Some("CSTA_A"));
+    let mut h = one_failure_two_warnings();
+    let first = h.step(Event::OptionChanged(OptionChange::KeepaliveTolerance(2)));
+    assert!(unstable(&first), "one at a time, the half state is judged");
+}
+
+// R16: a value out of range refuses the whole change, and nothing of it applies
+#[test]
+fn one_bad_value_refuses_the_whole_change() {
+    let mut h = keepalive(3, KeepaliveLossRate::pair(10, 100));
+    let bad = OptionChanges::default()
+        .with(OptionChange::KeepaliveTolerance(1))
+        .with(OptionChange::KeepaliveInterval(Duration::from_secs(601)));
+    let before = h.core.config().clone();
+    let refused = h.core.step(h.now, Event::OptionsChanged(bad));
+    assert!(
+        matches!(refused, Err(StepError::OptionOutOfRange(_))),
+        "{refused:?}"
+    );
+    assert_eq!(h.core.config(), &before);
 }

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use link_core::{
-    ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, OptionChange, Role, SystemStatus,
-    Timer,
+    ConnId, Event, Instant, KeepaliveLossRate, LinkCore, LinkId, OptionChange, OptionChanges, Role,
+    SystemStatus, Timer,
 };
 use proptest::prelude::*;
 
@@ -79,6 +79,8 @@ pub enum Op {
     Reconfigure(u8, Option<i8>),
     /// R16: a timing option changes (some values out of range).
     Option(OptionChange),
+    /// R16: several timing options change together, as one input.
+    Options(OptionChanges),
     /// The core starts (R1, R2).
     Start,
     /// The core shuts down.
@@ -257,7 +259,7 @@ fn optional_kind(op: &Op) -> Option<usize> {
         Op::Backwards(_) => 7,
         Op::Role(_) => 8,
         Op::Reconfigure(..) => 9,
-        Op::Option(_) => 10,
+        Op::Option(_) | Op::Options(_) => 10,
         Op::Start => 11,
         Op::Shutdown => 12,
     })
@@ -295,6 +297,9 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..3).prop_map(Op::Role),
         2 => (any::<u8>(), proptest::option::of(-2i8..5)).prop_map(|(l, p)| Op::Reconfigure(l, p)),
         1 => option_change().prop_map(Op::Option),
+        1 => proptest::collection::vec(option_change(), 2..4).prop_map(|changes| {
+            Op::Options(changes.into_iter().fold(OptionChanges::default(), OptionChanges::with))
+        }),
         1 => Just(Op::Start),
         1 => prop_oneof![9 => Just(Op::Progress(0)), 1 => Just(Op::Shutdown)],
     ]
@@ -363,6 +368,7 @@ pub fn realise(op: &Op, core: &LinkCore, now: Instant, links: usize) -> (Instant
             },
         ),
         Op::Option(change) => (now, Event::OptionChanged(change)),
+        Op::Options(changes) => (now, Event::OptionsChanged(changes)),
         Op::Valid(n) => {
             let inputs = valid_inputs(core, now, links);
             inputs

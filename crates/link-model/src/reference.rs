@@ -161,7 +161,12 @@ impl Model {
             .connect_timeout
             .max(self.config.restart_timeout)
             .max(self.config.keepalive_interval);
-        if let Event::OptionChanged(change) = event {
+        let changes: Vec<OptionChange> = match event {
+            Event::OptionChanged(change) => vec![change],
+            Event::OptionsChanged(changes) => changes.each().collect(),
+            _ => Vec::new(),
+        };
+        for &change in &changes {
             let valid = match change {
                 OptionChange::ConnectTimeout(t) => {
                     t.as_secs_f64() >= 1.0 && t.as_secs_f64() <= 1000.0
@@ -214,7 +219,12 @@ impl Model {
             }
             Event::TimerExpired(timer) => self.timer(now, timer),
             Event::OptionChanged(change) => {
-                self.option_changed(now, change);
+                self.options_changed(now, &[change]);
+                Outcome::Applied
+            }
+            Event::OptionsChanged(changes) => {
+                let changes: Vec<OptionChange> = changes.each().collect();
+                self.options_changed(now, &changes);
                 Outcome::Applied
             }
             _ if self.phase == Phase::Idle => Outcome::Ignored(Ignored::NotStarted),
@@ -437,35 +447,44 @@ impl Model {
         false
     }
 
-    /// R16.
-    fn option_changed(&mut self, now: Instant, change: OptionChange) {
-        match change {
-            OptionChange::ConnectTimeout(t) => self.config.connect_timeout = t,
-            OptionChange::KeepaliveInterval(t) => self.config.keepalive_interval = t,
-            OptionChange::KeepaliveTolerance(n) => self.config.keepalive_tolerance = n,
-            OptionChange::KeepaliveLossRate(r) => {
-                self.config.keepalive_loss_rate = r;
-                // One value: no warning counter; a second value later starts it at 0.
-                if r.warning_every().is_none() {
-                    self.kpl.warnings = 0;
-                    self.kpl.answers_since_warning_decrement = 0;
-                    self.kpl.unstable = false;
+    /// R16: every change applied (and logged) first, then judged once: several
+    /// options changed together are one change.
+    fn options_changed(&mut self, now: Instant, changes: &[OptionChange]) {
+        for &change in changes {
+            match change {
+                OptionChange::ConnectTimeout(t) => self.config.connect_timeout = t,
+                OptionChange::KeepaliveInterval(t) => self.config.keepalive_interval = t,
+                OptionChange::KeepaliveTolerance(n) => self.config.keepalive_tolerance = n,
+                OptionChange::KeepaliveLossRate(r) => self.config.keepalive_loss_rate = r,
+            }
+            self.out
+                .push(Action::Log(LogRecord::OptionChanged { change }));
+        }
+        let Phase::Active(i) = self.phase else { return };
+        let mut judge = false;
+        for &change in changes {
+            match change {
+                OptionChange::KeepaliveInterval(t) if t.is_zero() => {
+                    self.kpl = Kpl::default();
+                    self.cancel(Timer::KeepAlive);
+                    return;
                 }
+                OptionChange::KeepaliveInterval(t) => self.arm(Timer::KeepAlive, now + t),
+                OptionChange::KeepaliveLossRate(r) => {
+                    // One value: no warning counter; a second value later starts it at 0.
+                    if r.warning_every().is_none() {
+                        self.kpl.warnings = 0;
+                        self.kpl.answers_since_warning_decrement = 0;
+                        self.kpl.unstable = false;
+                    }
+                    judge = true;
+                }
+                OptionChange::KeepaliveTolerance(_) => judge = true,
+                OptionChange::ConnectTimeout(_) => {}
             }
         }
-        self.out
-            .push(Action::Log(LogRecord::OptionChanged { change }));
-        let Phase::Active(i) = self.phase else { return };
-        match change {
-            OptionChange::KeepaliveInterval(t) if t.is_zero() => {
-                self.kpl = Kpl::default();
-                self.cancel(Timer::KeepAlive);
-            }
-            OptionChange::KeepaliveInterval(t) => self.arm(Timer::KeepAlive, now + t),
-            OptionChange::KeepaliveTolerance(_) | OptionChange::KeepaliveLossRate(_) => {
-                self.judge(now, i);
-            }
-            OptionChange::ConnectTimeout(_) => {}
+        if judge {
+            self.judge(now, i);
         }
     }
 

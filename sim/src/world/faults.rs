@@ -37,9 +37,14 @@ impl World {
     fn fault_inputs(fault: &Fault, link: Option<usize>, servers: &[usize], plans: &mut Vec<Plan>) {
         let events: Vec<Event> = match fault {
             Fault::SetRole { role, .. } => vec![Event::RoleChanged(*role)],
+            // R16: one reload of the options, one input (never half applied).
             Fault::Options { .. } => {
                 let changes = fault.option_values().changes().expect("checked");
-                changes.into_iter().map(Event::OptionChanged).collect()
+                let whole = changes.into_iter().fold(
+                    link_core::OptionChanges::default(),
+                    link_core::OptionChanges::with,
+                );
+                vec![Event::OptionsChanged(whole)]
             }
             Fault::Reconfigure { priority, .. } => vec![Event::Reconfigured {
                 link: LinkId::new(link.expect("checked") as u16),
