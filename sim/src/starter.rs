@@ -53,12 +53,19 @@ const TEMPLATE: &str = r#"// A linksim scenario (format 1). Lines starting with 
 "#;
 
 /// A starter scenario named `name` whose links and timing come from the T-Server
-/// options export `options_file` (as the scenario names it: beside it or under it),
-/// whose configuration is `config`: one standalone server (a comment shows the HA
-/// pair), the connector of the highest-priority link crashing at 10 s for 60 s, and
-/// no expectations (comments show some, with the export's link names), so that a run
+/// options export `options_file` (as the scenario names it: beside it or under it; a
+/// copy of `source`, if given), whose configuration is `config`: one standalone server
+/// (a comment shows the HA pair), the connector of the highest-priority link crashing
+/// at a moment drawn from the seed between 5 s and 30 s, for 60 s, the other
+/// connectors with up to 200 ms of jitter (so that a sweep over seeds spreads), and no
+/// expectations (comments show some, with the export's link names), so that a run
 /// shows the failover and its outage figures whatever the links are.
-pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) -> String {
+pub fn from_options(
+    name: &str,
+    options_file: &str,
+    source: Option<&str>,
+    config: &link_core::Config,
+) -> String {
     let field = serde_json::to_string(name).expect("a string serializes");
     let options = serde_json::to_string(options_file).expect("a string serializes");
     let shown = link_core::printable(name);
@@ -85,6 +92,19 @@ pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) 
             )
         })
         .collect();
+    let jittery: Vec<String> = config
+        .links
+        .iter()
+        .filter(|l| l.name != top)
+        .map(|l| {
+            let name = serde_json::to_string(&l.name).expect("a string serializes");
+            format!("    {name}: {{ \"jitter\": \"200ms\" }}")
+        })
+        .collect();
+    let copied = source.map_or(String::new(), |source| {
+        format!(" (a copy of {})", link_core::printable(source))
+    });
+    let copied = in_string(&copied);
     format!(
         r#"// A linksim scenario (format 1) over a T-Server options export. Lines starting with
 // // are comments. Every field is documented in scenarios/README.md.
@@ -92,9 +112,9 @@ pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) 
 {{
   "format": 1,
   "name": {field},
-  "description": "The links and timing of {options_text}; the connector of the highest-priority link crashes at 10 s for a minute.",
+  "description": "The links and timing of {options_text}{copied}; the connector of the highest-priority link crashes at a moment drawn from the seed, for a minute.",
   "seed": 1,
-  "run_for": "90s",
+  "run_for": "100s",
   "config": {{
     // Links ({links}), connect-tout and the kpl-* options come from the export.
     "options": {options},
@@ -102,9 +122,14 @@ pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) 
   }},
   // One standalone server named "ts". For an HA pair:
   // "servers": [ {{ "name": "ts1", "role": "primary" }}, {{ "name": "ts2", "role": "backup" }} ],
+  // The other connectors answer with up to 200 ms of jitter, drawn from the seed.
+  "connectors": {{
+{jittery}
+  }},
   "faults": [
-    // The connector of the highest-priority link ({top_text}, priority {top_priority}) crashes.
-    {{ "fault": "crash", "at": "10s", "link": {top_field}, "for": "60s" }}
+    // The connector of the highest-priority link ({top_text}, priority {top_priority})
+    // crashes at a moment drawn from the seed (each seed draws another one).
+    {{ "fault": "crash", "at": "5s..30s", "link": {top_field}, "for": "60s" }}
   ],
   // Every invariant is checked on every step; add what you expect, for example:
   // {{ "expect": "active_at", "at": "5s", "link": {top_field} }},
@@ -112,10 +137,17 @@ pub fn from_options(name: &str, options_file: &str, config: &link_core::Config) 
   "expect": []
 }}
 "#,
-        options_text = link_core::printable(options_file),
+        options_text = in_string(&link_core::printable(options_file)),
         links = links.join(", "),
+        jittery = jittery.join(",\n"),
         top_text = link_core::printable(&top),
     )
+}
+
+/// `text` as it is written inside a JSON string (quotes and backslashes escaped).
+fn in_string(text: &str) -> String {
+    let quoted = serde_json::to_string(text).expect("a string serializes");
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 #[cfg(test)]

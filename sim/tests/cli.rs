@@ -256,7 +256,7 @@ fn a_bad_file_among_good_ones_does_not_make_the_run_a_success() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        text(&out.stdout).contains("linksim: 1 passed, 1 failed"),
+        text(&out.stdout).contains("linksim: 1 passed, 0 failed, 1 could not run (no verdict)"),
         "{}",
         text(&out.stdout)
     );

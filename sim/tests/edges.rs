@@ -210,6 +210,13 @@ fn thread_counts_are_clamped_and_said_as_used() {
         "{}",
         text(&out.stderr)
     );
+    // The default (0) is one thread per core.
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(10);
+    let out = linksim(&["explore", "--seeds", "0..10"]);
+    let said = format!("on {cores} thread(s)");
+    assert!(text(&out.stdout).contains(&said), "{}", text(&out.stdout));
 }
 
 /// A file name with an escape sequence is shown escaped (it used to clear the screen).

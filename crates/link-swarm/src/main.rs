@@ -16,6 +16,7 @@ use link_tokio::DriverBug;
 #[derive(Parser, Debug)]
 #[command(
     name = "link-swarm",
+    max_term_width = 100,
     after_help = "Examples:\n  link-swarm --seeds 0..300\n  link-swarm --seed 17 --records\n  link-swarm --seeds 0..50 --planted-bug close-keeps-socket   (needs --features planted-bugs)"
 )]
 struct Args {

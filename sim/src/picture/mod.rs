@@ -792,6 +792,7 @@ h1 { font-size: 20px; margin: 0 0 6px; }
 .badge.fail { background: #b2182b; }
 .description { color: #444; }
 pre { font-size: 12px; background: #f7f7f7; padding: 8px; overflow-x: auto; }
+#verdicts, #outages { white-space: pre-wrap; overflow-wrap: anywhere; }
 .picture { overflow-x: auto; border: 1px solid #ddd; }
 .picture svg { display: block; width: 100%; min-width: 760px; height: auto; }";
 

@@ -92,6 +92,18 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether anything in the scenario is drawn from its seed: a fault time given as
+    /// a range, connector or network jitter. A sweep over seeds of a scenario without
+    /// any runs the same run again and again.
+    pub fn draws_from_seed(&self) -> bool {
+        let ranges = self
+            .faults
+            .iter()
+            .any(|f| f.drawn_fields().iter().any(|(_, d)| d.range.is_some()));
+        let jitter = self.connectors.values().any(|c| !c.jitter.0.is_zero());
+        ranges || jitter || !self.network.jitter.0.is_zero()
+    }
+
     /// When the last fault's effect is over (zero without faults): where liveness
     /// phases and bounds (L1) start.
     pub fn last_heal(&self) -> std::time::Duration {

@@ -42,8 +42,10 @@ pub(super) fn describe(
 /// `message` after the path of the value it is about, unless that is the whole file.
 fn with_path(error: &serde_path_to_error::Error<serde_json::Error>, message: String) -> String {
     let path = error.path().to_string();
+    // `.` is the whole file; `?` a place serde could not name (a syntax error).
     match path.as_str() {
-        "." | "" => message,
+        "." | "" | "?" => message,
+        _ if path.starts_with('?') => message,
         _ => format!("{path}: {message}"),
     }
 }

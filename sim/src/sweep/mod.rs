@@ -548,8 +548,13 @@ impl Swept {
 }
 
 /// The threads a sweep of `runs` runs starts for `asked`: at least one, at most
-/// [`MAX_JOBS`], and never more than runs.
+/// [`MAX_JOBS`], and never more than runs; 0 asks for one per core.
 pub fn jobs(asked: usize, runs: u64) -> usize {
+    // 0: one per core (the machine's size, never part of a result).
+    let asked = match asked {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     asked
         .clamp(1, MAX_JOBS)
         .min(usize::try_from(runs.max(1)).unwrap_or(usize::MAX))

@@ -49,6 +49,7 @@ const STOP_NEEDS_ANSWER: &str =
 #[derive(Debug, Parser)]
 #[command(
     version,
+    max_term_width = 100,
     after_help = "Examples:\n  csta-connector-stub --port 7101 --name CSTA_EAST\n  csta-connector-stub --port 7102 --status initializing,normal@2s\n  csta-connector-stub --port 7103 --association reject\n  csta-connector-stub --port 7104 --refuse-for 5s --die-after 30s --keepalive ignore\n  csta-connector-stub --port 7105 --status normal,disabled@300ms --later-status normal\n  csta-connector-stub --port 7106 --keepalive-stop-after 3s"
 )]
 struct Args {

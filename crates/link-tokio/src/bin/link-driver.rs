@@ -27,6 +27,7 @@ enum RoleArg {
 #[derive(Debug, Parser)]
 #[command(
     version,
+    max_term_width = 100,
     after_help = "Example (three stubs on 7101-7103, see docs/guide/embedding.md):\n  link-driver --options crates/link-tokio/examples/loopback.ini --restart-timeout 1s --run-for 10s"
 )]
 struct Args {

@@ -17,8 +17,9 @@ pub struct ExploreFlags {
     /// The seeds to run, A..B (B excluded).
     #[arg(long, default_value = "0..1000")]
     seeds: String,
-    /// Worker threads (at most 256); results do not depend on it.
-    #[arg(long, default_value_t = 1)]
+    /// Worker threads (at most 256; 0, the default, one per core); results do not
+    /// depend on it.
+    #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// Run only shard I of N of the range (every N-th seed), e.g. 2/4.
     #[arg(long, value_name = "I/N")]
@@ -280,6 +281,9 @@ fn print_text(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
     for s in found {
         out!("{}", wrapped(violation_text(s, plan)));
     }
+    if !found.is_empty() {
+        crate::hint::note_if_not_installed();
+    }
     outln!(
         "explore: {} passed, {} failed",
         count - tally.violations,
@@ -296,7 +300,7 @@ fn violation_text(s: &Shrunk, plan: &Plan) -> String {
         .server
         .as_deref()
         .map_or(String::new(), |s| format!(" on {s}"));
-    let file = linksim::printable_path(&s.file);
+    let file = crate::hint::word(&s.file);
     format!(
         "VIOLATION seed {}: {}{server} at {}: {}\n  shrunk from {} to {} elements: {file}\n  replay: linksim run {file}{planted}\n      or: linksim explore --seeds {}..{}{planted}\n",
         s.seed,

@@ -8,6 +8,7 @@ mod out;
 mod check;
 mod explore;
 mod files;
+mod hint;
 mod merge;
 mod new;
 mod outputs;
@@ -23,7 +24,7 @@ use clap::{Parser, Subcommand};
 
 /// Deterministic simulator for prioritized CTI link selection and failover.
 #[derive(Parser)]
-#[command(name = "linksim", version, about, long_about = None, after_help = "\
+#[command(name = "linksim", version, max_term_width = 100, about, long_about = None, after_help = "\
 Exit codes: 0 every expectation and invariant held, 1 an expectation failed,
 2 a safety invariant was violated (I1-I10, H1's never two primaries), 4 a liveness
 property was violated (L1, H1's recovery), 3 bad input or a run past its step budget,

@@ -25,10 +25,15 @@ pub struct NewFlags {
 pub fn command(flags: NewFlags) -> Exit {
     match write(&flags.name, flags.options.as_deref()) {
         Ok(path) => {
-            let path = linksim::printable_path(&path);
-            outln!("wrote {path}; run it with: linksim run {path}");
-            let html = path.strip_suffix(".json").unwrap_or(&path);
-            outln!("draw it with: linksim run {path} --html {html}.html");
+            let html = path.with_extension("html");
+            let (shown, path, html) = (
+                linksim::printable_path(&path),
+                crate::hint::word(&path),
+                crate::hint::word(&html),
+            );
+            outln!("wrote {shown}; run it with: linksim run {path}");
+            outln!("draw it with: linksim run {path} --html {html}");
+            crate::hint::note_if_not_installed();
             Exit::Pass
         }
         Err(e) => {
@@ -113,8 +118,11 @@ fn over_options(scenario: &Path, stem: &str, file: &Path) -> Result<OverOptions,
     let options = tserver_options::load(file)
         .map_err(|e| format!("{}: {e}", linksim::printable_path(file)))?;
     let folder = scenario.parent().filter(|p| !p.as_os_str().is_empty());
-    let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")))
-        .map_err(|e| format!("cannot read the scenario's folder: {e}"))?;
+    let folder = folder.unwrap_or(Path::new("."));
+    let folder = std::fs::canonicalize(folder).map_err(|e| {
+        let shown = linksim::printable_path(folder);
+        format!("cannot read the scenario's folder {shown}: {e}")
+    })?;
     let real = std::fs::canonicalize(file)
         .map_err(|e| format!("{}: {e}", linksim::printable_path(file)))?;
     let inside = real
@@ -129,6 +137,7 @@ fn over_options(scenario: &Path, stem: &str, file: &Path) -> Result<OverOptions,
             (name, Some((file.to_path_buf(), to)))
         }
     };
-    let text = linksim::starter::from_options(stem, &named, &options.config);
+    let source = copy.as_ref().map(|(from, _)| from.display().to_string());
+    let text = linksim::starter::from_options(stem, &named, source.as_deref(), &options.config);
     Ok((text, copy))
 }

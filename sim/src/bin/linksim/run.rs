@@ -182,11 +182,17 @@ pub fn command(flags: RunFlags) -> Exit {
             return Exit::NoVerdict;
         }
     };
-    let (mut exit, passed, failed) = run_files(&files, &output, &mut trace);
+    let (mut exit, [passed, failed, not_run]) = run_files(&files, &output, &mut trace);
     if let (Some(trace), Some(path)) = (trace, flags.trace.as_deref()) {
         exit = exit.worse(trace.close(path));
     }
-    output.say(&format!("linksim: {passed} passed, {failed} failed"));
+    let not_run = match not_run {
+        0 => String::new(),
+        n => format!(", {n} could not run (no verdict)"),
+    };
+    output.say(&format!(
+        "linksim: {passed} passed, {failed} failed{not_run}"
+    ));
     exit
 }
 
@@ -208,25 +214,25 @@ fn check_outputs(flags: &RunFlags, files: &[PathBuf]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs each file in turn; the worst outcome, and how many passed and failed.
-fn run_files(files: &[PathBuf], output: &Output, trace: &mut Option<TraceOut>) -> (Exit, u64, u64) {
+/// Runs each file in turn; the worst outcome, and how many passed, failed and could
+/// not run (a file that cannot be read or checked).
+fn run_files(files: &[PathBuf], output: &Output, trace: &mut Option<TraceOut>) -> (Exit, [u64; 3]) {
     let mut exit = Exit::Pass;
-    let (mut passed, mut failed) = (0, 0);
+    let mut counts = [0; 3];
     for file in files {
         let file_exit = match scenario::load_with(file, output.access) {
             Ok(checked) => run_one(file, checked, output, trace),
             Err(e) => {
                 errln!("error: {e}");
-                Exit::NoVerdict
+                counts[2] += 1;
+                exit = exit.worse(Exit::NoVerdict);
+                continue;
             }
         };
-        match file_exit {
-            Exit::Pass => passed += 1,
-            _ => failed += 1,
-        }
+        counts[usize::from(file_exit != Exit::Pass)] += 1;
         exit = exit.worse(file_exit);
     }
-    (exit, passed, failed)
+    (exit, counts)
 }
 
 /// The trace file between runs: handed to each run's [`linksim::TraceSink`] and back.
@@ -271,6 +277,11 @@ impl TraceOut {
             (None, None) => Err(std::io::Error::other("the trace writer was lost")),
         };
         match flushed {
+            // Nothing ran (every file failed to load): no empty file is left behind.
+            Ok(()) if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
+                let _ = std::fs::remove_file(path);
+                Exit::Pass
+            }
             Ok(()) => Exit::Pass,
             Err(e) => {
                 errln!(

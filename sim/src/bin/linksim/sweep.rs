@@ -26,8 +26,9 @@ pub struct SweepFlags {
     /// The seeds every combination runs, A..B (B excluded).
     #[arg(long, default_value = "0..100")]
     pub seeds: String,
-    /// Worker threads (at most 256); results do not depend on it.
-    #[arg(long, default_value_t = 1)]
+    /// Worker threads (at most 256; 0, the default, one per core); results do not
+    /// depend on it.
+    #[arg(long, default_value_t = 0)]
     pub jobs: usize,
     /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
     #[arg(long, value_name = "I/N")]
@@ -126,11 +127,30 @@ fn sweep(flags: &SweepFlags) -> Result<Exit, String> {
         p.seeds.count,
         crate::progress::rate(total as f64 / wall)
     );
+    note_when_nothing_is_drawn(&p);
     let mut exit = report_violations(&report, &p, flags);
     if let Some((_, dir)) = &p.worst {
         exit = exit.worse(write_worst(&report, &p, dir, flags));
     }
     Ok(exit.worse(written))
+}
+
+/// A sweep over several seeds of scenarios that draw nothing from their seed (no
+/// range, no jitter) runs one run many times: said, with what would spread it.
+fn note_when_nothing_is_drawn(p: &Prepared) {
+    let varies = |k: usize| {
+        p.plan
+            .combination(k)
+            .is_ok_and(|c| c.checked.scenario.draws_from_seed())
+    };
+    // The first combinations tell (each is parsed again: a bounded look).
+    if p.seeds.count < 2 || (0..p.plan.len().min(64)).any(varies) {
+        return;
+    }
+    errln!(
+        "note: nothing in the swept scenario(s) is drawn from the seed (no fault time given as a range, no jitter): each combination's {} seeds ran one run again; for a spread, give a fault a range (\"at\": \"5s..40s\") or a connector jitter",
+        p.seeds.count
+    );
 }
 
 /// Parses and checks the arguments and the output files, then plans the sweep (the
@@ -339,7 +359,7 @@ fn report_violations(report: &output::Report, p: &Prepared, flags: &SweepFlags) 
         let replay = match write_standalone(&file, p, i, *seed) {
             Ok(()) => format!(
                 "replay: linksim run {}{}",
-                linksim::printable_path(file),
+                crate::hint::word(&file),
                 crate::planted::replay_flags(p.run)
             ),
             Err(e) => format!("(cannot write the replay file: {e})"),
@@ -388,8 +408,9 @@ fn write_worst(report: &output::Report, p: &Prepared, dir: &Path, flags: &SweepF
             if label.is_empty() { "" } else { ", " },
             w.seed,
             w.longest_ns as f64 / 1e9,
-            linksim::printable_path(file)
+            crate::hint::word(&file)
         );
+        crate::hint::note_if_not_installed();
         say(flags, &text);
     }
     exit
