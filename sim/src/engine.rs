@@ -356,9 +356,9 @@ impl<O: Observe> Engine<O> {
                 None
             }
             Item::Fault { index } => self.fault(index, &mut plans),
-            Item::FaultStatus { link, status } => {
+            Item::FaultStatus { link, only, status } => {
                 self.world
-                    .status_to_established(now, link, status, &mut plans);
+                    .status_to_established(now, link, only, status, &mut plans);
                 None
             }
             Item::StatusStep {

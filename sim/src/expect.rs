@@ -138,6 +138,8 @@ fn judge(
             from, until, link, ..
         } => active_during(checked, server, h, (*from, *until), link),
         Expectation::NeverActive { link, .. } => never_active(checked, server, h, link),
+        Expectation::Opened { link, count, .. } => opened(checked, server, h, link, *count),
+        Expectation::ClosedBy { link, by, .. } => closed_by(checked, server, h, link, *by),
         Expectation::Log {
             number,
             kind,
@@ -319,6 +321,50 @@ fn never_active(checked: &Checked, server: &str, h: &History, link: &str) -> Jud
         format!("{server}: {link} never active"),
         first.is_none(),
         seen,
+    )
+}
+
+/// How many times `link` was opened (a state change from closed to connecting).
+fn opened(checked: &Checked, server: &str, h: &History, link: &str, count: u32) -> Judgement {
+    let states = h
+        .link_states
+        .get(checked.link_index(link).unwrap_or(usize::MAX));
+    let opens = states.map_or(0, |states| {
+        states
+            .windows(2)
+            .filter(|w| w[0].1 == link_core::LinkState::Closed && w[1].1.is_open())
+            .count()
+    });
+    let expected = match count {
+        0 => format!("{server}: {link} never opened"),
+        n => format!("{server}: {link} opened exactly {n} time(s)"),
+    };
+    let first = states.and_then(|s| s.iter().find(|(_, state)| state.is_open()));
+    let seen = match first {
+        None => format!("{link} was never opened"),
+        Some((t, _)) => format!("{link} opened {opens} time(s), first at {t}"),
+    };
+    (expected, opens == count as usize, seen)
+}
+
+/// Whether `link` is closed at `by`.
+fn closed_by(
+    checked: &Checked,
+    server: &str,
+    h: &History,
+    link: &str,
+    by: SimDuration,
+) -> Judgement {
+    let states = h
+        .link_states
+        .get(checked.link_index(link).unwrap_or(usize::MAX));
+    let state = states
+        .and_then(|s| s.iter().rev().find(|(t, _)| *t <= at(by)))
+        .map_or(link_core::LinkState::Closed, |(_, state)| *state);
+    (
+        format!("{server}: {link} closed by {by}"),
+        state == link_core::LinkState::Closed,
+        format!("{link} was {state} at {by}"),
     )
 }
 

@@ -310,11 +310,19 @@ fn draw_fault(
     let duration = DrawnDuration::fixed(ms(rng.random_range(100..20_000)));
     match kind {
         FaultKind::Crash => Fault::Crash { at, link, duration },
+        FaultKind::Association => Fault::Association {
+            at,
+            link,
+            association: [AssociationBehaviour::Reject, AssociationBehaviour::Never]
+                [rng.random_range(0..2)],
+            duration,
+        },
         FaultKind::Drop => Fault::Drop { at, link, server },
         FaultKind::Status => Fault::Status {
             at,
             link,
             status: draw_status_spec(rng),
+            server,
         },
         FaultKind::IgnoreKeepalive => {
             // Often just long enough for one or two misses, so that answers come in

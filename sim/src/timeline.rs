@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use link_core::{Action, Config, Event, Instant, LinkId, Outcome, StepError};
 
 use crate::observe::{Observation, Observe, Stepped};
-use crate::scenario::{Direction, Fault};
+use crate::scenario::{AssociationBehaviour, Direction, Fault};
 use crate::verdict::Found;
 use crate::world::World;
 
@@ -284,11 +284,30 @@ fn fault_words(fault: &Fault) -> String {
         Fault::Drop { link, server, .. } => {
             format!("connector {link} drops its connections{}", to(server))
         }
-        Fault::Status { link, status, .. } => {
+        Fault::Status {
+            link,
+            status,
+            server,
+            ..
+        } => {
             format!(
-                "connector {link} sends SystemStatus {}",
-                status_words(status)
+                "connector {link} sends SystemStatus {}{}",
+                status_words(status),
+                to(server)
             )
+        }
+        Fault::Association {
+            link,
+            association,
+            duration,
+            ..
+        } => {
+            let how = match association {
+                AssociationBehaviour::Accept => "accepts",
+                AssociationBehaviour::Reject => "rejects",
+                AssociationBehaviour::Never => "never answers",
+            };
+            format!("connector {link} {how} association requests for {duration}")
         }
         Fault::IgnoreKeepalive { link, duration, .. } => {
             format!("connector {link} ignores keep-alives for {duration}")
@@ -335,11 +354,11 @@ fn fault_words(fault: &Fault) -> String {
             server,
             ..
         } => {
-            format!(
-                "{link} reconfigured to priority {}{}",
-                priority.unwrap_or(0),
-                to(server)
-            )
+            let what = match priority {
+                Some(p) => format!("to priority {p}"),
+                None => "(its priority kept: another setting changed)".into(),
+            };
+            format!("{link} reconfigured {what}{}", to(server))
         }
     }
 }

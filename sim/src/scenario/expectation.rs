@@ -63,6 +63,28 @@ pub enum Expectation {
         /// The link.
         link: String,
     },
+    /// `link` is opened (a TCP connect started) exactly `count` times by the server
+    /// during the run; `count` 0: never opened (R2's "a backup opens only the
+    /// highest", R6, R11).
+    Opened {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The link.
+        link: String,
+        /// How many opens.
+        count: u32,
+    },
+    /// `link` is closed on the server at time `by` (whatever happened before).
+    ClosedBy {
+        /// The server.
+        #[serde(default)]
+        server: Option<String>,
+        /// The link.
+        link: String,
+        /// When it is closed.
+        by: SimDuration,
+    },
     /// Log records: by `number` (e.g. 35115), `kind` (e.g. `status_warning`) and/or
     /// exact `text`; `count` exact, or at least one when absent.
     Log {
@@ -158,6 +180,8 @@ impl Expectation {
             | Expectation::ActiveBy { server, .. }
             | Expectation::ActiveDuring { server, .. }
             | Expectation::NeverActive { server, .. }
+            | Expectation::Opened { server, .. }
+            | Expectation::ClosedBy { server, .. }
             | Expectation::Log { server, .. }
             | Expectation::ClientEvent { server, .. }
             | Expectation::RoleAt { server, .. }
@@ -182,7 +206,7 @@ impl Expectation {
     pub fn latest_time(&self) -> Option<SimDuration> {
         match self {
             Expectation::ActiveAt { at, .. } | Expectation::RoleAt { at, .. } => Some(*at),
-            Expectation::ActiveBy { by, .. } => Some(*by),
+            Expectation::ActiveBy { by, .. } | Expectation::ClosedBy { by, .. } => Some(*by),
             Expectation::ActiveDuring { until, .. } => Some(*until),
             _ => None,
         }
@@ -194,9 +218,10 @@ impl Expectation {
             Expectation::ActiveAt { link, .. }
             | Expectation::ActiveDuring { link, .. }
             | Expectation::ClientEvent { link, .. } => link.iter().map(String::as_str).collect(),
-            Expectation::ActiveBy { link, .. } | Expectation::NeverActive { link, .. } => {
-                vec![link.as_str()]
-            }
+            Expectation::ActiveBy { link, .. }
+            | Expectation::NeverActive { link, .. }
+            | Expectation::Opened { link, .. }
+            | Expectation::ClosedBy { link, .. } => vec![link.as_str()],
             Expectation::Log { .. }
             | Expectation::RoleAt { .. }
             | Expectation::FailureReports { .. }

@@ -6,6 +6,7 @@ use link_core::Role;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::format::AssociationBehaviour;
 use super::values::{role_schema, status_offsets, Direction, StatusSpec};
 use crate::duration::DrawnDuration;
 use crate::options::{LossRateSpec, OptionValues};
@@ -35,11 +36,13 @@ pub enum FaultKind {
     SetRole,
     /// [`Fault::Options`].
     Options,
+    /// [`Fault::Association`].
+    Association,
 }
 
 impl FaultKind {
     /// Every kind, in the order `explore` draws their weights.
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Crash,
         FaultKind::Drop,
         FaultKind::Status,
@@ -50,6 +53,7 @@ impl FaultKind {
         FaultKind::IgnoreKeepalive,
         FaultKind::SetRole,
         FaultKind::Options,
+        FaultKind::Association,
     ];
 }
 
@@ -80,7 +84,8 @@ pub enum Fault {
     },
     /// The connector sends this SystemStatus, or this sequence of them (`after` each
     /// previous step, the first after `at`), on every established connection at the
-    /// time of each step, the active one included.
+    /// time of each step, the active one included; to one server of a pair, or to
+    /// every server.
     Status {
         /// When.
         at: DrawnDuration,
@@ -88,6 +93,9 @@ pub enum Fault {
         link: String,
         /// The value sent, or a list of `{"status", "after"}` steps.
         status: StatusSpec,
+        /// Only to this server's connections; absent: every server's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server: Option<String>,
     },
     /// Messages between a server (or every server) and the connector are lost for `for`.
     Partition {
@@ -131,12 +139,27 @@ pub enum Fault {
         at: DrawnDuration,
         /// Which link.
         link: String,
-        /// The new priority (absent: 0).
+        /// The new priority (absent: the server keeps the one it has, and the link's
+        /// other settings changed: R13 still drops it if it is active; 0 is "none").
         #[serde(default)]
         priority: Option<i32>,
         /// Only this server; absent: every server.
         #[serde(default)]
         server: Option<String>,
+    },
+    /// The connector answers association requests otherwise for `for` (rejects them,
+    /// or never answers), then as its spec says again: a connector whose association
+    /// behaviour changes over time.
+    Association {
+        /// When.
+        at: DrawnDuration,
+        /// Which link's connector.
+        link: String,
+        /// How it answers meanwhile: `reject` or `never` (or `accept`).
+        association: AssociationBehaviour,
+        /// How long.
+        #[serde(rename = "for")]
+        duration: DrawnDuration,
     },
     /// The connector stops answering keep-alive requests for `for`, then answers again
     /// (a request that arrived in the window is never answered).
@@ -207,6 +230,7 @@ impl Fault {
             Fault::IgnoreKeepalive { .. } => FaultKind::IgnoreKeepalive,
             Fault::SetRole { .. } => FaultKind::SetRole,
             Fault::Options { .. } => FaultKind::Options,
+            Fault::Association { .. } => FaultKind::Association,
         }
     }
 
@@ -240,6 +264,7 @@ impl Fault {
         match self {
             Fault::Crash { duration, .. }
             | Fault::Partition { duration, .. }
+            | Fault::Association { duration, .. }
             | Fault::IgnoreKeepalive { duration, .. } => fields.push(("for", *duration)),
             Fault::Latency { add, duration, .. } => {
                 fields.push(("add", *add));
@@ -261,6 +286,7 @@ impl Fault {
             | Fault::Switchover { at }
             | Fault::Reconfigure { at, .. }
             | Fault::IgnoreKeepalive { at, .. }
+            | Fault::Association { at, .. }
             | Fault::SetRole { at, .. }
             | Fault::Options { at, .. } => *at,
         }
@@ -280,6 +306,7 @@ impl Fault {
         match self {
             Fault::Crash { at, duration, .. }
             | Fault::Partition { at, duration, .. }
+            | Fault::Association { at, duration, .. }
             | Fault::IgnoreKeepalive { at, duration, .. } => {
                 draw("at", at);
                 draw("for", duration);
@@ -306,6 +333,7 @@ impl Fault {
             Fault::Crash { at, duration, .. }
             | Fault::Partition { at, duration, .. }
             | Fault::Latency { at, duration, .. }
+            | Fault::Association { at, duration, .. }
             | Fault::IgnoreKeepalive { at, duration, .. } => {
                 SimDuration(at.value.0 + duration.value.0)
             }
@@ -328,6 +356,7 @@ impl Fault {
             | Fault::Partition { link, .. }
             | Fault::Latency { link, .. }
             | Fault::Reconfigure { link, .. }
+            | Fault::Association { link, .. }
             | Fault::IgnoreKeepalive { link, .. } => Some(link),
             Fault::Switchover { .. } | Fault::SetRole { .. } | Fault::Options { .. } => None,
         }
@@ -337,6 +366,7 @@ impl Fault {
     pub fn server(&self) -> Option<&str> {
         match self {
             Fault::Drop { server, .. }
+            | Fault::Status { server, .. }
             | Fault::Partition { server, .. }
             | Fault::Latency { server, .. }
             | Fault::Reconfigure { server, .. }

@@ -81,6 +81,8 @@ pub(crate) struct Connector {
     down_until: Option<Instant>,
     /// An `ignore_keepalive` fault: no keep-alive request is answered before this.
     keepalive_silent_until: Instant,
+    /// An `association` fault: association requests are answered so before this.
+    association_until: Option<(AssociationBehaviour, Instant)>,
     conns: BTreeMap<(usize, ConnId), ConnPhase>,
     rng: ChaCha8Rng,
 }
@@ -98,6 +100,7 @@ impl Connector {
             spec,
             down_until: None,
             keepalive_silent_until: Instant::ZERO,
+            association_until: None,
             conns: BTreeMap::new(),
             rng,
         }
@@ -206,7 +209,11 @@ impl Connector {
         conn: ConnId,
         out: &mut Vec<ConnectorOut>,
     ) {
-        let event = match self.spec.association {
+        let behaviour = match self.association_until {
+            Some((behaviour, until)) if now < until => behaviour,
+            _ => self.spec.association,
+        };
+        let event = match behaviour {
             AssociationBehaviour::Accept => {
                 let statuses_from = now + self.delay(SimDuration::default());
                 let phase = ConnPhase::Associated { statuses_from };
@@ -273,15 +280,26 @@ impl Connector {
         self.drop_connections(None, out);
     }
 
+    /// Answers association requests as `behaviour` says until `until`.
+    pub(crate) fn associate_otherwise(&mut self, behaviour: AssociationBehaviour, until: Instant) {
+        self.association_until = Some((behaviour, until));
+    }
+
     /// Answers no keep-alive request that arrives before `until`.
     pub(crate) fn ignore_keepalives_until(&mut self, until: Instant) {
         self.keepalive_silent_until = self.keepalive_silent_until.max(until);
     }
 
     /// Sends `status` on every connection established now.
-    pub(crate) fn status_to_established(&self, status: SystemStatus, out: &mut Vec<ConnectorOut>) {
+    pub(crate) fn status_to_established(
+        &self,
+        only: Option<usize>,
+        status: SystemStatus,
+        out: &mut Vec<ConnectorOut>,
+    ) {
         for (&(server, conn), phase) in &self.conns {
-            if matches!(phase, ConnPhase::Associated { .. }) {
+            let addressed = only.is_none_or(|only| only == server);
+            if addressed && matches!(phase, ConnPhase::Associated { .. }) {
                 let event = Event::SystemStatus(conn, status);
                 out.push(ConnectorOut::ToServer { server, event });
             }

@@ -26,7 +26,7 @@ impl World {
         match fault {
             Fault::Switchover { .. } => plans.push(Plan::Switch(SwitchCause::Switchover)),
             Fault::SetRole { .. } | Fault::Options { .. } | Fault::Reconfigure { .. } => {
-                Self::fault_inputs(fault, link, &servers, plans)
+                self.fault_inputs(fault, link, &servers, plans)
             }
             _ => self.weather(now, fault, link.expect("checked"), only, &servers, plans),
         }
@@ -34,7 +34,21 @@ impl World {
 
     /// A fault that is an input to the servers (R11, R13, R16): each input to each of
     /// `servers` in turn.
-    fn fault_inputs(fault: &Fault, link: Option<usize>, servers: &[usize], plans: &mut Vec<Plan>) {
+    fn fault_inputs(
+        &self,
+        fault: &Fault,
+        link: Option<usize>,
+        servers: &[usize],
+        plans: &mut Vec<Plan>,
+    ) {
+        if let Fault::Reconfigure { priority, .. } = fault {
+            return self.reconfigure(
+                LinkId::new(link.expect("checked") as u16),
+                *priority,
+                servers,
+                plans,
+            );
+        }
         let events: Vec<Event> = match fault {
             Fault::SetRole { role, .. } => vec![Event::RoleChanged(*role)],
             // R16: one reload of the options, one input (never half applied).
@@ -46,16 +60,31 @@ impl World {
                 );
                 vec![Event::OptionsChanged(whole)]
             }
-            Fault::Reconfigure { priority, .. } => vec![Event::Reconfigured {
-                link: LinkId::new(link.expect("checked") as u16),
-                priority: *priority,
-            }],
             _ => Vec::new(),
         };
         for &server in servers {
             for &event in &events {
                 plans.push(Plan::Feed { server, event });
             }
+        }
+    }
+
+    /// R13 on each of `servers`: the link's new priority, or (none given) the priority
+    /// that server has for it now: a change of the link's other settings, which R13
+    /// treats the same (the active link is dropped; a waiting one applies it at its next
+    /// open).
+    fn reconfigure(
+        &self,
+        link: LinkId,
+        priority: Option<i32>,
+        servers: &[usize],
+        plans: &mut Vec<Plan>,
+    ) {
+        for &server in servers {
+            let configured = self.servers[server].core.config().links.get(link.index());
+            let priority = priority.or_else(|| configured.and_then(|l| l.priority));
+            let event = Event::Reconfigured { link, priority };
+            plans.push(Plan::Feed { server, event });
         }
     }
 
@@ -83,15 +112,23 @@ impl World {
             Fault::Status { ref status, .. } => {
                 for (offset, status) in status_offsets(status) {
                     match offset.0.is_zero() {
-                        true => self.status_to_established(now, link, status, plans),
-                        false => {
-                            plans.push(Plan::At(now + offset.0, Item::FaultStatus { link, status }))
-                        }
+                        true => self.status_to_established(now, link, only, status, plans),
+                        false => plans.push(Plan::At(
+                            now + offset.0,
+                            Item::FaultStatus { link, only, status },
+                        )),
                     }
                 }
             }
             Fault::IgnoreKeepalive { duration, .. } => {
                 self.connectors[link].ignore_keepalives_until(now + duration.value.0);
+            }
+            Fault::Association {
+                association,
+                duration,
+                ..
+            } => {
+                self.connectors[link].associate_otherwise(association, now + duration.value.0);
             }
             Fault::Partition {
                 duration,

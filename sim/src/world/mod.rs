@@ -113,10 +113,12 @@ pub(crate) enum Item {
         index: usize,
     },
     /// A later step of a `status` fault's sequence: the connector of `link` sends
-    /// `status` on every connection established at that time.
+    /// `status` on every connection established at that time (`only` that server's).
     FaultStatus {
         /// The link.
         link: usize,
+        /// Only this server's connections.
+        only: Option<usize>,
         /// The status.
         status: SystemStatus,
     },
@@ -397,16 +399,18 @@ impl World {
         self.connector_sends(now, link, out, plans);
     }
 
-    /// The connector of `link` sends `status` on every connection established now.
+    /// The connector of `link` sends `status` on every connection established now (to
+    /// `only` that server, if given).
     pub(crate) fn status_to_established(
         &mut self,
         now: Instant,
         link: usize,
+        only: Option<usize>,
         status: SystemStatus,
         plans: &mut Vec<Plan>,
     ) {
         let mut out = self.take_connector_out();
-        self.connectors[link].status_to_established(status, &mut out);
+        self.connectors[link].status_to_established(only, status, &mut out);
         self.connector_sends(now, link, out, plans);
     }
 
