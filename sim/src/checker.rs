@@ -202,9 +202,9 @@ impl Checker {
             names: checked.servers.iter().map(|s| s.name.clone()).collect(),
             snapshots: world.servers.iter().map(|s| snapshot(&s.core)).collect(),
             per_server: checked
-                .servers
+                .server_configs
                 .iter()
-                .map(|_| PerServer::new(checked.config.links.len()))
+                .map(|config| PerServer::new(config.links.len()))
                 .collect(),
             l1_at: l1_skipped
                 .is_none()
@@ -331,7 +331,9 @@ impl Checker {
                 let lost = self.per_server[index].disconnected_at == Some(now);
                 if lost
                     && server.core.active_link().is_none()
-                    && self.all_allowed_healthy(server, index, &usable)
+                    && self.all_allowed_healthy(server, world.connectors_of(index), |l| {
+                        usable(index, l)
+                    })
                 {
                     let detail = "the active link was lost after faults healed although every connector is healthy";
                     return Some(self.found(now, Invariant::L1, Some(index), detail.into()));
@@ -369,7 +371,8 @@ impl Checker {
         let mut held = Vec::new();
         for (index, server) in servers.iter().enumerate() {
             let name = &self.names[index];
-            if !self.liveness_claimed(server, |l| usable(index, l), |_| false) {
+            let connectors = world.connectors_of(index);
+            if !self.liveness_claimed(server, connectors, |l| usable(index, l), |_| false) {
                 held.push(format!("{name} not claimed (no healthy link its role allows, or a flapping one above it)"));
                 continue;
             }
@@ -389,12 +392,8 @@ impl Checker {
 
     /// H1's liveness: after the primary's active link failed at `failed_at`, the pair
     /// has an active link again within the window, when a connector stayed healthy.
-    fn pair_liveness(
-        &mut self,
-        now: Instant,
-        failed_at: Instant,
-        servers: &[Server],
-    ) -> Option<Found> {
+    fn pair_liveness(&mut self, now: Instant, failed_at: Instant, world: &World) -> Option<Found> {
+        let servers = &world.servers;
         let in_window = |link: usize, crash_counts: bool| {
             self.fault_windows.iter().any(|(start, end, l, crash)| {
                 (l.is_none() || *l == Some(link))
@@ -403,18 +402,19 @@ impl Checker {
                     && (crash_counts || !crash)
             })
         };
-        let untouched = |link: usize| !in_window(link, true);
+        let untouched = |connector: usize| !in_window(connector, true);
         // A crashed link refuses at once and leaves the queue; an impaired one (latency,
         // partition, drop, reconfiguration, switchover) can hold lower links back.
-        let impaired = |link: usize| in_window(link, false);
+        let impaired = |connector: usize| in_window(connector, false);
         // Claim liveness only through a healthy link no fault touched, with no flapping
         // or faulted link at or above it (R7 makes lower links wait for higher ones, and
         // an impaired higher link may be selected and lost again).
         let any_flapping = self.health.contains(&Health::Flapping);
         let claimed = !any_flapping
-            && servers
-                .iter()
-                .any(|server| self.liveness_claimed(server, untouched, impaired));
+            && servers.iter().enumerate().any(|(index, server)| {
+                let untouched = |link: usize| untouched(world.connector_of(index, link));
+                self.liveness_claimed(server, world.connectors_of(index), untouched, impaired)
+            });
         self.pair_checks += 1;
         if !claimed {
             self.pair_unclaimed += 1;
@@ -481,38 +481,47 @@ impl Checker {
             || core.config().links[link].effective_priority() >= core.config().highest_priority()
     }
 
-    /// Whether liveness can be promised for `server` ([`claimed`]): some link its role
-    /// allows is healthy (and `usable`), no allowed link can win and then fail
-    /// (flapping: any number of such failures may follow, so no bound holds; L1 assumes
-    /// "nothing fails"), and no allowed link that `blocks` has a priority at or above it.
+    /// Whether liveness can be promised for `server` ([`claimed`]), whose links have
+    /// the connectors `connectors`: some link its role allows is healthy (and `usable`,
+    /// by the server's link index), no allowed link can win and then fail (flapping:
+    /// any number of such failures may follow, so no bound holds; L1 assumes "nothing
+    /// fails"), and no allowed link whose connector `blocks` has a priority at or above
+    /// it.
     fn liveness_claimed(
         &self,
         server: &Server,
+        connectors: &[usize],
         usable: impl Fn(usize) -> bool,
         blocks: impl Fn(usize) -> bool,
     ) -> bool {
         let links = &server.core.config().links;
-        let candidates: Vec<Candidate> = (0..self.health.len())
-            .map(|l| Candidate {
-                health: self.health[l],
+        let candidates: Vec<Candidate> = connectors
+            .iter()
+            .enumerate()
+            .map(|(l, &c)| Candidate {
+                health: self.health[c],
                 allowed: Self::allowed(server, l),
                 usable: usable(l),
-                blocks: blocks(l),
+                blocks: blocks(c),
                 priority: links[l].effective_priority(),
             })
             .collect();
         claimed(&candidates)
     }
 
+    /// Whether every link `server`'s role allows (its connector among `connectors`) is
+    /// healthy and `usable` (by the server's link index).
     fn all_allowed_healthy(
         &self,
         server: &Server,
-        index: usize,
-        usable: &impl Fn(usize, usize) -> bool,
+        connectors: &[usize],
+        usable: impl Fn(usize) -> bool,
     ) -> bool {
-        (0..self.health.len())
-            .filter(|l| Self::allowed(server, *l))
-            .all(|l| self.health[l] == Health::Healthy && usable(index, l))
+        connectors
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| Self::allowed(server, *l))
+            .all(|(l, &c)| self.health[c] == Health::Healthy && usable(l))
     }
 }
 
@@ -527,9 +536,7 @@ impl Observe for Checker {
                 None
             }
             Observation::Settled => self.after_actions(at, world),
-            Observation::PairCheck { failed_at } => {
-                self.pair_liveness(at, failed_at, &world.servers)
-            }
+            Observation::PairCheck { failed_at } => self.pair_liveness(at, failed_at, world),
             Observation::Carried { .. }
             | Observation::Fault { .. }
             | Observation::Note(_)

@@ -50,6 +50,10 @@ pub fn generate(seed: u64) -> Scenario {
     let management = ManagementSpec {
         switch_after: ms(rng.random_range(0..2_000)),
     };
+    let servers = match pair {
+        true => draw_own_links(&mut rng, servers, &config, &faults, spread),
+        false => servers,
+    };
     let mut scenario = Scenario {
         format: 1,
         name: format!("explore-{seed}"),
@@ -387,17 +391,52 @@ fn draw_options_fault(rng: &mut ChaCha8Rng, at: DrawnDuration, server: Option<St
     }
 }
 
+/// A quarter of the time, ts2 gets links of its own (the product's HA example: the
+/// two servers on different sets of connectors): some of the scenario's links with
+/// priorities drawn again, every link a fault names for ts2 among them, and half the
+/// time a connector only it has. Drawn last, so the rest of a seed's world is the same
+/// with or without.
+fn draw_own_links(
+    rng: &mut ChaCha8Rng,
+    mut servers: Vec<ServerSpec>,
+    config: &ScenarioConfig,
+    faults: &[Fault],
+    spread: i32,
+) -> Vec<ServerSpec> {
+    if !rng.random_bool(0.25) {
+        return servers;
+    }
+    let named_for_ts2 = |name: &str| {
+        faults
+            .iter()
+            .any(|f| f.server() == Some("ts2") && f.link() == Some(name))
+    };
+    let mut own: Vec<LinkSpec> = config
+        .links
+        .iter()
+        .filter_map(|l| {
+            let kept = rng.random_bool(0.5) || named_for_ts2(&l.name);
+            kept.then(|| LinkSpec {
+                name: l.name.clone(),
+                priority: Some(rng.random_range(0..spread)),
+            })
+        })
+        .collect();
+    if own.is_empty() || rng.random_bool(0.5) {
+        own.push(LinkSpec {
+            name: "B0".into(),
+            priority: Some(rng.random_range(0..spread)),
+        });
+    }
+    servers[1].links = Some(own);
+    servers
+}
+
 /// The two servers of an HA pair: ts1 primary, ts2 backup.
 fn ha_pair() -> Vec<ServerSpec> {
     vec![
-        ServerSpec {
-            name: "ts1".into(),
-            role: Role::Primary,
-        },
-        ServerSpec {
-            name: "ts2".into(),
-            role: Role::Backup,
-        },
+        ServerSpec::new("ts1", Role::Primary),
+        ServerSpec::new("ts2", Role::Backup),
     ]
 }
 
@@ -501,6 +540,12 @@ pub fn run_seed(seed: u64, options: &ExploreOptions) -> SeedResult {
 /// connectors that are not the default.
 pub fn size(scenario: &Scenario) -> usize {
     scenario.config.links.len()
+        + scenario
+            .servers
+            .iter()
+            .filter_map(|s| s.links.as_ref())
+            .map(Vec::len)
+            .sum::<usize>()
         + scenario.servers.len().max(1)
         + scenario.faults.len()
         + scenario.connectors.len()
@@ -556,6 +601,22 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
             let name = c.config.links.remove(i).name;
             c.connectors.remove(&name);
             c.faults.retain(|f| f.link() != Some(name.as_str()));
+            for own in c.servers.iter_mut().filter_map(|s| s.links.as_mut()) {
+                own.retain(|l| l.name != name);
+            }
+            if c.servers
+                .iter()
+                .all(|s| s.links.as_ref().is_none_or(|l| !l.is_empty()))
+            {
+                out.push(c);
+            }
+        }
+    }
+    // A server on the scenario's links instead of its own.
+    for i in 0..s.servers.len() {
+        if s.servers[i].links.is_some() {
+            let mut c = s.clone();
+            c.servers[i].links = None;
             out.push(c);
         }
     }
@@ -684,6 +745,21 @@ mod tests {
         assert!(
             worlds.iter().any(|s| s.config.links.len() == 1)
                 && worlds.iter().any(|s| s.config.links.len() == 6)
+        );
+        let own_links = |s: &Scenario| s.servers.iter().find_map(|s| s.links.clone());
+        assert!(
+            worlds
+                .iter()
+                .filter_map(own_links)
+                .any(|l| l.iter().any(|l| l.name == "B0")),
+            "no pair where the backup has a connector of its own"
+        );
+        assert!(
+            worlds
+                .iter()
+                .filter_map(own_links)
+                .any(|l| l.iter().all(|l| l.name != "B0")),
+            "no pair where the backup has some of the scenario's links only"
         );
     }
 }

@@ -62,10 +62,16 @@ impl History {
 
     /// Records the links whose state changed in the step that ended at `at`, among
     /// `touched` (the links the step named: the only ones that can have changed).
-    fn record_link_states(&mut self, at: Instant, core: &LinkCore, touched: &[LinkId]) {
+    fn record_link_states(
+        &mut self,
+        at: Instant,
+        core: &LinkCore,
+        touched: &[LinkId],
+        connectors: &[usize],
+    ) {
         for &link in touched {
             let state = core.link_state(link).unwrap_or(LinkState::Closed);
-            let lane = &mut self.link_states[link.index()];
+            let lane = &mut self.link_states[connectors[link.index()]];
             if lane.last().map(|(_, s)| *s) != Some(state) {
                 lane.push((at, state));
             }
@@ -97,6 +103,8 @@ pub(crate) struct Histories(Vec<History>);
 impl Histories {
     /// Each server of `checked` with its starting entries.
     pub(crate) fn new(checked: &Checked) -> Self {
+        // Every server's history names links as the run's list of connectors does
+        // ([`Checked::config`]): a server's own links are renamed as they are recorded.
         let links = checked.config.links.len();
         Histories(
             checked
@@ -118,14 +126,21 @@ impl Observe for Histories {
         match *seen {
             Observation::Step(ref stepped) => {
                 let core = &world.servers[stepped.server].core;
-                self.0[stepped.server].record_link_states(at, core, stepped.touched);
+                let connectors = world.connectors_of(stepped.server);
+                self.0[stepped.server].record_link_states(at, core, stepped.touched, connectors);
             }
             Observation::Carried { server, action } => {
+                let connectors = world.connectors_of(server);
+                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
                 let history = &mut self.0[server];
                 match action {
-                    Action::Log(record) => history.log(at, record),
-                    Action::NotifyClients(event) => history.client_event(at, event),
-                    Action::ReportLinkFailure { link } => history.failure_reports.push((at, link)),
+                    Action::Log(record) => history.log(at, record.with_link(rename)),
+                    Action::NotifyClients(event) => {
+                        history.client_event(at, event.with_link(rename))
+                    }
+                    Action::ReportLinkFailure { link } => {
+                        history.failure_reports.push((at, rename(link)))
+                    }
                     _ => {}
                 }
             }

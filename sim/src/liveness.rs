@@ -34,12 +34,22 @@ impl Timing {
     pub(crate) fn of(s: &Scenario) -> Self {
         let c = &s.config;
         let values: Vec<_> = s.faults.iter().map(Fault::option_values).collect();
+        // A server's own options count as another value the run may use.
+        let servers = &s.servers;
         let tout = values.iter().filter_map(|v| v.connect_tout.map(|t| t.0));
-        let tout: Vec<Duration> = tout.chain([c.connect_tout.0]).collect();
+        let own = servers.iter().filter_map(|s| s.connect_tout.map(|t| t.0));
+        let tout: Vec<Duration> = tout.chain(own).chain([c.connect_tout.0]).collect();
         let kpl = values.iter().filter_map(|v| v.kpl_interval.map(|t| t.0));
-        let kpl: Vec<Duration> = kpl.chain([c.kpl_interval.0]).collect();
+        let own = servers.iter().filter_map(|s| s.kpl_interval.map(|t| t.0));
+        let kpl: Vec<Duration> = kpl.chain(own).chain([c.kpl_interval.0]).collect();
         let tolerance = values.iter().filter_map(|v| v.kpl_tolerance);
-        let kpl_tolerance_max = tolerance.chain([c.kpl_tolerance]).max().unwrap_or(0).max(1);
+        let own = servers.iter().filter_map(|s| s.kpl_tolerance);
+        let kpl_tolerance_max = tolerance
+            .chain(own)
+            .chain([c.kpl_tolerance])
+            .max()
+            .unwrap_or(0)
+            .max(1);
         Timing {
             connect_tout_min: tout.iter().copied().min().unwrap_or_default(),
             connect_tout_max: tout.iter().copied().max().unwrap_or_default(),

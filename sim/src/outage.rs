@@ -244,7 +244,7 @@ impl OutageMeter {
 
 /// The meter watches the run: every role change and client notification carried out.
 impl Observe for OutageMeter {
-    fn observe(&mut self, at: Instant, seen: &Observation<'_>, _: &World) -> Option<Found> {
+    fn observe(&mut self, at: Instant, seen: &Observation<'_>, world: &World) -> Option<Found> {
         match *seen {
             Observation::Carried {
                 server,
@@ -253,7 +253,12 @@ impl Observe for OutageMeter {
             Observation::Carried {
                 server,
                 action: Action::NotifyClients(event),
-            } => self.active(at, server, event.connected()),
+            } => {
+                // Links are named as in the run's list of connectors.
+                let connectors = world.connectors_of(server);
+                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
+                self.active(at, server, event.with_link(rename).connected())
+            }
             _ => {}
         }
         None

@@ -34,8 +34,12 @@ pub struct RunReport {
     pub trace_hash: u64,
     /// Each server's name and history, in scenario order.
     pub servers: Vec<(String, History)>,
-    /// Each link's name and configured priority.
+    /// Each link's name and configured priority (every connector of the run; a
+    /// server with links of its own gives some its own priority).
     pub links: Vec<(String, i32)>,
+    /// Each server's links, in its order: the index in [`RunReport::links`] of each, and
+    /// the priority that server gives it.
+    pub server_links: Vec<Vec<(usize, i32)>>,
     /// The scenario's description.
     pub description: String,
     /// The faults injected.

@@ -215,6 +215,15 @@ fn report(finished: Finished<Watchers>, summary: RunSummary) -> (RunReport, Opti
             .iter()
             .map(|l| (l.name.clone(), l.effective_priority()))
             .collect(),
+        server_links: checked
+            .server_links
+            .iter()
+            .zip(&checked.server_configs)
+            .map(|(indices, config)| {
+                let priorities = config.links.iter().map(|l| l.effective_priority());
+                indices.iter().copied().zip(priorities).collect()
+            })
+            .collect(),
         faults: checked.scenario.faults.clone(),
         description: checked.scenario.description.clone(),
         config: checked.config.clone(),

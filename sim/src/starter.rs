@@ -69,17 +69,7 @@ pub fn from_options(
     let field = serde_json::to_string(name).expect("a string serializes");
     let options = serde_json::to_string(options_file).expect("a string serializes");
     let shown = link_core::printable(name);
-    let highest = config
-        .links
-        .iter()
-        .max_by_key(|link| {
-            (
-                link.priority.unwrap_or(0),
-                std::cmp::Reverse(link.name.clone()),
-            )
-        })
-        .map(|link| (link.name.clone(), link.priority.unwrap_or(0)));
-    let (top, top_priority) = highest.unwrap_or_default();
+    let (top, top_priority) = highest_link(config);
     let top_field = serde_json::to_string(&top).expect("a string serializes");
     let links: Vec<String> = config
         .links
@@ -92,15 +82,7 @@ pub fn from_options(
             )
         })
         .collect();
-    let jittery: Vec<String> = config
-        .links
-        .iter()
-        .filter(|l| l.name != top)
-        .map(|l| {
-            let name = serde_json::to_string(&l.name).expect("a string serializes");
-            format!("    {name}: {{ \"jitter\": \"200ms\" }}")
-        })
-        .collect();
+    let jittery = jittery_connectors(config, &top);
     let copied = source.map_or(String::new(), |source| {
         format!(" (a copy of {})", link_core::printable(source))
     });
@@ -139,9 +121,38 @@ pub fn from_options(
 "#,
         options_text = in_string(&link_core::printable(options_file)),
         links = links.join(", "),
-        jittery = jittery.join(",\n"),
+        jittery = jittery,
         top_text = link_core::printable(&top),
     )
+}
+
+/// The name and priority of the highest-priority link (of several, the first by name).
+fn highest_link(config: &link_core::Config) -> (String, i32) {
+    config
+        .links
+        .iter()
+        .max_by_key(|link| {
+            (
+                link.priority.unwrap_or(0),
+                std::cmp::Reverse(link.name.clone()),
+            )
+        })
+        .map(|link| (link.name.clone(), link.priority.unwrap_or(0)))
+        .unwrap_or_default()
+}
+
+/// The `connectors` entries of every link but `top`: up to 200 ms of jitter each.
+fn jittery_connectors(config: &link_core::Config, top: &str) -> String {
+    let entries: Vec<String> = config
+        .links
+        .iter()
+        .filter(|l| l.name != top)
+        .map(|l| {
+            let name = serde_json::to_string(&l.name).expect("a string serializes");
+            format!("    {name}: {{ \"jitter\": \"200ms\" }}")
+        })
+        .collect();
+    entries.join(",\n")
 }
 
 /// `text` as it is written inside a JSON string (quotes and backslashes escaped).

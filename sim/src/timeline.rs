@@ -58,17 +58,17 @@ impl Timeline {
         }
     }
 
-    /// Adds a line at `at` about `server` and `link` (named as in `world`).
+    /// Adds a line at `at` about `server` and the link named `link`.
     fn note(
         &mut self,
         at: Instant,
-        who: (Option<usize>, Option<usize>),
+        who: (Option<usize>, Option<&str>),
         text: String,
         world: &World,
     ) {
         let (server, link) = who;
         let server = server.map_or(String::new(), |s| world.servers[s].name.clone());
-        let link = link.map_or(String::new(), |l| link_name(world, l));
+        let link = link.unwrap_or_default().to_string();
         self.push(TimelineEntry {
             at,
             server,
@@ -100,12 +100,13 @@ impl Timeline {
         let config = world.servers[server].core.config();
         let input = describe_event(&stepped.event, config);
         let outcome = outcome_words(stepped.result);
-        let link = stepped.event.link().map(LinkId::index);
-        let lines: Vec<(Option<usize>, String)> = stepped
+        let name = |link: Option<LinkId>| link.and_then(|l| config.link_name(l));
+        let link = name(stepped.event.link());
+        let lines: Vec<(Option<&str>, String)> = stepped
             .actions
             .iter()
             .filter(|a| !matches!(a, Action::Log(_)))
-            .map(|a| (a.link().map(LinkId::index), describe_action(a, config)))
+            .map(|a| (name(a.link()), describe_action(a, config)))
             .collect();
         self.note(
             at,
@@ -121,9 +122,10 @@ impl Timeline {
     /// A carried action that the timeline shows: log records, client notifications and
     /// failure reports.
     fn carried(&mut self, at: Instant, server: usize, action: Action, world: &World) {
+        let config = world.servers[server].core.config();
         let (link, text) = match action {
             Action::Log(record) => {
-                let text = record.text(world.servers[server].core.config());
+                let text = record.text(config);
                 let shown = match record.number() {
                     Some(number) => format!("log {number}: {text}"),
                     None => text.to_string(),
@@ -140,7 +142,8 @@ impl Timeline {
             ),
             _ => return,
         };
-        self.note(at, (Some(server), link.map(LinkId::index)), text, world);
+        let name = link.and_then(|l| config.link_name(l));
+        self.note(at, (Some(server), name), text, world);
     }
 
     /// The line of the violation that stopped the run.
@@ -165,7 +168,7 @@ impl Observe for Timeline {
                 link,
             } => {
                 let text = format!("FAULT {}", describe_fault(fault));
-                self.note(at, (server, link), text, world);
+                self.note(at, (server, link.map(|l| world.link_name(l))), text, world);
             }
             Observation::Note(note) => self.note(at, (None, None), note.text(), world),
             Observation::Violation(found) => self.violation(at, found),
@@ -173,12 +176,6 @@ impl Observe for Timeline {
         }
         None
     }
-}
-
-/// Link `link`'s name in `world` (every server has the same links).
-fn link_name(world: &World, link: usize) -> String {
-    let config = world.servers[0].core.config();
-    config.links[link].name.clone()
 }
 
 /// What the core made of an input, after it on a verbose line.
@@ -272,13 +269,16 @@ pub fn describe_fault(fault: &Fault) -> String {
     }
 }
 
-/// The fault in words, its fields as the run uses them.
+/// " (server NAME)" when a fault is about one server.
+fn to(server: &Option<String>) -> String {
+    server
+        .as_deref()
+        .map_or(String::new(), |s| format!(" (server {s})"))
+}
+
+/// The fault in words, its fields as the run uses them: what a connector does here,
+/// the network and the Management Layer in [`other_fault_words`].
 fn fault_words(fault: &Fault) -> String {
-    let to = |server: &Option<String>| {
-        server
-            .as_deref()
-            .map_or(String::new(), |s| format!(" (server {s})"))
-    };
     match fault {
         Fault::Crash { link, duration, .. } => format!("connector {link} crashes for {duration}"),
         Fault::Drop { link, server, .. } => {
@@ -312,6 +312,13 @@ fn fault_words(fault: &Fault) -> String {
         Fault::IgnoreKeepalive { link, duration, .. } => {
             format!("connector {link} ignores keep-alives for {duration}")
         }
+        other => other_fault_words(other),
+    }
+}
+
+/// A fault of the network, the Management Layer or the configuration, in words.
+fn other_fault_words(fault: &Fault) -> String {
+    match fault {
         Fault::SetRole { role, server, .. } => {
             format!("Management Layer sets the role {role}{}", to(server))
         }
@@ -360,5 +367,6 @@ fn fault_words(fault: &Fault) -> String {
             };
             format!("{link} reconfigured {what}{}", to(server))
         }
+        connector => fault_words(connector),
     }
 }

@@ -185,22 +185,7 @@ impl Message {
                 session_duration_s,
             } => {
                 element.write_inner_content(|w| {
-                    w.create_element("applicationInfo")
-                        .write_inner_content(|w| {
-                            text(w, "applicationID", application_id)?;
-                            Ok(())
-                        })?;
-                    w.create_element("requestedProtocolVersions")
-                        .write_inner_content(|w| {
-                            text(w, "protocolVersion", protocol_version)?;
-                            Ok(())
-                        })?;
-                    text(
-                        w,
-                        "requestedSessionDuration",
-                        &session_duration_s.to_string(),
-                    )?;
-                    Ok(())
+                    session_request(w, application_id, protocol_version, *session_duration_s)
                 })?;
             }
             Message::StartApplicationSessionPosResponse {
@@ -448,6 +433,24 @@ impl Document {
             value: value.to_owned(),
         })
     }
+}
+
+/// The content of a StartApplicationSession request.
+fn session_request(
+    w: &mut Writer<Vec<u8>>,
+    application_id: &str,
+    protocol_version: &str,
+    session_duration_s: u32,
+) -> std::io::Result<()> {
+    w.create_element("applicationInfo")
+        .write_inner_content(|w| text(w, "applicationID", application_id))?;
+    w.create_element("requestedProtocolVersions")
+        .write_inner_content(|w| text(w, "protocolVersion", protocol_version))?;
+    text(
+        w,
+        "requestedSessionDuration",
+        &session_duration_s.to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -139,6 +139,18 @@ impl ClientEvent {
         }
     }
 
+    /// The event with its link renamed by `rename` (see [`LogRecord::with_link`]).
+    pub fn with_link(self, rename: impl Fn(LinkId) -> LinkId) -> Self {
+        match self {
+            ClientEvent::LinkConnected { link } => {
+                ClientEvent::LinkConnected { link: rename(link) }
+            }
+            ClientEvent::LinkDisconnected { link } => {
+                ClientEvent::LinkDisconnected { link: rename(link) }
+            }
+        }
+    }
+
     /// The link the event names.
     pub const fn link(self) -> LinkId {
         match self {
@@ -321,6 +333,38 @@ impl LogRecord {
         }
     }
 
+    /// The record with its link, if it names one, renamed by `rename` (a runtime that
+    /// numbers several servers' links in one list, such as a simulator of a pair whose
+    /// servers have their own links).
+    pub fn with_link(mut self, rename: impl Fn(LinkId) -> LinkId) -> Self {
+        match &mut self {
+            LogRecord::LinkRefused { link }
+            | LogRecord::LinkEstablished { link }
+            | LogRecord::AssociationRejected { link }
+            | LogRecord::LinkClosedByPeer { link }
+            | LogRecord::LinkOperational { link }
+            | LogRecord::LinkNotOperational { link, .. }
+            | LogRecord::LinkNotYetOperational { link, .. }
+            | LogRecord::CandidateWithdrawn { link, .. }
+            | LogRecord::LinkSelected { link, .. }
+            | LogRecord::ActiveLinkLost { link, .. }
+            | LogRecord::BackupDropsLowerLink { link, .. }
+            | LogRecord::LinkReconfigured { link, .. }
+            | LogRecord::KeepAliveMissed { link, .. }
+            | LogRecord::KeepAliveRejected { link, .. }
+            | LogRecord::LinkUnstable { link, .. }
+            | LogRecord::StatusWarning { link, .. }
+            | LogRecord::StatusRecovered { link } => *link = rename(*link),
+            LogRecord::ProcedureStarted { .. }
+            | LogRecord::NoOperationalLink
+            | LogRecord::RestartScheduled { .. }
+            | LogRecord::RoleChanged { .. }
+            | LogRecord::OptionChanged { .. }
+            | LogRecord::Shutdown => {}
+        }
+        self
+    }
+
     /// The link the record is about, if any.
     pub const fn link(&self) -> Option<LinkId> {
         match *self {
@@ -470,6 +514,39 @@ impl LogText<'_> {
     }
 }
 
+impl LogText<'_> {
+    /// A record about the health of an open link: keep-alive answers and statuses
+    /// after validation (R14, R15).
+    fn health(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self.record {
+            LogRecord::KeepAliveMissed { link, failures } => write!(
+                f,
+                "keep-alive on CTI link {} unanswered ({failures} failure(s))",
+                self.name(link)
+            ),
+            LogRecord::KeepAliveRejected { link, failures } => write!(
+                f,
+                "keep-alive on CTI link {} answered with an error ({failures} failure(s))",
+                self.name(link)
+            ),
+            LogRecord::LinkUnstable { link, warnings } => write!(
+                f,
+                "CTI link {} is unstable: keep-alive warning counter {warnings} reached kpl-tolerance",
+                self.name(link)
+            ),
+            LogRecord::StatusWarning { link, status } => write!(
+                f,
+                "CTI link {} reports SystemStatus {status} (warning); it stays",
+                self.name(link)
+            ),
+            LogRecord::StatusRecovered { link } => {
+                write!(f, "CTI link {} reports SystemStatus normal again (recovered)", self.name(link))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for LogText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self.record {
@@ -528,29 +605,11 @@ impl fmt::Display for LogText<'_> {
                 };
                 write!(f, "CTI link {} reconfigured; {then}", self.name(link))
             }
-            LogRecord::KeepAliveMissed { link, failures } => write!(
-                f,
-                "keep-alive on CTI link {} unanswered ({failures} failure(s))",
-                self.name(link)
-            ),
-            LogRecord::KeepAliveRejected { link, failures } => write!(
-                f,
-                "keep-alive on CTI link {} answered with an error ({failures} failure(s))",
-                self.name(link)
-            ),
-            LogRecord::LinkUnstable { link, warnings } => write!(
-                f,
-                "CTI link {} is unstable: keep-alive warning counter {warnings} reached kpl-tolerance",
-                self.name(link)
-            ),
-            LogRecord::StatusWarning { link, status } => write!(
-                f,
-                "CTI link {} reports SystemStatus {status} (warning); it stays",
-                self.name(link)
-            ),
-            LogRecord::StatusRecovered { link } => {
-                write!(f, "CTI link {} reports SystemStatus normal again (recovered)", self.name(link))
-            }
+            LogRecord::KeepAliveMissed { .. }
+            | LogRecord::KeepAliveRejected { .. }
+            | LogRecord::LinkUnstable { .. }
+            | LogRecord::StatusWarning { .. }
+            | LogRecord::StatusRecovered { .. } => self.health(f),
             LogRecord::OptionChanged { change } => Self::option_changed(f, change),
             LogRecord::Shutdown => f.write_str("shutting down; all CTI links closed"),
         }

@@ -275,35 +275,8 @@ impl Model {
                 self.close(i, CloseReason::AssociationRejected);
                 self.decide(now);
             }
-            (Event::SystemStatus(_, SystemStatus::Normal), LinkState::AwaitingStatus) => {
-                // R5, R6: operational; every waiting link at or below it is closed.
-                self.normals += 1;
-                self.links[i].state = LinkState::Operational;
-                self.links[i].normal_at = self.normals;
-                self.out
-                    .push(Action::Log(LogRecord::LinkOperational { link: id(i) }));
-                let p = self.links[i].priority;
-                for j in 0..self.links.len() {
-                    if waiting(self.links[j].state) && self.links[j].priority <= p {
-                        self.close(j, CloseReason::Superseded);
-                    }
-                }
-                self.decide(now);
-            }
             (Event::SystemStatus(_, status), LinkState::AwaitingStatus) => {
-                if self.config.first_status == FirstStatusPolicy::Close {
-                    self.out.push(Action::Log(LogRecord::LinkNotOperational {
-                        link: id(i),
-                        status,
-                    }));
-                    self.close(i, CloseReason::NotOperational);
-                    self.decide(now);
-                } else {
-                    self.out.push(Action::Log(LogRecord::LinkNotYetOperational {
-                        link: id(i),
-                        status,
-                    }));
-                }
+                self.first_status(now, i, status);
             }
             (Event::SystemStatus(_, status), LinkState::Operational | LinkState::Active) => {
                 return self.validated_status(now, i, status);
@@ -316,17 +289,8 @@ impl Model {
                 self.traffic(now)
             }
             (Event::KeepAliveRejected(_), LinkState::Active) => {
-                // R14 (turn 3): an error answer is one failure, at once.
-                if self.kpl.outstanding {
-                    self.kpl.outstanding = false;
-                    self.failure();
-                    self.out.push(Action::Log(LogRecord::KeepAliveRejected {
-                        link: id(i),
-                        failures: self.kpl.failures as u8,
-                    }));
-                    if self.judge(now, i) {
-                        return Outcome::Applied;
-                    }
+                if self.keepalive_rejected(now, i) {
+                    return Outcome::Applied;
                 }
                 self.traffic(now)
             }
@@ -334,6 +298,52 @@ impl Model {
             _ => return unexpected,
         }
         Outcome::Applied
+    }
+
+    /// R5, R6: the first status of an established link (`normal`: operational, and
+    /// every waiting link at or below it is closed).
+    fn first_status(&mut self, now: Instant, i: usize, status: SystemStatus) {
+        if status == SystemStatus::Normal {
+            self.normals += 1;
+            self.links[i].state = LinkState::Operational;
+            self.links[i].normal_at = self.normals;
+            self.out
+                .push(Action::Log(LogRecord::LinkOperational { link: id(i) }));
+            let p = self.links[i].priority;
+            for j in 0..self.links.len() {
+                if waiting(self.links[j].state) && self.links[j].priority <= p {
+                    self.close(j, CloseReason::Superseded);
+                }
+            }
+            self.decide(now);
+        } else if self.config.first_status == FirstStatusPolicy::Close {
+            self.out.push(Action::Log(LogRecord::LinkNotOperational {
+                link: id(i),
+                status,
+            }));
+            self.close(i, CloseReason::NotOperational);
+            self.decide(now);
+        } else {
+            self.out.push(Action::Log(LogRecord::LinkNotYetOperational {
+                link: id(i),
+                status,
+            }));
+        }
+    }
+
+    /// R14 (turn 3): a keep-alive answered with an error is one failure, at once.
+    /// Whether the link was lost by it.
+    fn keepalive_rejected(&mut self, now: Instant, i: usize) -> bool {
+        if !self.kpl.outstanding {
+            return false;
+        }
+        self.kpl.outstanding = false;
+        self.failure();
+        self.out.push(Action::Log(LogRecord::KeepAliveRejected {
+            link: id(i),
+            failures: self.kpl.failures as u8,
+        }));
+        self.judge(now, i)
     }
 
     /// R15 on an operational or active link.

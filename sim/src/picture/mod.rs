@@ -216,6 +216,16 @@ struct Layout<'a> {
     linear_time: bool,
 }
 
+/// The lanes of server `s` among `lanes` (the links drawn), row by row: each link's
+/// index in the report's links and the priority that server gives it.
+fn server_lanes(report: &RunReport, lanes: &[usize], s: usize) -> Vec<(usize, i32)> {
+    let own = &report.server_links[s];
+    lanes
+        .iter()
+        .filter_map(|&l| own.iter().find(|(link, _)| *link == l).copied())
+        .collect()
+}
+
 /// Every outage of every server and of the service, as nanosecond intervals.
 fn outage_intervals(report: &RunReport) -> Vec<(u64, u64)> {
     let o = &report.summary.outages;
@@ -267,7 +277,10 @@ impl<'a> Layout<'a> {
         let fault_rows = stagger(&spans, 4);
         let label_rows = fault_rows.iter().max().map_or(0, |r| r + 1);
         let top = 92.0 + label_rows as f64 * LABEL_ROW_H;
-        let lanes_per_server = lanes.len() as f64;
+        let lanes_per_server = (0..report.servers.len())
+            .map(|s| server_lanes(report, &lanes, s).len())
+            .max()
+            .unwrap_or(0) as f64;
         let server_h = HEADER_H + lanes_per_server * (LANE_H + LANE_GAP) + OUTAGE_ROW_H + 8.0;
         let servers_bottom = top + report.servers.len() as f64 * server_h;
         let pair = report.servers.len() > 1;
@@ -415,12 +428,20 @@ fn fault_spans(w: &mut String, report: &RunReport, layout: &Layout<'_>) {
             escape(&describe_fault(fault)),
             span_words(t0, t1)
         );
-        // Its lane's row, when its link is drawn.
-        let lane = fault
+        let link = fault
             .link()
-            .and_then(|l| report.links.iter().position(|(n, _)| n == l))
-            .and_then(|l| layout.lanes.iter().position(|&drawn| drawn == l));
+            .and_then(|l| report.links.iter().position(|(n, _)| n == l));
         for s in affected_servers(report, fault) {
+            let own = &report.server_links[s];
+            if link.is_some_and(|l| own.iter().all(|(link, _)| *link != l)) {
+                continue; // A connector this server does not use.
+            }
+            // Its lane's row, when its link is drawn.
+            let lane = link.and_then(|l| {
+                server_lanes(report, &layout.lanes, s)
+                    .iter()
+                    .position(|(drawn, _)| *drawn == l)
+            });
             let y0 = layout.top + s as f64 * layout.server_h;
             let y1 = y0 + layout.server_h - 8.0;
             let _ = writeln!(
@@ -555,15 +576,13 @@ fn server_block(
             span_words(t.as_nanos(), until)
         );
     }
-    for (row, &l) in layout.lanes.iter().enumerate() {
+    for (row, (l, priority)) in server_lanes(report, &layout.lanes, s)
+        .into_iter()
+        .enumerate()
+    {
         let y = y0 + HEADER_H + row as f64 * (LANE_H + LANE_GAP);
-        link_lane(
-            w,
-            report,
-            layout,
-            (server_name, history),
-            (l, &report.links[l], y),
-        );
+        let label = (report.links[l].0.clone(), priority);
+        link_lane(w, report, layout, (server_name, history), (l, &label, y));
     }
     let names = report.names();
     let row = OutageRow {

@@ -138,6 +138,7 @@ fn summarized(report: &RunReport, lanes: &[usize], end: u64) -> RunReport {
         trace_hash: report.trace_hash,
         servers,
         links: report.links.clone(),
+        server_links: report.server_links.clone(),
         description: report.description.clone(),
         faults: report.faults.iter().take(FAULTS_DRAWN).cloned().collect(),
         config: report.config.clone(),

@@ -31,16 +31,40 @@ pub struct Checked {
     pub scenario: Scenario,
     /// The servers, with the default one filled in.
     pub servers: Vec<ServerSpec>,
-    /// The core configuration (role = the first server's; each server sets its own).
+    /// The scenario's configuration, its links every connector of the run:
+    /// `config.links`, then the links only some server lists (role = the first
+    /// server's; each server sets its own).
     pub config: Config,
-    /// The connector of every link, in link order, defaults filled in.
+    /// The connector of every link of [`Checked::config`], in its order, defaults
+    /// filled in.
     pub connectors: Vec<ConnectorSpec>,
+    /// Each server's own core configuration (its links and options; its role is set
+    /// when it starts).
+    pub server_configs: Vec<Config>,
+    /// For each server, the index in [`Checked::config`]'s links (its connector) of each
+    /// of its own links, in its order.
+    pub server_links: Vec<Vec<usize>>,
 }
 
 impl Checked {
-    /// The index of the link named `name`.
+    /// The index of the link named `name` among every connector of the run.
     pub fn link_index(&self, name: &str) -> Option<usize> {
         self.config.links.iter().position(|l| l.name == name)
+    }
+
+    /// The index of the link named `name` among `server`'s own links.
+    pub fn server_link_index(&self, server: usize, name: &str) -> Option<usize> {
+        self.server_configs
+            .get(server)?
+            .links
+            .iter()
+            .position(|l| l.name == name)
+    }
+
+    /// Whether every server runs the scenario's one configuration (no server has links
+    /// or options of its own).
+    pub fn shared_config(&self) -> bool {
+        self.servers.iter().all(|s| !s.has_own_config())
     }
 
     /// The index of the server named `name`.
@@ -106,19 +130,21 @@ pub(super) type CheckError = (Option<String>, String);
 /// Semantic checks: the things JSON types cannot say. The error carries a text to
 /// locate in the file (a quoted name or a field) and the message.
 pub(super) fn check(scenario: Scenario) -> Result<Checked, CheckError> {
-    let config = check_config(&scenario)?;
     let servers = if scenario.servers.is_empty() {
-        vec![ServerSpec {
-            name: "ts".into(),
-            role: Role::Standalone,
-        }]
+        vec![ServerSpec::new("ts", Role::Standalone)]
     } else {
         scenario.servers.clone()
     };
     check_servers(&servers)?;
+    let config = check_config(&scenario, &servers)?;
+    let (server_configs, server_links) = server_configs(&config, &scenario, &servers)?;
     let names = Names {
         links: config.links.iter().map(|l| l.name.as_str()).collect(),
         servers: servers.iter().map(|s| s.name.as_str()).collect(),
+        server_links: server_configs
+            .iter()
+            .map(|c| c.links.iter().map(|l| l.name.as_str()).collect())
+            .collect(),
     };
     for name in scenario.connectors.keys() {
         names.link("connectors", name)?;
@@ -145,12 +171,69 @@ pub(super) fn check(scenario: Scenario) -> Result<Checked, CheckError> {
         servers,
         config,
         connectors,
+        server_configs,
+        server_links,
         scenario,
     })
 }
 
-/// The format version, the texts, the core configuration and `run_for`.
-fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
+/// Each server's core configuration and the connector index of each of its links:
+/// `config.links` and the scenario's options, or what the server gives of its own.
+fn server_configs(
+    all: &Config,
+    scenario: &Scenario,
+    servers: &[ServerSpec],
+) -> Result<(Vec<Config>, Vec<Vec<usize>>), CheckError> {
+    let mut configs = Vec::with_capacity(servers.len());
+    let mut indices = Vec::with_capacity(servers.len());
+    for (i, server) in servers.iter().enumerate() {
+        let links: Vec<LinkConfig> = match &server.links {
+            Some(own) => own
+                .iter()
+                .map(|l| LinkConfig {
+                    name: l.name.clone(),
+                    priority: l.priority,
+                })
+                .collect(),
+            None => shared_links(all, scenario),
+        };
+        let mut config = all.clone();
+        config.links = links;
+        if let Some(t) = server.connect_tout {
+            config = config.with_connect_timeout(t.0);
+        }
+        let interval = server
+            .kpl_interval
+            .map_or(config.keepalive_interval, |t| t.0);
+        let tolerance = server.kpl_tolerance.unwrap_or(config.keepalive_tolerance);
+        config = config.with_keepalive(interval, tolerance);
+        config.validate().map_err(|e| {
+            (
+                Some(config_error_field(&e)),
+                format!("servers[{i}] ({}): {e}", server.name),
+            )
+        })?;
+        let of_all = |name: &str| {
+            all.links
+                .iter()
+                .position(|l| l.name == name)
+                .expect("in the union")
+        };
+        indices.push(config.links.iter().map(|l| of_all(&l.name)).collect());
+        configs.push(config);
+    }
+    Ok((configs, indices))
+}
+
+/// The links of `config.links`, as the union configuration holds them (its first
+/// ones).
+fn shared_links(all: &Config, scenario: &Scenario) -> Vec<LinkConfig> {
+    all.links[..scenario.config.links.len()].to_vec()
+}
+
+/// The format version, the texts, the core configuration (over every connector of the
+/// run: `config.links`, then those only some server lists) and `run_for`.
+fn check_config(scenario: &Scenario, servers: &[ServerSpec]) -> Result<Config, CheckError> {
     if scenario.format != FORMAT_VERSION {
         return Err((
             Some("\"format\"".into()),
@@ -162,14 +245,33 @@ fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
     }
     check_texts(scenario)?;
     let c = &scenario.config;
-    let config = Config::new(c.links.iter().map(|l| LinkConfig {
-        name: l.name.clone(),
-        priority: l.priority,
-    }))
-    .with_connect_timeout(c.connect_tout.0)
-    .with_restart_timeout(c.restart_timeout.0)
-    .with_keepalive(c.kpl_interval.0, c.kpl_tolerance)
-    .with_first_status(c.first_status.policy());
+    if c.links.is_empty() && servers.iter().any(|s| s.links.is_none()) {
+        return Err((
+            Some("\"links\"".into()),
+            "config.links is empty, and a server has no links of its own (servers[i].links)".into(),
+        ));
+    }
+    let mut links: Vec<LinkConfig> = c
+        .links
+        .iter()
+        .map(|l| LinkConfig {
+            name: l.name.clone(),
+            priority: l.priority,
+        })
+        .collect();
+    for own in servers.iter().flat_map(|s| s.links.iter().flatten()) {
+        if !links.iter().any(|l| l.name == own.name) {
+            links.push(LinkConfig {
+                name: own.name.clone(),
+                priority: own.priority,
+            });
+        }
+    }
+    let config = Config::new(links)
+        .with_connect_timeout(c.connect_tout.0)
+        .with_restart_timeout(c.restart_timeout.0)
+        .with_keepalive(c.kpl_interval.0, c.kpl_tolerance)
+        .with_first_status(c.first_status.policy());
     let rate = c
         .kpl_loss_rate
         .rate()
@@ -183,12 +285,18 @@ fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
         .validate()
         .map_err(|e| (Some(config_error_field(&e)), format!("config: {e}")))?;
     // The core refuses a time so late that a timer armed from it would overflow (I8),
-    // with the longest timer the run can arm: an `options` fault may lengthen one.
+    // with the longest timer the run can arm: an `options` fault or a server's own
+    // option may lengthen one.
     let longest = scenario
         .faults
         .iter()
         .map(Fault::option_values)
         .flat_map(|v| [v.connect_tout, v.kpl_interval])
+        .chain(
+            servers
+                .iter()
+                .flat_map(|s| [s.connect_tout, s.kpl_interval]),
+        )
         .flatten()
         .map(|d| d.0)
         .fold(config.longest_timer(), Duration::max);
@@ -208,6 +316,8 @@ fn check_config(scenario: &Scenario) -> Result<Config, CheckError> {
 struct Names<'a> {
     links: Vec<&'a str>,
     servers: Vec<&'a str>,
+    /// Each server's own links, in server order.
+    server_links: Vec<Vec<&'a str>>,
 }
 
 impl Names<'_> {
@@ -238,6 +348,27 @@ impl Names<'_> {
             _ => Ok(()),
         }
     }
+
+    /// `link` (in `what`, about `server` alone) is one of that server's links: a pair
+    /// whose servers have links of their own may name a connector one of them never
+    /// opens.
+    fn server_link(&self, what: &str, server: Option<&str>, link: &str) -> Result<(), CheckError> {
+        let Some(index) = server.and_then(|s| self.servers.iter().position(|n| *n == s)) else {
+            return Ok(());
+        };
+        let own = &self.server_links[index];
+        if own.contains(&link) {
+            return Ok(());
+        }
+        Err((
+            serde_json::to_string(link).ok(),
+            format!(
+                "{what}: server {:?} has no link named {link:?} (its links: {})",
+                self.servers[index],
+                own.join(", ")
+            ),
+        ))
+    }
 }
 
 /// Every fault names known links and servers, starts within the run, and a switchover
@@ -249,6 +380,9 @@ fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError
             names.link(&what, link)?;
         }
         names.server(&what, fault.server())?;
+        if let Some(link) = fault.link() {
+            names.server_link(&what, fault.server(), link)?;
+        }
         let latest = fault.at_field().latest();
         if latest > scenario.run_for {
             return Err((
@@ -299,6 +433,9 @@ fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), Chec
         let service = expectation.is_about_outages() && expectation.server() == Some(SERVICE);
         if !service {
             names.server(&what, expectation.server())?;
+            for link in expectation.links() {
+                names.server_link(&what, expectation.server(), link)?;
+            }
         }
         if let Expectation::Availability { at_least, .. } = expectation {
             if !(0.0..=1.0).contains(at_least) {
@@ -491,5 +628,103 @@ fn check_servers(servers: &[ServerSpec]) -> Result<(), CheckError> {
                 servers.len()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read::parse;
+    use std::path::Path;
+
+    /// A pair where ts1 has A and S, ts2 has B and S (S shared), with `rest` appended
+    /// to the scenario's fields.
+    fn pair(config_links: &str, rest: &str) -> String {
+        format!(
+            r#"{{"format": 1, "name": "p", "run_for": "10s",
+            "config": {{"links": [{config_links}]}},
+            "servers": [
+              {{"name": "ts1", "role": "primary", "links": [{{"name": "A", "priority": 2}}, {{"name": "S"}}]}},
+              {{"name": "ts2", "role": "backup", "links": [{{"name": "B", "priority": 1}}, {{"name": "S", "priority": 5}}]}}
+            ]{rest}}}"#
+        )
+    }
+
+    fn error(text: &str) -> String {
+        parse(Path::new("p.json"), text).unwrap_err().message
+    }
+
+    #[test]
+    fn each_server_runs_its_own_links_over_shared_connectors() {
+        let checked = parse(Path::new("p.json"), &pair("", "")).unwrap();
+        let names: Vec<&str> = checked
+            .config
+            .links
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["A", "S", "B"],
+            "every connector once, in first-named order"
+        );
+        assert_eq!(checked.server_links, [vec![0, 1], vec![2, 1]]);
+        assert_eq!(
+            checked.server_configs[1].links[1].priority,
+            Some(5),
+            "ts2's own priority for S"
+        );
+        assert_eq!(checked.server_link_index(1, "A"), None);
+        assert!(!checked.shared_config());
+    }
+
+    #[test]
+    fn a_fault_or_expectation_about_one_server_names_one_of_its_links() {
+        let fault = r#", "faults": [{"fault": "partition", "at": "1s", "for": "1s", "link": "A", "server": "ts2"}]"#;
+        let message = error(&pair("", fault));
+        assert!(
+            message.contains(r#"server "ts2" has no link named "A" (its links: B, S)"#),
+            "{message}"
+        );
+        let expectation =
+            r#", "expect": [{"expect": "never_active", "server": "ts1", "link": "B"}]"#;
+        let message = error(&pair("", expectation));
+        assert!(
+            message.contains(r#"server "ts1" has no link named "B""#),
+            "{message}"
+        );
+        // A connector fault for every server may name any connector of the run.
+        let crash = r#", "faults": [{"fault": "crash", "at": "1s", "for": "1s", "link": "B"}]"#;
+        assert!(parse(Path::new("p.json"), &pair("", crash)).is_ok());
+    }
+
+    #[test]
+    fn a_server_without_links_of_its_own_needs_config_links() {
+        let text = pair("", "").replace(
+            r#", "links": [{"name": "B", "priority": 1}, {"name": "S", "priority": 5}]"#,
+            "",
+        );
+        let message = error(&text);
+        assert!(message.contains("config.links is empty"), "{message}");
+    }
+
+    #[test]
+    fn a_server_option_is_checked_and_counts_in_the_clock_range() {
+        let own_tout = |tout: &str| {
+            pair("", "").replace(
+                r#""role": "backup","#,
+                &format!(r#""role": "backup", "connect_tout": "{tout}","#),
+            )
+        };
+        let message = error(&own_tout("0s"));
+        assert!(message.contains("servers[1] (ts2)"), "{message}");
+        assert!(parse(Path::new("p.json"), &own_tout("3s")).is_ok());
+        // The clock holds about 18,446,744,073 s: with the scenario's longest timer
+        // (10 s) this run fits; ts2's own 1000 s connect-tout does not.
+        let late = |tout: &str| {
+            own_tout(tout).replace(r#""run_for": "10s""#, r#""run_for": "18446744000s""#)
+        };
+        assert!(parse(Path::new("p.json"), &late("3s")).is_ok());
+        let message = error(&late("1000s"));
+        assert!(message.contains("too long"), "{message}");
     }
 }

@@ -200,6 +200,42 @@ pub struct ServerSpec {
     /// Its starting role.
     #[schemars(schema_with = "role_schema")]
     pub role: Role,
+    /// Its own links, with their priorities (the product's HA example: "the primary
+    /// and backup T-Servers use different sets of CSTA Connectors"); absent:
+    /// `config.links`. A link another server also lists is the same connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<LinkSpec>>,
+    /// Its own `connect-tout`; absent: `config.connect_tout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_tout: Option<SimDuration>,
+    /// Its own `kpl-interval`; absent: `config.kpl_interval`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpl_interval: Option<SimDuration>,
+    /// Its own `kpl-tolerance`; absent: `config.kpl_tolerance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpl_tolerance: Option<u8>,
+}
+
+impl ServerSpec {
+    /// A server named `name` starting in `role`, with the scenario's configuration.
+    pub fn new(name: &str, role: Role) -> Self {
+        ServerSpec {
+            name: name.to_string(),
+            role,
+            links: None,
+            connect_tout: None,
+            kpl_interval: None,
+            kpl_tolerance: None,
+        }
+    }
+
+    /// Whether it has a configuration of its own (links or options).
+    pub fn has_own_config(&self) -> bool {
+        self.links.is_some()
+            || self.connect_tout.is_some()
+            || self.kpl_interval.is_some()
+            || self.kpl_tolerance.is_some()
+    }
 }
 
 /// What a connector does with an association request.

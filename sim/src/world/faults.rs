@@ -42,12 +42,7 @@ impl World {
         plans: &mut Vec<Plan>,
     ) {
         if let Fault::Reconfigure { priority, .. } = fault {
-            return self.reconfigure(
-                LinkId::new(link.expect("checked") as u16),
-                *priority,
-                servers,
-                plans,
-            );
+            return self.reconfigure(link.expect("checked"), *priority, servers, plans);
         }
         let events: Vec<Event> = match fault {
             Fault::SetRole { role, .. } => vec![Event::RoleChanged(*role)],
@@ -75,13 +70,18 @@ impl World {
     /// open).
     fn reconfigure(
         &self,
-        link: LinkId,
+        connector: usize,
         priority: Option<i32>,
         servers: &[usize],
         plans: &mut Vec<Plan>,
     ) {
+        // Each server that has the link, by its own index of it.
         for &server in servers {
-            let configured = self.servers[server].core.config().links.get(link.index());
+            let Some(index) = self.server_link(server, connector) else {
+                continue;
+            };
+            let link = LinkId::new(index as u16);
+            let configured = self.servers[server].core.config().links.get(index);
             let priority = priority.or_else(|| configured.and_then(|l| l.priority));
             let event = Event::Reconfigured { link, priority };
             plans.push(Plan::Feed { server, event });
@@ -102,12 +102,12 @@ impl World {
             Fault::Crash { duration, .. } => {
                 let mut out = self.take_connector_out();
                 self.connectors[link].crash(now + duration.value.0, &mut out);
-                self.connector_sends(now, link, out, plans);
+                self.connector_sends(now, out, plans);
             }
             Fault::Drop { .. } => {
                 let mut out = self.take_connector_out();
                 self.connectors[link].drop_connections(only, &mut out);
-                self.connector_sends(now, link, out, plans);
+                self.connector_sends(now, out, plans);
             }
             Fault::Status { ref status, .. } => {
                 for (offset, status) in status_offsets(status) {
@@ -136,12 +136,16 @@ impl World {
                 ..
             } => {
                 for &server in servers {
-                    self.paths[server][link].partition(now + duration.value.0, direction);
+                    if let Some(own) = self.server_link(server, link) {
+                        self.paths[server][own].partition(now + duration.value.0, direction);
+                    }
                 }
             }
             Fault::Latency { add, duration, .. } => {
                 for &server in servers {
-                    self.paths[server][link].add_latency(now + duration.value.0, add.value.0);
+                    if let Some(own) = self.server_link(server, link) {
+                        self.paths[server][own].add_latency(now + duration.value.0, add.value.0);
+                    }
                 }
             }
             Fault::Switchover { .. }

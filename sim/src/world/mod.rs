@@ -173,9 +173,16 @@ pub(crate) enum Plan {
 pub(crate) struct World {
     /// The servers, in scenario order.
     pub(crate) servers: Vec<Server>,
-    /// Each link's connector, in link order.
+    /// Each link's connector, in the order of every connector of the run
+    /// ([`Checked::config`]).
     connectors: Vec<Connector>,
-    /// The path from each server to each link's connector.
+    /// For each server, the connector of each of its own links (by its core's link
+    /// index).
+    links_of: Vec<Vec<usize>>,
+    /// Each connector's link name, in the run's order.
+    names: Vec<String>,
+    /// The path from each server to the connector of each of its own links (by its
+    /// core's link index).
     paths: Vec<Vec<Path>>,
     management: Management,
     network: NetworkSpec,
@@ -191,10 +198,11 @@ impl World {
     pub(crate) fn new(checked: &Checked) -> Self {
         let seed = checked.scenario.seed;
         let links = &checked.config.links;
-        let servers = checked.servers.iter().map(|spec| {
-            let config = checked.config.clone().with_role(spec.role);
-            Server::new(&spec.name, config)
-        });
+        let servers = checked
+            .servers
+            .iter()
+            .zip(&checked.server_configs)
+            .map(|(spec, config)| Server::new(&spec.name, config.clone().with_role(spec.role)));
         let connectors = checked.connectors.iter().zip(links).map(|(spec, link)| {
             let rng = stream(seed, &format!("connector/{}", link.name));
             Connector::new(spec.clone(), rng)
@@ -204,10 +212,16 @@ impl World {
         let paths = checked
             .servers
             .iter()
-            .map(|server| links.iter().map(|l| path(&server.name, &l.name)).collect());
+            .zip(&checked.server_configs)
+            .map(|(server, config)| {
+                let own = &config.links;
+                own.iter().map(|l| path(&server.name, &l.name)).collect()
+            });
         World {
             servers: servers.collect(),
             connectors: connectors.collect(),
+            links_of: checked.server_links.clone(),
+            names: links.iter().map(|l| l.name.clone()).collect(),
             paths: paths.collect(),
             management: Management::new(checked.scenario.management.switch_after.0),
             network: checked.scenario.network.clone(),
@@ -227,13 +241,34 @@ impl World {
         }
     }
 
-    /// Whether a message between `server` and `link`'s connector can get through at
-    /// `now` both ways, and the connector is up.
+    /// The connector (its index among every connector of the run) of `server`'s link
+    /// `link` (its core's index).
+    pub(crate) fn connector_of(&self, server: usize, link: usize) -> usize {
+        self.links_of[server][link]
+    }
+
+    /// The name of the link of connector `connector`.
+    pub(crate) fn link_name(&self, connector: usize) -> &str {
+        &self.names[connector]
+    }
+
+    /// The connector of each of `server`'s links, by its core's link index.
+    pub(crate) fn connectors_of(&self, server: usize) -> &[usize] {
+        &self.links_of[server]
+    }
+
+    /// `server`'s index of the link whose connector is `connector`, if it has one.
+    pub(crate) fn server_link(&self, server: usize, connector: usize) -> Option<usize> {
+        self.links_of[server].iter().position(|&c| c == connector)
+    }
+
+    /// Whether a message between `server` and the connector of its link `link` can get
+    /// through at `now` both ways, and the connector is up.
     pub(crate) fn usable(&self, now: Instant, server: usize, link: usize) -> bool {
         let path = &self.paths[server][link];
         path.passes_to_connector(now)
             && path.passes_to_server(now)
-            && !self.connectors[link].is_down(now)
+            && !self.connectors[self.connector_of(server, link)].is_down(now)
     }
 
     /// Whether a message from `link`'s connector reaches `server` at `now`: one in
@@ -256,7 +291,8 @@ impl World {
         if !path.passes_to_server(now) {
             return None;
         }
-        let error = self.connectors[conn.link.index()].answers_with_errors();
+        let connector = self.connector_of(server, conn.link.index());
+        let error = self.connectors[connector].answers_with_errors();
         Some(match (path.is_latest_request(request), error) {
             (true, false) => Event::KeepAliveAnswered(conn),
             (true, true) => Event::KeepAliveRejected(conn),
@@ -350,13 +386,13 @@ impl World {
         msg: ToConnector,
         plans: &mut Vec<Plan>,
     ) {
-        let link = conn.link.index();
-        if !self.paths[server][link].passes_to_connector(now) {
+        if !self.paths[server][conn.link.index()].passes_to_connector(now) {
             return;
         }
         let mut out = self.take_connector_out();
+        let link = self.connector_of(server, conn.link.index());
         self.connectors[link].receive(now, server, conn, msg, &mut out);
-        self.connector_sends(now, link, out, plans);
+        self.connector_sends(now, out, plans);
     }
 
     /// Value `index` of the status sequence on `server`'s connection `conn` is due: sent
@@ -368,10 +404,10 @@ impl World {
         (index, seq_base): (u32, u64),
         plans: &mut Vec<Plan>,
     ) {
-        let link = conn.link.index();
+        let link = self.connector_of(server, conn.link.index());
         let mut out = self.take_connector_out();
         let next = self.connectors[link].status_step(server, conn, index, &mut out);
-        self.connector_sends(now, link, out, plans);
+        self.connector_sends(now, out, plans);
         if let Some(at) = next {
             let index = index + 1;
             let item = Item::StatusStep {
@@ -393,10 +429,10 @@ impl World {
         act: ConnectorAct,
         plans: &mut Vec<Plan>,
     ) {
-        let link = conn.link.index();
+        let link = self.connector_of(server, conn.link.index());
         let mut out = self.take_connector_out();
         self.connectors[link].act(now, server, conn, act, &mut out);
-        self.connector_sends(now, link, out, plans);
+        self.connector_sends(now, out, plans);
     }
 
     /// The connector of `link` sends `status` on every connection established now (to
@@ -411,7 +447,7 @@ impl World {
     ) {
         let mut out = self.take_connector_out();
         self.connectors[link].status_to_established(only, status, &mut out);
-        self.connector_sends(now, link, out, plans);
+        self.connector_sends(now, out, plans);
     }
 
     /// The buffer connectors write into, emptied (taken, and given back by
@@ -422,19 +458,20 @@ impl World {
         out
     }
 
-    /// Carries out, in order, what the connector of `link` asked for: messages go over
-    /// the network to the servers, its own acts are scheduled.
-    fn connector_sends(
+    /// Carries out, in order, what a connector asked for: messages go over the network
+    /// to the servers (each on the path of the server's link they concern), its own
+    /// acts are scheduled.
+    pub(crate) fn connector_sends(
         &mut self,
         now: Instant,
-        link: usize,
         mut out: Vec<ConnectorOut>,
         plans: &mut Vec<Plan>,
     ) {
         for &item in &out {
-            let (server, item) = match item {
+            let (server, link, item) = match item {
                 ConnectorOut::ToServer { server, event } => {
-                    (server, Item::Deliver { server, event })
+                    let link = event.link().expect("a connector speaks on a connection");
+                    (server, link.index(), Item::Deliver { server, event })
                 }
                 ConnectorOut::Answer {
                     server,
@@ -442,6 +479,7 @@ impl World {
                     request,
                 } => (
                     server,
+                    conn.link.index(),
                     Item::DeliverAnswer {
                         server,
                         conn,
