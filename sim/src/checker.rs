@@ -22,7 +22,7 @@ use crate::observe::{Observation, Observe, Stepped};
 use crate::scenario::Checked;
 use crate::verdict::{Found, Invariant};
 use crate::world::server::Server;
-use crate::world::World;
+use crate::world::{Told, World};
 use crate::SimDuration;
 
 /// What the checker knows of one server beyond the core's state.
@@ -36,6 +36,9 @@ struct PerServer {
     disconnected_at: Option<Instant>,
     /// The active link's health from outside the core (I2).
     account: Account,
+    /// The link the clients were last told is connected (I6 as they hear it: with
+    /// `ha-sync-dly-lnk-conn` a backup tells later than its core notifies).
+    told_connected: Option<LinkId>,
 }
 
 /// What the actions of one step have shown so far, for the checks of the later ones.
@@ -77,6 +80,7 @@ impl PerServer {
             normal_count: 0,
             disconnected_at: None,
             account: Account::default(),
+            told_connected: None,
         }
     }
 
@@ -438,6 +442,29 @@ impl Checker {
         Some(self.found(now, Invariant::H1Recovery, None, detail))
     }
 
+    /// I6 as the clients hear it: EventLinkConnected and EventLinkDisconnected
+    /// alternate, and a disconnection names the link announced.
+    fn heard(&mut self, now: Instant, server: usize, event: ClientEvent) -> Option<Found> {
+        let told = &mut self.per_server[server].told_connected;
+        let problem = match (event, *told) {
+            (ClientEvent::LinkConnected { link }, None) => {
+                *told = Some(link);
+                return None;
+            }
+            (ClientEvent::LinkDisconnected { link }, Some(announced)) if link == announced => {
+                *told = None;
+                return None;
+            }
+            (ClientEvent::LinkConnected { .. }, Some(_)) => {
+                "the clients were told EventLinkConnected twice without EventLinkDisconnected"
+            }
+            (ClientEvent::LinkDisconnected { .. }, _) => {
+                "the clients were told EventLinkDisconnected for a link not announced connected"
+            }
+        };
+        Some(self.found(now, Invariant::I6, Some(server), problem.into()))
+    }
+
     /// Whether L1 was checked and held with some server claimed and active.
     pub(crate) fn l1_held(&self) -> bool {
         self.l1_held
@@ -537,7 +564,12 @@ impl Observe for Checker {
             }
             Observation::Settled => self.after_actions(at, world),
             Observation::PairCheck { failed_at } => self.pair_liveness(at, failed_at, world),
+            Observation::Told {
+                server,
+                told: Told::Heard(event),
+            } => self.heard(at, server, event),
             Observation::Carried { .. }
+            | Observation::Told { .. }
             | Observation::Fault { .. }
             | Observation::Note(_)
             | Observation::Violation(_) => None,

@@ -226,6 +226,11 @@ impl<O: Observe> Engine<O> {
         for server in 0..engine.world.servers.len() {
             engine.schedule(Instant::ZERO, Item::Start { server });
         }
+        for server in 0..engine.world.servers.len() {
+            if let Some(at) = engine.world.first_sync(server) {
+                engine.schedule(at, Item::SyncDue { server });
+            }
+        }
         for index in 0..engine.checked.scenario.faults.len() {
             let at = Instant::ZERO + engine.checked.scenario.faults[index].at().0;
             engine.schedule(at, Item::Fault { index });
@@ -378,6 +383,10 @@ impl<O: Observe> Engine<O> {
             Item::PairLivenessCheck { failed_at } => {
                 self.observe(Observation::PairCheck { failed_at })
             }
+            Item::SyncDue { server } => {
+                self.world.sync_due(now, server, &mut plans);
+                None
+            }
         };
         let found = found.or_else(|| self.carry_plans(&plans));
         self.plans = plans;
@@ -446,6 +455,7 @@ impl<O: Observe> Engine<O> {
                     self.observe(Observation::PairCheckScheduled)
                 }
                 Plan::Note(note) => self.observe(Observation::Note(note)),
+                Plan::Told(server, told) => self.observe(Observation::Told { server, told }),
             };
             if found.is_some() {
                 return found;

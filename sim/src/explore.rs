@@ -50,8 +50,13 @@ pub fn generate(seed: u64) -> Scenario {
     let management = ManagementSpec {
         switch_after: ms(rng.random_range(0..2_000)),
     };
+    let mut config = config;
     let servers = match pair {
-        true => draw_own_links(&mut rng, servers, &config, &faults, spread),
+        true => {
+            let servers = draw_own_links(&mut rng, servers, &config, &faults, spread);
+            draw_ha_sync(&mut rng, &mut config);
+            servers
+        }
         false => servers,
     };
     let mut scenario = Scenario {
@@ -99,6 +104,8 @@ fn draw_config(rng: &mut ChaCha8Rng) -> (ScenarioConfig, bool, i32) {
         status_policy: draw_status_policy(rng),
         links,
         options: None,
+        ha_sync_dly_lnk_conn: None,
+        ha_sync_takes: None,
     };
     (config, pair, spread)
 }
@@ -432,6 +439,15 @@ fn draw_own_links(
     servers
 }
 
+/// A fifth of the time, `ha-sync-dly-lnk-conn` on, with a synchronization of up to
+/// 5 s (the clients' I6 is checked as they hear it). Drawn after everything else.
+fn draw_ha_sync(rng: &mut ChaCha8Rng, config: &mut ScenarioConfig) {
+    if rng.random_bool(0.2) {
+        config.ha_sync_dly_lnk_conn = Some(true);
+        config.ha_sync_takes = Some(ms(rng.random_range(0..5_000)));
+    }
+}
+
 /// The two servers of an HA pair: ts1 primary, ts2 backup.
 fn ha_pair() -> Vec<ServerSpec> {
     vec![
@@ -761,5 +777,8 @@ mod tests {
                 .any(|l| l.iter().all(|l| l.name != "B0")),
             "no pair where the backup has some of the scenario's links only"
         );
+        assert!(worlds
+            .iter()
+            .any(|s| s.config.ha_sync_dly_lnk_conn == Some(true)));
     }
 }

@@ -8,7 +8,7 @@ use link_core::{Action, ClientEvent, Instant, LinkCore, LinkId, LinkState, LogRe
 use crate::observe::{Observation, Observe};
 use crate::scenario::Checked;
 use crate::verdict::Found;
-use crate::world::World;
+use crate::world::{Told, World};
 
 /// One log record as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,14 +135,19 @@ impl Observe for Histories {
                 let history = &mut self.0[server];
                 match action {
                     Action::Log(record) => history.log(at, record.with_link(rename)),
-                    Action::NotifyClients(event) => {
-                        history.client_event(at, event.with_link(rename))
-                    }
                     Action::ReportLinkFailure { link } => {
                         history.failure_reports.push((at, rename(link)))
                     }
                     _ => {}
                 }
+            }
+            Observation::Told {
+                server,
+                told: Told::Heard(event),
+            } => {
+                let connectors = world.connectors_of(server);
+                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
+                self.0[server].client_event(at, event.with_link(rename))
             }
             _ => {}
         }

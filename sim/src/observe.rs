@@ -14,7 +14,7 @@ use link_core::{Action, Event, Instant, LinkId, Outcome, StepError};
 
 use crate::scenario::Fault;
 use crate::verdict::Found;
-use crate::world::{Note, World};
+use crate::world::{Note, Told, World};
 
 /// One core step as the engine made it.
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +72,14 @@ pub(crate) enum Observation<'a> {
     PairCheck {
         /// When the primary reported its link's failure.
         failed_at: Instant,
+    },
+    /// What a server's clients were told (a notification heard), or not yet (held
+    /// during a backup's synchronization, `ha-sync-dly-lnk-conn`).
+    Told {
+        /// The server.
+        server: usize,
+        /// What.
+        told: Told,
     },
     /// The run stops at this violation.
     Violation(&'a Found),

@@ -21,7 +21,7 @@ use link_core::{Action, Instant, LinkId, LogRecord, Role};
 
 use crate::observe::{Observation, Observe};
 use crate::verdict::Found;
-use crate::world::World;
+use crate::world::{Told, World};
 
 /// At most this many outages are kept per subject; past it they are counted (in
 /// [`Figures::count`], [`Figures::total`] and [`Figures::longest`]) but not listed.
@@ -250,9 +250,9 @@ impl Observe for OutageMeter {
                 server,
                 action: Action::Log(LogRecord::RoleChanged { to, .. }),
             } => self.role(at, server, to),
-            Observation::Carried {
+            Observation::Told {
                 server,
-                action: Action::NotifyClients(event),
+                told: Told::Heard(event),
             } => {
                 // Links are named as in the run's list of connectors.
                 let connectors = world.connectors_of(server);

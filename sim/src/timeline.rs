@@ -9,7 +9,7 @@ use link_core::{Action, Config, Event, Instant, LinkId, Outcome, StepError};
 use crate::observe::{Observation, Observe, Stepped};
 use crate::scenario::{AssociationBehaviour, Direction, Fault};
 use crate::verdict::Found;
-use crate::world::World;
+use crate::world::{Told, World};
 
 /// How many timeline lines a run keeps; past it the rest are counted, not kept (the
 /// trace has every step).
@@ -132,15 +132,42 @@ impl Timeline {
                 };
                 (record.link(), shown)
             }
-            Action::NotifyClients(event) => (
-                Some(event.link()),
-                format!("{} to all clients", event.name()),
-            ),
             Action::ReportLinkFailure { link } => (
                 Some(link),
                 "link failure reported to the Management Layer".to_string(),
             ),
             _ => return,
+        };
+        let name = link.and_then(|l| config.link_name(l));
+        self.note(at, (Some(server), name), text, world);
+    }
+
+    /// What `server`'s clients were told, or not yet.
+    fn told(&mut self, at: Instant, server: usize, told: Told, world: &World) {
+        let config = world.servers[server].core.config();
+        let (link, text) = match told {
+            Told::Heard(event) => (
+                Some(event.link()),
+                format!("{} to all clients", event.name()),
+            ),
+            Told::Held { event, until } => (
+                Some(event.link()),
+                format!(
+                    "{} held until {until}: synchronizing with the primary (ha-sync-dly-lnk-conn)",
+                    event.name()
+                ),
+            ),
+            Told::Unannounced(event) => (
+                Some(event.link()),
+                format!(
+                    "{} not sent: the clients were never told EventLinkConnected (held)",
+                    event.name()
+                ),
+            ),
+            Told::Synced => (
+                None,
+                "synchronization with the primary complete".to_string(),
+            ),
         };
         let name = link.and_then(|l| config.link_name(l));
         self.note(at, (Some(server), name), text, world);
@@ -171,6 +198,7 @@ impl Observe for Timeline {
                 self.note(at, (server, link.map(|l| world.link_name(l))), text, world);
             }
             Observation::Note(note) => self.note(at, (None, None), note.text(), world),
+            Observation::Told { server, told } => self.told(at, server, told, world),
             Observation::Violation(found) => self.violation(at, found),
             _ => {}
         }

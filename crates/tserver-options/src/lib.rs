@@ -8,7 +8,8 @@
 //!   number, `10`, or two separated by a comma, `10, 100`; read by
 //!   [`link_core::KeepaliveLossRate::parse`] into
 //!   [`Config::keepalive_loss_rate`](link_core::Config::keepalive_loss_rate), `10, 100`
-//!   when absent); other options of the section are ignored.
+//!   when absent), and `ha-sync-dly-lnk-conn` (`true` or `false`, into
+//!   [`Options::ha_sync_dly_lnk_conn`]); other options of the section are ignored.
 //! - `[TServer]`: `link-1-name`, `link-2-name`, ...: each names a section that
 //!   describes one link: `hostname` (required), `port` (default 1040), `priority`
 //!   (default 0). Links are taken in the order of their numbers.
@@ -75,6 +76,12 @@ pub struct Options {
     pub config: Config,
     /// One endpoint per link, in the order of `config.links`.
     pub endpoints: Vec<Endpoint>,
+    /// `[link-control] ha-sync-dly-lnk-conn` (`true` or `false`): a backup delays its
+    /// EventLinkConnected to clients until its synchronization with the primary is
+    /// complete; link selection is unchanged. `None` when the export does not set it
+    /// (T-Server's default is `false`). link-core has no such option: it is for the
+    /// runtime that tells the clients.
+    pub ha_sync_dly_lnk_conn: Option<bool>,
 }
 
 /// Options that cannot be used: the line (1-based; 0 when the whole file is at fault)
@@ -381,7 +388,14 @@ pub fn parse(text: &str) -> Result<Options, OptionsError> {
         err(line, e.to_string())
     })?;
     let endpoints = links.into_iter().map(|(_, endpoint, _)| endpoint).collect();
-    Ok(Options { config, endpoints })
+    let ha_sync_dly_lnk_conn = lookup(&sections, "link-control", "ha-sync-dly-lnk-conn")
+        .map(|entry| flag(entry, "ha-sync-dly-lnk-conn"))
+        .transpose()?;
+    Ok(Options {
+        config,
+        endpoints,
+        ha_sync_dly_lnk_conn,
+    })
 }
 
 /// `[TServer] link-N-name = SECTION`, in the order of N: each section one link.
@@ -598,6 +612,19 @@ fn link_control(sections: &Sections, config: &mut Config) -> Result<(), OptionsE
         config.keepalive_loss_rate = loss_rate(entry)?;
     }
     Ok(())
+}
+
+/// A true-or-false option: `true` or `false`, in any case; anything else is an error
+/// at its line.
+fn flag(entry: &Entry, key: &str) -> Result<bool, OptionsError> {
+    match entry.value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(err(
+            entry.line,
+            format!("{key} is {}: it is true or false", quoted(&entry.value)),
+        )),
+    }
 }
 
 /// `kpl-loss-rate = F` or `F, W` (R14); a value link-core refuses is an error at its
@@ -1085,5 +1112,21 @@ mod edge_tests {
             "{control}"
         );
         assert!(check_endpoint("a b", 1).is_err());
+    }
+
+    #[test]
+    fn ha_sync_dly_lnk_conn_is_read_when_given() {
+        let with = |value: &str| {
+            parse(&format!(
+                "[TServer]\nlink-1-name = A\n[A]\nhostname = h\n[link-control]\nha-sync-dly-lnk-conn = {value}\n"
+            ))
+        };
+        assert_eq!(with("true").unwrap().ha_sync_dly_lnk_conn, Some(true));
+        assert_eq!(with("FALSE").unwrap().ha_sync_dly_lnk_conn, Some(false));
+        let error = with("yes").unwrap_err();
+        assert_eq!(error.line, 6);
+        assert!(error.message.contains("true or false"), "{error:?}");
+        let without = parse("[TServer]\nlink-1-name = A\n[A]\nhostname = h\n").unwrap();
+        assert_eq!(without.ha_sync_dly_lnk_conn, None);
     }
 }

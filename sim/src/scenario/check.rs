@@ -67,6 +67,18 @@ impl Checked {
         self.servers.iter().all(|s| !s.has_own_config())
     }
 
+    /// How long a backup's synchronization with the primary takes when
+    /// `ha-sync-dly-lnk-conn` is on and the servers are a pair (a lone server has no
+    /// primary to synchronize with); `None` otherwise.
+    pub fn ha_sync_takes(&self) -> Option<Duration> {
+        let c = &self.scenario.config;
+        let on = c.ha_sync_dly_lnk_conn == Some(true) && self.is_pair();
+        on.then(|| {
+            c.ha_sync_takes
+                .map_or(super::DEFAULT_HA_SYNC_TAKES, |t| t.0)
+        })
+    }
+
     /// The index of the server named `name`.
     pub fn server_index(&self, name: &str) -> Option<usize> {
         self.servers.iter().position(|s| s.name == name)

@@ -4,6 +4,7 @@
 //! expectations in [`super::expectation`].
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use link_core::{Config, FirstStatusPolicy, Role, SystemStatus};
 use link_model::liveness::Behaviour;
@@ -165,7 +166,20 @@ pub struct ScenarioConfig {
     /// links and `connect-tout`, `kpl-interval`, `kpl-tolerance` instead of this object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<String>,
+    /// `ha-sync-dly-lnk-conn`: a backup of an HA pair tells its clients
+    /// EventLinkConnected only once its synchronization with the primary is complete
+    /// (link selection is unchanged). Absent: off, or the options export's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_sync_dly_lnk_conn: Option<bool>,
+    /// How long a backup's synchronization with the primary takes, from its start and
+    /// from each change to backup (with `ha_sync_dly_lnk_conn`). Absent: 1 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_sync_takes: Option<SimDuration>,
 }
+
+/// How long a backup's synchronization with the primary takes when a scenario does not
+/// say (`ha_sync_takes`).
+pub const DEFAULT_HA_SYNC_TAKES: Duration = Duration::from_secs(1);
 
 fn default_connect_tout() -> SimDuration {
     SimDuration(link_core::DEFAULT_CONNECT_TIMEOUT)

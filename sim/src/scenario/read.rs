@@ -164,6 +164,17 @@ fn import_options(
     c.kpl_interval = SimDuration(imported.config.keepalive_interval);
     c.kpl_tolerance = imported.config.keepalive_tolerance;
     c.kpl_loss_rate = LossRateSpec::Text(imported.config.keepalive_loss_rate.to_string());
+    if let Some(on) = imported.ha_sync_dly_lnk_conn {
+        if c.ha_sync_dly_lnk_conn.is_some() {
+            return Err((
+                Some("\"ha_sync_dly_lnk_conn\"".into()),
+                format!(
+                    "config: {options} sets ha-sync-dly-lnk-conn; remove ha_sync_dly_lnk_conn here"
+                ),
+            ));
+        }
+        c.ha_sync_dly_lnk_conn = Some(on);
+    }
     Ok(scenario)
 }
 
@@ -311,5 +322,47 @@ mod tests {
         let error = parse(Path::new("x.json"), text).unwrap_err();
         // serde_json points at the end of the unknown key, on the line after the comment.
         assert_eq!(error.location, Some((2, 8)), "{error}");
+    }
+
+    /// `ha-sync-dly-lnk-conn` comes from the export when it sets it (and the scenario
+    /// may then not set it); an export without it leaves the scenario's own value.
+    #[test]
+    fn an_export_may_turn_ha_sync_on() {
+        let dir = std::env::temp_dir().join(format!("linksim-ha-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let export = "[TServer]\nlink-1-name = A\n[A]\nhostname = h\n[link-control]\n";
+        let scenario = |config: &str| {
+            format!(
+                r#"{{"format": 1, "name": "x", "run_for": "10s", "config": {{"options": "o.ini"{config}}},
+              "servers": [{{"name": "a", "role": "primary"}}, {{"name": "b", "role": "backup"}}]}}"#
+            )
+        };
+        let file = dir.join("x.json");
+        let load_with = |ini: &str, config: &str| {
+            std::fs::write(dir.join("o.ini"), ini).unwrap();
+            std::fs::write(&file, scenario(config)).unwrap();
+            load(&file)
+        };
+        let on = format!("{export}ha-sync-dly-lnk-conn = true\n");
+        let checked = load_with(&on, "").unwrap();
+        assert_eq!(
+            checked.ha_sync_takes(),
+            Some(super::super::DEFAULT_HA_SYNC_TAKES)
+        );
+        let error = load_with(&on, r#", "ha_sync_dly_lnk_conn": false"#).unwrap_err();
+        assert!(
+            error.message.contains("sets ha-sync-dly-lnk-conn"),
+            "{error}"
+        );
+        let own = load_with(
+            export,
+            r#", "ha_sync_dly_lnk_conn": true, "ha_sync_takes": "4s""#,
+        );
+        assert_eq!(
+            own.unwrap().ha_sync_takes(),
+            Some(std::time::Duration::from_secs(4))
+        );
+        assert_eq!(load_with(export, "").unwrap().ha_sync_takes(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

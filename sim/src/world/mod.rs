@@ -3,14 +3,15 @@
 //! takes `now` and an input and returns what to send or schedule, and never calls the
 //! engine. [`server`] is one T-Server (its link-core), [`connector`] one CSTA
 //! Connector, [`network`] one path between a server and a connector, [`management`]
-//! the HA pair's Management Layer; [`faults`] says what each fault of a scenario does
-//! to them.
+//! the HA pair's Management Layer, [`clients`] when a server's clients hear of its
+//! links; [`faults`] says what each fault of a scenario does to them.
 //!
 //! [`World`] holds them all. Each of its methods writes, in order, what the engine must
 //! carry out ([`Plan`]): an [`Item`] to schedule, an input to feed a server now, a role
 //! switch, a note. The engine orders the items in time and feeds the servers; the world
 //! decides what happens.
 
+pub(crate) mod clients;
 pub(crate) mod connector;
 mod faults;
 pub(crate) mod management;
@@ -25,12 +26,14 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::scenario::{Checked, NetworkSpec};
 use crate::SimDuration;
+use clients::Clients;
 use connector::{Connector, ConnectorAct, ConnectorOut, ToConnector};
 use management::Management;
 use network::Path;
 use server::Server;
 
 pub(crate) use crate::seeded::stream;
+pub(crate) use clients::Told;
 pub(crate) use management::{Note, SwitchCause};
 
 /// Up to `max`, drawn from `rng` (nothing drawn when `max` is zero).
@@ -132,6 +135,12 @@ pub(crate) enum Item {
         /// When the primary reported its link's failure.
         failed_at: Instant,
     },
+    /// A backup's synchronization with the primary may complete
+    /// (`ha-sync-dly-lnk-conn`).
+    SyncDue {
+        /// The server.
+        server: usize,
+    },
 }
 
 /// What the world asks the engine to do, in the order written.
@@ -167,6 +176,8 @@ pub(crate) enum Plan {
     PairCheck,
     /// Something the simulator itself decided, for the timeline and the trace.
     Note(Note),
+    /// What `server`'s clients were told, or not yet ([`clients`]).
+    Told(usize, Told),
 }
 
 /// Every party of one run.
@@ -190,6 +201,8 @@ pub(crate) struct World {
     pair: bool,
     /// Room reused for what a connector returns.
     connector_out: Vec<ConnectorOut>,
+    /// Each server's clients.
+    clients: Vec<Clients>,
 }
 
 impl World {
@@ -227,7 +240,40 @@ impl World {
             network: checked.scenario.network.clone(),
             pair: checked.is_pair(),
             connector_out: Vec::new(),
+            clients: checked
+                .servers
+                .iter()
+                .map(|spec| Clients::new(spec.role, checked.ha_sync_takes()))
+                .collect(),
         }
+    }
+
+    /// When `server`'s first synchronization with the primary completes, if it starts
+    /// as a backup with `ha-sync-dly-lnk-conn` on.
+    pub(crate) fn first_sync(&self, server: usize) -> Option<Instant> {
+        self.clients[server].syncing_until()
+    }
+
+    /// `server`'s synchronization due at `now` completes, unless a role change moved
+    /// it: what its clients are told.
+    pub(crate) fn sync_due(&mut self, now: Instant, server: usize, plans: &mut Vec<Plan>) {
+        let told = self.clients[server].sync_due(now);
+        plans.extend(told.into_iter().map(|t| Plan::Told(server, t)));
+    }
+
+    /// `server`'s role changed to `role` at `now`: its clients' synchronization.
+    fn clients_role_changed(
+        &mut self,
+        now: Instant,
+        server: usize,
+        role: Role,
+        plans: &mut Vec<Plan>,
+    ) {
+        let (sync_until, told) = self.clients[server].role_changed(now, role);
+        if let Some(until) = sync_until {
+            plans.push(Plan::At(until, Item::SyncDue { server }));
+        }
+        plans.extend(told.map(|t| Plan::Told(server, t)));
     }
 
     /// Plants `bug` in every server's core (feature `planted-bugs`, tests only): each is
@@ -302,7 +348,8 @@ impl World {
 
     /// Carries out one of `server`'s actions at `now`: a message to a connector goes
     /// over the network, a timer is scheduled, a failure report reaches the Management
-    /// Layer. Log records and client notifications change nothing in the world.
+    /// Layer, a notification reaches the clients (or waits, [`clients`]), a role change
+    /// starts a backup's synchronization. Other log records change nothing.
     pub(crate) fn carry_out(
         &mut self,
         now: Instant,
@@ -325,7 +372,13 @@ impl World {
             }
             Action::CancelTimer(_) => {} // a stale firing is ignored by the core (I8)
             Action::ReportLinkFailure { .. } => self.failure_report(now, server, plans),
-            Action::Log(_) | Action::NotifyClients(_) => {}
+            Action::NotifyClients(event) => {
+                plans.push(Plan::Told(server, self.clients[server].notify(event)))
+            }
+            Action::Log(link_core::LogRecord::RoleChanged { to, .. }) => {
+                self.clients_role_changed(now, server, to, plans)
+            }
+            Action::Log(_) => {}
         }
     }
 
