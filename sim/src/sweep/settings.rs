@@ -269,6 +269,30 @@ mod tests {
         assert_eq!(v["connectors"]["A"]["accept_after"], "300ms");
     }
 
+    /// A pair whose servers have links and options of their own sweeps them by path:
+    /// `servers.NAME.` picks the server, `links.NAME.` one of its links.
+    #[test]
+    fn keys_reach_a_servers_own_links_and_options() {
+        let pair = r#"{"format":1,"name":"t","run_for":"60s","config":{"links":[]},
+            "servers":[{"name":"ts1","role":"primary","links":[{"name":"E","priority":1}]},
+                       {"name":"ts2","role":"backup","links":[{"name":"W","priority":2}]}]}"#;
+        let settings: Vec<Setting> = [
+            "servers.ts2.links.W.priority=9",
+            "servers.ts1.connect_tout=4s",
+        ]
+        .iter()
+        .map(|s| parse_set(s).unwrap())
+        .collect();
+        let values = ["9".to_string(), "4s".to_string()];
+        let v: Value = serde_json::from_str(&apply(pair, &settings, &values).unwrap()).unwrap();
+        assert_eq!(v["servers"][1]["links"][0]["priority"], 9);
+        assert_eq!(v["servers"][0]["connect_tout"], "4s");
+        assert!(
+            v["servers"][1].get("connect_tout").is_none(),
+            "only the server named"
+        );
+    }
+
     #[test]
     fn two_keys_for_one_field_and_the_seed_are_refused() {
         let sets = |keys: &[&str]| -> Vec<Setting> {
