@@ -518,6 +518,9 @@ impl SeedResult {
 pub struct ExploreOptions {
     /// The most core steps each world may make (`None`: [`crate::DEFAULT_STEP_BUDGET`]).
     pub step_budget: Option<u64>,
+    /// How the cores' invariants are checked after every step
+    /// ([`RunOptions::checks`]).
+    pub checks: crate::CheckMode,
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
@@ -529,6 +532,7 @@ impl ExploreOptions {
     pub fn run_options(&self) -> RunOptions {
         RunOptions {
             step_budget: self.step_budget,
+            checks: self.checks,
             #[cfg(feature = "planted-bugs")]
             planted_bug: self.planted_bug,
             ..RunOptions::default()

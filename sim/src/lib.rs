@@ -61,6 +61,7 @@ pub mod verdict;
 mod world;
 pub mod wrap;
 
+pub use crate::checker::{CheckMode, SMALL_CORE_LINKS};
 pub use crate::duration::{DrawnDuration, SimDuration};
 pub use crate::engine::{Budget, Ending, DEFAULT_STEP_BUDGET, EVENTS_PER_STEP, MAX_PENDING_EVENTS};
 pub use crate::exit::Exit;

@@ -42,6 +42,9 @@ pub struct RunOptions {
     /// Keep only the last [`crate::RECENT_LINES`] of the timeline (`--quiet`: memory
     /// stays constant, and a violation still shows its last steps).
     pub timeline_tail: bool,
+    /// How the cores' invariants are checked after every step (the verdicts are the
+    /// same whichever way; CI runs an explore range both ways and compares them).
+    pub checks: crate::checker::CheckMode,
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
@@ -71,7 +74,7 @@ impl Watchers {
             timeline,
             histories,
             outages: OutageMeter::new(&roles),
-            checker: Checker::new(checked, world),
+            checker: Checker::new(checked, world).with_checks(options.checks),
         }
     }
 }

@@ -91,6 +91,13 @@ fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario
             report.push(format!("{bug}: NOT FOUND in seeds 0..3000"));
             continue;
         };
+        // The incremental invariant checks find the same violation, word for word, at
+        // the same moment as the full pass (explore's worlds use the pass by default).
+        for checks in [linksim::CheckMode::Incremental, linksim::CheckMode::Full] {
+            let other = ExploreOptions { checks, ..options };
+            let again = explore::run_seed(hit.seed, &other);
+            assert_eq!(again.found, hit.found, "{bug} with {checks:?} checks");
+        }
         let found = hit.found.unwrap();
         let original = explore::generate(hit.seed);
         let shrunk = explore::shrink(&original, found.invariant, &options);

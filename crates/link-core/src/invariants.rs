@@ -367,7 +367,7 @@ impl LinkCore {
     }
 
     /// I8.
-    fn check_timers(&self) -> Result<(), Violation> {
+    pub(crate) fn check_timers(&self) -> Result<(), Violation> {
         let keepalive = !self.config.keepalive_interval.is_zero();
         for timer in Timer::ALL {
             let needed = match timer {

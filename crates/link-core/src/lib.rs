@@ -27,6 +27,7 @@ mod config;
 mod event;
 mod fnv;
 mod ids;
+mod incremental;
 mod invariants;
 mod keepalive;
 mod machine;
@@ -50,6 +51,7 @@ pub use crate::config::{
 pub use crate::event::{Event, SystemStatus};
 pub use crate::fnv::Fnv1a;
 pub use crate::ids::{ConnId, LinkId};
+pub use crate::incremental::InvariantTracker;
 pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
 pub use crate::planted::PlantedBug;

@@ -150,6 +150,16 @@ impl Queue {
     }
 
     /// How many links are waiting in all.
+    /// How many links wait at `rank` (`None` past the ranks).
+    pub(crate) fn waiting_at(&self, rank: u32) -> Option<u32> {
+        self.waiting.get(rank as usize).copied()
+    }
+
+    /// The highest and lowest occupied ranks, as cached.
+    pub(crate) fn ends(&self) -> (Option<usize>, Option<usize>) {
+        (self.top, self.bottom)
+    }
+
     pub(crate) fn total(&self) -> u32 {
         self.waiting.iter().sum()
     }

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use common::Harness;
 use link_core::{
-    Config, FirstStatusPolicy, Instant, LinkConfig, LinkCore, Role, StatusPolicy, StatusVerdict,
-    SystemStatus,
+    Action, Config, FirstStatusPolicy, Instant, InvariantTracker, LinkConfig, LinkCore, Role,
+    StatusPolicy, StatusVerdict, SystemStatus,
 };
 use link_model::generator::{loss_rate, ops, realise, Op};
 use link_model::reference::Model;
@@ -91,6 +91,8 @@ fn check_against_model(
     let mut h = Harness::from_core(make(config));
     let mut now = Instant::ZERO;
     let mut actions = Vec::new();
+    let mut touched = Vec::new();
+    let mut tracker = InvariantTracker::new();
     for (index, op) in ops.iter().enumerate() {
         let (at, event) = realise(op, &h.core, now, links);
         actions.clear();
@@ -131,6 +133,27 @@ fn check_against_model(
         if let Err(violation) = h.core.check_invariants() {
             prop_assert!(false, "step {} {:?}: {}", index, event, violation);
         }
+        // The incremental check agrees, and its maintained view is what a rebuild from
+        // the core would be (nothing lost between steps).
+        touched.clear();
+        touched.extend(event.link());
+        touched.extend(actions.iter().filter_map(Action::link));
+        let incremental = h
+            .core
+            .check_invariants_after(&event, &touched, &mut tracker);
+        prop_assert_eq!(
+            incremental,
+            Ok(()),
+            "step {} {:?}: incremental check",
+            index,
+            event
+        );
+        prop_assert!(
+            h.core.tracker_is_current(&tracker),
+            "step {} {:?}: the tracker's view drifted from the core",
+            index,
+            event
+        );
     }
     Ok(())
 }

@@ -198,6 +198,13 @@ fn server_configs(
 ) -> Result<(Vec<Config>, Vec<Vec<usize>>), CheckError> {
     let mut configs = Vec::with_capacity(servers.len());
     let mut indices = Vec::with_capacity(servers.len());
+    // Names to connector indices once: a lookup per link would be quadratic.
+    let of_all: std::collections::BTreeMap<&str, usize> = all
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect();
     for (i, server) in servers.iter().enumerate() {
         let links: Vec<LinkConfig> = match &server.links {
             Some(own) => own
@@ -225,13 +232,8 @@ fn server_configs(
                 format!("servers[{i}] ({}): {e}", server.name),
             )
         })?;
-        let of_all = |name: &str| {
-            all.links
-                .iter()
-                .position(|l| l.name == name)
-                .expect("in the union")
-        };
-        indices.push(config.links.iter().map(|l| of_all(&l.name)).collect());
+        let connector = |name: &str| *of_all.get(name).expect("in the union");
+        indices.push(config.links.iter().map(|l| connector(&l.name)).collect());
         configs.push(config);
     }
     Ok((configs, indices))
@@ -271,8 +273,10 @@ fn check_config(scenario: &Scenario, servers: &[ServerSpec]) -> Result<Config, C
             priority: l.priority,
         })
         .collect();
+    let mut named: std::collections::BTreeSet<String> =
+        links.iter().map(|l| l.name.clone()).collect();
     for own in servers.iter().flat_map(|s| s.links.iter().flatten()) {
-        if !links.iter().any(|l| l.name == own.name) {
+        if named.insert(own.name.clone()) {
             links.push(LinkConfig {
                 name: own.name.clone(),
                 priority: own.priority,

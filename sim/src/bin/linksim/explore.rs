@@ -34,6 +34,11 @@ pub struct ExploreFlags {
     /// (invariant `steps`: a busy loop, or a budget too small) and exits 3.
     #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: u64,
+    /// How the cores' invariants are checked after every step: auto (incremental for
+    /// a core of more than 16 links), full (a pass over every link) or incremental. The
+    /// verdicts are the same whichever way; CI compares them.
+    #[arg(long, value_enum, default_value_t = linksim::CheckMode::Auto)]
+    checks: linksim::CheckMode,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
@@ -105,6 +110,7 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
     }
     let options = ExploreOptions {
         step_budget: Some(flags.max_steps),
+        checks: flags.checks,
         #[cfg(feature = "planted-bugs")]
         planted_bug: crate::planted::parse(flags.planted_bug.as_deref())?,
     };

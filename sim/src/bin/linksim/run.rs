@@ -51,6 +51,11 @@ pub struct RunFlags {
     /// error (exit 3), never a partial success.
     #[arg(long, value_name = "N", default_value_t = linksim::DEFAULT_STEP_BUDGET, value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: u64,
+    /// How the cores' invariants are checked after every step: auto (incremental for
+    /// a core of more than 16 links), full (a pass over every link) or incremental;
+    /// the verdicts are the same whichever way.
+    #[arg(long, value_enum, default_value_t = linksim::CheckMode::Auto)]
+    checks: linksim::CheckMode,
     /// Plant a deliberate bug in every core (test builds only), to replay what
     /// `explore --planted-bug` found.
     #[cfg(feature = "planted-bugs")]
@@ -99,6 +104,7 @@ impl Output {
             // Under --quiet only the timeline's last lines, for a violation's context.
             timeline_tail: quiet && !pictures.wanted(),
             verbose: flags.verbose,
+            checks: flags.checks,
             #[cfg(feature = "planted-bugs")]
             planted_bug,
             ..linksim::RunOptions::default()
