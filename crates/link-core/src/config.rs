@@ -55,7 +55,7 @@ impl fmt::Display for Role {
 }
 
 /// One configured link to a CSTA Connector.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinkConfig {
     /// The CSTA Connector Application name; it appears in log 35115.
@@ -116,7 +116,7 @@ pub const MAX_LINKS: usize = u16::MAX as usize;
 pub const MAX_LINK_NAME_CHARS: usize = 128;
 
 /// Everything a [`LinkCore`](crate::LinkCore) needs to know before it starts.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Config {
     /// The links, in configuration order; a link's index is its [`LinkId`](crate::LinkId).
@@ -141,6 +141,54 @@ pub struct Config {
     pub first_status: FirstStatusPolicy,
     /// What each SystemStatus value means on a validated link (R15).
     pub status_policy: StatusPolicy,
+}
+
+/// `clone_from` reuses the name's buffer (the derived one would allocate anew).
+impl Clone for LinkConfig {
+    fn clone(&self) -> Self {
+        LinkConfig {
+            name: self.name.clone(),
+            priority: self.priority,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.name.clone_from(&source.name);
+        self.priority = source.priority;
+    }
+}
+
+/// `clone_from` reuses the links' buffers: resetting a kept core from a template
+/// ([`LinkCore`](crate::LinkCore)'s `clone_from`) allocates nothing when the shapes
+/// match.
+impl Clone for Config {
+    fn clone(&self) -> Self {
+        let mut links = Vec::with_capacity(self.links.len());
+        links.extend(self.links.iter().cloned());
+        Config {
+            links,
+            role: self.role,
+            connect_timeout: self.connect_timeout,
+            restart_timeout: self.restart_timeout,
+            keepalive_interval: self.keepalive_interval,
+            keepalive_tolerance: self.keepalive_tolerance,
+            keepalive_loss_rate: self.keepalive_loss_rate,
+            first_status: self.first_status,
+            status_policy: self.status_policy,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.links.clone_from(&source.links);
+        self.role = source.role;
+        self.connect_timeout = source.connect_timeout;
+        self.restart_timeout = source.restart_timeout;
+        self.keepalive_interval = source.keepalive_interval;
+        self.keepalive_tolerance = source.keepalive_tolerance;
+        self.keepalive_loss_rate = source.keepalive_loss_rate;
+        self.first_status = source.first_status;
+        self.status_policy = source.status_policy;
+    }
 }
 
 /// Whether a name must not hold `c`: a control character (below U+0020, U+007F-U+009F)

@@ -247,7 +247,7 @@ pub(crate) struct Slot {
 /// });
 /// assert_eq!(log.as_deref(), Some("STANDARD CTI link CSTA_A with priority 10 is selected"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct LinkCore {
     pub(crate) config: Config,
     pub(crate) slots: Vec<Slot>,
@@ -272,6 +272,49 @@ pub struct LinkCore {
     pub(crate) best_operational: Option<usize>,
     /// How many links are open, kept up to date as links change state.
     pub(crate) open_count: u32,
+}
+
+/// `clone_from` copies field by field into the buffers the core already has: a kept
+/// core reset from a template of the same shape allocates nothing (the derived
+/// `clone_from` rebuilt every buffer, 1,028 allocations at 1,024 links).
+impl Clone for LinkCore {
+    fn clone(&self) -> Self {
+        LinkCore {
+            config: self.config.clone(),
+            slots: self.slots.clone(),
+            phase: self.phase,
+            timers: self.timers,
+            latest: self.latest,
+            normal_count: self.normal_count,
+            keepalive: self.keepalive,
+            highest_priority: self.highest_priority,
+            clients_connected: self.clients_connected,
+            #[cfg(feature = "planted-bugs")]
+            planted: self.planted,
+            queue: self.queue.clone(),
+            best_operational: self.best_operational,
+            open_count: self.open_count,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.config.clone_from(&source.config);
+        self.slots.clone_from(&source.slots);
+        self.phase = source.phase;
+        self.timers = source.timers;
+        self.latest = source.latest;
+        self.normal_count = source.normal_count;
+        self.keepalive = source.keepalive;
+        self.highest_priority = source.highest_priority;
+        self.clients_connected = source.clients_connected;
+        #[cfg(feature = "planted-bugs")]
+        {
+            self.planted = source.planted;
+        }
+        self.queue.clone_from(&source.queue);
+        self.best_operational = source.best_operational;
+        self.open_count = source.open_count;
+    }
 }
 
 impl LinkCore {

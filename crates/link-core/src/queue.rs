@@ -43,6 +43,13 @@ impl Clone for Queue {
             check_buffer: Vec::with_capacity(self.check_buffer.capacity()),
         }
     }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.ranks.clone_from(&source.ranks);
+        self.waiting.clone_from(&source.waiting);
+        self.top = source.top;
+        self.bottom = source.bottom;
+    }
 }
 
 impl Queue {

@@ -208,6 +208,39 @@ fn a_cloned_core_allocates_nothing_either() {
     drop(original);
 }
 
+#[test]
+fn resetting_a_kept_core_from_a_template_allocates_nothing() {
+    // A runtime (or a benchmark) that keeps one core and resets it from a template of
+    // the same shape between runs: `clone_from` reuses every buffer (the derived one
+    // rebuilt them all, 1,028 allocations at 1,024 links).
+    let mut template = fresh_core();
+    let mut actions = Vec::with_capacity(256);
+    allocations_in(&mut template, Instant::ZERO, Event::Start, &mut actions);
+    let mut kept = fresh_core();
+    for _ in 0..3 {
+        ALLOCATIONS.with(|a| a.set(0));
+        COUNTING.with(|c| c.set(true));
+        kept.clone_from(&template);
+        COUNTING.with(|c| c.set(false));
+        assert_eq!(ALLOCATIONS.with(Cell::get), 0, "clone_from allocated");
+        assert_eq!(kept.phase(), template.phase());
+        let link = kept.link_ids().next().unwrap();
+        assert_eq!(kept.link_state(link), template.link_state(link));
+        let c = link_core::ConnId {
+            link,
+            generation: 1,
+        };
+        let made = allocations_in(
+            &mut kept,
+            Instant::ZERO,
+            Event::TcpAccepted(c),
+            &mut actions,
+        );
+        assert_eq!(made, 0, "a step on the reset core allocated");
+        assert_eq!(kept.check_invariants(), Ok(()));
+    }
+}
+
 /// Which of the 22 log record kinds `record` is (`LogRecord::kind` matches every
 /// variant, so a new record is a new kind, and this test fails until it is covered).
 fn record_kind(record: &LogRecord) -> usize {
