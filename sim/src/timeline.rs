@@ -395,6 +395,10 @@ fn other_fault_words(fault: &Fault) -> String {
             };
             format!("{link} reconfigured {what}{}", to(server))
         }
-        connector => fault_words(connector),
+        Fault::Crash { .. }
+        | Fault::Drop { .. }
+        | Fault::Status { .. }
+        | Fault::Association { .. }
+        | Fault::IgnoreKeepalive { .. } => fault_words(fault),
     }
 }

@@ -738,10 +738,11 @@ fn the_trace_is_streamed_and_a_partial_run_leaves_its_steps() {
         .all(|l| l.starts_with(r#"{"scenario":"a-million-hours","at_ns":"#)));
 }
 
-/// D3: `check` warns about a run that would take minutes because every step checks
-/// every one of many links, though its step count is well inside the budget.
+/// D3, revised by the speed issue: `check` warned that a 5 s run of 65,535 links would
+/// take minutes (every step checked every link). With incremental checks it takes about a
+/// second, so nothing is said, and the run is as fast as the silence claims.
 #[test]
-fn check_warns_about_a_run_that_checks_many_links_for_minutes() {
+fn check_no_longer_warns_about_a_run_of_many_links() {
     let dir = std::env::temp_dir().join(format!("linksim-wide-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let links: Vec<String> = (0..65_535)
@@ -757,11 +758,9 @@ fn check_warns_about_a_run_that_checks_many_links_for_minutes() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("this run may take up to about")
-            && stderr.contains("each checking 65535 links"),
-        "{stderr}"
-    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // The run itself is timed in release (BENCHMARKS.md) and run both ways by CI: a
+    // debug core checks every step in full, so here it would be quadratic.
 }
 
 /// The front-door issue: `run` (every bundled scenario, plain and verbose), `explore`

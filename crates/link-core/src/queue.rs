@@ -47,6 +47,11 @@ impl Clone for Queue {
     fn clone_from(&mut self, source: &Self) {
         self.ranks.clone_from(&source.ranks);
         self.waiting.clone_from(&source.waiting);
+        // Keep the room `clone` keeps: a reconfiguration may add ranks inside a step.
+        self.ranks
+            .reserve(source.ranks.capacity().saturating_sub(self.ranks.len()));
+        self.waiting
+            .reserve(source.waiting.capacity().saturating_sub(self.waiting.len()));
         self.top = source.top;
         self.bottom = source.bottom;
     }
@@ -156,7 +161,6 @@ impl Queue {
             && self.bottom == (0..self.ranks.len()).find(occupied)
     }
 
-    /// How many links are waiting in all.
     /// How many links wait at `rank` (`None` past the ranks).
     pub(crate) fn waiting_at(&self, rank: u32) -> Option<u32> {
         self.waiting.get(rank as usize).copied()
@@ -167,6 +171,7 @@ impl Queue {
         (self.top, self.bottom)
     }
 
+    /// How many links are waiting in all.
     pub(crate) fn total(&self) -> u32 {
         self.waiting.iter().sum()
     }

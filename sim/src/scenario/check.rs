@@ -116,19 +116,27 @@ impl Checked {
     pub fn estimated_steps(&self) -> f64 {
         let c = &self.scenario.config;
         let run_s = self.scenario.run_for.0.as_secs_f64();
-        let cycle_s = c
-            .connect_tout
-            .0
+        // The shortest of every server's own timing too.
+        let connect_tout = self.server_configs.iter().map(|c| c.connect_timeout).min();
+        let cycle_s = connect_tout
+            .unwrap_or(c.connect_tout.0)
             .min(c.restart_timeout.0)
             .as_secs_f64()
             .max(1e-3);
+        let kpl_interval = self
+            .server_configs
+            .iter()
+            .map(|c| c.keepalive_interval)
+            .filter(|i| !i.is_zero())
+            .min()
+            .unwrap_or_default();
         let connections = run_s / cycle_s + 1.0;
         let statuses: usize = self.connectors.iter().map(|c| c.status_steps().len()).sum();
         let procedures = connections * (self.config.links.len() as f64 * 4.0 + statuses as f64);
-        let keepalive = if c.kpl_interval.0.is_zero() {
+        let keepalive = if kpl_interval.is_zero() {
             0.0
         } else {
-            2.0 * run_s / c.kpl_interval.0.as_secs_f64()
+            2.0 * run_s / kpl_interval.as_secs_f64()
         };
         let faults: usize = self.scenario.faults.iter().map(Fault::work).sum();
         self.servers.len() as f64 * (procedures + keepalive + faults as f64)
@@ -369,7 +377,10 @@ impl Names<'_> {
     /// whose servers have links of their own may name a connector one of them never
     /// opens.
     fn server_link(&self, what: &str, server: Option<&str>, link: &str) -> Result<(), CheckError> {
-        let Some(index) = server.and_then(|s| self.servers.iter().position(|n| *n == s)) else {
+        // Unnamed, a lone server is the one meant (a pair's expectations must name one).
+        let lone = (self.servers.len() == 1).then_some(0);
+        let named = server.and_then(|s| self.servers.iter().position(|n| *n == s));
+        let Some(index) = named.or(lone) else {
             return Ok(());
         };
         let own = &self.server_links[index];
@@ -711,6 +722,17 @@ mod tests {
         // A connector fault for every server may name any connector of the run.
         let crash = r#", "faults": [{"fault": "crash", "at": "1s", "for": "1s", "link": "B"}]"#;
         assert!(parse(Path::new("p.json"), &pair("", crash)).is_ok());
+    }
+
+    #[test]
+    fn an_expectation_without_a_server_is_about_the_lone_server() {
+        // Found in review: it passed without checking anything.
+        let text = r#"{"format": 1, "name": "p", "run_for": "10s",
+            "config": {"links": [{"name": "X"}]},
+            "servers": [{"name": "ts", "role": "standalone", "links": [{"name": "A"}]}],
+            "expect": [{"expect": "never_active", "link": "X"}]}"#;
+        let message = error(text);
+        assert!(message.contains(r#"server "ts" has no link named "X""#), "{message}");
     }
 
     #[test]
