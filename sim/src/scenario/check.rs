@@ -732,7 +732,10 @@ mod tests {
             "servers": [{"name": "ts", "role": "standalone", "links": [{"name": "A"}]}],
             "expect": [{"expect": "never_active", "link": "X"}]}"#;
         let message = error(text);
-        assert!(message.contains(r#"server "ts" has no link named "X""#), "{message}");
+        assert!(
+            message.contains(r#"server "ts" has no link named "X""#),
+            "{message}"
+        );
     }
 
     #[test]
