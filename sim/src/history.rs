@@ -130,8 +130,7 @@ impl Observe for Histories {
                 self.0[stepped.server].record_link_states(at, core, stepped.touched, connectors);
             }
             Observation::Carried { server, action } => {
-                let connectors = world.connectors_of(server);
-                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
+                let rename = |link: LinkId| world.connector_link(server, link);
                 let history = &mut self.0[server];
                 match action {
                     Action::Log(record) => history.log(at, record.with_link(rename)),
@@ -145,8 +144,7 @@ impl Observe for Histories {
                 server,
                 told: Told::Heard(event),
             } => {
-                let connectors = world.connectors_of(server);
-                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
+                let rename = |link: LinkId| world.connector_link(server, link);
                 self.0[server].client_event(at, event.with_link(rename))
             }
             _ => {}

@@ -254,9 +254,7 @@ impl Observe for OutageMeter {
                 server,
                 told: Told::Heard(event),
             } => {
-                // Links are named as in the run's list of connectors.
-                let connectors = world.connectors_of(server);
-                let rename = |link: LinkId| LinkId::new(connectors[link.index()] as u16);
+                let rename = |link: LinkId| world.connector_link(server, link);
                 self.active(at, server, event.with_link(rename).connected())
             }
             _ => {}

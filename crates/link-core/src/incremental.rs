@@ -411,19 +411,13 @@ mod tests {
     //! The tracker finds what the full check finds in a step's links, reports the full
     //! check's own violation, and keeps its view through real steps.
     use super::*;
-    use crate::{Config, Instant, LinkConfig, Timer};
+    use crate::invariants::tests::force;
+    use crate::{Instant, Timer};
 
-    /// A, B, C with priorities 10, 5, 1 started as a primary (all connecting), with a
-    /// tracker built from it.
+    /// The invariants tests' core (A, B, C with priorities 10, 5, 1, all connecting),
+    /// started as a primary, with a tracker built from it.
     fn started() -> (LinkCore, InvariantTracker) {
-        let config = Config::new([
-            LinkConfig::new("A").with_priority(10),
-            LinkConfig::new("B").with_priority(5),
-            LinkConfig::new("C").with_priority(1),
-        ])
-        .with_role(Role::Primary);
-        let mut core = LinkCore::new(config).unwrap();
-        core.step(Instant::ZERO, Event::Start).unwrap();
+        let core = crate::invariants::tests::started(Role::Primary);
         let mut tracker = InvariantTracker::new();
         let all = [LinkId::new(0), LinkId::new(1), LinkId::new(2)];
         assert_eq!(
@@ -431,11 +425,6 @@ mod tests {
             Ok(())
         );
         (core, tracker)
-    }
-
-    fn force(core: &mut LinkCore, index: usize, state: LinkState) {
-        core.set_state(index, state);
-        core.best_operational = core.scan_best_operational();
     }
 
     /// A way to break a started core's state.

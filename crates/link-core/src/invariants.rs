@@ -392,7 +392,7 @@ impl LinkCore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Each check fires on the broken state it describes (built by hand, since a
     //! correct core never reaches one), and stays quiet on a healthy one.
     extern crate std;
@@ -402,7 +402,7 @@ mod tests {
     use crate::{Config, Event, Instant, LinkConfig};
 
     /// A, B, C with priorities 10, 5, 1, started as `role`: all three connecting.
-    fn started(role: Role) -> LinkCore {
+    pub(crate) fn started(role: Role) -> LinkCore {
         let config = Config::new([
             LinkConfig::new("A").with_priority(10),
             LinkConfig::new("B").with_priority(5),
@@ -417,7 +417,7 @@ mod tests {
 
     /// Puts link `index` in `state` through the core's own bookkeeping, so that the
     /// state is broken only in the way the test means.
-    fn force(core: &mut LinkCore, index: usize, state: LinkState) {
+    pub(crate) fn force(core: &mut LinkCore, index: usize, state: LinkState) {
         core.set_state(index, state);
         core.best_operational = core.scan_best_operational();
     }

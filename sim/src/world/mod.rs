@@ -20,7 +20,7 @@ pub(crate) mod server;
 
 use std::time::Duration;
 
-use link_core::{Action, ConnId, Event, Instant, Role, SystemStatus, Timer};
+use link_core::{Action, ConnId, Event, Instant, LinkId, Role, SystemStatus, Timer};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -291,6 +291,12 @@ impl World {
     /// `link` (its core's index).
     pub(crate) fn connector_of(&self, server: usize, link: usize) -> usize {
         self.links_of[server][link]
+    }
+
+    /// `server`'s link `link` as the run's list of connectors numbers it (histories
+    /// and outage figures speak of connectors, whichever server's link it is).
+    pub(crate) fn connector_link(&self, server: usize, link: LinkId) -> LinkId {
+        LinkId::new(self.connector_of(server, link.index()) as u16)
     }
 
     /// The name of the link of connector `connector`.
