@@ -117,27 +117,57 @@ impl Ending {
     }
 }
 
-/// An item in the queue, at its time and sequence number.
-struct Scheduled {
-    at: Instant,
-    seq: u64,
-    item: Item,
+/// The engine's event queue: ordered by (time, sequence number). The heap holds only
+/// those keys and a slot number (24 bytes: a pop moves a third of what it moved when the
+/// 56-byte item sat in the heap); the items wait in slots, reused as they are taken out.
+#[derive(Default)]
+struct Queue {
+    keys: BinaryHeap<Reverse<Key>>,
+    slots: Vec<Option<Item>>,
+    free: Vec<u32>,
 }
 
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
+/// An item's place in the queue: its time, its sequence number (unique), its slot.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    at: Instant,
+    seq: u64,
+    slot: u32,
 }
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+
+impl Queue {
+    /// Items waiting.
+    fn len(&self) -> usize {
+        self.keys.len()
     }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+
+    /// The time of the next item.
+    fn next_at(&self) -> Option<Instant> {
+        self.keys.peek().map(|Reverse(key)| key.at)
+    }
+
+    /// Queues `item` at (`at`, `seq`).
+    fn push(&mut self, at: Instant, seq: u64, item: Item) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(item);
+                slot
+            }
+            None => {
+                self.slots.push(Some(item));
+                // At most MAX_PENDING_EVENTS slots are ever in use, far below u32::MAX.
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.keys.push(Reverse(Key { at, seq, slot }));
+    }
+
+    /// Takes out the next item and its time.
+    fn pop(&mut self) -> Option<(Instant, Item)> {
+        let Reverse(key) = self.keys.pop()?;
+        let item = self.slots[key.slot as usize].take()?;
+        self.free.push(key.slot);
+        Some((key.at, item))
     }
 }
 
@@ -146,7 +176,7 @@ pub(crate) struct Engine<O> {
     checked: Checked,
     world: World,
     observer: O,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: Queue,
     seq: u64,
     now: Instant,
     end: Instant,
@@ -206,7 +236,7 @@ impl<O: Observe> Engine<O> {
             checked,
             world,
             observer,
-            queue: BinaryHeap::new(),
+            queue: Queue::default(),
             seq: 0,
             now: Instant::ZERO,
             steps: 0,
@@ -250,18 +280,18 @@ impl<O: Observe> Engine<O> {
                     at: self.now,
                 };
             }
-            let Some(Reverse(next)) = self.queue.peek() else {
+            match self.queue.next_at() {
+                Some(at) if at <= self.end => {}
+                _ => break,
+            }
+            let Some((at, item)) = self.queue.pop() else {
                 break;
             };
-            if next.at > self.end {
-                break;
-            }
-            let Reverse(next) = self.queue.pop().expect("peeked");
-            if let Some(found) = self.clock(next.at, false) {
+            if let Some(found) = self.clock(at, false) {
                 return self.stop(found);
             }
-            self.now = next.at;
-            let found = self.handle(next.item);
+            self.now = at;
+            let found = self.handle(item);
             if self.out_of_budget.is_some() {
                 continue;
             }
@@ -314,7 +344,7 @@ impl<O: Observe> Engine<O> {
             return;
         }
         self.events += 1;
-        self.queue.push(Reverse(Scheduled { at, seq, item }));
+        self.queue.push(at, seq, item);
     }
 
     fn observe(&mut self, seen: Observation<'_>) -> Option<Found> {

@@ -542,7 +542,12 @@ impl ExploreOptions {
 
 /// Runs `scenario`, which explore drew (or shrank) valid, to its summary.
 pub fn run_scenario(scenario: &Scenario, options: &ExploreOptions) -> RunSummary {
-    let checked = match check_scenario(scenario.clone()) {
+    run_drawn(scenario.clone(), options)
+}
+
+/// [`run_scenario`] of a world drawn for this run alone: taken, not cloned.
+fn run_drawn(scenario: Scenario, options: &ExploreOptions) -> RunSummary {
+    let checked = match check_scenario(scenario) {
         Ok(checked) => checked,
         Err(message) => {
             panic!("explore generated an invalid scenario (a bug in explore): {message}")
@@ -553,7 +558,7 @@ pub fn run_scenario(scenario: &Scenario, options: &ExploreOptions) -> RunSummary
 
 /// Runs one seed.
 pub fn run_seed(seed: u64, options: &ExploreOptions) -> SeedResult {
-    SeedResult::of(seed, &run_scenario(&generate(seed), options))
+    SeedResult::of(seed, &run_drawn(generate(seed), options))
 }
 
 /// How big a scenario is, for shrinking and reports: links + servers + faults +
@@ -698,7 +703,7 @@ pub fn run_generated(
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(index) else { break };
-                let result = SeedResult::of(seed, &run_scenario(&world(seed), options));
+                let result = SeedResult::of(seed, &run_drawn(world(seed), options));
                 results
                     .lock()
                     .expect("no worker panics while holding the lock")

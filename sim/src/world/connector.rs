@@ -320,7 +320,7 @@ mod tests {
     }
 
     fn connector(spec: ConnectorSpec) -> Connector {
-        Connector::new(spec, crate::world::stream(1, "test"))
+        Connector::new(spec, crate::seeded::stream(1, "test"))
     }
 
     fn ms(n: u64) -> Instant {

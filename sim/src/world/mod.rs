@@ -32,7 +32,7 @@ use management::Management;
 use network::Path;
 use server::Server;
 
-pub(crate) use crate::seeded::stream;
+pub(crate) use crate::seeded::stream_of;
 pub(crate) use clients::Told;
 pub(crate) use management::{Note, SwitchCause};
 
@@ -217,11 +217,11 @@ impl World {
             .zip(&checked.server_configs)
             .map(|(spec, config)| Server::new(&spec.name, config.clone().with_role(spec.role)));
         let connectors = checked.connectors.iter().zip(links).map(|(spec, link)| {
-            let rng = stream(seed, &format!("connector/{}", link.name));
+            let rng = stream_of(seed, &["connector/", &link.name]);
             Connector::new(spec.clone(), rng)
         });
         let path =
-            |server: &str, link: &str| Path::new(stream(seed, &format!("network/{server}/{link}")));
+            |server: &str, link: &str| Path::new(stream_of(seed, &["network/", server, "/", link]));
         let paths = checked
             .servers
             .iter()

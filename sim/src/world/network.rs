@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn order_is_kept_and_added_latency_expires() {
-        let mut path = Path::new(crate::world::stream(1, "test"));
+        let mut path = Path::new(crate::seeded::stream(1, "test"));
         let net = network(1);
         path.add_latency(Instant::from_millis(100), Duration::from_millis(50));
         assert_eq!(
@@ -139,7 +139,7 @@ mod tests {
         // Sent later, after the fault: 1 ms, but never before the earlier message.
         let later = path.send_to_server(Instant::from_millis(100), &net);
         assert_eq!(later, Some(Instant::from_millis(101)));
-        let mut path = Path::new(crate::world::stream(1, "test"));
+        let mut path = Path::new(crate::seeded::stream(1, "test"));
         path.add_latency(Instant::from_millis(100), Duration::from_millis(50));
         assert_eq!(
             path.send_to_server(Instant::ZERO, &net),
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_partition_cuts_one_way_or_both_until_it_ends() {
-        let mut path = Path::new(crate::world::stream(1, "test"));
+        let mut path = Path::new(crate::seeded::stream(1, "test"));
         let net = network(1);
         path.partition(Instant::from_millis(100), Direction::ToServer);
         assert_eq!(path.send_to_server(Instant::from_millis(50), &net), None);
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn only_the_latest_keepalive_request_is_answered_by_its_answer() {
-        let mut path = Path::new(crate::world::stream(1, "test"));
+        let mut path = Path::new(crate::seeded::stream(1, "test"));
         let first = path.next_keepalive_request();
         let second = path.next_keepalive_request();
         assert!(!path.is_latest_request(first));
