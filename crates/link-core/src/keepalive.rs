@@ -13,8 +13,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, OptionChanges,
-    Outcome, Phase, Timer,
+    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, Mark,
+    OptionChanges, Outcome, Phase, Timer,
 };
 
 /// Keep-alive bookkeeping for the active link (R14); reset at every activation.
@@ -45,16 +45,20 @@ impl LinkCore {
     /// R14: the idle interval ended. Count the outstanding request as a failure (and
     /// lose the link at the tolerance), then send the next request.
     pub(crate) fn on_keepalive_due(&mut self, now: Instant, out: &mut Vec<Action>) {
+        // Unreachable with no active link: the keep-alive timer is armed only while a
+        // link is active and cancelled when it leaves (`leave_active`), and a timer is
+        // handled only at the deadline it is armed for (I8).
         let Phase::Active(link) = self.phase else {
             return;
         };
         if self.keepalive.outstanding {
+            self.mark(Mark::RequestMissed);
             self.count_failure();
             out.push(Action::Log(LogRecord::KeepAliveMissed {
                 link,
                 failures: self.keepalive.failures,
             }));
-            if self.judge_counters(now, out) {
+            if self.judge_counters(now, false, out) {
                 return;
             }
         }
@@ -75,13 +79,19 @@ impl LinkCore {
 
     /// R14 against the counters as they are now: the failure counter at the threshold
     /// loses the active link (returns true); the warning counter at it logs the link
-    /// unstable once, and below it clears that.
-    fn judge_counters(&mut self, now: Instant, out: &mut Vec<Action>) -> bool {
+    /// unstable once, and below it clears that. `changed` says the judgement is of a
+    /// changed option (R16), for the coverage marks.
+    fn judge_counters(&mut self, now: Instant, changed: bool, out: &mut Vec<Action>) -> bool {
         let Phase::Active(link) = self.phase else {
             return false;
         };
         let threshold = self.keepalive_threshold();
         if u32::from(self.keepalive.failures) >= threshold {
+            self.mark(if changed {
+                Mark::LostAtOptionChange
+            } else {
+                Mark::LostByKeepAlive
+            });
             self.close(link.index(), CloseReason::KeepAliveLost, out);
             self.lose_active(now, link.index(), LossCause::KeepAliveLost, out);
             return true;
@@ -92,10 +102,15 @@ impl LinkCore {
         if tolerance > 0 && self.config.keepalive_loss_rate.warning_every().is_some() {
             let warnings = self.keepalive.warnings;
             if warnings >= threshold && !self.keepalive.unstable {
+                self.mark(if changed {
+                    Mark::UnstableAtOptionChange
+                } else {
+                    Mark::Unstable
+                });
                 self.keepalive.unstable = true;
                 out.push(Action::Log(LogRecord::LinkUnstable { link, warnings }));
-            } else if warnings < threshold {
-                self.keepalive.unstable = false;
+            } else if warnings < threshold && core::mem::take(&mut self.keepalive.unstable) {
+                self.mark(Mark::StableAgain);
             }
         }
         false
@@ -114,7 +129,7 @@ impl LinkCore {
         }
         if core::mem::take(&mut self.keepalive.outstanding) {
             self.count_positive_answer();
-            self.judge_counters(now, out);
+            self.judge_counters(now, false, out);
         }
         self.postpone_request(now, out);
         Outcome::Applied
@@ -139,12 +154,13 @@ impl LinkCore {
             return self.unexpected(index);
         }
         if core::mem::take(&mut self.keepalive.outstanding) {
+            self.mark(Mark::NegativeAnswer);
             self.count_failure();
             out.push(Action::Log(LogRecord::KeepAliveRejected {
                 link,
                 failures: self.keepalive.failures,
             }));
-            if self.judge_counters(now, out) {
+            if self.judge_counters(now, false, out) {
                 return Outcome::Applied;
             }
         }
@@ -164,6 +180,7 @@ impl LinkCore {
             keepalive.warnings = 0;
             return;
         }
+        let before = (keepalive.failures, keepalive.warnings);
         let failures = u32::from(keepalive.failures);
         let failures = one_off_every(
             failures,
@@ -174,6 +191,13 @@ impl LinkCore {
         if let Some(every) = rate.warning_every() {
             let answers = &mut keepalive.answers_for_warning;
             keepalive.warnings = one_off_every(keepalive.warnings, answers, every);
+        }
+        let after = (keepalive.failures, keepalive.warnings);
+        if after.0 < before.0 {
+            self.mark(Mark::FailureTakenOff);
+        }
+        if after.1 < before.1 {
+            self.mark(Mark::WarningTakenOff);
         }
     }
 
@@ -214,32 +238,42 @@ impl LinkCore {
         out: &mut Vec<Action>,
     ) -> Outcome {
         // All of them first: nothing is judged half-applied.
+        let mut count = 0;
         for change in changes.each() {
             self.config.apply_option(change);
             out.push(Action::Log(LogRecord::OptionChanged { change }));
+            count += 1;
+        }
+        if count > 1 {
+            self.mark(Mark::SeveralOptions);
         }
         if !matches!(self.phase, Phase::Active(_)) {
+            self.mark(Mark::OptionsWhileSelecting);
             return Outcome::Applied;
         }
+        self.mark(Mark::OptionsWhileActive);
         if let Some(interval) = changes.keepalive_interval {
             if !self.keepalive_enabled() {
                 // Keep-alive off: nothing is counted any more; on again, it starts at 0.
+                self.mark(Mark::KeepAliveStopped);
                 self.keepalive = KeepAlive::default();
                 self.cancel(Timer::KeepAlive, out);
                 return Outcome::Applied;
             }
+            self.mark(Mark::IntervalRestarted);
             self.arm(Timer::KeepAlive, now + interval, out);
         }
         if changes
             .keepalive_loss_rate
             .is_some_and(|rate| rate.warning_every().is_none())
         {
+            self.mark(Mark::WarningCounterDropped);
             self.keepalive.warnings = 0;
             self.keepalive.answers_for_warning = 0;
             self.keepalive.unstable = false;
         }
         if changes.keepalive_tolerance.is_some() || changes.keepalive_loss_rate.is_some() {
-            self.judge_counters(now, out);
+            self.judge_counters(now, true, out);
         }
         Outcome::Applied
     }

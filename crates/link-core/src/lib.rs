@@ -13,7 +13,9 @@
 //! them.
 //!
 //! `no_std` with `alloc`; no dependencies by default. The `serde` feature derives
-//! `Serialize`/`Deserialize` for configuration, events and actions.
+//! `Serialize`/`Deserialize` for configuration, events and actions. The
+//! `coverage-marks` feature counts each rule's decisions per core ([`Mark`]), for
+//! checkers that report what their inputs reached.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -31,6 +33,7 @@ mod incremental;
 mod invariants;
 mod keepalive;
 mod machine;
+mod marks;
 mod planted;
 mod policy;
 mod queue;
@@ -54,6 +57,7 @@ pub use crate::ids::{ConnId, LinkId};
 pub use crate::incremental::InvariantTracker;
 pub use crate::invariants::{CheckBuffer, Invariant, Violation};
 pub use crate::machine::{Ignored, LinkCore, LinkState, Outcome, Phase, StepError};
+pub use crate::marks::{Mark, MarkCounts, MARKS_ENABLED};
 pub use crate::planted::PlantedBug;
 pub use crate::policy::{
     FirstStatusPolicy, KeepaliveLossRate, LossRateError, OptionChange, OptionChanges, StatusPolicy,

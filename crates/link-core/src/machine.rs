@@ -8,7 +8,7 @@ use core::fmt;
 
 use crate::{
     Action, ClientEvent, CloseReason, Config, ConfigError, ConnId, Event, Instant, LinkId,
-    LogRecord, LogText, LossCause, Role, Timer,
+    LogRecord, LogText, LossCause, Mark, Role, Timer,
 };
 
 /// Where one link stands. Open states, in the order a link passes through them:
@@ -272,6 +272,9 @@ pub struct LinkCore {
     pub(crate) best_operational: Option<usize>,
     /// How many links are open, kept up to date as links change state.
     pub(crate) open_count: u32,
+    /// How often each rule's decision was taken (feature `coverage-marks`).
+    #[cfg(feature = "coverage-marks")]
+    pub(crate) marks: crate::MarkCounts,
 }
 
 /// `clone_from` copies field by field into the buffers the core already has: a kept
@@ -294,6 +297,8 @@ impl Clone for LinkCore {
             queue: self.queue.clone(),
             best_operational: self.best_operational,
             open_count: self.open_count,
+            #[cfg(feature = "coverage-marks")]
+            marks: self.marks,
         }
     }
 
@@ -314,6 +319,10 @@ impl Clone for LinkCore {
         self.queue.clone_from(&source.queue);
         self.best_operational = source.best_operational;
         self.open_count = source.open_count;
+        #[cfg(feature = "coverage-marks")]
+        {
+            self.marks = source.marks;
+        }
     }
 }
 
@@ -358,6 +367,8 @@ impl LinkCore {
             open_count: 0,
             #[cfg(feature = "planted-bugs")]
             planted: None,
+            #[cfg(feature = "coverage-marks")]
+            marks: crate::MarkCounts::default(),
         };
         core.cache_ranks();
         Ok(core)
@@ -380,6 +391,33 @@ impl LinkCore {
             let _ = bug;
             false
         }
+    }
+
+    /// Counts one `mark` (feature `coverage-marks`; nothing without it).
+    #[inline(always)]
+    pub(crate) fn mark(&mut self, mark: crate::Mark) {
+        #[cfg(feature = "coverage-marks")]
+        self.marks.hit(mark);
+        #[cfg(not(feature = "coverage-marks"))]
+        let _ = mark;
+    }
+
+    /// How often this core took each rule's decision since it was made (all zero
+    /// without the `coverage-marks` feature: see [`crate::MARKS_ENABLED`]).
+    pub fn marks(&self) -> crate::MarkCounts {
+        #[cfg(feature = "coverage-marks")]
+        return self.marks;
+        #[cfg(not(feature = "coverage-marks"))]
+        crate::MarkCounts::default()
+    }
+
+    /// [`marks`](Self::marks), and the counts start again at zero: for a checker that
+    /// keeps many copies of a core and counts each transition once.
+    pub fn take_marks(&mut self) -> crate::MarkCounts {
+        #[cfg(feature = "coverage-marks")]
+        return core::mem::take(&mut self.marks);
+        #[cfg(not(feature = "coverage-marks"))]
+        crate::MarkCounts::default()
     }
 
     /// Handles one input at `now` and returns the actions to carry out, in order.
@@ -641,6 +679,7 @@ impl LinkCore {
             return self.unexpected(index);
         }
         self.set_state(index, LinkState::Closed);
+        self.mark(Mark::Refused);
         out.push(Action::Log(LogRecord::LinkRefused {
             link: link_id(index),
         }));
@@ -656,6 +695,7 @@ impl LinkCore {
             return Outcome::Applied;
         }
         self.set_state(index, LinkState::Closed);
+        self.mark(Mark::ClosedByPeerWhileWaiting);
         out.push(Action::Log(LogRecord::LinkClosedByPeer {
             link: link_id(index),
         }));
@@ -685,6 +725,7 @@ impl LinkCore {
         if self.slots[index].state != LinkState::Associating {
             return self.unexpected(index);
         }
+        self.mark(Mark::AssociationRejected);
         out.push(Action::Log(LogRecord::AssociationRejected {
             link: link_id(index),
         }));
@@ -701,7 +742,10 @@ impl LinkCore {
         self.timers[timer.index()] = None;
         match timer {
             Timer::ConnectTimeout => self.on_connect_timeout(now, out),
-            Timer::RestartDelay => self.begin_procedure(now, out),
+            Timer::RestartDelay => {
+                self.mark(Mark::Restarted);
+                self.begin_procedure(now, out);
+            }
             Timer::KeepAlive => self.on_keepalive_due(now, out),
         }
         Outcome::Applied
@@ -710,9 +754,11 @@ impl LinkCore {
     /// R8: activate the best operational link, or start over at once.
     fn on_connect_timeout(&mut self, now: Instant, out: &mut Vec<Action>) {
         if let Some(best) = self.best_operational() {
+            self.mark(Mark::ExpirySelects);
             self.activate(now, best, out);
             return;
         }
+        self.mark(Mark::ExpiryStartsOver);
         out.push(Action::Log(LogRecord::NoOperationalLink));
         self.close_open_links(CloseReason::ConnectTimeout, out);
         if self.bug(crate::PlantedBug::GivesUpWhenNothingOperational) {
@@ -731,10 +777,13 @@ impl LinkCore {
         self.config.role = role;
         out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
         if role == Role::Backup {
+            self.mark(Mark::Demoted);
             self.enforce_backup_restriction(now, out);
         } else if self.phase == Phase::Selecting {
             // R11: open the links a backup did not open in this procedure.
-            self.open_untried_links(out);
+            if self.open_untried_links(out) > 0 {
+                self.mark(Mark::PromotionOpensTheRest);
+            }
             self.evaluate(now, out);
         }
         Outcome::Applied
@@ -775,6 +824,11 @@ impl LinkCore {
             link,
             was_active,
         }));
+        self.mark(if was_active {
+            Mark::ActiveReconfigured
+        } else {
+            Mark::OtherReconfigured
+        });
         if was_active {
             self.close(index, CloseReason::Reconfigured, out);
             self.leave_active(link, out);
@@ -814,10 +868,18 @@ impl LinkCore {
         }));
         let mut opened: u16 = 0;
         for index in 0..self.slots.len() {
-            if self.slots[index].state == LinkState::Closed && self.role_may_open(index) {
+            if self.slots[index].state != LinkState::Closed {
+                continue;
+            }
+            if self.role_may_open(index) {
                 self.open(index, out);
                 opened += 1;
+            } else {
+                self.mark(Mark::BackupOpensHighestOnly);
             }
+        }
+        if self.config.role != Role::Backup && opened > 0 {
+            self.mark(Mark::ProcedureOpensEveryLink);
         }
         out[log_at] = Action::Log(LogRecord::ProcedureStarted {
             role: self.config.role,
@@ -855,9 +917,13 @@ impl LinkCore {
         };
         if let Some(threshold) = threshold.filter(|&t| self.queue.any_at_or_below(t)) {
             for other in 0..self.slots.len() {
-                if self.slots[other].state.is_waiting()
-                    && self.slots[other].conn_priority <= threshold
-                {
+                let other_priority = self.slots[other].conn_priority;
+                if self.slots[other].state.is_waiting() && other_priority <= threshold {
+                    self.mark(if other_priority == priority {
+                        Mark::TieFirstNormalWins
+                    } else {
+                        Mark::LowerSuperseded
+                    });
                     self.close(other, CloseReason::Superseded, out);
                 }
             }
@@ -865,8 +931,14 @@ impl LinkCore {
     }
 
     /// R7: during a procedure, activate the best operational link as soon as no link
-    /// of higher priority is still waiting.
+    /// of higher priority is still waiting (here: after a link left the queue or the
+    /// role changed).
     pub(crate) fn evaluate(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.evaluate_marked(now, Mark::SelectedAfterHigherLeft, out);
+    }
+
+    /// [`evaluate`](Self::evaluate), counting an activation as `selected`.
+    pub(crate) fn evaluate_marked(&mut self, now: Instant, selected: Mark, out: &mut Vec<Action>) {
         if self.phase != Phase::Selecting {
             return;
         }
@@ -876,7 +948,10 @@ impl LinkCore {
         let priority = self.slots[best].conn_priority;
         let higher_waiting =
             self.queue.any_above(priority) && !self.bug(crate::PlantedBug::WaitingHigherIgnored);
-        if !higher_waiting {
+        if higher_waiting {
+            self.mark(Mark::HeldByHigherWaiting);
+        } else {
+            self.mark(selected);
             self.activate(now, best, out);
         }
     }
@@ -907,6 +982,10 @@ impl LinkCore {
     /// the earlier `normal` (the tie rule, R6).
     pub(crate) fn better(&self, a: usize, b: usize) -> bool {
         let (a, b) = (&self.slots[a], &self.slots[b]);
+        // The tie is unreachable in a correct core: R6 closes every waiting link of the
+        // same priority when one turns operational, and a link becomes operational only
+        // from waiting, so two operational links never share a priority (I4). The
+        // planted bug `TieWonByLastNormal` reaches it.
         let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
             a.normal_order > b.normal_order
         } else {
@@ -991,6 +1070,7 @@ impl LinkCore {
         out: &mut Vec<Action>,
     ) {
         let link = link_id(index);
+        self.mark(Mark::ActiveLost);
         out.push(Action::Log(LogRecord::ActiveLinkLost { link, cause }));
         self.leave_active(link, out);
         if self.bug(crate::PlantedBug::DisconnectedSentTwice) {
@@ -1016,6 +1096,7 @@ impl LinkCore {
         match self.phase {
             Phase::Active(link) if self.configured_priority(link.index()) < highest => {
                 let priority = self.configured_priority(link.index());
+                self.mark(Mark::BackupDropsActive);
                 out.push(Action::Log(LogRecord::BackupDropsLowerLink {
                     link,
                     priority,
@@ -1028,6 +1109,7 @@ impl LinkCore {
             Phase::Selecting => {
                 for index in 0..self.slots.len() {
                     if self.slots[index].state.is_open() && !self.role_may_open(index) {
+                        self.mark(Mark::BackupClosesInProcedure);
                         self.close(index, CloseReason::BackupRestriction, out);
                     }
                 }
@@ -1040,21 +1122,23 @@ impl LinkCore {
 
     /// During a procedure, opens every closed link the role allows that was not tried
     /// in this procedure and could still win: its priority is above every operational
-    /// link's (R6 would close it at once otherwise).
-    fn open_untried_links(&mut self, out: &mut Vec<Action>) {
+    /// link's (R6 would close it at once otherwise). Returns how many it opened.
+    fn open_untried_links(&mut self, out: &mut Vec<Action>) -> usize {
         let best_operational = self.best_operational().map(|i| self.slots[i].conn_priority);
+        let mut opened = 0;
         for index in 0..self.slots.len() {
             let slot = &self.slots[index];
-            let could_win =
-                best_operational.is_none_or(|best| self.configured_priority(index) > best);
-            if slot.state == LinkState::Closed
-                && !slot.tried
-                && self.role_may_open(index)
-                && could_win
-            {
+            if slot.state != LinkState::Closed || slot.tried || !self.role_may_open(index) {
+                continue;
+            }
+            if best_operational.is_none_or(|best| self.configured_priority(index) > best) {
                 self.open(index, out);
+                opened += 1;
+            } else {
+                self.mark(Mark::PromotionSkipsLosers);
             }
         }
+        opened
     }
 
     // ----- primitives -----

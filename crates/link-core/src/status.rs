@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::machine::link_id;
 use crate::{
     Action, CloseReason, FirstStatusPolicy, Instant, LinkCore, LinkState, LogRecord, LossCause,
-    Outcome, SystemStatus,
+    Mark, Outcome, SystemStatus,
 };
 
 impl LinkCore {
@@ -21,8 +21,11 @@ impl LinkCore {
     ) -> Outcome {
         match self.slots[index].state {
             LinkState::AwaitingStatus if status.is_normal() => {
+                if self.slots[index].withdrawn {
+                    self.mark(Mark::WithdrawnRevalidated);
+                }
                 self.become_operational(index, out);
-                self.evaluate(now, out);
+                self.evaluate_marked(now, Mark::SelectedAtOnce, out);
             }
             LinkState::AwaitingStatus => self.on_not_yet_operational(now, index, status, out),
             LinkState::Operational | LinkState::Active => {
@@ -45,12 +48,14 @@ impl LinkCore {
         let link = link_id(index);
         match self.config.first_status {
             FirstStatusPolicy::WaitForNormal => {
+                self.mark(Mark::FirstStatusWaits);
                 out.push(Action::Log(LogRecord::LinkNotYetOperational {
                     link,
                     status,
                 }));
             }
             FirstStatusPolicy::Close => {
+                self.mark(Mark::FirstStatusCloses);
                 out.push(Action::Log(LogRecord::LinkNotOperational { link, status }));
                 self.close(index, CloseReason::NotOperational, out);
                 self.evaluate(now, out);
@@ -72,6 +77,7 @@ impl LinkCore {
         let active = self.slots[index].state == LinkState::Active;
         if status.is_normal() {
             if core::mem::take(&mut self.slots[index].warned) {
+                self.mark(Mark::StatusRecovered);
                 out.push(Action::Log(LogRecord::StatusRecovered { link }));
             } else if !active {
                 // A repeated `normal` on a candidate changes nothing.
@@ -79,6 +85,7 @@ impl LinkCore {
             }
         } else if self.config.status_policy.is_failure(status) {
             if active {
+                self.mark(Mark::ActiveStatusFailure);
                 self.close(index, CloseReason::StatusFailure, out);
                 self.lose_active(now, index, LossCause::Status(status), out);
             } else {
@@ -87,6 +94,7 @@ impl LinkCore {
             return Outcome::Applied;
         } else {
             self.slots[index].warned = true;
+            self.mark(Mark::StatusWarning);
             out.push(Action::Log(LogRecord::StatusWarning { link, status }));
         }
         if active {
@@ -117,8 +125,12 @@ impl LinkCore {
         // A warning of this candidacy is over with it: a later `normal` validates anew.
         self.slots[index].warned = false;
         match self.config.first_status {
-            FirstStatusPolicy::Close => self.close(index, CloseReason::StatusFailure, out),
+            FirstStatusPolicy::Close => {
+                self.mark(Mark::CandidateClosed);
+                self.close(index, CloseReason::StatusFailure, out);
+            }
             FirstStatusPolicy::WaitForNormal => {
+                self.mark(Mark::CandidateWithdrawn);
                 self.slots[index].normal_order = 0;
                 self.set_state(index, LinkState::AwaitingStatus);
                 self.slots[index].withdrawn = true;

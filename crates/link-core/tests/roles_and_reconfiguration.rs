@@ -234,3 +234,35 @@ fn promotion_opens_only_untried_links_above_the_operational_one() {
     let promoted = h.role(Role::Primary);
     assert!(h.opened(&promoted).is_empty(), "{promoted:?}");
 }
+
+// R11: a promotion opens no untried link that could not beat the operational link it
+// would run against. To have an operational link held back in a backup's procedure,
+// the backup's links are raised while it runs: A (opened at 2) is raised to 3, D
+// (untried, at 1) to 3 and opened at 3; A turns operational, held by D. Then B and C
+// (1) are untried, allowed to a primary, and below A's 2: they stay closed.
+#[test]
+fn promotion_leaves_closed_an_untried_link_that_could_not_win() {
+    let links = &[("CSTA_A", 2), ("CSTA_B", 1), ("CSTA_C", 1), ("CSTA_D", 1)];
+    let mut h = Harness::started(links, Role::Backup);
+    let (a, d) = (h.id("CSTA_A"), h.id("CSTA_D"));
+    h.step(Event::Reconfigured {
+        link: a,
+        priority: Some(3),
+    });
+    let raised = h.step(Event::Reconfigured {
+        link: d,
+        priority: Some(3),
+    });
+    assert_eq!(h.opened(&raised), ["CSTA_D"], "D is a highest link now");
+    h.bring_up("CSTA_A");
+    assert_eq!(h.state("CSTA_A"), LinkState::Operational, "held by D (3)");
+    let promoted = h.role(Role::Primary);
+    assert!(
+        h.opened(&promoted).is_empty(),
+        "B and C (1) cannot beat operational A (opened at 2): {:?}",
+        h.opened(&promoted)
+    );
+    if link_core::MARKS_ENABLED {
+        assert_eq!(h.core.marks().get(link_core::Mark::PromotionSkipsLosers), 2);
+    }
+}

@@ -130,6 +130,9 @@ const WEIGHT_VALID: u32 = 16;
 pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     let answers = prop_oneof![1 => Just(0u8), 2 => Just(1), 3 => Just(2), 2 => Just(3)];
     let rounds = proptest::collection::vec((answers, any::<u16>()), 1..6);
+    // After a run, now and then a new tolerance or loss rate while the counters are
+    // up: R14 judges them against it at once (the link lost, or unstable, on the spot).
+    let judged = proptest::option::weighted(0.4, counter_option_change());
     let steps = prop_oneof![1 => Just(1u8), 2 => Just(2), 4 => Just(3)];
     let procedures = (any::<u8>(), proptest::option::of(0u8..9), steps);
     // Two links' procedures, then a status on the first, operational, candidate (a
@@ -145,7 +148,8 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     );
     let chunk = prop_oneof![
         9 => op().prop_map(Chunk::Single),
-        3 => (any::<u8>(), rounds).prop_map(|(tag, rounds)| Chunk::Run(tag, rounds)),
+        3 => (any::<u8>(), rounds, judged)
+            .prop_map(|(tag, rounds, judged)| Chunk::Run(tag, rounds, judged)),
         2 => procedures.prop_map(|(link, warn, steps)| Chunk::Procedure(link, warn, steps)),
         2 => withdrawals.prop_map(|(a, to_b, s, again)| Chunk::Withdrawal(a, to_b, s, again)),
     ];
@@ -166,8 +170,9 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
                     Chunk::Single(op) if optional_kind(&op).is_none_or(|k| kinds[k]) => {
                         ops.push(op)
                     }
-                    Chunk::Run(tag, rounds) if tag % every == 0 => {
-                        ops.extend(rounds.into_iter().flat_map(round))
+                    Chunk::Run(tag, rounds, judged) if tag % every == 0 => {
+                        ops.extend(rounds.into_iter().flat_map(round));
+                        ops.extend(judged.map(Op::Option));
                     }
                     Chunk::Procedure(link, warn, steps) => ops.extend(procedure(link, warn, steps)),
                     Chunk::Withdrawal(a, to_b, status, again) => {
@@ -189,9 +194,9 @@ pub fn ops(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
 #[derive(Clone, Debug)]
 enum Chunk {
     Single(Op),
-    /// A run of 1 to 5 keep-alive rounds: whether it is kept, and each round's answers
-    /// (0 to 3) and number.
-    Run(u8, Vec<(u8, u16)>),
+    /// A run of 1 to 5 keep-alive rounds: whether it is kept, each round's answers
+    /// (0 to 3) and number, and perhaps a tolerance or loss rate changed after it.
+    Run(u8, Vec<(u8, u16)>, Option<OptionChange>),
     /// One link's connection procedure in a row (accept, associate, `normal`), with a
     /// status before `normal` if given, cut to its first 1 to 3 steps.
     Procedure(u8, Option<u8>, u8),
@@ -321,6 +326,15 @@ pub fn option_change() -> impl Strategy<Value = OptionChange> {
         prop_oneof![Just(0u64), 1u64..4, Just(601)]
             .prop_map(|s| OptionChange::KeepaliveInterval(Duration::from_secs(s))),
         prop_oneof![0u8..4, Just(11)].prop_map(OptionChange::KeepaliveTolerance),
+        loss_rate().prop_map(OptionChange::KeepaliveLossRate),
+    ]
+}
+
+/// R16 changes of what R14 judges its counters against: the tolerance (low values, where
+/// the counters a run of rounds leaves reach it) or the loss rate.
+pub fn counter_option_change() -> impl Strategy<Value = OptionChange> {
+    prop_oneof![
+        (0u8..4).prop_map(OptionChange::KeepaliveTolerance),
         loss_rate().prop_map(OptionChange::KeepaliveLossRate),
     ]
 }
