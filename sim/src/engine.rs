@@ -214,6 +214,8 @@ pub(crate) struct Finished<O> {
     pub(crate) end: Instant,
     /// Core steps made.
     pub(crate) steps: u64,
+    /// The rule marks the servers' cores reached, summed ([`link_core::Mark`]).
+    pub(crate) marks: link_core::MarkCounts,
 }
 
 impl<O: Observe> Engine<O> {
@@ -313,6 +315,13 @@ impl<O: Observe> Engine<O> {
             observer: self.observer,
             end: self.now,
             steps: self.steps,
+            marks: self.world.servers.iter().fold(
+                link_core::MarkCounts::default(),
+                |mut sum, server| {
+                    sum.add(&server.core.marks());
+                    sum
+                },
+            ),
         }
     }
 

@@ -380,13 +380,22 @@ fn draw_fault(
 }
 
 /// R16: one timing option changed, to a valid value.
+/// One option changed, or a quarter of the time two or three at once (R16: one input,
+/// judged once).
 fn draw_options_fault(rng: &mut ChaCha8Rng, at: DrawnDuration, server: Option<String>) -> Fault {
     let mut values = OptionValues::default();
-    match rng.random_range(0..4) {
-        0 => values.connect_tout = Some(SimDuration::from_secs(rng.random_range(1..=3))),
-        1 => values.kpl_interval = Some(SimDuration::from_secs(rng.random_range(0..=10))),
-        2 => values.kpl_tolerance = Some(rng.random_range(0..=4)),
-        _ => values.kpl_loss_rate = Some(draw_loss_rate(rng)),
+    let count = if rng.random_bool(0.25) {
+        rng.random_range(2..=3)
+    } else {
+        1
+    };
+    for _ in 0..count {
+        match rng.random_range(0..4) {
+            0 => values.connect_tout = Some(SimDuration::from_secs(rng.random_range(1..=3))),
+            1 => values.kpl_interval = Some(SimDuration::from_secs(rng.random_range(0..=10))),
+            2 => values.kpl_tolerance = Some(rng.random_range(0..=4)),
+            _ => values.kpl_loss_rate = Some(draw_loss_rate(rng)),
+        }
     }
     Fault::Options {
         at,
@@ -498,6 +507,8 @@ pub struct SeedResult {
     pub steps: u64,
     /// Whether L1's bound was reached with a server whose liveness was claimed and held.
     pub liveness_checked: bool,
+    /// The rule marks its cores reached ([`crate::coverage`]).
+    pub marks: link_core::MarkCounts,
 }
 
 impl SeedResult {
@@ -509,6 +520,7 @@ impl SeedResult {
             simulated: Duration::from_nanos(summary.end.as_nanos()),
             steps: summary.steps,
             liveness_checked: summary.l1_held,
+            marks: summary.marks,
         }
     }
 }

@@ -36,6 +36,7 @@
 
 mod account;
 mod checker;
+pub mod coverage;
 mod duration;
 mod engine;
 mod exit;

@@ -132,6 +132,7 @@ fn summary(finished: &Finished<Watchers>, ending: Ending) -> RunSummary {
         liveness: checker.liveness_notes(finished.checked.is_pair()),
         l1_held: checker.l1_held(),
         outages: finished.observer.outages.finish(finished.end),
+        marks: finished.marks,
     }
 }
 

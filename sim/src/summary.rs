@@ -33,6 +33,9 @@ pub struct RunSummary {
     pub l1_held: bool,
     /// Every server's outages and the service's ([`crate::outage`]).
     pub outages: OutageReport,
+    /// How often the servers' cores took each rule's decision, summed
+    /// ([`link_core::Mark`]; what `explore --coverage` and `sweep --coverage` report).
+    pub marks: link_core::MarkCounts,
 }
 
 impl RunSummary {

@@ -69,6 +69,48 @@ fn the_cli_summarises_in_text_and_json_and_refuses_bad_ranges() {
     }
 }
 
+/// `--coverage` reports every rule mark with the seeds that reached it, in text and
+/// JSON; `--require-coverage` fails (exit 1) naming a mark no seed reached that is not on
+/// the documented list, and passes once the range is long enough.
+#[test]
+fn coverage_reports_every_rule_mark_and_require_coverage_names_the_gaps() {
+    let bin = env!("CARGO_BIN_EXE_linksim");
+    let json = Command::new(bin)
+        .args(["explore", "--seeds", "0..200", "--coverage", "--json"])
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON summary");
+    let coverage = &summary["coverage"];
+    assert_eq!(coverage["runs"], 200);
+    let marks = coverage["marks"].as_object().unwrap();
+    assert_eq!(marks.len(), link_core::Mark::COUNT);
+    let opened = &marks["R1.opens-every-link"];
+    assert!(opened["runs"].as_u64().unwrap() > 100, "{opened}");
+    assert!(opened["hits"].as_u64() >= opened["runs"].as_u64());
+    let plain = Command::new(bin)
+        .args(["explore", "--seeds", "0..200"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("rule marks"));
+    // Three seeds reach far from every mark.
+    let short = Command::new(bin)
+        .args(["explore", "--seeds", "0..3", "--require-coverage"])
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        stderr.contains("no seed reached") && stderr.contains("R14.unstable,"),
+        "{stderr}"
+    );
+    let text = String::from_utf8_lossy(&short.stdout);
+    assert!(text.contains("UNREACHED: R14.unstable: "), "{text}");
+    assert!(
+        text.contains("unreached (known): R11.promotion-skips-losers: "),
+        "{text}"
+    );
+}
+
 #[cfg(feature = "planted-bugs")]
 #[test]
 fn explore_finds_every_planted_bug_and_shrinks_it_to_a_small_replayable_scenario() {

@@ -13,8 +13,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, Mark,
-    OptionChanges, Outcome, Phase, Timer,
+    Action, CloseReason, Instant, LinkCore, LinkState, LogRecord, LossCause, Mark, OptionChanges,
+    Outcome, Phase, Timer,
 };
 
 /// Keep-alive bookkeeping for the active link (R14); reset at every activation.

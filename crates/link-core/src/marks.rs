@@ -181,6 +181,11 @@ impl MarkCounts {
         *count = count.saturating_add(1);
     }
 
+    /// Sets `mark`'s count (for a checker reading back counts it wrote out).
+    pub fn set(&mut self, mark: Mark, count: u64) {
+        self.0[mark as usize] = count;
+    }
+
     /// Adds `other`'s counts to these.
     pub fn add(&mut self, other: &MarkCounts) {
         for (mine, theirs) in self.0.iter_mut().zip(other.0) {

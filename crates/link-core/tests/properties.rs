@@ -355,12 +355,20 @@ fn the_property_reaches_every_rule_mark() {
     }
     eprintln!("rule marks over {DEFAULT_CASES} generated cases (hits, cases reaching):");
     for (mark, n) in hits.iter() {
-        eprintln!("  {:<34} {n:>8} {:>6}", mark.name(), cases_reaching.get(mark));
+        eprintln!(
+            "  {:<34} {n:>8} {:>6}",
+            mark.name(),
+            cases_reaching.get(mark)
+        );
     }
     let known = |mark: Mark| PROPERTY_UNREACHED.iter().any(|&(m, _)| m == mark);
     let unreached: Vec<Mark> = hits.unreached().filter(|&m| !known(m)).collect();
     assert!(unreached.is_empty(), "never reached: {unreached:?}");
     for &(mark, reason) in PROPERTY_UNREACHED {
-        assert_eq!(hits.get(mark), 0, "{mark} is listed as unreached ({reason}) but was reached: take it off the list");
+        assert_eq!(
+            hits.get(mark),
+            0,
+            "{mark} is listed as unreached ({reason}) but was reached: take it off the list"
+        );
     }
 }

@@ -32,6 +32,10 @@ pub struct SweepFile {
     pub worst: Vec<WorstFile>,
     /// How many worst runs were kept (`--worst N`).
     pub worst_n: usize,
+    /// The rule marks the runs reached, when the sweep was asked (`--coverage`):
+    /// `crate::coverage::Coverage::to_json`'s shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<serde_json::Value>,
 }
 
 /// One swept setting.
@@ -219,6 +223,7 @@ impl Report {
                 .collect(),
             worst: self.results.worst.iter().map(WorstFile::of).collect(),
             worst_n: self.worst_n,
+            coverage: self.results.coverage.as_ref().map(|c| c.to_json()),
         }
     }
 
@@ -310,6 +315,7 @@ impl SweepFile {
             .iter()
             .map(|s| crate::seeds::parse_shard(s).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
+        let coverage = self.coverage.as_ref().map(read_coverage).transpose()?;
         let mut rows = Vec::with_capacity(count);
         let mut fingerprints = Vec::with_capacity(count);
         let mut aggregates = Vec::with_capacity(count);
@@ -320,6 +326,10 @@ impl SweepFile {
             aggregates.push(aggregate(&c)?);
             rows.push((c.file, c.values));
         }
+        let runs = (aggregates.iter()).fold(0u64, |sum, a: &Aggregate| sum.saturating_add(a.runs));
+        if coverage.is_some_and(|c| c.runs != runs) {
+            return Err(format!("its coverage counts other runs than its {runs}"));
+        }
         Ok(Report {
             settings,
             rows,
@@ -327,9 +337,20 @@ impl SweepFile {
             shards,
             fingerprints,
             worst_n: self.worst_n,
-            results: Results { aggregates, worst },
+            results: Results {
+                aggregates,
+                worst,
+                coverage,
+            },
         })
     }
+}
+
+/// A part's `coverage` object, as `Coverage::to_json` writes it.
+fn read_coverage(value: &serde_json::Value) -> Result<crate::coverage::Coverage, String> {
+    crate::coverage::Coverage::from_json(value).ok_or_else(|| {
+        "a \"coverage\" object linksim did not write (or of another build's marks)".into()
+    })
 }
 
 /// The combinations are every combination of `settings` for each file, in plan order

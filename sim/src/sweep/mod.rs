@@ -259,6 +259,8 @@ pub struct Measured {
     pub never_up: bool,
     /// The violation that stopped the run (a partial run is one: `StepBudget`).
     pub found: Option<Found>,
+    /// The rule marks its cores reached ([`crate::coverage`]).
+    pub marks: link_core::MarkCounts,
 }
 
 /// Runs `checked` with seed `seed` (its ranges drawn from it) and measures it from its
@@ -279,6 +281,7 @@ pub fn measure(checked: &Checked, seed: u64, options: RunOptions) -> Measured {
         outages: service.count,
         never_up,
         found,
+        marks: summary.marks,
     }
 }
 
@@ -446,6 +449,9 @@ pub struct Results {
     pub aggregates: Vec<Aggregate>,
     /// The worst runs, worst first (at most the number asked for).
     pub worst: Vec<WorstRun>,
+    /// The rule marks the runs reached (`--coverage`); `None` for merged parts that
+    /// did not all keep it.
+    pub coverage: Option<crate::coverage::Coverage>,
 }
 
 /// How a sweep runs: threads, how many worst runs to keep, and the options of each run
@@ -479,6 +485,7 @@ struct Done {
     aggregate: Aggregate,
     worst: Vec<WorstRun>,
     fingerprint: u64,
+    coverage: crate::coverage::Coverage,
 }
 
 /// Runs every combination of `plan` over `seeds` as `options` say, on at most
@@ -502,6 +509,7 @@ pub fn run(
         results: Results {
             aggregates: vec![Aggregate::default(); count],
             worst: Vec::new(),
+            coverage: Some(crate::coverage::Coverage::default()),
         },
         fingerprints: vec![0; count],
     });
@@ -544,6 +552,9 @@ impl Swept {
         self.fingerprints[done.combination] = done.fingerprint;
         self.results.worst.extend(done.worst);
         keep_worst(&mut self.results.worst, worst);
+        if let Some(coverage) = &mut self.results.coverage {
+            coverage.merge(&done.coverage);
+        }
     }
 }
 
@@ -574,6 +585,7 @@ fn run_combination(
         aggregate: Aggregate::default(),
         worst: Vec::new(),
         fingerprint: combination.fingerprint(options.run),
+        coverage: crate::coverage::Coverage::default(),
     };
     for seed in seeds.iter() {
         let measured = measure(&combination.checked, seed, options.run);
@@ -587,6 +599,7 @@ fn run_combination(
                 keep_worst(&mut done.worst, options.worst);
             }
         }
+        done.coverage.add_run(&measured.marks);
         done.aggregate.add(seed, measured);
         ran();
     }
@@ -602,6 +615,13 @@ impl Results {
         }
         self.worst.extend(other.worst);
         keep_worst(&mut self.worst, worst);
+        self.coverage = match (self.coverage, other.coverage) {
+            (Some(mut mine), Some(theirs)) => {
+                mine.merge(&theirs);
+                Some(mine)
+            }
+            _ => None,
+        };
     }
 }
 
@@ -660,6 +680,7 @@ mod tests {
                     outages: u64::from(v > 0),
                     never_up: false,
                     found: None,
+                    marks: link_core::MarkCounts::default(),
                 },
             );
         }

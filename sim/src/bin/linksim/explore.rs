@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use linksim::coverage::{Coverage, EXPLORE_UNREACHED};
 use linksim::explore::{self, ExploreOptions, SeedResult};
 use linksim::seeds::{self, SeedSet};
 use linksim::{Exit, Found};
@@ -39,6 +40,14 @@ pub struct ExploreFlags {
     /// verdicts are the same whichever way; CI compares them.
     #[arg(long, value_enum, default_value_t = linksim::CheckMode::Auto)]
     checks: linksim::CheckMode,
+    /// Print how often each rule's decision was taken (a line per rule mark, hits and
+    /// seeds) and the marks no seed reached; with --json, a "coverage" object.
+    #[arg(long)]
+    coverage: bool,
+    /// --coverage, and exit 1 when a mark no seed reached is not on the documented
+    /// list of marks explore's worlds cannot reach (docs/guide/checking.md).
+    #[arg(long)]
+    require_coverage: bool,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
@@ -71,9 +80,19 @@ pub fn command(flags: ExploreFlags) -> Exit {
         bar.finish_and_clear();
     }
     let found = shrink_all(&tally.violators, &plan, &flags.out);
+    let coverage = (flags.coverage || flags.require_coverage).then_some(&tally.coverage);
     match flags.json {
-        true => print_json(&plan, &tally, &found, wall),
-        false => print_text(&plan, &tally, &found, wall),
+        true => print_json(&plan, &tally, &found, wall, coverage),
+        false => print_text(&plan, &tally, &found, wall, coverage),
+    }
+    let gaps = tally.coverage.gaps(EXPLORE_UNREACHED);
+    if flags.require_coverage && !gaps.is_empty() && tally.exit == Exit::Pass {
+        let names: Vec<&str> = gaps.iter().map(|m| m.name()).collect();
+        errln!(
+            "error: no seed reached {} (not on the documented list of marks explore cannot reach)",
+            names.join(", ")
+        );
+        return Exit::Expectation;
     }
     tally.exit
 }
@@ -140,6 +159,8 @@ struct Tally {
     exit: Exit,
     /// The first violating seeds (at most [`VIOLATIONS_SHOWN`]), to shrink and show.
     violators: Vec<SeedResult>,
+    /// The rule marks the seeds reached.
+    coverage: Coverage,
 }
 
 /// How many violations `explore` shrinks and prints.
@@ -157,6 +178,7 @@ fn explore_set(plan: &Plan, jobs: usize, bar: Option<&indicatif::ProgressBar>) -
         violations: 0,
         exit: Exit::Pass,
         violators: Vec::new(),
+        coverage: Coverage::default(),
     };
     let mut from = 0;
     while from < plan.seeds.count {
@@ -181,6 +203,7 @@ impl Tally {
         self.simulated_s += result.simulated.as_secs_f64();
         self.liveness += u64::from(result.liveness_checked);
         self.steps += result.steps;
+        self.coverage.add_run(&result.marks);
         if let Some(found) = &result.found {
             self.violations += 1;
             self.exit = self.exit.worse(Exit::of_violation(found.invariant));
@@ -230,7 +253,13 @@ fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<Shrunk> 
 }
 
 /// The summary as one JSON object (timings apart, equal for equal runs).
-fn print_json(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
+fn print_json(
+    plan: &Plan,
+    tally: &Tally,
+    found: &[Shrunk],
+    wall: f64,
+    coverage: Option<&Coverage>,
+) {
     let found: Vec<_> = found
         .iter()
         .map(|s| {
@@ -242,7 +271,7 @@ fn print_json(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
             })
         })
         .collect();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "seeds": plan.seeds.count,
         "range": format!("{}..{}", plan.range.start, plan.range.end),
         "shard": format!("{}/{}", plan.shard.0, plan.shard.1),
@@ -255,11 +284,20 @@ fn print_json(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
         "violations": tally.violations,
         "found": found,
     });
+    if let Some(coverage) = coverage {
+        summary["coverage"] = coverage.to_json();
+    }
     outln!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
 }
 
 /// The summary for a person, each violation with its replay commands.
-fn print_text(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
+fn print_text(
+    plan: &Plan,
+    tally: &Tally,
+    found: &[Shrunk],
+    wall: f64,
+    coverage: Option<&Coverage>,
+) {
     let count = plan.seeds.count;
     let rate = crate::progress::rate;
     let wrapped = |text: String| linksim::wrap::wrap(&text, 2);
@@ -284,6 +322,9 @@ fn print_text(plan: &Plan, tally: &Tally, found: &[Shrunk], wall: f64) {
             tally.liveness
         ))
     );
+    for line in coverage.map_or(Vec::new(), |c| c.lines(Some(EXPLORE_UNREACHED))) {
+        out!("{}", wrapped(line + "\n"));
+    }
     for s in found {
         out!("{}", wrapped(violation_text(s, plan)));
     }

@@ -61,6 +61,10 @@ pub struct SweepFlags {
     /// Replace an existing scenario file named as an output.
     #[arg(long)]
     pub overwrite: bool,
+    /// Print how often each rule's decision was taken over all runs (a line per rule
+    /// mark) and the marks no run reached; --json keeps it, and --merge sums it.
+    #[arg(long)]
+    pub coverage: bool,
     /// Plant a deliberate bug in every core (test builds only).
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
@@ -106,7 +110,10 @@ fn sweep(flags: &SweepFlags) -> Result<Exit, String> {
         worst: p.worst.as_ref().map_or(0, |(n, _)| *n),
         run: p.run,
     };
-    let swept = sweep::run(&p.plan, &p.seeds, options, &progress).map_err(|e| e.to_string())?;
+    let mut swept = sweep::run(&p.plan, &p.seeds, options, &progress).map_err(|e| e.to_string())?;
+    if !flags.coverage {
+        swept.results.coverage = None;
+    }
     let wall = started.elapsed().as_secs_f64().max(1e-9);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -315,6 +322,9 @@ pub fn write_outputs(report: &output::Report, flags: &SweepFlags) -> Exit {
     if !stdout_taken(flags) {
         out!("{}", report.table());
     }
+    if flags.coverage {
+        print_coverage(report, flags);
+    }
     type Render = fn(&output::Report, &SweepFlags) -> Result<String, String>;
     let outputs: [(&Option<PathBuf>, Render); 4] = [
         (&flags.csv, |r, _| Ok(r.csv())),
@@ -335,6 +345,18 @@ pub fn write_outputs(report: &output::Report, flags: &SweepFlags) -> Exit {
         }
     }
     exit
+}
+
+/// The coverage lines (`--coverage`): on standard output after the table, or on
+/// standard error when an output took standard output.
+fn print_coverage(report: &output::Report, flags: &SweepFlags) {
+    let lines = match &report.results.coverage {
+        Some(coverage) => coverage.lines(None),
+        None => vec!["coverage: not every merged part kept it (run each with --coverage)".into()],
+    };
+    for line in lines {
+        say(flags, &line);
+    }
 }
 
 /// The command as typed, for the page.
