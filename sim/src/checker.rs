@@ -50,6 +50,9 @@ struct StepSoFar {
     highest: Option<i32>,
     /// Links closed earlier in this step.
     dropped: Vec<LinkId>,
+    /// A procedure started in this step: the role it logged, and the links opened
+    /// after it.
+    procedure: Option<(Role, Vec<LinkId>)>,
 }
 
 /// One link's state and connection priority just before a step.
@@ -124,7 +127,16 @@ impl PerServer {
         }
         let (now, event, pre) = step;
         match *action {
-            Action::Open(conn) => self.audit_open(core, conn, so_far),
+            Action::Open(conn) => {
+                if let Some((_, opened)) = &mut so_far.procedure {
+                    opened.push(conn.link);
+                }
+                self.audit_open(core, conn, so_far)
+            }
+            Action::Log(LogRecord::ProcedureStarted { role, .. }) => {
+                so_far.procedure = Some((role, Vec::new()));
+                None
+            }
             Action::Close { conn, .. } => {
                 so_far.dropped.push(conn.link);
                 None
@@ -195,6 +207,8 @@ pub struct Checker {
     check_buffer: CheckBuffer,
     /// How the cores' invariants are checked after each step.
     checks: CheckMode,
+    /// [`Checker::outside_only`]: no call of the cores' own `check_invariants`.
+    outside_only: bool,
     /// The full pass at the end of the run is done.
     final_checked: bool,
 }
@@ -238,6 +252,14 @@ impl Checker {
         self
     }
 
+    /// Leaves the cores' own state checks out (`check_invariants`), so that only the
+    /// checks from outside the core remain (tests of those, with planted bugs).
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn outside_only(mut self, outside_only: bool) -> Self {
+        self.outside_only = outside_only;
+        self
+    }
+
     /// The full pass over every core at the end of the run: what the incremental
     /// checks leave to it (a link a step changed without naming it).
     fn final_check(&mut self, now: Instant, world: &World) -> Option<Found> {
@@ -245,6 +267,9 @@ impl Checker {
             return None;
         }
         self.final_checked = true;
+        if self.outside_only {
+            return None;
+        }
         for (index, server) in world.servers.iter().enumerate() {
             if let Err(violation) = server.core.check_invariants_with(&mut self.check_buffer) {
                 let detail = format!("core state at the end of the run: {violation}");
@@ -324,6 +349,7 @@ impl Checker {
             CheckMode::Auto => server.core.config().links.len() <= SMALL_CORE_LINKS,
         };
         let checked = match full {
+            _ if self.outside_only => Ok(()),
             true => server.core.check_invariants_with(&mut self.check_buffer),
             false => {
                 let tracker = &mut self.per_server[index].tracker;
@@ -350,6 +376,9 @@ impl Checker {
             if let Some((invariant, detail)) = problem {
                 return Some(found(invariant, detail));
             }
+        }
+        if let Some(detail) = procedure_problem(core, pre, &so_far) {
+            return Some(found(Invariant::I5, detail));
         }
         if let Err(violation) = per.audit.agrees(core, touched) {
             let (invariant, detail) = audit_problem(core, &violation);
@@ -685,6 +714,41 @@ fn link_name(core: &LinkCore, link: LinkId) -> String {
     core.link_name(link).unwrap_or("?").to_string()
 }
 
+/// I5, with R1's side of it: a procedure opens exactly the links its role allows, of
+/// those closed when it starts: a primary or standalone every one (R1), a backup those
+/// of the highest configured priority (R2). The core's own checks cannot see a link
+/// it should have opened and did not; only the actions show it.
+fn procedure_problem(core: &LinkCore, pre: &Snapshot, so_far: &StepSoFar) -> Option<String> {
+    let (role, opened) = so_far.procedure.as_ref()?;
+    let highest = core.config().highest_priority();
+    let closed = |l: LinkId| {
+        pre.get(l.index())
+            .is_some_and(|&(state, _)| state == LinkState::Closed)
+            || so_far.dropped.contains(&l)
+    };
+    let allowed = |l: LinkId| {
+        *role != Role::Backup || core.link_priority(l).is_some_and(|p| p >= highest)
+    };
+    let expected: Vec<LinkId> = core
+        .link_ids()
+        .filter(|&l| closed(l) && allowed(l))
+        .collect();
+    let mut sorted = opened.clone();
+    sorted.sort_unstable();
+    if sorted == expected {
+        return None;
+    }
+    let names = |links: &[LinkId]| {
+        let names: Vec<String> = links.iter().map(|&l| link_name(core, l)).collect();
+        format!("[{}]", names.join(", "))
+    };
+    Some(format!(
+        "a procedure as {role:?} opened {} but its role allows {} (R1: a primary or standalone opens every link; R2: a backup those of the highest configured priority, {highest})",
+        names(&sorted),
+        names(&expected)
+    ))
+}
+
 /// I3 and I4 at an activation, against the state just before the step.
 /// An activation as the checker judges it.
 struct Activation {
@@ -731,4 +795,130 @@ fn activation_problem(
         }
     }
     None
+}
+
+/// The checker's outside checks fed doctored runs by hand: each must fire on its own,
+/// whatever the cores' own checks would have said.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Stepped;
+
+    fn world_of(json: &str) -> (Checked, World) {
+        let checked = crate::scenario::parse(std::path::Path::new("doctored.json"), json)
+            .expect("a valid scenario");
+        let world = World::new(&checked);
+        (checked, world)
+    }
+
+    /// Feeds `event` to `server`'s core at `now` and shows the step, its actions and
+    /// the end of them to `checker`, as the engine would; the first violation.
+    fn feed(
+        checker: &mut Checker,
+        world: &mut World,
+        server: usize,
+        now: Instant,
+        event: Event,
+    ) -> Option<Found> {
+        let mut actions = Vec::new();
+        let result = world.servers[server]
+            .core
+            .step_into(now, event, &mut actions);
+        let touched: Vec<LinkId> = event
+            .link()
+            .into_iter()
+            .chain(actions.iter().filter_map(Action::link))
+            .collect();
+        let stepped = Stepped {
+            server,
+            event,
+            result: &result,
+            actions: &actions,
+            touched: &touched,
+        };
+        checker
+            .observe(now, &Observation::Step(stepped), world)
+            .or_else(|| checker.observe(now, &Observation::Settled, world))
+    }
+
+    /// `server`'s current connection on its link 0.
+    fn conn(world: &World, server: usize) -> ConnId {
+        world.servers[server]
+            .core
+            .connection(LinkId::new(0))
+            .expect("open")
+    }
+
+    const PAIR: &str = r#"{"format": 1, "name": "doctored-pair", "seed": 1, "run_for": "60s",
+        "config": {"links": [{"name": "A", "priority": 1}]},
+        "servers": [{"name": "ts1", "role": "primary"}, {"name": "ts2", "role": "backup"}]}"#;
+
+    #[test]
+    fn two_primaries_are_an_h1_violation_whatever_the_cores_say() {
+        let (checked, mut world) = world_of(PAIR);
+        let mut checker = Checker::new(&checked, &world);
+        let now = Instant::ZERO;
+        assert_eq!(feed(&mut checker, &mut world, 0, now, Event::Start), None);
+        assert_eq!(feed(&mut checker, &mut world, 1, now, Event::Start), None);
+        // The Management Layer promotes the backup without demoting the primary.
+        let promoted = Event::RoleChanged(Role::Primary);
+        let found = feed(&mut checker, &mut world, 1, now, promoted).expect("a violation");
+        assert_eq!(found.invariant, Invariant::H1);
+        assert_eq!(found.detail, "both servers are primary");
+    }
+
+    #[test]
+    fn an_active_link_lost_after_the_heal_with_every_connector_healthy_breaks_l1() {
+        let json = r#"{"format": 1, "name": "doctored-one", "seed": 1, "run_for": "60s",
+            "config": {"links": [{"name": "A", "priority": 1}]}}"#;
+        let (checked, mut world) = world_of(json);
+        let mut checker = Checker::new(&checked, &world);
+        let mut now = Instant::ZERO;
+        assert_eq!(feed(&mut checker, &mut world, 0, now, Event::Start), None);
+        let a = conn(&world, 0);
+        for event in [
+            Event::TcpAccepted(a),
+            Event::AssociationAccepted(a),
+            Event::SystemStatus(a, link_core::SystemStatus::Normal),
+        ] {
+            now = now + Duration::from_millis(10);
+            assert_eq!(feed(&mut checker, &mut world, 0, now, event), None);
+        }
+        assert!(world.servers[0].core.active_link().is_some());
+        // Time passes L1's bound with the link active: L1 holds.
+        let bound = checker.l1_at.expect("L1 is claimed: a healthy connector, no fault");
+        now = bound + Duration::from_secs(1);
+        let clock = Observation::Clock {
+            next: now,
+            end_of_run: false,
+        };
+        assert_eq!(checker.observe(bound, &clock, &world), None);
+        // The healthy world never closes the connection; the doctored run does.
+        let closed = Event::TcpClosed(a);
+        let found = feed(&mut checker, &mut world, 0, now, closed).expect("a violation");
+        assert_eq!(found.invariant, Invariant::L1);
+        assert!(found.detail.starts_with("the active link was lost after faults healed"));
+    }
+
+    #[test]
+    fn a_procedure_that_leaves_out_a_link_its_role_allows_breaks_i5() {
+        let (_, world) = world_of(PAIR);
+        // A primary's start, doctored: its open of A left out of the step's actions.
+        let mut pre = vec![(LinkState::Closed, 1)];
+        let so_far = StepSoFar {
+            procedure: Some((Role::Primary, Vec::new())),
+            ..StepSoFar::default()
+        };
+        let core = &world.servers[0].core;
+        let detail = procedure_problem(core, &pre, &so_far).expect("a violation");
+        assert!(detail.starts_with("a procedure as Primary opened [] but its role allows [A]"));
+        let opened = StepSoFar {
+            procedure: Some((Role::Primary, vec![LinkId::new(0)])),
+            ..StepSoFar::default()
+        };
+        assert_eq!(procedure_problem(core, &pre, &opened), None);
+        // A link open before the procedure is not one it had to open.
+        pre[0].0 = LinkState::Connecting;
+        assert_eq!(procedure_problem(core, &pre, &so_far), None);
+    }
 }

@@ -536,6 +536,9 @@ pub struct ExploreOptions {
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
+    /// [`RunOptions::outside_checks_only`] (feature `planted-bugs`, tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub outside_checks_only: bool,
 }
 
 impl ExploreOptions {
@@ -547,6 +550,8 @@ impl ExploreOptions {
             checks: self.checks,
             #[cfg(feature = "planted-bugs")]
             planted_bug: self.planted_bug,
+            #[cfg(feature = "planted-bugs")]
+            outside_checks_only: self.outside_checks_only,
             ..RunOptions::default()
         }
     }

@@ -48,6 +48,11 @@ pub struct RunOptions {
     /// A deliberate bug to plant in every core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted_bug: Option<link_core::PlantedBug>,
+    /// With [`RunOptions::planted_bug`]: the cores' own invariant checks are off (a debug
+    /// build's check inside `step`, and the checker's calls of `check_invariants`), so
+    /// that only the simulator's outside checks can find the bug (tests of those).
+    #[cfg(feature = "planted-bugs")]
+    pub outside_checks_only: bool,
 }
 
 /// The watchers of one run: those it asked for, and always the checker and the outage
@@ -74,8 +79,18 @@ impl Watchers {
             timeline,
             histories,
             outages: OutageMeter::new(&roles),
-            checker: Checker::new(checked, world).with_checks(options.checks),
+            checker: Self::checker(checked, world, options),
         }
+    }
+}
+
+impl Watchers {
+    /// The checker `options` ask for.
+    fn checker(checked: &Checked, world: &World, options: &RunOptions) -> Checker {
+        let checker = Checker::new(checked, world).with_checks(options.checks);
+        #[cfg(feature = "planted-bugs")]
+        let checker = checker.outside_only(options.outside_checks_only);
+        checker
     }
 }
 
@@ -106,7 +121,7 @@ fn run_engine(
     let mut world = World::new(&checked);
     #[cfg(feature = "planted-bugs")]
     if let Some(bug) = options.planted_bug {
-        world.plant(bug);
+        world.plant(bug, options.outside_checks_only);
     }
     let mut watchers = Watchers::new(&checked, &world, &options);
     if let Some(trace) = &mut watchers.trace {

@@ -55,11 +55,19 @@ pub struct Report {
     pub activates: bool,
     /// The shortest counterexample, if any transition broke.
     pub counterexample: Option<Counterexample>,
+    /// How many transitions took each rule's decision ([`link_core::Mark`]).
+    pub marks: link_core::MarkCounts,
+}
+
+/// The marks a search summed.
+fn taken_marks(marks: &std::sync::Mutex<link_core::MarkCounts>) -> link_core::MarkCounts {
+    *marks.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Searches every state of `model`'s configuration.
 pub fn check(model: LinkModel) -> Report {
     let setup = model.setup.clone();
+    let marks = std::sync::Arc::clone(&model.marks);
     let started = WallClock::now(); // measures the search only; never enters it
     let checker = model.checker().spawn_bfs().join();
     let time = started.elapsed();
@@ -90,5 +98,6 @@ pub fn check(model: LinkModel) -> Report {
         time,
         activates: checker.discovery("a link becomes active").is_some(),
         counterexample,
+        marks: taken_marks(&marks),
     }
 }

@@ -12,8 +12,9 @@
 //!   environment has outstanding), every input the environment could deliver in it, and
 //!   the checks of each transition; and the fair environment of bounded liveness
 //!   ([`LinkModel::fair`]: healthy connectors, one death, L1 within a bound).
-//! - [`mod@check`]: runs the search for one configuration and reports states, depth, time
-//!   and the shortest counterexample.
+//! - [`mod@check`]: runs the search for one configuration and reports states, depth, time,
+//!   the shortest counterexample and the rule marks its transitions took.
+//! - [`marks`]: the rule marks a family cannot reach, and why (`--require-marks`).
 //!
 //! The binary (`cargo run --release -p link-check -- --links 3`) checks them all, and
 //! `--serve` opens stateright's Explorer on one configuration.
@@ -21,9 +22,11 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod marks;
 pub mod model;
 pub mod setup;
 
 pub use check::{check, Counterexample, Report};
+pub use marks::unreachable_marks;
 pub use model::{Input, LinkModel, Node};
 pub use setup::{enumerate, Families, Keepalive, Setup};

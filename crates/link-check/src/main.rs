@@ -19,7 +19,7 @@ use stateright::Model;
 
 const USAGE: &str = "\
 usage: link-check [--links N] [--reconfigure] [--options] [--fair] [--only I] [--quiet]
-                  [--serve ADDR] [--planted-bug NAME]
+                  [--require-marks] [--serve ADDR] [--planted-bug NAME]
 
   --links N        check every configuration of 1 to N links (default 3)
   --reconfigure    the environment may also change link priorities (R13)
@@ -31,12 +31,15 @@ usage: link-check [--links N] [--reconfigure] [--options] [--fair] [--only I] [-
                    of the death (backup setups are left out: a backup never selects)
   --only I         check (or serve) only configuration number I of the list
   --quiet          print only the summary and any counterexample
+  --require-marks  fail (exit 2) when a rule mark no transition took is not one the
+                   family cannot reach (link_check::unreachable_marks says why)
   --serve ADDR     open stateright's Explorer for configuration --only I (default 0)
                    on ADDR, e.g. 127.0.0.1:3000, and browse its state space
   --planted-bug N  plant a deliberate bug in the core (builds with planted-bugs)
 
-Exit codes: 0 no violation, 2 a counterexample was found or a configuration never
-activates a link (the environment would be too weak to test it), 3 bad arguments.";
+Exit codes: 0 no violation, 2 a counterexample was found, a configuration never
+activates a link, or (--require-marks) a rule mark was never reached (the environment
+would be too weak to test it), 3 bad arguments.";
 
 /// How many counterexamples are printed in full (each broken configuration has a line).
 const COUNTEREXAMPLES_SHOWN: usize = 3;
@@ -47,6 +50,7 @@ struct Args {
     families: Families,
     only: Option<usize>,
     quiet: bool,
+    require_marks: bool,
     fair: bool,
     serve: Option<String>,
     #[cfg_attr(not(feature = "planted-bugs"), allow(dead_code))]
@@ -59,6 +63,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         families: Families::default(),
         only: None,
         quiet: false,
+        require_marks: false,
         fair: false,
         serve: None,
         planted: None,
@@ -71,6 +76,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--reconfigure" => args.families.reconfigure = true,
             "--options" => args.families.options = true,
             "--quiet" => args.quiet = true,
+            "--require-marks" => args.require_marks = true,
             "--fair" => args.fair = true,
             "--serve" => args.serve = Some(value("--serve")?),
             "--planted-bug" => args.planted = Some(value("--planted-bug")?),
@@ -83,6 +89,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--fair changes nothing but one connector's death: no --reconfigure or --options"
                 .into(),
         );
+    }
+    if args.require_marks && (args.fair || args.only.is_some()) {
+        return Err("--require-marks judges a whole family: no --fair, no --only".into());
     }
     if !(1..=4).contains(&args.links) {
         return Err(format!(
@@ -170,8 +179,10 @@ fn run(args: &Args) -> Result<u8, String> {
     let count = chosen.len();
     let started = std::time::Instant::now(); // reported, never judged
     let (mut states, mut broken, mut deepest) = (0usize, 0usize, 0usize);
+    let mut marks = link_core::MarkCounts::default();
     for (i, setup) in chosen {
         let report = check(model(setup, args)?);
+        marks.add(&report.marks);
         states += report.unique_states;
         deepest = deepest.max(report.depth);
         let verdict = match (&report.counterexample, report.activates) {
@@ -214,7 +225,76 @@ fn run(args: &Args) -> Result<u8, String> {
         started.elapsed().as_secs_f64(),
         if broken == 0 { "no violation".to_string() } else { format!("{broken} failed (a counterexample, or no activation)") }
     ));
+    print_marks(&marks, args.quiet);
+    if args.require_marks && !marks_required(&marks, args) {
+        broken += 1;
+    }
     Ok(if broken == 0 { 0 } else { 2 })
+}
+
+/// `--require-marks`: every mark the family can reach was reached; says which were not.
+fn marks_required(marks: &link_core::MarkCounts, args: &Args) -> bool {
+    let known = link_check::unreachable_marks(args.links, args.families);
+    let gaps: Vec<&str> = marks
+        .unreached()
+        .filter(|mark| !known.iter().any(|(m, _)| m == mark))
+        .map(link_core::Mark::name)
+        .collect();
+    if !gaps.is_empty() {
+        say(&wrap(&format!(
+            "FAILED: never reached, though this family can reach them: {}",
+            gaps.join(", ")
+        )));
+    }
+    let stale: Vec<&str> = known
+        .iter()
+        .filter(|(mark, _)| marks.get(*mark) > 0)
+        .map(|(mark, _)| mark.name())
+        .collect();
+    if !stale.is_empty() {
+        say(&wrap(&format!(
+            "FAILED: reached, though documented as unreachable for this family (mend link_check::unreachable_marks): {}",
+            stale.join(", ")
+        )));
+    }
+    gaps.is_empty() && stale.is_empty()
+}
+
+/// Which rule decisions the searches' transitions took: a line per mark with the
+/// transitions that took it (not with `--quiet`), then how many were reached and the
+/// names of those never reached.
+fn print_marks(marks: &link_core::MarkCounts, quiet: bool) {
+    if !quiet {
+        say("rule marks (transitions that took each decision):");
+        for (mark, count) in marks.iter() {
+            say(&format!("  {:<36} {count:>12}", mark.name()));
+        }
+    }
+    let unreached: Vec<&str> = marks.unreached().map(link_core::Mark::name).collect();
+    let reached = link_core::Mark::COUNT - unreached.len();
+    let mut line = format!("rule marks: {reached} of {} reached", link_core::Mark::COUNT);
+    if !unreached.is_empty() {
+        line += &format!("; never reached: {}", unreached.join(", "));
+    }
+    say(&wrap(&line));
+}
+
+/// `text` broken at spaces into lines of at most 100 columns, continued with an indent.
+fn wrap(text: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for word in text.split(' ') {
+        if width > 0 && width + 1 + word.len() > 100 {
+            out.push_str("\n ");
+            width = 1;
+        } else if width > 0 {
+            out.push(' ');
+            width += 1;
+        }
+        out.push_str(word);
+        width += word.len();
+    }
+    out
 }
 
 fn families_text(f: Families) -> &'static str {

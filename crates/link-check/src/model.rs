@@ -211,6 +211,9 @@ pub struct LinkModel {
     /// A deliberate bug planted in the core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted: Option<link_core::PlantedBug>,
+    /// The rule marks the search's transitions took, summed (each transition's core
+    /// hands its marks over, so the states kept carry none).
+    pub marks: std::sync::Arc<std::sync::Mutex<link_core::MarkCounts>>,
 }
 
 impl LinkModel {
@@ -221,6 +224,7 @@ impl LinkModel {
             fair: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
+            marks: std::sync::Arc::default(),
         }
     }
 
@@ -555,10 +559,24 @@ impl LinkModel {
     /// Feeds `input` to the core and the reference model and checks the transition.
     fn transition(&self, next: &mut Node, input: Input) -> Result<(), String> {
         let Input { at, event } = input;
-        let outcome = next
-            .core
-            .step_into(at, event, &mut next.actions)
-            .map_err(|e| format!("I9: the core refused {event:?} at {at}: {e:?}"))?;
+        // A core that panics (a debug build asserts its invariants inside `step`) is a
+        // counterexample like any other broken transition, not a crashed search.
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            next.core.step_into(at, event, &mut next.actions)
+        }));
+        let stepped = stepped.map_err(|panic| {
+            let message = (panic.downcast_ref::<String>().map(String::as_str))
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            format!("the core panicked on {event:?} at {at}: {message}")
+        })?;
+        let marks = next.core.take_marks();
+        if marks != link_core::MarkCounts::default() {
+            let mut sum = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+            sum.add(&marks);
+        }
+        let outcome =
+            stepped.map_err(|e| format!("I9: the core refused {event:?} at {at}: {e:?}"))?;
         agree(&mut next.reference, input, outcome, &next.actions)?;
         next.core.check_invariants().map_err(|v| v.to_string())?;
         next.audit

@@ -46,6 +46,11 @@ impl LinkCore {
         (k.outstanding, k.failures, k.warnings, k.unstable).hash(state);
         (k.answers_for_failure, k.answers_for_warning).hash(state);
         self.clients_connected.hash(state);
+        // A planted bug's own state, only when set: a correct core's hash is unchanged.
+        #[cfg(feature = "planted-bugs")]
+        if self.planted_restart_as_backup {
+            true.hash(state);
+        }
     }
 
     /// Feeds `state` the core's *shape*: the canonical state with each timer reduced to

@@ -188,7 +188,14 @@ impl LinkCore {
             rate.failure_every(),
         );
         keepalive.failures = u8::try_from(failures).unwrap_or(u8::MAX);
+        let warning_bug = self.bug(crate::PlantedBug::WarningCounterAtFailureRate);
+        let keepalive = &mut self.keepalive;
         if let Some(every) = rate.warning_every() {
+            let every = if warning_bug {
+                rate.failure_every()
+            } else {
+                every
+            };
             let answers = &mut keepalive.answers_for_warning;
             keepalive.warnings = one_off_every(keepalive.warnings, answers, every);
         }
@@ -272,7 +279,9 @@ impl LinkCore {
             self.keepalive.answers_for_warning = 0;
             self.keepalive.unstable = false;
         }
-        if changes.keepalive_tolerance.is_some() || changes.keepalive_loss_rate.is_some() {
+        let tolerance_judged = changes.keepalive_tolerance.is_some()
+            && !self.bug(crate::PlantedBug::ToleranceChangeNotJudged);
+        if tolerance_judged || changes.keepalive_loss_rate.is_some() {
             self.judge_counters(now, true, out);
         }
         Outcome::Applied

@@ -265,6 +265,14 @@ pub struct LinkCore {
     /// A deliberate bug to plant (tests of the checkers only).
     #[cfg(feature = "planted-bugs")]
     pub(crate) planted: Option<crate::PlantedBug>,
+    /// [`crate::PlantedBug::PromotedWhileRestartingOpensAsBackup`]: the next procedure
+    /// opens links as a backup would.
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) planted_restart_as_backup: bool,
+    /// A debug build skips its invariant check after each step (tests of the outside
+    /// checkers only: [`LinkCore::without_self_checks`]).
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) self_checks_off: bool,
     /// Waiting links by priority (R6, R7 in constant time).
     pub(crate) queue: crate::queue::Queue,
     /// The best operational link (highest priority, then earliest `normal`), kept up to
@@ -294,6 +302,10 @@ impl Clone for LinkCore {
             clients_connected: self.clients_connected,
             #[cfg(feature = "planted-bugs")]
             planted: self.planted,
+            #[cfg(feature = "planted-bugs")]
+            planted_restart_as_backup: self.planted_restart_as_backup,
+            #[cfg(feature = "planted-bugs")]
+            self_checks_off: self.self_checks_off,
             queue: self.queue.clone(),
             best_operational: self.best_operational,
             open_count: self.open_count,
@@ -315,6 +327,8 @@ impl Clone for LinkCore {
         #[cfg(feature = "planted-bugs")]
         {
             self.planted = source.planted;
+            self.planted_restart_as_backup = source.planted_restart_as_backup;
+            self.self_checks_off = source.self_checks_off;
         }
         self.queue.clone_from(&source.queue);
         self.best_operational = source.best_operational;
@@ -367,6 +381,10 @@ impl LinkCore {
             open_count: 0,
             #[cfg(feature = "planted-bugs")]
             planted: None,
+            #[cfg(feature = "planted-bugs")]
+            planted_restart_as_backup: false,
+            #[cfg(feature = "planted-bugs")]
+            self_checks_off: false,
             #[cfg(feature = "coverage-marks")]
             marks: crate::MarkCounts::default(),
         };
@@ -379,6 +397,24 @@ impl LinkCore {
     pub fn with_planted_bug(mut self, bug: crate::PlantedBug) -> Self {
         self.planted = Some(bug);
         self
+    }
+
+    /// The same core without its debug build's invariant check after each step
+    /// (feature `planted-bugs`, tests only): so that a test proves an outside checker
+    /// catches a planted bug on its own, not after the core's own check panicked.
+    #[cfg(feature = "planted-bugs")]
+    pub fn without_self_checks(mut self) -> Self {
+        self.self_checks_off = true;
+        self
+    }
+
+    /// Whether [`without_self_checks`](Self::without_self_checks) was asked for.
+    #[cfg(debug_assertions)]
+    fn self_checks_are_off(&self) -> bool {
+        #[cfg(feature = "planted-bugs")]
+        return self.self_checks_off;
+        #[cfg(not(feature = "planted-bugs"))]
+        false
     }
 
     /// Whether `bug` is planted in this core; always false without the feature.
@@ -467,7 +503,7 @@ impl LinkCore {
         self.latest = now;
         let outcome = self.handle(now, event, actions);
         #[cfg(debug_assertions)]
-        {
+        if !self.self_checks_are_off() {
             let mut buffer = core::mem::take(&mut self.queue.check_buffer);
             let checked = self.check_invariants_in(&mut buffer);
             self.queue.check_buffer = buffer;
@@ -774,6 +810,13 @@ impl LinkCore {
             return Outcome::Ignored(Ignored::SameRole);
         }
         let from = self.config.role;
+        #[cfg(feature = "planted-bugs")]
+        if self.bug(crate::PlantedBug::PromotedWhileRestartingOpensAsBackup)
+            && from == Role::Backup
+            && self.phase == Phase::Restarting
+        {
+            self.planted_restart_as_backup = true;
+        }
         self.config.role = role;
         out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
         if role == Role::Backup {
@@ -885,6 +928,10 @@ impl LinkCore {
             role: self.config.role,
             links_opened: opened,
         });
+        #[cfg(feature = "planted-bugs")]
+        {
+            self.planted_restart_as_backup = false;
+        }
         self.arm(
             Timer::ConnectTimeout,
             now + self.config.connect_timeout,
@@ -912,6 +959,10 @@ impl LinkCore {
         // Scan only when something is there to close (R6 closes in configuration order).
         let threshold = if tie_bug {
             priority.checked_sub(1)
+        } else if self.bug(crate::PlantedBug::ThreeWayTieClosesNothing)
+            && self.waiting_at(priority) >= 2
+        {
+            None
         } else {
             Some(priority)
         };
@@ -981,12 +1032,16 @@ impl LinkCore {
     /// Whether operational link `a` beats operational link `b`: higher priority, then
     /// the earlier `normal` (the tie rule, R6).
     pub(crate) fn better(&self, a: usize, b: usize) -> bool {
+        let by_configuration = self.bug(crate::PlantedBug::ThreeWayTieClosesNothing);
+        let (a_index, b_index) = (a, b);
         let (a, b) = (&self.slots[a], &self.slots[b]);
         // The tie is unreachable in a correct core: R6 closes every waiting link of the
         // same priority when one turns operational, and a link becomes operational only
         // from waiting, so two operational links never share a priority (I4). The
         // planted bug `TieWonByLastNormal` reaches it.
-        let earlier = if self.bug(crate::PlantedBug::TieWonByLastNormal) {
+        let earlier = if by_configuration {
+            a_index < b_index
+        } else if self.bug(crate::PlantedBug::TieWonByLastNormal) {
             a.normal_order > b.normal_order
         } else {
             a.normal_order < b.normal_order
@@ -1019,6 +1074,13 @@ impl LinkCore {
         {
             self.best_operational = self.scan_best_operational();
         }
+    }
+
+    /// How many links wait with connection priority `priority` (planted bugs only).
+    fn waiting_at(&self, priority: i32) -> usize {
+        (self.slots.iter())
+            .filter(|s| s.state.is_waiting() && s.conn_priority == priority)
+            .count()
     }
 
     /// The best operational link, by scanning (when the cached one leaves).
@@ -1144,6 +1206,10 @@ impl LinkCore {
     // ----- primitives -----
 
     fn role_may_open(&self, index: usize) -> bool {
+        #[cfg(feature = "planted-bugs")]
+        if self.planted_restart_as_backup {
+            return self.configured_priority(index) >= self.highest_priority;
+        }
         self.config.role != Role::Backup
             || self.configured_priority(index) >= self.highest_priority
             || self.bug(crate::PlantedBug::BackupOpensEveryLink)

@@ -30,11 +30,26 @@ pub enum PlantedBug {
     /// R14: a keep-alive answered with an error counts as a positive answer, so a link
     /// whose connector says it cannot serve stays active.
     NegativeAnswerIgnored,
+    /// R6/I4: when a link turns operational with two or more waiting links of the same
+    /// priority, R6 closes nothing, and operational links of equal priority are ranked
+    /// by configuration order instead of the first `normal`.
+    ThreeWayTieClosesNothing,
+    /// R14: the warning counter is decremented at the failure rate (the first value of
+    /// `kpl-loss-rate`) instead of its own, so a link is never logged unstable when it
+    /// should be, or is when it should not.
+    WarningCounterAtFailureRate,
+    /// R1/R11: a backup promoted while its restart timer runs opens, when the timer
+    /// expires, only the highest links, as a backup would, instead of every link.
+    PromotedWhileRestartingOpensAsBackup,
+    /// R14/R16: a changed `kpl-tolerance` is not judged against the counters at once
+    /// (only at the next keep-alive event), so a link over the new tolerance stays
+    /// active.
+    ToleranceChangeNotJudged,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [PlantedBug; 7] = [
+    pub const ALL: [PlantedBug; 11] = [
         PlantedBug::TieWonByLastNormal,
         PlantedBug::BackupOpensEveryLink,
         PlantedBug::DisconnectedSentTwice,
@@ -42,6 +57,10 @@ impl PlantedBug {
         PlantedBug::GivesUpWhenNothingOperational,
         PlantedBug::PositiveAnswerClearsFailures,
         PlantedBug::NegativeAnswerIgnored,
+        PlantedBug::ThreeWayTieClosesNothing,
+        PlantedBug::WarningCounterAtFailureRate,
+        PlantedBug::PromotedWhileRestartingOpensAsBackup,
+        PlantedBug::ToleranceChangeNotJudged,
     ];
 
     /// A kebab-case name for command lines, e.g. `tie-won-by-last-normal`.
@@ -54,6 +73,12 @@ impl PlantedBug {
             PlantedBug::GivesUpWhenNothingOperational => "gives-up-when-nothing-operational",
             PlantedBug::PositiveAnswerClearsFailures => "positive-answer-clears-failures",
             PlantedBug::NegativeAnswerIgnored => "negative-answer-ignored",
+            PlantedBug::ThreeWayTieClosesNothing => "three-way-tie-closes-nothing",
+            PlantedBug::WarningCounterAtFailureRate => "warning-counter-at-failure-rate",
+            PlantedBug::PromotedWhileRestartingOpensAsBackup => {
+                "promoted-while-restarting-opens-as-backup"
+            }
+            PlantedBug::ToleranceChangeNotJudged => "tolerance-change-not-judged",
         }
     }
 

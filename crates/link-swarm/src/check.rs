@@ -159,6 +159,25 @@ impl std::fmt::Display for Verdict {
 /// Checks one run of `world`: how the driver stopped, then the replay of its records,
 /// then the streams it held.
 pub fn check(world: &World, observed: &Observed) -> Result<Verdict, Finding> {
+    check_with_marks(world, observed).0
+}
+
+/// [`check`], and the rule marks the replayed core reached (the decisions the driver's
+/// core took, as it returned the same actions): up to a failed check, if one failed.
+pub fn check_with_marks(
+    world: &World,
+    observed: &Observed,
+) -> (Result<Verdict, Finding>, link_core::MarkCounts) {
+    let mut marks = link_core::MarkCounts::default();
+    let result = checked(world, observed, &mut marks);
+    (result, marks)
+}
+
+fn checked(
+    world: &World,
+    observed: &Observed,
+    marks: &mut link_core::MarkCounts,
+) -> Result<Verdict, Finding> {
     stopped(observed)?;
     // Heals are simulated time; priority changes were sent at driver time.
     let heal = world.last_fault_heal().saturating_sub(observed.started_at);
@@ -168,7 +187,9 @@ pub fn check(world: &World, observed: &Observed) -> Result<Verdict, Finding> {
         None => Ok(heal),
     };
     let mut replay = Replay::new(&world.config, l1.ok(), world.l1_bound())?;
-    replay.all(&observed.records)?;
+    let replayed = replay.all(&observed.records);
+    *marks = replay.core.marks();
+    replayed?;
     replay.l1_at_end()?;
     streams(observed)?;
     Ok(match l1 {

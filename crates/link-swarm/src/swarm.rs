@@ -12,7 +12,7 @@ use std::time::Duration;
 use link_core::Fnv1a;
 use link_tokio::{DriverBug, Record};
 
-use crate::check::{check, Finding, Verdict};
+use crate::check::{check_with_marks, Finding, Verdict};
 use crate::run::{run, RunError};
 use crate::world::World;
 
@@ -34,6 +34,8 @@ pub struct Outcome {
     pub reconfigurations: usize,
     /// What the checks concluded.
     pub result: Result<Verdict, Failure>,
+    /// The rule marks the driver's core reached ([`link_core::Mark`]).
+    pub marks: link_core::MarkCounts,
 }
 
 /// Why a seed failed.
@@ -60,15 +62,19 @@ pub fn one(seed: u64, bug: Option<DriverBug>) -> Outcome {
     let faults = world.faults.iter().map(|f| f.kind.name()).collect();
     let reconfigurations = world.reconfigurations.len();
     match run(&world, bug) {
-        Ok(observed) => Outcome {
-            seed,
-            simulated: observed.simulated,
-            records: observed.records.len(),
-            fingerprint: fingerprint(&observed.records),
-            faults,
-            reconfigurations,
-            result: check(&world, &observed).map_err(Failure::Finding),
-        },
+        Ok(observed) => {
+            let (result, marks) = check_with_marks(&world, &observed);
+            Outcome {
+                seed,
+                simulated: observed.simulated,
+                records: observed.records.len(),
+                fingerprint: fingerprint(&observed.records),
+                faults,
+                reconfigurations,
+                result: result.map_err(Failure::Finding),
+                marks,
+            }
+        }
         Err(e) => Outcome {
             seed,
             simulated: Duration::ZERO,
@@ -77,6 +83,7 @@ pub fn one(seed: u64, bug: Option<DriverBug>) -> Outcome {
             faults,
             reconfigurations,
             result: Err(Failure::Run(e)),
+            marks: link_core::MarkCounts::default(),
         },
     }
 }
@@ -143,6 +150,8 @@ pub struct Summary {
     pub l1_skipped: BTreeMap<&'static str, u64>,
     /// The failing seeds.
     pub failed: Vec<u64>,
+    /// The rule marks the driver's core reached, all seeds together.
+    pub marks: link_core::MarkCounts,
 }
 
 impl Summary {
@@ -154,6 +163,7 @@ impl Summary {
             summary.simulated += o.simulated;
             summary.records += o.records as u64;
             summary.reconfigurations += o.reconfigurations as u64;
+            summary.marks.add(&o.marks);
             for kind in &o.faults {
                 *summary.faults.entry(kind).or_default() += 1;
             }
@@ -201,6 +211,12 @@ impl fmt::Display for Summary {
         )?;
         for (why, n) in &self.l1_skipped {
             writeln!(f, "  not claimed in {n}: {why}")?;
+        }
+        let unreached: Vec<&str> = self.marks.unreached().map(link_core::Mark::name).collect();
+        let count = link_core::Mark::COUNT;
+        writeln!(f, "rule marks: {} of {count} reached", count - unreached.len())?;
+        for line in unreached.chunks(3) {
+            writeln!(f, "  never reached: {}", line.join(", "))?;
         }
         match self.failed.len() {
             0 => write!(f, "no violation"),

@@ -279,11 +279,15 @@ impl World {
     /// Plants `bug` in every server's core (feature `planted-bugs`, tests only): each is
     /// made anew, before its start, with the bug.
     #[cfg(feature = "planted-bugs")]
-    pub(crate) fn plant(&mut self, bug: link_core::PlantedBug) {
+    pub(crate) fn plant(&mut self, bug: link_core::PlantedBug, self_checks_off: bool) {
         for server in &mut self.servers {
             let config = server.core.config().clone();
             let core = link_core::LinkCore::new(config).expect("validated");
-            server.core = core.with_planted_bug(bug);
+            let core = core.with_planted_bug(bug);
+            server.core = match self_checks_off {
+                true => core.without_self_checks(),
+                false => core,
+            };
         }
     }
 

@@ -132,6 +132,8 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
         checks: flags.checks,
         #[cfg(feature = "planted-bugs")]
         planted_bug: crate::planted::parse(flags.planted_bug.as_deref())?,
+        #[cfg(feature = "planted-bugs")]
+        outside_checks_only: false,
     };
     let outputs = Outputs::new(&[], false);
     if let Err(e) = outputs.folder("--out", &flags.out) {
