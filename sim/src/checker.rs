@@ -726,9 +726,8 @@ fn procedure_problem(core: &LinkCore, pre: &Snapshot, so_far: &StepSoFar) -> Opt
             .is_some_and(|&(state, _)| state == LinkState::Closed)
             || so_far.dropped.contains(&l)
     };
-    let allowed = |l: LinkId| {
-        *role != Role::Backup || core.link_priority(l).is_some_and(|p| p >= highest)
-    };
+    let allowed =
+        |l: LinkId| *role != Role::Backup || core.link_priority(l).is_some_and(|p| p >= highest);
     let expected: Vec<LinkId> = core
         .link_ids()
         .filter(|&l| closed(l) && allowed(l))
@@ -886,7 +885,9 @@ mod tests {
         }
         assert!(world.servers[0].core.active_link().is_some());
         // Time passes L1's bound with the link active: L1 holds.
-        let bound = checker.l1_at.expect("L1 is claimed: a healthy connector, no fault");
+        let bound = checker
+            .l1_at
+            .expect("L1 is claimed: a healthy connector, no fault");
         now = bound + Duration::from_secs(1);
         let clock = Observation::Clock {
             next: now,
@@ -897,7 +898,9 @@ mod tests {
         let closed = Event::TcpClosed(a);
         let found = feed(&mut checker, &mut world, 0, now, closed).expect("a violation");
         assert_eq!(found.invariant, Invariant::L1);
-        assert!(found.detail.starts_with("the active link was lost after faults healed"));
+        assert!(found
+            .detail
+            .starts_with("the active link was lost after faults healed"));
     }
 
     #[test]

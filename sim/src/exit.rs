@@ -30,6 +30,20 @@ impl Exit {
         self as u8
     }
 
+    /// The exit whose code is `code` (a merged part's), if any.
+    pub fn from_code(code: u8) -> Option<Exit> {
+        [
+            Exit::Pass,
+            Exit::Expectation,
+            Exit::Safety,
+            Exit::NoVerdict,
+            Exit::Liveness,
+            Exit::BrokenPipe,
+        ]
+        .into_iter()
+        .find(|exit| exit.code() == code)
+    }
+
     /// The exit a violation of `invariant` calls for: a run out of steps has no
     /// verdict; the others are safety or liveness by their kind.
     pub fn of_violation(invariant: Invariant) -> Exit {

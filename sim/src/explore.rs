@@ -687,6 +687,22 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
     out
 }
 
+/// Which build drew the worlds, for `explore --merge` to refuse parts of another: the
+/// version and a fingerprint (FNV-1a) of the first eight seeds' worlds, which changes
+/// whenever the generator draws differently.
+pub fn build_fingerprint() -> String {
+    let mut hash = link_core::Fnv1a::new();
+    for seed in 0..8 {
+        let world = serde_json::to_string(&generate(seed)).expect("a world serializes");
+        hash.bytes(world.bytes());
+    }
+    format!(
+        "linksim {} worlds {:016x}",
+        env!("CARGO_PKG_VERSION"),
+        hash.value()
+    )
+}
+
 /// The most seeds one `explore` run takes (after sharding): about five days on two
 /// cores. A larger range is split with `--shard` or into several runs.
 pub const MAX_SEEDS: u64 = 10_000_000_000;

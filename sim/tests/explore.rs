@@ -409,3 +409,78 @@ fn the_outside_keepalive_account_catches_a_core_that_forgets_its_failures() {
         other => panic!("the planted bug went unseen: {other:?}"),
     }
 }
+
+/// Runs `linksim explore` with `args` in `dir`; its standard output and exit code.
+fn explore_in(dir: &std::path::Path, args: &[&str]) -> (String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_linksim"))
+        .arg("explore")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// The JSON summary without the fields that are timings or machine-dependent.
+fn results_of(json: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(json).expect("JSON summary");
+    for key in ["wall_s", "seeds_per_s", "simulated_s_per_wall_s", "jobs"] {
+        value.as_object_mut().unwrap().remove(key);
+    }
+    value
+}
+
+/// Shards taken by a scheduler's 0-based index, merged with `--merge`, give the
+/// unsharded run's summary field by field (violations and coverage included); a merge
+/// refuses a missing or repeated shard and a part of another run.
+#[test]
+fn merged_shards_equal_the_unsharded_run_and_bad_parts_are_refused() {
+    let dir = std::env::temp_dir().join(format!("linksim-explore-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bug = Vec::new();
+    if cfg!(feature = "planted-bugs") {
+        bug = vec!["--planted-bug", "waiting-higher-ignored"];
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--seeds", "0..300", "--json", "--coverage"];
+        args.extend_from_slice(&bug);
+        args.extend_from_slice(extra);
+        explore_in(&dir, &args)
+    };
+    let (whole, code) = run(&[]);
+    let mut parts = Vec::new();
+    for i in ["0", "1", "2"] {
+        let (part, part_code) = run(&["--shard-index", i, "--shards", "3"]);
+        assert!(part_code.is_some());
+        let file = format!("part{i}.json");
+        std::fs::write(dir.join(&file), part).unwrap();
+        parts.push(file);
+    }
+    let merge = |files: &[&str]| {
+        let mut args = vec!["--merge", "--json"];
+        args.extend_from_slice(files);
+        explore_in(&dir, &args)
+    };
+    let (merged, merged_code) = merge(&["part2.json", "part0.json", "part1.json"]);
+    assert_eq!(results_of(&merged), results_of(&whole));
+    assert_eq!(merged_code, code);
+    if cfg!(feature = "planted-bugs") {
+        let found = results_of(&whole)["found"].as_array().unwrap().len();
+        assert_eq!(found, 10, "the planted bug is found in the range");
+    }
+    assert_eq!(merge(&["part0.json", "part1.json"]).1, Some(3));
+    assert_eq!(
+        merge(&["part0.json", "part1.json", "part1.json"]).1,
+        Some(3)
+    );
+    let (other, _) = explore_in(&dir, &["--seeds", "0..301", "--json", "--shard", "3/3"]);
+    std::fs::write(dir.join("other.json"), other).unwrap();
+    assert_eq!(
+        merge(&["part0.json", "part1.json", "other.json"]).1,
+        Some(3)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

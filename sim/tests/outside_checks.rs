@@ -36,7 +36,9 @@ fn explore_finds_every_planted_bug_with_the_cores_own_checks_off() {
     }
     let wrong: Vec<&String> = report
         .iter()
-        .filter(|l| l.contains("NOT FOUND") || l.contains("panicked") || l.contains("core state after"))
+        .filter(|l| {
+            l.contains("NOT FOUND") || l.contains("panicked") || l.contains("core state after")
+        })
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

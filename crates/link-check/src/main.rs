@@ -272,7 +272,10 @@ fn print_marks(marks: &link_core::MarkCounts, quiet: bool) {
     }
     let unreached: Vec<&str> = marks.unreached().map(link_core::Mark::name).collect();
     let reached = link_core::Mark::COUNT - unreached.len();
-    let mut line = format!("rule marks: {reached} of {} reached", link_core::Mark::COUNT);
+    let mut line = format!(
+        "rule marks: {reached} of {} reached",
+        link_core::Mark::COUNT
+    );
     if !unreached.is_empty() {
         line += &format!("; never reached: {}", unreached.join(", "));
     }

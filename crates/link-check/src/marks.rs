@@ -21,13 +21,22 @@ pub fn unreachable_marks(links: usize, families: Families) -> Vec<(Mark, &'stati
             "the environment's tolerances are 0 and 2: at 0 there is no unstable state, and \
              raising it to 2 comes from 0, where the first failure already lost the link",
         ),
-        (Mark::KeepAliveStopped, "the environment does not change kpl-interval"),
-        (Mark::IntervalRestarted, "the environment does not change kpl-interval"),
+        (
+            Mark::KeepAliveStopped,
+            "the environment does not change kpl-interval",
+        ),
+        (
+            Mark::IntervalRestarted,
+            "the environment does not change kpl-interval",
+        ),
         (
             Mark::WarningCounterDropped,
             "the environment's loss rate is always a pair of values",
         ),
-        (Mark::SeveralOptions, "the environment changes one option per input"),
+        (
+            Mark::SeveralOptions,
+            "the environment changes one option per input",
+        ),
     ];
     if links == 1 {
         let alone = "one link: it is always the highest, and it is selected as soon as it \

@@ -64,7 +64,11 @@ fn every_planted_bug_is_found_with_a_shortest_counterexample() {
     };
     let spaces: Vec<link_check::Setup> = (enumerate(2, Families::default()).into_iter())
         .chain(enumerate(1, options))
-        .chain(enumerate(3, Families::default()).into_iter().filter(|s| s.priorities.len() == 3))
+        .chain(
+            enumerate(3, Families::default())
+                .into_iter()
+                .filter(|s| s.priorities.len() == 3),
+        )
         .collect();
     // A planted bug trips the core's debug assertions: quiet, the search reports them.
     let hook = std::panic::take_hook();
@@ -82,9 +86,11 @@ fn every_planted_bug_is_found_with_a_shortest_counterexample() {
             continue;
         };
         let text = cx.text(&setup);
-        if cx.steps.len() > 12 || !text.starts_with("  1.   0.000s  start") || cx.why.is_empty()
-        {
-            wrong.push(format!("{bug}: {} inputs, or no start or no why:\n{text}", cx.steps.len()));
+        if cx.steps.len() > 12 || !text.starts_with("  1.   0.000s  start") || cx.why.is_empty() {
+            wrong.push(format!(
+                "{bug}: {} inputs, or no start or no why:\n{text}",
+                cx.steps.len()
+            ));
         }
         eprintln!(
             "{bug}: {} inputs in {}: {}",

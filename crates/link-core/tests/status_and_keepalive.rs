@@ -976,3 +976,38 @@ fn one_bad_value_refuses_the_whole_change() {
     );
     assert_eq!(h.core.config(), &before);
 }
+
+// The coverage marks count the decisions taken, not the chances to take them: answers
+// that take nothing off (counters at 0) count no decrement, and one option changed
+// alone is not "several at once". (Mutation testing found these counts unchecked.)
+#[test]
+fn keepalive_marks_count_only_the_decisions_taken() {
+    use link_core::{Mark, MARKS_ENABLED};
+    if !MARKS_ENABLED {
+        eprintln!("SKIPPED: link-core built without the coverage-marks feature");
+        return;
+    }
+    let mut h = keepalive(3, KeepaliveLossRate::pair(1, 1));
+    answered(&mut h);
+    answered(&mut h);
+    let marks = h.core.marks();
+    assert_eq!(marks.get(Mark::FailureTakenOff), 0, "nothing to take off");
+    assert_eq!(marks.get(Mark::WarningTakenOff), 0, "nothing to take off");
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    h.advance(ms(1));
+    let a = h.conn("CSTA_A");
+    h.step(Event::KeepAliveAnswered(a));
+    let marks = h.core.marks();
+    assert_eq!(marks.get(Mark::FailureTakenOff), 1);
+    assert_eq!(marks.get(Mark::WarningTakenOff), 1);
+    let one = OptionChange::KeepaliveTolerance(3);
+    h.step(Event::OptionChanged(one));
+    assert_eq!(h.core.marks().get(Mark::SeveralOptions), 0, "one option");
+    let two = OptionChanges::default()
+        .with(one)
+        .with(OptionChange::ConnectTimeout(Duration::from_secs(2)));
+    h.step(Event::OptionsChanged(two));
+    assert_eq!(h.core.marks().get(Mark::SeveralOptions), 1);
+    assert_eq!(h.core.marks().get(Mark::OptionsWhileActive), 2);
+}

@@ -1,6 +1,12 @@
 //! Seed ranges and shards, as the command lines take them (`--seeds A..B`,
-//! `--shard I/N`), and [`SeedSet`], the seeds one shard of a range runs, counted without
-//! being collected. `linksim explore`, `linksim sweep` and `link-swarm` read them here.
+//! `--shard I/N`, `--shard-index I --shards N`, `--shard-from slurm|k8s`), and
+//! [`SeedSet`], the seeds one shard of a range runs, counted without being collected.
+//! `linksim explore`, `linksim sweep` and `link-swarm` read them here.
+//!
+//! A shard is numbered from 1 in `I/N` (GNU parallel's `{#}`) and from 0 where a batch
+//! scheduler numbers its tasks from 0 (Slurm's `--array=0-3`, Kubernetes Indexed Jobs):
+//! [`ShardSource`] takes either, or reads the scheduler's variables, and never shifts
+//! an index silently.
 
 use core::fmt;
 use core::ops::Range;
@@ -34,6 +40,20 @@ pub enum SeedsError {
         /// The text given.
         text: String,
     },
+    /// A 0-based shard index `I` of `N` with `I >= N` (or `N` = 0).
+    IndexOutOfRange {
+        /// The index.
+        index: u64,
+        /// The count.
+        count: u64,
+    },
+    /// A scheduler's variable is missing or unusable.
+    Scheduler {
+        /// The variable.
+        variable: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl fmt::Display for SeedsError {
@@ -47,9 +67,20 @@ impl fmt::Display for SeedsError {
                 write!(f, "{what} {text:?}: {part:?} is not a number")
             }
             SeedsError::Empty { text } => write!(f, "seeds {text:?}: the range is empty"),
+            SeedsError::ShardOutOfRange { text } if text.trim_start().starts_with('0') => write!(
+                f,
+                "shard {text:?}: I/N counts from 1; for a 0-based index (Slurm's --array=0-3, a \
+                 Kubernetes Indexed Job) write --shard-index I --shards N, or let linksim read \
+                 the scheduler's variables: --shard-from slurm, --shard-from k8s --shards N"
+            ),
             SeedsError::ShardOutOfRange { text } => {
                 write!(f, "shard {text:?}: I must be between 1 and N")
             }
+            SeedsError::IndexOutOfRange { index, count } => write!(
+                f,
+                "shard index {index} of {count} shards: a 0-based index must be below the count"
+            ),
+            SeedsError::Scheduler { variable, problem } => write!(f, "{variable}: {problem}"),
         }
     }
 }
@@ -90,6 +121,161 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), SeedsError> {
         return Err(SeedsError::ShardOutOfRange { text: text.into() });
     }
     Ok((i, n))
+}
+
+/// Where a run's shard comes from. Every form resolves to the 1-based `(i, n)` that
+/// [`SeedSet::new`] and the outputs use (`shard 1/4` is 0-based index 0 of 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShardSource {
+    /// `--shard I/N`: 1-based.
+    OneBased(String),
+    /// `--shard-index I --shards N`: 0-based.
+    ZeroBased {
+        /// The index, from 0.
+        index: u64,
+        /// The shard count.
+        count: u64,
+    },
+    /// `--shard-from slurm`: a Slurm job array task. The index is
+    /// `SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN`, the count `SLURM_ARRAY_TASK_COUNT`
+    /// (`--array=0-3` and `--array=1-4` both give shards 1/4 to 4/4); an array with a
+    /// step (`--array=0-6:2`) is refused. `count`, if given, must agree.
+    Slurm {
+        /// `--shards N`, if given.
+        count: Option<u64>,
+    },
+    /// `--shard-from k8s --shards N`: a Kubernetes Indexed Job's pod, its 0-based index
+    /// in `JOB_COMPLETION_INDEX` (the Job's `completions` is the count).
+    Kubernetes {
+        /// `--shards N`.
+        count: u64,
+    },
+}
+
+/// The names `--shard-from` takes.
+pub const SCHEDULERS: [&str; 2] = ["slurm", "k8s"];
+
+impl ShardSource {
+    /// The 1-based shard `(i, n)`, reading a scheduler's variables through `var` (the
+    /// process environment, in the command lines).
+    pub fn resolve(&self, var: impl Fn(&str) -> Option<String>) -> Result<(u64, u64), SeedsError> {
+        match *self {
+            ShardSource::OneBased(ref text) => parse_shard(text),
+            ShardSource::ZeroBased { index, count } => zero_based(index, count),
+            ShardSource::Slurm { count } => slurm(&var, count),
+            ShardSource::Kubernetes { count } => {
+                let index = number_var(&var, "JOB_COMPLETION_INDEX")?;
+                zero_based(index, count)
+            }
+        }
+    }
+}
+
+/// 0-based `index` of `count`, as the 1-based pair.
+fn zero_based(index: u64, count: u64) -> Result<(u64, u64), SeedsError> {
+    if index >= count {
+        return Err(SeedsError::IndexOutOfRange { index, count });
+    }
+    Ok((index + 1, count))
+}
+
+/// A scheduler's variable, a whole number.
+fn number_var(
+    var: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<u64, SeedsError> {
+    let problem = |problem: String| SeedsError::Scheduler { variable, problem };
+    let text = var(variable)
+        .ok_or_else(|| problem("not set: is this a task of the scheduler's array?".into()))?;
+    text.trim()
+        .parse()
+        .map_err(|_| problem(format!("{text:?} is not a whole number")))
+}
+
+/// A Slurm array task's shard.
+fn slurm(
+    var: &impl Fn(&str) -> Option<String>,
+    asked: Option<u64>,
+) -> Result<(u64, u64), SeedsError> {
+    let id = number_var(var, "SLURM_ARRAY_TASK_ID")?;
+    let min = number_var(var, "SLURM_ARRAY_TASK_MIN")?;
+    let count = number_var(var, "SLURM_ARRAY_TASK_COUNT")?;
+    if let Some(step) = var("SLURM_ARRAY_TASK_STEP").filter(|s| s.trim() != "1") {
+        return Err(SeedsError::Scheduler {
+            variable: "SLURM_ARRAY_TASK_STEP",
+            problem: format!(
+                "{step}: an array with a step leaves shards out; use a contiguous --array=0-{}",
+                count.saturating_sub(1)
+            ),
+        });
+    }
+    if let Some(asked) = asked.filter(|&n| n != count) {
+        return Err(SeedsError::Scheduler {
+            variable: "SLURM_ARRAY_TASK_COUNT",
+            problem: format!("{count}, but --shards says {asked}"),
+        });
+    }
+    let index = id.checked_sub(min).ok_or_else(|| SeedsError::Scheduler {
+        variable: "SLURM_ARRAY_TASK_ID",
+        problem: format!("{id} is below SLURM_ARRAY_TASK_MIN {min}"),
+    })?;
+    zero_based(index, count)
+}
+
+/// The shard flags of `explore`, `sweep` and `link-swarm` (feature `cli`): which shard
+/// of the seeds to run, in any of [`ShardSource`]'s forms.
+#[cfg(feature = "cli")]
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ShardFlags {
+    /// Run only shard I of N of the seeds (every N-th seed), counted from 1, e.g. 2/4.
+    #[arg(long, value_name = "I/N", conflicts_with_all = ["shard_index", "shard_from"])]
+    pub shard: Option<String>,
+    /// Run only shard I of --shards N, counted from 0 (a scheduler's task index as it
+    /// comes: Slurm's --array=0-3, a Kubernetes Indexed Job).
+    #[arg(
+        long,
+        value_name = "I",
+        requires = "shards",
+        conflicts_with = "shard_from"
+    )]
+    pub shard_index: Option<u64>,
+    /// Read the shard from a batch scheduler: slurm (SLURM_ARRAY_TASK_ID, _MIN and
+    /// _COUNT) or k8s (JOB_COMPLETION_INDEX, with --shards N).
+    #[arg(long, value_name = "SCHEDULER", value_parser = SCHEDULERS)]
+    pub shard_from: Option<String>,
+    /// The shard count, for --shard-index and --shard-from.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+}
+
+#[cfg(feature = "cli")]
+impl ShardFlags {
+    /// The 1-based shard `(i, n)` the flags name (`(1, 1)`: the whole range), a
+    /// scheduler's variables read from the environment.
+    pub fn resolve(&self) -> Result<(u64, u64), SeedsError> {
+        let source = match (&self.shard, self.shard_index, self.shard_from.as_deref()) {
+            (Some(text), _, _) => ShardSource::OneBased(text.clone()),
+            (None, Some(index), _) => ShardSource::ZeroBased {
+                index,
+                count: self.shards.unwrap_or(0),
+            },
+            (None, None, Some("slurm")) => ShardSource::Slurm { count: self.shards },
+            (None, None, Some(_)) => ShardSource::Kubernetes {
+                count: self.shards.ok_or(SeedsError::Scheduler {
+                    variable: "JOB_COMPLETION_INDEX",
+                    problem: "--shard-from k8s needs --shards N (the Job's completions)".into(),
+                })?,
+            },
+            (None, None, None) if self.shards.is_some() => {
+                return Err(SeedsError::Scheduler {
+                    variable: "--shards",
+                    problem: "given without --shard-index or --shard-from".into(),
+                })
+            }
+            (None, None, None) => return Ok((1, 1)),
+        };
+        source.resolve(|name| std::env::var(name).ok())
+    }
 }
 
 /// The seeds one shard runs, as an arithmetic sequence: `first`, `first + step`, ...
@@ -175,8 +361,62 @@ mod tests {
         assert_eq!(range("5..5"), "seeds \"5..5\": the range is empty");
         assert_eq!(range("5-9"), "seeds \"5-9\": write it like 0..5000");
         assert_eq!(range("a..9"), "seeds \"a..9\": \"a\" is not a number");
-        assert_eq!(shard("0/3"), "shard \"0/3\": I must be between 1 and N");
+        assert!(shard("0/3").starts_with("shard \"0/3\": I/N counts from 1; for a 0-based index"));
+        assert!(shard("0/3").contains("--shard-index I --shards N"));
         assert_eq!(shard("4/3"), "shard \"4/3\": I must be between 1 and N");
         assert_eq!(shard("2"), "shard \"2\": write it like 2/4");
+    }
+
+    #[test]
+    fn every_shard_form_resolves_to_the_same_one_based_shard_and_none_shifts() {
+        let none = |_: &str| None;
+        fn vars<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |name| (pairs.iter().find(|(n, _)| *n == name)).map(|(_, v)| v.to_string())
+        }
+        assert_eq!(
+            ShardSource::OneBased("1/4".into()).resolve(none),
+            Ok((1, 4))
+        );
+        let zero = ShardSource::ZeroBased { index: 0, count: 4 };
+        assert_eq!(zero.resolve(none), Ok((1, 4)));
+        let past = ShardSource::ZeroBased { index: 4, count: 4 };
+        assert_eq!(
+            past.resolve(none),
+            Err(SeedsError::IndexOutOfRange { index: 4, count: 4 })
+        );
+        // --array=0-3, task 0, and --array=1-4, task 1: both the first shard of four.
+        let from_zero = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let from_one = [
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let slurm = ShardSource::Slurm { count: None };
+        assert_eq!(slurm.resolve(vars(&from_zero)), Ok((1, 4)));
+        assert_eq!(slurm.resolve(vars(&from_one)), Ok((1, 4)));
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+        ];
+        let refused = slurm.resolve(vars(&stepped)).unwrap_err();
+        assert!(refused
+            .to_string()
+            .starts_with("SLURM_ARRAY_TASK_STEP: 2: an array with a step"));
+        let wrong = ShardSource::Slurm { count: Some(3) };
+        assert!(wrong.resolve(vars(&from_zero)).is_err());
+        assert!(slurm
+            .resolve(none)
+            .unwrap_err()
+            .to_string()
+            .starts_with("SLURM_ARRAY_TASK_ID: not set"));
+        let k8s = ShardSource::Kubernetes { count: 4 };
+        let pod = [("JOB_COMPLETION_INDEX", "3")];
+        assert_eq!(k8s.resolve(vars(&pod)), Ok((4, 4)));
     }
 }

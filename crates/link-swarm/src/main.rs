@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use link_swarm::swarm::{many, Outcome, MAX_SEED};
+use link_swarm::swarm::{many_in, Outcome, MAX_SEED};
 use link_swarm::{Summary, World};
 use link_tokio::DriverBug;
 
@@ -23,6 +23,9 @@ struct Args {
     /// The seeds to run, as START..END (END excluded).
     #[arg(long, value_parser = parse_range, default_value = "0..100")]
     seeds: Range<u64>,
+    /// Which shard of the seeds to run (CI, or a batch scheduler's array).
+    #[command(flatten)]
+    shard: link_model::seeds::ShardFlags,
     /// Run this one seed only (with --records, print what the driver did).
     #[arg(long, conflicts_with = "seeds", value_parser = parse_seed)]
     seed: Option<u64>,
@@ -86,17 +89,26 @@ fn main() -> ExitCode {
     if let (Some(seed), true) = (args.seed, args.records) {
         return print_records(seed, args.planted_bug);
     }
-    let seeds = args
+    let range = args
         .seed
         .map_or(args.seeds.clone(), |s| s..s.saturating_add(1));
+    let shard = match args.shard.resolve() {
+        Ok(shard) => shard,
+        Err(e) => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let seeds = link_model::seeds::SeedSet::new(range, shard);
     let started = Instant::now();
     let jobs = usize::from(args.jobs);
-    let outcomes = many(seeds.clone(), jobs, args.planted_bug);
+    let outcomes = many_in(seeds, jobs, args.planted_bug);
     for outcome in &outcomes {
         report(outcome, &args);
     }
     let differing = match args.check_determinism {
-        true => differing(&outcomes, &many(seeds, jobs, args.planted_bug)),
+        true => differing(&outcomes, &many_in(seeds, jobs, args.planted_bug)),
         false => Vec::new(),
     };
     let summary = Summary::of(&outcomes);

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use link_core::Fnv1a;
+use link_model::seeds::SeedSet;
 use link_tokio::{DriverBug, Record};
 
 use crate::check::{check_with_marks, Finding, Verdict};
@@ -103,14 +104,21 @@ pub const MAX_SEED: u64 = 1 << 62;
 /// Runs `seeds` on `jobs` threads (at least one); outcomes in seed order. Seeds past
 /// [`MAX_SEED`] are not run.
 pub fn many(seeds: Range<u64>, jobs: usize, bug: Option<DriverBug>) -> Vec<Outcome> {
-    let seeds = seeds.start..seeds.end.min(MAX_SEED + 1);
-    let next = AtomicU64::new(seeds.start);
+    many_in(SeedSet::new(seeds, (1, 1)), jobs, bug)
+}
+
+/// [`many`] over one shard's seeds.
+pub fn many_in(seeds: SeedSet, jobs: usize, bug: Option<DriverBug>) -> Vec<Outcome> {
+    let next = AtomicU64::new(0);
     let outcomes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= seeds.end {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&seed) = seeds.slice(k, 1).first() else {
+                    return;
+                };
+                if seed > MAX_SEED {
                     return;
                 }
                 let outcome = one(seed, bug);
@@ -214,7 +222,11 @@ impl fmt::Display for Summary {
         }
         let unreached: Vec<&str> = self.marks.unreached().map(link_core::Mark::name).collect();
         let count = link_core::Mark::COUNT;
-        writeln!(f, "rule marks: {} of {count} reached", count - unreached.len())?;
+        writeln!(
+            f,
+            "rule marks: {} of {count} reached",
+            count - unreached.len()
+        )?;
         for line in unreached.chunks(3) {
             writeln!(f, "  never reached: {}", line.join(", "))?;
         }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use linksim::coverage::{Coverage, EXPLORE_UNREACHED};
 use linksim::explore::{self, ExploreOptions, SeedResult};
 use linksim::seeds::{self, SeedSet};
-use linksim::{Exit, Found};
+use linksim::Exit;
 
+use crate::explore_summary::{FoundEntry, Summary, FORMAT, VIOLATIONS_SHOWN};
 use crate::outputs::Outputs;
 
 /// `linksim explore`'s flags.
@@ -22,9 +23,9 @@ pub struct ExploreFlags {
     /// depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
-    /// Run only shard I of N of the range (every N-th seed), e.g. 2/4.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
+    /// Which shard of the range to run; merge the parts' --json with --merge.
+    #[command(flatten)]
+    shard: linksim::seeds::ShardFlags,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -52,6 +53,13 @@ pub struct ExploreFlags {
     #[cfg(feature = "planted-bugs")]
     #[arg(long, value_name = "NAME")]
     planted_bug: Option<String>,
+    /// The PARTS are the --json outputs of a run's shards: sum them into what the
+    /// unsharded run prints (refused unless they are every shard of one run, once).
+    #[arg(long, requires = "parts")]
+    merge: bool,
+    /// With --merge: the shards' --json outputs.
+    #[arg(value_name = "PARTS", requires = "merge")]
+    parts: Vec<PathBuf>,
 }
 
 /// An exploration, checked before anything runs.
@@ -67,6 +75,9 @@ struct Plan {
 
 /// Explores the seeds the flags name.
 pub fn command(flags: ExploreFlags) -> Exit {
+    if flags.merge {
+        return merge(&flags);
+    }
     let plan = match prepare(&flags) {
         Ok(plan) => plan,
         Err(exit) => return exit,
@@ -81,10 +92,8 @@ pub fn command(flags: ExploreFlags) -> Exit {
     }
     let found = shrink_all(&tally.violators, &plan, &flags.out);
     let coverage = (flags.coverage || flags.require_coverage).then_some(&tally.coverage);
-    match flags.json {
-        true => print_json(&plan, &tally, &found, wall, coverage),
-        false => print_text(&plan, &tally, &found, wall, coverage),
-    }
+    let summary = summary_of(&plan, &tally, found, wall, coverage);
+    print(&summary, flags.json, &plan.options);
     let gaps = tally.coverage.gaps(EXPLORE_UNREACHED);
     if flags.require_coverage && !gaps.is_empty() && tally.exit == Exit::Pass {
         let names: Vec<&str> = gaps.iter().map(|m| m.name()).collect();
@@ -104,13 +113,7 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
         Exit::NoVerdict
     };
     let range = seeds::parse_range(&flags.seeds).map_err(bad)?;
-    let shard = flags
-        .shard
-        .as_deref()
-        .map(seeds::parse_shard)
-        .transpose()
-        .map_err(bad)?;
-    let shard = shard.unwrap_or((1, 1));
+    let shard = flags.shard.resolve().map_err(bad)?;
     let seeds = SeedSet::new(range.clone(), shard);
     if seeds.count == 0 {
         errln!(
@@ -153,7 +156,7 @@ fn prepare(flags: &ExploreFlags) -> Result<Plan, Exit> {
 /// What an exploration saw, summed seed by seed: memory stays constant however many
 /// seeds run.
 struct Tally {
-    simulated_s: f64,
+    simulated_ns: u128,
     liveness: u64,
     steps: u64,
     violations: u64,
@@ -165,16 +168,13 @@ struct Tally {
     coverage: Coverage,
 }
 
-/// How many violations `explore` shrinks and prints.
-const VIOLATIONS_SHOWN: usize = 10;
-
 /// Seeds run per batch: results are summed after each and dropped.
 const BATCH: u64 = 1 << 16;
 
 /// Runs every seed of the plan in batches, on `jobs` threads.
 fn explore_set(plan: &Plan, jobs: usize, bar: Option<&indicatif::ProgressBar>) -> Tally {
     let mut tally = Tally {
-        simulated_s: 0.0,
+        simulated_ns: 0,
         liveness: 0,
         steps: 0,
         violations: 0,
@@ -202,7 +202,7 @@ fn explore_set(plan: &Plan, jobs: usize, bar: Option<&indicatif::ProgressBar>) -
 impl Tally {
     /// Adds one seed's result.
     fn add(&mut self, result: SeedResult) {
-        self.simulated_s += result.simulated.as_secs_f64();
+        self.simulated_ns += result.simulated.as_nanos();
         self.liveness += u64::from(result.liveness_checked);
         self.steps += result.steps;
         self.coverage.add_run(&result.marks);
@@ -216,18 +216,8 @@ impl Tally {
     }
 }
 
-/// One violation, shrunk: its seed, what was found, the file written, and the world's
-/// size before and after shrinking.
-struct Shrunk {
-    seed: u64,
-    found: Found,
-    file: PathBuf,
-    before: usize,
-    after: usize,
-}
-
 /// Shrinks each violation and writes it as a scenario file into `out`.
-fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<Shrunk> {
+fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<FoundEntry> {
     let mut shrunk = Vec::new();
     for result in violators {
         let found = result.found.clone().expect("violators have a violation");
@@ -243,122 +233,84 @@ fn shrink_all(violators: &[SeedResult], plan: &Plan, out: &Path) -> Vec<Shrunk> 
                 linksim::printable_path(&file)
             );
         }
-        shrunk.push(Shrunk {
+        shrunk.push(FoundEntry {
+            at_ns: found.at_ns,
+            detail: found.detail,
+            invariant: found.invariant.to_string(),
             seed: result.seed,
-            found,
-            file,
-            before: explore::size(&original),
-            after: explore::size(&small),
+            server: found.server,
+            shrunk_file: linksim::printable_path(&file).to_string(),
+            size_after: explore::size(&small),
+            size_before: explore::size(&original),
         });
     }
     shrunk
 }
 
-/// The summary as one JSON object (timings apart, equal for equal runs).
-fn print_json(
+/// The summary of a run: what `--json` prints, and the text is made of.
+fn summary_of(
     plan: &Plan,
     tally: &Tally,
-    found: &[Shrunk],
+    found: Vec<FoundEntry>,
     wall: f64,
     coverage: Option<&Coverage>,
-) {
-    let found: Vec<_> = found
-        .iter()
-        .map(|s| {
-            let v = &s.found;
-            serde_json::json!({
-                "seed": s.seed, "invariant": v.invariant, "server": v.server, "at_ns": v.at_ns,
-                "detail": v.detail, "shrunk_file": linksim::printable_path(&s.file),
-                "size_before": s.before, "size_after": s.after,
-            })
-        })
-        .collect();
-    let mut summary = serde_json::json!({
-        "seeds": plan.seeds.count,
-        "range": format!("{}..{}", plan.range.start, plan.range.end),
-        "shard": format!("{}/{}", plan.shard.0, plan.shard.1),
-        "jobs": plan.jobs,
-        "wall_s": wall,
-        "seeds_per_s": plan.seeds.count as f64 / wall,
-        "simulated_s_per_wall_s": tally.simulated_s / wall,
-        "steps": tally.steps,
-        "liveness_checked": tally.liveness,
-        "violations": tally.violations,
-        "found": found,
-    });
-    if let Some(coverage) = coverage {
-        summary["coverage"] = coverage.to_json();
+) -> Summary {
+    #[cfg(feature = "planted-bugs")]
+    let planted_bug = plan.options.planted_bug.map(|bug| bug.name().to_string());
+    #[cfg(not(feature = "planted-bugs"))]
+    let planted_bug = None;
+    Summary {
+        build: explore::build_fingerprint(),
+        coverage: coverage.map(Coverage::to_json),
+        exit: tally.exit.code(),
+        found,
+        jobs: plan.jobs,
+        liveness_checked: tally.liveness,
+        linksim_explore: FORMAT,
+        max_steps: plan
+            .options
+            .step_budget
+            .unwrap_or(linksim::DEFAULT_STEP_BUDGET),
+        planted_bug,
+        range: format!("{}..{}", plan.range.start, plan.range.end),
+        seeds: plan.seeds.count,
+        seeds_per_s: plan.seeds.count as f64 / wall,
+        shard: format!("{}/{}", plan.shard.0, plan.shard.1),
+        simulated_ns: tally.simulated_ns,
+        simulated_s_per_wall_s: tally.simulated_ns as f64 / 1e9 / wall,
+        steps: tally.steps,
+        violations: tally.violations,
+        wall_s: wall,
     }
-    outln!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
 }
 
-/// The summary for a person, each violation with its replay commands.
-fn print_text(
-    plan: &Plan,
-    tally: &Tally,
-    found: &[Shrunk],
-    wall: f64,
-    coverage: Option<&Coverage>,
-) {
-    let count = plan.seeds.count;
-    let rate = crate::progress::rate;
-    let wrapped = |text: String| linksim::wrap::wrap(&text, 2);
-    out!(
-        "{}",
-        wrapped(format!(
-            "explored {count} seed(s) of {}..{} (shard {}/{}) on {} thread(s) in {wall:.2} s: {} seeds/s, {} simulated s per wall s, {} core steps\n",
-            plan.range.start,
-            plan.range.end,
-            plan.shard.0,
-            plan.shard.1,
-            plan.jobs,
-            rate(count as f64 / wall),
-            rate(tally.simulated_s / wall),
-            tally.steps
-        ))
-    );
-    out!(
-        "{}",
-        wrapped(format!(
-            "L1 was claimed and checked in {} of {count} seed(s) (the others had no healthy connector their roles allow, or a flapping one)\n",
-            tally.liveness
-        ))
-    );
-    for line in coverage.map_or(Vec::new(), |c| c.lines(Some(EXPLORE_UNREACHED))) {
-        out!("{}", wrapped(line + "\n"));
+/// Prints `summary` as JSON or as text.
+fn print(summary: &Summary, json: bool, options: &ExploreOptions) {
+    match json {
+        true => outln!("{}", summary.json()),
+        false => {
+            let planted = crate::planted::replay_flags(options.run_options());
+            out!("{}", summary.text(&planted));
+            if !summary.found.is_empty() {
+                crate::hint::note_if_not_installed();
+            }
+        }
     }
-    for s in found {
-        out!("{}", wrapped(violation_text(s, plan)));
-    }
-    if !found.is_empty() {
-        crate::hint::note_if_not_installed();
-    }
-    outln!(
-        "explore: {} passed, {} failed",
-        count - tally.violations,
-        tally.violations
-    );
 }
 
-/// A shrunk violation: what, where, the shrinking, and the two commands that replay it
-/// (each on its own line, so that wrapping never breaks a command).
-fn violation_text(s: &Shrunk, plan: &Plan) -> String {
-    let planted = crate::planted::replay_flags(plan.options.run_options());
-    let v = &s.found;
-    let server = v
-        .server
-        .as_deref()
-        .map_or(String::new(), |s| format!(" on {s}"));
-    let file = crate::hint::word(&s.file);
-    format!(
-        "VIOLATION seed {}: {}{server} at {}: {}\n  shrunk from {} to {} elements: {file}\n  replay: linksim run {file}{planted}\n      or: linksim explore --seeds {}..{}{planted}\n",
-        s.seed,
-        v.invariant,
-        link_core::Instant::from_nanos(v.at_ns),
-        v.detail,
-        s.before,
-        s.after,
-        s.seed,
-        s.seed + 1
-    )
+/// `explore --merge PARTS...`: the shards' outputs summed, printed as a run prints.
+fn merge(flags: &ExploreFlags) -> Exit {
+    let summary = match crate::explore_summary::merge_files(&flags.parts) {
+        Ok(summary) => summary,
+        Err(e) => {
+            errln!("error: {e}");
+            return Exit::NoVerdict;
+        }
+    };
+    let options = ExploreOptions {
+        step_budget: Some(summary.max_steps),
+        ..ExploreOptions::default()
+    };
+    print(&summary, flags.json, &options);
+    Exit::from_code(summary.exit).unwrap_or(Exit::NoVerdict)
 }

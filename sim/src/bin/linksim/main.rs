@@ -7,6 +7,7 @@
 mod out;
 mod check;
 mod explore;
+mod explore_summary;
 mod files;
 mod hint;
 mod merge;
@@ -59,12 +60,15 @@ enum Command {
     /// shrink what fails into a scenario file that `linksim run` replays.
     #[command(after_help = "\
 Examples:
-  linksim explore --seeds 0..5000
-  linksim explore --seeds 0..1000000 --jobs 2 --shard 3/8 --json
+  linksim explore --seeds 0..5000 --coverage
+  linksim explore --seeds 0..1000000 --jobs 2 --shard 3/8 --json > part3.json
+  linksim explore --seeds 0..1000000 --shard-from slurm --json   (in an sbatch --array task)
+  linksim explore --merge part1.json part2.json ... part8.json
 
-Exit codes: 0 no violation, 2 a safety violation was found, 4 only liveness
-violations were found (each shrunk scenario is written to --out), 3 bad arguments, or
-only worlds that used their whole step budget.")]
+Exit codes: 0 no violation, 1 (--require-coverage) a rule mark no seed reached, 2 a
+safety violation was found, 4 only liveness violations were found (each shrunk scenario
+is written to --out), 3 bad arguments, or only worlds that used their whole step
+budget.")]
     Explore(explore::ExploreFlags),
     /// Run every combination of swept settings over many seeds and say how long the
     /// service was out: p50/p90/p99/max of each run's longest service outage,
@@ -78,6 +82,7 @@ Examples:
   linksim sweep a.json --set restart_timeout=2s,5s,10s --svg plot.svg --out violations/
   linksim sweep a.json --set links.CSTA_B.priority=5,10,20 --set network.latency=1ms,50ms
   linksim sweep a.json --seeds 0..100000 --shard 2/4 --json part2.json
+  linksim sweep a.json --seeds 0..100000 --shard-index 1 --shards 4 --json part2.json
   linksim sweep --merge part1.json part2.json part3.json part4.json --csv all.csv
 
 Keys: a timing option (connect_tout, restart_timeout, kpl_interval, kpl_tolerance,

@@ -30,9 +30,9 @@ pub struct SweepFlags {
     /// depend on it.
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
-    /// Run only shard I of N of the seeds (every N-th seed), e.g. 2/4; merge with --merge.
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
+    /// Which shard of the seeds to run; merge the parts with --merge.
+    #[command(flatten)]
+    pub shard: linksim::seeds::ShardFlags,
     /// Write the results as CSV (`-`: standard output, instead of the table).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -181,11 +181,7 @@ fn prepare(flags: &SweepFlags) -> Result<Prepared, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     let range = linksim::seeds::parse_range(&flags.seeds).map_err(|e| e.to_string())?;
-    let shard = flags.shard.as_deref().map(linksim::seeds::parse_shard);
-    let shard = shard
-        .transpose()
-        .map_err(|e| e.to_string())?
-        .unwrap_or((1, 1));
+    let shard = flags.shard.resolve().map_err(|e| e.to_string())?;
     let seeds = SeedSet::new(range.clone(), shard);
     if seeds.count == 0 {
         return Err(format!(

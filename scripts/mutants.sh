@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Mutation testing (cargo-mutants), as a kept habit: not in CI, as a whole run takes
+# hours on two cores. Installs cargo-mutants if it is missing.
+#
+#   scripts/mutants.sh core [FILE...]   link-core, with the tests of every crate that
+#                                       exercises it (link-core, link-check, linksim)
+#   scripts/mutants.sh checker          the simulator's checker and liveness modules
+#
+# Results in mutants.out/ (caught.txt, missed.txt, ...); docs/guide/checking.md keeps
+# the figures and docs/mutants.md the survivors judged equivalent, with the reason.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cargo-mutants > /dev/null || cargo install --locked cargo-mutants
+what=${1:-core}
+shift || true
+files=()
+for f in "$@"; do files+=(--file "$f"); done
+case "$what" in
+  core)
+    cargo mutants --jobs 2 -p link-core "${files[@]}" \
+      --test-package link-core --test-package link-check --test-package linksim \
+      --features link-core/planted-bugs,link-core/coverage-marks
+    ;;
+  checker)
+    cargo mutants --jobs 2 -p linksim --file sim/src/checker.rs --file sim/src/liveness.rs \
+      --file sim/src/account.rs "${files[@]}" --test-package linksim --features linksim/planted-bugs
+    ;;
+  *)
+    echo "usage: scripts/mutants.sh core [FILE...] | checker" >&2
+    exit 2
+    ;;
+esac
