@@ -234,6 +234,8 @@ mod tests {
         sum.add(&one);
         sum.add(&one.reached_once());
         assert_eq!(sum.get(Mark::Refused), 3);
+        sum.set(Mark::Refused, 7);
+        assert_eq!(sum.get(Mark::Refused), 7);
         assert_eq!(sum.unreached().count(), Mark::COUNT - 1);
         assert!(sum.unreached().all(|m| m != Mark::Refused));
     }
