@@ -379,9 +379,8 @@ fn draw_fault(
     }
 }
 
-/// R16: one timing option changed, to a valid value.
-/// One option changed, or a quarter of the time two or three at once (R16: one input,
-/// judged once).
+/// R16: one timing option changed to a valid value, or a quarter of the time two or
+/// three different ones at once (one input, judged once).
 fn draw_options_fault(rng: &mut ChaCha8Rng, at: DrawnDuration, server: Option<String>) -> Fault {
     let mut values = OptionValues::default();
     let count = if rng.random_bool(0.25) {
@@ -389,8 +388,13 @@ fn draw_options_fault(rng: &mut ChaCha8Rng, at: DrawnDuration, server: Option<St
     } else {
         1
     };
-    for _ in 0..count {
-        match rng.random_range(0..4) {
+    // `count` different options: the first `count` of a shuffle of the four.
+    let mut which = [0, 1, 2, 3];
+    for i in 0..count {
+        which.swap(i, rng.random_range(i..4));
+    }
+    for &option in &which[..count] {
+        match option {
             0 => values.connect_tout = Some(SimDuration::from_secs(rng.random_range(1..=3))),
             1 => values.kpl_interval = Some(SimDuration::from_secs(rng.random_range(0..=10))),
             2 => values.kpl_tolerance = Some(rng.random_range(0..=4)),

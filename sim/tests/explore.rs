@@ -482,5 +482,24 @@ fn merged_shards_equal_the_unsharded_run_and_bad_parts_are_refused() {
         merge(&["part0.json", "part1.json", "other.json"]).1,
         Some(3)
     );
+    // A part that could not be an explore run's is refused at once: a shard count far
+    // past its seeds, counts that do not add up.
+    let part0: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("part0.json")).unwrap()).unwrap();
+    for (key, value) in [
+        ("shard", serde_json::json!("1/100000000000000")),
+        ("violations", serde_json::json!(1_000_000)),
+    ] {
+        let mut hostile = part0.clone();
+        hostile[key] = value;
+        std::fs::write(dir.join("hostile.json"), hostile.to_string()).unwrap();
+        assert_eq!(merge(&["hostile.json"]).1, Some(3), "{key}");
+    }
+    if !cfg!(feature = "planted-bugs") {
+        // 300 seeds leave marks unreached: the merge judges them as the run would.
+        let mut args = vec!["--merge", "--require-coverage"];
+        args.extend(parts.iter().map(String::as_str));
+        assert_eq!(explore_in(&dir, &args).1, Some(1));
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -55,7 +55,8 @@ pub struct Report {
     pub activates: bool,
     /// The shortest counterexample, if any transition broke.
     pub counterexample: Option<Counterexample>,
-    /// How many transitions took each rule's decision ([`link_core::Mark`]).
+    /// How many transitions took each rule's decision ([`link_core::Mark`]), when the
+    /// model counted them ([`LinkModel::counting_marks`]; else all zero).
     pub marks: link_core::MarkCounts,
 }
 
@@ -67,7 +68,7 @@ fn taken_marks(marks: &std::sync::Mutex<link_core::MarkCounts>) -> link_core::Ma
 /// Searches every state of `model`'s configuration.
 pub fn check(model: LinkModel) -> Report {
     let setup = model.setup.clone();
-    let marks = std::sync::Arc::clone(&model.marks);
+    let marks = model.marks.clone();
     let started = WallClock::now(); // measures the search only; never enters it
     let checker = model.checker().spawn_bfs().join();
     let time = started.elapsed();
@@ -98,6 +99,6 @@ pub fn check(model: LinkModel) -> Report {
         time,
         activates: checker.discovery("a link becomes active").is_some(),
         counterexample,
-        marks: taken_marks(&marks),
+        marks: marks.map_or_else(link_core::MarkCounts::default, |m| taken_marks(&m)),
     }
 }

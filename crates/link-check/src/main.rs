@@ -113,7 +113,8 @@ fn model(setup: Setup, args: &Args) -> Result<LinkModel, String> {
     let mut model = match args.fair {
         true => LinkModel::fair(setup).ok_or(format!("{name}: a backup has no fair check"))?,
         false => LinkModel::new(setup),
-    };
+    }
+    .counting_marks();
     #[cfg(feature = "planted-bugs")]
     if let Some(name) = &args.planted {
         model.planted = Some(

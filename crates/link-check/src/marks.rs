@@ -12,11 +12,6 @@ use crate::setup::Families;
 pub fn unreachable_marks(links: usize, families: Families) -> Vec<(Mark, &'static str)> {
     let mut marks = vec![
         (
-            Mark::PromotionSkipsLosers,
-            "needs a backup's operational link held back by a higher waiting one, which only \
-             two raises of priority within one procedure make, with four links",
-        ),
-        (
             Mark::UnstableAtOptionChange,
             "the environment's tolerances are 0 and 2: at 0 there is no unstable state, and \
              raising it to 2 comes from 0, where the first failure already lost the link",
@@ -38,6 +33,14 @@ pub fn unreachable_marks(links: usize, families: Families) -> Vec<(Mark, &'stati
             "the environment changes one option per input",
         ),
     ];
+    if !(families.reconfigure && links >= 3) {
+        marks.push((
+            Mark::PromotionSkipsLosers,
+            "needs a backup's operational link held back by a higher waiting one, which only \
+             raises of two links' priorities within one procedure make (three links and \
+             --reconfigure at least)",
+        ));
+    }
     if links == 1 {
         let alone = "one link: it is always the highest, and it is selected as soon as it \
                      turns operational";

@@ -211,9 +211,9 @@ pub struct LinkModel {
     /// A deliberate bug planted in the core (feature `planted-bugs`, tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted: Option<link_core::PlantedBug>,
-    /// The rule marks the search's transitions took, summed (each transition's core
-    /// hands its marks over, so the states kept carry none).
-    pub marks: std::sync::Arc<std::sync::Mutex<link_core::MarkCounts>>,
+    /// The rule marks the search's transitions took, summed, when asked for
+    /// ([`LinkModel::counting_marks`]; each transition's core then hands its marks over).
+    pub marks: Option<std::sync::Arc<std::sync::Mutex<link_core::MarkCounts>>>,
 }
 
 impl LinkModel {
@@ -224,7 +224,7 @@ impl LinkModel {
             fair: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
-            marks: std::sync::Arc::default(),
+            marks: None,
         }
     }
 
@@ -256,6 +256,13 @@ impl LinkModel {
             ..Recovery::default()
         };
         (config.role != Role::Backup).then(|| recovery.bound())
+    }
+
+    /// The same model, summing the rule marks its transitions take (what `link-check`
+    /// reports; the tests leave it off, as it costs a lock per transition).
+    pub fn counting_marks(mut self) -> Self {
+        self.marks = Some(std::sync::Arc::default());
+        self
     }
 
     fn core(&self) -> LinkCore {
@@ -570,10 +577,11 @@ impl LinkModel {
                 .unwrap_or("(no message)");
             format!("the core panicked on {event:?} at {at}: {message}")
         })?;
-        let marks = next.core.take_marks();
-        if marks != link_core::MarkCounts::default() {
-            let mut sum = self.marks.lock().unwrap_or_else(|e| e.into_inner());
-            sum.add(&marks);
+        if let Some(sum) = &self.marks {
+            let marks = next.core.take_marks();
+            if marks != link_core::MarkCounts::default() {
+                sum.lock().unwrap_or_else(|e| e.into_inner()).add(&marks);
+            }
         }
         let outcome =
             stepped.map_err(|e| format!("I9: the core refused {event:?} at {at}: {e:?}"))?;

@@ -228,7 +228,7 @@ fn slurm(
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ShardFlags {
     /// Run only shard I of N of the seeds (every N-th seed), counted from 1, e.g. 2/4.
-    #[arg(long, value_name = "I/N", conflicts_with_all = ["shard_index", "shard_from"])]
+    #[arg(long, value_name = "I/N", conflicts_with_all = ["shard_index", "shard_from", "shards"])]
     pub shard: Option<String>,
     /// Run only shard I of --shards N, counted from 0 (a scheduler's task index as it
     /// comes: Slurm's --array=0-3, a Kubernetes Indexed Job).

@@ -101,6 +101,16 @@ fn main() -> ExitCode {
         }
     };
     let seeds = link_model::seeds::SeedSet::new(range, shard);
+    if seeds.count == 0 {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: shard {}/{} of the seeds holds no seed: nothing would run",
+            shard.0,
+            shard.1
+        );
+        return ExitCode::from(3);
+    }
     let started = Instant::now();
     let jobs = usize::from(args.jobs);
     let outcomes = many_in(seeds, jobs, args.planted_bug);

@@ -94,14 +94,8 @@ pub fn command(flags: ExploreFlags) -> Exit {
     let coverage = (flags.coverage || flags.require_coverage).then_some(&tally.coverage);
     let summary = summary_of(&plan, &tally, found, wall, coverage);
     print(&summary, flags.json, &plan.options);
-    let gaps = tally.coverage.gaps(EXPLORE_UNREACHED);
-    if flags.require_coverage && !gaps.is_empty() && tally.exit == Exit::Pass {
-        let names: Vec<&str> = gaps.iter().map(|m| m.name()).collect();
-        errln!(
-            "error: no seed reached {} (not on the documented list of marks explore cannot reach)",
-            names.join(", ")
-        );
-        return Exit::Expectation;
+    if flags.require_coverage && tally.exit == Exit::Pass {
+        return required_coverage(Some(&tally.coverage));
     }
     tally.exit
 }
@@ -307,10 +301,43 @@ fn merge(flags: &ExploreFlags) -> Exit {
             return Exit::NoVerdict;
         }
     };
+    #[cfg(feature = "planted-bugs")]
+    let planted_bug = summary
+        .planted_bug
+        .as_deref()
+        .and_then(link_core::PlantedBug::from_name);
     let options = ExploreOptions {
         step_budget: Some(summary.max_steps),
+        #[cfg(feature = "planted-bugs")]
+        planted_bug,
         ..ExploreOptions::default()
     };
+    let coverage = summary.coverage.as_ref().and_then(Coverage::from_json);
+    if (flags.coverage || flags.require_coverage) && coverage.is_none() {
+        errln!("note: not every part kept its coverage (run each shard with --coverage)");
+    }
     print(&summary, flags.json, &options);
-    Exit::from_code(summary.exit).unwrap_or(Exit::NoVerdict)
+    let exit = Exit::from_code(summary.exit).unwrap_or(Exit::NoVerdict);
+    if flags.require_coverage && exit == Exit::Pass {
+        return required_coverage(coverage.as_ref());
+    }
+    exit
+}
+
+/// `--require-coverage`: exit 1 when no seed reached a mark outside explore's documented
+/// list (or there is no coverage to judge).
+fn required_coverage(coverage: Option<&Coverage>) -> Exit {
+    let Some(coverage) = coverage else {
+        return Exit::Expectation;
+    };
+    let gaps = coverage.gaps(EXPLORE_UNREACHED);
+    if gaps.is_empty() {
+        return Exit::Pass;
+    }
+    let names: Vec<&str> = gaps.iter().map(|m| m.name()).collect();
+    errln!(
+        "error: no seed reached {} (not on the documented list of marks explore cannot reach)",
+        names.join(", ")
+    );
+    Exit::Expectation
 }

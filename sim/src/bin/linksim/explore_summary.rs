@@ -127,7 +127,7 @@ impl Summary {
         }
         out + &format!(
             "explore: {} passed, {} failed\n",
-            count - self.violations,
+            count.saturating_sub(self.violations),
             self.violations
         )
     }
@@ -147,7 +147,7 @@ fn violation_text(found: &FoundEntry, planted: &str) -> String {
         found.size_before,
         found.size_after,
         found.seed,
-        found.seed + 1
+        found.seed.saturating_add(1)
     )
 }
 
@@ -167,9 +167,40 @@ pub fn merge_files(parts: &[PathBuf]) -> Result<Summary, String> {
                 part.linksim_explore
             ));
         }
+        whole(&part).map_err(|e| format!("{shown}: {e}"))?;
         read.push((shown, part));
     }
     merge(read)
+}
+
+/// What an explore run could have written: as many seeds as its shard of its range
+/// holds, no more violations (or L1 checks) than seeds, as many violations shown as it
+/// found up to ten, coverage of its own seeds if any.
+fn whole(part: &Summary) -> Result<(), String> {
+    let range = linksim::seeds::parse_range(&part.range).map_err(|e| e.to_string())?;
+    let shard = linksim::seeds::parse_shard(&part.shard).map_err(|e| e.to_string())?;
+    let seeds = linksim::seeds::SeedSet::new(range, shard).count;
+    let shown =
+        usize::try_from(part.violations).map_or(VIOLATIONS_SHOWN, |v| v.min(VIOLATIONS_SHOWN));
+    if part.seeds != seeds {
+        return Err(format!(
+            "{} seeds, but shard {} of {} holds {seeds}",
+            part.seeds, part.shard, part.range
+        ));
+    }
+    if part.violations > seeds || part.liveness_checked > seeds || part.found.len() != shown {
+        return Err("its counts do not add up (violations, L1 checks or violations shown)".into());
+    }
+    match part.coverage.as_ref().map(Coverage::from_json) {
+        Some(None) => {
+            Err("a \"coverage\" object linksim did not write (or of another build's marks)".into())
+        }
+        Some(Some(coverage)) if coverage.runs != seeds => Err(format!(
+            "coverage of {} runs, not its {seeds} seeds",
+            coverage.runs
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Sums the parts, each named for messages: they must be the shards 1 to N of one run,
@@ -193,13 +224,20 @@ pub fn merge(parts: Vec<(String, Summary)>) -> Result<Summary, String> {
             return Err(format!("{name}: shard {i}/{n} is given twice"));
         }
     }
-    let missing: Vec<String> = (1..=count)
-        .filter(|i| !seen.contains(i))
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
+    if seen.len() as u64 != count {
+        // Every shard seen is distinct and in 1..=count: list the first few missing.
+        let missing: Vec<String> = (1..=count)
+            .filter(|i| !seen.contains(i))
+            .take(5)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let more = count - seen.len() as u64 - missing.len() as u64;
+        let more = match more {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         return Err(format!(
-            "shard(s) {} missing: every shard of the run is needed",
+            "shard(s) {}{more} missing: every shard of the run is needed",
             missing.join(", ")
         ));
     }
@@ -245,12 +283,12 @@ fn sum(parts: Vec<Summary>) -> Summary {
     let mut exit = Exit::Pass;
     for (k, part) in parts.into_iter().enumerate() {
         if k > 0 {
-            total.seeds += part.seeds;
-            total.jobs += part.jobs;
-            total.liveness_checked += part.liveness_checked;
-            total.simulated_ns += part.simulated_ns;
-            total.steps += part.steps;
-            total.violations += part.violations;
+            total.seeds = total.seeds.saturating_add(part.seeds);
+            total.jobs = total.jobs.saturating_add(part.jobs);
+            total.liveness_checked = total.liveness_checked.saturating_add(part.liveness_checked);
+            total.simulated_ns = total.simulated_ns.saturating_add(part.simulated_ns);
+            total.steps = total.steps.saturating_add(part.steps);
+            total.violations = total.violations.saturating_add(part.violations);
             total.wall_s += part.wall_s;
         }
         exit = exit.worse(Exit::from_code(part.exit).unwrap_or(Exit::NoVerdict));
