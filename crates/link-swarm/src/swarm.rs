@@ -115,9 +115,11 @@ pub fn many_in(seeds: SeedSet, jobs: usize, bug: Option<DriverBug>) -> Vec<Outco
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.slice(k, 1).first() else {
+                if k >= seeds.count {
                     return;
-                };
+                }
+                // The k-th seed of the shard, without collecting a slice for it.
+                let seed = seeds.first + k * seeds.step;
                 if seed > MAX_SEED {
                     return;
                 }
