@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn a_broken_state_in_the_named_links_gets_the_full_checks_violation() {
-        let corruptions: [(&Corruption, &[u16]); 6] = [
+        let corruptions: [(&Corruption, &[u16]); 9] = [
             (
                 &|c| {
                     force(c, 0, LinkState::Active);
@@ -466,6 +466,22 @@ mod tests {
             ),
             (&|c| c.config.role = Role::Backup, &[]),
             (&|c| c.slots[1].rank = 0, &[1]),
+            // Only the configured rank is stale: each of the link's checks alone finds it.
+            (
+                &|c| c.slots[1].configured_rank = c.slots[0].configured_rank,
+                &[1],
+            ),
+            // Only the queue's highest end is stale; no link changed.
+            (&|c| c.queue.set_top_for_tests(Some(0)), &[]),
+            // Open links while restarting, its timer armed: I7 alone.
+            (
+                &|c| {
+                    c.phase = Phase::Restarting;
+                    c.timers[Timer::ConnectTimeout.index()] = None;
+                    c.timers[Timer::RestartDelay.index()] = Some(Instant::from_secs(5));
+                },
+                &[],
+            ),
             // The counts agree (one active, one open), but not with the phase's link
             // (found in review).
             (
@@ -475,6 +491,8 @@ mod tests {
                     force(c, 2, LinkState::Closed);
                     c.phase = Phase::Active(LinkId::new(0));
                     c.clients_connected = Some(LinkId::new(0));
+                    // The timers the phase wants, so that only the link is wrong.
+                    c.timers[Timer::ConnectTimeout.index()] = None;
                 },
                 &[0, 1, 2],
             ),
@@ -503,6 +521,31 @@ mod tests {
             Ok(())
         );
         assert!(other.tracker_is_current(&tracker));
+    }
+
+    #[test]
+    fn a_tracker_that_missed_a_change_is_not_current() {
+        let (core, tracker) = started();
+        assert!(core.tracker_is_current(&tracker));
+        let drifts: [&dyn Fn(&mut InvariantTracker); 10] = [
+            &|t| t.views[1].state = LinkState::Operational,
+            &|t| t.open += 1,
+            &|t| t.active += 1,
+            &|t| t.waiting.add(0),
+            &|t| t.waiting.lowest = Some(2),
+            &|t| t.waiting.highest = Some(0),
+            &|t| t.eligible.add(1),
+            &|t| t.eligible.highest = None,
+            &|t| {
+                t.operational.insert((Reverse(5), 1, 1));
+            },
+            &|t| t.open_below_highest += 1,
+        ];
+        for (i, drift) in drifts.iter().enumerate() {
+            let mut drifted = tracker.clone();
+            drift(&mut drifted);
+            assert!(!core.tracker_is_current(&drifted), "drift {i}");
+        }
     }
 
     #[test]

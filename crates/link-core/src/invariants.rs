@@ -530,6 +530,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_violation_names_the_link_to_blame() {
+        // Three active links: the second is the one that should not be.
+        let mut core = started(Role::Primary);
+        for index in 0..3 {
+            force(&mut core, index, LinkState::Active);
+        }
+        core.phase = Phase::Active(LinkId::new(0));
+        let v = core.check_invariants().unwrap_err();
+        assert_eq!((v.invariant, v.link), (Invariant::I1, Some(LinkId::new(1))));
+        // B (5) operational, C (1) waiting below it: C is the one out of place.
+        let mut core = started(Role::Primary);
+        force(&mut core, 1, LinkState::Operational);
+        let v = core.check_invariants().unwrap_err();
+        assert_eq!((v.invariant, v.link), (Invariant::I4, Some(LinkId::new(2))));
+        // A backup holding B and C: B, the first below the highest, is named.
+        let v = started(Role::Backup).check_invariants().unwrap_err();
+        assert_eq!((v.invariant, v.link), (Invariant::I5, Some(LinkId::new(1))));
+    }
+
+    #[test]
     fn a_violation_says_which_invariant_and_link() {
         let v = Violation {
             invariant: Invariant::I5,

@@ -1290,3 +1290,34 @@ impl LinkCore {
 pub(crate) fn link_id(index: usize) -> LinkId {
     LinkId::new(index as u16)
 }
+
+#[cfg(all(test, debug_assertions, feature = "planted-bugs"))]
+mod self_check_tests {
+    //! A debug build checks every invariant after every step, unless a test of the
+    //! outside checkers asked it not to.
+    extern crate std;
+    use crate::{Config, Event, Instant, LinkConfig, LinkCore};
+
+    /// A started core whose open-link count drifted behind its back (I7 broken).
+    fn drifted(core: LinkCore) -> LinkCore {
+        let mut core = core;
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        core.open_count += 1;
+        core
+    }
+
+    fn config() -> Config {
+        Config::new([LinkConfig::new("A"), LinkConfig::new("B")])
+    }
+
+    #[test]
+    fn a_debug_build_stops_at_a_broken_invariant_unless_asked_not_to() {
+        let step = |mut core: LinkCore| {
+            std::panic::catch_unwind(move || core.step(Instant::from_secs(1), Event::Shutdown))
+        };
+        let checked = drifted(LinkCore::new(config()).unwrap());
+        assert!(step(checked).is_err(), "the self check panics");
+        let unchecked = drifted(LinkCore::new(config()).unwrap().without_self_checks());
+        assert!(step(unchecked).is_ok(), "no self check, no panic");
+    }
+}

@@ -161,6 +161,12 @@ impl Queue {
             && self.bottom == (0..self.ranks.len()).find(occupied)
     }
 
+    /// Overwrites the cached highest end (tests of the checks that must notice).
+    #[cfg(test)]
+    pub(crate) fn set_top_for_tests(&mut self, top: Option<usize>) {
+        self.top = top;
+    }
+
     /// How many links wait at `rank` (`None` past the ranks).
     pub(crate) fn waiting_at(&self, rank: u32) -> Option<u32> {
         self.waiting.get(rank as usize).copied()

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use common::Harness;
 use link_core::{
-    Action, Config, FirstStatusPolicy, Instant, InvariantTracker, LinkConfig, LinkCore, Role,
-    StatusPolicy, StatusVerdict, SystemStatus,
+    Action, Config, Event, FirstStatusPolicy, Instant, InvariantTracker, LinkConfig, LinkCore,
+    Role, StatusPolicy, StatusVerdict, SystemStatus,
 };
 use link_model::generator::{loss_rate, ops, realise, Op};
 use link_model::reference::Model;
@@ -93,6 +93,10 @@ fn check_against_model(
     let mut actions = Vec::new();
     let mut touched = Vec::new();
     let mut tracker = InvariantTracker::new();
+    // The full passes the tracker must make: its first check, and each `Start` or
+    // reconfiguration (which re-rank the links). Any other would be a suspicion a
+    // correct core never earns: the tracker's whole worth is not making them.
+    let mut full_passes_due = 0;
     for (index, op) in ops.iter().enumerate() {
         let (at, event) = realise(op, &h.core, now, links);
         actions.clear();
@@ -151,6 +155,15 @@ fn check_against_model(
         prop_assert!(
             h.core.tracker_is_current(&tracker),
             "step {} {:?}: the tracker's view drifted from the core",
+            index,
+            event
+        );
+        let rebuilds = matches!(event, Event::Start | Event::Reconfigured { .. });
+        full_passes_due += u64::from(index == 0 || rebuilds);
+        prop_assert_eq!(
+            tracker.full_checks(),
+            full_passes_due,
+            "step {} {:?}: a full pass the step did not call for",
             index,
             event
         );

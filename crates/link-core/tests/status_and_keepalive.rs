@@ -1017,3 +1017,35 @@ fn keepalive_marks_count_only_the_decisions_taken() {
     assert_eq!(h.core.marks().get(Mark::SeveralOptions), 1);
     assert_eq!(h.core.marks().get(Mark::OptionsWhileActive), 2);
 }
+
+// `take_marks` hands over the counts so far and starts again at zero (link-check keeps
+// many copies of a core and counts each transition once).
+#[test]
+fn taking_the_marks_hands_them_over_and_starts_again() {
+    use link_core::{MarkCounts, MARKS_ENABLED};
+    if !MARKS_ENABLED {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: link-core built without the coverage-marks feature"
+        );
+        return;
+    }
+    let mut h = keepalive(3, KeepaliveLossRate::pair(1, 1));
+    answered(&mut h);
+    let before = h.core.marks();
+    assert_ne!(
+        before,
+        MarkCounts::default(),
+        "a procedure and answers were marked"
+    );
+    assert_eq!(h.core.take_marks(), before);
+    assert_eq!(h.core.marks(), MarkCounts::default());
+    h.fire(Timer::KeepAlive);
+    miss(&mut h);
+    assert_ne!(
+        h.core.take_marks(),
+        MarkCounts::default(),
+        "counting goes on"
+    );
+}
