@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn a_broken_state_in_the_named_links_gets_the_full_checks_violation() {
-        let corruptions: [(&Corruption, &[u16]); 9] = [
+        let corruptions: [(&Corruption, &[u16]); 12] = [
             (
                 &|c| {
                     force(c, 0, LinkState::Active);
@@ -471,6 +471,27 @@ mod tests {
                 &|c| c.slots[1].configured_rank = c.slots[0].configured_rank,
                 &[1],
             ),
+            // B reopened at priority 1 (rank 1 to rank 0), but the queue still counts it
+            // at its old rank too: only the old rank's count is off.
+            (
+                &|c| {
+                    c.slots[1].conn_priority = 1;
+                    c.slots[1].rank = 0;
+                    c.queue.add(0);
+                },
+                &[1],
+            ),
+            // In a procedure, C waits below operational B (I4), every cache right.
+            (&|c| force(c, 1, LinkState::Operational), &[1]),
+            // B operational with nothing above it waiting, yet not active (I3).
+            (
+                &|c| {
+                    force(c, 0, LinkState::Closed);
+                    force(c, 2, LinkState::Closed);
+                    force(c, 1, LinkState::Operational);
+                },
+                &[0, 1, 2],
+            ),
             // Only the queue's highest end is stale; no link changed.
             (&|c| c.queue.set_top_for_tests(Some(0)), &[]),
             // Open links while restarting, its timer armed: I7 alone.
@@ -493,6 +514,7 @@ mod tests {
                     c.clients_connected = Some(LinkId::new(0));
                     // The timers the phase wants, so that only the link is wrong.
                     c.timers[Timer::ConnectTimeout.index()] = None;
+                    c.timers[Timer::KeepAlive.index()] = Some(Instant::from_secs(3));
                 },
                 &[0, 1, 2],
             ),

@@ -139,3 +139,41 @@ impl LinkCore {
         self.evaluate(now, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! R15's withdrawal as the core keeps it.
+    use crate::{Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, SystemStatus};
+
+    // R15: "withdrawn" lasts while the link waits for `normal` again. I4 exempts only
+    // such links from standing at or below an operational one, so the flag must not
+    // outlive the wait (mutation testing found nothing checking that it ends).
+    #[test]
+    fn a_withdrawal_ends_when_the_link_is_normal_again() {
+        let config = Config::new([
+            LinkConfig::new("A").with_priority(10),
+            LinkConfig::new("B").with_priority(5),
+        ]);
+        let mut core = LinkCore::new(config).unwrap();
+        let b = ConnId {
+            link: LinkId::new(1),
+            generation: 1,
+        };
+        let mut step = |event| core.step(Instant::ZERO, event).unwrap();
+        step(Event::Start);
+        step(Event::TcpAccepted(b));
+        step(Event::AssociationAccepted(b));
+        step(Event::SystemStatus(b, SystemStatus::Normal));
+        step(Event::SystemStatus(b, SystemStatus::Initializing));
+        assert!(
+            core.slots[1].withdrawn,
+            "a failure on a candidate withdraws it"
+        );
+        let mut step = |event| core.step(Instant::ZERO, event).unwrap();
+        step(Event::SystemStatus(b, SystemStatus::Normal));
+        assert!(
+            !core.slots[1].withdrawn,
+            "normal again: a candidate like any other"
+        );
+    }
+}

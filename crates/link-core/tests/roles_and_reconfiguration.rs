@@ -266,3 +266,42 @@ fn promotion_leaves_closed_an_untried_link_that_could_not_win() {
         assert_eq!(h.core.marks().get(link_core::Mark::PromotionSkipsLosers), 2);
     }
 }
+
+// The rule marks count decisions taken, not chances to take them: a procedure "opens
+// every link" only where the role lets it, a backup's skipped links count one each,
+// and a promotion "opens the rest" only when it opened something. (Mutation testing
+// found these counts unchecked.)
+#[test]
+fn role_marks_count_only_the_decisions_taken() {
+    use link_core::{Mark, MARKS_ENABLED};
+    if !MARKS_ENABLED {
+        // Straight to the process's standard error: the harness captures `eprintln!`
+        // of a test that passes, and a skip must be seen.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: link-core built without the coverage-marks feature"
+        );
+        return;
+    }
+    let primary = Harness::started(ABC, Role::Primary).core.marks();
+    assert_eq!(primary.get(Mark::ProcedureOpensEveryLink), 1);
+    assert_eq!(primary.get(Mark::BackupOpensHighestOnly), 0);
+    let mut h = Harness::started(ABC, Role::Backup);
+    let backup = h.core.marks();
+    assert_eq!(
+        backup.get(Mark::ProcedureOpensEveryLink),
+        0,
+        "only A opened"
+    );
+    assert_eq!(backup.get(Mark::BackupOpensHighestOnly), 2, "B and C left");
+    let promoted = h.role(Role::Primary);
+    assert_eq!(h.opened(&promoted), ["CSTA_B", "CSTA_C"]);
+    assert_eq!(h.core.marks().get(Mark::PromotionOpensTheRest), 1);
+    h.role(Role::Standalone);
+    assert_eq!(
+        h.core.marks().get(Mark::PromotionOpensTheRest),
+        1,
+        "nothing was left to open"
+    );
+}

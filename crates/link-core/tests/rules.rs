@@ -841,3 +841,28 @@ fn kpl_interval_zero_disables_keepalive() {
         .all(|(_, a)| !matches!(a, Action::SendKeepAlive(_))));
     assert_eq!(h.active().as_deref(), Some("CSTA_A"));
 }
+
+// R6's mark says which reason closed each link: a tie lost to the first `normal`, or a
+// lower link superseded (one tie, two lower here; mutation testing found the choice
+// unchecked).
+#[test]
+fn r6_marks_tell_a_lost_tie_from_a_lower_link() {
+    use link_core::{Mark, MARKS_ENABLED};
+    if !MARKS_ENABLED {
+        // Straight to the process's standard error: the harness captures `eprintln!`
+        // of a test that passes, and a skip must be seen.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: link-core built without the coverage-marks feature"
+        );
+        return;
+    }
+    let links = &[("CSTA_A", 5), ("CSTA_B", 5), ("CSTA_C", 1), ("CSTA_D", 1)];
+    let mut h = Harness::started(links, Role::Primary);
+    let up = h.bring_up("CSTA_A");
+    assert_eq!(h.closed(&up), ["CSTA_B", "CSTA_C", "CSTA_D"]);
+    let marks = h.core.marks();
+    assert_eq!(marks.get(Mark::TieFirstNormalWins), 1);
+    assert_eq!(marks.get(Mark::LowerSuperseded), 2);
+}
