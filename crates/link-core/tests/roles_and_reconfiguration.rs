@@ -273,15 +273,8 @@ fn promotion_leaves_closed_an_untried_link_that_could_not_win() {
 // found these counts unchecked.)
 #[test]
 fn role_marks_count_only_the_decisions_taken() {
-    use link_core::{Mark, MARKS_ENABLED};
-    if !MARKS_ENABLED {
-        // Straight to the process's standard error: the harness captures `eprintln!`
-        // of a test that passes, and a skip must be seen.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: link-core built without the coverage-marks feature"
-        );
+    use link_core::Mark;
+    if common::marks_skipped() {
         return;
     }
     let primary = Harness::started(ABC, Role::Primary).core.marks();

@@ -847,15 +847,8 @@ fn kpl_interval_zero_disables_keepalive() {
 // unchecked).
 #[test]
 fn r6_marks_tell_a_lost_tie_from_a_lower_link() {
-    use link_core::{Mark, MARKS_ENABLED};
-    if !MARKS_ENABLED {
-        // Straight to the process's standard error: the harness captures `eprintln!`
-        // of a test that passes, and a skip must be seen.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: link-core built without the coverage-marks feature"
-        );
+    use link_core::Mark;
+    if common::marks_skipped() {
         return;
     }
     let links = &[("CSTA_A", 5), ("CSTA_B", 5), ("CSTA_C", 1), ("CSTA_D", 1)];

@@ -982,15 +982,8 @@ fn one_bad_value_refuses_the_whole_change() {
 // alone is not "several at once". (Mutation testing found these counts unchecked.)
 #[test]
 fn keepalive_marks_count_only_the_decisions_taken() {
-    use link_core::{Mark, MARKS_ENABLED};
-    if !MARKS_ENABLED {
-        // Straight to the process's standard error: the harness captures `eprintln!`
-        // of a test that passes, and a skip must be seen.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: link-core built without the coverage-marks feature"
-        );
+    use link_core::Mark;
+    if common::marks_skipped() {
         return;
     }
     let mut h = keepalive(3, KeepaliveLossRate::pair(1, 1));
@@ -1022,13 +1015,8 @@ fn keepalive_marks_count_only_the_decisions_taken() {
 // many copies of a core and counts each transition once).
 #[test]
 fn taking_the_marks_hands_them_over_and_starts_again() {
-    use link_core::{MarkCounts, MARKS_ENABLED};
-    if !MARKS_ENABLED {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: link-core built without the coverage-marks feature"
-        );
+    use link_core::MarkCounts;
+    if common::marks_skipped() {
         return;
     }
     let mut h = keepalive(3, KeepaliveLossRate::pair(1, 1));
