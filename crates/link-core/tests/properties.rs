@@ -1,7 +1,9 @@
 //! Property tests: the core against the reference model (`link_model::reference`) on generated
 //! configurations and input streams. After every input the core's result and actions
 //! must equal the model's, `check_invariants` (I1, I3-I8) and the harness's action
-//! checks (I6, I7) must hold, and nothing may panic (I9). The default case count is
+//! checks (I6, I7) must hold, the incremental check must agree, keep its view exact and
+//! make no full pass but the ones a start or a reconfiguration calls for, and nothing
+//! may panic (I9). The default case count is
 //! proptest's 256, for `cargo test --workspace`; CI also runs it at 4,096 in release
 //! (`PROPTEST_CASES=4096 cargo test --release -p link-core --test properties`), the
 //! budget at which (as at the default) `crates/link-check/tests/coverage.rs` requires
