@@ -656,3 +656,29 @@ pub enum Action {
         link: LinkId,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use crate::{ClientEvent, Config, LinkConfig, LinkId, LogRecord};
+
+    #[test]
+    fn a_client_event_says_which_link_the_clients_know_as_active() {
+        let link = LinkId::new(1);
+        assert_eq!(ClientEvent::LinkConnected { link }.connected(), Some(link));
+        assert_eq!(ClientEvent::LinkDisconnected { link }.connected(), None);
+    }
+
+    #[test]
+    fn a_missed_keep_alive_is_logged_with_its_link_and_count() {
+        let config = Config::new([LinkConfig::new("CSTA_A")]);
+        let link = LinkId::new(0);
+        let missed = LogRecord::KeepAliveMissed { link, failures: 2 };
+        assert_eq!(
+            missed.text(&config).to_string(),
+            "keep-alive on CTI link CSTA_A unanswered (2 failure(s))"
+        );
+    }
+}

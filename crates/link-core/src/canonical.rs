@@ -217,4 +217,43 @@ mod tests {
         started.step(Instant::ZERO, Event::Start).unwrap();
         assert_ne!(idle, canonical(&started));
     }
+
+    fn shape(core: &LinkCore) -> u64 {
+        let mut h = crate::Fnv1a::new();
+        core.hash_shape(&mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn a_shape_keeps_what_decides_and_drops_what_a_later_step_resets() {
+        let active = active_from(Instant::ZERO);
+        let mut started = LinkCore::new(config()).unwrap();
+        let idle = shape(&started);
+        started.step(Instant::ZERO, Event::Start).unwrap();
+        assert_ne!(idle, shape(&started), "the phase decides");
+        assert_ne!(shape(&started), shape(&active), "so do the links' states");
+        // The same state with a later deadline: one shape (armed or not is all).
+        let later = active_from(Instant::from_secs(3));
+        assert_eq!(shape(&active), shape(&later));
+        // A stopped core is its phase alone, whatever its links were.
+        let (mut a, mut b) = (active.clone(), started.clone());
+        a.step(Instant::from_secs(5), Event::Shutdown).unwrap();
+        b.step(Instant::from_secs(5), Event::Shutdown).unwrap();
+        assert_eq!(shape(&a), shape(&b), "stopped is stopped");
+        // The tried flags count while a procedure runs, and only then.
+        let mut tried = started.clone();
+        tried.slots[1].tried = !started.slots[1].tried;
+        assert_ne!(shape(&started), shape(&tried), "in a procedure");
+        let (mut idle, mut idle_tried) = (started.clone(), tried.clone());
+        idle.phase = crate::Phase::Idle;
+        idle_tried.phase = crate::Phase::Idle;
+        assert_eq!(shape(&idle), shape(&idle_tried), "between procedures");
+        // A closed link's order of `normal` is reset when it opens again: left out.
+        let mut closed = started.clone();
+        closed.slots[1].normal_order = 7;
+        closed.slots[1].state = crate::LinkState::Closed;
+        let mut closed_fresh = closed.clone();
+        closed_fresh.slots[1].normal_order = 0;
+        assert_eq!(shape(&closed), shape(&closed_fresh));
+    }
 }

@@ -556,3 +556,42 @@ impl fmt::Display for ConfigError {
 }
 
 impl core::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_from_makes_an_equal_configuration() {
+        let source = Config::new([
+            LinkConfig::new("CSTA_A").with_priority(10),
+            LinkConfig::new("CSTA_B").with_priority(5),
+        ])
+        .with_role(Role::Backup);
+        let mut kept = Config::new([LinkConfig::new("X"), LinkConfig::new("Y")]);
+        kept.clone_from(&source);
+        assert_eq!(kept, source);
+        let mut link = LinkConfig::new("X");
+        link.clone_from(&source.links[0]);
+        assert_eq!(link, source.links[0]);
+    }
+
+    #[test]
+    fn an_excerpt_is_short_printable_and_says_what_it_left_out() {
+        assert_eq!(excerpt("CSTA_A", 10), "CSTA_A");
+        assert_eq!(excerpt("abcdef", 3), "abc... (3 more bytes)");
+        assert_eq!(excerpt("é\u{1b}", 1), "é... (1 more bytes)");
+    }
+
+    #[test]
+    fn one_line_escapes_every_control_and_invisible_character() {
+        assert_eq!(printable("CSTA_A"), "CSTA_A");
+        assert_eq!(printable("a\nb\u{1b}\u{200B}"), "a\\nb\\u{1b}\\u{200b}");
+    }
+
+    #[test]
+    fn several_lines_keep_their_breaks_and_lose_their_controls() {
+        assert_eq!(printable_lines("a\n\tb"), "a\n\tb");
+        assert_eq!(printable_lines("a\u{1b}[31m\nb"), "a\\u{1b}[31m\nb");
+    }
+}
