@@ -171,6 +171,22 @@ impl Queue {
     }
 }
 
+/// The scenario's faults in the order they begin. Each was given its sequence number
+/// when the run was set up (in scenario order, as if all were queued then) and charged
+/// to the event budget, but only the next is in the queue: a fault queues its successor
+/// as it begins, with that number, so the order of everything is what it would be with
+/// all of them queued, and the heap stays as small as what is really pending (a 30-day
+/// run has 8,640 faults).
+#[derive(Default)]
+struct FaultPlan {
+    /// (when it begins, its sequence number, its index in the scenario), in that order.
+    order: Vec<(Instant, u64, usize)>,
+    /// The position in `order` of the next fault to queue.
+    next: usize,
+    /// Faults charged but not yet queued: pending for [`MAX_PENDING_EVENTS`].
+    waiting: usize,
+}
+
 /// One simulation of one checked scenario, watched by `O`.
 pub(crate) struct Engine<O> {
     checked: Checked,
@@ -195,6 +211,8 @@ pub(crate) struct Engine<O> {
     pair_window: Duration,
     /// Each fault's link and server, if it names them.
     fault_targets: Vec<(Option<usize>, Option<usize>)>,
+    /// The faults' plan ([`FaultPlan`]): only the next fault is queued.
+    fault_plan: FaultPlan,
     /// Room reused by every step: its actions, the links they name, the world's plans
     /// for an item and for a carried action.
     actions: Vec<Action>,
@@ -250,6 +268,7 @@ impl<O: Observe> Engine<O> {
             stale_timers: 0,
             pair_window,
             fault_targets,
+            fault_plan: FaultPlan::default(),
             actions: Vec::new(),
             touched: Vec::new(),
             plans: Vec::new(),
@@ -263,11 +282,42 @@ impl<O: Observe> Engine<O> {
                 engine.schedule(at, Item::SyncDue { server });
             }
         }
-        for index in 0..engine.checked.scenario.faults.len() {
-            let at = Instant::ZERO + engine.checked.scenario.faults[index].at().0;
-            engine.schedule(at, Item::Fault { index });
-        }
+        engine.plan_faults();
         engine
+    }
+
+    /// Numbers every fault of the scenario now, in scenario order, as if all were
+    /// queued at once, and charges each to the event budget; then queues only the one
+    /// that begins first ([`FaultPlan`]).
+    fn plan_faults(&mut self) {
+        let faults = &self.checked.scenario.faults;
+        let seq_base = self.seq + 1;
+        self.seq += faults.len() as u64;
+        let mut order: Vec<(Instant, u64, usize)> = (faults.iter().enumerate())
+            .map(|(index, f)| (Instant::ZERO + f.at().0, seq_base + index as u64, index))
+            .collect();
+        order.sort_unstable();
+        for _ in 0..order.len() {
+            if let Some(budget) = self.budget_left() {
+                // The run stops before its first item: nothing needs queuing.
+                self.out_of_budget = Some(budget);
+                return;
+            }
+            self.events += 1;
+            self.fault_plan.waiting += 1;
+        }
+        self.fault_plan.order = order;
+        self.queue_next_fault();
+    }
+
+    /// Queues the next fault of the plan, already numbered and charged.
+    fn queue_next_fault(&mut self) {
+        let plan = &mut self.fault_plan;
+        if let Some(&(at, seq, index)) = plan.order.get(plan.next) {
+            plan.next += 1;
+            plan.waiting -= 1;
+            self.queue.push(at, seq, Item::Fault { index });
+        }
     }
 
     /// Runs to the end of `run_for`, to the first violation, or to the step budget.
@@ -344,16 +394,24 @@ impl<O: Observe> Engine<O> {
     /// Queues `item` at (`at`, `seq`), unless the run has used its event budget or has
     /// too many pending (then the run stops after the current item).
     fn push(&mut self, at: Instant, seq: u64, item: Item) {
-        if self.events >= self.event_budget {
-            self.out_of_budget = Some(Budget::Events(self.event_budget));
-            return;
-        }
-        if self.queue.len() >= MAX_PENDING_EVENTS {
-            self.out_of_budget = Some(Budget::Pending(MAX_PENDING_EVENTS as u64));
+        if let Some(budget) = self.budget_left() {
+            self.out_of_budget = Some(budget);
             return;
         }
         self.events += 1;
         self.queue.push(at, seq, item);
+    }
+
+    /// The budget one more event would exceed, if any. The faults not yet queued count
+    /// as pending: they were charged when the run was set up.
+    fn budget_left(&self) -> Option<Budget> {
+        if self.events >= self.event_budget {
+            return Some(Budget::Events(self.event_budget));
+        }
+        if self.queue.len() + self.fault_plan.waiting >= MAX_PENDING_EVENTS {
+            return Some(Budget::Pending(MAX_PENDING_EVENTS as u64));
+        }
+        None
     }
 
     fn observe(&mut self, seen: Observation<'_>) -> Option<Found> {
@@ -445,8 +503,10 @@ impl<O: Observe> Engine<O> {
         self.feed(server, Event::TimerExpired(timer))
     }
 
-    /// Fault `index` begins: shown to the observer, then applied by the world.
+    /// Fault `index` begins: the next fault of the plan is queued, this one is shown
+    /// to the observer, then applied by the world.
     fn fault(&mut self, index: usize, plans: &mut Vec<Plan>) -> Option<Found> {
+        self.queue_next_fault();
         let (link, server) = self.fault_targets[index];
         let fault = &self.checked.scenario.faults[index];
         let seen = Observation::Fault {
@@ -583,5 +643,87 @@ impl<O: Observe> Engine<O> {
         let invariant = Invariant::named_in_panic(message).unwrap_or(Invariant::I9);
         let detail = format!("the core panicked on {event:?}: {message}");
         self.found(invariant, Some(server), detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records when each fault began and the link it names.
+    #[derive(Default)]
+    struct FaultLog(Vec<(Instant, Option<usize>)>);
+
+    impl Observe for FaultLog {
+        fn observe(&mut self, at: Instant, seen: &Observation<'_>, _: &World) -> Option<Found> {
+            if let Observation::Fault { link, .. } = *seen {
+                self.0.push((at, link));
+            }
+            None
+        }
+    }
+
+    /// Three faults listed out of time order, two of them at the same time.
+    const FAULTS: &str = r#"{"format": 1, "name": "faults", "seed": 1, "run_for": "60s",
+        "config": {"links": [{"name": "A", "priority": 1}, {"name": "B", "priority": 2}]},
+        "faults": [
+            {"fault": "crash", "at": "30s", "link": "A", "for": "5s"},
+            {"fault": "crash", "at": "10s", "link": "B", "for": "5s"},
+            {"fault": "crash", "at": "10s", "link": "A", "for": "5s"}]}"#;
+
+    fn engine(step_budget: u64) -> Engine<FaultLog> {
+        let checked = crate::scenario::parse(std::path::Path::new("faults.json"), FAULTS)
+            .expect("a valid scenario");
+        let world = World::new(&checked);
+        Engine::new(checked, world, FaultLog::default(), step_budget)
+    }
+
+    /// The fault items in the queue, by index.
+    fn queued_faults(engine: &Engine<FaultLog>) -> Vec<usize> {
+        let items = engine.queue.slots.iter().flatten();
+        let faults = items.filter_map(|item| match *item {
+            Item::Fault { index } => Some(index),
+            _ => None,
+        });
+        faults.collect()
+    }
+
+    #[test]
+    fn only_the_next_fault_waits_in_the_queue_and_faults_begin_in_time_then_file_order() {
+        let mut engine = engine(DEFAULT_STEP_BUDGET);
+        assert_eq!(queued_faults(&engine), [1], "the first to begin, alone");
+        assert_eq!(engine.fault_plan.waiting, 2);
+        assert_eq!(engine.run(), Ending::Completed);
+        let (a, b) = (Some(0), Some(1));
+        let began = [(10, b), (10, a), (30, a)].map(|(s, l)| (Instant::from_secs(s), l));
+        assert_eq!(engine.observer.0, began);
+        assert_eq!(engine.fault_plan.waiting, 0);
+    }
+
+    #[test]
+    fn faults_not_yet_queued_are_charged_to_the_event_budget_when_the_run_is_set_up() {
+        let engine = engine(DEFAULT_STEP_BUDGET);
+        assert_eq!(engine.events, 4, "the start and three faults, once each");
+        // A budget of one step allows eight events: one start and ten faults do not fit,
+        // as when every fault was queued at once.
+        let faults = (0..10)
+            .map(|s| format!(r#"{{"fault": "crash", "at": "{s}s", "link": "A", "for": "1s"}}"#));
+        let start = FAULTS.find("\"faults\": [").expect("a faults list");
+        let faults = faults.collect::<Vec<_>>().join(",");
+        let json = format!("{}\"faults\": [{faults}]}}", &FAULTS[..start]);
+        let checked = crate::scenario::parse(std::path::Path::new("ten.json"), &json).unwrap();
+        let world = World::new(&checked);
+        let mut engine = Engine::new(checked, world, FaultLog::default(), 1);
+        assert_eq!(engine.out_of_budget, Some(Budget::Events(8)));
+        let ending = engine.run();
+        let at = Instant::ZERO;
+        assert_eq!(
+            ending,
+            Ending::OutOfBudget {
+                budget: Budget::Events(8),
+                at
+            }
+        );
+        assert!(engine.observer.0.is_empty(), "no fault began");
     }
 }
