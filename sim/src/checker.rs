@@ -44,15 +44,28 @@ struct PerServer {
 }
 
 /// What the actions of one step have shown so far, for the checks of the later ones.
+/// One is kept by the checker and cleared before each step, so that a step allocates
+/// nothing.
 #[derive(Default)]
 struct StepSoFar {
     /// The highest configured priority, once an Open needed it.
     highest: Option<i32>,
     /// Links closed earlier in this step.
     dropped: Vec<LinkId>,
-    /// A procedure started in this step: the role it logged, and the links opened
-    /// after it.
-    procedure: Option<(Role, Vec<LinkId>)>,
+    /// A procedure started in this step: the role it logged.
+    procedure: Option<Role>,
+    /// The links opened after the procedure started.
+    opened: Vec<LinkId>,
+}
+
+impl StepSoFar {
+    /// Ready for the next step (its room kept).
+    fn clear(&mut self) {
+        self.highest = None;
+        self.dropped.clear();
+        self.procedure = None;
+        self.opened.clear();
+    }
 }
 
 /// One link's state and connection priority just before a step.
@@ -128,13 +141,13 @@ impl PerServer {
         let (now, event, pre) = step;
         match *action {
             Action::Open(conn) => {
-                if let Some((_, opened)) = &mut so_far.procedure {
-                    opened.push(conn.link);
+                if so_far.procedure.is_some() {
+                    so_far.opened.push(conn.link);
                 }
                 self.audit_open(core, conn, so_far)
             }
             Action::Log(LogRecord::ProcedureStarted { role, .. }) => {
-                so_far.procedure = Some((role, Vec::new()));
+                so_far.procedure = Some(role);
                 None
             }
             Action::Close { conn, .. } => {
@@ -153,11 +166,8 @@ impl PerServer {
                     by_timeout: event == Event::TimerExpired(Timer::ConnectTimeout),
                     // The link the input concerns, and links closed earlier in this
                     // step (R6, R11), have dropped out of the queue: not waiting.
-                    dropped: event
-                        .link()
-                        .into_iter()
-                        .chain(so_far.dropped.iter().copied())
-                        .collect(),
+                    input_link: event.link(),
+                    dropped: &so_far.dropped,
                 };
                 activation_problem(core, pre, &self.normal_order, &activation)
             }
@@ -205,6 +215,8 @@ pub struct Checker {
     pair_violated: usize,
     /// Room reused by every full pass (`check_invariants_with`).
     check_buffer: CheckBuffer,
+    /// Room reused by every step's action checks.
+    so_far: StepSoFar,
     /// How the cores' invariants are checked after each step.
     checks: CheckMode,
     /// [`Checker::outside_only`]: no call of the cores' own `check_invariants`.
@@ -370,14 +382,15 @@ impl Checker {
                 format!("an ignored input ({event:?}, {outcome:?}) produced actions"),
             );
         }
-        let mut so_far = StepSoFar::default();
+        let so_far = &mut self.so_far;
+        so_far.clear();
         for action in actions {
-            let problem = per.audit_action(core, action, &mut so_far, (now, event, pre));
+            let problem = per.audit_action(core, action, so_far, (now, event, pre));
             if let Some((invariant, detail)) = problem {
                 return Some(found(invariant, detail));
             }
         }
-        if let Some(detail) = procedure_problem(core, pre, &so_far) {
+        if let Some(detail) = procedure_problem(core, pre, so_far) {
             return Some(found(Invariant::I5, detail));
         }
         if let Err(violation) = per.audit.agrees(core, touched) {
@@ -718,51 +731,51 @@ fn link_name(core: &LinkCore, link: LinkId) -> String {
 /// those closed when it starts: a primary or standalone every one (R1), a backup those
 /// of the highest configured priority (R2). The core's own checks cannot see a link
 /// it should have opened and did not; only the actions show it.
-fn procedure_problem(core: &LinkCore, pre: &Snapshot, so_far: &StepSoFar) -> Option<String> {
-    let (role, opened) = so_far.procedure.as_ref()?;
+fn procedure_problem(core: &LinkCore, pre: &Snapshot, so_far: &mut StepSoFar) -> Option<String> {
+    let role = so_far.procedure?;
     let highest = core.config().highest_priority();
+    let dropped = &so_far.dropped;
     let closed = |l: LinkId| {
         pre.get(l.index())
             .is_some_and(|&(state, _)| state == LinkState::Closed)
-            || so_far.dropped.contains(&l)
+            || dropped.contains(&l)
     };
     let allowed =
-        |l: LinkId| *role != Role::Backup || core.link_priority(l).is_some_and(|p| p >= highest);
-    let expected: Vec<LinkId> = core
-        .link_ids()
-        .filter(|&l| closed(l) && allowed(l))
-        .collect();
-    let mut sorted = opened.clone();
-    sorted.sort_unstable();
-    if sorted == expected {
+        |l: LinkId| role != Role::Backup || core.link_priority(l).is_some_and(|p| p >= highest);
+    let expected = || core.link_ids().filter(move |&l| closed(l) && allowed(l));
+    let opened = &mut so_far.opened;
+    opened.sort_unstable();
+    if opened.iter().copied().eq(expected()) {
         return None;
     }
-    let names = |links: &[LinkId]| {
-        let names: Vec<String> = links.iter().map(|&l| link_name(core, l)).collect();
+    let names = |links: &mut dyn Iterator<Item = LinkId>| {
+        let names: Vec<String> = links.map(|l| link_name(core, l)).collect();
         format!("[{}]", names.join(", "))
     };
     Some(format!(
         "a procedure as {role:?} opened {} but its role allows {} (R1: a primary or standalone opens every link; R2: a backup those of the highest configured priority, {highest})",
-        names(&sorted),
-        names(&expected)
+        names(&mut opened.iter().copied()),
+        names(&mut expected())
     ))
 }
 
 /// I3 and I4 at an activation, against the state just before the step.
 /// An activation as the checker judges it.
-struct Activation {
+struct Activation<'a> {
     selected: LinkId,
     priority: i32,
     by_timeout: bool,
-    /// Links that left the queue in this step before the activation.
-    dropped: Vec<LinkId>,
+    /// The link the step's input concerns: it left the queue.
+    input_link: Option<LinkId>,
+    /// Links closed earlier in this step: they left the queue too.
+    dropped: &'a [LinkId],
 }
 
 fn activation_problem(
     core: &LinkCore,
     pre: &Snapshot,
     normal_order: &BTreeMap<LinkId, u64>,
-    activation: &Activation,
+    activation: &Activation<'_>,
 ) -> Option<(Invariant, String)> {
     let Activation {
         selected,
@@ -771,25 +784,31 @@ fn activation_problem(
         ..
     } = *activation;
     for other in core.link_ids() {
-        if other == selected || activation.dropped.contains(&other) {
+        if other == selected
+            || activation.input_link == Some(other)
+            || activation.dropped.contains(&other)
+        {
             continue;
         }
         let (state, other_priority) = pre[other.index()];
-        let name = link_name(core, other);
+        // Words only for a violation: this runs on every activation.
+        let name = || link_name(core, other);
         if state == LinkState::Operational && other_priority > priority {
-            let detail = format!("I3: a higher operational link {name} ({other_priority}) was passed over for priority {priority}");
+            let detail = format!("I3: a higher operational link {} ({other_priority}) was passed over for priority {priority}", name());
             return Some((Invariant::I3, detail));
         }
         if state == LinkState::Operational
             && other_priority == priority
             && normal_order.get(&other) < normal_order.get(&selected)
         {
-            let detail =
-                format!("I4: {name} reported normal earlier at the same priority {priority}");
+            let detail = format!(
+                "I4: {} reported normal earlier at the same priority {priority}",
+                name()
+            );
             return Some((Invariant::I4, detail));
         }
         if state.is_waiting() && other_priority > priority && !by_timeout {
-            let detail = format!("I3: activated at priority {priority} while {name} ({other_priority}) was still waiting");
+            let detail = format!("I3: activated at priority {priority} while {} ({other_priority}) was still waiting", name());
             return Some((Invariant::I3, detail));
         }
     }
@@ -908,20 +927,21 @@ mod tests {
         let (_, world) = world_of(PAIR);
         // A primary's start, doctored: its open of A left out of the step's actions.
         let mut pre = vec![(LinkState::Closed, 1)];
-        let so_far = StepSoFar {
-            procedure: Some((Role::Primary, Vec::new())),
+        let mut so_far = StepSoFar {
+            procedure: Some(Role::Primary),
             ..StepSoFar::default()
         };
         let core = &world.servers[0].core;
-        let detail = procedure_problem(core, &pre, &so_far).expect("a violation");
+        let detail = procedure_problem(core, &pre, &mut so_far).expect("a violation");
         assert!(detail.starts_with("a procedure as Primary opened [] but its role allows [A]"));
-        let opened = StepSoFar {
-            procedure: Some((Role::Primary, vec![LinkId::new(0)])),
+        let mut opened = StepSoFar {
+            procedure: Some(Role::Primary),
+            opened: vec![LinkId::new(0)],
             ..StepSoFar::default()
         };
-        assert_eq!(procedure_problem(core, &pre, &opened), None);
+        assert_eq!(procedure_problem(core, &pre, &mut opened), None);
         // A link open before the procedure is not one it had to open.
         pre[0].0 = LinkState::Connecting;
-        assert_eq!(procedure_problem(core, &pre, &so_far), None);
+        assert_eq!(procedure_problem(core, &pre, &mut so_far), None);
     }
 }
