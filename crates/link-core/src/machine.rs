@@ -810,13 +810,7 @@ impl LinkCore {
             return Outcome::Ignored(Ignored::SameRole);
         }
         let from = self.config.role;
-        #[cfg(feature = "planted-bugs")]
-        if self.bug(crate::PlantedBug::PromotedWhileRestartingOpensAsBackup)
-            && from == Role::Backup
-            && self.phase == Phase::Restarting
-        {
-            self.planted_restart_as_backup = true;
-        }
+        self.plant_restart_as_backup(from);
         self.config.role = role;
         out.push(Action::Log(LogRecord::RoleChanged { from, to: role }));
         if role == Role::Backup {
@@ -955,17 +949,10 @@ impl LinkCore {
         out.push(Action::Log(LogRecord::LinkOperational {
             link: link_id(index),
         }));
-        let tie_bug = self.bug(crate::PlantedBug::TieWonByLastNormal);
         // Scan only when something is there to close (R6 closes in configuration order).
-        let threshold = if tie_bug {
-            priority.checked_sub(1)
-        } else if self.bug(crate::PlantedBug::ThreeWayTieClosesNothing)
-            && self.waiting_at(priority) >= 2
-        {
-            None
-        } else {
-            Some(priority)
-        };
+        let threshold = self
+            .planted_r6_threshold(priority)
+            .unwrap_or(Some(priority));
         if let Some(threshold) = threshold.filter(|&t| self.queue.any_at_or_below(t)) {
             for other in 0..self.slots.len() {
                 let other_priority = self.slots[other].conn_priority;
@@ -1032,20 +1019,13 @@ impl LinkCore {
     /// Whether operational link `a` beats operational link `b`: higher priority, then
     /// the earlier `normal` (the tie rule, R6).
     pub(crate) fn better(&self, a: usize, b: usize) -> bool {
-        let by_configuration = self.bug(crate::PlantedBug::ThreeWayTieClosesNothing);
-        let (a_index, b_index) = (a, b);
+        let planted = self.planted_tie_order(a, b);
         let (a, b) = (&self.slots[a], &self.slots[b]);
         // The tie is unreachable in a correct core: R6 closes every waiting link of the
         // same priority when one turns operational, and a link becomes operational only
         // from waiting, so two operational links never share a priority (I4). The
         // planted bug `TieWonByLastNormal` reaches it.
-        let earlier = if by_configuration {
-            a_index < b_index
-        } else if self.bug(crate::PlantedBug::TieWonByLastNormal) {
-            a.normal_order > b.normal_order
-        } else {
-            a.normal_order < b.normal_order
-        };
+        let earlier = planted.unwrap_or(a.normal_order < b.normal_order);
         a.conn_priority > b.conn_priority || (a.conn_priority == b.conn_priority && earlier)
     }
 
@@ -1074,13 +1054,6 @@ impl LinkCore {
         {
             self.best_operational = self.scan_best_operational();
         }
-    }
-
-    /// How many links wait with connection priority `priority` (planted bugs only).
-    fn waiting_at(&self, priority: i32) -> usize {
-        (self.slots.iter())
-            .filter(|s| s.state.is_waiting() && s.conn_priority == priority)
-            .count()
     }
 
     /// The best operational link, by scanning (when the cached one leaves).
@@ -1206,13 +1179,10 @@ impl LinkCore {
     // ----- primitives -----
 
     fn role_may_open(&self, index: usize) -> bool {
-        #[cfg(feature = "planted-bugs")]
-        if self.planted_restart_as_backup {
-            return self.configured_priority(index) >= self.highest_priority;
+        if let Some(planted) = self.planted_role_may_open(index) {
+            return planted;
         }
-        self.config.role != Role::Backup
-            || self.configured_priority(index) >= self.highest_priority
-            || self.bug(crate::PlantedBug::BackupOpensEveryLink)
+        self.config.role != Role::Backup || self.configured_priority(index) >= self.highest_priority
     }
 
     fn configured_priority(&self, index: usize) -> i32 {

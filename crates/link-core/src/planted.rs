@@ -93,3 +93,68 @@ impl fmt::Display for PlantedBug {
         f.write_str(self.name())
     }
 }
+
+/// Where the planted bugs act inside the core's decisions. Each answers `None` (or does
+/// nothing) when no bug applies, so that the rule itself stays in `machine.rs`, where
+/// mutation testing reaches it; this file is left out of mutation testing, as mutating
+/// a deliberate bug tests nothing of the rules.
+impl crate::LinkCore {
+    /// R11 under `PromotedWhileRestartingOpensAsBackup`: a backup promoted while its
+    /// restart timer runs will open its next procedure as a backup.
+    pub(crate) fn plant_restart_as_backup(&mut self, from: crate::Role) {
+        #[cfg(feature = "planted-bugs")]
+        if self.bug(PlantedBug::PromotedWhileRestartingOpensAsBackup)
+            && from == crate::Role::Backup
+            && self.phase == crate::machine::Phase::Restarting
+        {
+            self.planted_restart_as_backup = true;
+        }
+        let _ = from;
+    }
+
+    /// R6's threshold when a link of `priority` turns operational, under
+    /// `TieWonByLastNormal` (only strictly lower links close) or
+    /// `ThreeWayTieClosesNothing` (nothing closes when two or more wait at `priority`).
+    pub(crate) fn planted_r6_threshold(&self, priority: i32) -> Option<Option<i32>> {
+        if self.bug(PlantedBug::TieWonByLastNormal) {
+            return Some(priority.checked_sub(1));
+        }
+        if self.bug(PlantedBug::ThreeWayTieClosesNothing) && self.waiting_at(priority) >= 2 {
+            return Some(None);
+        }
+        None
+    }
+
+    /// Whether operational link `a` comes before `b` at the same priority, under
+    /// `ThreeWayTieClosesNothing` (configuration order) or `TieWonByLastNormal` (the
+    /// latest `normal`).
+    pub(crate) fn planted_tie_order(&self, a: usize, b: usize) -> Option<bool> {
+        if self.bug(PlantedBug::ThreeWayTieClosesNothing) {
+            return Some(a < b);
+        }
+        if self.bug(PlantedBug::TieWonByLastNormal) {
+            return Some(self.slots[a].normal_order > self.slots[b].normal_order);
+        }
+        None
+    }
+
+    /// Whether the role lets link `index` be opened, under
+    /// `PromotedWhileRestartingOpensAsBackup` (as a backup would) or
+    /// `BackupOpensEveryLink` (always).
+    pub(crate) fn planted_role_may_open(&self, index: usize) -> Option<bool> {
+        #[cfg(feature = "planted-bugs")]
+        if self.planted_restart_as_backup {
+            let priority = self.config.links[index].effective_priority();
+            return Some(priority >= self.highest_priority);
+        }
+        let _ = index;
+        self.bug(PlantedBug::BackupOpensEveryLink).then_some(true)
+    }
+
+    /// How many links wait with connection priority `priority`.
+    fn waiting_at(&self, priority: i32) -> usize {
+        (self.slots.iter())
+            .filter(|s| s.state.is_waiting() && s.conn_priority == priority)
+            .count()
+    }
+}
