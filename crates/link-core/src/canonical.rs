@@ -256,4 +256,53 @@ mod tests {
         closed_fresh.slots[1].normal_order = 0;
         assert_eq!(shape(&closed), shape(&closed_fresh));
     }
+
+    /// A started core of three links of one priority, with the `normal` counter values
+    /// `orders` (0: not reported) and link 2 closed.
+    fn reported(orders: [u64; 3]) -> LinkCore {
+        let config = Config::new([
+            LinkConfig::new("A"),
+            LinkConfig::new("B"),
+            LinkConfig::new("C"),
+        ]);
+        let mut core = LinkCore::new(config).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        for (slot, order) in core.slots.iter_mut().zip(orders) {
+            slot.state = crate::LinkState::Operational;
+            slot.normal_order = order;
+        }
+        core.slots[2].state = crate::LinkState::Closed;
+        core
+    }
+
+    #[test]
+    fn the_order_of_normal_reports_is_part_of_a_state_not_the_counter() {
+        // Two operational links of one priority (a tie, reachable under the planted tie
+        // bugs the model checker must find) that reported in opposite orders.
+        let (first, second) = (reported([1, 2, 0]), reported([2, 1, 0]));
+        assert_ne!(canonical(&first), canonical(&second));
+        assert_ne!(shape(&first), shape(&second));
+        // The counter's values name; only the order decides.
+        let later = reported([10, 20, 0]);
+        assert_eq!(canonical(&first), canonical(&later));
+        assert_eq!(shape(&first), shape(&later));
+    }
+
+    #[test]
+    fn a_links_rank_counts_the_links_that_reported_normal_before_it() {
+        let core = reported([3, 5, 1]);
+        // Link 2 (closed) reported first, then link 0, then link 1.
+        assert_eq!(core.normal_rank(1, false), 1, "the first");
+        assert_eq!(core.normal_rank(3, false), 2, "after the closed link");
+        assert_eq!(core.normal_rank(5, false), 3);
+        assert_eq!(core.normal_rank(0, false), 0, "not reported: no rank");
+        // Among open links only (the shape): the closed link does not count.
+        assert_eq!(core.normal_rank(3, true), 1);
+        assert_eq!(core.normal_rank(5, true), 2);
+        assert_eq!(core.normal_rank(0, true), 0);
+        // A link that never reported is not counted before anyone.
+        let unreported = reported([0, 4, 0]);
+        assert_eq!(unreported.normal_rank(4, false), 1);
+        assert_eq!(unreported.normal_rank(4, true), 1);
+    }
 }
