@@ -414,6 +414,7 @@ impl<O: Observe> Engine<O> {
         None
     }
 
+    #[inline(always)]
     fn observe(&mut self, seen: Observation<'_>) -> Option<Found> {
         self.observer.observe(self.now, &seen, &self.world)
     }
