@@ -127,12 +127,46 @@ struct Queue {
     free: Vec<u32>,
 }
 
-/// An item's place in the queue: its time, its sequence number (unique), its slot.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// An item's place in the queue: its time and its sequence number (unique), packed
+/// into one number that orders as the pair does (one comparison instead of a chain),
+/// and its slot.
+#[derive(Clone, Copy)]
 struct Key {
-    at: Instant,
-    seq: u64,
+    /// The time in nanoseconds in the high half, the sequence number in the low half.
+    at_seq: u128,
     slot: u32,
+}
+
+impl Key {
+    fn new(at: Instant, seq: u64, slot: u32) -> Self {
+        let at_seq = (u128::from(at.as_nanos()) << 64) | u128::from(seq);
+        Key { at_seq, slot }
+    }
+
+    fn at(self) -> Instant {
+        Instant::from_nanos((self.at_seq >> 64) as u64)
+    }
+}
+
+// Sequence numbers are unique, so the time and the number alone order the keys.
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.at_seq == other.at_seq
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.at_seq.cmp(&other.at_seq)
+    }
 }
 
 impl Queue {
@@ -143,7 +177,7 @@ impl Queue {
 
     /// The time of the next item.
     fn next_at(&self) -> Option<Instant> {
-        self.keys.peek().map(|Reverse(key)| key.at)
+        self.keys.peek().map(|Reverse(key)| key.at())
     }
 
     /// Queues `item` at (`at`, `seq`).
@@ -159,7 +193,7 @@ impl Queue {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.keys.push(Reverse(Key { at, seq, slot }));
+        self.keys.push(Reverse(Key::new(at, seq, slot)));
     }
 
     /// Takes out the next item and its time.
@@ -167,7 +201,7 @@ impl Queue {
         let Reverse(key) = self.keys.pop()?;
         let item = self.slots[key.slot as usize].take()?;
         self.free.push(key.slot);
-        Some((key.at, item))
+        Some((key.at(), item))
     }
 }
 
@@ -687,6 +721,32 @@ mod tests {
             _ => None,
         });
         faults.collect()
+    }
+
+    #[test]
+    fn the_queue_pops_by_time_then_sequence_number() {
+        let mut queue = Queue::default();
+        let late = Instant::from_nanos(u64::MAX);
+        let pushed = [(late, 1), (Instant::from_secs(2), 7), (Instant::ZERO, 9)];
+        let more = [
+            (Instant::from_secs(2), 3),
+            (late, 0),
+            (Instant::ZERO, u64::MAX),
+        ];
+        for (index, (at, seq)) in pushed.into_iter().chain(more).enumerate() {
+            queue.push(at, seq, Item::Fault { index });
+        }
+        assert_eq!(queue.next_at(), Some(Instant::ZERO));
+        let popped: Vec<(Instant, usize)> = std::iter::from_fn(|| queue.pop())
+            .map(|(at, item)| match item {
+                Item::Fault { index } => (at, index),
+                _ => unreachable!("only faults were queued"),
+            })
+            .collect();
+        let two = Instant::from_secs(2);
+        let order = [(Instant::ZERO, 2), (Instant::ZERO, 5), (two, 3), (two, 1)];
+        assert_eq!(popped[..4], order);
+        assert_eq!(popped[4..], [(late, 4), (late, 0)]);
     }
 
     #[test]
