@@ -7,12 +7,18 @@
 //! run) may replace only the files linksim wrote earlier, never through a symbolic
 //! link, and their folder is made only when one is written.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 
 /// The inputs of one command, and whether it may replace existing scenarios.
 pub struct Outputs {
-    inputs: Vec<PathBuf>,
+    /// The inputs as given.
+    given: Vec<PathBuf>,
+    /// Where they really are, with the options exports the scenarios name: worked out
+    /// at the first output or folder checked, before the command runs (it reads every
+    /// scenario again, which a command that writes nothing, say a run of 65,535 links
+    /// printing its verdicts, should not pay for).
+    inputs: OnceCell<Vec<PathBuf>>,
     overwrite: bool,
     /// The outputs checked so far, with their flags: two flags may not name one file.
     named: RefCell<Vec<(String, PathBuf)>>,
@@ -23,10 +29,9 @@ impl Outputs {
     /// scenarios among them name), replacing existing scenario files only if
     /// `overwrite`.
     pub fn new(inputs: &[PathBuf], overwrite: bool) -> Self {
-        let mut real_inputs: Vec<PathBuf> = inputs.iter().filter_map(|p| real(p)).collect();
-        real_inputs.extend(inputs.iter().flat_map(|p| options_exports(p)));
         Outputs {
-            inputs: real_inputs,
+            given: inputs.to_vec(),
+            inputs: OnceCell::new(),
             overwrite,
             named: RefCell::new(Vec::new()),
         }
@@ -72,6 +77,9 @@ impl Outputs {
     /// an existing folder that can be written, or one that can be made (it is made when
     /// a file is written into it, by [`Outputs::write_own`]).
     pub fn folder(&self, flag: &str, dir: &Path) -> Result<(), String> {
+        // A command that names its own files says where before it runs: its inputs are
+        // worked out now, before it writes any (as `check_own` will compare with them).
+        self.real_inputs();
         let shown = linksim::printable_path(dir);
         if dir.exists() && !dir.is_dir() {
             return Err(format!("{flag} {shown}: that is a file; name a folder"));
@@ -140,7 +148,17 @@ impl Outputs {
         let Some(path) = real(path) else {
             return false;
         };
-        self.inputs.contains(&path)
+        self.real_inputs().contains(&path)
+    }
+
+    /// Where the inputs really are, with the options exports their scenarios name.
+    fn real_inputs(&self) -> &[PathBuf] {
+        self.inputs.get_or_init(|| {
+            let given = &self.given;
+            let mut real_inputs: Vec<PathBuf> = given.iter().filter_map(|p| real(p)).collect();
+            real_inputs.extend(given.iter().flat_map(|p| options_exports(p)));
+            real_inputs
+        })
     }
 }
 
