@@ -147,7 +147,9 @@ impl PerServer {
                 self.audit_open(core, conn, so_far)
             }
             Action::Log(LogRecord::ProcedureStarted { role, .. }) => {
+                // A later procedure of the same step is judged on its own opens.
                 so_far.procedure = Some(role);
+                so_far.opened.clear();
                 None
             }
             Action::Close { conn, .. } => {
@@ -733,7 +735,8 @@ fn link_name(core: &LinkCore, link: LinkId) -> String {
 /// I5, with R1's side of it: a procedure opens exactly the links its role allows, of
 /// those closed when it starts: a primary or standalone every one (R1), a backup those
 /// of the highest configured priority (R2). The core's own checks cannot see a link
-/// it should have opened and did not; only the actions show it.
+/// it should have opened and did not; only the actions show it. Sorts the opened links
+/// in place (the step's record is cleared before the next step).
 fn procedure_problem(core: &LinkCore, pre: &Snapshot, so_far: &mut StepSoFar) -> Option<String> {
     let role = so_far.procedure?;
     let highest = core.config().highest_priority();

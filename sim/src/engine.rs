@@ -118,7 +118,7 @@ impl Ending {
 }
 
 /// The engine's event queue: ordered by (time, sequence number). The heap holds only
-/// those keys and a slot number (24 bytes: a pop moves a third of what it moved when the
+/// those keys and a slot number (32 bytes, [`Key`]: a pop moves less than when the
 /// 56-byte item sat in the heap); the items wait in slots, reused as they are taken out.
 #[derive(Default)]
 struct Queue {
@@ -128,8 +128,10 @@ struct Queue {
 }
 
 /// An item's place in the queue: its time and its sequence number (unique), packed
-/// into one number that orders as the pair does (one comparison instead of a chain),
-/// and its slot.
+/// into one number that orders as the pair does, and its slot. One comparison instead
+/// of the derived chain over three fields: 1.8% fewer instructions over explore's
+/// worlds than that chain, and 1.3% fewer than the same order computed from two `u64`
+/// fields (a 24-byte key; the `u128` aligns this one to 32).
 #[derive(Clone, Copy)]
 struct Key {
     /// The time in nanoseconds in the high half, the sequence number in the low half.
@@ -138,11 +140,13 @@ struct Key {
 }
 
 impl Key {
+    /// The key of an item at `at` numbered `seq`, waiting in `slot`.
     fn new(at: Instant, seq: u64, slot: u32) -> Self {
         let at_seq = (u128::from(at.as_nanos()) << 64) | u128::from(seq);
         Key { at_seq, slot }
     }
 
+    /// When the item is due.
     fn at(self) -> Instant {
         Instant::from_nanos((self.at_seq >> 64) as u64)
     }
@@ -706,8 +710,14 @@ mod tests {
             {"fault": "crash", "at": "10s", "link": "B", "for": "5s"},
             {"fault": "crash", "at": "10s", "link": "A", "for": "5s"}]}"#;
 
+    /// An engine over `FAULTS` with `step_budget`, watched by a [`FaultLog`].
     fn engine(step_budget: u64) -> Engine<FaultLog> {
-        let checked = crate::scenario::parse(std::path::Path::new("faults.json"), FAULTS)
+        engine_of(FAULTS, step_budget)
+    }
+
+    /// An engine over the scenario `json` with `step_budget`, watched by a [`FaultLog`].
+    fn engine_of(json: &str, step_budget: u64) -> Engine<FaultLog> {
+        let checked = crate::scenario::parse(std::path::Path::new("faults.json"), json)
             .expect("a valid scenario");
         let world = World::new(&checked);
         Engine::new(checked, world, FaultLog::default(), step_budget)
@@ -759,6 +769,34 @@ mod tests {
         let began = [(10, b), (10, a), (30, a)].map(|(s, l)| (Instant::from_secs(s), l));
         assert_eq!(engine.observer.0, began);
         assert_eq!(engine.fault_plan.waiting, 0);
+    }
+
+    #[test]
+    fn faults_not_yet_queued_count_as_pending() {
+        let mut engine = engine(DEFAULT_STEP_BUDGET);
+        assert_eq!(engine.budget_left(), None);
+        // One item short of the limit with the two faults still to queue: at it.
+        engine.fault_plan.waiting = MAX_PENDING_EVENTS - engine.queue.len();
+        let pending = Budget::Pending(MAX_PENDING_EVENTS as u64);
+        assert_eq!(engine.budget_left(), Some(pending));
+        engine.fault_plan.waiting -= 1;
+        assert_eq!(engine.budget_left(), None);
+    }
+
+    #[test]
+    fn a_fault_at_the_runs_last_instant_begins_and_a_run_without_faults_completes() {
+        // A scenario refuses a fault after `run_for`; one at its very end still begins.
+        let last = FAULTS.replace(r#""at": "30s""#, r#""at": "60s""#);
+        let mut engine = engine_of(&last, DEFAULT_STEP_BUDGET);
+        assert_eq!(engine.run(), Ending::Completed);
+        let began: Vec<Instant> = engine.observer.0.iter().map(|&(at, _)| at).collect();
+        let (ten, end) = (Instant::from_secs(10), Instant::from_secs(60));
+        assert_eq!(began, [ten, ten, end]);
+        let none = &FAULTS[..FAULTS.find(",\n        \"faults\"").expect("a faults list")];
+        let mut engine = engine_of(&format!("{none}}}"), DEFAULT_STEP_BUDGET);
+        assert_eq!(engine.queue.len(), 1, "the start alone");
+        assert_eq!(engine.run(), Ending::Completed);
+        assert!(engine.observer.0.is_empty());
     }
 
     #[test]

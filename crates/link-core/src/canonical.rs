@@ -282,7 +282,7 @@ mod tests {
         let (first, second) = (reported([1, 2, 0]), reported([2, 1, 0]));
         assert_ne!(canonical(&first), canonical(&second));
         assert_ne!(shape(&first), shape(&second));
-        // The counter's values name; only the order decides.
+        // The counter's values only name the reports; only their order decides.
         let later = reported([10, 20, 0]);
         assert_eq!(canonical(&first), canonical(&later));
         assert_eq!(shape(&first), shape(&later));

@@ -151,7 +151,7 @@ impl crate::LinkCore {
         self.bug(PlantedBug::BackupOpensEveryLink).then_some(true)
     }
 
-    /// How many links wait with connection priority `priority`.
+    /// How many links wait with connection priority `priority` (planted bugs only).
     fn waiting_at(&self, priority: i32) -> usize {
         (self.slots.iter())
             .filter(|s| s.state.is_waiting() && s.conn_priority == priority)
