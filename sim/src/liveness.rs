@@ -236,3 +236,68 @@ pub(crate) fn fault_windows(checked: &Checked) -> Vec<(Instant, Instant, Option<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One link `A` whose connector answers keep-alives `keepalive_after` late, with
+    /// keep-alive every second, a network of `latency` and `jitter` each way, and
+    /// `faults`.
+    fn world(keepalive_after: &str, latency: &str, jitter: &str, faults: &str) -> Checked {
+        let json = format!(
+            r#"{{"format": 1, "name": "liveness", "seed": 1, "run_for": "60s",
+            "config": {{"kpl_interval": "1s", "kpl_tolerance": 1,
+                "links": [{{"name": "A", "priority": 1}}]}},
+            "connectors": {{"A": {{"keepalive_after": "{keepalive_after}"}}}},
+            "network": {{"latency": "{latency}", "jitter": "{jitter}"}},
+            "faults": [{faults}]}}"#
+        );
+        crate::scenario::parse(std::path::Path::new("liveness.json"), &json)
+            .expect("a valid scenario")
+    }
+
+    fn health_of(checked: &Checked) -> Health {
+        health(checked, &Timing::of(&checked.scenario))[0]
+    }
+
+    #[test]
+    fn a_keepalive_answer_must_come_back_within_the_interval_round_trip_included() {
+        // 850 ms at the connector and 100 ms each way: 1,050 ms, after the next request.
+        let late = world("850ms", "100ms", "0ms", "");
+        assert_eq!(health_of(&late), Health::Flapping);
+        // The same connector on a fast network answers in time.
+        assert_eq!(
+            health_of(&world("850ms", "10ms", "0ms", "")),
+            Health::Healthy
+        );
+        // Jitter counts both ways too: up to 100 ms each way.
+        assert_eq!(
+            health_of(&world("850ms", "0ms", "100ms", "")),
+            Health::Flapping
+        );
+        assert_eq!(
+            health_of(&world("850ms", "0ms", "10ms", "")),
+            Health::Healthy
+        );
+    }
+
+    #[test]
+    fn a_partition_while_keepalive_is_off_leaves_l1_unclaimed() {
+        let partition = r#"{"fault": "partition", "at": "5s", "link": "A", "for": "2s"}"#;
+        let off = r#"{"fault": "options", "at": "1s", "kpl_interval": "0s"}"#;
+        let checked = world("10ms", "1ms", "0ms", &format!("{off}, {partition}"));
+        let timing = Timing::of(&checked.scenario);
+        let healths = health(&checked, &timing);
+        let why = unclaimed(&checked, &healths, &timing);
+        assert_eq!(why, Some(Unclaimed::PartitionWithKeepaliveOff));
+        // Keep-alive on throughout: a partition is noticed, and L1 is claimed.
+        let on = world("10ms", "1ms", "0ms", partition);
+        let timing = Timing::of(&on.scenario);
+        assert_eq!(unclaimed(&on, &health(&on, &timing), &timing), None);
+        // Keep-alive off without a partition: nothing goes unnoticed.
+        let quiet = world("10ms", "1ms", "0ms", off);
+        let timing = Timing::of(&quiet.scenario);
+        assert_eq!(unclaimed(&quiet, &health(&quiet, &timing), &timing), None);
+    }
+}
