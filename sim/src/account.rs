@@ -218,3 +218,153 @@ impl Account {
         }
     }
 }
+
+/// The account fed doctored steps by hand: each finding must come from the account
+/// alone, whatever the core's own checks would say.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use link_core::{Config, Instant, KeepaliveLossRate, LinkConfig, LinkId, OptionChange};
+    use link_core::{OptionChanges, SystemStatus};
+    use std::time::Duration;
+
+    /// One link, keep-alive every 10 s at `tolerance`, each positive answer taking one
+    /// failure off.
+    fn config(tolerance: u8) -> Config {
+        Config::new([LinkConfig::new("A")])
+            .with_keepalive(Duration::from_secs(10), tolerance)
+            .with_keepalive_loss_rate(KeepaliveLossRate::single(1))
+    }
+
+    /// A core of `config` whose link is active, and an account that has followed it
+    /// there; the active connection.
+    fn active(config: Config) -> (LinkCore, Account, ConnId) {
+        let mut core = LinkCore::new(config).unwrap();
+        let mut account = Account::default();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        let conn = core.connection(LinkId::new(0)).unwrap();
+        for event in [
+            Event::TcpAccepted(conn),
+            Event::AssociationAccepted(conn),
+            Event::SystemStatus(conn, SystemStatus::Normal),
+        ] {
+            let mut actions = Vec::new();
+            let outcome = core.step_into(Instant::ZERO, event, &mut actions).unwrap();
+            assert_eq!(account.after_step(&core, event, outcome, &actions), None);
+        }
+        assert_eq!(core.active_link(), Some(LinkId::new(0)));
+        (core, account, conn)
+    }
+
+    const FIRED: Event = Event::TimerExpired(Timer::KeepAlive);
+
+    /// A request sent, then the next firing finding it unanswered: the account's
+    /// finding for that firing (the doctored core keeps its link).
+    fn missed(core: &LinkCore, account: &mut Account, conn: ConnId) -> Option<String> {
+        let sent = [Action::SendKeepAlive(conn)];
+        assert_eq!(
+            account.after_step(core, FIRED, Outcome::Applied, &sent),
+            None
+        );
+        account.after_step(core, FIRED, Outcome::Applied, &[])
+    }
+
+    #[test]
+    fn a_link_that_reached_the_tolerance_and_stays_active_breaks_i2() {
+        let (core, mut account, conn) = active(config(1));
+        let problem = missed(&core, &mut account, conn).expect("a violation of I2");
+        assert!(
+            problem.starts_with("1 keep-alive(s) counted unanswered")
+                && problem.ends_with("and the link stays active"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn an_answer_or_an_error_to_no_outstanding_request_is_only_traffic() {
+        let (core, mut account, conn) = active(config(2));
+        assert_eq!(
+            missed(&core, &mut account, conn),
+            None,
+            "one failure of two"
+        );
+        let applied = Outcome::Applied;
+        // Nothing is outstanding: an answer takes no failure off, an error adds none.
+        let answered = Event::KeepAliveAnswered(conn);
+        assert_eq!(account.after_step(&core, answered, applied, &[]), None);
+        let rejected = Event::KeepAliveRejected(conn);
+        assert_eq!(account.after_step(&core, rejected, applied, &[]), None);
+        let problem = missed(&core, &mut account, conn).expect("the second failure");
+        assert!(
+            problem.starts_with("2 keep-alive(s) counted unanswered"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn keepalive_turned_off_clears_the_account() {
+        let off = OptionChange::KeepaliveInterval(Duration::ZERO);
+        let changes = [
+            Event::OptionChanged(off),
+            Event::OptionsChanged(OptionChanges::from(off)),
+        ];
+        for change in changes {
+            let (core, mut account, conn) = active(config(1));
+            let sent = [Action::SendKeepAlive(conn)];
+            assert_eq!(
+                account.after_step(&core, FIRED, Outcome::Applied, &sent),
+                None
+            );
+            assert_eq!(
+                account.after_step(&core, change, Outcome::Applied, &[]),
+                None
+            );
+            // The request sent before is forgotten: a firing now finds nothing missed.
+            let fired = account.after_step(&core, FIRED, Outcome::Applied, &[]);
+            assert_eq!(fired, None, "{change:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_status_on_the_active_link_that_stays_active_breaks_i2() {
+        let (core, mut account, conn) = active(config(1));
+        assert!(core
+            .config()
+            .status_policy
+            .is_failure(SystemStatus::Disabled));
+        let disabled = Event::SystemStatus(conn, SystemStatus::Disabled);
+        let problem = account.after_step(&core, disabled, Outcome::Applied, &[]);
+        let problem = problem.expect("a violation of I2");
+        assert!(
+            problem.starts_with("the active link reported SystemStatus"),
+            "{problem}"
+        );
+        // A warning status is no failure.
+        let (core, mut account, conn) = active(config(1));
+        assert!(!core
+            .config()
+            .status_policy
+            .is_failure(SystemStatus::MessagesLost));
+        let lost = Event::SystemStatus(conn, SystemStatus::MessagesLost);
+        assert_eq!(account.after_step(&core, lost, Outcome::Applied, &[]), None);
+    }
+
+    #[test]
+    fn the_step_that_turns_keepalive_off_is_still_judged() {
+        // The account keeps its connection through the change: an "unstable" warning
+        // logged in that very step (with a one-value loss rate, there is none) is seen.
+        let (core, mut account, conn) = active(config(1));
+        let off = Event::OptionChanged(OptionChange::KeepaliveInterval(Duration::ZERO));
+        let warnings = 1;
+        let unstable = [Action::Log(LogRecord::LinkUnstable {
+            link: conn.link,
+            warnings,
+        })];
+        let problem = account.after_step(&core, off, Outcome::Applied, &unstable);
+        let problem = problem.expect("an unstable warning without a warning counter");
+        assert!(
+            problem.starts_with("an \"unstable\" warning was logged"),
+            "{problem}"
+        );
+    }
+}
