@@ -367,4 +367,68 @@ mod tests {
             "{problem}"
         );
     }
+
+    /// A request sent and answered: the account's finding for the answer.
+    fn answered(core: &LinkCore, account: &mut Account, conn: ConnId) -> Option<String> {
+        let sent = [Action::SendKeepAlive(conn)];
+        assert_eq!(
+            account.after_step(core, FIRED, Outcome::Applied, &sent),
+            None
+        );
+        let answer = Event::KeepAliveAnswered(conn);
+        account.after_step(core, answer, Outcome::Applied, &[])
+    }
+
+    /// Tolerance 2; each answer takes a failure off, every second one a warning.
+    fn two_counters() -> Config {
+        config(2).with_keepalive_loss_rate(KeepaliveLossRate::pair(1, 2))
+    }
+
+    #[test]
+    fn the_warning_counter_reaching_the_tolerance_needs_an_unstable_warning() {
+        let (core, mut account, conn) = active(two_counters());
+        // An answer while no warning is counted does not count towards the next one.
+        assert_eq!(answered(&core, &mut account, conn), None);
+        assert_eq!(missed(&core, &mut account, conn), None, "one warning");
+        assert_eq!(
+            answered(&core, &mut account, conn),
+            None,
+            "one answer of two"
+        );
+        let problem = missed(&core, &mut account, conn).expect("two warnings, no log");
+        assert!(
+            problem.starts_with("the warning counter reached kpl-tolerance 2"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn every_second_answer_takes_a_warning_off() {
+        let (core, mut account, conn) = active(two_counters());
+        assert_eq!(missed(&core, &mut account, conn), None, "one warning");
+        assert_eq!(answered(&core, &mut account, conn), None);
+        assert_eq!(answered(&core, &mut account, conn), None, "no warning left");
+        // One warning again, not two: nothing to log.
+        assert_eq!(missed(&core, &mut account, conn), None);
+    }
+
+    #[test]
+    fn a_loss_to_keepalive_below_the_tolerance_or_to_a_warning_status_breaks_i2() {
+        let (core, mut account, conn) = active(config(2));
+        let link = conn.link;
+        let cause = link_core::LossCause::KeepAliveLost;
+        let lost = [Action::Log(LogRecord::ActiveLinkLost { link, cause })];
+        let problem = account.after_step(&core, FIRED, Outcome::Applied, &lost);
+        let problem = problem.expect("lost with no failure counted");
+        assert!(problem.starts_with("the link was lost to keep-alive with 0 failure(s)"));
+        let (core, mut account, _) = active(config(2));
+        let cause = link_core::LossCause::Status(SystemStatus::MessagesLost);
+        let lost = [Action::Log(LogRecord::ActiveLinkLost { link, cause })];
+        let problem = account.after_step(&core, FIRED, Outcome::Applied, &lost);
+        let problem = problem.expect("lost to a warning status");
+        assert!(
+            problem.starts_with("the link was lost to SystemStatus"),
+            "{problem}"
+        );
+    }
 }
