@@ -431,4 +431,22 @@ mod tests {
             "{problem}"
         );
     }
+
+    #[test]
+    fn no_unstable_warning_at_tolerance_zero_even_with_two_counters() {
+        let zero = config(0).with_keepalive_loss_rate(KeepaliveLossRate::pair(1, 2));
+        let (core, mut account, conn) = active(zero);
+        let warnings = 0;
+        let unstable = [Action::Log(LogRecord::LinkUnstable {
+            link: conn.link,
+            warnings,
+        })];
+        let answer = Event::KeepAliveAnswered(conn);
+        let problem = account.after_step(&core, answer, Outcome::Applied, &unstable);
+        let problem = problem.expect("an unstable warning at tolerance 0");
+        assert!(
+            problem.contains("with a one-value kpl-loss-rate or at kpl-tolerance 0"),
+            "{problem}"
+        );
+    }
 }
