@@ -449,4 +449,21 @@ mod tests {
             "{problem}"
         );
     }
+
+    #[test]
+    fn an_unstable_warning_below_the_tolerance_or_a_second_one_breaks_r14() {
+        let (core, mut account, conn) = active(two_counters());
+        let warnings = 1;
+        let unstable = [Action::Log(LogRecord::LinkUnstable {
+            link: conn.link,
+            warnings,
+        })];
+        let answer = Event::KeepAliveAnswered(conn);
+        let problem = account.after_step(&core, answer, Outcome::Applied, &unstable);
+        let problem = problem.expect("no warning counted yet");
+        assert!(
+            problem.starts_with("an \"unstable\" warning was logged with the warning counter at 0"),
+            "{problem}"
+        );
+    }
 }
