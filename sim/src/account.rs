@@ -466,4 +466,33 @@ mod tests {
             "{problem}"
         );
     }
+
+    #[test]
+    fn a_link_no_longer_active_is_not_held_to_the_tolerance() {
+        let (active_core, mut account, conn) = active(config(1));
+        let sent = [Action::SendKeepAlive(conn)];
+        assert_eq!(
+            account.after_step(&active_core, FIRED, Outcome::Applied, &sent),
+            None
+        );
+        // The firing that reaches the tolerance finds the connection still current but
+        // no longer the active link (its core is selecting again): nothing to judge.
+        let core = selecting();
+        assert_eq!(core.connection(conn.link), Some(conn));
+        assert_eq!(
+            account.after_step(&core, FIRED, Outcome::Applied, &[]),
+            None
+        );
+        // The same firing on the core that kept its link is a violation.
+        let (active_core, mut account, conn) = active(config(1));
+        assert!(missed(&active_core, &mut account, conn).is_some());
+    }
+
+    /// A core of `config(1)` that has opened its link and selects: the connection is
+    /// the one [`active`]'s core made, and no link is active.
+    fn selecting() -> LinkCore {
+        let mut core = LinkCore::new(config(1)).unwrap();
+        core.step(Instant::ZERO, Event::Start).unwrap();
+        core
+    }
 }
