@@ -950,4 +950,257 @@ mod tests {
         pre[0].0 = LinkState::Connecting;
         assert_eq!(procedure_problem(core, &pre, &mut so_far), None);
     }
+
+    /// A pair on two connectors of different priorities: A (2) above B (1).
+    const PAIR_OF_TWO: &str = r#"{"format": 1, "name": "doctored-pair-of-two", "seed": 1,
+        "run_for": "60s",
+        "config": {"links": [{"name": "A", "priority": 2}, {"name": "B", "priority": 1}]},
+        "servers": [{"name": "ts1", "role": "primary"}, {"name": "ts2", "role": "backup"}]}"#;
+
+    /// One server on one connector, no fault: L1 is claimed.
+    const ONE: &str = r#"{"format": 1, "name": "doctored-one", "seed": 1, "run_for": "60s",
+        "config": {"links": [{"name": "A", "priority": 1}]}}"#;
+
+    /// The clock moved to `next` (the run ending there when `end_of_run`).
+    fn clock(next: Instant, end_of_run: bool) -> Observation<'static> {
+        Observation::Clock { next, end_of_run }
+    }
+
+    /// Brings server 0's link A to active, 10 ms a step from `now`; the time after.
+    fn activate(checker: &mut Checker, world: &mut World, mut now: Instant) -> Instant {
+        assert_eq!(feed(checker, world, 0, now, Event::Start), None);
+        let a = conn(world, 0);
+        for event in [
+            Event::TcpAccepted(a),
+            Event::AssociationAccepted(a),
+            Event::SystemStatus(a, link_core::SystemStatus::Normal),
+        ] {
+            now = now + Duration::from_millis(10);
+            assert_eq!(feed(checker, world, 0, now, event), None);
+        }
+        assert!(world.servers[0].core.active_link().is_some());
+        now
+    }
+
+    #[test]
+    fn a_backup_that_opens_below_the_highest_priority_breaks_i5_and_a_primary_does_not() {
+        let (_, world) = world_of(PAIR_OF_TWO);
+        let open = |server: usize, link: u16| {
+            let core = &world.servers[server].core;
+            let conn = ConnId {
+                link: LinkId::new(link),
+                generation: 1,
+            };
+            PerServer::new(2).audit_open(core, conn, &mut StepSoFar::default())
+        };
+        let below = open(1, 1).expect("a violation");
+        assert_eq!(
+            below,
+            (Invariant::I5, "backup opened B below priority 2".into())
+        );
+        assert_eq!(open(1, 0), None, "A is of the highest priority");
+        assert_eq!(open(0, 1), None, "a primary opens every link (R1)");
+    }
+
+    /// With the cores' own checks off in the core but on in the checker, the checker's
+    /// call of them reports a backup holding a lower link; left out, the outside check
+    /// of the backup's opens reports it on its own; and the full pass at the end of a
+    /// run finds a bad state no step showed the checker.
+    #[cfg(feature = "planted-bugs")]
+    #[test]
+    fn the_cores_state_checks_report_first_and_the_outside_checks_stand_alone() {
+        let bug = link_core::PlantedBug::BackupOpensEveryLink;
+        let planted = || {
+            let (checked, mut world) = world_of(PAIR_OF_TWO);
+            world.plant(bug, true);
+            let checker = Checker::new(&checked, &world);
+            (checker, world)
+        };
+        let now = Instant::ZERO;
+        let (mut checker, mut world) = planted();
+        let found = feed(&mut checker, &mut world, 1, now, Event::Start).expect("a violation");
+        assert_eq!(found.invariant, Invariant::I5);
+        assert!(
+            found.detail.starts_with("core state after Start"),
+            "{found:?}"
+        );
+
+        let (checker, mut world) = planted();
+        let mut checker = checker.outside_only(true);
+        let found = feed(&mut checker, &mut world, 1, now, Event::Start).expect("a violation");
+        assert_eq!(found.detail, "backup opened B below priority 2");
+
+        // The start never shown to the checker: only the end-of-run pass sees it.
+        let (mut checker, mut world) = planted();
+        let mut actions = Vec::new();
+        let started = world.servers[1]
+            .core
+            .step_into(now, Event::Start, &mut actions);
+        assert!(started.is_ok());
+        let end = clock(now + Duration::from_secs(1), true);
+        let found = checker.observe(now, &end, &world).expect("a violation");
+        assert_eq!(found.invariant, Invariant::I5);
+        assert!(found.detail.starts_with("core state at the end of the run"));
+        assert_eq!(checker.observe(now, &end, &world), None, "one pass, once");
+    }
+
+    #[test]
+    fn clients_told_connected_twice_or_of_a_link_never_announced_break_i6() {
+        let (checked, world) = world_of(PAIR_OF_TWO);
+        let now = Instant::ZERO;
+        let [a, b] = [0, 1].map(LinkId::new);
+        let connected = |link| ClientEvent::LinkConnected { link };
+        let disconnected = |link| ClientEvent::LinkDisconnected { link };
+        let mut checker = Checker::new(&checked, &world);
+        assert_eq!(checker.heard(now, 0, connected(a)), None);
+        assert_eq!(checker.heard(now, 0, disconnected(a)), None);
+        assert_eq!(checker.heard(now, 0, connected(b)), None);
+        let found = checker.heard(now, 0, disconnected(a)).expect("a violation");
+        assert_eq!(found.invariant, Invariant::I6);
+        assert!(found.detail.ends_with("for a link not announced connected"));
+
+        let mut checker = Checker::new(&checked, &world);
+        assert_eq!(checker.heard(now, 1, connected(a)), None);
+        let found = checker.heard(now, 1, connected(b)).expect("a violation");
+        assert!(found
+            .detail
+            .ends_with("twice without EventLinkDisconnected"));
+        assert_eq!(found.server.as_deref(), Some("ts2"));
+    }
+
+    #[test]
+    fn l1_is_judged_once_time_moves_past_its_bound_and_not_at_it() {
+        let (checked, world) = world_of(ONE);
+        let mut checker = Checker::new(&checked, &world);
+        let bound = checker.l1_at.expect("claimed");
+        // Never started: no active link, so a check would fail.
+        assert_eq!(checker.observe(bound, &clock(bound, false), &world), None);
+        assert!(!checker.l1_done, "the bound itself is still within it");
+        let after = bound + Duration::from_nanos(1);
+        let found = checker
+            .observe(bound, &clock(after, false), &world)
+            .expect("a violation");
+        assert_eq!(found.invariant, Invariant::L1);
+        assert!(!checker.l1_held());
+    }
+
+    #[test]
+    fn a_run_that_ends_at_the_bound_is_judged_and_one_that_ends_before_it_is_not() {
+        let (checked, mut world) = world_of(ONE);
+        let mut checker = Checker::new(&checked, &world);
+        let now = activate(&mut checker, &mut world, Instant::ZERO);
+        let bound = checker.l1_at.expect("claimed");
+        assert!(!checker.l1_held(), "not yet checked");
+        assert_eq!(checker.observe(now, &clock(bound, true), &world), None);
+        assert!(checker.l1_held());
+        assert_eq!(
+            checker.liveness_notes(false),
+            [format!("L1 checked at {bound}: ts active")]
+        );
+
+        let (checked, mut world) = world_of(ONE);
+        let mut checker = Checker::new(&checked, &world);
+        let now = activate(&mut checker, &mut world, Instant::ZERO);
+        let early = Instant::from_nanos(bound.as_nanos() - 1);
+        assert_eq!(checker.observe(now, &clock(early, true), &world), None);
+        assert!(!checker.l1_held());
+        let notes = checker.liveness_notes(false);
+        assert!(notes[0].starts_with(&format!("L1 not checked: the run ends at {early}")));
+    }
+
+    #[test]
+    fn after_the_bound_only_a_loss_breaks_l1_and_only_with_every_allowed_connector_healthy() {
+        let (checked, world) = world_of(ONE);
+        let mut checker = Checker::new(&checked, &world);
+        checker.l1_done = true;
+        let now = Instant::ZERO + Duration::from_secs(30);
+        // Never active, so nothing was lost.
+        assert_eq!(checker.observe(now, &Observation::Settled, &world), None);
+        checker.per_server[0].disconnected_at = Some(now);
+        let found = checker.observe(now, &Observation::Settled, &world);
+        assert_eq!(found.map(|f| f.invariant), Some(Invariant::L1));
+        // A connector that can fail again promises nothing.
+        checker.health[0] = Health::Flapping;
+        assert_eq!(checker.observe(now, &Observation::Settled, &world), None);
+    }
+
+    #[test]
+    fn the_pair_recovers_through_a_loss_after_the_failure_or_an_untouched_link() {
+        let (checked, world) = world_of(PAIR);
+        let mut checker = Checker::new(&checked, &world);
+        assert_eq!(
+            checker.liveness_notes(true),
+            ["H1: never two primaries; no primary link failure to recover from"]
+        );
+        for _ in 0..4 {
+            checker.observe(Instant::ZERO, &Observation::PairCheckScheduled, &world);
+        }
+        let failed_at = Instant::ZERO + Duration::from_secs(5);
+        let now = failed_at + Duration::from_secs(10);
+        // Neither server active now, but one lost a link it held after the failure.
+        checker.per_server[0].disconnected_at = Some(failed_at + Duration::from_millis(1));
+        assert_eq!(checker.pair_liveness(now, failed_at, &world), None);
+        // A link lost at the failure itself is the failure, not a recovery.
+        checker.per_server[0].disconnected_at = Some(failed_at);
+        let found = checker.pair_liveness(now, failed_at, &world);
+        assert_eq!(found.map(|f| f.invariant), Some(Invariant::H1Recovery));
+        // A crash of A's connector over the window: no untouched link, nothing claimed.
+        checker.fault_windows = vec![(Instant::ZERO, now, Some(0), true)];
+        assert_eq!(checker.pair_liveness(now, failed_at, &world), None);
+        assert_eq!(
+            checker.liveness_notes(true),
+            ["H1: never two primaries; recovery after 4 primary link failure(s): 1 held, 1 violated, \
+              1 not claimed (no healthy link untouched by faults, or a flapping one above it), \
+              1 not checked (after the end of the run)"]
+        );
+    }
+
+    /// `activation_problem` for selecting B at `priority` after the states `pre`, with
+    /// `normal` the order in which A and B reported normal (None: never).
+    fn activation_of(
+        pre: [(LinkState, i32); 2],
+        normal: [Option<u64>; 2],
+        priority: i32,
+        by_timeout: bool,
+    ) -> Option<Invariant> {
+        let (_, world) = world_of(PAIR_OF_TWO);
+        let [a, b] = [0, 1].map(LinkId::new);
+        let order: BTreeMap<LinkId, u64> = [a, b]
+            .into_iter()
+            .zip(normal)
+            .filter_map(|(l, n)| Some((l, n?)))
+            .collect();
+        let activation = Activation {
+            selected: b,
+            priority,
+            by_timeout,
+            input_link: None,
+            dropped: &[],
+        };
+        activation_problem(&world.servers[0].core, &pre.to_vec(), &order, &activation)
+            .map(|(invariant, _)| invariant)
+    }
+
+    #[test]
+    fn an_activation_passing_over_a_higher_operational_link_breaks_i3() {
+        use LinkState::Operational;
+        let twice = [Some(1), Some(2)];
+        let higher = activation_of([(Operational, 2), (Operational, 1)], twice, 1, false);
+        assert_eq!(higher, Some(Invariant::I3));
+        // R6: at the same priority, the first `normal` wins.
+        let equal = [(Operational, 1), (Operational, 1)];
+        assert_eq!(activation_of(equal, [Some(2), Some(1)], 1, false), None);
+        assert_eq!(activation_of(equal, twice, 1, false), Some(Invariant::I4));
+    }
+
+    #[test]
+    fn only_a_higher_waiting_link_holds_back_an_activation_and_not_past_connect_tout() {
+        use LinkState::{Connecting, Operational};
+        let normal = [None, Some(1)];
+        let same = [(Connecting, 1), (Operational, 1)];
+        assert_eq!(activation_of(same, normal, 1, false), None);
+        let higher = [(Connecting, 2), (Operational, 1)];
+        assert_eq!(activation_of(higher, normal, 1, false), Some(Invariant::I3));
+        assert_eq!(activation_of(higher, normal, 1, true), None, "R8");
+    }
 }
