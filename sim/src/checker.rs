@@ -1045,7 +1045,7 @@ mod tests {
     }
 
     #[test]
-    fn clients_told_connected_twice_or_of_a_link_never_announced_break_i6() {
+    fn clients_told_connected_twice_or_of_a_link_other_than_the_one_announced_break_i6() {
         let (checked, world) = world_of(PAIR_OF_TWO);
         let now = Instant::ZERO;
         let [a, b] = [0, 1].map(LinkId::new);
@@ -1069,7 +1069,7 @@ mod tests {
     }
 
     #[test]
-    fn l1_is_judged_once_time_moves_past_its_bound_and_not_at_it() {
+    fn mid_run_l1_is_judged_once_time_moves_past_its_bound_and_not_at_it() {
         let (checked, world) = world_of(ONE);
         let mut checker = Checker::new(&checked, &world);
         let bound = checker.l1_at.expect("claimed");
@@ -1125,7 +1125,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pair_recovers_through_a_loss_after_the_failure_or_an_untouched_link() {
+    fn h1_recovery_counts_a_loss_after_the_failure_and_is_claimed_only_through_an_untouched_link() {
         let (checked, world) = world_of(PAIR);
         let mut checker = Checker::new(&checked, &world);
         assert_eq!(
@@ -1182,7 +1182,7 @@ mod tests {
     }
 
     #[test]
-    fn an_activation_passing_over_a_higher_operational_link_breaks_i3() {
+    fn an_activation_passing_over_a_higher_operational_link_or_an_earlier_normal_breaks_i3_or_i4() {
         use LinkState::Operational;
         let twice = [Some(1), Some(2)];
         let higher = activation_of([(Operational, 2), (Operational, 1)], twice, 1, false);
