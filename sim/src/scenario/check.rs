@@ -2,6 +2,7 @@
 //! are declared, times fall inside the run, the configuration is one link-core
 //! accepts), and [`Checked`], what a run is built from.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -167,7 +168,7 @@ pub(super) fn check(scenario: Scenario) -> Result<Checked, CheckError> {
             .collect(),
     };
     for name in scenario.connectors.keys() {
-        names.link("connectors", name)?;
+        names.link(&"connectors", name)?;
     }
     check_faults(&scenario, &names)?;
     check_expectations(&scenario, &names)?;
@@ -346,7 +347,7 @@ struct Names<'a> {
 
 impl Names<'_> {
     /// `name` (in `what`) is a configured link.
-    fn link(&self, what: &str, name: &str) -> Result<(), CheckError> {
+    fn link(&self, what: &dyn fmt::Display, name: &str) -> Result<(), CheckError> {
         if self.links.contains(&name) {
             return Ok(());
         }
@@ -360,7 +361,7 @@ impl Names<'_> {
     }
 
     /// `name` (in `what`), if given, is a server of the scenario.
-    fn server(&self, what: &str, name: Option<&str>) -> Result<(), CheckError> {
+    fn server(&self, what: &dyn fmt::Display, name: Option<&str>) -> Result<(), CheckError> {
         match name {
             Some(name) if !self.servers.contains(&name) => Err((
                 serde_json::to_string(name).ok(),
@@ -376,7 +377,12 @@ impl Names<'_> {
     /// `link` (in `what`, about `server` alone) is one of that server's links: a pair
     /// whose servers have links of their own may name a connector one of them never
     /// opens.
-    fn server_link(&self, what: &str, server: Option<&str>, link: &str) -> Result<(), CheckError> {
+    fn server_link(
+        &self,
+        what: &dyn fmt::Display,
+        server: Option<&str>,
+        link: &str,
+    ) -> Result<(), CheckError> {
         // Unnamed, a lone server is the one meant (a pair's expectations must name one).
         let lone = (self.servers.len() == 1).then_some(0);
         let named = server.and_then(|s| self.servers.iter().position(|n| *n == s));
@@ -398,11 +404,22 @@ impl Names<'_> {
     }
 }
 
+/// One entry of a list of the file, as an error names it (`faults[2]`): put into words
+/// only when there is an error to report.
+#[derive(Clone, Copy)]
+struct Entry(&'static str, usize);
+
+impl fmt::Display for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
 /// Every fault names known links and servers, starts within the run, and a switchover
 /// has a pair to switch.
 fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
     for (i, fault) in scenario.faults.iter().enumerate() {
-        let what = format!("faults[{i}]");
+        let what = Entry("faults", i);
         if let Some(link) = fault.link() {
             names.link(&what, link)?;
         }
@@ -453,7 +470,7 @@ fn check_faults(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError
 /// looks inside the run, and an interval runs forwards.
 fn check_expectations(scenario: &Scenario, names: &Names<'_>) -> Result<(), CheckError> {
     for (i, expectation) in scenario.expect.iter().enumerate() {
-        let what = format!("expect[{i}]");
+        let what = Entry("expect", i);
         for link in expectation.links() {
             names.link(&what, link)?;
         }
