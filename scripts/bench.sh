@@ -17,8 +17,10 @@ cargo build -q --release -p link-swarm
 ./target/release/link-swarm --seeds 0..1000 --jobs 1 --quiet 2>&1 | tee target/bench/link-swarm.txt
 if command -v valgrind > /dev/null; then
   scripts/callgrind.sh | tee target/bench/callgrind.md
+  scripts/kept-core-callgrind.sh | tee target/bench/kept-callgrind.md
 else
+  rm -f target/bench/kept-callgrind.md
   echo "valgrind is not installed: BENCHMARKS.md will say the instruction counts were not measured" | tee target/bench/callgrind.md
 fi
-CALLGRIND=target/bench/callgrind.md python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt target/bench/link-swarm.txt target/bench/coverage-256.txt target/bench/coverage-4096.txt target/bench/properties-4096.txt
+CALLGRIND=target/bench/callgrind.md KEPT_CALLGRIND=target/bench/kept-callgrind.md python3 scripts/bench_report.py target/bench/step.txt target/bench/sim.txt target/bench/allocations.txt target/bench/codec.txt target/bench/link-check.txt target/bench/link-swarm.txt target/bench/coverage-256.txt target/bench/coverage-4096.txt target/bench/properties-4096.txt
 echo "wrote BENCHMARKS.md and docs/scaling.svg"

@@ -19,38 +19,18 @@
 
 use std::cell::RefCell;
 
-use std::time::Duration;
-
 use divan::Bencher;
-use link_core::{
-    Action, Config, ConnId, Event, Instant, LinkConfig, LinkCore, LinkId, SystemStatus, Timer,
-};
+use link_core::{Action, ConnId, Event, Instant, LinkCore, SystemStatus, Timer};
+
+mod scenes;
+
+use scenes::{config, conn, lowest_awaiting_status, middle_of_a_procedure, selecting};
 
 fn main() {
     divan::main();
 }
 
 const LINKS: &[usize] = &[2, 8, 64, 1024];
-
-/// `n` links, priorities 0..n (link n-1 the highest), keep-alive on.
-fn config(n: usize) -> Config {
-    Config::new((0..n).map(|i| LinkConfig::new(format!("L{i}")).with_priority(i as i32)))
-        .with_keepalive(Duration::from_secs(10), 3)
-}
-
-/// A started core with every link connecting.
-fn selecting(n: usize) -> (LinkCore, Vec<Action>) {
-    let mut core = LinkCore::new(config(n)).unwrap();
-    let mut actions = Vec::with_capacity(2 * n + 16);
-    core.step_into(Instant::ZERO, Event::Start, &mut actions)
-        .unwrap();
-    actions.clear();
-    (core, actions)
-}
-
-fn conn(core: &LinkCore, index: usize) -> ConnId {
-    core.connection(LinkId::new(index as u16)).unwrap()
-}
 
 /// A core active on the highest link, with its connection.
 fn active(n: usize) -> (LinkCore, ConnId, Vec<Action>) {
@@ -128,13 +108,6 @@ fn kept_floor(bencher: Bencher, n: usize) {
         .bench_local_values(|()| divan::black_box(kept.borrow_mut().1.len()));
 }
 
-/// A procedure over `n` links and the middle link's connection.
-fn middle_of_a_procedure(n: usize) -> (LinkCore, ConnId) {
-    let (core, _) = selecting(n);
-    let c = conn(&core, n / 2);
-    (core, c)
-}
-
 #[divan::bench(args = LINKS)]
 fn waiting_accept(bencher: Bencher, n: usize) {
     one_event_on_a_waiting_link(bencher, n, Event::TcpAccepted);
@@ -156,18 +129,6 @@ fn refused_one_kept(bencher: Bencher, n: usize) {
 fn first_normal_lowest_kept(bencher: Bencher, n: usize) {
     let (core, _, c) = lowest_awaiting_status(n);
     one_event_on_a_kept_core(bencher, core, Event::SystemStatus(c, SystemStatus::Normal));
-}
-
-/// A procedure over `n` links whose lowest link awaits its first status.
-fn lowest_awaiting_status(n: usize) -> (LinkCore, Vec<Action>, ConnId) {
-    let (mut core, mut actions) = selecting(n);
-    let c = conn(&core, 0);
-    core.step_into(Instant::ZERO, Event::TcpAccepted(c), &mut actions)
-        .unwrap();
-    core.step_into(Instant::ZERO, Event::AssociationAccepted(c), &mut actions)
-        .unwrap();
-    actions.clear();
-    (core, actions, c)
 }
 
 #[divan::bench(args = LINKS)]
