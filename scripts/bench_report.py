@@ -216,17 +216,6 @@ def measured_on(path):
     return datetime.date.fromtimestamp(os.path.getmtime(path)).isoformat()
 
 
-def hour_instructions():
-    """The one-hour pair's instructions per step from scripts/callgrind.sh's table."""
-    path = os.environ.get("CALLGRIND")
-    if not path or not os.path.exists(path):
-        return "not measured"
-    for line in open(path, encoding="utf-8"):
-        if "one-hour-ha-pair" in line:
-            return line.split("|")[3].strip().split(" per step")[0]
-    return "not measured"
-
-
 def callgrind_rows():
     """scripts/callgrind.sh's table as {row label start: (total, per step or None)}."""
     path = os.environ.get("CALLGRIND")
@@ -243,6 +232,12 @@ def callgrind_rows():
             if key in cells[1]:
                 rows[key] = (total, per_step)
     return rows
+
+
+def hour_instructions():
+    """The one-hour pair's instructions per step, from scripts/callgrind.sh's table."""
+    per_step = callgrind_rows().get("one-hour-ha-pair", (None, None))[1]
+    return f"{per_step:,}" if per_step is not None else "not measured"
 
 
 def kept_instructions():
